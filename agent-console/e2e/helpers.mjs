@@ -1,0 +1,91 @@
+// Shared set-up for the console's browser tests: the server URL, a Chromium
+// launched from the system (never downloaded) and a tiny REST client.
+import { chromium } from 'playwright-core'
+
+export const BASE = (process.env.PARLEY_URL || 'http://127.0.0.1:8080').replace(/\/$/, '')
+const CHROMIUM = process.env.PARLEY_CHROMIUM || '/usr/bin/chromium'
+
+export function launch() {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  })
+}
+
+/** Calls the REST API; resolves {status, body} and never throws on HTTP errors. */
+export async function rest(method, path, body, token) {
+  const headers = { Accept: 'application/json' }
+  if (body !== undefined) headers['Content-Type'] = 'application/json'
+  if (token) headers.Authorization = `Bearer ${token}`
+  const res = await fetch(BASE + path, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
+  const text = await res.text()
+  let parsed = text
+  try {
+    parsed = text ? JSON.parse(text) : undefined
+  } catch {
+    // Keep the raw text for the failure message.
+  }
+  return { status: res.status, body: parsed }
+}
+
+/** Like rest(), but fails with the whole exchange unless the status is expected. */
+export async function restOk(method, path, body, token, expected = [200, 201]) {
+  const r = await rest(method, path, body, token)
+  if (!expected.includes(r.status)) {
+    throw new Error(`${method} ${path} answered ${r.status}: ${JSON.stringify(r.body)}`)
+  }
+  return r.body
+}
+
+export async function login(loginName, password) {
+  const r = await restOk('POST', '/api/v1/auth/login', { login: loginName, password })
+  return r.access_token
+}
+
+/** Makes two users friends (direct chats are between friends only). */
+export async function befriend(tokenA, tokenB, userB) {
+  const r = await rest('POST', '/api/v1/friend-requests', { username: userB.username }, tokenA)
+  if (r.status === 404 && r.body?.error?.code !== 'not_found_user') {
+    // No friend requests on this server (yet): direct chats must then work without.
+    console.log(`# POST /api/v1/friend-requests answered 404 (${JSON.stringify(r.body)}); going on without`)
+    return
+  }
+  if (![200, 201, 409].includes(r.status)) {
+    throw new Error(`POST /api/v1/friend-requests answered ${r.status}: ${JSON.stringify(r.body)}`)
+  }
+  const incoming = await restOk('GET', '/api/v1/friend-requests?box=incoming', undefined, tokenB)
+  for (const req of incoming.items ?? []) {
+    await restOk('POST', `/api/v1/friend-requests/${req.id}/accept`, {}, tokenB, [200, 201, 204, 409])
+  }
+}
+
+/** Collects what the page logs, to explain a failure. */
+export function watch(page) {
+  const lines = []
+  page.on('console', (m) => lines.push(`console.${m.type()}: ${m.text()}`))
+  page.on('pageerror', (e) => lines.push(`pageerror: ${e.message}`))
+  page.on('requestfailed', (r) => lines.push(`requestfailed: ${r.method()} ${r.url()} ${r.failure()?.errorText}`))
+  return async (err) => {
+    let text = ''
+    try {
+      text = (await page.locator('body').innerText({ timeout: 1000 })).slice(0, 2000)
+    } catch {
+      // Page gone.
+    }
+    err.message += `\n--- page ${page.url()}\n${text}\n--- browser log\n${lines.slice(-40).join('\n')}`
+    throw err
+  }
+}

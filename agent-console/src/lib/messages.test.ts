@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest'
+import {
+  applyRecall,
+  canRecall,
+  highestSeq,
+  leavesGap,
+  lowestSeq,
+  mergeMessages,
+  missingRanges,
+  previewOf,
+} from './messages'
+import { msg } from './testing'
+
+const seqs = (list: { seq: number }[]) => list.map((m) => m.seq)
+
+describe('mergeMessages', () => {
+  it('appends newer messages in order', () => {
+    expect(seqs(mergeMessages([msg(1), msg(2)], [msg(3), msg(4)]))).toEqual([1, 2, 3, 4])
+  })
+
+  it('sorts out-of-order input by seq and dedupes', () => {
+    const out = mergeMessages([msg(2), msg(5)], [msg(4), msg(1), msg(5), msg(3), msg(4)])
+    expect(seqs(out)).toEqual([1, 2, 3, 4, 5])
+  })
+
+  it('prepends an older page', () => {
+    expect(seqs(mergeMessages([msg(51), msg(52)], [msg(49), msg(50)]))).toEqual([49, 50, 51, 52])
+  })
+
+  it('lets a newer copy replace the held one', () => {
+    const out = mergeMessages([msg(1, { body: 'old' })], [msg(1, { body: 'new' })])
+    expect(out).toHaveLength(1)
+    expect(out[0].body).toBe('new')
+  })
+
+  it('never undoes a recall with a stale copy', () => {
+    const recalled = msg(3, { body: '', recalled_at: '2025-01-01T12:01:00Z' })
+    const out = mergeMessages([msg(2), recalled], [msg(3, { body: 'stale' })])
+    expect(out[1].recalled_at).toBe('2025-01-01T12:01:00Z')
+    expect(out[1].body).toBe('')
+  })
+
+  it('does not mutate its inputs', () => {
+    const held = [msg(2)]
+    const incoming = [msg(1)]
+    mergeMessages(held, incoming)
+    expect(seqs(held)).toEqual([2])
+    expect(seqs(incoming)).toEqual([1])
+  })
+
+  it('returns a copy when nothing comes in', () => {
+    const held = [msg(1)]
+    const out = mergeMessages(held, [])
+    expect(out).toEqual(held)
+    expect(out).not.toBe(held)
+  })
+})
+
+describe('seq helpers', () => {
+  it('reads the bounds of a list', () => {
+    expect(highestSeq([])).toBe(0)
+    expect(lowestSeq([])).toBe(0)
+    expect(highestSeq([msg(3), msg(9)])).toBe(9)
+    expect(lowestSeq([msg(3), msg(9)])).toBe(3)
+  })
+
+  it('finds holes inside the list and up to last_seq', () => {
+    expect(missingRanges([msg(1), msg(2), msg(5), msg(6), msg(9)], 12)).toEqual([
+      [3, 4],
+      [7, 8],
+      [10, 12],
+    ])
+    expect(missingRanges([msg(1), msg(2), msg(3)])).toEqual([])
+    expect(missingRanges([], 5)).toEqual([])
+  })
+
+  it('detects a gap left by a live message', () => {
+    expect(leavesGap([msg(1), msg(2)], msg(3))).toBe(false)
+    expect(leavesGap([msg(1), msg(2)], msg(5))).toBe(true)
+    expect(leavesGap([msg(1), msg(2)], msg(2))).toBe(false)
+    expect(leavesGap([], msg(40))).toBe(false)
+  })
+})
+
+describe('recall', () => {
+  it('turns the message into a tombstone', () => {
+    const out = applyRecall([msg(1), msg(2)], 2, '2025-01-01T12:00:30Z')
+    expect(out[1]).toMatchObject({ seq: 2, body: '', recalled_at: '2025-01-01T12:00:30Z' })
+    expect(out[0].body).toBe('message 1')
+  })
+
+  it('returns the same list when nothing changes', () => {
+    const held = [msg(1)]
+    expect(applyRecall(held, 9, 'x')).toBe(held)
+  })
+
+  it('allows only the sender, within two minutes', () => {
+    const m = msg(1, { sender: { kind: 'user', id: 5, name: 'Me' }, created_at: '2025-01-01T12:00:00Z' })
+    const t0 = Date.parse('2025-01-01T12:00:00Z')
+    expect(canRecall(m, 5, t0 + 60_000)).toBe(true)
+    expect(canRecall(m, 5, t0 + 121_000)).toBe(false)
+    expect(canRecall(m, 6, t0 + 1000)).toBe(false)
+    expect(canRecall(m, null, t0 + 1000)).toBe(false)
+    expect(canRecall({ ...m, recalled_at: '2025-01-01T12:00:10Z' }, 5, t0 + 20_000)).toBe(false)
+    expect(canRecall({ ...m, sender: { kind: 'visitor', id: 5, name: 'V' } }, 5, t0 + 1000)).toBe(false)
+  })
+})
+
+describe('previewOf', () => {
+  it('summarises messages for the list', () => {
+    expect(previewOf(null)).toBe('')
+    expect(previewOf(msg(1, { body: 'hi\n  there ' }))).toBe('hi there')
+    expect(previewOf(msg(1, { kind: 'image', body: '' }))).toBe('[Image]')
+    expect(previewOf(msg(1, { recalled_at: 'x' }))).toBe('Message recalled')
+  })
+})

@@ -1,0 +1,53 @@
+import { createRouter, createWebHashHistory } from 'vue-router'
+import SetupView from './views/SetupView.vue'
+import LoginView from './views/LoginView.vue'
+import RegisterView from './views/RegisterView.vue'
+import VerifyEmailView from './views/VerifyEmailView.vue'
+import ChatsView from './views/ChatsView.vue'
+import { checkSetup, restoreSession, session } from './state/session'
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    /** Reachable without signing in. */
+    public?: boolean
+  }
+}
+
+// Hash history: the server only has to serve /console/ itself, and links in
+// e-mails such as /console/#/verify-email?token=… work without rewrites.
+export const router = createRouter({
+  history: createWebHashHistory(),
+  routes: [
+    { path: '/', redirect: { name: 'chats' } },
+    { path: '/setup', name: 'setup', component: SetupView, meta: { public: true } },
+    { path: '/login', name: 'login', component: LoginView, meta: { public: true } },
+    { path: '/register', name: 'register', component: RegisterView, meta: { public: true } },
+    {
+      path: '/verify-email',
+      name: 'verify-email',
+      component: VerifyEmailView,
+      meta: { public: true },
+    },
+    { path: '/chats/:id(\\d+)?', name: 'chats', component: ChatsView },
+    { path: '/:rest(.*)*', redirect: { name: 'chats' } },
+  ],
+})
+
+router.beforeEach(async (to) => {
+  if (to.name === 'verify-email') return true
+  if (session.setupNeeded === null) await checkSetup()
+  if (session.setupNeeded) return to.name === 'setup' ? true : { name: 'setup' }
+  if (to.name === 'setup') return { name: 'chats' }
+
+  let user = session.user
+  if (!user) {
+    try {
+      user = await restoreSession()
+    } catch {
+      user = null
+    }
+  }
+  if (to.meta.public) return user && (to.name === 'login' || to.name === 'register') ? { name: 'chats' } : true
+  if (!user) return { name: 'login', query: to.fullPath !== '/' ? { next: to.fullPath } : {} }
+  return true
+})

@@ -1,0 +1,345 @@
+import { reactive } from 'vue'
+import type { ApiClient } from '../lib/api'
+import { ApiError } from '../lib/api'
+import { fetchAfter, fetchBefore, fetchConversations, fetchLatest, type Getter } from '../lib/chatApi'
+import { applyMessage, applyRead, sortByActivity } from '../lib/conversations'
+import { applyRecall, highestSeq, leavesGap, lowestSeq, mergeMessages } from '../lib/messages'
+import { PendingQueue, type PendingSend } from '../lib/pending'
+import { RealtimeClient, type ConnectionStatus } from '../lib/realtime'
+import type { Conversation, KeyValueStore, Message, ServerFrame, User } from '../lib/types'
+
+export interface TypingEntry {
+  key: string
+  name: string
+}
+
+export const chat = reactive({
+  conversations: [] as Conversation[],
+  conversationsLoaded: false,
+  messages: {} as Record<number, Message[]>,
+  /** Whether older history may exist before the first message held. */
+  hasOlder: {} as Record<number, boolean>,
+  loadingOlder: false,
+  pending: [] as PendingSend[],
+  status: 'idle' as ConnectionStatus,
+  openId: null as number | null,
+  typing: {} as Record<number, TypingEntry[]>,
+  error: '' as string,
+})
+
+let api: ApiClient | null = null
+let me: User | null = null
+let rt: RealtimeClient | null = null
+let outbox: PendingQueue | null = null
+let outboxKey = ''
+const typingTimers = new Map<string, ReturnType<typeof setTimeout>>()
+const unsubscribe: Array<() => void> = []
+
+const get: Getter = <T>(path: string) => {
+  if (!api) return Promise.reject(new Error('not signed in'))
+  return api.get<T>(path)
+}
+
+function wsUrl(ticket: string): string {
+  const scheme = location.protocol === 'https:' ? 'wss' : 'ws'
+  return `${scheme}://${location.host}/ws?ticket=${encodeURIComponent(ticket)}`
+}
+
+function onOnline(): void {
+  rt?.reconnectNow()
+}
+
+/** Starts the realtime connection and loads the conversation list. */
+export function startChat(client: ApiClient, storage: KeyValueStore, user: User): void {
+  if (rt && me?.id === user.id) return
+  stopChat()
+  api = client
+  me = user
+  outboxKey = `parley.outbox.${user.id}`
+  outbox = new PendingQueue(storage, outboxKey)
+  chat.pending = outbox.list()
+  rt = new RealtimeClient({
+    getTicket: async () => (await client.post<{ ticket: string }>('/api/v1/realtime/ticket')).ticket,
+    socketUrl: wsUrl,
+    createSocket: (url) => new WebSocket(url) as unknown as import('../lib/realtime').SocketLike,
+    pending: outbox,
+    resync,
+    isFatal: (err) => err instanceof ApiError && err.status === 401,
+  })
+  unsubscribe.push(
+    rt.on('status', (s) => (chat.status = s)),
+    rt.on('pending', () => (chat.pending = outbox ? outbox.list() : [])),
+    rt.on('ack', (m) => acceptMessages([m])),
+    rt.on('frame', onFrame),
+  )
+  window.addEventListener('online', onOnline)
+  rt.start()
+  void loadConversations()
+}
+
+export function stopChat(opts: { clearOutbox?: boolean } = {}): void {
+  while (unsubscribe.length) unsubscribe.pop()?.()
+  rt?.stop()
+  rt = null
+  window.removeEventListener('online', onOnline)
+  for (const t of typingTimers.values()) clearTimeout(t)
+  typingTimers.clear()
+  if (opts.clearOutbox && outbox) for (const p of outbox.list()) outbox.remove(p.client_msg_id)
+  outbox = null
+  me = null
+  chat.conversations = []
+  chat.conversationsLoaded = false
+  chat.messages = {}
+  chat.hasOlder = {}
+  chat.pending = []
+  chat.status = 'idle'
+  chat.openId = null
+  chat.typing = {}
+  chat.error = ''
+}
+
+export function myUserId(): number | null {
+  return me ? me.id : null
+}
+
+export async function loadConversations(): Promise<void> {
+  try {
+    const page = await fetchConversations(get)
+    chat.conversations = sortByActivity(page.items)
+    chat.conversationsLoaded = true
+  } catch (err) {
+    chat.error = (err as Error).message
+  }
+}
+
+/** Puts a conversation (new or updated) into the list. */
+export function upsertConversation(c: Conversation): void {
+  const rest = chat.conversations.filter((x) => x.id !== c.id)
+  chat.conversations = sortByActivity([c, ...rest])
+}
+
+/** After every (re)connect: re-list, then catch up the open conversation. */
+async function resync(): Promise<void> {
+  await loadConversations()
+  const id = chat.openId
+  if (id !== null) await catchUp(id)
+}
+
+async function catchUp(id: number): Promise<void> {
+  const held = chat.messages[id]
+  if (!held || held.length === 0) {
+    await loadLatest(id)
+    return
+  }
+  const gap = await fetchAfter(get, id, highestSeq(held))
+  if (gap.length) acceptMessages(gap)
+}
+
+async function loadLatest(id: number): Promise<void> {
+  const items = await fetchLatest(get, id)
+  chat.messages[id] = mergeMessages(chat.messages[id] ?? [], items)
+  chat.hasOlder[id] = lowestSeq(chat.messages[id]) > 1
+  settleOwn(items)
+}
+
+export async function openConversation(id: number): Promise<void> {
+  chat.openId = id
+  chat.error = ''
+  try {
+    await catchUp(id)
+  } catch (err) {
+    chat.error = (err as Error).message
+  }
+}
+
+export function closeConversation(): void {
+  chat.openId = null
+}
+
+export async function loadOlder(id: number): Promise<number> {
+  const held = chat.messages[id] ?? []
+  if (chat.loadingOlder || !chat.hasOlder[id] || held.length === 0) return 0
+  chat.loadingOlder = true
+  try {
+    const items = await fetchBefore(get, id, lowestSeq(held))
+    chat.messages[id] = mergeMessages(chat.messages[id] ?? [], items)
+    chat.hasOlder[id] = items.length > 0 && lowestSeq(chat.messages[id]) > 1
+    return items.length
+  } catch (err) {
+    chat.error = (err as Error).message
+    return 0
+  } finally {
+    chat.loadingOlder = false
+  }
+}
+
+/** Own messages whose copy arrived by any path: their outbox entry is done. */
+function settleOwn(items: Message[]): void {
+  if (!rt || !me) return
+  for (const m of items) {
+    if (m.client_msg_id && m.sender.kind === 'user' && Number(m.sender.id) === me.id) rt.settle(m.client_msg_id)
+  }
+}
+
+/** Merges messages that arrived live (frames, acks) or by catch-up. */
+function acceptMessages(items: Message[]): void {
+  for (const m of items) {
+    const held = chat.messages[m.conversation_id]
+    if (held) {
+      if (leavesGap(held, m)) {
+        // Something was missed: fetch the gap instead of rendering a hole.
+        void fetchAfter(get, m.conversation_id, highestSeq(held))
+          .then((gap) => acceptMessages(gap.length ? gap : [m]))
+          .catch(() => undefined)
+        continue
+      }
+      chat.messages[m.conversation_id] = mergeMessages(held, [m])
+    }
+    const next = applyMessage(chat.conversations, m, { myUserId: myUserId(), viewing: chat.openId })
+    if (next) chat.conversations = next
+    else void loadConversations()
+    clearTyping(m.conversation_id, senderKey(m.sender))
+  }
+  settleOwn(items)
+}
+
+function senderKey(from: unknown): string {
+  if (from && typeof from === 'object') {
+    const f = from as { kind?: unknown; id?: unknown }
+    return `${String(f.kind ?? 'user')}:${String(f.id)}`
+  }
+  return `user:${String(from)}`
+}
+
+function typingName(from: unknown, conversationId: number): string {
+  if (from && typeof from === 'object') {
+    const f = from as { name?: unknown; nickname?: unknown; username?: unknown }
+    for (const v of [f.name, f.nickname, f.username]) if (typeof v === 'string' && v) return v
+  }
+  const c = chat.conversations.find((x) => x.id === conversationId)
+  if (c?.peer && String(c.peer.id) === String((from as { id?: unknown })?.id ?? from)) {
+    return c.peer.nickname || c.peer.username
+  }
+  return 'Someone'
+}
+
+function clearTyping(conversationId: number, key: string): void {
+  const list = chat.typing[conversationId]
+  if (!list) return
+  chat.typing[conversationId] = list.filter((t) => t.key !== key)
+  const tk = `${conversationId}|${key}`
+  const timer = typingTimers.get(tk)
+  if (timer) clearTimeout(timer)
+  typingTimers.delete(tk)
+}
+
+function onFrame(f: ServerFrame): void {
+  switch (f.type) {
+    case 'message':
+      acceptMessages([(f as Extract<ServerFrame, { type: 'message' }>).message])
+      break
+    case 'read': {
+      const r = f as Extract<ServerFrame, { type: 'read' }>
+      if (me && Number(r.user_id) === me.id) chat.conversations = applyRead(chat.conversations, r.conversation_id, r.seq)
+      break
+    }
+    case 'recall': {
+      const r = f as Extract<ServerFrame, { type: 'recall' }>
+      markRecalled(r.conversation_id, r.seq, new Date().toISOString())
+      break
+    }
+    case 'typing': {
+      const t = f as Extract<ServerFrame, { type: 'typing' }>
+      const key = senderKey(t.from)
+      if (me && key === `user:${me.id}`) break
+      clearTyping(t.conversation_id, key)
+      if (t.state === 'start') {
+        const list = chat.typing[t.conversation_id] ?? []
+        chat.typing[t.conversation_id] = [...list, { key, name: typingName(t.from, t.conversation_id) }]
+        // A lost "stop" must not leave the indicator on for ever.
+        typingTimers.set(
+          `${t.conversation_id}|${key}`,
+          setTimeout(() => clearTyping(t.conversation_id, key), 6000),
+        )
+      }
+      break
+    }
+    case 'conversation': {
+      const c = (f as Extract<ServerFrame, { type: 'conversation' }>).conversation
+      if (c && typeof c.id === 'number') upsertConversation(c)
+      break
+    }
+  }
+}
+
+function markRecalled(conversationId: number, seq: number, at: string): void {
+  const held = chat.messages[conversationId]
+  if (held) chat.messages[conversationId] = applyRecall(held, seq, at)
+  chat.conversations = chat.conversations.map((c) =>
+    c.id === conversationId && c.last_message && c.last_message.seq === seq
+      ? { ...c, last_message: { ...c.last_message, body: '', recalled_at: at } }
+      : c,
+  )
+}
+
+export function sendMessage(conversationId: number, body: string): void {
+  if (!rt) return
+  stopTyping(conversationId)
+  rt.send(conversationId, body)
+}
+
+export function retrySend(clientMsgId: string): void {
+  rt?.retry(clientMsgId)
+}
+
+export function discardSend(clientMsgId: string): void {
+  rt?.discard(clientMsgId)
+}
+
+export async function recallMessage(m: Message): Promise<void> {
+  if (!api) return
+  try {
+    const updated = await api.post<Message>(`/api/v1/messages/${m.id}/recall`)
+    const at = updated?.recalled_at || new Date().toISOString()
+    markRecalled(m.conversation_id, m.seq, at)
+  } catch (err) {
+    chat.error = (err as Error).message
+  }
+}
+
+/** Tells the server the user has seen everything up to the newest message held. */
+export function markRead(conversationId: number): void {
+  const held = chat.messages[conversationId]
+  const c = chat.conversations.find((x) => x.id === conversationId)
+  if (!held || held.length === 0 || !c) return
+  const seq = highestSeq(held)
+  if (seq <= c.read_seq && c.unread === 0) return
+  chat.conversations = chat.conversations.map((x) => (x.id === conversationId ? { ...x, read_seq: seq, unread: 0 } : x))
+  if (!rt?.sendRead(conversationId, seq) && api) {
+    void api.post(`/api/v1/conversations/${conversationId}/read`, { seq }).catch(() => undefined)
+  }
+}
+
+let typingState: { conversationId: number; sentAt: number } | null = null
+let typingStopTimer: ReturnType<typeof setTimeout> | null = null
+
+/** Called on every keystroke: sends "start" at most every 3 s, "stop" after 4 s idle. */
+export function noteTyping(conversationId: number): void {
+  const now = Date.now()
+  if (!typingState || typingState.conversationId !== conversationId || now - typingState.sentAt > 3000) {
+    if (typingState && typingState.conversationId !== conversationId) stopTyping(typingState.conversationId)
+    rt?.sendTyping(conversationId, 'start')
+    typingState = { conversationId, sentAt: now }
+  }
+  if (typingStopTimer) clearTimeout(typingStopTimer)
+  typingStopTimer = setTimeout(() => stopTyping(conversationId), 4000)
+}
+
+export function stopTyping(conversationId: number): void {
+  if (typingStopTimer) clearTimeout(typingStopTimer)
+  typingStopTimer = null
+  if (typingState && typingState.conversationId === conversationId) {
+    rt?.sendTyping(conversationId, 'stop')
+    typingState = null
+  }
+}

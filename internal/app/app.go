@@ -1,0 +1,196 @@
+// Package app wires Parley together: it builds every part from the
+// configuration, in order, with plain constructors, and runs the
+// subcommands. Nothing else in Parley constructs services.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	agentconsole "github.com/parley-chat/parley/agent-console"
+	"github.com/parley-chat/parley/internal/auth"
+	"github.com/parley-chat/parley/internal/chat"
+	"github.com/parley-chat/parley/internal/config"
+	"github.com/parley-chat/parley/internal/httpapi"
+	"github.com/parley-chat/parley/internal/jobs"
+	"github.com/parley-chat/parley/internal/kv"
+	"github.com/parley-chat/parley/internal/metrics"
+	"github.com/parley-chat/parley/internal/notify"
+	"github.com/parley-chat/parley/internal/ratelimit"
+	"github.com/parley-chat/parley/internal/realtime"
+	"github.com/parley-chat/parley/internal/store"
+	"github.com/parley-chat/parley/internal/web"
+	"github.com/parley-chat/parley/migrations"
+	"github.com/parley-chat/parley/widget"
+)
+
+// App is one running Parley process with all its parts.
+type App struct {
+	Config  *config.Config
+	Log     *slog.Logger
+	Store   *store.Store
+	KV      *kv.KV
+	Metrics *metrics.Metrics
+	Mailer  notify.Mailer
+	Jobs    *jobs.Client
+	Hub     *realtime.Hub
+	Auth    *auth.Service
+	Chat    *chat.Service
+	HTTP    *httpapi.Server
+	worker  *jobs.Worker
+}
+
+// New builds every part. Migrations are applied first when the
+// configuration says so; otherwise pending migrations are an error.
+func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error) {
+	if err := cfg.EnsureDataDir(); err != nil {
+		return nil, err
+	}
+	a := &App{Config: cfg, Log: log, Metrics: metrics.New()}
+	ok := false
+	defer func() {
+		if !ok {
+			a.Close()
+		}
+	}()
+	var err error
+	if a.Store, err = store.Open(ctx, cfg.DatabaseURL, cfg.DataDir, log); err != nil {
+		return nil, err
+	}
+	if err := a.prepareSchema(ctx); err != nil {
+		return nil, err
+	}
+	if a.KV, err = kv.Open(ctx, cfg.RedisURL, cfg.RedisPrefix); err != nil {
+		return nil, err
+	}
+	if a.Mailer, err = notify.New(cfg.SMTPURL, log); err != nil {
+		return nil, fmt.Errorf("PARLEY_SMTP_URL: %w", err)
+	}
+	a.Jobs = jobs.NewClient(a.KV.AsynqOpt(), cfg.RedisPrefix, log, a.Metrics)
+	a.Hub = realtime.NewHub(realtime.NewLocalBroker(), log, a.Metrics)
+	a.Auth = auth.New(a.Store, a.KV.Client, a.KV.Key, a.Jobs, a.Mailer, auth.Config{
+		Secret: cfg.Secret, PublicURL: cfg.PublicURL,
+		AccessTokenTTL: cfg.AccessTokenTTL, RefreshTokenTTL: cfg.RefreshTokenTTL,
+		Limits: auth.Limits{
+			LoginPerIP: cfg.LoginLimitPerIP, LoginPerAccount: cfg.LoginLimitPerAccount,
+			RegisterPerIP: cfg.RegisterLimitPerIP, Window: cfg.LoginLimitWindow,
+		},
+	}, log)
+	a.Chat = chat.New(a.Store, a.Hub, presence{a.Hub}, a.Jobs, a.Mailer,
+		ratelimit.New(a.KV.Client, a.KV.Key("rl")), a.Metrics, chat.Config{
+			PublicURL: cfg.PublicURL, OfflineNotifyDelay: cfg.OfflineNotifyDelay, SendLimitPerMinute: cfg.SendLimitPerMinute,
+		}, log)
+	a.HTTP = httpapi.New(httpapi.Config{
+		PublicURL: cfg.PublicURL, ConsoleOrigins: cfg.ConsoleOrigins, MaxBodyBytes: cfg.MaxBodyBytes,
+	}, httpapi.Deps{
+		Auth: a.Auth, Chat: a.Chat, Hub: a.Hub, Metrics: a.Metrics, Log: log,
+		Ready: []httpapi.Checker{
+			{Name: "database", Check: a.Store.Ping},
+			{Name: "redis", Check: a.KV.Ping},
+		},
+		Static: web.New(sub(agentconsole.Dist), sub(widget.Dist), nil),
+	})
+	a.worker = jobs.NewWorker(a.KV.AsynqOpt(), cfg.RedisPrefix, cfg.WorkerConcurrency,
+		jobs.Handlers{Verify: a.Auth, Digest: a.Chat}, log, a.Metrics)
+	ok = true
+	return a, nil
+}
+
+func (a *App) prepareSchema(ctx context.Context) error {
+	if a.Config.MigrateOnStart() {
+		applied, err := a.Store.Migrate(ctx, migrations.FS)
+		if err != nil {
+			return err
+		}
+		for _, name := range applied {
+			a.Log.Info("migration applied", "name", name)
+		}
+		return nil
+	}
+	list, err := a.Store.Migrations(ctx, migrations.FS)
+	if err != nil {
+		return err
+	}
+	for _, m := range list {
+		if m.AppliedAt == nil {
+			return fmt.Errorf("migration %s is not applied: run `parley migrate up` (or set PARLEY_AUTO_MIGRATE=true)", m.Name)
+		}
+	}
+	return nil
+}
+
+// Serve runs HTTP, WebSocket and (if configured) the worker on ln until
+// ctx is done, then shuts down gracefully: sockets closed with 1012,
+// in-flight requests finished, running jobs drained.
+func (a *App) Serve(ctx context.Context, ln net.Listener, withWorker bool) error {
+	if err := a.Hub.Start(ctx); err != nil {
+		return err
+	}
+	if withWorker {
+		if err := a.worker.Start(); err != nil {
+			return fmt.Errorf("start worker: %w", err)
+		}
+	}
+	srv := &http.Server{
+		Handler:           a.HTTP.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	var serveErr error
+	select {
+	case <-ctx.Done():
+	case serveErr = <-errc:
+	}
+	a.Log.Info("shutting down")
+	a.Hub.Close()
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(sctx)
+	if withWorker {
+		a.worker.Shutdown()
+	}
+	if errors.Is(serveErr, http.ErrServerClosed) {
+		serveErr = nil
+	}
+	return serveErr
+}
+
+// RunWorker runs only the job worker until ctx is done.
+func (a *App) RunWorker(ctx context.Context) error {
+	if err := a.worker.Start(); err != nil {
+		return fmt.Errorf("start worker: %w", err)
+	}
+	a.Log.Info("worker started", "concurrency", a.Config.WorkerConcurrency)
+	<-ctx.Done()
+	a.worker.Shutdown()
+	return nil
+}
+
+// Close releases every connection.
+func (a *App) Close() {
+	if a.Jobs != nil {
+		a.Jobs.Close()
+	}
+	if a.KV != nil {
+		a.KV.Close()
+	}
+	if a.Store != nil {
+		a.Store.Close()
+	}
+}
+
+// presence answers "is this user connected?" from the hub. With one node
+// that is the whole truth; the Redis-backed presence comes with scale-out.
+type presence struct{ hub *realtime.Hub }
+
+func (p presence) Online(_ context.Context, userID int64) bool {
+	return p.hub.LocalSessions(chat.UserKey(userID)) > 0
+}

@@ -1,0 +1,20 @@
+package auth
+
+// Identity is who is calling: a signed-in user (with their role) or a
+// widget visitor.
+type Identity struct {
+	Kind string `json:"kind"` // user | visitor
+	ID   int64  `json:"id"`
+	Role string `json:"role,omitempty"`
+	Name string `json:"name,omitempty"`
+}
+
+// Roles.
+const (
+	RoleUser  = "user"
+	RoleAgent = "agent"
+	RoleAdmin = "admin"
+)
+
+// IsAdmin reports whether the identity is an admin user.
+func (i Identity) IsAdmin() bool { return i.Kind == "user" && i.Role == RoleAdmin }

@@ -1,0 +1,84 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"time"
+
+	"github.com/parley-chat/parley/internal/errs"
+	"github.com/parley-chat/parley/internal/notify"
+	"github.com/parley-chat/parley/internal/store"
+)
+
+const (
+	purposeVerifyEmail = "verify_email"
+	verifyTokenTTL     = 48 * time.Hour
+)
+
+// Register creates a user account (role user, e-mail unverified) and
+// schedules the verification mail. Rate-limited per client IP.
+func (s *Service) Register(ctx context.Context, n NewUser, ip string) (*User, error) {
+	if err := s.limit(ctx, "register:ip:"+ip, s.cfg.Limits.RegisterPerIP); err != nil {
+		return nil, err
+	}
+	n.Role, n.Verified = RoleUser, false
+	return s.CreateUserUnchecked(ctx, n)
+}
+
+// SendVerificationMail mails a fresh verification link to a user whose
+// e-mail is not verified yet. Run by the worker; a retry sends a new link,
+// and an already verified user gets nothing.
+func (s *Service) SendVerificationMail(ctx context.Context, userID int64) error {
+	u, err := s.store.UserByID(ctx, userID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && u.EmailVerifiedAt != nil) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	token := "ev_" + randomToken(24)
+	now := s.now()
+	err = s.store.CreateEmailToken(ctx, &store.EmailToken{
+		UserID: u.ID, Purpose: purposeVerifyEmail, TokenHash: hashToken(token),
+		ExpiresAt: now.Add(verifyTokenTTL), CreatedAt: now,
+	})
+	if err != nil {
+		return err
+	}
+	link := s.cfg.PublicURL + "/console/#/verify-email?token=" + url.QueryEscape(token)
+	return s.mailer.Send(ctx, notify.Mail{
+		To:      []string{u.Email},
+		Subject: "Confirm your e-mail for Parley",
+		Text: fmt.Sprintf("Hello %s,\n\nPlease confirm your e-mail address by opening this link:\n\n%s\n\n"+
+			"The link works for 48 hours. If you did not create a Parley account, ignore this mail.\n", u.Nickname, link),
+	})
+}
+
+// VerifyEmail spends a verification token and marks the e-mail verified.
+func (s *Service) VerifyEmail(ctx context.Context, token string) (*User, error) {
+	if token == "" {
+		return nil, errs.Field("token", "required")
+	}
+	var u *store.User
+	err := s.store.Tx(ctx, func(tx *store.Store) error {
+		now := s.now()
+		t, err := tx.UseEmailToken(ctx, hashToken(token), purposeVerifyEmail, now)
+		if errors.Is(err, store.ErrNotFound) {
+			return errs.R(errs.Gone, "invalid_token", "this link is invalid, expired or already used")
+		}
+		if err != nil {
+			return errs.Wrap(err, "use token")
+		}
+		if err := tx.UpdateUser(ctx, t.UserID, map[string]any{"email_verified_at": now}); err != nil {
+			return errs.Wrap(err, "verify user")
+		}
+		u, err = tx.UserByID(ctx, t.UserID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return UserView(u), nil
+}

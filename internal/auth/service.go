@@ -1,0 +1,60 @@
+// Package auth owns accounts and sessions: first-run setup, registration
+// with e-mail verification, login, rotating refresh tokens, access tokens,
+// realtime tickets and the admin's user creation.
+package auth
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/parley-chat/parley/internal/notify"
+	"github.com/parley-chat/parley/internal/ratelimit"
+	"github.com/parley-chat/parley/internal/store"
+)
+
+// Jobs is how auth schedules mail after commit.
+type Jobs interface {
+	EnqueueVerifyMail(ctx context.Context, userID int64) error
+}
+
+// Limits are the rate limits auth enforces.
+type Limits struct {
+	LoginPerIP      int
+	LoginPerAccount int
+	RegisterPerIP   int
+	Window          time.Duration
+}
+
+// Config is what the auth service needs to know of the deployment.
+type Config struct {
+	Secret          string
+	PublicURL       string
+	AccessTokenTTL  time.Duration
+	RefreshTokenTTL time.Duration
+	Limits          Limits
+}
+
+// Service implements accounts and sessions.
+type Service struct {
+	store   *store.Store
+	rdb     *redis.Client
+	keys    func(parts ...string) string
+	limiter *ratelimit.Limiter
+	jobs    Jobs
+	mailer  notify.Mailer
+	cfg     Config
+	log     *slog.Logger
+	now     func() time.Time
+}
+
+// New builds the service. keys prefixes Redis keys for this deployment.
+func New(st *store.Store, rdb *redis.Client, keys func(parts ...string) string, jobs Jobs, mailer notify.Mailer, cfg Config, log *slog.Logger) *Service {
+	return &Service{
+		store: st, rdb: rdb, keys: keys, limiter: ratelimit.New(rdb, keys("rl")),
+		jobs: jobs, mailer: mailer, cfg: cfg, log: log,
+		now: func() time.Time { return time.Now().UTC() },
+	}
+}

@@ -1,0 +1,229 @@
+package auth
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/parley-chat/parley/internal/errs"
+	"github.com/parley-chat/parley/internal/store"
+)
+
+// Session is what a successful login, setup or refresh returns.
+type Session struct {
+	AccessToken  string `json:"access_token"`
+	RefreshToken string `json:"refresh_token"`
+	ExpiresIn    int    `json:"expires_in"`
+	User         *User  `json:"user"`
+}
+
+type accessClaims struct {
+	Role string `json:"role"`
+	jwt.RegisteredClaims
+}
+
+func (s *Service) accessKey() []byte {
+	m := hmac.New(sha256.New, []byte(s.cfg.Secret))
+	m.Write([]byte("parley access token"))
+	return m.Sum(nil)
+}
+
+// Authenticate checks an access token and returns who it belongs to.
+func (s *Service) Authenticate(ctx context.Context, token string) (Identity, error) {
+	var c accessClaims
+	_, err := jwt.ParseWithClaims(token, &c, func(t *jwt.Token) (any, error) { return s.accessKey(), nil },
+		jwt.WithValidMethods([]string{"HS256"}), jwt.WithIssuer("parley"), jwt.WithExpirationRequired(),
+		jwt.WithTimeFunc(s.now))
+	if err != nil {
+		if errors.Is(err, jwt.ErrTokenExpired) {
+			return Identity{}, errs.R(errs.Unauthorized, "token_expired", "the access token has expired; refresh it")
+		}
+		return Identity{}, errs.R(errs.Unauthorized, "invalid_token", "the access token is not valid")
+	}
+	id, err := strconv.ParseInt(c.Subject, 10, 64)
+	if err != nil {
+		return Identity{}, errs.R(errs.Unauthorized, "invalid_token", "the access token is not valid")
+	}
+	return Identity{Kind: "user", ID: id, Role: c.Role}, nil
+}
+
+// newSession issues an access token and a refresh token of family (a new
+// family when empty) inside tx.
+func (s *Service) newSession(ctx context.Context, tx *store.Store, u *store.User, family string) (*Session, error) {
+	now := s.now()
+	claims := accessClaims{Role: u.Role, RegisteredClaims: jwt.RegisteredClaims{
+		Issuer: "parley", Subject: strconv.FormatInt(u.ID, 10),
+		IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(s.cfg.AccessTokenTTL)),
+	}}
+	access, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(s.accessKey())
+	if err != nil {
+		return nil, errs.Wrap(err, "sign access token")
+	}
+	if family == "" {
+		family = randomToken(16)
+	}
+	refresh := "rt_" + randomToken(32)
+	err = tx.CreateRefreshToken(ctx, &store.RefreshToken{
+		UserID: u.ID, FamilyID: family, TokenHash: hashToken(refresh),
+		ExpiresAt: now.Add(s.cfg.RefreshTokenTTL), CreatedAt: now,
+	})
+	if err != nil {
+		return nil, errs.Wrap(err, "store refresh token")
+	}
+	return &Session{AccessToken: access, RefreshToken: refresh, ExpiresIn: int(s.cfg.AccessTokenTTL.Seconds()), User: UserView(u)}, nil
+}
+
+// Login checks credentials (username or e-mail) and opens a session. It is
+// rate-limited per client IP and per account.
+func (s *Service) Login(ctx context.Context, login, password, ip string) (*Session, error) {
+	login = strings.ToLower(strings.TrimSpace(login))
+	if login == "" || password == "" {
+		return nil, &errs.Error{Code: errs.Invalid, Reason: "invalid_input", Message: "login and password are required",
+			Details: map[string]string{"login": "required", "password": "required"}}
+	}
+	if err := s.limit(ctx, "login:ip:"+ip, s.cfg.Limits.LoginPerIP); err != nil {
+		return nil, err
+	}
+	if err := s.limit(ctx, "login:acct:"+login, s.cfg.Limits.LoginPerAccount); err != nil {
+		return nil, err
+	}
+	u, err := s.store.UserByLogin(ctx, login)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, errs.Wrap(err, "find user")
+	}
+	if u == nil {
+		CheckPassword(dummyHash, password)
+		return nil, errs.R(errs.Unauthorized, "invalid_credentials", "wrong username, e-mail or password")
+	}
+	if !CheckPassword(u.PasswordHash, password) {
+		return nil, errs.R(errs.Unauthorized, "invalid_credentials", "wrong username, e-mail or password")
+	}
+	var sess *Session
+	err = s.store.Tx(ctx, func(tx *store.Store) error {
+		sess, err = s.newSession(ctx, tx, u, "")
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	_ = s.limiter.Reset(ctx, "login:acct:"+login)
+	return sess, nil
+}
+
+func (s *Service) limit(ctx context.Context, key string, n int) error {
+	ok, wait, err := s.limiter.Allow(ctx, key, n, s.cfg.Limits.Window)
+	if err != nil {
+		s.log.WarnContext(ctx, "rate limiter unavailable", "err", err)
+	}
+	if !ok {
+		secs := int(wait.Round(time.Second).Seconds())
+		if secs < 1 {
+			secs = 1
+		}
+		return &errs.Error{Code: errs.RateLimited, Reason: "rate_limited", RetryAfter: secs,
+			Message: fmt.Sprintf("too many attempts; try again in %d seconds", secs)}
+	}
+	return nil
+}
+
+// Refresh rotates a refresh token: the presented one is spent and a new
+// one of the same family returned. Presenting a spent token again means it
+// leaked, so the whole family is revoked.
+func (s *Service) Refresh(ctx context.Context, token string) (*Session, error) {
+	if token == "" {
+		return nil, errs.Field("refresh_token", "required")
+	}
+	bad := errs.R(errs.Unauthorized, "invalid_refresh_token", "the refresh token is not valid; sign in again")
+	var (
+		sess   *Session
+		reused bool
+	)
+	err := s.store.Tx(ctx, func(tx *store.Store) error {
+		now := s.now()
+		rt, err := tx.RefreshTokenByHashForUpdate(ctx, hashToken(token))
+		if errors.Is(err, store.ErrNotFound) {
+			return bad
+		}
+		if err != nil {
+			return errs.Wrap(err, "load refresh token")
+		}
+		if rt.RevokedAt != nil || !rt.ExpiresAt.After(now) {
+			return bad
+		}
+		if rt.UsedAt != nil {
+			reused = true
+			return tx.RevokeRefreshFamily(ctx, rt.FamilyID, now)
+		}
+		if ok, err := tx.MarkRefreshTokenUsed(ctx, rt.ID, now); err != nil || !ok {
+			if err != nil {
+				return errs.Wrap(err, "spend refresh token")
+			}
+			reused = true
+			return tx.RevokeRefreshFamily(ctx, rt.FamilyID, now)
+		}
+		u, err := tx.UserByID(ctx, rt.UserID)
+		if err != nil {
+			return bad
+		}
+		sess, err = s.newSession(ctx, tx, u, rt.FamilyID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if reused {
+		s.log.WarnContext(ctx, "refresh token reused; family revoked")
+		return nil, errs.R(errs.Unauthorized, "refresh_token_reused", "this refresh token was already used; every session of it has been signed out")
+	}
+	return sess, nil
+}
+
+// Logout revokes the refresh token's family. Unknown tokens are ignored:
+// the caller is signed out either way.
+func (s *Service) Logout(ctx context.Context, token string) error {
+	err := s.store.Tx(ctx, func(tx *store.Store) error {
+		rt, err := tx.RefreshTokenByHashForUpdate(ctx, hashToken(token))
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		return tx.RevokeRefreshFamily(ctx, rt.FamilyID, s.now())
+	})
+	if err != nil {
+		return errs.Wrap(err, "logout")
+	}
+	return nil
+}
+
+// LogoutEverywhere revokes every refresh token of the caller.
+func (s *Service) LogoutEverywhere(ctx context.Context, id Identity) error {
+	if err := s.store.RevokeUserRefreshTokens(ctx, id.ID, s.now()); err != nil {
+		return errs.Wrap(err, "logout everywhere")
+	}
+	return nil
+}
+
+func randomToken(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func hashToken(t string) string {
+	sum := sha256.Sum256([]byte(t))
+	return hex.EncodeToString(sum[:])
+}

@@ -1,0 +1,216 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"net/mail"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/parley-chat/parley/internal/errs"
+	"github.com/parley-chat/parley/internal/store"
+)
+
+// User is an account as the API shows it.
+type User struct {
+	ID            int64     `json:"id"`
+	Username      string    `json:"username"`
+	Email         string    `json:"email,omitempty"`
+	Nickname      string    `json:"nickname"`
+	AvatarURL     string    `json:"avatar_url"`
+	Role          string    `json:"role"`
+	EmailVerified bool      `json:"email_verified"`
+	CreatedAt     time.Time `json:"created_at"`
+}
+
+// PublicUser is what other users see of an account: never the e-mail.
+type PublicUser struct {
+	ID        int64  `json:"id"`
+	Username  string `json:"username"`
+	Nickname  string `json:"nickname"`
+	AvatarURL string `json:"avatar_url"`
+}
+
+// UserView converts a stored user for its owner or an admin.
+func UserView(u *store.User) *User {
+	return &User{
+		ID: u.ID, Username: u.Username, Email: u.Email, Nickname: u.Nickname, AvatarURL: u.AvatarURL,
+		Role: u.Role, EmailVerified: u.EmailVerifiedAt != nil, CreatedAt: u.CreatedAt,
+	}
+}
+
+// PublicView converts a stored user for other users.
+func PublicView(u *store.User) PublicUser {
+	return PublicUser{ID: u.ID, Username: u.Username, Nickname: u.Nickname, AvatarURL: u.AvatarURL}
+}
+
+// NewUser is what it takes to create an account.
+type NewUser struct {
+	Username string `json:"username"`
+	Email    string `json:"email"`
+	Password string `json:"password"`
+	Nickname string `json:"nickname"`
+	Role     string `json:"role"`
+	Verified bool   `json:"verified"`
+}
+
+var usernameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_.]{2,31}$`)
+
+func (n *NewUser) normalise() error {
+	n.Username = strings.ToLower(strings.TrimSpace(n.Username))
+	n.Email = strings.ToLower(strings.TrimSpace(n.Email))
+	n.Nickname = strings.TrimSpace(n.Nickname)
+	if n.Role == "" {
+		n.Role = RoleUser
+	}
+	details := map[string]string{}
+	if !usernameRE.MatchString(n.Username) {
+		details["username"] = "3 to 32 characters: lower-case letters, digits, _ and ., starting with a letter or digit"
+	}
+	if a, err := mail.ParseAddress(n.Email); err != nil || a.Address != n.Email || !strings.Contains(n.Email, ".") {
+		details["email"] = "a valid e-mail address is required"
+	}
+	if l := utf8.RuneCountInString(n.Password); l < 8 || l > 128 {
+		details["password"] = "8 to 128 characters"
+	}
+	if utf8.RuneCountInString(n.Nickname) > 64 {
+		details["nickname"] = "at most 64 characters"
+	}
+	if n.Role != RoleUser && n.Role != RoleAgent && n.Role != RoleAdmin {
+		details["role"] = "one of user, agent, admin"
+	}
+	if len(details) > 0 {
+		return &errs.Error{Code: errs.Invalid, Reason: "invalid_input", Message: "some fields are not valid", Details: details}
+	}
+	if n.Nickname == "" {
+		n.Nickname = n.Username
+	}
+	return nil
+}
+
+// createUser validates and inserts an account inside tx.
+func (s *Service) createUser(ctx context.Context, tx *store.Store, n NewUser) (*store.User, error) {
+	if err := n.normalise(); err != nil {
+		return nil, err
+	}
+	if _, err := tx.UserByLogin(ctx, n.Username); err == nil {
+		return nil, errs.R(errs.Conflict, "username_taken", "that username is taken")
+	}
+	if _, err := tx.UserByLogin(ctx, n.Email); err == nil {
+		return nil, errs.R(errs.Conflict, "email_taken", "an account with that e-mail exists")
+	}
+	hash, err := HashPassword(n.Password)
+	if err != nil {
+		return nil, errs.Wrap(err, "hash password")
+	}
+	now := s.now()
+	u := &store.User{
+		Username: n.Username, Email: n.Email, PasswordHash: hash, Nickname: n.Nickname,
+		Role: n.Role, CreatedAt: now, UpdatedAt: now,
+	}
+	if n.Verified {
+		u.EmailVerifiedAt = &now
+	}
+	if err := tx.CreateUser(ctx, u); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return nil, errs.R(errs.Conflict, "username_taken", "that username or e-mail is taken")
+		}
+		return nil, errs.Wrap(err, "create user")
+	}
+	return u, nil
+}
+
+// CreateUser is the admin's way to add an account (any role, optionally
+// already verified). Unverified accounts are mailed a verification link.
+func (s *Service) CreateUser(ctx context.Context, actor Identity, n NewUser) (*User, error) {
+	if !actor.IsAdmin() {
+		return nil, errs.E(errs.Forbidden, "only admins create users")
+	}
+	return s.CreateUserUnchecked(ctx, n)
+}
+
+// CreateUserUnchecked creates an account without an acting admin: for the
+// `parley admin create-user` command run by the operator.
+func (s *Service) CreateUserUnchecked(ctx context.Context, n NewUser) (*User, error) {
+	var u *store.User
+	err := s.store.Tx(ctx, func(tx *store.Store) error {
+		var err error
+		u, err = s.createUser(ctx, tx, n)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if u.EmailVerifiedAt == nil {
+		_ = s.jobs.EnqueueVerifyMail(ctx, u.ID)
+	}
+	return UserView(u), nil
+}
+
+// Me returns the caller's own account.
+func (s *Service) Me(ctx context.Context, id Identity) (*User, error) {
+	if id.Kind != "user" {
+		return nil, errs.E(errs.Forbidden, "only users have an account")
+	}
+	u, err := s.store.UserByID(ctx, id.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, errs.E(errs.Unauthorized, "this account no longer exists")
+	}
+	if err != nil {
+		return nil, errs.Wrap(err, "load user")
+	}
+	return UserView(u), nil
+}
+
+// MePatch changes the caller's profile; nil fields stay as they are.
+type MePatch struct {
+	Nickname  *string `json:"nickname"`
+	AvatarURL *string `json:"avatar_url"`
+}
+
+// UpdateMe changes the caller's nickname or avatar.
+func (s *Service) UpdateMe(ctx context.Context, id Identity, p MePatch) (*User, error) {
+	if id.Kind != "user" {
+		return nil, errs.E(errs.Forbidden, "only users have an account")
+	}
+	fields := map[string]any{}
+	if p.Nickname != nil {
+		n := strings.TrimSpace(*p.Nickname)
+		if n == "" || utf8.RuneCountInString(n) > 64 {
+			return nil, errs.Field("nickname", "1 to 64 characters")
+		}
+		fields["nickname"] = n
+	}
+	if p.AvatarURL != nil {
+		a := strings.TrimSpace(*p.AvatarURL)
+		if a != "" && !(strings.HasPrefix(a, "https://") || strings.HasPrefix(a, "http://") || strings.HasPrefix(a, "/")) || len(a) > 1024 {
+			return nil, errs.Field("avatar_url", "an http(s) URL or a path on this server")
+		}
+		fields["avatar_url"] = a
+	}
+	if len(fields) > 0 {
+		if err := s.store.UpdateUser(ctx, id.ID, fields); err != nil {
+			return nil, errs.Wrap(err, "update user")
+		}
+	}
+	return s.Me(ctx, id)
+}
+
+// Search finds users by exact username or nickname substring.
+func (s *Service) Search(ctx context.Context, q string, limit int) ([]PublicUser, error) {
+	q = strings.TrimSpace(q)
+	if utf8.RuneCountInString(q) < 1 || len(q) > 64 {
+		return nil, errs.Field("q", "1 to 64 characters")
+	}
+	users, err := s.store.SearchUsers(ctx, q, limit)
+	if err != nil {
+		return nil, errs.Wrap(err, "search users")
+	}
+	out := make([]PublicUser, 0, len(users))
+	for i := range users {
+		out = append(out, PublicView(&users[i]))
+	}
+	return out, nil
+}

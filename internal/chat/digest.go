@@ -1,0 +1,85 @@
+package chat
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/parley-chat/parley/internal/notify"
+	"github.com/parley-chat/parley/internal/store"
+)
+
+const digestMaxMessages = 10
+
+// SendOfflineDigest mails a user the messages of a conversation they have
+// not read, if any are still unread, at most once per window. It is run by
+// the worker and safe to run twice: the claim on the member row decides.
+func (s *Service) SendOfflineDigest(ctx context.Context, userID, conversationID int64) error {
+	m, err := s.store.Member(ctx, conversationID, userID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	u, err := s.store.UserByID(ctx, userID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && u.EmailVerifiedAt == nil) {
+		return nil // nobody to mail, or an address never confirmed
+	}
+	if err != nil {
+		return err
+	}
+	unread, err := s.store.UnreadFromOthers(ctx, conversationID, userID, m.ReadSeq, digestMaxMessages+1)
+	if err != nil {
+		return err
+	}
+	if len(unread) == 0 {
+		return nil // read in time
+	}
+	now := s.now()
+	window := s.cfg.OfflineNotifyDelay
+	claimed, err := s.store.ClaimDigest(ctx, conversationID, userID, now, now.Add(-window))
+	if err != nil || !claimed {
+		return err
+	}
+	mail, err := s.digestMail(ctx, u, conversationID, unread)
+	if err == nil {
+		err = s.mailer.Send(ctx, mail)
+	}
+	if err != nil {
+		// Give the claim back so that the retry may send it.
+		_ = s.store.ReleaseDigest(ctx, conversationID, userID, m.NotifiedAt)
+		s.metrics.MailsSent.WithLabelValues("offline_digest", "error").Inc()
+		return err
+	}
+	s.metrics.MailsSent.WithLabelValues("offline_digest", "ok").Inc()
+	return nil
+}
+
+func (s *Service) digestMail(ctx context.Context, u *store.User, conversationID int64, unread []store.Message) (notify.Mail, error) {
+	more := len(unread) > digestMaxMessages
+	if more {
+		unread = unread[:digestMaxMessages]
+	}
+	views, err := s.messageViews(ctx, unread)
+	if err != nil {
+		return notify.Mail{}, err
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "Hello %s,\n\nYou have unread messages on Parley:\n\n", displayName(u))
+	from := ""
+	for _, v := range views {
+		from = v.Sender.Name
+		fmt.Fprintf(&b, "%s (%s):\n%s\n\n", v.Sender.Name, v.CreatedAt.Format("2 Jan 15:04 MST"), v.Body)
+	}
+	if more {
+		b.WriteString("…and more.\n\n")
+	}
+	fmt.Fprintf(&b, "Reply here: %s/console/#/c/%d\n", s.cfg.PublicURL, conversationID)
+	return notify.Mail{
+		To:      []string{u.Email},
+		Subject: fmt.Sprintf("New messages from %s", from),
+		Text:    b.String(),
+	}, nil
+}

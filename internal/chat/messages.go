@@ -1,0 +1,325 @@
+package chat
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/parley-chat/parley/internal/errs"
+	"github.com/parley-chat/parley/internal/store"
+)
+
+// SendInput is one message to send, from the send frame or REST.
+type SendInput struct {
+	ConversationID int64  `json:"-"`
+	ClientMsgID    string `json:"client_msg_id"`
+	Kind           string `json:"kind"`
+	Body           string `json:"body"`
+	AttachmentID   *int64 `json:"attachment_id"`
+	ReplyToSeq     *int64 `json:"reply_to_seq"`
+}
+
+// errDuplicate rolls back a send whose client_msg_id was stored meanwhile.
+var errDuplicate = errors.New("duplicate client_msg_id")
+
+func (in *SendInput) validate() error {
+	if in.ClientMsgID == "" || len(in.ClientMsgID) > 64 {
+		return errs.Field("client_msg_id", "required, at most 64 characters")
+	}
+	if in.Kind == "" {
+		in.Kind = "text"
+	}
+	switch in.Kind {
+	case "text":
+	case "image", "voice", "video", "file", "red_packet":
+		return errs.R(errs.Rule, "unsupported_kind", fmt.Sprintf("messages of kind %s cannot be sent this way yet", in.Kind))
+	default:
+		return errs.Field("kind", "unknown message kind")
+	}
+	if strings.TrimSpace(in.Body) == "" {
+		return errs.Field("body", "a text message needs a body")
+	}
+	if !utf8.ValidString(in.Body) {
+		return errs.Field("body", "must be UTF-8 text")
+	}
+	if utf8.RuneCountInString(in.Body) > MaxBodyRunes {
+		return &errs.Error{Code: errs.TooLarge, Reason: "body_too_long", Message: fmt.Sprintf("a message holds at most %d characters", MaxBodyRunes)}
+	}
+	if in.AttachmentID != nil {
+		return errs.Field("attachment_id", "text messages carry no attachment")
+	}
+	if in.ReplyToSeq != nil && *in.ReplyToSeq < 1 {
+		return errs.Field("reply_to_seq", "must be a seq of this conversation")
+	}
+	return nil
+}
+
+// Send stores a message from userID and returns it once committed. A
+// retry with the same client_msg_id returns the message already stored.
+func (s *Service) Send(ctx context.Context, userID int64, in SendInput) (*Message, error) {
+	if err := in.validate(); err != nil {
+		return nil, err
+	}
+	if err := s.sendAllowed(ctx, userID); err != nil {
+		return nil, err
+	}
+	var (
+		msg     *store.Message
+		members []store.Member
+		conv    *store.Conversation
+		replay  bool
+	)
+	err := s.store.Tx(ctx, func(tx *store.Store) error {
+		if _, err := member(ctx, tx, in.ConversationID, userID); err != nil {
+			return err
+		}
+		if m, err := tx.MessageByClientID(ctx, in.ConversationID, "user", userID, in.ClientMsgID); err == nil {
+			msg, replay = m, true
+			return nil
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		now := s.now()
+		seq, err := tx.NextSeq(ctx, in.ConversationID, now)
+		if err != nil {
+			return err
+		}
+		if in.ReplyToSeq != nil && *in.ReplyToSeq >= seq {
+			return errs.Field("reply_to_seq", "must be a seq of this conversation")
+		}
+		msg = &store.Message{
+			ConversationID: in.ConversationID, Seq: seq, SenderKind: "user", SenderID: userID,
+			ClientMsgID: in.ClientMsgID, Kind: in.Kind, Body: in.Body, ReplyToSeq: in.ReplyToSeq, CreatedAt: now,
+		}
+		if err := tx.CreateMessage(ctx, msg); err != nil {
+			if errors.Is(err, store.ErrConflict) {
+				return errDuplicate
+			}
+			return err
+		}
+		if _, err := tx.AdvanceReadSeq(ctx, in.ConversationID, userID, seq); err != nil {
+			return err
+		}
+		if members, err = tx.MembersOf(ctx, in.ConversationID); err != nil {
+			return err
+		}
+		conv, err = tx.ConversationByID(ctx, in.ConversationID)
+		return err
+	})
+	if errors.Is(err, errDuplicate) {
+		// A concurrent retry of the same send committed first.
+		msg, err = s.store.MessageByClientID(ctx, in.ConversationID, "user", userID, in.ClientMsgID)
+		replay = true
+	}
+	if err != nil {
+		if _, ok := errs.As(err); ok {
+			return nil, err
+		}
+		if store.IsUnavailable(err) {
+			return nil, &errs.Error{Code: errs.Unavailable, Reason: "unavailable", Message: "the message could not be stored; retry with the same client_msg_id", Err: err}
+		}
+		return nil, errs.Wrap(err, "send message")
+	}
+	views, err := s.messageViews(ctx, []store.Message{*msg})
+	if err != nil {
+		return nil, errs.Wrap(err, "load message")
+	}
+	view := &views[0]
+	if replay {
+		return view, nil
+	}
+	s.metrics.MessagesSent.WithLabelValues(conv.Kind, msg.Kind).Inc()
+	ids := make([]int64, 0, len(members))
+	for _, m := range members {
+		ids = append(ids, m.UserID)
+	}
+	s.publish(ctx, ids, MessageFrame{Type: "message", Message: view})
+	s.scheduleOfflineDigests(ctx, userID, conv.ID, members)
+	return view, nil
+}
+
+// scheduleOfflineDigests asks for a digest mail for every other member who
+// has no open session. Unique task keys keep it to one per window.
+func (s *Service) scheduleOfflineDigests(ctx context.Context, senderID, conversationID int64, members []store.Member) {
+	for _, m := range members {
+		if m.UserID == senderID || s.presence.Online(ctx, m.UserID) {
+			continue
+		}
+		delay := s.cfg.OfflineNotifyDelay
+		_ = s.jobs.EnqueueOfflineDigest(ctx, m.UserID, conversationID, delay, delay)
+	}
+}
+
+// Page is one page of history and the cursor that continues it (nil at
+// the end): pass it as after_seq when paging forward, before_seq backward.
+type Page struct {
+	Items      []Message `json:"items"`
+	NextCursor *int64    `json:"next_cursor"`
+}
+
+// History returns messages of a conversation in ascending seq: those after
+// afterSeq when given, else those before beforeSeq when given, else the newest.
+func (s *Service) History(ctx context.Context, userID, conversationID int64, afterSeq, beforeSeq *int64, limit int) (*Page, error) {
+	if _, err := member(ctx, s.store, conversationID, userID); err != nil {
+		return nil, err
+	}
+	var (
+		ms  []store.Message
+		err error
+	)
+	forward := afterSeq != nil
+	switch {
+	case forward:
+		ms, err = s.store.MessagesAfter(ctx, conversationID, *afterSeq, limit)
+	case beforeSeq != nil:
+		ms, err = s.store.MessagesBefore(ctx, conversationID, *beforeSeq, limit)
+	default:
+		ms, err = s.store.MessagesBefore(ctx, conversationID, 0, limit)
+	}
+	if err != nil {
+		return nil, errs.Wrap(err, "load history")
+	}
+	items, err := s.messageViews(ctx, ms)
+	if err != nil {
+		return nil, errs.Wrap(err, "load history")
+	}
+	p := &Page{Items: items}
+	if len(ms) == limit {
+		var c int64
+		if forward {
+			c = ms[len(ms)-1].Seq
+		} else {
+			c = ms[0].Seq
+		}
+		if forward || c > 1 {
+			p.NextCursor = &c
+		}
+	}
+	return p, nil
+}
+
+// MarkRead raises the caller's read mark to seq and tells the other members.
+func (s *Service) MarkRead(ctx context.Context, userID, conversationID, seq int64) error {
+	if seq < 1 {
+		return errs.Field("seq", "must be ≥ 1")
+	}
+	if _, err := member(ctx, s.store, conversationID, userID); err != nil {
+		return err
+	}
+	var members []store.Member
+	moved := false
+	err := s.store.Tx(ctx, func(tx *store.Store) error {
+		c, err := tx.ConversationByID(ctx, conversationID)
+		if err != nil {
+			return err
+		}
+		if seq > c.LastSeq {
+			return errs.Field("seq", fmt.Sprintf("beyond the last message (%d)", c.LastSeq))
+		}
+		if moved, err = tx.AdvanceReadSeq(ctx, conversationID, userID, seq); err != nil {
+			return err
+		}
+		members, err = tx.MembersOf(ctx, conversationID)
+		return err
+	})
+	if err != nil {
+		if _, ok := errs.As(err); ok {
+			return err
+		}
+		return errs.Wrap(err, "mark read")
+	}
+	if moved {
+		ids := make([]int64, 0, len(members))
+		for _, m := range members {
+			ids = append(ids, m.UserID)
+		}
+		s.publish(ctx, ids, ReadFrame{Type: "read", ConversationID: conversationID, UserID: userID, Seq: seq})
+	}
+	return nil
+}
+
+// Recall replaces the caller's own message by a tombstone, within
+// RecallWindow of sending it.
+func (s *Service) Recall(ctx context.Context, userID, messageID int64) (*Message, error) {
+	m, err := s.store.MessageByID(ctx, messageID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, errs.R(errs.NotFound, "message_not_found", "no such message")
+	}
+	if err != nil {
+		return nil, errs.Wrap(err, "load message")
+	}
+	if _, err := member(ctx, s.store, m.ConversationID, userID); err != nil {
+		return nil, errs.R(errs.NotFound, "message_not_found", "no such message")
+	}
+	if m.SenderKind != "user" || m.SenderID != userID {
+		return nil, errs.R(errs.Forbidden, "not_sender", "only the sender may recall this message")
+	}
+	if m.RecalledAt == nil {
+		now := s.now()
+		if now.Sub(m.CreatedAt) > RecallWindow {
+			return nil, errs.R(errs.Rule, "recall_window_passed", fmt.Sprintf("messages can be recalled only within %s of sending", RecallWindow))
+		}
+		recalled, err := s.store.RecallMessage(ctx, m.ID, now)
+		if err != nil {
+			return nil, errs.Wrap(err, "recall message")
+		}
+		if recalled {
+			m.RecalledAt, m.Body = &now, ""
+			if members, err := s.store.MembersOf(ctx, m.ConversationID); err == nil {
+				ids := make([]int64, 0, len(members))
+				for _, mm := range members {
+					ids = append(ids, mm.UserID)
+				}
+				s.publish(ctx, ids, RecallFrame{Type: "recall", ConversationID: m.ConversationID, Seq: m.Seq})
+			}
+		}
+	}
+	views, err := s.messageViews(ctx, []store.Message{*m})
+	if err != nil {
+		return nil, errs.Wrap(err, "load message")
+	}
+	return &views[0], nil
+}
+
+// Typing tells the other members that the caller started or stopped typing.
+func (s *Service) Typing(ctx context.Context, userID, conversationID int64, state string) error {
+	if state != "start" && state != "stop" {
+		return errs.Field("state", "start or stop")
+	}
+	if _, err := member(ctx, s.store, conversationID, userID); err != nil {
+		return err
+	}
+	members, err := s.store.MembersOf(ctx, conversationID)
+	if err != nil {
+		return errs.Wrap(err, "load members")
+	}
+	u, err := s.store.UserByID(ctx, userID)
+	if err != nil {
+		return errs.Wrap(err, "load user")
+	}
+	ids := make([]int64, 0, len(members))
+	for _, m := range members {
+		if m.UserID != userID {
+			ids = append(ids, m.UserID)
+		}
+	}
+	s.publish(ctx, ids, TypingFrame{Type: "typing", ConversationID: conversationID,
+		From: Sender{Kind: "user", ID: userID, Name: displayName(u)}, State: state})
+	return nil
+}
+
+// sendAllowed applies the per-user send rate limit.
+func (s *Service) sendAllowed(ctx context.Context, userID int64) error {
+	ok, wait, err := s.limiter.Allow(ctx, fmt.Sprintf("send:u:%d", userID), s.cfg.SendLimitPerMinute, time.Minute)
+	if err != nil {
+		s.log.WarnContext(ctx, "rate limiter unavailable", "err", err)
+	}
+	if !ok {
+		secs := max(1, int(wait.Round(time.Second).Seconds()))
+		return &errs.Error{Code: errs.RateLimited, Reason: "rate_limited", RetryAfter: secs, Message: fmt.Sprintf("sending too fast; wait %d seconds", secs)}
+	}
+	return nil
+}

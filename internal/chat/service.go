@@ -1,0 +1,81 @@
+// Package chat owns conversations and messages: the per-conversation seq,
+// idempotent sends, history, read marks, recall, typing, and the offline
+// digest mail. It publishes frames and enqueues jobs only after commit.
+package chat
+
+import (
+	"context"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/parley-chat/parley/internal/metrics"
+	"github.com/parley-chat/parley/internal/notify"
+	"github.com/parley-chat/parley/internal/ratelimit"
+	"github.com/parley-chat/parley/internal/store"
+)
+
+// Publisher delivers frames to users' sessions on any node.
+type Publisher interface {
+	Publish(ctx context.Context, recipients []string, frame any) error
+}
+
+// Presence tells whether a user has an open session.
+type Presence interface {
+	Online(ctx context.Context, userID int64) bool
+}
+
+// Jobs schedules background work.
+type Jobs interface {
+	EnqueueOfflineDigest(ctx context.Context, userID, conversationID int64, delay, window time.Duration) error
+}
+
+// Config tunes the chat service.
+type Config struct {
+	PublicURL          string
+	OfflineNotifyDelay time.Duration
+	SendLimitPerMinute int
+}
+
+// RecallWindow is how long a sender may recall their own message.
+const RecallWindow = 2 * time.Minute
+
+// MaxBodyRunes bounds a text message.
+const MaxBodyRunes = 10000
+
+// Service implements conversations and messages.
+type Service struct {
+	store    *store.Store
+	pub      Publisher
+	presence Presence
+	jobs     Jobs
+	mailer   notify.Mailer
+	limiter  *ratelimit.Limiter
+	metrics  *metrics.Metrics
+	cfg      Config
+	log      *slog.Logger
+	now      func() time.Time
+}
+
+// New builds the chat service.
+func New(st *store.Store, pub Publisher, presence Presence, jobs Jobs, mailer notify.Mailer, limiter *ratelimit.Limiter, m *metrics.Metrics, cfg Config, log *slog.Logger) *Service {
+	return &Service{
+		store: st, pub: pub, presence: presence, jobs: jobs, mailer: mailer, limiter: limiter,
+		metrics: m, cfg: cfg, log: log, now: func() time.Time { return time.Now().UTC() },
+	}
+}
+
+// UserKey is the realtime recipient key of a user.
+func UserKey(id int64) string { return "u:" + strconv.FormatInt(id, 10) }
+
+// publish sends a frame after commit; a failure is logged and counted by
+// the hub, never returned: the write already happened and clients resync.
+func (s *Service) publish(ctx context.Context, userIDs []int64, frame any) {
+	keys := make([]string, 0, len(userIDs))
+	for _, id := range userIDs {
+		keys = append(keys, UserKey(id))
+	}
+	if err := s.pub.Publish(ctx, keys, frame); err != nil {
+		s.log.WarnContext(ctx, "publish failed; clients will resync", "err", err)
+	}
+}

@@ -1,0 +1,160 @@
+package chat
+
+import (
+	"context"
+	"time"
+
+	"github.com/parley-chat/parley/internal/store"
+)
+
+// Sender says who sent a message.
+type Sender struct {
+	Kind string `json:"kind"` // user | visitor | system
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+}
+
+// Message is a message as clients see it.
+type Message struct {
+	ID             int64      `json:"id"`
+	ConversationID int64      `json:"conversation_id"`
+	Seq            int64      `json:"seq"`
+	ClientMsgID    string     `json:"client_msg_id"`
+	Sender         Sender     `json:"sender"`
+	Kind           string     `json:"kind"`
+	Body           string     `json:"body"`
+	Attachment     any        `json:"attachment,omitempty"`
+	ReplyToSeq     *int64     `json:"reply_to_seq,omitempty"`
+	CreatedAt      time.Time  `json:"created_at"`
+	RecalledAt     *time.Time `json:"recalled_at,omitempty"`
+}
+
+// Peer is the other person of a direct conversation.
+type Peer struct {
+	ID        int64  `json:"id"`
+	Username  string `json:"username"`
+	Nickname  string `json:"nickname"`
+	AvatarURL string `json:"avatar_url"`
+}
+
+// Conversation is a conversation as one member sees it.
+type Conversation struct {
+	ID          int64     `json:"id"`
+	Kind        string    `json:"kind"`
+	Title       string    `json:"title"`
+	LastSeq     int64     `json:"last_seq"`
+	ReadSeq     int64     `json:"read_seq"`
+	Unread      int64     `json:"unread"`
+	LastMessage *Message  `json:"last_message"`
+	Peer        *Peer     `json:"peer,omitempty"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+// messageViews converts stored messages, resolving sender names.
+func (s *Service) messageViews(ctx context.Context, ms []store.Message) ([]Message, error) {
+	var ids []int64
+	for _, m := range ms {
+		if m.SenderKind == "user" {
+			ids = append(ids, m.SenderID)
+		}
+	}
+	users, err := s.store.UsersByIDs(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Message, 0, len(ms))
+	for i := range ms {
+		out = append(out, messageView(&ms[i], users))
+	}
+	return out, nil
+}
+
+func messageView(m *store.Message, users map[int64]*store.User) Message {
+	v := Message{
+		ID: m.ID, ConversationID: m.ConversationID, Seq: m.Seq, ClientMsgID: m.ClientMsgID,
+		Sender: Sender{Kind: m.SenderKind, ID: m.SenderID}, Kind: m.Kind, Body: m.Body,
+		ReplyToSeq: m.ReplyToSeq, CreatedAt: m.CreatedAt, RecalledAt: m.RecalledAt,
+	}
+	switch m.SenderKind {
+	case "user":
+		if u := users[m.SenderID]; u != nil {
+			v.Sender.Name = displayName(u)
+		}
+	case "system":
+		v.Sender.Name = "Parley"
+	}
+	if m.RecalledAt != nil {
+		v.Body = ""
+	}
+	return v
+}
+
+func displayName(u *store.User) string {
+	if u.Nickname != "" {
+		return u.Nickname
+	}
+	return u.Username
+}
+
+// conversationViews converts rows for the member userID.
+func (s *Service) conversationViews(ctx context.Context, userID int64, rows []store.ConversationRow) ([]Conversation, error) {
+	ids := make([]int64, 0, len(rows))
+	lastSeqs := map[int64]int64{}
+	for _, r := range rows {
+		ids = append(ids, r.ID)
+		lastSeqs[r.ID] = r.LastSeq
+	}
+	members, err := s.store.MembersOfMany(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	last, err := s.store.LastMessages(ctx, lastSeqs)
+	if err != nil {
+		return nil, err
+	}
+	userIDs := []int64{}
+	for _, ms := range members {
+		for _, m := range ms {
+			userIDs = append(userIDs, m.UserID)
+		}
+	}
+	for _, m := range last {
+		if m.SenderKind == "user" {
+			userIDs = append(userIDs, m.SenderID)
+		}
+	}
+	users, err := s.store.UsersByIDs(ctx, userIDs)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Conversation, 0, len(rows))
+	for _, r := range rows {
+		c := Conversation{
+			ID: r.ID, Kind: r.Kind, Title: r.Title, LastSeq: r.LastSeq, ReadSeq: r.ReadSeq,
+			Unread: max(0, r.LastSeq-r.ReadSeq), CreatedAt: r.CreatedAt,
+		}
+		if m := last[r.ID]; m != nil {
+			v := messageView(m, users)
+			c.LastMessage = &v
+		}
+		if r.Kind == "direct" {
+			for _, m := range members[r.ID] {
+				if u := users[m.UserID]; m.UserID != userID && u != nil {
+					c.Peer = &Peer{ID: u.ID, Username: u.Username, Nickname: u.Nickname, AvatarURL: u.AvatarURL}
+					c.Title = displayName(u)
+				}
+			}
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// conversationView loads one conversation as userID sees it.
+func (s *Service) conversationView(ctx context.Context, userID int64, c *store.Conversation, readSeq int64) (*Conversation, error) {
+	views, err := s.conversationViews(ctx, userID, []store.ConversationRow{{Conversation: *c, ReadSeq: readSeq}})
+	if err != nil {
+		return nil, err
+	}
+	return &views[0], nil
+}

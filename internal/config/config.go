@@ -1,0 +1,298 @@
+// Package config reads Parley's settings from PARLEY_* environment variables
+// and command-line flags of the same name (flag wins), with embedded-mode
+// defaults so that `parley serve` starts with no set-up at all.
+package config
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is every setting of a Parley process.
+type Config struct {
+	Addr        string
+	PublicURL   string
+	DataDir     string
+	DatabaseURL string
+	RedisURL    string
+	RedisPrefix string
+	SMTPURL     string
+	Secret      string
+	AutoMigrate string // auto | true | false
+
+	LogLevel  string
+	LogFormat string // auto | json | text
+
+	Worker            bool
+	WorkerConcurrency int
+
+	AccessTokenTTL     time.Duration
+	RefreshTokenTTL    time.Duration
+	OfflineNotifyDelay time.Duration
+
+	ConsoleOrigins []string
+
+	LoginLimitPerIP      int
+	LoginLimitPerAccount int
+	LoginLimitWindow     time.Duration
+	RegisterLimitPerIP   int
+	SendLimitPerMinute   int
+
+	MaxBodyBytes int64
+}
+
+// Setting describes one configuration value: its env var, its flag, its
+// default and what it means. The README table lists exactly these.
+type Setting struct {
+	Env     string
+	Flag    string
+	Default string
+	Help    string
+	Secret  bool
+	set     func(c *Config, v string) error
+}
+
+// Settings returns the table of every setting, in documentation order.
+func Settings() []Setting {
+	return []Setting{
+		{Env: "PARLEY_ADDR", Flag: "addr", Default: ":8080", Help: "HTTP listen address", set: str(func(c *Config) *string { return &c.Addr })},
+		{Env: "PARLEY_PUBLIC_URL", Flag: "public-url", Default: "", Help: "URL users reach Parley at (used in links and for the console Origin check); default http://localhost:PORT", set: str(func(c *Config) *string { return &c.PublicURL })},
+		{Env: "PARLEY_DATA_DIR", Flag: "data-dir", Default: "./data", Help: "directory for the SQLite database, the generated secret and uploads", set: str(func(c *Config) *string { return &c.DataDir })},
+		{Env: "PARLEY_DATABASE_URL", Flag: "database-url", Default: "", Help: "postgres://… for PostgreSQL; empty means SQLite at DATA_DIR/parley.db", Secret: true, set: str(func(c *Config) *string { return &c.DatabaseURL })},
+		{Env: "PARLEY_REDIS_URL", Flag: "redis-url", Default: "", Help: "redis://… for Redis; empty means an in-process Redis-compatible server on loopback", Secret: true, set: str(func(c *Config) *string { return &c.RedisURL })},
+		{Env: "PARLEY_REDIS_PREFIX", Flag: "redis-prefix", Default: "", Help: "prefix for Parley's Redis keys and job queue names, to share one Redis between deployments", set: str(func(c *Config) *string { return &c.RedisPrefix })},
+		{Env: "PARLEY_SMTP_URL", Flag: "smtp-url", Default: "", Help: "smtp://user:pass@host:587?from=… (or smtps://); empty means mail is printed to the log", Secret: true, set: str(func(c *Config) *string { return &c.SMTPURL })},
+		{Env: "PARLEY_SECRET", Flag: "secret", Default: "", Help: "signing key for tokens; empty means one is generated once and kept in DATA_DIR/secret", Secret: true, set: str(func(c *Config) *string { return &c.Secret })},
+		{Env: "PARLEY_AUTO_MIGRATE", Flag: "auto-migrate", Default: "auto", Help: "apply database migrations at start-up: auto (yes on SQLite, no on PostgreSQL), true or false", set: oneOf(func(c *Config) *string { return &c.AutoMigrate }, "auto", "true", "false")},
+		{Env: "PARLEY_LOG_LEVEL", Flag: "log-level", Default: "info", Help: "debug, info, warn or error", set: oneOf(func(c *Config) *string { return &c.LogLevel }, "debug", "info", "warn", "error")},
+		{Env: "PARLEY_LOG_FORMAT", Flag: "log-format", Default: "auto", Help: "auto (JSON unless stdout is a terminal), json or text", set: oneOf(func(c *Config) *string { return &c.LogFormat }, "auto", "json", "text")},
+		{Env: "PARLEY_WORKER", Flag: "worker", Default: "true", Help: "run the background job worker inside `parley serve`", set: boolean(func(c *Config) *bool { return &c.Worker })},
+		{Env: "PARLEY_WORKER_CONCURRENCY", Flag: "worker-concurrency", Default: "10", Help: "background jobs run at once per process", set: integer(func(c *Config) *int { return &c.WorkerConcurrency }, 1)},
+		{Env: "PARLEY_ACCESS_TOKEN_TTL", Flag: "access-token-ttl", Default: "15m", Help: "lifetime of access tokens", set: duration(func(c *Config) *time.Duration { return &c.AccessTokenTTL })},
+		{Env: "PARLEY_REFRESH_TOKEN_TTL", Flag: "refresh-token-ttl", Default: "720h", Help: "lifetime of refresh tokens (each use rotates them)", set: duration(func(c *Config) *time.Duration { return &c.RefreshTokenTTL })},
+		{Env: "PARLEY_OFFLINE_NOTIFY_DELAY", Flag: "offline-notify-delay", Default: "2m", Help: "how long a message waits unread before its offline recipient is mailed a digest", set: duration(func(c *Config) *time.Duration { return &c.OfflineNotifyDelay })},
+		{Env: "PARLEY_CONSOLE_ORIGINS", Flag: "console-origins", Default: "", Help: "extra comma-separated origins allowed to open /ws as the console (the public URL's origin always is)", set: list(func(c *Config) *[]string { return &c.ConsoleOrigins })},
+		{Env: "PARLEY_LOGIN_LIMIT_PER_IP", Flag: "login-limit-per-ip", Default: "30", Help: "login attempts allowed per client IP per window", set: integer(func(c *Config) *int { return &c.LoginLimitPerIP }, 1)},
+		{Env: "PARLEY_LOGIN_LIMIT_PER_ACCOUNT", Flag: "login-limit-per-account", Default: "10", Help: "login attempts allowed per account per window", set: integer(func(c *Config) *int { return &c.LoginLimitPerAccount }, 1)},
+		{Env: "PARLEY_LOGIN_LIMIT_WINDOW", Flag: "login-limit-window", Default: "15m", Help: "window of the login and registration limits", set: duration(func(c *Config) *time.Duration { return &c.LoginLimitWindow })},
+		{Env: "PARLEY_REGISTER_LIMIT_PER_IP", Flag: "register-limit-per-ip", Default: "10", Help: "registrations allowed per client IP per window", set: integer(func(c *Config) *int { return &c.RegisterLimitPerIP }, 1)},
+		{Env: "PARLEY_SEND_LIMIT_PER_MINUTE", Flag: "send-limit-per-minute", Default: "600", Help: "messages one user may send per minute", set: integer(func(c *Config) *int { return &c.SendLimitPerMinute }, 1)},
+		{Env: "PARLEY_MAX_BODY_BYTES", Flag: "max-body-bytes", Default: "1048576", Help: "largest JSON request body accepted (bigger gets 413)", set: integer64(func(c *Config) *int64 { return &c.MaxBodyBytes }, 1024)},
+	}
+}
+
+// Load builds a Config from defaults, then the environment (getenv), then
+// the flags in args (flag wins). fs may already hold the subcommand's own
+// flags; Load adds one flag per setting and parses args with it.
+func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (*Config, error) {
+	c := &Config{}
+	settings := Settings()
+	flagVals := make([]*string, len(settings))
+	for i, s := range settings {
+		if err := s.set(c, s.Default); err != nil {
+			return nil, fmt.Errorf("default of %s: %w", s.Env, err)
+		}
+		flagVals[i] = fs.String(s.Flag, "", fmt.Sprintf("%s (env %s, default %q)", s.Help, s.Env, s.Default))
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	for i, s := range settings {
+		v, ok := getenv(s.Env), getenv(s.Env) != ""
+		if given[s.Flag] {
+			v, ok = *flagVals[i], true
+		}
+		if !ok {
+			continue
+		}
+		if err := s.set(c, v); err != nil {
+			return nil, fmt.Errorf("%s: %w", s.Env, err)
+		}
+	}
+	if c.PublicURL == "" {
+		c.PublicURL = defaultPublicURL(c.Addr)
+	}
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	if u, err := url.Parse(c.PublicURL); err != nil || u.Scheme == "" || u.Host == "" {
+		return nil, fmt.Errorf("PARLEY_PUBLIC_URL: %q is not an absolute URL", c.PublicURL)
+	}
+	return c, nil
+}
+
+func defaultPublicURL(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://localhost:8080"
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+// Embedded reports whether the database is the built-in SQLite.
+func (c *Config) Embedded() bool { return c.DatabaseURL == "" }
+
+// MigrateOnStart reports whether serve applies migrations at start-up.
+func (c *Config) MigrateOnStart() bool {
+	switch c.AutoMigrate {
+	case "true":
+		return true
+	case "false":
+		return false
+	}
+	return c.Embedded()
+}
+
+// PublicOrigin is the scheme://host[:port] of the public URL.
+func (c *Config) PublicOrigin() string {
+	u, _ := url.Parse(c.PublicURL)
+	return u.Scheme + "://" + u.Host
+}
+
+// EnsureDataDir creates the data dir and, when no secret is configured,
+// reads the one kept there or generates and keeps a new one.
+func (c *Config) EnsureDataDir() error {
+	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
+		return fmt.Errorf("create data dir: %w", err)
+	}
+	if c.Secret != "" {
+		return nil
+	}
+	path := filepath.Join(c.DataDir, "secret")
+	b, err := os.ReadFile(path)
+	if err == nil && len(strings.TrimSpace(string(b))) >= 32 {
+		c.Secret = strings.TrimSpace(string(b))
+		return nil
+	}
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("read secret: %w", err)
+	}
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return err
+	}
+	c.Secret = hex.EncodeToString(raw)
+	if err := os.WriteFile(path, []byte(c.Secret+"\n"), 0o600); err != nil {
+		return fmt.Errorf("keep secret: %w", err)
+	}
+	return nil
+}
+
+// Masked returns every setting as env name → value with secrets and URL
+// passwords hidden, for the start-up log.
+func (c *Config) Masked() map[string]string {
+	vals := map[string]string{
+		"PARLEY_ADDR": c.Addr, "PARLEY_PUBLIC_URL": c.PublicURL, "PARLEY_DATA_DIR": c.DataDir,
+		"PARLEY_DATABASE_URL": maskURL(c.DatabaseURL), "PARLEY_REDIS_URL": maskURL(c.RedisURL),
+		"PARLEY_REDIS_PREFIX": c.RedisPrefix, "PARLEY_SMTP_URL": maskURL(c.SMTPURL),
+		"PARLEY_AUTO_MIGRATE": c.AutoMigrate, "PARLEY_WORKER": strconv.FormatBool(c.Worker),
+		"PARLEY_OFFLINE_NOTIFY_DELAY": c.OfflineNotifyDelay.String(),
+	}
+	if c.Secret != "" {
+		vals["PARLEY_SECRET"] = "***"
+	}
+	return vals
+}
+
+func maskURL(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "***"
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxx")
+	}
+	return u.Redacted()
+}
+
+func str(field func(*Config) *string) func(*Config, string) error {
+	return func(c *Config, v string) error { *field(c) = v; return nil }
+}
+
+func oneOf(field func(*Config) *string, allowed ...string) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		for _, a := range allowed {
+			if v == a {
+				*field(c) = v
+				return nil
+			}
+		}
+		return fmt.Errorf("%q is not one of %s", v, strings.Join(allowed, ", "))
+	}
+}
+
+func boolean(field func(*Config) *bool) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("%q is not true or false", v)
+		}
+		*field(c) = b
+		return nil
+	}
+}
+
+func integer(field func(*Config) *int, min int) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < min {
+			return fmt.Errorf("%q is not a whole number ≥ %d", v, min)
+		}
+		*field(c) = n
+		return nil
+	}
+}
+
+func integer64(field func(*Config) *int64, min int64) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < min {
+			return fmt.Errorf("%q is not a whole number ≥ %d", v, min)
+		}
+		*field(c) = n
+		return nil
+	}
+}
+
+func duration(field func(*Config) *time.Duration) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("%q is not a positive duration such as 90s or 2m", v)
+		}
+		*field(c) = d
+		return nil
+	}
+}
+
+func list(field func(*Config) *[]string) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		var out []string
+		for _, p := range strings.Split(v, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				out = append(out, strings.TrimRight(p, "/"))
+			}
+		}
+		*field(c) = out
+		return nil
+	}
+}

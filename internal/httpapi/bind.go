@@ -1,0 +1,100 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/parley-chat/parley/internal/errs"
+)
+
+// bind decodes the JSON body into dto (a request DTO, never a model).
+// Unknown fields are refused so that typos don't pass silently.
+func bind(c echo.Context, dto any) error {
+	dec := json.NewDecoder(c.Request().Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dto); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		var maxErr *http.MaxBytesError
+		switch {
+		case errors.As(err, &maxErr):
+			return &errs.Error{Code: errs.TooLarge, Reason: "too_large", Message: fmt.Sprintf("the request body is over %d bytes", maxErr.Limit)}
+		case errors.Is(err, io.EOF):
+			return errs.R(errs.Invalid, "bad_json", "a JSON body is required")
+		case errors.As(err, &typeErr) && typeErr.Field != "":
+			return errs.Field(typeErr.Field, fmt.Sprintf("must be a %s", jsonKind(typeErr.Type.Kind().String())))
+		case strings.HasPrefix(err.Error(), "json: unknown field "):
+			f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+			return errs.Field(f, "unknown field")
+		default:
+			return errs.R(errs.Invalid, "bad_json", "the body is not valid JSON: "+strings.TrimPrefix(err.Error(), "json: "))
+		}
+	}
+	if dec.More() {
+		return errs.R(errs.Invalid, "bad_json", "the body must hold one JSON value")
+	}
+	return nil
+}
+
+func jsonKind(k string) string {
+	switch {
+	case strings.HasPrefix(k, "int"), strings.HasPrefix(k, "uint"), strings.HasPrefix(k, "float"):
+		return "number"
+	case k == "bool":
+		return "boolean"
+	case k == "slice":
+		return "list"
+	case k == "struct", k == "map":
+		return "object"
+	}
+	return k
+}
+
+// pathID reads a positive integer path parameter.
+func pathID(c echo.Context, name string) (int64, error) {
+	id, err := strconv.ParseInt(c.Param(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, errs.R(errs.NotFound, "not_found", fmt.Sprintf("no such %s", strings.TrimSuffix(name, "_id")))
+	}
+	return id, nil
+}
+
+// queryInt64 reads an optional integer query parameter (nil when absent).
+func queryInt64(c echo.Context, name string, min int64) (*int64, error) {
+	raw := c.QueryParam(name)
+	if raw == "" {
+		return nil, nil
+	}
+	v, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil || v < min {
+		return nil, errs.Field(name, fmt.Sprintf("must be a whole number ≥ %d", min))
+	}
+	return &v, nil
+}
+
+// limit reads ?limit= (default 50, at most 200).
+func limit(c echo.Context) (int, error) {
+	v, err := queryInt64(c, "limit", 1)
+	if err != nil {
+		return 0, err
+	}
+	if v == nil {
+		return 50, nil
+	}
+	if *v > 200 {
+		return 200, nil
+	}
+	return int(*v), nil
+}
+
+// list is the envelope of every list response.
+type list[T any] struct {
+	Items      []T `json:"items"`
+	NextCursor any `json:"next_cursor"`
+}

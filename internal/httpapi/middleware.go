@@ -1,0 +1,70 @@
+package httpapi
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/parley-chat/parley/internal/auth"
+	"github.com/parley-chat/parley/internal/errs"
+)
+
+const identityKey = "identity"
+
+// requireUser authenticates `Authorization: Bearer <access_token>`.
+func (s *Server) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Request().Header.Get(echo.HeaderAuthorization)
+		scheme, token, _ := strings.Cut(h, " ")
+		if !strings.EqualFold(scheme, "Bearer") || token == "" {
+			return errs.R(errs.Unauthorized, "unauthorized", "sign in: send Authorization: Bearer <access_token>")
+		}
+		id, err := s.deps.Auth.Authenticate(c.Request().Context(), strings.TrimSpace(token))
+		if err != nil {
+			return err
+		}
+		c.Set(identityKey, id)
+		return next(c)
+	}
+}
+
+// requireAdmin lets only admins through; use after requireUser.
+func requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if !identity(c).IsAdmin() {
+			return errs.R(errs.Forbidden, "forbidden", "only admins may do this")
+		}
+		return next(c)
+	}
+}
+
+func identity(c echo.Context) auth.Identity {
+	id, _ := c.Get(identityKey).(auth.Identity)
+	return id
+}
+
+// observe logs each request and counts it in the metrics.
+func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			c.Error(err)
+		}
+		route := c.Path()
+		if route == "" {
+			route = "unmatched"
+		}
+		status := c.Response().Status
+		took := time.Since(start)
+		s.deps.Metrics.HTTPRequests.WithLabelValues(c.Request().Method, route, strconv.Itoa(status)).Inc()
+		s.deps.Metrics.HTTPDuration.WithLabelValues(c.Request().Method, route).Observe(took.Seconds())
+		if route != "/healthz" && route != "/readyz" && route != "/metrics" {
+			s.deps.Log.Debug("http", "method", c.Request().Method, "route", route, "status", status,
+				"took_ms", took.Milliseconds(), "request_id", requestID(c), "user_id", identity(c).ID)
+		}
+		return nil
+	}
+}

@@ -1,0 +1,141 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/parley-chat/parley/internal/auth"
+	"github.com/parley-chat/parley/internal/chat"
+	"github.com/parley-chat/parley/internal/errs"
+	"github.com/parley-chat/parley/internal/realtime"
+)
+
+func (s *Server) ticket(c echo.Context) error {
+	t, err := s.deps.Auth.IssueTicket(c.Request().Context(), identity(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"ticket": t, "expires_in": int(auth.TicketTTL.Seconds())})
+}
+
+// websocket redeems the ticket and upgrades. After the upgrade the
+// connection belongs to the hub and the handler returns nil.
+func (s *Server) websocket(c echo.Context) error {
+	id, err := s.deps.Auth.RedeemTicket(c.Request().Context(), c.QueryParam("ticket"))
+	if err != nil {
+		return err
+	}
+	if !s.originAllowed(c.Request()) {
+		return errs.R(errs.Forbidden, "origin_not_allowed", "this origin may not open a Parley socket")
+	}
+	if id.Kind != "user" {
+		return errs.R(errs.Forbidden, "forbidden", "unsupported identity")
+	}
+	if u, err := s.deps.Auth.Me(c.Request().Context(), id); err == nil {
+		id.Name = u.Nickname
+	}
+	_ = s.deps.Hub.Serve(c.Response(), c.Request(), chat.UserKey(id.ID), id)
+	return nil
+}
+
+// originAllowed accepts requests without Origin (non-browser clients) and
+// browsers on the console's own origin or a configured one.
+func (s *Server) originAllowed(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	o, err := url.Parse(origin)
+	if err != nil {
+		return false
+	}
+	norm := strings.ToLower(o.Scheme + "://" + o.Host)
+	allowed := append([]string{s.cfg.PublicURL}, s.cfg.ConsoleOrigins...)
+	for _, a := range allowed {
+		if u, err := url.Parse(a); err == nil && strings.ToLower(u.Scheme+"://"+u.Host) == norm {
+			return true
+		}
+	}
+	return false
+}
+
+type helloFrame struct {
+	Type       string        `json:"type"`
+	SessionID  string        `json:"session_id"`
+	Identity   auth.Identity `json:"identity"`
+	HeartbeatS int           `json:"heartbeat_s"`
+}
+
+type pongFrame struct {
+	Type string `json:"type"`
+}
+
+// wireRealtime connects the hub's session events to the services.
+func (s *Server) wireRealtime() {
+	hub := s.deps.Hub
+	// The upgrade is reached only after the ticket and origin checks of
+	// the handler above, so the upgrader itself need not check again.
+	hub.SetCheckOrigin(func(r *http.Request) bool { return s.originAllowed(r) })
+	hub.OnConnect(func(sess *realtime.Session) {
+		id, _ := sess.Identity().(auth.Identity)
+		sess.Send(helloFrame{Type: "hello", SessionID: sess.ID(), Identity: id, HeartbeatS: int(realtime.HeartbeatPeriod.Seconds())})
+	})
+	hub.OnMessage(s.handleFrame)
+}
+
+// handleFrame answers one client frame. Bad frames get an error frame and
+// the socket stays open.
+func (s *Server) handleFrame(sess *realtime.Session, data []byte) {
+	m := s.deps.Metrics
+	id, _ := sess.Identity().(auth.Identity)
+	f, err := realtime.DecodeClientFrame(data)
+	if err != nil {
+		fe := err.(*realtime.FrameError)
+		m.WSFrames.WithLabelValues("in", "invalid").Inc()
+		sess.Send(realtime.NewErrorFrame(fe.ClientMsgID, fe.Code, fe.Message))
+		return
+	}
+	m.WSFrames.WithLabelValues("in", f.Type).Inc()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	switch f.Type {
+	case realtime.FramePing:
+		sess.Send(pongFrame{Type: "pong"})
+	case realtime.FrameSend:
+		msg, err := s.deps.Chat.Send(ctx, id.ID, chat.SendInput{
+			ConversationID: f.ConversationID, ClientMsgID: f.ClientMsgID, Kind: f.Kind, Body: f.Body,
+			AttachmentID: f.AttachmentID, ReplyToSeq: f.ReplyToSeq,
+		})
+		if err != nil {
+			s.sendFrameError(ctx, sess, f.ClientMsgID, err)
+			return
+		}
+		sess.Send(chat.AckFrame{Type: "ack", ClientMsgID: f.ClientMsgID, Message: msg})
+	case realtime.FrameRead:
+		if err := s.deps.Chat.MarkRead(ctx, id.ID, f.ConversationID, f.Seq); err != nil {
+			s.sendFrameError(ctx, sess, "", err)
+		}
+	case realtime.FrameTyping:
+		if err := s.deps.Chat.Typing(ctx, id.ID, f.ConversationID, f.State); err != nil {
+			s.sendFrameError(ctx, sess, "", err)
+		}
+	}
+}
+
+func (s *Server) sendFrameError(ctx context.Context, sess *realtime.Session, clientMsgID string, err error) {
+	code, msg := "internal", "something went wrong on our side; retry with the same client_msg_id"
+	if e, ok := errs.As(err); ok && e.Code != errs.Internal {
+		code, msg = e.PublicCode(), e.Message
+		if e.Code == errs.Unavailable {
+			code = "unavailable"
+		}
+	} else {
+		s.deps.Log.ErrorContext(ctx, "frame failed", "session_id", sess.ID(), "err", err)
+	}
+	sess.Send(realtime.NewErrorFrame(clientMsgID, code, msg))
+}

@@ -1,0 +1,73 @@
+package httpapi
+
+import (
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+)
+
+// routes registers every route. Auth and permission wrappers are applied
+// here, per group, so one file shows who may call what.
+func (s *Server) routes() {
+	e := s.e
+	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{
+		Skipper: func(c echo.Context) bool { return !isAPIPath(c.Request().URL.Path) },
+	}))
+	e.Use(middleware.RequestID())
+	e.Use(s.observe)
+	e.Use(middleware.Recover())
+	e.Use(securityHeaders)
+
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	e.GET("/metrics", echo.WrapHandler(s.deps.Metrics.Handler()))
+	e.GET("/api/openapi.json", s.openAPI)
+	e.GET("/ws", s.websocket)
+
+	api := e.Group("/api/v1", middleware.BodyLimit(bodyLimit(s.cfg.MaxBodyBytes)))
+	api.GET("/setup", s.getSetup)
+	api.POST("/setup", s.postSetup)
+	api.POST("/auth/register", s.register)
+	api.POST("/auth/verify-email", s.verifyEmail)
+	api.POST("/auth/login", s.login)
+	api.POST("/auth/refresh", s.refresh)
+	api.POST("/auth/logout", s.logout)
+
+	user := api.Group("", s.requireUser)
+	user.POST("/auth/logout-all", s.logoutAll)
+	user.GET("/me", s.getMe)
+	user.PATCH("/me", s.patchMe)
+	user.POST("/realtime/ticket", s.ticket)
+	user.GET("/users/search", s.searchUsers)
+	user.POST("/conversations/direct", s.openDirect)
+	user.GET("/conversations", s.listConversations)
+	user.GET("/conversations/:id", s.getConversation)
+	user.GET("/conversations/:id/messages", s.listMessages)
+	user.POST("/conversations/:id/messages", s.sendMessage)
+	user.POST("/conversations/:id/read", s.markRead)
+	user.POST("/messages/:id/recall", s.recall)
+
+	admin := user.Group("/admin", requireAdmin)
+	admin.POST("/users", s.adminCreateUser)
+
+	api.Any("/*", func(c echo.Context) error { return echo.ErrNotFound })
+	if s.deps.Static != nil {
+		e.GET("/*", echo.WrapHandler(s.deps.Static))
+		e.HEAD("/*", echo.WrapHandler(s.deps.Static))
+	}
+}
+
+func isAPIPath(p string) bool { return len(p) >= 4 && p[:4] == "/api" }
+
+func bodyLimit(n int64) string { return strconv.FormatInt(n, 10) + "B" }
+
+// securityHeaders sets headers every response carries.
+func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+		return next(c)
+	}
+}

@@ -1,0 +1,69 @@
+// Package httpapi is Parley's HTTP surface: the REST API under /api/v1, the
+// WebSocket endpoint, health and metrics, and the static front ends. It
+// binds requests, authenticates and calls one service method per request.
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/parley-chat/parley/internal/auth"
+	"github.com/parley-chat/parley/internal/chat"
+	"github.com/parley-chat/parley/internal/metrics"
+	"github.com/parley-chat/parley/internal/realtime"
+)
+
+// Checker is one dependency that /readyz checks.
+type Checker struct {
+	Name  string
+	Check func(ctx context.Context) error
+}
+
+// Config is what the HTTP layer needs of the deployment's settings.
+type Config struct {
+	PublicURL      string
+	ConsoleOrigins []string // origins allowed to open /ws, besides the public URL's
+	MaxBodyBytes   int64
+}
+
+// Deps are the services the handlers call.
+type Deps struct {
+	Auth    *auth.Service
+	Chat    *chat.Service
+	Hub     *realtime.Hub
+	Metrics *metrics.Metrics
+	Log     *slog.Logger
+	Ready   []Checker
+	Static  http.Handler // front ends and the demo page
+}
+
+// Server holds the Echo instance and the handlers' dependencies.
+type Server struct {
+	e    *echo.Echo
+	deps Deps
+	cfg  Config
+}
+
+// New builds the HTTP server with every route.
+func New(cfg Config, deps Deps) *Server {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	// Rate limits key on the peer address; proxies are trusted only when
+	// configured (see the deployment notes), so X-Forwarded-For is ignored.
+	e.IPExtractor = echo.ExtractIPDirect()
+	s := &Server{e: e, deps: deps, cfg: cfg}
+	e.HTTPErrorHandler = s.handleError
+	s.routes()
+	s.wireRealtime()
+	return s
+}
+
+// Handler returns the root HTTP handler.
+func (s *Server) Handler() http.Handler { return s.e }
+
+// Routes lists method and path of every registered route, for the
+// OpenAPI test.
+func (s *Server) Routes() []*echo.Route { return s.e.Routes() }

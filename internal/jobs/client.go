@@ -1,0 +1,68 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/parley-chat/parley/internal/metrics"
+)
+
+// Client enqueues tasks. Failures are logged and counted here; callers
+// enqueue after their commit and never fail a write for it.
+type Client struct {
+	aq      *asynq.Client
+	prefix  string
+	log     *slog.Logger
+	metrics *metrics.Metrics
+}
+
+// NewClient returns a Client on the given Redis. Queue names get prefix.
+func NewClient(opt asynq.RedisConnOpt, prefix string, log *slog.Logger, m *metrics.Metrics) *Client {
+	return &Client{aq: asynq.NewClient(opt), prefix: prefix, log: log, metrics: m}
+}
+
+// Close releases the Redis connection.
+func (c *Client) Close() error { return c.aq.Close() }
+
+// Queue returns the full name of a queue for this deployment.
+func (c *Client) Queue(name string) string { return c.prefix + name }
+
+// EnqueueVerifyMail schedules the verification mail for a new user.
+func (c *Client) EnqueueVerifyMail(ctx context.Context, userID int64) error {
+	return c.enqueue(ctx, TypeVerifyMail, VerifyMailPayload{UserID: userID},
+		asynq.Queue(c.Queue(QueueCritical)), asynq.MaxRetry(10), asynq.Timeout(time.Minute))
+}
+
+// EnqueueOfflineDigest schedules, after delay, a digest mail for a user who
+// has unread messages in a conversation. Repeats within delay+window
+// collapse into the one already scheduled.
+func (c *Client) EnqueueOfflineDigest(ctx context.Context, userID, conversationID int64, delay, window time.Duration) error {
+	return c.enqueue(ctx, TypeOfflineDigest, OfflineDigestPayload{UserID: userID, ConversationID: conversationID},
+		asynq.Queue(c.Queue(QueueDefault)), asynq.ProcessIn(delay), asynq.Unique(delay+window),
+		asynq.MaxRetry(5), asynq.Timeout(time.Minute))
+}
+
+func (c *Client) enqueue(ctx context.Context, typ string, payload any, opts ...asynq.Option) error {
+	b, err := json.Marshal(payload)
+	if err != nil {
+		return err
+	}
+	_, err = c.aq.EnqueueContext(ctx, asynq.NewTask(typ, b), opts...)
+	switch {
+	case err == nil:
+		c.metrics.JobsEnqueued.WithLabelValues(typ, "ok").Inc()
+		return nil
+	case errors.Is(err, asynq.ErrDuplicateTask), errors.Is(err, asynq.ErrTaskIDConflict):
+		c.metrics.JobsEnqueued.WithLabelValues(typ, "duplicate").Inc()
+		return nil
+	default:
+		c.metrics.JobsEnqueued.WithLabelValues(typ, "error").Inc()
+		c.log.ErrorContext(ctx, "enqueue failed", "task", typ, "err", err)
+		return err
+	}
+}

@@ -1,0 +1,31 @@
+// Package jobs defines Parley's background task types and their payloads,
+// enqueues them on asynq and runs the worker that dispatches them. The work
+// itself is done by the services, reached through small interfaces.
+package jobs
+
+// Task types. No type may be a prefix of another: asynq's ServeMux falls
+// back to the longest matching prefix.
+const (
+	TypeVerifyMail    = "mail:verify_email"
+	TypeOfflineDigest = "notify:offline_digest"
+)
+
+// Queue names (before the deployment's prefix).
+const (
+	QueueCritical = "critical"
+	QueueDefault  = "default"
+	QueueLow      = "low"
+)
+
+// VerifyMailPayload asks for a verification mail to a user.
+type VerifyMailPayload struct {
+	UserID int64 `json:"user_id"`
+}
+
+// OfflineDigestPayload asks for one digest of unread messages of a
+// conversation for a user. It holds no timestamp, so asynq's Unique option
+// collapses repeats for the same user and conversation.
+type OfflineDigestPayload struct {
+	UserID         int64 `json:"user_id"`
+	ConversationID int64 `json:"conversation_id"`
+}

@@ -1,0 +1,105 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/parley-chat/parley/internal/metrics"
+)
+
+// VerifyMailer sends the verification mail of a user.
+type VerifyMailer interface {
+	SendVerificationMail(ctx context.Context, userID int64) error
+}
+
+// DigestMailer sends a user the digest of a conversation's unread messages.
+type DigestMailer interface {
+	SendOfflineDigest(ctx context.Context, userID, conversationID int64) error
+}
+
+// Handlers are the services that do the work of each task type.
+type Handlers struct {
+	Verify VerifyMailer
+	Digest DigestMailer
+}
+
+// Worker runs tasks from Redis.
+type Worker struct {
+	srv *asynq.Server
+	mux *asynq.ServeMux
+}
+
+// NewWorker builds a worker on the given Redis for this deployment's queues.
+func NewWorker(opt asynq.RedisConnOpt, prefix string, concurrency int, h Handlers, log *slog.Logger, m *metrics.Metrics) *Worker {
+	srv := asynq.NewServer(opt, asynq.Config{
+		Concurrency: concurrency,
+		Queues: map[string]int{
+			prefix + QueueCritical: 6,
+			prefix + QueueDefault:  3,
+			prefix + QueueLow:      1,
+		},
+		ShutdownTimeout: 10 * time.Second,
+		Logger:          asynqLogger{log},
+		LogLevel:        asynq.WarnLevel,
+		ErrorHandler: asynq.ErrorHandlerFunc(func(ctx context.Context, t *asynq.Task, err error) {
+			log.ErrorContext(ctx, "job failed", "task", t.Type(), "err", err)
+		}),
+	})
+	mux := asynq.NewServeMux()
+	mux.Use(func(next asynq.Handler) asynq.Handler {
+		return asynq.HandlerFunc(func(ctx context.Context, t *asynq.Task) error {
+			err := next.ProcessTask(ctx, t)
+			result := "ok"
+			if err != nil {
+				result = "error"
+			}
+			m.JobsProcessed.WithLabelValues(t.Type(), result).Inc()
+			return err
+		})
+	})
+	mux.HandleFunc(TypeVerifyMail, func(ctx context.Context, t *asynq.Task) error {
+		var p VerifyMailPayload
+		if err := decode(t, &p); err != nil {
+			return err
+		}
+		return h.Verify.SendVerificationMail(ctx, p.UserID)
+	})
+	mux.HandleFunc(TypeOfflineDigest, func(ctx context.Context, t *asynq.Task) error {
+		var p OfflineDigestPayload
+		if err := decode(t, &p); err != nil {
+			return err
+		}
+		return h.Digest.SendOfflineDigest(ctx, p.UserID, p.ConversationID)
+	})
+	return &Worker{srv: srv, mux: mux}
+}
+
+func decode(t *asynq.Task, v any) error {
+	if err := json.Unmarshal(t.Payload(), v); err != nil {
+		// A payload that can't be read will never be readable: don't retry.
+		return fmt.Errorf("%w: bad payload: %v", asynq.SkipRetry, err)
+	}
+	return nil
+}
+
+// Start begins processing in the background.
+func (w *Worker) Start() error { return w.srv.Start(w.mux) }
+
+// Shutdown stops taking tasks and waits for running ones to finish.
+func (w *Worker) Shutdown() { w.srv.Shutdown() }
+
+// asynqLogger routes asynq's own logs into slog.
+type asynqLogger struct{ l *slog.Logger }
+
+func (a asynqLogger) Debug(args ...any) { a.l.Debug(fmt.Sprint(args...), "component", "asynq") }
+func (a asynqLogger) Info(args ...any)  { a.l.Info(fmt.Sprint(args...), "component", "asynq") }
+func (a asynqLogger) Warn(args ...any)  { a.l.Warn(fmt.Sprint(args...), "component", "asynq") }
+func (a asynqLogger) Error(args ...any) { a.l.Error(fmt.Sprint(args...), "component", "asynq") }
+func (a asynqLogger) Fatal(args ...any) {
+	a.l.Error(fmt.Sprint(args...), "component", "asynq", "fatal", true)
+}

@@ -1,0 +1,108 @@
+// Package kv connects Parley to Redis: a real server by URL, or an
+// in-process Redis-compatible server (miniredis) on loopback in embedded
+// mode. It hands out the go-redis client and the asynq connection options.
+package kv
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+)
+
+// KV is a Redis connection plus the key prefix of this deployment.
+type KV struct {
+	Client   *redis.Client
+	Prefix   string
+	opts     *redis.Options
+	embedded *miniredis.Miniredis
+	stop     chan struct{}
+	once     sync.Once
+}
+
+// Open connects to redisURL, or starts an embedded server when it is empty.
+func Open(ctx context.Context, redisURL, prefix string) (*KV, error) {
+	k := &KV{Prefix: prefix, stop: make(chan struct{})}
+	if redisURL == "" {
+		m := miniredis.NewMiniRedis()
+		if err := m.StartAddr("127.0.0.1:0"); err != nil {
+			return nil, fmt.Errorf("start embedded redis: %w", err)
+		}
+		k.embedded = m
+		k.opts = &redis.Options{Addr: m.Addr()}
+		go k.tick()
+	} else {
+		opts, err := redis.ParseURL(redisURL)
+		if err != nil {
+			return nil, fmt.Errorf("PARLEY_REDIS_URL: %w", err)
+		}
+		k.opts = opts
+	}
+	k.Client = redis.NewClient(k.opts)
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := k.Client.Ping(pctx).Err(); err != nil {
+		k.Close()
+		return nil, fmt.Errorf("reach redis: %w", err)
+	}
+	return k, nil
+}
+
+// tick advances the embedded server's clock: miniredis expires keys only
+// when told time has passed.
+func (k *KV) tick() {
+	t := time.NewTicker(250 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-k.stop:
+			return
+		case <-t.C:
+			k.embedded.FastForward(250 * time.Millisecond)
+		}
+	}
+}
+
+// Embedded reports whether Redis is the in-process server.
+func (k *KV) Embedded() bool { return k.embedded != nil }
+
+// Key returns a key with this deployment's prefix.
+func (k *KV) Key(parts ...string) string {
+	s := k.Prefix + "parley"
+	for _, p := range parts {
+		s += ":" + p
+	}
+	return s
+}
+
+// AsynqOpt returns the asynq connection options for the same server.
+func (k *KV) AsynqOpt() asynq.RedisClientOpt {
+	return asynq.RedisClientOpt{
+		Network:   k.opts.Network,
+		Addr:      k.opts.Addr,
+		Username:  k.opts.Username,
+		Password:  k.opts.Password,
+		DB:        k.opts.DB,
+		TLSConfig: k.opts.TLSConfig,
+	}
+}
+
+// Ping checks that Redis answers, for /readyz.
+func (k *KV) Ping(ctx context.Context) error { return k.Client.Ping(ctx).Err() }
+
+// Close closes the client and stops the embedded server.
+func (k *KV) Close() {
+	k.once.Do(func() {
+		close(k.stop)
+		if k.Client != nil {
+			k.Client.Close()
+		}
+		if k.embedded != nil {
+			k.embedded.Close()
+		}
+	})
+}

@@ -1,0 +1,86 @@
+package realtime
+
+import (
+	"errors"
+	"testing"
+)
+
+// FuzzDecodeClientFrame checks that no input makes the decoder panic, and
+// that every outcome is either a valid frame or a *FrameError with a code.
+// Its seed corpus runs in every `go test`.
+func FuzzDecodeClientFrame(f *testing.F) {
+	seeds := []string{
+		`{"type":"ping"}`,
+		`{"type":"send","client_msg_id":"a1","conversation_id":1,"kind":"text","body":"hi"}`,
+		`{"type":"send","client_msg_id":"a1","conversation_id":"1"}`,
+		`{"type":"read","conversation_id":3,"seq":9}`,
+		`{"type":"typing","conversation_id":3,"state":"start"}`,
+		`{"type":"typing","conversation_id":3,"state":"dance"}`,
+		`{"type":"nope"}`,
+		`{"type":"send","bogus":1}`,
+		`{"type":"ping"}{"type":"ping"}`,
+		`[1,2,3]`, `null`, `"str"`, `{`, ``, "\x00\xff",
+		`{"type":"send","client_msg_id":"` + string(make([]byte, 100)) + `","conversation_id":1}`,
+	}
+	for _, s := range seeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fr, err := DecodeClientFrame(data)
+		if err != nil {
+			var fe *FrameError
+			if !errors.As(err, &fe) || fe.Code == "" || fe.Message == "" {
+				t.Fatalf("error without code: %#v", err)
+			}
+			return
+		}
+		switch fr.Type {
+		case FramePing, FrameSend, FrameRead, FrameTyping:
+		default:
+			t.Fatalf("accepted frame of type %q", fr.Type)
+		}
+		if fr.Type == FrameSend && (fr.ClientMsgID == "" || fr.ConversationID <= 0) {
+			t.Fatalf("accepted send without ids: %+v", fr)
+		}
+	})
+}
+
+func TestDecodeClientFrame(t *testing.T) {
+	tests := []struct {
+		name, in, code, cid string
+	}{
+		{"ping", `{"type":"ping"}`, "", ""},
+		{"send defaults kind", `{"type":"send","client_msg_id":"x","conversation_id":2,"body":"b"}`, "", ""},
+		{"malformed", `{"type":`, "bad_json", ""},
+		{"not object", `42`, "bad_json", ""},
+		{"two objects", `{"type":"ping"} {"type":"ping"}`, "bad_json", ""},
+		{"unknown type", `{"type":"dance","client_msg_id":"c9"}`, "unknown_type", "c9"},
+		{"missing type", `{}`, "invalid_frame", ""},
+		{"wrong field type keeps id", `{"type":"send","client_msg_id":"c1","conversation_id":"one"}`, "invalid_frame", "c1"},
+		{"unknown field", `{"type":"ping","extra":true}`, "invalid_frame", ""},
+		{"send without id", `{"type":"send","conversation_id":2}`, "invalid_frame", ""},
+		{"read without seq", `{"type":"read","conversation_id":2}`, "invalid_frame", ""},
+		{"typing bad state", `{"type":"typing","conversation_id":2,"state":"x"}`, "invalid_frame", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fr, err := DecodeClientFrame([]byte(tt.in))
+			if tt.code == "" {
+				if err != nil {
+					t.Fatalf("unexpected error %v", err)
+				}
+				if fr.Type == FrameSend && fr.Kind != "text" {
+					t.Fatalf("kind = %q, want text", fr.Kind)
+				}
+				return
+			}
+			var fe *FrameError
+			if !errors.As(err, &fe) {
+				t.Fatalf("err = %v, want FrameError %s", err, tt.code)
+			}
+			if fe.Code != tt.code || fe.ClientMsgID != tt.cid {
+				t.Fatalf("got (%s, %q), want (%s, %q)", fe.Code, fe.ClientMsgID, tt.code, tt.cid)
+			}
+		})
+	}
+}

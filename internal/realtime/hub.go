@@ -1,0 +1,242 @@
+package realtime
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/olahol/melody"
+
+	"github.com/parley-chat/parley/internal/metrics"
+)
+
+// Limits and timings of WebSocket sessions.
+const (
+	MaxFrameBytes   = 64 * 1024
+	HeartbeatPeriod = 25 * time.Second
+	pongWait        = 60 * time.Second
+	sendBuffer      = 256
+)
+
+// Session keys.
+const (
+	keyRecipient = "recipient"
+	keyIdentity  = "identity"
+	keyConn      = "conn"
+	keyID        = "session_id"
+)
+
+// Hub owns the WebSocket sessions of this node and the index from
+// recipient key (e.g. "u:42") to its sessions.
+type Hub struct {
+	m       *melody.Melody
+	broker  Broker
+	log     *slog.Logger
+	metrics *metrics.Metrics
+
+	mu       sync.RWMutex
+	sessions map[string]map[*melody.Session]struct{}
+	nextID   uint64
+
+	onConnect    func(s *Session)
+	onDisconnect func(s *Session)
+	onMessage    func(s *Session, data []byte)
+}
+
+// Session is one client connection as the rest of Parley sees it.
+type Session struct{ s *melody.Session }
+
+// ID is the session's id on this node.
+func (s *Session) ID() string { v, _ := s.s.Get(keyID); id, _ := v.(string); return id }
+
+// Recipient is the key frames for this session are published to.
+func (s *Session) Recipient() string { v, _ := s.s.Get(keyRecipient); r, _ := v.(string); return r }
+
+// Identity is what the caller attached when the session opened.
+func (s *Session) Identity() any { v, _ := s.s.Get(keyIdentity); return v }
+
+// Send writes one frame to this session. A full buffer closes the session.
+func (s *Session) Send(frame any) {
+	b, err := json.Marshal(frame)
+	if err != nil {
+		return
+	}
+	_ = s.s.Write(b)
+}
+
+// NewHub builds the hub; it takes delivery from broker.
+func NewHub(broker Broker, log *slog.Logger, m *metrics.Metrics) *Hub {
+	mel := melody.New()
+	mel.Config.MaxMessageSize = MaxFrameBytes
+	mel.Config.MessageBufferSize = sendBuffer
+	mel.Config.PingPeriod = HeartbeatPeriod
+	mel.Config.PongWait = pongWait
+	mel.Config.WriteWait = 10 * time.Second
+	h := &Hub{m: mel, broker: broker, log: log, metrics: m, sessions: map[string]map[*melody.Session]struct{}{}}
+	mel.HandleConnect(h.connected)
+	mel.HandleDisconnect(h.disconnected)
+	mel.HandleMessage(func(s *melody.Session, b []byte) {
+		if h.onMessage != nil {
+			h.onMessage(&Session{s}, b)
+		}
+	})
+	mel.HandleMessageBinary(func(s *melody.Session, b []byte) {
+		(&Session{s}).Send(NewErrorFrame("", "bad_json", "frames are JSON text, not binary"))
+	})
+	mel.HandleError(h.handleError)
+	return h
+}
+
+// OnConnect, OnDisconnect and OnMessage set the session callbacks; call
+// them before serving.
+func (h *Hub) OnConnect(f func(*Session))         { h.onConnect = f }
+func (h *Hub) OnDisconnect(f func(*Session))      { h.onDisconnect = f }
+func (h *Hub) OnMessage(f func(*Session, []byte)) { h.onMessage = f }
+
+// Start connects the hub to its broker.
+func (h *Hub) Start(ctx context.Context) error { return h.broker.Start(ctx, h.deliverLocal) }
+
+// SetCheckOrigin sets the Origin check of the upgrade.
+func (h *Hub) SetCheckOrigin(f func(r *http.Request) bool) { h.m.Upgrader.CheckOrigin = f }
+
+// Serve upgrades the request to a WebSocket session published to as
+// recipient and carrying identity.
+func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, recipient string, identity any) error {
+	holder := &connHolder{}
+	h.mu.Lock()
+	h.nextID++
+	id := strconv.FormatUint(h.nextID, 36) + "-" + strconv.FormatInt(time.Now().UnixNano()%1e9, 36)
+	h.mu.Unlock()
+	keys := map[string]any{keyRecipient: recipient, keyIdentity: identity, keyConn: holder, keyID: id}
+	return h.m.HandleRequestWithKeys(&hijackRecorder{ResponseWriter: w, holder: holder}, r, keys)
+}
+
+func (h *Hub) connected(s *melody.Session) {
+	r := (&Session{s}).Recipient()
+	h.mu.Lock()
+	set := h.sessions[r]
+	if set == nil {
+		set = map[*melody.Session]struct{}{}
+		h.sessions[r] = set
+	}
+	set[s] = struct{}{}
+	h.mu.Unlock()
+	h.metrics.WSSessions.Inc()
+	if h.onConnect != nil {
+		h.onConnect(&Session{s})
+	}
+}
+
+func (h *Hub) disconnected(s *melody.Session) {
+	r := (&Session{s}).Recipient()
+	h.mu.Lock()
+	if set := h.sessions[r]; set != nil {
+		delete(set, s)
+		if len(set) == 0 {
+			delete(h.sessions, r)
+		}
+	}
+	h.mu.Unlock()
+	h.metrics.WSSessions.Dec()
+	if h.onDisconnect != nil {
+		h.onDisconnect(&Session{s})
+	}
+}
+
+// handleError closes a session whose outgoing buffer is full: the client
+// resyncs when it reconnects, and nobody else waits for it. Closing through
+// melody would queue the close frame on the full buffer, so the network
+// connection itself is closed.
+func (h *Hub) handleError(s *melody.Session, err error) {
+	if !errors.Is(err, melody.ErrMessageBufferFull) {
+		return
+	}
+	h.metrics.WSSlowClosed.Inc()
+	h.log.Warn("closing slow websocket consumer", "session_id", (&Session{s}).ID(), "recipient", (&Session{s}).Recipient())
+	if v, ok := s.Get(keyConn); ok {
+		if c := v.(*connHolder).get(); c != nil {
+			c.Close()
+		}
+	}
+}
+
+// Publish sends frame to every session of each recipient key, on any node.
+func (h *Hub) Publish(ctx context.Context, recipients []string, frame any) error {
+	b, err := json.Marshal(frame)
+	if err != nil {
+		return err
+	}
+	var firstErr error
+	for _, r := range recipients {
+		if err := h.broker.Publish(ctx, r, b); err != nil {
+			h.metrics.PublishFailures.Inc()
+			if firstErr == nil {
+				firstErr = err
+			}
+		}
+	}
+	return firstErr
+}
+
+func (h *Hub) deliverLocal(recipient string, payload []byte) {
+	h.mu.RLock()
+	targets := make([]*melody.Session, 0, len(h.sessions[recipient]))
+	for s := range h.sessions[recipient] {
+		targets = append(targets, s)
+	}
+	h.mu.RUnlock()
+	for _, s := range targets {
+		_ = s.Write(payload)
+	}
+}
+
+// LocalSessions counts the sessions of recipient on this node.
+func (h *Hub) LocalSessions(recipient string) int {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return len(h.sessions[recipient])
+}
+
+// Close closes every session with 1012 (service restart), so that clients
+// reconnect, possibly to another node, and stops the broker.
+func (h *Hub) Close() {
+	_ = h.m.CloseWithMsg(websocket.FormatCloseMessage(websocket.CloseServiceRestart, "server restarting"))
+	_ = h.broker.Close()
+}
+
+// connHolder keeps the hijacked network connection of a session.
+type connHolder struct {
+	mu sync.Mutex
+	c  net.Conn
+}
+
+func (h *connHolder) get() net.Conn { h.mu.Lock(); defer h.mu.Unlock(); return h.c }
+
+// hijackRecorder records the connection the WebSocket upgrade takes over,
+// because melody does not expose it.
+type hijackRecorder struct {
+	http.ResponseWriter
+	holder *connHolder
+}
+
+func (w *hijackRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	hj, ok := w.ResponseWriter.(http.Hijacker)
+	if !ok {
+		return nil, nil, errors.New("websocket: response does not support hijacking")
+	}
+	c, rw, err := hj.Hijack()
+	if err == nil {
+		w.holder.mu.Lock()
+		w.holder.c = c
+		w.holder.mu.Unlock()
+	}
+	return c, rw, err
+}

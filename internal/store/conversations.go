@@ -1,0 +1,119 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// ConversationRow is a conversation as one member sees it.
+type ConversationRow struct {
+	Conversation
+	ReadSeq int64
+}
+
+// CreateConversation inserts c; ErrConflict when its direct key exists.
+func (s *Store) CreateConversation(ctx context.Context, c *Conversation) error {
+	return translate(s.q(ctx).Create(c).Error)
+}
+
+// AddMember inserts a membership; ErrConflict when it exists.
+func (s *Store) AddMember(ctx context.Context, m *Member) error {
+	return translate(s.q(ctx).Create(m).Error)
+}
+
+// ConversationByID returns one conversation or ErrNotFound.
+func (s *Store) ConversationByID(ctx context.Context, id int64) (*Conversation, error) {
+	var c Conversation
+	if err := s.q(ctx).First(&c, id).Error; err != nil {
+		return nil, translate(err)
+	}
+	return &c, nil
+}
+
+// ConversationByDirectKey returns the direct conversation with this key.
+func (s *Store) ConversationByDirectKey(ctx context.Context, key string) (*Conversation, error) {
+	var c Conversation
+	if err := s.q(ctx).Where("direct_key = ?", key).First(&c).Error; err != nil {
+		return nil, translate(err)
+	}
+	return &c, nil
+}
+
+// Member returns a user's membership of a conversation or ErrNotFound.
+func (s *Store) Member(ctx context.Context, conversationID, userID int64) (*Member, error) {
+	var m Member
+	if err := s.q(ctx).Where("conversation_id = ? AND user_id = ?", conversationID, userID).First(&m).Error; err != nil {
+		return nil, translate(err)
+	}
+	return &m, nil
+}
+
+// MembersOf returns every member of a conversation.
+func (s *Store) MembersOf(ctx context.Context, conversationID int64) ([]Member, error) {
+	var ms []Member
+	err := s.q(ctx).Where("conversation_id = ?", conversationID).Order("user_id").Find(&ms).Error
+	return ms, err
+}
+
+// MembersOfMany returns the members of several conversations, keyed by conversation.
+func (s *Store) MembersOfMany(ctx context.Context, ids []int64) (map[int64][]Member, error) {
+	out := map[int64][]Member{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var ms []Member
+	if err := s.q(ctx).Where("conversation_id IN ?", ids).Order("user_id").Find(&ms).Error; err != nil {
+		return nil, err
+	}
+	for _, m := range ms {
+		out[m.ConversationID] = append(out[m.ConversationID], m)
+	}
+	return out, nil
+}
+
+// ConversationCursor is where a page of conversations continues: the
+// activity time and id of the last one returned.
+type ConversationCursor struct {
+	At time.Time
+	ID int64
+}
+
+// ConversationsForUser lists the user's conversations, most recently active
+// first, starting after cursor (nil for the first page).
+func (s *Store) ConversationsForUser(ctx context.Context, userID int64, after *ConversationCursor, limit int) ([]ConversationRow, error) {
+	q := s.q(ctx).Table("conversations AS c").
+		Select("c.*, m.read_seq").
+		Joins("JOIN conversation_members m ON m.conversation_id = c.id AND m.user_id = ?", userID)
+	if after != nil {
+		q = q.Where("c.last_message_at < ? OR (c.last_message_at = ? AND c.id < ?)", after.At, after.At, after.ID)
+	}
+	var rows []ConversationRow
+	err := q.Order("c.last_message_at DESC").Order("c.id DESC").Limit(limit).Scan(&rows).Error
+	return rows, err
+}
+
+// AdvanceReadSeq raises a member's read mark to seq (never lowers it).
+// It reports whether the mark moved.
+func (s *Store) AdvanceReadSeq(ctx context.Context, conversationID, userID, seq int64) (bool, error) {
+	res := s.q(ctx).Model(&Member{}).
+		Where("conversation_id = ? AND user_id = ? AND read_seq < ?", conversationID, userID, seq).
+		Update("read_seq", seq)
+	return res.RowsAffected > 0, res.Error
+}
+
+// ClaimDigest stamps the member as mailed at now unless a mail already went
+// out since windowStart. Only the caller that gets true may send the mail.
+func (s *Store) ClaimDigest(ctx context.Context, conversationID, userID int64, now, windowStart time.Time) (bool, error) {
+	res := s.q(ctx).Model(&Member{}).
+		Where("conversation_id = ? AND user_id = ? AND (notified_at IS NULL OR notified_at < ?)", conversationID, userID, windowStart).
+		Update("notified_at", now)
+	return res.RowsAffected == 1, res.Error
+}
+
+// ReleaseDigest puts back the member's previous notified_at after a mail
+// that could not be sent.
+func (s *Store) ReleaseDigest(ctx context.Context, conversationID, userID int64, previous *time.Time) error {
+	return s.q(ctx).Model(&Member{}).
+		Where("conversation_id = ? AND user_id = ?", conversationID, userID).
+		Update("notified_at", previous).Error
+}

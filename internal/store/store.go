@@ -1,0 +1,164 @@
+// Package store is the only place that knows SQL: it opens the database
+// (SQLite or PostgreSQL), applies migrations and runs every query.
+// It imports no other package of Parley.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// Errors the store returns; services map them to domain errors.
+var (
+	ErrNotFound = errors.New("store: not found")
+	ErrConflict = errors.New("store: conflict")
+)
+
+// Dialect names the SQL dialect in use.
+type Dialect string
+
+// The two supported dialects.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// Store holds the database handle. Inside Tx it holds the transaction.
+type Store struct {
+	db      *gorm.DB
+	dialect Dialect
+}
+
+// Open connects to databaseURL, or to the SQLite file DATA_DIR/parley.db
+// when it is empty.
+func Open(ctx context.Context, databaseURL, dataDir string, log *slog.Logger) (*Store, error) {
+	cfg := &gorm.Config{
+		TranslateError: true,
+		NowFunc:        func() time.Time { return time.Now().UTC() },
+		Logger:         logger.Discard,
+	}
+	var (
+		db      *gorm.DB
+		err     error
+		dialect Dialect
+	)
+	if databaseURL == "" || strings.HasPrefix(databaseURL, "sqlite:") {
+		path := filepath.Join(dataDir, "parley.db")
+		if strings.HasPrefix(databaseURL, "sqlite:") {
+			path = strings.TrimPrefix(strings.TrimPrefix(databaseURL, "sqlite:"), "//")
+		}
+		// Every transaction takes the write lock up front (immediate) and
+		// waits for it (busy_timeout), so concurrent senders queue instead of
+		// failing with SQLITE_BUSY; WAL keeps readers off the writer's back.
+		q := url.Values{}
+		q.Add("_pragma", "busy_timeout(15000)")
+		q.Add("_pragma", "journal_mode(WAL)")
+		q.Add("_pragma", "foreign_keys(1)")
+		q.Add("_pragma", "synchronous(NORMAL)")
+		q.Set("_txlock", "immediate")
+		db, err = gorm.Open(sqlite.Open("file:"+path+"?"+q.Encode()), cfg)
+		dialect = SQLite
+	} else {
+		db, err = gorm.Open(postgres.Open(databaseURL), cfg)
+		dialect = Postgres
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open %s database: %w", dialect, err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, err
+	}
+	if dialect == SQLite {
+		sqlDB.SetMaxOpenConns(8)
+	} else {
+		sqlDB.SetMaxOpenConns(40)
+		sqlDB.SetMaxIdleConns(20)
+	}
+	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	if err := sqlDB.PingContext(ctx); err != nil {
+		sqlDB.Close()
+		return nil, fmt.Errorf("reach %s database: %w", dialect, err)
+	}
+	return &Store{db: db, dialect: dialect}, nil
+}
+
+// Dialect reports which database is in use.
+func (s *Store) Dialect() Dialect { return s.dialect }
+
+// Close closes the connection pool.
+func (s *Store) Close() error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
+
+// Ping checks that the database answers, for /readyz.
+func (s *Store) Ping(ctx context.Context) error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.PingContext(ctx)
+}
+
+// SQL returns the underlying pool, for tests and tools that inspect the schema.
+func (s *Store) SQL() (*sql.DB, error) { return s.db.DB() }
+
+// Gorm returns the GORM handle, for the schema test only.
+func (s *Store) Gorm() *gorm.DB { return s.db }
+
+// Tx runs fn in one transaction: committed if fn returns nil, rolled back
+// otherwise. The Store passed to fn runs every query inside it.
+func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return fn(&Store{db: tx, dialect: s.dialect})
+	})
+}
+
+func (s *Store) q(ctx context.Context) *gorm.DB { return s.db.WithContext(ctx) }
+
+// translate maps GORM errors to the store's own.
+func translate(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		return ErrNotFound
+	case errors.Is(err, gorm.ErrDuplicatedKey):
+		return fmt.Errorf("%w: %v", ErrConflict, err)
+	}
+	if msg := err.Error(); strings.Contains(msg, "UNIQUE constraint failed") || strings.Contains(msg, "SQLSTATE 23505") {
+		return fmt.Errorf("%w: %v", ErrConflict, err)
+	}
+	return err
+}
+
+// IsUnavailable reports whether err means the database could not be reached
+// (as opposed to a query that failed on its merits).
+func IsUnavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	msg := err.Error()
+	for _, s := range []string{"connection refused", "broken pipe", "connection reset", "bad connection", "database is closed", "failed to connect", "no such host", "i/o timeout", "SQLSTATE 57P01", "SQLSTATE 08"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return errors.Is(err, sql.ErrConnDone) || errors.Is(err, context.DeadlineExceeded)
+}

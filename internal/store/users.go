@@ -1,0 +1,85 @@
+package store
+
+import (
+	"context"
+	"strings"
+	"time"
+)
+
+// CreateUser inserts u; ErrConflict when the username or e-mail is taken.
+func (s *Store) CreateUser(ctx context.Context, u *User) error {
+	return translate(s.q(ctx).Create(u).Error)
+}
+
+// UserByID returns one user or ErrNotFound.
+func (s *Store) UserByID(ctx context.Context, id int64) (*User, error) {
+	var u User
+	if err := s.q(ctx).First(&u, id).Error; err != nil {
+		return nil, translate(err)
+	}
+	return &u, nil
+}
+
+// UserByLogin finds a user by username or e-mail (both stored lower-case).
+func (s *Store) UserByLogin(ctx context.Context, login string) (*User, error) {
+	login = strings.ToLower(strings.TrimSpace(login))
+	var u User
+	if err := s.q(ctx).Where("username = ? OR email = ?", login, login).First(&u).Error; err != nil {
+		return nil, translate(err)
+	}
+	return &u, nil
+}
+
+// UsersByIDs returns the users with these ids, keyed by id.
+func (s *Store) UsersByIDs(ctx context.Context, ids []int64) (map[int64]*User, error) {
+	out := map[int64]*User{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var users []User
+	if err := s.q(ctx).Where("id IN ?", ids).Find(&users).Error; err != nil {
+		return nil, err
+	}
+	for i := range users {
+		out[users[i].ID] = &users[i]
+	}
+	return out, nil
+}
+
+// CountUsers returns how many accounts exist.
+func (s *Store) CountUsers(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.q(ctx).Model(&User{}).Count(&n).Error
+	return n, err
+}
+
+// UpdateUser sets the named columns of one user.
+func (s *Store) UpdateUser(ctx context.Context, id int64, fields map[string]any) error {
+	fields["updated_at"] = time.Now().UTC()
+	res := s.q(ctx).Model(&User{}).Where("id = ?", id).Updates(fields)
+	if res.Error != nil {
+		return translate(res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// SearchUsers finds users by exact username or by a nickname substring,
+// exact username matches first. E-mails are never searched.
+func (s *Store) SearchUsers(ctx context.Context, q string, limit int) ([]User, error) {
+	q = strings.TrimSpace(q)
+	like := "%" + escapeLike(strings.ToLower(q)) + "%"
+	var users []User
+	err := s.q(ctx).
+		Where("username = ? OR LOWER(nickname) LIKE ? ESCAPE '\\'", strings.ToLower(q), like).
+		Order(clauseExpr("CASE WHEN username = ? THEN 0 ELSE 1 END", strings.ToLower(q))).
+		Order("id").Limit(limit).Find(&users).Error
+	return users, err
+}
+
+func escapeLike(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return r.Replace(s)
+}

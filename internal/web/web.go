@@ -1,0 +1,131 @@
+// Package web serves the built front ends (the console at /console/, the
+// widget loader at /widget.js and its frame under /widget/) and the demo
+// page at /demo that embeds the widget like a customer's site would.
+package web
+
+import (
+	"bytes"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+)
+
+// Handler serves the static front ends.
+type Handler struct {
+	console fs.FS
+	widget  fs.FS
+	demoKey func() string
+	started time.Time
+}
+
+// New returns the handler. console and widget are the dist folders;
+// demoKey gives the public key the demo page embeds (may return "").
+func New(consoleDist, widgetDist fs.FS, demoKey func() string) *Handler {
+	return &Handler{console: consoleDist, widget: widgetDist, demoKey: demoKey, started: time.Now()}
+}
+
+// consoleCSP allows only the console's own scripts and styles, and
+// WebSocket connections back to this server.
+const consoleCSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob: https:; " +
+	"media-src 'self' blob:; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+
+// ServeHTTP routes a GET or HEAD by path.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p := r.URL.Path
+	switch {
+	case p == "/":
+		http.Redirect(w, r, "/console/", http.StatusFound)
+	case p == "/console":
+		http.Redirect(w, r, "/console/", http.StatusMovedPermanently)
+	case strings.HasPrefix(p, "/console/"):
+		w.Header().Set("Content-Security-Policy", consoleCSP)
+		h.serveSPA(w, r, h.console, strings.TrimPrefix(p, "/console/"))
+	case p == "/widget.js":
+		// The loader's URL never changes, so it is cached briefly.
+		h.serveFile(w, r, h.widget, "widget.js", "public, max-age=300")
+	case strings.HasPrefix(p, "/widget/"):
+		h.serveFile(w, r, h.widget, strings.TrimPrefix(p, "/widget/"), cacheFor(p))
+	case p == "/demo":
+		h.serveDemo(w, r)
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+// serveSPA serves a file of the console, or its index.html for any path
+// that is not a file, so deep links work.
+func (h *Handler) serveSPA(w http.ResponseWriter, r *http.Request, fsys fs.FS, name string) {
+	if name != "" {
+		if st, err := fs.Stat(fsys, name); err == nil && !st.IsDir() {
+			h.serveFile(w, r, fsys, name, cacheFor(name))
+			return
+		}
+	}
+	if _, err := fs.Stat(fsys, "index.html"); err != nil {
+		notBuilt(w, "agent-console")
+		return
+	}
+	w.Header().Set("Cache-Control", "no-cache")
+	h.serveFile(w, r, fsys, "index.html", "no-cache")
+}
+
+func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, fsys fs.FS, name, cache string) {
+	name = path.Clean("/" + name)[1:]
+	b, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		if name == "widget.js" || name == "index.html" {
+			notBuilt(w, "widget")
+			return
+		}
+		http.NotFound(w, r)
+		return
+	}
+	if cache != "" {
+		w.Header().Set("Cache-Control", cache)
+	}
+	http.ServeContent(w, r, name, h.started, bytes.NewReader(b))
+}
+
+// cacheFor gives hashed build assets a long cache and everything else none.
+func cacheFor(p string) string {
+	if strings.Contains(p, "/assets/") || strings.HasPrefix(p, "assets/") {
+		return "public, max-age=31536000, immutable"
+	}
+	return "no-cache"
+}
+
+func notBuilt(w http.ResponseWriter, what string) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(http.StatusServiceUnavailable)
+	_, _ = w.Write([]byte("The " + what + " front end is not built into this binary. Build with `make build` (or `make run`).\n"))
+}
+
+var demoPage = template.Must(template.New("demo").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Parley demo site</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:46rem;margin:3rem auto;padding:0 1rem;color:#1f2937}
+code,pre{background:#f3f4f6;padding:.1rem .3rem;border-radius:4px}pre{padding:1rem;overflow:auto}</style></head>
+<body><h1>Acme Inc. — a demo host page</h1>
+<p>This page stands for any website that embeds the Parley widget with one line:</p>
+<pre>&lt;script src="{{.Origin}}/widget.js" data-site="{{.Key}}" async&gt;&lt;/script&gt;</pre>
+{{if .Key}}<p>The launcher in the corner opens a chat with this site's support team.</p>
+{{else}}<p>No support site exists yet: an admin creates one in the console, and this page then embeds it.</p>{{end}}
+<script src="/widget.js" data-site="{{.Key}}" async></script>
+</body></html>`))
+
+func (h *Handler) serveDemo(w http.ResponseWriter, r *http.Request) {
+	key := ""
+	if h.demoKey != nil {
+		key = h.demoKey()
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-cache")
+	_ = demoPage.Execute(w, map[string]string{"Key": key, "Origin": scheme + "://" + r.Host})
+}

@@ -1,0 +1,4 @@
+import { initFrame } from './frame'
+import './frame.css'
+
+initFrame(document, window)
