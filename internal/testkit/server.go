@@ -1,0 +1,189 @@
+// Package testkit starts a whole Parley server on a random loopback port,
+// embedded (SQLite, in-process Redis) by default or on the PostgreSQL and
+// Redis named by PARLEY_TEST_DATABASE_URL and PARLEY_TEST_REDIS_URL, and
+// hands out REST and WebSocket clients to test it as users meet it.
+package testkit
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/parley-chat/parley/internal/app"
+	"github.com/parley-chat/parley/internal/config"
+	"github.com/parley-chat/parley/internal/store"
+)
+
+// Server is a running Parley under test.
+type Server struct {
+	URL string
+	App *app.App
+
+	tb     testing.TB
+	cfg    *config.Config
+	cancel context.CancelFunc
+	done   chan error
+	logs   *syncBuffer
+}
+
+// Option changes the configuration before the server starts.
+type Option func(*config.Config)
+
+// WithSMTP sends mail through the SMTP server at url.
+func WithSMTP(url string) Option { return func(c *config.Config) { c.SMTPURL = url } }
+
+// WithConfig applies any change to the configuration.
+func WithConfig(f func(*config.Config)) Option { return Option(f) }
+
+// Start starts a server and stops it when the test ends.
+func Start(tb testing.TB, opts ...Option) *Server {
+	tb.Helper()
+	cfg, err := config.Load(flag.NewFlagSet("test", flag.ContinueOnError), nil, func(string) string { return "" })
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cfg.DataDir = tb.TempDir()
+	cfg.LogLevel = "debug"
+	cfg.RedisPrefix = "t" + randomHex(6) + ":"
+	if u := os.Getenv("PARLEY_TEST_DATABASE_URL"); u != "" {
+		cfg.DatabaseURL = freshPostgres(tb, u)
+		cfg.AutoMigrate = "true"
+	}
+	if u := os.Getenv("PARLEY_TEST_REDIS_URL"); u != "" {
+		cfg.RedisURL = u
+		tb.Cleanup(func() { dropRedisPrefix(u, cfg.RedisPrefix) })
+	}
+	for _, o := range opts {
+		o(cfg)
+	}
+	s := &Server{tb: tb, cfg: cfg, logs: &syncBuffer{}}
+	tb.Cleanup(func() {
+		s.Stop()
+		if tb.Failed() || os.Getenv("PARLEY_TEST_LOG") != "" {
+			tb.Logf("server log:\n%s", s.logs.String())
+		}
+	})
+	s.start()
+	return s
+}
+
+// Config returns the server's configuration.
+func (s *Server) Config() *config.Config { return s.cfg }
+
+func (s *Server) start() {
+	s.tb.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		s.tb.Fatal(err)
+	}
+	s.URL = "http://" + ln.Addr().String()
+	s.cfg.Addr = ln.Addr().String()
+	s.cfg.PublicURL = s.URL
+	log := slog.New(slog.NewJSONHandler(s.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	ctx, cancel := context.WithCancel(context.Background())
+	a, err := app.New(ctx, s.cfg, log)
+	if err != nil {
+		cancel()
+		ln.Close()
+		s.tb.Fatalf("start parley: %v", err)
+	}
+	s.App, s.cancel, s.done = a, cancel, make(chan error, 1)
+	go func() { s.done <- a.Serve(ctx, ln, true); a.Close() }()
+}
+
+// Stop shuts the server down gracefully and waits for it.
+func (s *Server) Stop() {
+	if s.cancel == nil {
+		return
+	}
+	s.cancel()
+	select {
+	case err := <-s.done:
+		if err != nil {
+			s.tb.Errorf("serve: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		s.tb.Errorf("server did not stop within 30s")
+	}
+	s.cancel = nil
+}
+
+// Restart stops the server and starts it again on the same database and
+// data dir (and the same Redis when it is external), on a new port.
+func (s *Server) Restart() {
+	s.tb.Helper()
+	s.Stop()
+	s.start()
+}
+
+// Logs returns what the server has logged so far.
+func (s *Server) Logs() string { return s.logs.String() }
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// freshPostgres creates an empty database for one server and drops it when
+// the test ends, so that packages and tests never share state.
+func freshPostgres(tb testing.TB, base string) string {
+	tb.Helper()
+	ctx := context.Background()
+	admin, err := store.Open(ctx, base, "", nil)
+	if err != nil {
+		tb.Fatalf("PARLEY_TEST_DATABASE_URL: %v", err)
+	}
+	name := "parley_t_" + randomHex(8)
+	if err := admin.Gorm().Exec("CREATE DATABASE " + name).Error; err != nil {
+		admin.Close()
+		tb.Fatalf("create test database: %v", err)
+	}
+	tb.Cleanup(func() {
+		admin.Gorm().Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
+		admin.Close()
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	u.Path = "/" + name
+	return u.String()
+}
+
+// syncBuffer is a log sink safe for concurrent writers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+var _ io.Writer = (*syncBuffer)(nil)
+
+// describe is used in failure messages.
+func describe(method, path string, status int, body []byte) string {
+	return fmt.Sprintf("%s %s → %d %s", method, path, status, strings.TrimSpace(string(body)))
+}

@@ -1,0 +1,138 @@
+package testkit
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// WS is a WebSocket client connected as one user.
+type WS struct {
+	Conn  *websocket.Conn
+	Hello map[string]any
+	tb    testing.TB
+}
+
+// Frame is a decoded server frame.
+type Frame map[string]any
+
+// Type returns the frame's type.
+func (f Frame) Type() string { s, _ := f["type"].(string); return s }
+
+// Decode re-decodes the frame into v.
+func (f Frame) Decode(tb testing.TB, v any) {
+	tb.Helper()
+	b, _ := json.Marshal(f)
+	if err := json.Unmarshal(b, v); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// Ticket fetches a realtime ticket.
+func (c *Client) Ticket() string {
+	c.tb.Helper()
+	var t struct {
+		Ticket string `json:"ticket"`
+	}
+	c.Do("POST", "/api/v1/realtime/ticket", nil, http.StatusOK, &t)
+	return t.Ticket
+}
+
+// Dial opens a WebSocket for the client's user and reads the hello frame.
+func (c *Client) Dial() *WS {
+	c.tb.Helper()
+	conn, resp, err := c.DialRaw(c.Ticket(), nil)
+	if err != nil {
+		c.tb.Fatalf("dial: %v (%v)", err, resp)
+	}
+	w := &WS{Conn: conn, tb: c.tb}
+	c.tb.Cleanup(func() { conn.Close() })
+	hello := w.Read(5 * time.Second)
+	if hello.Type() != "hello" {
+		c.tb.Fatalf("first frame %v, want hello", hello)
+	}
+	w.Hello = hello
+	return w
+}
+
+// DialRaw dials /ws with a ticket and headers, returning what happened.
+func (c *Client) DialRaw(ticket string, h http.Header) (*websocket.Conn, *http.Response, error) {
+	u := "ws" + strings.TrimPrefix(c.Base, "http") + "/ws?ticket=" + ticket
+	return websocket.DefaultDialer.Dial(u, h)
+}
+
+// Send writes one frame (JSON-encoded unless it is a string or []byte).
+func (w *WS) Send(frame any) {
+	w.tb.Helper()
+	var b []byte
+	switch f := frame.(type) {
+	case string:
+		b = []byte(f)
+	case []byte:
+		b = f
+	default:
+		b, _ = json.Marshal(f)
+	}
+	if err := w.Conn.WriteMessage(websocket.TextMessage, b); err != nil {
+		w.tb.Fatalf("ws write: %v", err)
+	}
+}
+
+// Read returns the next frame, failing the test after timeout.
+func (w *WS) Read(timeout time.Duration) Frame {
+	w.tb.Helper()
+	f, err := w.TryRead(timeout)
+	if err != nil {
+		w.tb.Fatalf("ws read: %v", err)
+	}
+	return f
+}
+
+// TryRead returns the next frame or the read error.
+func (w *WS) TryRead(timeout time.Duration) (Frame, error) {
+	_ = w.Conn.SetReadDeadline(time.Now().Add(timeout))
+	_, b, err := w.Conn.ReadMessage()
+	if err != nil {
+		return nil, err
+	}
+	var f Frame
+	if err := json.Unmarshal(b, &f); err != nil {
+		w.tb.Fatalf("server sent non-JSON frame %q", b)
+	}
+	return f, nil
+}
+
+// ReadType skips frames until one of type typ arrives.
+func (w *WS) ReadType(typ string, timeout time.Duration) Frame {
+	w.tb.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		left := time.Until(deadline)
+		if left <= 0 {
+			w.tb.Fatalf("no %q frame within %s", typ, timeout)
+		}
+		f := w.Read(left)
+		if f.Type() == typ {
+			return f
+		}
+	}
+}
+
+// NoFrame asserts that no frame of type typ arrives within d.
+func (w *WS) NoFrame(typ string, d time.Duration) {
+	w.tb.Helper()
+	deadline := time.Now().Add(d)
+	for time.Until(deadline) > 0 {
+		f, err := w.TryRead(time.Until(deadline))
+		if err != nil {
+			return
+		}
+		if f.Type() == typ {
+			w.tb.Fatalf("unexpected %s frame: %v", typ, f)
+		}
+	}
+}
