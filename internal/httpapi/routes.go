@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -51,7 +52,7 @@ func (s *Server) routes() {
 	admin := user.Group("/admin", requireAdmin)
 	admin.POST("/users", s.adminCreateUser)
 
-	api.Any("/*", func(c echo.Context) error { return echo.ErrNotFound })
+	api.Any("/*", s.noRoute)
 	if s.deps.Static != nil {
 		e.GET("/*", echo.WrapHandler(s.deps.Static))
 		e.HEAD("/*", echo.WrapHandler(s.deps.Static))
@@ -70,4 +71,43 @@ func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
 		return next(c)
 	}
+}
+
+// noRoute answers API paths no route matches: 405 when the path exists for
+// other methods, else 404, both in the error envelope.
+func (s *Server) noRoute(c echo.Context) error {
+	path, method := c.Request().URL.Path, c.Request().Method
+	var allow []string
+	for _, r := range s.e.Routes() {
+		if r.Method != method && !strings.HasPrefix(r.Method, "echo_") && r.Method != echo.RouteNotFound && pathMatches(r.Path, path) {
+			allow = append(allow, r.Method)
+		}
+	}
+	if len(allow) > 0 {
+		c.Response().Header().Set(echo.HeaderAllow, strings.Join(allow, ", "))
+		return echo.ErrMethodNotAllowed
+	}
+	return echo.ErrNotFound
+}
+
+// pathMatches reports whether a concrete path fits a route pattern with
+// :params (catch-alls never count).
+func pathMatches(pattern, path string) bool {
+	if strings.HasSuffix(pattern, "*") {
+		return false
+	}
+	ps, xs := strings.Split(pattern, "/"), strings.Split(path, "/")
+	if len(ps) != len(xs) {
+		return false
+	}
+	for i := range ps {
+		if strings.HasPrefix(ps[i], ":") {
+			if xs[i] == "" {
+				return false
+			}
+		} else if ps[i] != xs[i] {
+			return false
+		}
+	}
+	return true
 }

@@ -344,6 +344,33 @@ describe('RealtimeClient outbox', () => {
     expect(h.pending.list()).toHaveLength(0)
   })
 
+  it('retries passing server trouble by itself, then gives up and shows it', async () => {
+    const h = make()
+    h.rt.start()
+    await settle()
+    const s = latest()
+    s.hello(1000)
+    const p = h.rt.send(7, 'busy server')
+    const refuse = () =>
+      s.receive({ type: 'error', client_msg_id: p.client_msg_id, code: 'internal', message: 'Try again.' })
+    const waits: number[] = []
+    for (let i = 0; i < 5; i++) {
+      refuse()
+      expect(h.pending.get(p.client_msg_id)?.state).toBe('sending')
+      const before = s.sentOfType('send').length
+      let waited = 0
+      while (s.sentOfType('send').length === before) {
+        await vi.advanceTimersByTimeAsync(250)
+        waited += 250
+      }
+      waits.push(waited)
+    }
+    expect(waits).toEqual([1000, 2000, 4000, 8000, 15_000])
+    expect(new Set(s.sentOfType('send').map((f) => f.client_msg_id))).toEqual(new Set([p.client_msg_id]))
+    refuse()
+    expect(h.pending.get(p.client_msg_id)).toMatchObject({ state: 'failed', error: { code: 'internal' } })
+  })
+
   it('settle() drops an entry whose stored copy arrived another way', async () => {
     const h = make()
     const p = h.rt.send(7, 'x')

@@ -42,6 +42,9 @@ type Events = {
 }
 
 const OPEN = 1
+/** Send errors worth retrying by themselves; others wait for the user. */
+const TRANSIENT = new Set(['internal', 'unavailable', 'rate_limited'])
+const MAX_AUTO_RETRIES = 5
 /** The server closes with 1012 when it restarts: come back quickly. */
 const SERVICE_RESTART = 1012
 
@@ -64,6 +67,8 @@ export class RealtimeClient {
   private deadTimer: ReturnType<typeof setTimeout> | null = null
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null
   private generation = 0
+  private readonly autoRetries = new Map<string, number>()
+  private readonly retryTimers = new Set<ReturnType<typeof setTimeout>>()
   private readonly listeners: { [K in keyof Events]: Set<Events[K]> } = {
     status: new Set(),
     frame: new Set(),
@@ -187,6 +192,7 @@ export class RealtimeClient {
         break
       case 'ack': {
         const f = frame as Extract<ServerFrame, { type: 'ack' }>
+        this.autoRetries.delete(f.client_msg_id)
         const sent = this.opts.pending.remove(f.client_msg_id)
         if (sent) this.emit('pending')
         this.emit('ack', f.message, sent)
@@ -194,13 +200,34 @@ export class RealtimeClient {
       }
       case 'error': {
         const f = frame as Extract<ServerFrame, { type: 'error' }>
-        if (f.client_msg_id && this.opts.pending.fail(f.client_msg_id, { code: f.code, message: f.message })) {
-          this.emit('pending')
-        }
+        if (f.client_msg_id) this.onSendError(f.client_msg_id, f.code, f.message)
         break
       }
     }
     this.emit('frame', frame)
+  }
+
+  /**
+   * A refused send. Passing trouble (server error, rate limit) is retried a
+   * few times with back-off, still with the same client_msg_id; anything
+   * else (muted, not a member…) is shown to the user as failed.
+   */
+  private onSendError(id: string, code: string, message: string): void {
+    const p = this.opts.pending.get(id)
+    if (!p) return
+    const tries = this.autoRetries.get(id) ?? 0
+    if (TRANSIENT.has(code) && tries < MAX_AUTO_RETRIES) {
+      this.autoRetries.set(id, tries + 1)
+      const timer = setTimeout(() => {
+        this.retryTimers.delete(timer)
+        const again = this.opts.pending.get(id)
+        if (again && again.state === 'sending') this.transmitSend(again)
+      }, backoffDelay(tries + 1, this.opts.random))
+      this.retryTimers.add(timer)
+      return
+    }
+    this.autoRetries.delete(id)
+    if (this.opts.pending.fail(id, { code, message })) this.emit('pending')
   }
 
   private onHello(f: Extract<ServerFrame, { type: 'hello' }>): void {
@@ -263,6 +290,9 @@ export class RealtimeClient {
   }
 
   private clearTimers(): void {
+    // Pending retries are dropped too: the outbox is re-sent on reconnect.
+    for (const t of this.retryTimers) clearTimeout(t)
+    this.retryTimers.clear()
     if (this.pingTimer) clearInterval(this.pingTimer)
     if (this.deadTimer) clearTimeout(this.deadTimer)
     this.pingTimer = null
@@ -324,6 +354,7 @@ export class RealtimeClient {
   /** Re-sends a failed message with its original client_msg_id. */
   retry(clientMsgId: string): void {
     if (!this.opts.pending.retry(clientMsgId)) return
+    this.autoRetries.delete(clientMsgId)
     this.emit('pending')
     const p = this.opts.pending.get(clientMsgId)
     if (p) this.transmitSend(p)
