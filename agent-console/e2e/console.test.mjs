@@ -107,6 +107,70 @@ test('a direct chat: send, live reply, history after reload', async () => {
   }
 })
 
+test('a message sent while offline survives a reload and is delivered once on reconnect', async () => {
+  const ctx = await browser.newContext()
+  // Stand between the page and /ws so the test can cut the line.
+  let blocked = false
+  const live = []
+  await ctx.routeWebSocket(/\/ws\?/, (ws) => {
+    if (blocked) {
+      ws.close({ code: 4000, reason: 'offline (test)' })
+      return
+    }
+    ws.connectToServer()
+    live.push(ws)
+  })
+  const p = await ctx.newPage()
+  p.setDefaultTimeout(15_000)
+  const explainOffline = watch(p)
+  const adminToken = await login(admin.username, admin.password)
+  try {
+    await p.goto(`${BASE}/console/#/login`)
+    await p.getByTestId('login-username').fill(bob.username)
+    await p.getByTestId('login-password').fill(bob.password)
+    await p.getByTestId('login-submit').click()
+    await p.getByTestId('chat-item').first().click()
+    await messageWithText(p, 'hi admin').waitFor()
+    await p.getByTestId('connection-status').waitFor({ state: 'detached' })
+
+    blocked = true
+    for (const ws of live.splice(0)) await ws.close({ code: 4000, reason: 'offline (test)' })
+    await p.getByTestId('connection-status').getByText('Reconnecting…').waitFor()
+
+    await p.getByTestId('composer-input').fill('written offline')
+    await p.getByTestId('composer-input').press('Enter')
+    await p.locator('[data-testid="message"][data-state="pending"]').filter({ hasText: 'written offline' }).waitFor()
+    await p.reload()
+    await p.locator('[data-testid="message"][data-state="pending"]').filter({ hasText: 'written offline' }).waitFor()
+
+    // The other side writes meanwhile; the client must catch up on reconnect.
+    const conversationId = Number(p.url().match(/#\/chats\/(\d+)$/)[1])
+    await restOk(
+      'POST',
+      `/api/v1/conversations/${conversationId}/messages`,
+      { client_msg_id: randomUUID(), kind: 'text', body: 'while you were away' },
+      adminToken,
+    )
+
+    blocked = false
+    await p.locator('[data-testid="message"][data-state="sent"]').filter({ hasText: 'written offline' }).waitFor({ timeout: 45_000 })
+    await messageWithText(p, 'while you were away').waitFor()
+    await p.getByTestId('connection-status').waitFor({ state: 'detached' })
+
+    const bodies = await p.getByTestId('message-body').allInnerTexts()
+    assert.deepEqual(bodies.slice(-2).sort(), ['while you were away', 'written offline'])
+    const seqs = await p.getByTestId('message').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-seq'))))
+    assert.ok(seqs.every((s, i) => i === 0 || s > seqs[i - 1]), `not in seq order: ${seqs}`)
+
+    const history = await restOk('GET', `/api/v1/conversations/${conversationId}/messages?limit=50`, undefined, adminToken)
+    assert.equal(history.items.filter((m) => m.body === 'written offline').length, 1, 'delivered exactly once')
+  } catch (err) {
+    await explainOffline(err)
+  } finally {
+    await ctx.close()
+  }
+})
+
 test('a wrong password shows the server’s error on the login page', async () => {
   const ctx = await browser.newContext()
   const p = await ctx.newPage()

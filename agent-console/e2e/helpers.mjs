@@ -58,7 +58,7 @@ export async function login(loginName, password) {
 /** Makes two users friends (direct chats are between friends only). */
 export async function befriend(tokenA, tokenB, userB) {
   const r = await rest('POST', '/api/v1/friend-requests', { username: userB.username }, tokenA)
-  if (r.status === 404 && r.body?.error?.code !== 'not_found_user') {
+  if (r.status === 404 || r.status === 405) {
     // No friend requests on this server (yet): direct chats must then work without.
     console.log(`# POST /api/v1/friend-requests answered 404 (${JSON.stringify(r.body)}); going on without`)
     return

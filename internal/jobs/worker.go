@@ -44,8 +44,10 @@ func NewWorker(opt asynq.RedisConnOpt, prefix string, concurrency int, h Handler
 			prefix + QueueLow:      1,
 		},
 		ShutdownTimeout: 10 * time.Second,
-		Logger:          asynqLogger{log},
-		LogLevel:        asynq.WarnLevel,
+		// Delayed tasks (offline digests) become due within a second.
+		DelayedTaskCheckInterval: time.Second,
+		Logger:                   asynqLogger{log},
+		LogLevel:                 asynq.WarnLevel,
 		ErrorHandler: asynq.ErrorHandlerFunc(func(ctx context.Context, t *asynq.Task, err error) {
 			log.ErrorContext(ctx, "job failed", "task", t.Type(), "err", err)
 		}),

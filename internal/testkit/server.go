@@ -58,7 +58,7 @@ func Start(tb testing.TB, opts ...Option) *Server {
 	cfg.LogLevel = "debug"
 	cfg.RedisPrefix = "t" + randomHex(6) + ":"
 	if u := os.Getenv("PARLEY_TEST_DATABASE_URL"); u != "" {
-		cfg.DatabaseURL = freshPostgres(tb, u)
+		cfg.DatabaseURL = FreshPostgres(tb, u)
 		cfg.AutoMigrate = "true"
 	}
 	if u := os.Getenv("PARLEY_TEST_REDIS_URL"); u != "" {
@@ -137,9 +137,9 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// freshPostgres creates an empty database for one server and drops it when
+// FreshPostgres creates an empty database for one server and drops it when
 // the test ends, so that packages and tests never share state.
-func freshPostgres(tb testing.TB, base string) string {
+func FreshPostgres(tb testing.TB, base string) string {
 	tb.Helper()
 	ctx := context.Background()
 	admin, err := store.Open(ctx, base, "", nil)

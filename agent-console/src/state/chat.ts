@@ -25,6 +25,8 @@ export const chat = reactive({
   openId: null as number | null,
   typing: {} as Record<number, TypingEntry[]>,
   error: '' as string,
+  /** Why the conversation list could not be loaded, if it could not. */
+  listError: '' as string,
 })
 
 let api: ApiClient | null = null
@@ -96,6 +98,7 @@ export function stopChat(opts: { clearOutbox?: boolean } = {}): void {
   chat.openId = null
   chat.typing = {}
   chat.error = ''
+  chat.listError = ''
 }
 
 export function myUserId(): number | null {
@@ -107,8 +110,9 @@ export async function loadConversations(): Promise<void> {
     const page = await fetchConversations(get)
     chat.conversations = sortByActivity(page.items)
     chat.conversationsLoaded = true
+    chat.listError = ''
   } catch (err) {
-    chat.error = (err as Error).message
+    chat.listError = (err as Error).message
   }
 }
 
@@ -194,6 +198,10 @@ function acceptMessages(items: Message[]): void {
         continue
       }
       chat.messages[m.conversation_id] = mergeMessages(held, [m])
+    } else if (m.conversation_id === chat.openId) {
+      // The first page is still loading: keep the message; the page merges in.
+      chat.messages[m.conversation_id] = [m]
+      chat.hasOlder[m.conversation_id] = m.seq > 1
     }
     const next = applyMessage(chat.conversations, m, { myUserId: myUserId(), viewing: chat.openId })
     if (next) chat.conversations = next
