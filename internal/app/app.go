@@ -23,6 +23,7 @@ import (
 	"github.com/parley-chat/parley/internal/notify"
 	"github.com/parley-chat/parley/internal/ratelimit"
 	"github.com/parley-chat/parley/internal/realtime"
+	"github.com/parley-chat/parley/internal/social"
 	"github.com/parley-chat/parley/internal/store"
 	"github.com/parley-chat/parley/internal/web"
 	"github.com/parley-chat/parley/migrations"
@@ -41,6 +42,7 @@ type App struct {
 	Hub     *realtime.Hub
 	Auth    *auth.Service
 	Chat    *chat.Service
+	Social  *social.Service
 	HTTP    *httpapi.Server
 	worker  *jobs.Worker
 }
@@ -85,10 +87,12 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 		ratelimit.New(a.KV.Client, a.KV.Key("rl")), a.Metrics, chat.Config{
 			PublicURL: cfg.PublicURL, OfflineNotifyDelay: cfg.OfflineNotifyDelay, SendLimitPerMinute: cfg.SendLimitPerMinute,
 		}, log)
+	a.Social = social.New(a.Store, a.Chat, social.Config{PublicURL: cfg.PublicURL, GroupMemberCap: cfg.GroupMemberCap}, log)
+	a.Chat.SetSendPolicy(a.Social)
 	a.HTTP = httpapi.New(httpapi.Config{
 		PublicURL: cfg.PublicURL, ConsoleOrigins: cfg.ConsoleOrigins, MaxBodyBytes: cfg.MaxBodyBytes,
 	}, httpapi.Deps{
-		Auth: a.Auth, Chat: a.Chat, Hub: a.Hub, Metrics: a.Metrics, Log: log,
+		Auth: a.Auth, Chat: a.Chat, Social: a.Social, Hub: a.Hub, Metrics: a.Metrics, Log: log,
 		Ready: []httpapi.Checker{
 			{Name: "database", Check: a.Store.Ping},
 			{Name: "redis", Check: a.KV.Ping},

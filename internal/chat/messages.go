@@ -76,6 +76,15 @@ func (s *Service) Send(ctx context.Context, userID int64, in SendInput) (*Messag
 		if _, err := member(ctx, tx, in.ConversationID, userID); err != nil {
 			return err
 		}
+		if s.policy != nil {
+			c, err := tx.ConversationByID(ctx, in.ConversationID)
+			if err != nil {
+				return err
+			}
+			if err := s.policy.CheckSend(ctx, tx, c, userID); err != nil {
+				return err
+			}
+		}
 		if m, err := tx.MessageByClientID(ctx, in.ConversationID, "user", userID, in.ClientMsgID); err == nil {
 			msg, replay = m, true
 			return nil

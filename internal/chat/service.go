@@ -25,6 +25,13 @@ type Presence interface {
 	Online(ctx context.Context, userID int64) bool
 }
 
+// SendPolicy decides, inside the send's transaction, whether a member may
+// post in a conversation (friendship for direct chats, mutes in groups).
+// It returns a domain error (e.g. 422 not_friends, muted) to refuse.
+type SendPolicy interface {
+	CheckSend(ctx context.Context, tx *store.Store, conv *store.Conversation, userID int64) error
+}
+
 // Jobs schedules background work.
 type Jobs interface {
 	EnqueueOfflineDigest(ctx context.Context, userID, conversationID int64, delay, window time.Duration) error
@@ -48,6 +55,7 @@ type Service struct {
 	store    *store.Store
 	pub      Publisher
 	presence Presence
+	policy   SendPolicy
 	jobs     Jobs
 	mailer   notify.Mailer
 	limiter  *ratelimit.Limiter
@@ -56,6 +64,10 @@ type Service struct {
 	log      *slog.Logger
 	now      func() time.Time
 }
+
+// SetSendPolicy installs the policy consulted by every send. Set once at
+// wiring time, before serving.
+func (s *Service) SetSendPolicy(p SendPolicy) { s.policy = p }
 
 // New builds the chat service.
 func New(st *store.Store, pub Publisher, presence Presence, jobs Jobs, mailer notify.Mailer, limiter *ratelimit.Limiter, m *metrics.Metrics, cfg Config, log *slog.Logger) *Service {

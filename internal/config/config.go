@@ -49,6 +49,8 @@ type Config struct {
 	SendLimitPerMinute   int
 
 	MaxBodyBytes int64
+
+	GroupMemberCap int
 }
 
 // Setting describes one configuration value: its env var, its flag, its
@@ -87,6 +89,7 @@ func Settings() []Setting {
 		{Env: "PARLEY_LOGIN_LIMIT_WINDOW", Flag: "login-limit-window", Default: "15m", Help: "window of the login and registration limits", set: duration(func(c *Config) *time.Duration { return &c.LoginLimitWindow })},
 		{Env: "PARLEY_REGISTER_LIMIT_PER_IP", Flag: "register-limit-per-ip", Default: "10", Help: "registrations allowed per client IP per window", set: integer(func(c *Config) *int { return &c.RegisterLimitPerIP }, 1)},
 		{Env: "PARLEY_SEND_LIMIT_PER_MINUTE", Flag: "send-limit-per-minute", Default: "600", Help: "messages one user may send per minute", set: integer(func(c *Config) *int { return &c.SendLimitPerMinute }, 1)},
+		{Env: "PARLEY_GROUP_MEMBER_CAP", Flag: "group-member-cap", Default: "500", Help: "most members a group may have", set: integer(func(c *Config) *int { return &c.GroupMemberCap }, 2)},
 		{Env: "PARLEY_MAX_BODY_BYTES", Flag: "max-body-bytes", Default: "1048576", Help: "largest JSON request body accepted (bigger gets 413)", set: integer64(func(c *Config) *int64 { return &c.MaxBodyBytes }, 1024)},
 	}
 }

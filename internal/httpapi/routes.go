@@ -48,6 +48,8 @@ func (s *Server) routes() {
 	user.POST("/conversations/:id/messages", s.sendMessage)
 	user.POST("/conversations/:id/read", s.markRead)
 	user.POST("/messages/:id/recall", s.recall)
+	s.friendRoutes(user)
+	s.groupRoutes(user)
 
 	admin := user.Group("/admin", requireAdmin)
 	admin.POST("/users", s.adminCreateUser)

@@ -14,6 +14,7 @@ import (
 	"github.com/parley-chat/parley/internal/chat"
 	"github.com/parley-chat/parley/internal/metrics"
 	"github.com/parley-chat/parley/internal/realtime"
+	"github.com/parley-chat/parley/internal/social"
 )
 
 // Checker is one dependency that /readyz checks.
@@ -33,6 +34,7 @@ type Config struct {
 type Deps struct {
 	Auth    *auth.Service
 	Chat    *chat.Service
+	Social  *social.Service
 	Hub     *realtime.Hub
 	Metrics *metrics.Metrics
 	Log     *slog.Logger

@@ -92,5 +92,7 @@ type AppSetting struct {
 
 // Models lists every model that has a table, for the schema test.
 func Models() []any {
-	return []any{&User{}, &RefreshToken{}, &EmailToken{}, &Conversation{}, &Member{}, &Message{}, &AppSetting{}}
+	out := []any{&User{}, &RefreshToken{}, &EmailToken{}, &Conversation{}, &Member{}, &Message{}, &AppSetting{}}
+	out = append(out, socialModels()...)
+	return append(out, groupModels()...)
 }

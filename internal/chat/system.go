@@ -1,0 +1,60 @@
+package chat
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+
+	"github.com/parley-chat/parley/internal/store"
+)
+
+// PostSystemTx stores a system message (joins, leaves, kicks, mutes, role
+// changes, announcements) inside the caller's transaction, so that the
+// history tells what happened exactly when it happened. After commit the
+// caller hands the result to Announce.
+func (s *Service) PostSystemTx(ctx context.Context, tx *store.Store, conversationID int64, body string) (*store.Message, error) {
+	now := s.now()
+	seq, err := tx.NextSeq(ctx, conversationID, now)
+	if err != nil {
+		return nil, err
+	}
+	id := make([]byte, 8)
+	_, _ = rand.Read(id)
+	m := &store.Message{
+		ConversationID: conversationID, Seq: seq, SenderKind: "system", SenderID: 0,
+		ClientMsgID: "sys-" + hex.EncodeToString(id), Kind: "system", Body: body, CreatedAt: now,
+	}
+	if err := tx.CreateMessage(ctx, m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// Announce publishes committed messages to the current members of their
+// conversations (extra recipients too, e.g. someone just removed).
+func (s *Service) Announce(ctx context.Context, extra []int64, msgs ...*store.Message) {
+	for _, m := range msgs {
+		if m == nil {
+			continue
+		}
+		members, err := s.store.MembersOf(ctx, m.ConversationID)
+		if err != nil {
+			s.log.WarnContext(ctx, "announce: load members", "err", err)
+			continue
+		}
+		ids := append([]int64{}, extra...)
+		for _, mm := range members {
+			ids = append(ids, mm.UserID)
+		}
+		views, err := s.messageViews(ctx, []store.Message{*m})
+		if err != nil {
+			continue
+		}
+		s.publish(ctx, ids, MessageFrame{Type: "message", Message: &views[0]})
+	}
+}
+
+// PublishTo sends any frame to users, after commit.
+func (s *Service) PublishTo(ctx context.Context, userIDs []int64, frame any) {
+	s.publish(ctx, userIDs, frame)
+}

@@ -1,0 +1,48 @@
+// Package social owns who knows whom: friends, friend requests and
+// categories, blocks, add-me codes, presence, and groups with their roles,
+// moderation and invites. Messages themselves belong to chat.
+package social
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/parley-chat/parley/internal/chat"
+	"github.com/parley-chat/parley/internal/store"
+)
+
+// Config tunes the social service.
+type Config struct {
+	PublicURL      string
+	GroupMemberCap int
+}
+
+// Service implements friends, presence and groups.
+type Service struct {
+	store *store.Store
+	chat  *chat.Service
+	cfg   Config
+	log   *slog.Logger
+	now   func() time.Time
+}
+
+// New builds the social service.
+func New(st *store.Store, ch *chat.Service, cfg Config, log *slog.Logger) *Service {
+	return &Service{store: st, chat: ch, cfg: cfg, log: log, now: func() time.Time { return time.Now().UTC() }}
+}
+
+var _ chat.SendPolicy = (*Service)(nil)
+
+// CheckSend is consulted by every send: direct messages need a friendship
+// and no block either way; in groups muted members and, under mute-all,
+// plain members stay silent.
+func (s *Service) CheckSend(ctx context.Context, tx *store.Store, conv *store.Conversation, userID int64) error {
+	switch conv.Kind {
+	case "direct":
+		return s.checkDirectSend(ctx, tx, conv, userID)
+	case "group":
+		return s.checkGroupSend(ctx, tx, conv, userID)
+	}
+	return nil
+}
