@@ -146,7 +146,10 @@ func (s *Service) Send(ctx context.Context, userID int64, in SendInput) (*Messag
 		ids = append(ids, m.UserID)
 	}
 	s.publish(ctx, ids, MessageFrame{Type: "message", Message: view})
-	s.scheduleOfflineDigests(ctx, userID, conv.ID, members)
+	if conv.Kind == "direct" {
+		// Groups don't mail: a busy group would flood every inbox.
+		s.scheduleOfflineDigests(ctx, userID, conv.ID, members)
+	}
 	return view, nil
 }
 

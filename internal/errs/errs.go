@@ -5,6 +5,7 @@ package errs
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Code classifies an error. Its string value is what clients see in
@@ -34,7 +35,8 @@ type Error struct {
 	Reason     string
 	Message    string
 	Details    map[string]string
-	RetryAfter int // seconds, for RateLimited
+	RetryAfter int        // seconds, for RateLimited
+	Until      *time.Time // when a restriction ends (e.g. a mute)
 	Err        error
 }
 

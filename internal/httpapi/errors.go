@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -18,6 +19,7 @@ type errorDetail struct {
 	Code    string            `json:"code"`
 	Message string            `json:"message"`
 	Details map[string]string `json:"details,omitempty"`
+	Until   string            `json:"until,omitempty"`
 }
 
 var statusOf = map[errs.Code]int{
@@ -59,6 +61,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 		status = statusOf[e.Code]
 		if e.Code != errs.Internal {
 			body = errorDetail{Code: e.PublicCode(), Message: e.Message, Details: e.Details}
+			if e.Until != nil {
+				body.Until = e.Until.UTC().Format(time.RFC3339)
+			}
 		}
 		if e.RetryAfter > 0 {
 			c.Response().Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))

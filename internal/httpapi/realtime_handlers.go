@@ -128,14 +128,19 @@ func (s *Server) handleFrame(sess *realtime.Session, data []byte) {
 }
 
 func (s *Server) sendFrameError(ctx context.Context, sess *realtime.Session, clientMsgID string, err error) {
-	code, msg := "internal", "something went wrong on our side; retry with the same client_msg_id"
+	code, msg, until := "internal", "something went wrong on our side; retry with the same client_msg_id", ""
 	if e, ok := errs.As(err); ok && e.Code != errs.Internal {
 		code, msg = e.PublicCode(), e.Message
+		if e.Until != nil {
+			until = e.Until.UTC().Format(time.RFC3339)
+		}
 		if e.Code == errs.Unavailable {
 			code = "unavailable"
 		}
 	} else {
 		s.deps.Log.ErrorContext(ctx, "frame failed", "session_id", sess.ID(), "err", err)
 	}
-	sess.Send(realtime.NewErrorFrame(clientMsgID, code, msg))
+	f := realtime.NewErrorFrame(clientMsgID, code, msg)
+	f.Until = until
+	sess.Send(f)
 }

@@ -129,6 +129,7 @@ type ErrorFrame struct {
 	ClientMsgID string `json:"client_msg_id,omitempty"`
 	Code        string `json:"code"`
 	Message     string `json:"message"`
+	Until       string `json:"until,omitempty"`
 }
 
 // NewErrorFrame builds an error frame.

@@ -117,3 +117,8 @@ func (s *Store) ReleaseDigest(ctx context.Context, conversationID, userID int64,
 		Where("conversation_id = ? AND user_id = ?", conversationID, userID).
 		Update("notified_at", previous).Error
 }
+
+// UpdateConversationTitle renames a conversation (a group's).
+func (s *Store) UpdateConversationTitle(ctx context.Context, id int64, title string) error {
+	return s.q(ctx).Model(&Conversation{}).Where("id = ?", id).Updates(map[string]any{"title": title, "updated_at": time.Now().UTC()}).Error
+}

@@ -61,6 +61,7 @@ type Member struct {
 	Role           string
 	ReadSeq        int64
 	NotifiedAt     *time.Time
+	MutedUntil     *time.Time
 	JoinedAt       time.Time
 }
 

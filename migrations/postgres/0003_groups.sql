@@ -1,0 +1,44 @@
+CREATE TABLE chat_groups (
+    id BIGSERIAL PRIMARY KEY,
+    number BIGINT NOT NULL,
+    name TEXT NOT NULL,
+    avatar_url TEXT NOT NULL DEFAULT '',
+    announcement TEXT NOT NULL DEFAULT '',
+    join_policy TEXT NOT NULL,
+    mute_all BOOLEAN NOT NULL DEFAULT FALSE,
+    member_cap INTEGER NOT NULL,
+    owner_id BIGINT NOT NULL REFERENCES users (id),
+    conversation_id BIGINT NOT NULL REFERENCES conversations (id),
+    created_at TIMESTAMPTZ NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL
+);
+CREATE UNIQUE INDEX chat_groups_number_key ON chat_groups (number);
+CREATE UNIQUE INDEX chat_groups_conversation_key ON chat_groups (conversation_id);
+
+ALTER TABLE conversation_members ADD COLUMN muted_until TIMESTAMPTZ;
+
+CREATE TABLE group_join_requests (
+    id BIGSERIAL PRIMARY KEY,
+    group_id BIGINT NOT NULL REFERENCES chat_groups (id) ON DELETE CASCADE,
+    user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    message TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL,
+    decided_by BIGINT,
+    decided_at TIMESTAMPTZ,
+    created_at TIMESTAMPTZ NOT NULL
+);
+CREATE UNIQUE INDEX group_join_requests_pending_key ON group_join_requests (group_id, user_id) WHERE status = 'pending';
+
+CREATE TABLE group_invites (
+    id BIGSERIAL PRIMARY KEY,
+    group_id BIGINT NOT NULL REFERENCES chat_groups (id) ON DELETE CASCADE,
+    token TEXT NOT NULL,
+    created_by BIGINT NOT NULL REFERENCES users (id),
+    expires_at TIMESTAMPTZ,
+    max_uses INTEGER NOT NULL DEFAULT 0,
+    uses INTEGER NOT NULL DEFAULT 0,
+    revoked_at TIMESTAMPTZ,
+    created_at TIMESTAMPTZ NOT NULL
+);
+CREATE UNIQUE INDEX group_invites_token_key ON group_invites (token);
+CREATE INDEX group_invites_group_idx ON group_invites (group_id);
