@@ -155,7 +155,38 @@ export class ApiClient {
     return this.request<T>('PATCH', path, body, opts)
   }
 
+  put<T>(path: string, body?: unknown, opts?: RequestOptions): Promise<T> {
+    return this.request<T>('PUT', path, body, opts)
+  }
+
+  delete<T>(path: string, opts?: RequestOptions): Promise<T> {
+    return this.request<T>('DELETE', path, undefined, opts)
+  }
+
   async request<T>(method: string, path: string, body?: unknown, opts: RequestOptions = {}): Promise<T> {
+    return (await this.requestWithStatus<T>(method, path, body, opts)).data
+  }
+
+  /** Like request(), for the calls whose success status carries meaning (200 vs 201 or 202). */
+  async requestWithStatus<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    opts: RequestOptions = {},
+  ): Promise<{ status: number; data: T }> {
+    const res = await this.exchange(method, path, body, opts)
+    if (res.status === 204) return { status: 204, data: undefined as T }
+    const text = await res.text()
+    return { status: res.status, data: (text ? JSON.parse(text) : undefined) as T }
+  }
+
+  /** A binary resource (e.g. a PNG) fetched with the bearer token. */
+  async blob(path: string, opts: RequestOptions = {}): Promise<Blob> {
+    const res = await this.exchange('GET', path, undefined, opts)
+    return res.blob()
+  }
+
+  private async exchange(method: string, path: string, body: unknown, opts: RequestOptions): Promise<Response> {
     const auth = opts.auth !== false
     const used = auth ? this.tokens.get()?.access_token : undefined
     let res = await this.send(method, path, body, used, opts.signal)
@@ -174,9 +205,7 @@ export class ApiClient {
       }
     }
     if (!res.ok) throw await parseError(res)
-    if (res.status === 204) return undefined as T
-    const text = await res.text()
-    return (text ? JSON.parse(text) : undefined) as T
+    return res
   }
 
   /**

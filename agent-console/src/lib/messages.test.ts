@@ -3,6 +3,7 @@ import {
   applyRecall,
   canRecall,
   highestSeq,
+  isSystemMessage,
   leavesGap,
   lowestSeq,
   mergeMessages,
@@ -112,5 +113,17 @@ describe('previewOf', () => {
     expect(previewOf(msg(1, { body: 'hi\n  there ' }))).toBe('hi there')
     expect(previewOf(msg(1, { kind: 'image', body: '' }))).toBe('[Image]')
     expect(previewOf(msg(1, { recalled_at: 'x' }))).toBe('Message recalled')
+  })
+})
+
+describe('isSystemMessage', () => {
+  it('draws server notices as lines, everything else as bubbles', () => {
+    expect(isSystemMessage(msg(1, { kind: 'system', sender: { kind: 'system', id: 0, name: 'Parley' } }))).toBe(true)
+    // Either marker is enough.
+    expect(isSystemMessage(msg(2, { kind: 'system' }))).toBe(true)
+    expect(isSystemMessage(msg(3, { sender: { kind: 'system', id: 0, name: '' } }))).toBe(true)
+    expect(isSystemMessage(msg(4))).toBe(false)
+    expect(isSystemMessage(msg(5, { kind: 'image' }))).toBe(false)
+    expect(isSystemMessage(undefined)).toBe(false)
   })
 })

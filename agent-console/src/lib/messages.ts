@@ -103,3 +103,13 @@ export function previewOf(m: Message | null | undefined): string {
       return m.body || ''
   }
 }
+
+/**
+ * Whether a message is drawn as a centred grey line rather than a bubble:
+ * what the server says happened (joins, leaves, kicks, mutes, role changes,
+ * announcements). Either marker is enough; a system message never counts
+ * as someone's own, whatever its sender id.
+ */
+export function isSystemMessage(m: Pick<Message, 'kind' | 'sender'> | null | undefined): boolean {
+  return !!m && (m.kind === 'system' || m.sender?.kind === 'system')
+}

@@ -10,7 +10,14 @@ export interface PendingSend {
   created_at: string
   /** 'sending' is re-sent on every (re)connect; 'failed' waits for the user. */
   state: 'sending' | 'failed'
-  error?: { code: string; message: string }
+  error?: SendError
+}
+
+/** Why the server refused a send; `until` comes with `muted`. */
+export interface SendError {
+  code: string
+  message: string
+  until?: string
 }
 
 /**
@@ -77,7 +84,7 @@ export class PendingQueue {
     return gone
   }
 
-  fail(clientMsgId: string, error: { code: string; message: string }): boolean {
+  fail(clientMsgId: string, error: SendError): boolean {
     return this.update(clientMsgId, { state: 'failed', error })
   }
 

@@ -344,6 +344,26 @@ describe('RealtimeClient outbox', () => {
     expect(h.pending.list()).toHaveLength(0)
   })
 
+  it('keeps the end of a mute that refused a send', async () => {
+    const h = make()
+    h.rt.start()
+    await settle()
+    latest().hello()
+    const p = h.rt.send(9, 'quiet please')
+    latest().receive({
+      type: 'error',
+      client_msg_id: p.client_msg_id,
+      code: 'muted',
+      message: 'You are muted.',
+      until: '2025-01-01T13:00:00Z',
+    })
+    expect(h.pending.get(p.client_msg_id)?.error).toEqual({
+      code: 'muted',
+      message: 'You are muted.',
+      until: '2025-01-01T13:00:00Z',
+    })
+  })
+
   it('retries passing server trouble by itself, then gives up and shows it', async () => {
     const h = make()
     h.rt.start()
@@ -407,5 +427,16 @@ describe('RealtimeClient outbox', () => {
     latest().onmessage?.({ data: 'garbage' })
     latest().hello()
     expect(h.rt.connected).toBe(true)
+  })
+
+  it('sends presence only over a live socket', async () => {
+    const h = make()
+    expect(h.rt.sendPresence('away')).toBe(false)
+    h.rt.start()
+    await settle()
+    expect(h.rt.sendPresence('away')).toBe(false) // no hello yet
+    latest().hello()
+    expect(h.rt.sendPresence('away')).toBe(true)
+    expect(latest().sentOfType('presence')).toEqual([{ type: 'presence', status: 'away' }])
   })
 })

@@ -200,7 +200,7 @@ export class RealtimeClient {
       }
       case 'error': {
         const f = frame as Extract<ServerFrame, { type: 'error' }>
-        if (f.client_msg_id) this.onSendError(f.client_msg_id, f.code, f.message)
+        if (f.client_msg_id) this.onSendError(f.client_msg_id, f.code, f.message, f.until)
         break
       }
     }
@@ -212,7 +212,7 @@ export class RealtimeClient {
    * few times with back-off, still with the same client_msg_id; anything
    * else (muted, not a member…) is shown to the user as failed.
    */
-  private onSendError(id: string, code: string, message: string): void {
+  private onSendError(id: string, code: string, message: string, until?: string): void {
     const p = this.opts.pending.get(id)
     if (!p) return
     const tries = this.autoRetries.get(id) ?? 0
@@ -227,7 +227,8 @@ export class RealtimeClient {
       return
     }
     this.autoRetries.delete(id)
-    if (this.opts.pending.fail(id, { code, message })) this.emit('pending')
+    const error = typeof until === 'string' && until ? { code, message, until } : { code, message }
+    if (this.opts.pending.fail(id, error)) this.emit('pending')
   }
 
   private onHello(f: Extract<ServerFrame, { type: 'hello' }>): void {
@@ -374,6 +375,11 @@ export class RealtimeClient {
 
   sendRead(conversationId: number, seq: number): boolean {
     return this.transmit({ type: 'read', conversation_id: conversationId, seq })
+  }
+
+  /** Tells the server whether the user is at the screen; false if not connected. */
+  sendPresence(status: 'online' | 'away'): boolean {
+    return this.transmit({ type: 'presence', status })
   }
 
   sendTyping(conversationId: number, state: 'start' | 'stop'): boolean {

@@ -20,6 +20,97 @@ export interface Peer {
   avatar_url: string
 }
 
+/** Another user as the social endpoints show them. */
+export type PublicUser = Peer
+
+export type PresenceStatus = 'online' | 'away' | 'offline'
+
+export interface Presence {
+  status: PresenceStatus
+  last_seen_at: string | null
+}
+
+export type RequestStatus = 'pending' | 'accepted' | 'rejected' | 'canceled'
+
+export interface FriendRequest {
+  id: number
+  from: PublicUser
+  to: PublicUser
+  message: string
+  status: RequestStatus
+  created_at: string
+}
+
+export interface Friend {
+  user: PublicUser
+  remark: string
+  category_id: number | null
+  presence?: Presence | null
+  since: string
+}
+
+export interface FriendCategory {
+  id: number
+  name: string
+  position: number
+}
+
+export interface AddLink {
+  code: string
+  url: string
+}
+
+export type GroupRole = 'owner' | 'admin' | 'member'
+export type JoinPolicy = 'open' | 'approval' | 'invite'
+
+export interface Group {
+  id: number
+  number: number
+  name: string
+  avatar_url: string
+  announcement: string
+  join_policy: JoinPolicy
+  mute_all: boolean
+  member_count: number
+  member_cap: number
+  owner_id: number
+  conversation_id: number
+  my_role?: GroupRole
+  created_at: string
+}
+
+export interface GroupMember {
+  user: PublicUser
+  role: GroupRole
+  muted_until: string | null
+  joined_at: string
+  presence?: Presence | null
+}
+
+export interface JoinRequest {
+  id: number
+  user: PublicUser
+  message?: string
+  created_at: string
+}
+
+export interface Invite {
+  token: string
+  url: string
+  expires_at: string | null
+  max_uses: number
+  uses: number
+}
+
+export interface InvitePreview {
+  group: { id?: number; name: string; number: number; avatar_url: string; member_count: number }
+  expires_at: string | null
+  uses: number
+  max_uses: number
+}
+
+export type JoinResult = { status: 'joined'; group: Group } | { status: 'pending'; request_id: number }
+
 export interface Sender {
   kind: 'user' | 'visitor' | 'system'
   id: number | string
@@ -73,12 +164,16 @@ export type ServerFrame =
   | { type: 'hello'; session_id: string; identity: unknown; heartbeat_s: number }
   | { type: 'pong' }
   | { type: 'ack'; client_msg_id: string; message: Message }
-  | { type: 'error'; client_msg_id?: string; code: string; message: string }
+  | { type: 'error'; client_msg_id?: string; code: string; message: string; until?: string }
   | { type: 'message'; message: Message }
   | { type: 'read'; conversation_id: number; user_id: number; seq: number }
   | { type: 'typing'; conversation_id: number; from: unknown; state: 'start' | 'stop' }
   | { type: 'recall'; conversation_id: number; seq: number }
   | { type: 'conversation'; conversation: Conversation }
+  | { type: 'presence'; user_id: number; status: PresenceStatus; last_seen_at: string | null }
+  | { type: 'friend_request'; request: FriendRequest }
+  | { type: 'friend'; event: 'added' | 'removed'; user: PublicUser }
+  | { type: 'group'; event: string; group_id: number; group?: Group }
   | { type: string; [key: string]: unknown }
 
 // Frames the console sends.
@@ -86,6 +181,7 @@ export type ClientFrame =
   | { type: 'send'; client_msg_id: string; conversation_id: number; kind: 'text'; body: string }
   | { type: 'read'; conversation_id: number; seq: number }
   | { type: 'typing'; conversation_id: number; state: 'start' | 'stop' }
+  | { type: 'presence'; status: 'online' | 'away' }
   | { type: 'ping' }
 
 /** Minimal Storage surface, so tests can pass an in-memory map. */
