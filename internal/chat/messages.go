@@ -33,7 +33,7 @@ func (in *SendInput) validate() error {
 		in.Kind = "text"
 	}
 	switch in.Kind {
-	case "text":
+	case "text", "note":
 	case "image", "voice", "video", "file", "red_packet":
 		return errs.R(errs.Rule, "unsupported_kind", fmt.Sprintf("messages of kind %s cannot be sent this way yet", in.Kind))
 	default:
@@ -57,13 +57,25 @@ func (in *SendInput) validate() error {
 	return nil
 }
 
+// Actor is who acts in a conversation: a user or a widget visitor.
+type Actor struct {
+	Kind string // user | visitor
+	ID   int64
+}
+
 // Send stores a message from userID and returns it once committed. A
 // retry with the same client_msg_id returns the message already stored.
 func (s *Service) Send(ctx context.Context, userID int64, in SendInput) (*Message, error) {
+	return s.SendAs(ctx, Actor{Kind: "user", ID: userID}, in)
+}
+
+// SendAs is Send for any actor: users post where they are members (and
+// the send policy allows), visitors where the Access hook says so.
+func (s *Service) SendAs(ctx context.Context, actor Actor, in SendInput) (*Message, error) {
 	if err := in.validate(); err != nil {
 		return nil, err
 	}
-	if err := s.sendAllowed(ctx, userID); err != nil {
+	if err := s.sendAllowed(ctx, actor); err != nil {
 		return nil, err
 	}
 	var (
@@ -73,19 +85,11 @@ func (s *Service) Send(ctx context.Context, userID int64, in SendInput) (*Messag
 		replay  bool
 	)
 	err := s.store.Tx(ctx, func(tx *store.Store) error {
-		if _, err := member(ctx, tx, in.ConversationID, userID); err != nil {
+		var err error
+		if conv, err = s.authorizeSend(ctx, tx, actor, in); err != nil {
 			return err
 		}
-		if s.policy != nil {
-			c, err := tx.ConversationByID(ctx, in.ConversationID)
-			if err != nil {
-				return err
-			}
-			if err := s.policy.CheckSend(ctx, tx, c, userID); err != nil {
-				return err
-			}
-		}
-		if m, err := tx.MessageByClientID(ctx, in.ConversationID, "user", userID, in.ClientMsgID); err == nil {
+		if m, err := tx.MessageByClientID(ctx, in.ConversationID, actor.Kind, actor.ID, in.ClientMsgID); err == nil {
 			msg, replay = m, true
 			return nil
 		} else if !errors.Is(err, store.ErrNotFound) {
@@ -100,7 +104,7 @@ func (s *Service) Send(ctx context.Context, userID int64, in SendInput) (*Messag
 			return errs.Field("reply_to_seq", "must be a seq of this conversation")
 		}
 		msg = &store.Message{
-			ConversationID: in.ConversationID, Seq: seq, SenderKind: "user", SenderID: userID,
+			ConversationID: in.ConversationID, Seq: seq, SenderKind: actor.Kind, SenderID: actor.ID,
 			ClientMsgID: in.ClientMsgID, Kind: in.Kind, Body: in.Body, ReplyToSeq: in.ReplyToSeq, CreatedAt: now,
 		}
 		if err := tx.CreateMessage(ctx, msg); err != nil {
@@ -109,18 +113,22 @@ func (s *Service) Send(ctx context.Context, userID int64, in SendInput) (*Messag
 			}
 			return err
 		}
-		if _, err := tx.AdvanceReadSeq(ctx, in.ConversationID, userID, seq); err != nil {
-			return err
+		if actor.Kind == "user" {
+			if _, err := tx.AdvanceReadSeq(ctx, in.ConversationID, actor.ID, seq); err != nil {
+				return err
+			}
 		}
-		if members, err = tx.MembersOf(ctx, in.ConversationID); err != nil {
-			return err
+		if s.access != nil && conv.Kind == "support" {
+			if err := s.access.AfterSend(ctx, tx, conv, msg); err != nil {
+				return err
+			}
 		}
-		conv, err = tx.ConversationByID(ctx, in.ConversationID)
+		members, err = tx.MembersOf(ctx, in.ConversationID)
 		return err
 	})
 	if errors.Is(err, errDuplicate) {
 		// A concurrent retry of the same send committed first.
-		msg, err = s.store.MessageByClientID(ctx, in.ConversationID, "user", userID, in.ClientMsgID)
+		msg, err = s.store.MessageByClientID(ctx, in.ConversationID, actor.Kind, actor.ID, in.ClientMsgID)
 		replay = true
 	}
 	if err != nil {
@@ -141,16 +149,68 @@ func (s *Service) Send(ctx context.Context, userID int64, in SendInput) (*Messag
 		return view, nil
 	}
 	s.metrics.MessagesSent.WithLabelValues(conv.Kind, msg.Kind).Inc()
-	ids := make([]int64, 0, len(members))
-	for _, m := range members {
-		ids = append(ids, m.UserID)
-	}
-	s.publish(ctx, ids, MessageFrame{Type: "message", Message: view})
-	if conv.Kind == "direct" {
+	s.publishMessage(ctx, conv, msg, view, members)
+	if conv.Kind == "direct" && actor.Kind == "user" {
 		// Groups don't mail: a busy group would flood every inbox.
-		s.scheduleOfflineDigests(ctx, userID, conv.ID, members)
+		s.scheduleOfflineDigests(ctx, actor.ID, conv.ID, members)
 	}
 	return view, nil
+}
+
+// authorizeSend checks, inside the send's transaction, that actor may post
+// this message in its conversation, and returns the conversation.
+func (s *Service) authorizeSend(ctx context.Context, tx *store.Store, actor Actor, in SendInput) (*store.Conversation, error) {
+	var conv *store.Conversation
+	switch actor.Kind {
+	case "user":
+		if _, err := member(ctx, tx, in.ConversationID, actor.ID); err != nil {
+			return nil, err
+		}
+		c, err := tx.ConversationByID(ctx, in.ConversationID)
+		if err != nil {
+			return nil, err
+		}
+		if s.policy != nil {
+			if err := s.policy.CheckSend(ctx, tx, c, actor.ID); err != nil {
+				return nil, err
+			}
+		}
+		conv = c
+	case "visitor":
+		c, err := tx.ConversationByID(ctx, in.ConversationID)
+		if errors.Is(err, store.ErrNotFound) || (err == nil && (c.Kind != "support" || s.access == nil)) {
+			return nil, errNoConversation
+		}
+		if err != nil {
+			return nil, err
+		}
+		if err := s.access.VisitorCanUse(ctx, tx, c, actor.ID); err != nil {
+			return nil, err
+		}
+		conv = c
+	default:
+		return nil, errNoConversation
+	}
+	if in.Kind == "note" && (conv.Kind != "support" || actor.Kind != "user") {
+		return nil, errs.R(errs.Rule, "notes_support_only", "private notes exist only in support conversations, written by agents")
+	}
+	return conv, nil
+}
+
+// publishMessage sends a new message to the members and to whoever else
+// the conversation's Access hook names (a support conversation's visitor,
+// never for notes).
+func (s *Service) publishMessage(ctx context.Context, conv *store.Conversation, msg *store.Message, view *Message, members []store.Member) {
+	keys := make([]string, 0, len(members)+1)
+	for _, m := range members {
+		keys = append(keys, UserKey(m.UserID))
+	}
+	if s.access != nil && conv.Kind == "support" {
+		keys = append(keys, s.access.Audience(ctx, conv, msg)...)
+	}
+	if err := s.pub.Publish(ctx, keys, MessageFrame{Type: "message", Message: view}); err != nil {
+		s.log.WarnContext(ctx, "publish failed; clients will resync", "err", err)
+	}
 }
 
 // scheduleOfflineDigests asks for a digest mail for every other member who
@@ -175,9 +235,50 @@ type Page struct {
 // History returns messages of a conversation in ascending seq: those after
 // afterSeq when given, else those before beforeSeq when given, else the newest.
 func (s *Service) History(ctx context.Context, userID, conversationID int64, afterSeq, beforeSeq *int64, limit int) (*Page, error) {
-	if _, err := member(ctx, s.store, conversationID, userID); err != nil {
+	if err := s.canRead(ctx, conversationID, userID); err != nil {
 		return nil, err
 	}
+	return s.history(ctx, conversationID, afterSeq, beforeSeq, limit, false)
+}
+
+// VisitorHistory is History for a widget visitor: private notes are never
+// part of it.
+func (s *Service) VisitorHistory(ctx context.Context, visitorID, conversationID int64, afterSeq, beforeSeq *int64, limit int) (*Page, error) {
+	c, err := s.store.ConversationByID(ctx, conversationID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && (c.Kind != "support" || s.access == nil)) {
+		return nil, errNoConversation
+	}
+	if err != nil {
+		return nil, errs.Wrap(err, "load conversation")
+	}
+	if err := s.access.VisitorCanUse(ctx, s.store, c, visitorID); err != nil {
+		return nil, err
+	}
+	return s.history(ctx, conversationID, afterSeq, beforeSeq, limit, true)
+}
+
+// canRead lets members read, and non-members whom the Access hook allows
+// (agents of a support conversation's site).
+func (s *Service) canRead(ctx context.Context, conversationID, userID int64) error {
+	_, err := member(ctx, s.store, conversationID, userID)
+	if err == nil || s.access == nil {
+		return err
+	}
+	c, cerr := s.store.ConversationByID(ctx, conversationID)
+	if cerr != nil || c.Kind != "support" {
+		return err
+	}
+	ok, aerr := s.access.UserCanRead(ctx, s.store, c, userID)
+	if aerr != nil {
+		return errs.Wrap(aerr, "check access")
+	}
+	if !ok {
+		return err
+	}
+	return nil
+}
+
+func (s *Service) history(ctx context.Context, conversationID int64, afterSeq, beforeSeq *int64, limit int, hideNotes bool) (*Page, error) {
 	var (
 		ms  []store.Message
 		err error
@@ -185,11 +286,11 @@ func (s *Service) History(ctx context.Context, userID, conversationID int64, aft
 	forward := afterSeq != nil
 	switch {
 	case forward:
-		ms, err = s.store.MessagesAfter(ctx, conversationID, *afterSeq, limit)
+		ms, err = s.store.MessagesAfter(ctx, conversationID, *afterSeq, limit, hideNotes)
 	case beforeSeq != nil:
-		ms, err = s.store.MessagesBefore(ctx, conversationID, *beforeSeq, limit)
+		ms, err = s.store.MessagesBefore(ctx, conversationID, *beforeSeq, limit, hideNotes)
 	default:
-		ms, err = s.store.MessagesBefore(ctx, conversationID, 0, limit)
+		ms, err = s.store.MessagesBefore(ctx, conversationID, 0, limit, hideNotes)
 	}
 	if err != nil {
 		return nil, errs.Wrap(err, "load history")
@@ -323,9 +424,9 @@ func (s *Service) Typing(ctx context.Context, userID, conversationID int64, stat
 	return nil
 }
 
-// sendAllowed applies the per-user send rate limit.
-func (s *Service) sendAllowed(ctx context.Context, userID int64) error {
-	ok, wait, err := s.limiter.Allow(ctx, fmt.Sprintf("send:u:%d", userID), s.cfg.SendLimitPerMinute, time.Minute)
+// sendAllowed applies the per-sender send rate limit.
+func (s *Service) sendAllowed(ctx context.Context, actor Actor) error {
+	ok, wait, err := s.limiter.Allow(ctx, fmt.Sprintf("send:%s:%d", actor.Kind, actor.ID), s.cfg.SendLimitPerMinute, time.Minute)
 	if err != nil {
 		s.log.WarnContext(ctx, "rate limiter unavailable", "err", err)
 	}

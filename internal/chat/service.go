@@ -32,6 +32,22 @@ type SendPolicy interface {
 	CheckSend(ctx context.Context, tx *store.Store, conv *store.Conversation, userID int64) error
 }
 
+// Access opens support conversations beyond plain membership: to their
+// visitor, and to the agents of their site. It also names who else hears
+// a message (the visitor, never for notes).
+type Access interface {
+	// VisitorCanUse returns nil when the visitor may read and post in conv,
+	// else a domain error (404 for someone else's conversation).
+	VisitorCanUse(ctx context.Context, st *store.Store, conv *store.Conversation, visitorID int64) error
+	// UserCanRead reports whether a user who is not a member may read conv.
+	UserCanRead(ctx context.Context, st *store.Store, conv *store.Conversation, userID int64) (bool, error)
+	// AfterSend runs inside the send's transaction (first-reply stamps,
+	// reopening a resolved chat, …).
+	AfterSend(ctx context.Context, tx *store.Store, conv *store.Conversation, msg *store.Message) error
+	// Audience returns extra recipient keys for a new message.
+	Audience(ctx context.Context, conv *store.Conversation, msg *store.Message) []string
+}
+
 // Jobs schedules background work.
 type Jobs interface {
 	EnqueueOfflineDigest(ctx context.Context, userID, conversationID int64, delay, window time.Duration) error
@@ -56,6 +72,7 @@ type Service struct {
 	pub      Publisher
 	presence Presence
 	policy   SendPolicy
+	access   Access
 	jobs     Jobs
 	mailer   notify.Mailer
 	limiter  *ratelimit.Limiter
@@ -68,6 +85,13 @@ type Service struct {
 // SetSendPolicy installs the policy consulted by every send. Set once at
 // wiring time, before serving.
 func (s *Service) SetSendPolicy(p SendPolicy) { s.policy = p }
+
+// SetAccess installs the support conversations' access hook. Set once at
+// wiring time, before serving.
+func (s *Service) SetAccess(a Access) { s.access = a }
+
+// VisitorKey is the realtime recipient key of a widget visitor.
+func VisitorKey(id int64) string { return "v:" + strconv.FormatInt(id, 10) }
 
 // New builds the chat service.
 func New(st *store.Store, pub Publisher, presence Presence, jobs Jobs, mailer notify.Mailer, limiter *ratelimit.Limiter, m *metrics.Metrics, cfg Config, log *slog.Logger) *Service {

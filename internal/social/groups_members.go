@@ -12,10 +12,10 @@ import (
 
 // GroupMember is one member as the member list shows them.
 type GroupMember struct {
-	User       MemberUser `json:"user"`
-	Role       string     `json:"role"`
-	MutedUntil *time.Time `json:"muted_until"`
-	JoinedAt   time.Time  `json:"joined_at"`
+	User       MemberUser      `json:"user"`
+	Role       string          `json:"role"`
+	MutedUntil *time.Time      `json:"muted_until"`
+	JoinedAt   time.Time       `json:"joined_at"`
 	Presence   *MemberPresence `json:"presence,omitempty"`
 }
 

@@ -58,9 +58,13 @@ func (s *Store) MessageBySeq(ctx context.Context, conversationID, seq int64) (*M
 
 // MessagesBefore returns, in ascending seq, the newest limit messages of a
 // conversation with seq < beforeSeq, or the newest of all when beforeSeq is 0.
-func (s *Store) MessagesBefore(ctx context.Context, conversationID, beforeSeq int64, limit int) ([]Message, error) {
+// With hideNotes, private notes are left out (for visitors).
+func (s *Store) MessagesBefore(ctx context.Context, conversationID, beforeSeq int64, limit int, hideNotes bool) ([]Message, error) {
 	var ms []Message
 	q := s.q(ctx).Where("conversation_id = ?", conversationID)
+	if hideNotes {
+		q = q.Where("kind <> 'note'")
+	}
 	if beforeSeq > 0 {
 		q = q.Where("seq < ?", beforeSeq)
 	}
@@ -74,10 +78,14 @@ func (s *Store) MessagesBefore(ctx context.Context, conversationID, beforeSeq in
 }
 
 // MessagesAfter returns up to limit messages with seq > afterSeq, ascending.
-func (s *Store) MessagesAfter(ctx context.Context, conversationID, afterSeq int64, limit int) ([]Message, error) {
+// With hideNotes, private notes are left out (for visitors).
+func (s *Store) MessagesAfter(ctx context.Context, conversationID, afterSeq int64, limit int, hideNotes bool) ([]Message, error) {
 	var ms []Message
-	err := s.q(ctx).Where("conversation_id = ? AND seq > ?", conversationID, afterSeq).
-		Order("seq ASC").Limit(limit).Find(&ms).Error
+	q := s.q(ctx).Where("conversation_id = ? AND seq > ?", conversationID, afterSeq)
+	if hideNotes {
+		q = q.Where("kind <> 'note'")
+	}
+	err := q.Order("seq ASC").Limit(limit).Find(&ms).Error
 	return ms, err
 }
 
