@@ -4,6 +4,10 @@ import LoginView from './views/LoginView.vue'
 import RegisterView from './views/RegisterView.vue'
 import VerifyEmailView from './views/VerifyEmailView.vue'
 import ChatsView from './views/ChatsView.vue'
+import FriendsView from './views/FriendsView.vue'
+import GroupsView from './views/GroupsView.vue'
+import AddView from './views/AddView.vue'
+import InviteView from './views/InviteView.vue'
 import { checkSetup, restoreSession, session } from './state/session'
 
 declare module 'vue-router' {
@@ -29,6 +33,11 @@ export const router = createRouter({
       meta: { public: true },
     },
     { path: '/chats/:id(\\d+)?', name: 'chats', component: ChatsView },
+    { path: '/friends/:tab(requests|add|blocked)?', name: 'friends', component: FriendsView },
+    { path: '/groups/:id(\\d+)?', name: 'groups', component: GroupsView },
+    // Opened from a QR code or a shared link; signing in first comes back here.
+    { path: '/add/:code', name: 'add', component: AddView },
+    { path: '/invite/:token', name: 'invite', component: InviteView },
     { path: '/:rest(.*)*', redirect: { name: 'chats' } },
   ],
 })

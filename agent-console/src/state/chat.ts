@@ -5,7 +5,9 @@ import { fetchAfter, fetchBefore, fetchConversations, fetchLatest, type Getter }
 import { applyMessage, applyRead, sortByActivity } from '../lib/conversations'
 import { applyRecall, highestSeq, leavesGap, lowestSeq, mergeMessages } from '../lib/messages'
 import { PendingQueue, type PendingSend } from '../lib/pending'
+import { PresenceReporter } from '../lib/presence'
 import { RealtimeClient, type ConnectionStatus } from '../lib/realtime'
+import { restrictionFromError, type Restriction } from '../lib/restrictions'
 import type { Conversation, KeyValueStore, Message, ServerFrame, User } from '../lib/types'
 
 export interface TypingEntry {
@@ -27,6 +29,8 @@ export const chat = reactive({
   error: '' as string,
   /** Why the conversation list could not be loaded, if it could not. */
   listError: '' as string,
+  /** The last refusal to let me speak, per conversation (muted, not friends…). */
+  restrictions: {} as Record<number, Restriction>,
 })
 
 let api: ApiClient | null = null
@@ -36,6 +40,33 @@ let outbox: PendingQueue | null = null
 let outboxKey = ''
 const typingTimers = new Map<string, ReturnType<typeof setTimeout>>()
 const unsubscribe: Array<() => void> = []
+let reporter: PresenceReporter | null = null
+
+type FrameHook = (f: ServerFrame) => void
+const frameHooks = new Set<FrameHook>()
+const resyncHooks = new Set<() => Promise<void> | void>()
+
+/** Lets other state (friends, groups) see every server frame. */
+export function onServerFrame(fn: FrameHook): () => void {
+  frameHooks.add(fn)
+  return () => frameHooks.delete(fn)
+}
+
+/** Runs after every (re)connect, next to the conversation resync. */
+export function onResync(fn: () => Promise<void> | void): () => void {
+  resyncHooks.add(fn)
+  return () => resyncHooks.delete(fn)
+}
+
+const ACTIVITY_EVENTS = ['keydown', 'pointerdown', 'pointermove', 'wheel', 'focus'] as const
+
+function onActivity(): void {
+  reporter?.activity()
+}
+
+function onVisibility(): void {
+  reporter?.setHidden(document.visibilityState === 'hidden')
+}
 
 const get: Getter = <T>(path: string) => {
   if (!api) return Promise.reject(new Error('not signed in'))
@@ -71,9 +102,21 @@ export function startChat(client: ApiClient, storage: KeyValueStore, user: User)
   unsubscribe.push(
     rt.on('status', (s) => (chat.status = s)),
     rt.on('pending', () => (chat.pending = outbox ? outbox.list() : [])),
-    rt.on('ack', (m) => acceptMessages([m])),
+    rt.on('ack', (m) => {
+      // Speaking worked: whatever stopped me before is over.
+      clearRestriction(m.conversation_id)
+      acceptMessages([m])
+    }),
     rt.on('frame', onFrame),
+    rt.on('status', (st) => {
+      if (st === 'connected') reporter?.connected()
+    }),
   )
+  const socket = rt
+  reporter = new PresenceReporter({ send: (st) => socket.sendPresence(st) })
+  reporter.setHidden(document.visibilityState === 'hidden')
+  document.addEventListener('visibilitychange', onVisibility)
+  for (const ev of ACTIVITY_EVENTS) window.addEventListener(ev, onActivity, { passive: true, capture: true })
   window.addEventListener('online', onOnline)
   rt.start()
   void loadConversations()
@@ -83,6 +126,10 @@ export function stopChat(opts: { clearOutbox?: boolean } = {}): void {
   while (unsubscribe.length) unsubscribe.pop()?.()
   rt?.stop()
   rt = null
+  reporter?.stop()
+  reporter = null
+  document.removeEventListener('visibilitychange', onVisibility)
+  for (const ev of ACTIVITY_EVENTS) window.removeEventListener(ev, onActivity, { capture: true })
   window.removeEventListener('online', onOnline)
   for (const t of typingTimers.values()) clearTimeout(t)
   typingTimers.clear()
@@ -99,6 +146,7 @@ export function stopChat(opts: { clearOutbox?: boolean } = {}): void {
   chat.typing = {}
   chat.error = ''
   chat.listError = ''
+  chat.restrictions = {}
 }
 
 export function myUserId(): number | null {
@@ -124,9 +172,11 @@ export function upsertConversation(c: Conversation): void {
 
 /** After every (re)connect: re-list, then catch up the open conversation. */
 async function resync(): Promise<void> {
+  const others = Array.from(resyncHooks, (fn) => Promise.resolve(fn()).catch(() => undefined))
   await loadConversations()
   const id = chat.openId
   if (id !== null) await catchUp(id)
+  await Promise.all(others)
 }
 
 async function catchUp(id: number): Promise<void> {
@@ -242,7 +292,21 @@ function clearTyping(conversationId: number, key: string): void {
 }
 
 function onFrame(f: ServerFrame): void {
+  for (const fn of frameHooks) {
+    try {
+      fn(f)
+    } catch {
+      // One listener's trouble must not stop the chat.
+    }
+  }
   switch (f.type) {
+    case 'error': {
+      const e = f as Extract<ServerFrame, { type: 'error' }>
+      const p = e.client_msg_id ? outbox?.get(e.client_msg_id) : undefined
+      const r = restrictionFromError(e)
+      if (p && r) chat.restrictions[p.conversation_id] = r
+      break
+    }
     case 'message':
       acceptMessages([(f as Extract<ServerFrame, { type: 'message' }>).message])
       break
@@ -288,6 +352,11 @@ function markRecalled(conversationId: number, seq: number, at: string): void {
       ? { ...c, last_message: { ...c.last_message, body: '', recalled_at: at } }
       : c,
   )
+}
+
+/** Forgets a reported refusal (the mute ended, we became friends…). */
+export function clearRestriction(conversationId: number): void {
+  if (chat.restrictions[conversationId]) delete chat.restrictions[conversationId]
 }
 
 export function sendMessage(conversationId: number, body: string): void {

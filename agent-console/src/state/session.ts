@@ -2,6 +2,7 @@ import { reactive } from 'vue'
 import { ApiClient, ApiError, TokenStore } from '../lib/api'
 import { memoryStore, type AuthResponse, type KeyValueStore, type User } from '../lib/types'
 import { startChat, stopChat } from './chat'
+import { startSocial, stopSocial } from './social'
 
 function pickStorage(): KeyValueStore {
   try {
@@ -28,6 +29,7 @@ export const api = new ApiClient({
   tokens: new TokenStore(storage),
   onAuthLost: () => {
     session.user = null
+    stopSocial()
     stopChat()
     authLostHandler()
   },
@@ -68,6 +70,7 @@ export async function restoreSession(): Promise<User | null> {
 function signedIn(user: User): void {
   session.user = user
   startChat(api, storage, user)
+  startSocial(api, user)
 }
 
 export function completeSignIn(r: AuthResponse): void {
@@ -76,6 +79,7 @@ export function completeSignIn(r: AuthResponse): void {
 }
 
 export async function signOut(): Promise<void> {
+  stopSocial()
   stopChat({ clearOutbox: true })
   session.user = null
   await api.logout()
