@@ -87,7 +87,8 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 		ratelimit.New(a.KV.Client, a.KV.Key("rl")), a.Metrics, chat.Config{
 			PublicURL: cfg.PublicURL, OfflineNotifyDelay: cfg.OfflineNotifyDelay, SendLimitPerMinute: cfg.SendLimitPerMinute,
 		}, log)
-	a.Social = social.New(a.Store, a.Chat, social.Config{PublicURL: cfg.PublicURL, GroupMemberCap: cfg.GroupMemberCap}, log)
+	sessions := func(userID int64) int { return a.Hub.LocalSessions(chat.UserKey(userID)) }
+	a.Social = social.New(a.Store, a.Chat, social.NewLocalPresence(sessions), social.Config{PublicURL: cfg.PublicURL, GroupMemberCap: cfg.GroupMemberCap}, log)
 	a.Chat.SetSendPolicy(a.Social)
 	a.HTTP = httpapi.New(httpapi.Config{
 		PublicURL: cfg.PublicURL, ConsoleOrigins: cfg.ConsoleOrigins, MaxBodyBytes: cfg.MaxBodyBytes,

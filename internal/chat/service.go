@@ -48,6 +48,14 @@ type Access interface {
 	Audience(ctx context.Context, conv *store.Conversation, msg *store.Message) []string
 }
 
+// DirectOpenPolicy is an optional extension of SendPolicy: when the send
+// policy also implements it, OpenDirect consults it inside its transaction
+// before creating a new direct conversation (an existing one always opens,
+// so that history stays readable).
+type DirectOpenPolicy interface {
+	CheckOpenDirect(ctx context.Context, tx *store.Store, userID, peerID int64) error
+}
+
 // Jobs schedules background work.
 type Jobs interface {
 	EnqueueOfflineDigest(ctx context.Context, userID, conversationID int64, delay, window time.Duration) error

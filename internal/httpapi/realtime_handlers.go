@@ -84,8 +84,23 @@ func (s *Server) wireRealtime() {
 	hub.OnConnect(func(sess *realtime.Session) {
 		id, _ := sess.Identity().(auth.Identity)
 		sess.Send(helloFrame{Type: "hello", SessionID: sess.ID(), Identity: id, HeartbeatS: int(realtime.HeartbeatPeriod.Seconds())})
+		s.presenceChanged(id, s.deps.Social.Connected)
+	})
+	hub.OnDisconnect(func(sess *realtime.Session) {
+		id, _ := sess.Identity().(auth.Identity)
+		s.presenceChanged(id, s.deps.Social.Disconnected)
 	})
 	hub.OnMessage(s.handleFrame)
+}
+
+// presenceChanged tells social that a user's session opened or closed.
+func (s *Server) presenceChanged(id auth.Identity, f func(ctx context.Context, userID int64)) {
+	if id.Kind != "user" || id.ID == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	f(ctx, id.ID)
 }
 
 // handleFrame answers one client frame. Bad frames get an error frame and
@@ -122,6 +137,10 @@ func (s *Server) handleFrame(sess *realtime.Session, data []byte) {
 		}
 	case realtime.FrameTyping:
 		if err := s.deps.Chat.Typing(ctx, id.ID, f.ConversationID, f.State); err != nil {
+			s.sendFrameError(ctx, sess, "", err)
+		}
+	case realtime.FramePresence:
+		if err := s.deps.Social.SetPresence(ctx, id.ID, f.Status); err != nil {
 			s.sendFrameError(ctx, sess, "", err)
 		}
 	}

@@ -12,6 +12,7 @@ type User struct {
 	AvatarURL       string
 	Role            string
 	EmailVerifiedAt *time.Time
+	LastSeenAt      *time.Time // when the last realtime session closed
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
 }

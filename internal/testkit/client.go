@@ -226,3 +226,13 @@ func (c *Client) History(conversationID int64, query string) MessagePage {
 	c.Do("GET", fmt.Sprintf("/api/v1/conversations/%d/messages?%s", conversationID, query), nil, http.StatusOK, &p)
 	return p
 }
+
+// MakeFriends has a send b a friend request and b accept it, through the API.
+func (s *Server) MakeFriends(a, b *Client) {
+	s.tb.Helper()
+	var req struct {
+		ID int64 `json:"id"`
+	}
+	a.Do("POST", "/api/v1/friend-requests", map[string]any{"user_id": b.UserID}, http.StatusCreated, &req)
+	b.Do("POST", fmt.Sprintf("/api/v1/friend-requests/%d/accept", req.ID), nil, http.StatusOK, nil)
+}

@@ -1,4 +1,4 @@
-import { reactive } from 'vue'
+import { reactive, watch } from 'vue'
 import type { ApiClient } from '../lib/api'
 import {
   applyRequestFrame,
@@ -11,6 +11,7 @@ import {
   type SendOutcome,
 } from '../lib/friends'
 import { upsertGroup } from '../lib/groups'
+import { isSystemMessage } from '../lib/messages'
 import { applyPresenceFrame, seedPresence, type PresenceMap } from '../lib/presence'
 import * as sa from '../lib/socialApi'
 import type { Friend, FriendCategory, FriendRequest, Group, GroupMember, PublicUser, ServerFrame, User } from '../lib/types'
@@ -46,7 +47,21 @@ export function startSocial(c: ApiClient, user: User): void {
   stopSocial()
   api = c
   me = user
-  unsubscribe.push(onServerFrame(onFrame), onResync(refreshAll))
+  unsubscribe.push(
+    onServerFrame(onFrame),
+    onResync(refreshAll),
+    // The server tells others about me, not me: my own dot follows my connection.
+    watch(
+      () => chat.status,
+      (st) => {
+        const id = user.id
+        const status = st === 'connected' ? 'online' : 'offline'
+        const seen = status === 'offline' ? new Date().toISOString() : null
+        social.presence = { ...social.presence, [id]: { status, last_seen_at: seen, at: Number.MAX_SAFE_INTEGER } }
+      },
+      { immediate: true },
+    ),
+  )
   void refreshAll()
 }
 
@@ -196,6 +211,17 @@ function directChatsWith(userId: number): number[] {
 
 function onFrame(f: ServerFrame): void {
   switch (f.type) {
+    case 'message': {
+      // Mutes, role changes, joins and kicks come only as system messages:
+      // re-read the members of that group if they are on screen.
+      const m = (f as Extract<ServerFrame, { type: 'message' }>).message
+      if (!isSystemMessage(m)) break
+      const g = groupByConversation(m.conversation_id)
+      if (!g) break
+      social.groupTick[g.id] = (social.groupTick[g.id] ?? 0) + 1
+      if (social.members[g.id]) void loadMembers(g.id).catch(() => undefined)
+      break
+    }
     case 'presence': {
       const next = applyPresenceFrame(social.presence, f, Date.now())
       if (next) social.presence = next
