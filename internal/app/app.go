@@ -19,6 +19,7 @@ import (
 	"github.com/parley-chat/parley/internal/httpapi"
 	"github.com/parley-chat/parley/internal/jobs"
 	"github.com/parley-chat/parley/internal/kv"
+	"github.com/parley-chat/parley/internal/media"
 	"github.com/parley-chat/parley/internal/metrics"
 	"github.com/parley-chat/parley/internal/notify"
 	"github.com/parley-chat/parley/internal/ratelimit"
@@ -43,6 +44,7 @@ type App struct {
 	Auth    *auth.Service
 	Chat    *chat.Service
 	Social  *social.Service
+	Media   *media.Service
 	HTTP    *httpapi.Server
 	worker  *jobs.Worker
 }
@@ -90,10 +92,15 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 	sessions := func(userID int64) int { return a.Hub.LocalSessions(chat.UserKey(userID)) }
 	a.Social = social.New(a.Store, a.Chat, social.NewLocalPresence(sessions), social.Config{PublicURL: cfg.PublicURL, GroupMemberCap: cfg.GroupMemberCap}, log)
 	a.Chat.SetSendPolicy(a.Social)
+	if a.Media, err = newMedia(a.Store, cfg, log); err != nil {
+		return nil, err
+	}
+	a.Chat.SetAttachments(a.Media)
 	a.HTTP = httpapi.New(httpapi.Config{
 		PublicURL: cfg.PublicURL, ConsoleOrigins: cfg.ConsoleOrigins, MaxBodyBytes: cfg.MaxBodyBytes,
 	}, httpapi.Deps{
 		Auth: a.Auth, Chat: a.Chat, Social: a.Social, Hub: a.Hub, Metrics: a.Metrics, Log: log,
+		Media: a.Media,
 		Ready: []httpapi.Checker{
 			{Name: "database", Check: a.Store.Ping},
 			{Name: "redis", Check: a.KV.Ping},

@@ -198,13 +198,14 @@ func (s *Service) UpdateMe(ctx context.Context, id Identity, p MePatch) (*User, 
 	return s.Me(ctx, id)
 }
 
-// Search finds users by exact username or nickname substring.
-func (s *Service) Search(ctx context.Context, q string, limit int) ([]PublicUser, error) {
+// Search finds users by exact username or nickname substring, leaving out
+// those who blocked the viewer.
+func (s *Service) Search(ctx context.Context, viewerID int64, q string, limit int) ([]PublicUser, error) {
 	q = strings.TrimSpace(q)
 	if utf8.RuneCountInString(q) < 1 || len(q) > 64 {
 		return nil, errs.Field("q", "1 to 64 characters")
 	}
-	users, err := s.store.SearchUsers(ctx, q, limit)
+	users, err := s.store.SearchUsers(ctx, viewerID, q, limit)
 	if err != nil {
 		return nil, errs.Wrap(err, "search users")
 	}

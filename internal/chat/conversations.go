@@ -29,7 +29,8 @@ func member(ctx context.Context, st *store.Store, conversationID, userID int64) 
 }
 
 // OpenDirect returns the direct conversation between userID and peerID,
-// creating it on first use; created tells which.
+// creating it on first use; created tells which. Creating it may be refused
+// by the DirectOpenPolicy (e.g. 422 not_friends).
 func (s *Service) OpenDirect(ctx context.Context, userID, peerID int64) (*Conversation, bool, error) {
 	if peerID == userID {
 		return nil, false, errs.Field("user_id", "you cannot open a conversation with yourself")
@@ -53,6 +54,11 @@ func (s *Service) OpenDirect(ctx context.Context, userID, peerID int64) (*Conver
 		if !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
+		if p, ok := s.policy.(DirectOpenPolicy); ok {
+			if err := p.CheckOpenDirect(ctx, tx, userID, peerID); err != nil {
+				return err
+			}
+		}
 		now := s.now()
 		c = &store.Conversation{Kind: "direct", DirectKey: &key, LastMessageAt: &now, CreatedAt: now, UpdatedAt: now}
 		if err := tx.CreateConversation(ctx, c); err != nil {
@@ -72,6 +78,9 @@ func (s *Service) OpenDirect(ctx context.Context, userID, peerID int64) (*Conver
 		created = false
 	}
 	if err != nil {
+		if _, ok := errs.As(err); ok {
+			return nil, false, err
+		}
 		return nil, false, errs.Wrap(err, "open direct conversation")
 	}
 	view, err := s.conversationView(ctx, userID, conv, 0)

@@ -22,6 +22,9 @@ func TestOfflineDigestIsMailedOnceAndNotWhenReadInTime(t *testing.T) {
 	bob := srv.NewUser(admin, "bob")     // offline, never reads
 	carol := srv.NewUser(admin, "carol") // offline, reads in time
 	dave := srv.NewUser(admin, "dave")   // online
+	for _, peer := range []*testkit.Client{bob, carol, dave} {
+		srv.MakeFriends(alice, peer)
+	}
 	dave.Dial()
 	toBob, toCarol, toDave := alice.OpenDirect(bob.UserID), alice.OpenDirect(carol.UserID), alice.OpenDirect(dave.UserID)
 

@@ -32,14 +32,18 @@ func (in *SendInput) validate() error {
 	if in.Kind == "" {
 		in.Kind = "text"
 	}
-	switch in.Kind {
-	case "text", "note":
-	case "image", "voice", "video", "file", "red_packet":
+	media := isMediaKind(in.Kind)
+	switch {
+	case in.Kind == "text", in.Kind == "note", media:
+	case in.Kind == "red_packet":
 		return errs.R(errs.Rule, "unsupported_kind", fmt.Sprintf("messages of kind %s cannot be sent this way yet", in.Kind))
 	default:
 		return errs.Field("kind", "unknown message kind")
 	}
-	if strings.TrimSpace(in.Body) == "" {
+	if media && in.AttachmentID == nil {
+		return errs.Field("attachment_id", "a media message needs the id of an upload")
+	}
+	if !media && strings.TrimSpace(in.Body) == "" {
 		return errs.Field("body", "a text message needs a body")
 	}
 	if !utf8.ValidString(in.Body) {
@@ -48,7 +52,7 @@ func (in *SendInput) validate() error {
 	if utf8.RuneCountInString(in.Body) > MaxBodyRunes {
 		return &errs.Error{Code: errs.TooLarge, Reason: "body_too_long", Message: fmt.Sprintf("a message holds at most %d characters", MaxBodyRunes)}
 	}
-	if in.AttachmentID != nil {
+	if in.AttachmentID != nil && !media {
 		return errs.Field("attachment_id", "text messages carry no attachment")
 	}
 	if in.ReplyToSeq != nil && *in.ReplyToSeq < 1 {
@@ -89,6 +93,9 @@ func (s *Service) SendAs(ctx context.Context, actor Actor, in SendInput) (*Messa
 		if conv, err = s.authorizeSend(ctx, tx, actor, in); err != nil {
 			return err
 		}
+		if err := s.checkAttachment(ctx, tx, actor, in); err != nil {
+			return err
+		}
 		if m, err := tx.MessageByClientID(ctx, in.ConversationID, actor.Kind, actor.ID, in.ClientMsgID); err == nil {
 			msg, replay = m, true
 			return nil
@@ -105,7 +112,8 @@ func (s *Service) SendAs(ctx context.Context, actor Actor, in SendInput) (*Messa
 		}
 		msg = &store.Message{
 			ConversationID: in.ConversationID, Seq: seq, SenderKind: actor.Kind, SenderID: actor.ID,
-			ClientMsgID: in.ClientMsgID, Kind: in.Kind, Body: in.Body, ReplyToSeq: in.ReplyToSeq, CreatedAt: now,
+			ClientMsgID: in.ClientMsgID, Kind: in.Kind, Body: in.Body, AttachmentID: in.AttachmentID,
+			ReplyToSeq: in.ReplyToSeq, CreatedAt: now,
 		}
 		if err := tx.CreateMessage(ctx, msg); err != nil {
 			if errors.Is(err, store.ErrConflict) {

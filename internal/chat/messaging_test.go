@@ -11,13 +11,14 @@ import (
 	"github.com/parley-chat/parley/internal/testkit"
 )
 
-// pair starts a server with two users who share a direct conversation.
+// pair starts a server with two friends who share a direct conversation.
 func pair(t *testing.T, opts ...testkit.Option) (*testkit.Server, *testkit.Client, *testkit.Client, testkit.Conversation) {
 	t.Helper()
 	srv := testkit.Start(t, opts...)
 	admin := srv.Setup()
 	alice := srv.NewUser(admin, "alice")
 	bob := srv.NewUser(admin, "bob")
+	srv.MakeFriends(alice, bob)
 	conv := alice.OpenDirect(bob.UserID)
 	return srv, alice, bob, conv
 }

@@ -81,6 +81,7 @@ type Service struct {
 	presence Presence
 	policy   SendPolicy
 	access   Access
+	media    Attachments
 	jobs     Jobs
 	mailer   notify.Mailer
 	limiter  *ratelimit.Limiter

@@ -66,6 +66,9 @@ func (s *Service) messageViews(ctx context.Context, ms []store.Message) ([]Messa
 	for i := range ms {
 		out = append(out, messageView(&ms[i], users))
 	}
+	if err := s.attachAll(ctx, ms, out); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 

@@ -42,7 +42,8 @@ func TestBadInputGetsAClearErrorNeverA500(t *testing.T) {
 		{"direct with oneself", "POST", "/api/v1/conversations/direct", map[string]any{"user_id": admin.UserID}, 400, "invalid_input"},
 		{"direct with nobody", "POST", "/api/v1/conversations/direct", map[string]any{"user_id": 987654}, 404, "user_not_found"},
 		{"recall unknown", "POST", "/api/v1/messages/987654/recall", nil, 404, "message_not_found"},
-		{"unsupported kind", "POST", msgs, map[string]any{"client_msg_id": "i1", "kind": "image", "body": "x"}, 422, "unsupported_kind"},
+		{"unsupported kind", "POST", msgs, map[string]any{"client_msg_id": "i1", "kind": "red_packet", "body": "x"}, 422, "unsupported_kind"},
+		{"media without attachment", "POST", msgs, map[string]any{"client_msg_id": "i2", "kind": "image"}, 400, "invalid_input"},
 		{"search without q", "GET", "/api/v1/users/search", nil, 400, "invalid_input"},
 	}
 	for _, tt := range tests {

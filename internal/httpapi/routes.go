@@ -50,6 +50,7 @@ func (s *Server) routes() {
 	user.POST("/messages/:id/recall", s.recall)
 	s.friendRoutes(user)
 	s.groupRoutes(user)
+	s.mediaRoutes(user)
 
 	admin := user.Group("/admin", requireAdmin)
 	admin.POST("/users", s.adminCreateUser)

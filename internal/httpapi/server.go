@@ -12,6 +12,7 @@ import (
 
 	"github.com/parley-chat/parley/internal/auth"
 	"github.com/parley-chat/parley/internal/chat"
+	"github.com/parley-chat/parley/internal/media"
 	"github.com/parley-chat/parley/internal/metrics"
 	"github.com/parley-chat/parley/internal/realtime"
 	"github.com/parley-chat/parley/internal/social"
@@ -35,6 +36,7 @@ type Deps struct {
 	Auth    *auth.Service
 	Chat    *chat.Service
 	Social  *social.Service
+	Media   *media.Service
 	Hub     *realtime.Hub
 	Metrics *metrics.Metrics
 	Log     *slog.Logger

@@ -13,7 +13,7 @@ func (s *Server) searchUsers(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	users, err := s.deps.Auth.Search(c.Request().Context(), c.QueryParam("q"), n)
+	users, err := s.deps.Auth.Search(c.Request().Context(), identity(c).ID, c.QueryParam("q"), n)
 	if err != nil {
 		return err
 	}

@@ -18,6 +18,8 @@ func TestBadFramesGetAnErrorAndTheSocketStaysOpen(t *testing.T) {
 	srv := testkit.Start(t)
 	admin := srv.Setup()
 	alice, bob := srv.NewUser(admin, "alice"), srv.NewUser(admin, "bob")
+	srv.MakeFriends(alice, bob)
+	srv.MakeFriends(bob, admin)
 	conv := alice.OpenDirect(bob.UserID)
 	private := bob.OpenDirect(admin.UserID) // alice is not in it
 	ws := alice.Dial()
@@ -35,6 +37,7 @@ func TestBadFramesGetAnErrorAndTheSocketStaysOpen(t *testing.T) {
 		{"someone else's conversation", fmt.Sprintf(`{"type":"send","client_msg_id":"o1","conversation_id":%d,"body":"hi"}`, private.ID), "conversation_not_found", "o1"},
 		{"no such conversation", `{"type":"send","client_msg_id":"n1","conversation_id":999999,"body":"hi"}`, "conversation_not_found", "n1"},
 		{"read beyond the end", fmt.Sprintf(`{"type":"read","conversation_id":%d,"seq":50}`, conv.ID), "invalid_input", ""},
+		{"presence nobody knows", `{"type":"presence","status":"invisible"}`, "invalid_frame", ""},
 		{"typing elsewhere", fmt.Sprintf(`{"type":"typing","conversation_id":%d,"state":"start"}`, private.ID), "conversation_not_found", ""},
 		{"binary frame", "", "bad_json", ""},
 	}
@@ -121,6 +124,7 @@ func TestSlowConsumerIsClosedAndOthersKeepReceiving(t *testing.T) {
 	srv := testkit.Start(t)
 	admin := srv.Setup()
 	slow, fast := srv.NewUser(admin, "slow"), srv.NewUser(admin, "fast")
+	srv.MakeFriends(admin, fast)
 	slowWS, fastWS := slow.Dial(), fast.Dial()
 	// The slow client never reads. Flood it until its buffer overflows.
 	big := map[string]any{"type": "event", "name": "flood", "data": strings.Repeat("z", 60*1024)}

@@ -14,10 +14,11 @@ import (
 
 // Client frame types.
 const (
-	FrameSend   = "send"
-	FrameRead   = "read"
-	FrameTyping = "typing"
-	FramePing   = "ping"
+	FrameSend     = "send"
+	FrameRead     = "read"
+	FrameTyping   = "typing"
+	FramePing     = "ping"
+	FramePresence = "presence"
 )
 
 // ClientFrame is any frame a client sends; which fields matter depends on Type.
@@ -31,6 +32,7 @@ type ClientFrame struct {
 	ReplyToSeq     *int64 `json:"reply_to_seq,omitempty"`
 	Seq            int64  `json:"seq,omitempty"`
 	State          string `json:"state,omitempty"`
+	Status         string `json:"status,omitempty"`
 }
 
 // FrameError is why a frame was refused: a code the client can act on and
@@ -94,6 +96,10 @@ func DecodeClientFrame(data []byte) (ClientFrame, error) {
 		}
 		if f.State != "start" && f.State != "stop" {
 			return bad("state must be start or stop")
+		}
+	case FramePresence:
+		if f.Status != "online" && f.Status != "away" {
+			return bad("status must be online or away")
 		}
 	case "":
 		return bad("type is required")

@@ -16,6 +16,8 @@ func FuzzDecodeClientFrame(f *testing.F) {
 		`{"type":"read","conversation_id":3,"seq":9}`,
 		`{"type":"typing","conversation_id":3,"state":"start"}`,
 		`{"type":"typing","conversation_id":3,"state":"dance"}`,
+		`{"type":"presence","status":"away"}`,
+		`{"type":"presence","status":"offline"}`,
 		`{"type":"nope"}`,
 		`{"type":"send","bogus":1}`,
 		`{"type":"ping"}{"type":"ping"}`,
@@ -35,9 +37,12 @@ func FuzzDecodeClientFrame(f *testing.F) {
 			return
 		}
 		switch fr.Type {
-		case FramePing, FrameSend, FrameRead, FrameTyping:
+		case FramePing, FrameSend, FrameRead, FrameTyping, FramePresence:
 		default:
 			t.Fatalf("accepted frame of type %q", fr.Type)
+		}
+		if fr.Type == FramePresence && fr.Status != "online" && fr.Status != "away" {
+			t.Fatalf("accepted presence %q", fr.Status)
 		}
 		if fr.Type == FrameSend && (fr.ClientMsgID == "" || fr.ConversationID <= 0) {
 			t.Fatalf("accepted send without ids: %+v", fr)
@@ -61,6 +66,10 @@ func TestDecodeClientFrame(t *testing.T) {
 		{"send without id", `{"type":"send","conversation_id":2}`, "invalid_frame", ""},
 		{"read without seq", `{"type":"read","conversation_id":2}`, "invalid_frame", ""},
 		{"typing bad state", `{"type":"typing","conversation_id":2,"state":"x"}`, "invalid_frame", ""},
+		{"presence away", `{"type":"presence","status":"away"}`, "", ""},
+		{"presence online", `{"type":"presence","status":"online"}`, "", ""},
+		{"presence offline is not for clients", `{"type":"presence","status":"offline"}`, "invalid_frame", ""},
+		{"presence without status", `{"type":"presence"}`, "invalid_frame", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -2,12 +2,53 @@ package social
 
 import (
 	"context"
+	"errors"
 
+	"github.com/parley-chat/parley/internal/errs"
 	"github.com/parley-chat/parley/internal/store"
 )
 
+var (
+	errNotFriends   = errs.R(errs.Rule, "not_friends", "you can only message your friends: send a friend request first")
+	errBlockedSend  = errs.R(errs.Rule, "blocked", "you can't send messages to this user")
+	errBlockedOpen  = errs.R(errs.Rule, "blocked", "you can't start a conversation with this user")
+	errBlockedAsk   = errs.R(errs.Forbidden, "blocked", "you can't send a friend request to this user")
+	errUserNotFound = errs.R(errs.NotFound, "user_not_found", "no such user")
+)
+
 // checkDirectSend refuses a direct message between people who are not
-// friends (422 not_friends) or when either blocked the other.
+// friends (422 not_friends) or when either blocked the other (422 blocked).
 func (s *Service) checkDirectSend(ctx context.Context, tx *store.Store, conv *store.Conversation, userID int64) error {
+	members, err := tx.MembersOf(ctx, conv.ID)
+	if err != nil {
+		return err
+	}
+	for _, m := range members {
+		if m.UserID != userID {
+			return checkDirect(ctx, tx, userID, m.UserID, errBlockedSend)
+		}
+	}
+	return nil
+}
+
+// CheckOpenDirect implements chat.DirectOpenPolicy: a new direct
+// conversation needs a friendship and no block either way.
+func (s *Service) CheckOpenDirect(ctx context.Context, tx *store.Store, userID, peerID int64) error {
+	return checkDirect(ctx, tx, userID, peerID, errBlockedOpen)
+}
+
+func checkDirect(ctx context.Context, tx *store.Store, userID, peerID int64, blockedErr error) error {
+	blocked, err := tx.Blocked(ctx, userID, peerID)
+	if err != nil {
+		return err
+	}
+	if blocked {
+		return blockedErr
+	}
+	if _, err := tx.Friendship(ctx, userID, peerID); errors.Is(err, store.ErrNotFound) {
+		return errNotFriends
+	} else if err != nil {
+		return err
+	}
 	return nil
 }

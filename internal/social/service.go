@@ -20,19 +20,25 @@ type Config struct {
 
 // Service implements friends, presence and groups.
 type Service struct {
-	store *store.Store
-	chat  *chat.Service
-	cfg   Config
-	log   *slog.Logger
-	now   func() time.Time
+	store    *store.Store
+	chat     *chat.Service
+	presence PresenceTracker
+	cfg      Config
+	log      *slog.Logger
+	now      func() time.Time
+
+	presenceLocks presenceLocks
 }
 
-// New builds the social service.
-func New(st *store.Store, ch *chat.Service, cfg Config, log *slog.Logger) *Service {
-	return &Service{store: st, chat: ch, cfg: cfg, log: log, now: func() time.Time { return time.Now().UTC() }}
+// New builds the social service; presence tracks who is connected.
+func New(st *store.Store, ch *chat.Service, presence PresenceTracker, cfg Config, log *slog.Logger) *Service {
+	return &Service{store: st, chat: ch, presence: presence, cfg: cfg, log: log, now: func() time.Time { return time.Now().UTC() }}
 }
 
-var _ chat.SendPolicy = (*Service)(nil)
+var (
+	_ chat.SendPolicy       = (*Service)(nil)
+	_ chat.DirectOpenPolicy = (*Service)(nil)
+)
 
 // CheckSend is consulted by every send: direct messages need a friendship
 // and no block either way; in groups muted members and, under mute-all,

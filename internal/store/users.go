@@ -30,6 +30,15 @@ func (s *Store) UserByLogin(ctx context.Context, login string) (*User, error) {
 	return &u, nil
 }
 
+// UserByUsername finds a user by username only (never by e-mail).
+func (s *Store) UserByUsername(ctx context.Context, username string) (*User, error) {
+	var u User
+	if err := s.q(ctx).Where("username = ?", strings.ToLower(strings.TrimSpace(username))).First(&u).Error; err != nil {
+		return nil, translate(err)
+	}
+	return &u, nil
+}
+
 // UsersByIDs returns the users with these ids, keyed by id.
 func (s *Store) UsersByIDs(ctx context.Context, ids []int64) (map[int64]*User, error) {
 	out := map[int64]*User{}
@@ -67,13 +76,15 @@ func (s *Store) UpdateUser(ctx context.Context, id int64, fields map[string]any)
 }
 
 // SearchUsers finds users by exact username or by a nickname substring,
-// exact username matches first. E-mails are never searched.
-func (s *Store) SearchUsers(ctx context.Context, q string, limit int) ([]User, error) {
+// exact username matches first. E-mails are never searched, and users who
+// blocked viewerID are left out.
+func (s *Store) SearchUsers(ctx context.Context, viewerID int64, q string, limit int) ([]User, error) {
 	q = strings.TrimSpace(q)
 	like := "%" + escapeLike(strings.ToLower(q)) + "%"
 	var users []User
 	err := s.q(ctx).
 		Where("username = ? OR LOWER(nickname) LIKE ? ESCAPE '\\'", strings.ToLower(q), like).
+		Where("id NOT IN (SELECT user_id FROM blocks WHERE blocked_id = ?)", viewerID).
 		Order(clauseExpr("CASE WHEN username = ? THEN 0 ELSE 1 END", strings.ToLower(q))).
 		Order("id").Limit(limit).Find(&users).Error
 	return users, err
