@@ -51,6 +51,14 @@ type Config struct {
 	MaxBodyBytes int64
 
 	GroupMemberCap int
+
+	UploadMaxImage         int64
+	UploadMaxVoice         int64
+	UploadMaxVoiceDuration time.Duration
+	UploadMaxVideo         int64
+	UploadMaxFile          int64
+	UploadQuota            int64
+	MediaURLTTL            time.Duration
 }
 
 // Setting describes one configuration value: its env var, its flag, its
@@ -91,6 +99,13 @@ func Settings() []Setting {
 		{Env: "PARLEY_SEND_LIMIT_PER_MINUTE", Flag: "send-limit-per-minute", Default: "600", Help: "messages one user may send per minute", set: integer(func(c *Config) *int { return &c.SendLimitPerMinute }, 1)},
 		{Env: "PARLEY_GROUP_MEMBER_CAP", Flag: "group-member-cap", Default: "500", Help: "most members a group may have", set: integer(func(c *Config) *int { return &c.GroupMemberCap }, 2)},
 		{Env: "PARLEY_MAX_BODY_BYTES", Flag: "max-body-bytes", Default: "1048576", Help: "largest JSON request body accepted (bigger gets 413)", set: integer64(func(c *Config) *int64 { return &c.MaxBodyBytes }, 1024)},
+		{Env: "PARLEY_UPLOAD_MAX_IMAGE", Flag: "upload-max-image", Default: "10MB", Help: "largest image upload (KB, MB, GB are powers of 1024)", set: size(func(c *Config) *int64 { return &c.UploadMaxImage })},
+		{Env: "PARLEY_UPLOAD_MAX_VOICE", Flag: "upload-max-voice", Default: "5MB", Help: "largest voice upload", set: size(func(c *Config) *int64 { return &c.UploadMaxVoice })},
+		{Env: "PARLEY_UPLOAD_MAX_VOICE_DURATION", Flag: "upload-max-voice-duration", Default: "5m", Help: "longest voice message", set: duration(func(c *Config) *time.Duration { return &c.UploadMaxVoiceDuration })},
+		{Env: "PARLEY_UPLOAD_MAX_VIDEO", Flag: "upload-max-video", Default: "50MB", Help: "largest video upload", set: size(func(c *Config) *int64 { return &c.UploadMaxVideo })},
+		{Env: "PARLEY_UPLOAD_MAX_FILE", Flag: "upload-max-file", Default: "25MB", Help: "largest upload of any other file", set: size(func(c *Config) *int64 { return &c.UploadMaxFile })},
+		{Env: "PARLEY_UPLOAD_QUOTA", Flag: "upload-quota", Default: "1GB", Help: "storage each user's uploads may take in all", set: size(func(c *Config) *int64 { return &c.UploadQuota })},
+		{Env: "PARLEY_MEDIA_URL_TTL", Flag: "media-url-ttl", Default: "24h", Help: "lifetime of the signed URLs that serve media", set: duration(func(c *Config) *time.Duration { return &c.MediaURLTTL })},
 	}
 }
 
@@ -272,6 +287,29 @@ func integer64(field func(*Config) *int64, min int64) func(*Config, string) erro
 			return fmt.Errorf("%q is not a whole number ≥ %d", v, min)
 		}
 		*field(c) = n
+		return nil
+	}
+}
+
+// size parses a byte count with an optional KB, MB or GB suffix (powers
+// of 1024), e.g. 10MB.
+func size(field func(*Config) *int64) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		num, mult := strings.ToUpper(strings.TrimSpace(v)), int64(1)
+		for _, u := range []struct {
+			suffix string
+			mult   int64
+		}{{"GB", 1 << 30}, {"MB", 1 << 20}, {"KB", 1 << 10}, {"B", 1}} {
+			if strings.HasSuffix(num, u.suffix) {
+				num, mult = strings.TrimSpace(strings.TrimSuffix(num, u.suffix)), u.mult
+				break
+			}
+		}
+		n, err := strconv.ParseInt(num, 10, 64)
+		if err != nil || n < 1 || n > (1<<62)/mult {
+			return fmt.Errorf("%q is not a size such as 512KB, 10MB or 1GB", v)
+		}
+		*field(c) = n * mult
 		return nil
 	}
 }

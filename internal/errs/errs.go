@@ -21,6 +21,7 @@ const (
 	Conflict     Code = "conflict"     // 409
 	Gone         Code = "gone"         // 410
 	TooLarge     Code = "too_large"    // 413
+	Unsupported  Code = "unsupported"  // 415: a media type not accepted here
 	Rule         Code = "rule"         // 422: a business rule was broken
 	RateLimited  Code = "rate_limited" // 429
 	Unavailable  Code = "unavailable"  // 503

@@ -30,6 +30,7 @@ var statusOf = map[errs.Code]int{
 	errs.Conflict:     http.StatusConflict,
 	errs.Gone:         http.StatusGone,
 	errs.TooLarge:     http.StatusRequestEntityTooLarge,
+	errs.Unsupported:  http.StatusUnsupportedMediaType,
 	errs.Rule:         http.StatusUnprocessableEntity,
 	errs.RateLimited:  http.StatusTooManyRequests,
 	errs.Unavailable:  http.StatusServiceUnavailable,

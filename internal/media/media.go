@@ -1,0 +1,107 @@
+// Package media owns uploads: it streams them to storage while hashing,
+// tells their type from their content, validates and cleans images, reads
+// the duration of voice and video from their containers, keeps each
+// content once, enforces size limits and quotas, and signs the expiring
+// URLs that serve them.
+package media
+
+import (
+	"log/slog"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/parley-chat/parley/internal/store"
+)
+
+// Config tunes the media service.
+type Config struct {
+	MaxImage         int64
+	MaxVoice         int64
+	MaxVoiceDuration time.Duration
+	MaxVideo         int64
+	MaxFile          int64
+	Quota            int64 // bytes all of one user's uploads may take
+	URLTTL           time.Duration
+	PublicURL        string
+	Secret           string // the deployment secret; URL keys derive from it
+	TempDir          string // where uploads are spooled while they arrive
+}
+
+// Service implements uploads and media serving.
+type Service struct {
+	store   *store.Store
+	storage Storage
+	signer  *Signer
+	cfg     Config
+	log     *slog.Logger
+	now     func() time.Time
+}
+
+// New builds the media service.
+func New(st *store.Store, storage Storage, cfg Config, log *slog.Logger) *Service {
+	return &Service{
+		store: st, storage: storage, signer: NewSigner(cfg.Secret), cfg: cfg, log: log,
+		now: func() time.Time { return time.Now().UTC() },
+	}
+}
+
+// MaxUploadBytes is the largest upload of any kind: the HTTP layer caps
+// request bodies a little above it.
+func (s *Service) MaxUploadBytes() int64 {
+	return max(s.cfg.MaxImage, s.cfg.MaxVoice, s.cfg.MaxVideo, s.cfg.MaxFile)
+}
+
+// Attachment is an upload as clients see it, in upload answers and in
+// messages. URLs are signed and expire at URLExpiresAt.
+type Attachment struct {
+	ID           int64     `json:"id"`
+	Kind         string    `json:"kind"`
+	Mime         string    `json:"mime"`
+	Size         int64     `json:"size"`
+	Name         string    `json:"name"`
+	URL          string    `json:"url"`
+	ThumbURL     string    `json:"thumb_url,omitempty"`
+	Width        int       `json:"width,omitempty"`
+	Height       int       `json:"height,omitempty"`
+	DurationMS   int64     `json:"duration_ms,omitempty"`
+	URLExpiresAt time.Time `json:"url_expires_at"`
+}
+
+// view describes an upload with URLs signed now.
+func (s *Service) view(r *store.UploadRow) *Attachment {
+	exp := s.signer.Expiry(s.now(), s.cfg.URLTTL)
+	a := &Attachment{
+		ID: r.ID, Kind: r.Blob.Kind, Mime: r.Blob.Mime, Size: r.Blob.Size, Name: r.Name,
+		URL:   s.cfg.PublicURL + s.signer.Path(r.ID, false, exp),
+		Width: r.Blob.Width, Height: r.Blob.Height, DurationMS: r.Blob.DurationMS,
+		URLExpiresAt: time.Unix(exp, 0).UTC(),
+	}
+	if r.Blob.ThumbMime != "" {
+		a.ThumbURL = s.cfg.PublicURL + s.signer.Path(r.ID, true, exp)
+	}
+	return a
+}
+
+// SanitizeName keeps the last path element of a client's file name,
+// without control or quote characters, at most 200 characters; "file"
+// when nothing is left.
+func SanitizeName(name string) string {
+	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
+		name = name[i+1:]
+	}
+	name = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == '"' || r == unicode.ReplacementChar || unicode.Is(unicode.Bidi_Control, r) {
+			return -1
+		}
+		return r
+	}, name)
+	name = strings.TrimLeft(strings.TrimSpace(name), ".")
+	if r := []rune(name); len(r) > 200 {
+		name = string(r[:200])
+	}
+	if name == "" {
+		return "file"
+	}
+	return name
+}

@@ -1,0 +1,266 @@
+package media
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+
+	"github.com/parley-chat/parley/internal/errs"
+	"github.com/parley-chat/parley/internal/store"
+)
+
+// UploadInput describes an upload besides its bytes.
+type UploadInput struct {
+	Name string // the client's file name, kept (sanitised) for downloads only
+	Kind string // optional: the kind the client means to send; "" accepts any
+}
+
+// Upload streams r to storage and records it for userID. Reading stops at
+// the limit of the kind the content turns out to be (or the client asked
+// for), or at what is left of the user's quota. Errors: 400 empty or cut
+// short, 413 too_large / too_long / quota_exceeded, 415 when the content
+// is not the kind asked for, 422 unreadable_media.
+func (s *Service) Upload(ctx context.Context, userID int64, in UploadInput, r io.Reader) (*Attachment, error) {
+	switch in.Kind {
+	case "", KindImage, KindVoice, KindVideo, KindFile:
+	default:
+		return nil, errs.Field("kind", "one of image, voice, video, file")
+	}
+	used, err := s.store.UploadBytes(ctx, userID)
+	if err != nil {
+		return nil, errs.Wrap(err, "count uploads")
+	}
+	if used >= s.cfg.Quota {
+		return nil, s.quotaExceeded()
+	}
+	head := make([]byte, SniffLen)
+	n, err := io.ReadFull(r, head)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return nil, s.readError(err)
+	}
+	if n == 0 {
+		return nil, errs.Field("file", "the file is empty")
+	}
+	head = head[:n]
+	sn := Sniff(head)
+	if in.Kind == KindFile {
+		sn.Format = formatNone // sent as a file whatever it is
+	}
+	limit, err := s.limitFor(sn, in.Kind)
+	if err != nil {
+		return nil, err
+	}
+	readCap := min(limit, s.cfg.Quota-used)
+
+	tmp, err := os.CreateTemp(s.cfg.TempDir, "upload-*")
+	if err != nil {
+		return nil, errs.Wrap(err, "spool upload")
+	}
+	defer func() { tmp.Close(); os.Remove(tmp.Name()) }()
+	h := sha256.New()
+	size, err := io.Copy(io.MultiWriter(tmp, h), io.LimitReader(io.MultiReader(bytes.NewReader(head), r), readCap+1))
+	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			return nil, errs.Wrap(err, "spool upload")
+		}
+		return nil, s.readError(err)
+	}
+	if size > readCap {
+		if size > limit {
+			return nil, tooLarge(limit)
+		}
+		return nil, s.quotaExceeded()
+	}
+	sum := hex.EncodeToString(h.Sum(nil))
+
+	blob, err := s.store.BlobBySHA256(ctx, sum)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		if blob, err = s.ingest(ctx, tmp, size, sum, sn); err != nil {
+			return nil, err
+		}
+	case err != nil:
+		return nil, errs.Wrap(err, "find blob")
+	}
+	if err := s.fits(blob, in.Kind); err != nil {
+		return nil, err
+	}
+	up := &store.Upload{UserID: userID, BlobSHA256: sum, Name: SanitizeName(in.Name), CreatedAt: s.now()}
+	err = s.store.Tx(ctx, func(tx *store.Store) error {
+		if err := tx.LockUserForUploads(ctx, userID); err != nil {
+			return err
+		}
+		used, err := tx.UploadBytes(ctx, userID)
+		if err != nil {
+			return err
+		}
+		if used+blob.Size+blob.ThumbSize > s.cfg.Quota {
+			return s.quotaExceeded()
+		}
+		if err := tx.CreateBlob(ctx, blob); err != nil {
+			return err
+		}
+		return tx.CreateUpload(ctx, up)
+	})
+	if err != nil {
+		if _, ok := errs.As(err); ok {
+			return nil, err
+		}
+		return nil, errs.Wrap(err, "record upload")
+	}
+	return s.view(&store.UploadRow{Upload: *up, Blob: *blob}), nil
+}
+
+// limitFor is the size limit for content sniffed as sn when the client
+// asked for kind, or 415 when the content cannot be that kind.
+func (s *Service) limitFor(sn Sniffed, kind string) (int64, error) {
+	switch sn.Format {
+	case formatJPEG, formatPNG, formatGIF, formatWebP:
+		if kind == KindVoice || kind == KindVideo {
+			return 0, unsupported("an image is not a " + kind)
+		}
+		return s.cfg.MaxImage, nil
+	case formatMatroska, formatOgg, formatMP4:
+		switch kind {
+		case KindImage:
+			return 0, unsupported("only JPEG, PNG, GIF and WebP images are accepted as images")
+		case KindVoice:
+			return s.cfg.MaxVoice, nil
+		case KindVideo:
+			return s.cfg.MaxVideo, nil
+		}
+		return max(s.cfg.MaxVoice, s.cfg.MaxVideo), nil
+	}
+	switch kind {
+	case KindImage:
+		return 0, unsupported("only JPEG, PNG, GIF and WebP images are accepted as images")
+	case KindVoice, KindVideo:
+		return 0, unsupported("voice and video must be WebM, Ogg or MP4")
+	}
+	return s.cfg.MaxFile, nil
+}
+
+// ingest reads, checks and stores content seen for the first time.
+func (s *Service) ingest(ctx context.Context, f *os.File, size int64, sum string, sn Sniffed) (*store.MediaBlob, error) {
+	blob := &store.MediaBlob{SHA256: sum, Kind: KindFile, Mime: sn.Mime, Size: size, CreatedAt: s.now()}
+	var body io.Reader
+	switch sn.Format {
+	case formatJPEG, formatPNG, formatGIF, formatWebP:
+		img, err := processImage(f, size, sn.Format)
+		switch {
+		case errors.Is(err, errTooManyPixels):
+			return nil, &errs.Error{Code: errs.TooLarge, Reason: "too_large", Message: fmt.Sprintf("images may have at most %d pixels", MaxPixels)}
+		case errors.Is(err, ErrUnreadable):
+			return nil, unreadable("the image could not be decoded")
+		case err != nil:
+			return nil, errs.Wrap(err, "process image")
+		}
+		blob.Kind, blob.Width, blob.Height = KindImage, img.width, img.height
+		if img.body != nil {
+			body, blob.Size = bytes.NewReader(img.body), int64(len(img.body))
+		}
+		if _, err := s.storage.Put(ctx, thumbKey(sum), bytes.NewReader(img.thumb)); err != nil {
+			return nil, errs.Wrap(err, "store thumbnail")
+		}
+		blob.ThumbMime, blob.ThumbSize = img.thumbMime, int64(len(img.thumb))
+	case formatMatroska, formatOgg, formatMP4:
+		var info AVInfo
+		var err error
+		switch sn.Format {
+		case formatMatroska:
+			info, err = ParseMatroska(f, size)
+		case formatOgg:
+			info, err = ParseOgg(f, size)
+		default:
+			info, err = ParseMP4(f, size)
+		}
+		if err != nil {
+			return nil, unreadable("the recording could not be read")
+		}
+		blob.DurationMS = info.Duration.Milliseconds()
+		switch {
+		case info.HasVideo:
+			blob.Kind, blob.Width, blob.Height = KindVideo, info.Width, info.Height
+			blob.Mime = map[string]string{formatMatroska: "video/webm", formatOgg: "video/ogg", formatMP4: "video/mp4"}[sn.Format]
+		case info.HasAudio:
+			blob.Kind = KindVoice
+			blob.Mime = map[string]string{formatMatroska: "audio/webm", formatOgg: "audio/ogg", formatMP4: "audio/mp4"}[sn.Format]
+		default:
+			blob.Mime = "application/octet-stream" // a container of codecs we don't play: a file
+		}
+	}
+	if body == nil {
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return nil, errs.Wrap(err, "rewind upload")
+		}
+		body = f
+	}
+	if _, err := s.storage.Put(ctx, blobKey(sum), body); err != nil {
+		return nil, errs.Wrap(err, "store upload")
+	}
+	return blob, nil
+}
+
+// fits checks a blob against the kind asked for and the kind's limits
+// (the same content may have been stored under other limits).
+func (s *Service) fits(b *store.MediaBlob, kind string) error {
+	if kind != "" && kind != KindFile && kind != b.Kind {
+		return unsupported(fmt.Sprintf("this content is a %s, not a %s", b.Kind, kind))
+	}
+	if kind == KindFile {
+		b = &store.MediaBlob{Kind: KindFile, Size: b.Size}
+	}
+	limit := map[string]int64{KindImage: s.cfg.MaxImage, KindVoice: s.cfg.MaxVoice, KindVideo: s.cfg.MaxVideo, KindFile: s.cfg.MaxFile}[b.Kind]
+	if b.Size > limit {
+		return tooLarge(limit)
+	}
+	if b.Kind == KindVoice && b.DurationMS > s.cfg.MaxVoiceDuration.Milliseconds() {
+		return &errs.Error{Code: errs.TooLarge, Reason: "too_long", Message: fmt.Sprintf("voice messages may last at most %s", s.cfg.MaxVoiceDuration)}
+	}
+	return nil
+}
+
+// readError maps a failure to read the request body.
+func (s *Service) readError(err error) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return tooLarge(s.MaxUploadBytes())
+	}
+	return &errs.Error{Code: errs.Invalid, Reason: "upload_interrupted", Message: "the upload was cut short", Err: err}
+}
+
+func (s *Service) quotaExceeded() error {
+	return &errs.Error{Code: errs.TooLarge, Reason: "quota_exceeded", Message: fmt.Sprintf("your uploads would take more than your %s of storage", human(s.cfg.Quota))}
+}
+
+func tooLarge(limit int64) error {
+	return &errs.Error{Code: errs.TooLarge, Reason: "too_large", Message: fmt.Sprintf("this kind of upload may be at most %s", human(limit))}
+}
+
+func unsupported(msg string) error {
+	return &errs.Error{Code: errs.Unsupported, Reason: "unsupported_media_type", Message: msg}
+}
+
+func unreadable(msg string) error {
+	return &errs.Error{Code: errs.Rule, Reason: "unreadable_media", Message: msg}
+}
+
+// human writes a byte count the way the settings take it.
+func human(n int64) string {
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return fmt.Sprintf("%d GB", n>>30)
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
