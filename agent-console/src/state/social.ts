@@ -239,8 +239,11 @@ function onFrame(f: ServerFrame): void {
       break
     }
     case 'friend': {
-      const ev = f as { event?: string; user?: PublicUser }
-      if (ev.user && ev.event === 'added') for (const id of directChatsWith(ev.user.id)) clearRestriction(id)
+      const ev = f as { event?: string; user?: PublicUser; presence?: unknown }
+      if (ev.user && ev.event === 'added') {
+        for (const id of directChatsWith(ev.user.id)) clearRestriction(id)
+        social.presence = seedPresence(social.presence, [{ id: ev.user.id, presence: ev.presence }], Date.now())
+      }
       void loadFriends()
       break
     }
