@@ -17,6 +17,7 @@ func TestBadInputGetsAClearErrorNeverA500(t *testing.T) {
 	srv := testkit.Start(t, testkit.WithConfig(func(c *config.Config) { c.MaxBodyBytes = 4096 }))
 	admin := srv.Setup()
 	bob := srv.NewUser(admin, "bob")
+	srv.MakeFriends(admin, bob)
 	conv := admin.OpenDirect(bob.UserID)
 	msgs := fmt.Sprintf("/api/v1/conversations/%d/messages", conv.ID)
 	tests := []struct {
@@ -69,6 +70,7 @@ func TestAuthenticationAndOtherPeoplesObjects(t *testing.T) {
 	srv := testkit.Start(t)
 	admin := srv.Setup()
 	alice, bob, eve := srv.NewUser(admin, "alice"), srv.NewUser(admin, "bob"), srv.NewUser(admin, "eve")
+	srv.MakeFriends(alice, bob)
 	conv := alice.OpenDirect(bob.UserID)
 	m := alice.SendText(conv.ID, "s1", "secret")
 	anon := srv.Client()
@@ -115,6 +117,7 @@ func TestConversationListPagesByCursor(t *testing.T) {
 	for i := 0; i < 5; i++ {
 		p := srv.NewUser(admin, fmt.Sprintf("peer%d", i))
 		peers = append(peers, p)
+		srv.MakeFriends(admin, p)
 		admin.SendText(admin.OpenDirect(p.UserID).ID, "hi", fmt.Sprintf("to peer%d", i))
 	}
 	seen := map[int64]bool{}
