@@ -205,3 +205,13 @@ test('a group made in the console, joined by invite link, with a live group mess
     assert.equal((await m.getByTestId('message-sender').innerText()).trim(), brian.nickname)
   })
 })
+
+test('dead add-me and invite links say so', async () => {
+  const { brian: b } = sides
+  await step(b, async (p) => {
+    await p.goto(`${BASE}/console/#/add/no-such-code`)
+    await p.getByTestId('add-invalid').getByText('This link is no longer valid').waitFor()
+    await p.goto(`${BASE}/console/#/invite/no-such-token`)
+    await p.getByTestId('invite-gone').getByText('This invite has expired or been used up').waitFor()
+  })
+})
