@@ -26,6 +26,7 @@ import (
 	"github.com/parley-chat/parley/internal/realtime"
 	"github.com/parley-chat/parley/internal/social"
 	"github.com/parley-chat/parley/internal/store"
+	"github.com/parley-chat/parley/internal/support"
 	"github.com/parley-chat/parley/internal/web"
 	"github.com/parley-chat/parley/migrations"
 	"github.com/parley-chat/parley/widget"
@@ -45,6 +46,7 @@ type App struct {
 	Chat    *chat.Service
 	Social  *social.Service
 	Media   *media.Service
+	Support *support.Service
 	HTTP    *httpapi.Server
 	worker  *jobs.Worker
 }
@@ -92,6 +94,8 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 	sessions := func(userID int64) int { return a.Hub.LocalSessions(chat.UserKey(userID)) }
 	a.Social = social.New(a.Store, a.Chat, social.NewLocalPresence(sessions), social.Config{PublicURL: cfg.PublicURL, GroupMemberCap: cfg.GroupMemberCap}, log)
 	a.Chat.SetSendPolicy(a.Social)
+	a.Support = support.New(a.Store, a.Chat, a.Jobs, support.Config{PublicURL: cfg.PublicURL, Secret: cfg.Secret}, log)
+	a.Chat.SetAccess(a.Support)
 	if a.Media, err = newMedia(a.Store, cfg, log); err != nil {
 		return nil, err
 	}
@@ -99,7 +103,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 	a.HTTP = httpapi.New(httpapi.Config{
 		PublicURL: cfg.PublicURL, ConsoleOrigins: cfg.ConsoleOrigins, MaxBodyBytes: cfg.MaxBodyBytes,
 	}, httpapi.Deps{
-		Auth: a.Auth, Chat: a.Chat, Social: a.Social, Hub: a.Hub, Metrics: a.Metrics, Log: log,
+		Auth: a.Auth, Chat: a.Chat, Social: a.Social, Support: a.Support, Hub: a.Hub, Metrics: a.Metrics, Log: log,
 		Media: a.Media,
 		Ready: []httpapi.Checker{
 			{Name: "database", Check: a.Store.Ping},
@@ -108,7 +112,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 		Static: web.New(sub(agentconsole.Dist), sub(widget.Dist), nil),
 	})
 	a.worker = jobs.NewWorker(a.KV.AsynqOpt(), cfg.RedisPrefix, cfg.WorkerConcurrency,
-		jobs.Handlers{Verify: a.Auth, Digest: a.Chat}, log, a.Metrics)
+		jobs.Handlers{Verify: a.Auth, Digest: a.Chat, Support: a.Support}, log, a.Metrics)
 	ok = true
 	return a, nil
 }

@@ -357,7 +357,7 @@ func (s *Service) MarkRead(ctx context.Context, userID, conversationID, seq int6
 		for _, m := range members {
 			ids = append(ids, m.UserID)
 		}
-		s.publish(ctx, ids, ReadFrame{Type: "read", ConversationID: conversationID, UserID: userID, Seq: seq})
+		s.PublishKeys(ctx, s.withAudience(ctx, conversationID, ids), ReadFrame{Type: "read", ConversationID: conversationID, UserID: userID, Seq: seq})
 	}
 	return nil
 }
@@ -427,7 +427,7 @@ func (s *Service) Typing(ctx context.Context, userID, conversationID int64, stat
 			ids = append(ids, m.UserID)
 		}
 	}
-	s.publish(ctx, ids, TypingFrame{Type: "typing", ConversationID: conversationID,
+	s.PublishKeys(ctx, s.withAudience(ctx, conversationID, ids), TypingFrame{Type: "typing", ConversationID: conversationID,
 		From: Sender{Kind: "user", ID: userID, Name: displayName(u)}, State: state})
 	return nil
 }
@@ -443,4 +443,20 @@ func (s *Service) sendAllowed(ctx context.Context, actor Actor) error {
 		return &errs.Error{Code: errs.RateLimited, Reason: "rate_limited", RetryAfter: secs, Message: fmt.Sprintf("sending too fast; wait %d seconds", secs)}
 	}
 	return nil
+}
+
+// withAudience turns user ids into recipient keys and, for a support
+// conversation, adds its visitor.
+func (s *Service) withAudience(ctx context.Context, conversationID int64, userIDs []int64) []string {
+	keys := make([]string, 0, len(userIDs)+1)
+	for _, id := range userIDs {
+		keys = append(keys, UserKey(id))
+	}
+	if s.access == nil {
+		return keys
+	}
+	if c, err := s.store.ConversationByID(ctx, conversationID); err == nil && c.Kind == "support" {
+		keys = append(keys, s.access.Audience(ctx, c, nil)...)
+	}
+	return keys
 }

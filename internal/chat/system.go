@@ -31,7 +31,8 @@ func (s *Service) PostSystemTx(ctx context.Context, tx *store.Store, conversatio
 }
 
 // Announce publishes committed messages to the current members of their
-// conversations (extra recipients too, e.g. someone just removed).
+// conversations (extra users too, e.g. someone just removed), and to a
+// support conversation's visitor.
 func (s *Service) Announce(ctx context.Context, extra []int64, msgs ...*store.Message) {
 	for _, m := range msgs {
 		if m == nil {
@@ -42,19 +43,36 @@ func (s *Service) Announce(ctx context.Context, extra []int64, msgs ...*store.Me
 			s.log.WarnContext(ctx, "announce: load members", "err", err)
 			continue
 		}
-		ids := append([]int64{}, extra...)
+		keys := make([]string, 0, len(members)+len(extra)+1)
+		for _, id := range extra {
+			keys = append(keys, UserKey(id))
+		}
 		for _, mm := range members {
-			ids = append(ids, mm.UserID)
+			keys = append(keys, UserKey(mm.UserID))
+		}
+		if s.access != nil {
+			if conv, err := s.store.ConversationByID(ctx, m.ConversationID); err == nil && conv.Kind == "support" {
+				keys = append(keys, s.access.Audience(ctx, conv, m)...)
+			}
 		}
 		views, err := s.messageViews(ctx, []store.Message{*m})
 		if err != nil {
 			continue
 		}
-		s.publish(ctx, ids, MessageFrame{Type: "message", Message: &views[0]})
+		if err := s.pub.Publish(ctx, keys, MessageFrame{Type: "message", Message: &views[0]}); err != nil {
+			s.log.WarnContext(ctx, "publish failed; clients will resync", "err", err)
+		}
 	}
 }
 
 // PublishTo sends any frame to users, after commit.
 func (s *Service) PublishTo(ctx context.Context, userIDs []int64, frame any) {
 	s.publish(ctx, userIDs, frame)
+}
+
+// PublishKeys sends any frame to recipient keys (users or visitors), after commit.
+func (s *Service) PublishKeys(ctx context.Context, keys []string, frame any) {
+	if err := s.pub.Publish(ctx, keys, frame); err != nil {
+		s.log.WarnContext(ctx, "publish failed; clients will resync", "err", err)
+	}
 }

@@ -52,19 +52,33 @@ type Conversation struct {
 
 // messageViews converts stored messages, resolving sender names.
 func (s *Service) messageViews(ctx context.Context, ms []store.Message) ([]Message, error) {
-	var ids []int64
+	var ids, visitorIDs []int64
 	for _, m := range ms {
-		if m.SenderKind == "user" {
+		switch m.SenderKind {
+		case "user":
 			ids = append(ids, m.SenderID)
+		case "visitor":
+			visitorIDs = append(visitorIDs, m.SenderID)
 		}
 	}
 	users, err := s.store.UsersByIDs(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
+	visitors, err := s.store.VisitorsByIDs(ctx, visitorIDs)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]Message, 0, len(ms))
 	for i := range ms {
-		out = append(out, messageView(&ms[i], users))
+		v := messageView(&ms[i], users)
+		if ms[i].SenderKind == "visitor" {
+			v.Sender.Name = "Visitor"
+			if vis := visitors[ms[i].SenderID]; vis != nil && vis.Name != "" {
+				v.Sender.Name = vis.Name
+			}
+		}
+		out = append(out, v)
 	}
 	if err := s.attachAll(ctx, ms, out); err != nil {
 		return nil, err
@@ -160,4 +174,9 @@ func (s *Service) conversationView(ctx context.Context, userID int64, c *store.C
 		return nil, err
 	}
 	return &views[0], nil
+}
+
+// MessagesView converts stored messages for other services' views.
+func (s *Service) MessagesView(ctx context.Context, ms []store.Message) ([]Message, error) {
+	return s.messageViews(ctx, ms)
 }

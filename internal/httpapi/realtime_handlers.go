@@ -33,6 +33,9 @@ func (s *Server) websocket(c echo.Context) error {
 	if !s.originAllowed(c.Request()) {
 		return errs.R(errs.Forbidden, "origin_not_allowed", "this origin may not open a Parley socket")
 	}
+	if id.Kind == "visitor" {
+		return s.visitorSocket(c, id)
+	}
 	if id.Kind != "user" {
 		return errs.R(errs.Forbidden, "forbidden", "unsupported identity")
 	}
@@ -118,6 +121,10 @@ func (s *Server) handleFrame(sess *realtime.Session, data []byte) {
 	m.WSFrames.WithLabelValues("in", f.Type).Inc()
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
+	if id.Kind == "visitor" {
+		s.handleVisitorFrame(ctx, sess, id, f)
+		return
+	}
 	switch f.Type {
 	case realtime.FramePing:
 		sess.Send(pongFrame{Type: "pong"})

@@ -35,11 +35,11 @@ func (s *Server) routes() {
 	api.POST("/auth/refresh", s.refresh)
 	api.POST("/auth/logout", s.logout)
 
+	api.POST("/realtime/ticket", s.ticket, s.requireUserOrVisitor)
 	user := api.Group("", s.requireUser)
 	user.POST("/auth/logout-all", s.logoutAll)
 	user.GET("/me", s.getMe)
 	user.PATCH("/me", s.patchMe)
-	user.POST("/realtime/ticket", s.ticket)
 	user.GET("/users/search", s.searchUsers)
 	user.POST("/conversations/direct", s.openDirect)
 	user.GET("/conversations", s.listConversations)
@@ -51,6 +51,7 @@ func (s *Server) routes() {
 	s.friendRoutes(user)
 	s.groupRoutes(user)
 	s.mediaRoutes(user)
+	s.supportRoutes(api, user)
 
 	admin := user.Group("/admin", requireAdmin)
 	admin.POST("/users", s.adminCreateUser)

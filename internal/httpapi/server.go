@@ -16,6 +16,7 @@ import (
 	"github.com/parley-chat/parley/internal/metrics"
 	"github.com/parley-chat/parley/internal/realtime"
 	"github.com/parley-chat/parley/internal/social"
+	"github.com/parley-chat/parley/internal/support"
 )
 
 // Checker is one dependency that /readyz checks.
@@ -37,6 +38,7 @@ type Deps struct {
 	Chat    *chat.Service
 	Social  *social.Service
 	Media   *media.Service
+	Support *support.Service
 	Hub     *realtime.Hub
 	Metrics *metrics.Metrics
 	Log     *slog.Logger

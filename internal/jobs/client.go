@@ -47,6 +47,13 @@ func (c *Client) EnqueueOfflineDigest(ctx context.Context, userID, conversationI
 		asynq.MaxRetry(5), asynq.Timeout(time.Minute))
 }
 
+// EnqueueAssignTimeout schedules the check that an assignment was answered.
+func (c *Client) EnqueueAssignTimeout(ctx context.Context, conversationID, agentID, assignedAt int64, delay time.Duration) error {
+	return c.enqueue(ctx, TypeAssignTimeout, AssignTimeoutPayload{ConversationID: conversationID, AgentID: agentID, AssignedAt: assignedAt},
+		asynq.Queue(c.Queue(QueueCritical)), asynq.ProcessIn(delay), asynq.Unique(delay+time.Minute),
+		asynq.MaxRetry(5), asynq.Timeout(time.Minute))
+}
+
 func (c *Client) enqueue(ctx context.Context, typ string, payload any, opts ...asynq.Option) error {
 	b, err := json.Marshal(payload)
 	if err != nil {

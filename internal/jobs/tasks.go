@@ -8,6 +8,7 @@ package jobs
 const (
 	TypeVerifyMail    = "mail:verify_email"
 	TypeOfflineDigest = "notify:offline_digest"
+	TypeAssignTimeout = "support:assign_timeout"
 )
 
 // Queue names (before the deployment's prefix).
@@ -28,4 +29,12 @@ type VerifyMailPayload struct {
 type OfflineDigestPayload struct {
 	UserID         int64 `json:"user_id"`
 	ConversationID int64 `json:"conversation_id"`
+}
+
+// AssignTimeoutPayload asks to move a support conversation on if its agent
+// has not answered since the assignment it names.
+type AssignTimeoutPayload struct {
+	ConversationID int64 `json:"conversation_id"`
+	AgentID        int64 `json:"agent_id"`
+	AssignedAt     int64 `json:"assigned_at"` // unix nanoseconds
 }

@@ -22,10 +22,16 @@ type DigestMailer interface {
 	SendOfflineDigest(ctx context.Context, userID, conversationID int64) error
 }
 
+// AssignTimeouts moves unanswered support assignments on.
+type AssignTimeouts interface {
+	HandleAssignTimeout(ctx context.Context, conversationID, agentID, assignedAt int64) error
+}
+
 // Handlers are the services that do the work of each task type.
 type Handlers struct {
-	Verify VerifyMailer
-	Digest DigestMailer
+	Verify  VerifyMailer
+	Digest  DigestMailer
+	Support AssignTimeouts
 }
 
 // Worker runs tasks from Redis.
@@ -77,6 +83,13 @@ func NewWorker(opt asynq.RedisConnOpt, prefix string, concurrency int, h Handler
 			return err
 		}
 		return h.Digest.SendOfflineDigest(ctx, p.UserID, p.ConversationID)
+	})
+	mux.HandleFunc(TypeAssignTimeout, func(ctx context.Context, t *asynq.Task) error {
+		var p AssignTimeoutPayload
+		if err := decode(t, &p); err != nil {
+			return err
+		}
+		return h.Support.HandleAssignTimeout(ctx, p.ConversationID, p.AgentID, p.AssignedAt)
 	})
 	return &Worker{srv: srv, mux: mux}
 }

@@ -96,6 +96,7 @@ type AppSetting struct {
 func Models() []any {
 	out := []any{&User{}, &RefreshToken{}, &EmailToken{}, &Conversation{}, &Member{}, &Message{}, &AppSetting{}}
 	out = append(out, socialModels()...)
+	out = append(out, supportModels()...)
 	out = append(out, mediaModels()...)
 	return append(out, groupModels()...)
 }

@@ -15,6 +15,8 @@ import (
 type Client struct {
 	Base  string
 	Token string
+	// Scheme of the Authorization header: Bearer (default) or Visitor.
+	Scheme string
 	// UserID is set for clients made by Login, Setup and NewUser.
 	UserID int64
 	// RefreshToken is the refresh token of the session, when there is one.
@@ -81,7 +83,11 @@ func (c *Client) Raw(method, path string, body any, header ...string) *Response 
 		req.Header.Set("Content-Type", "application/json")
 	}
 	if c.Token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.Token)
+		scheme := c.Scheme
+		if scheme == "" {
+			scheme = "Bearer"
+		}
+		req.Header.Set("Authorization", scheme+" "+c.Token)
 	}
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])

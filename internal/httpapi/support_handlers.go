@@ -1,0 +1,408 @@
+package httpapi
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/parley-chat/parley/internal/chat"
+	"github.com/parley-chat/parley/internal/errs"
+	"github.com/parley-chat/parley/internal/support"
+)
+
+// supportRoutes registers sites, queues, agents, the agent inbox and the
+// widget's visitor API.
+func (s *Server) supportRoutes(api, user *echo.Group) {
+	user.POST("/sites", s.createSite)
+	user.GET("/sites", s.listSites)
+	user.GET("/sites/:id", s.getSite)
+	user.PATCH("/sites/:id", s.patchSite)
+	user.POST("/sites/:id/secret", s.rotateSiteSecret)
+	user.POST("/sites/:id/queues", s.createQueue)
+	user.PUT("/queues/:id/agents/:user_id", s.putQueueAgent)
+	user.GET("/sites/:id/canned-responses", s.listCanned)
+	user.POST("/sites/:id/canned-responses", s.createCanned)
+	user.PUT("/agent/status", s.putAgentStatus)
+	user.GET("/agent/conversations", s.agentConversations)
+	user.POST("/support/conversations/:id/claim", s.claim)
+	user.POST("/support/conversations/:id/transfer", s.transfer)
+	user.POST("/support/conversations/:id/resolve", s.resolve)
+	user.POST("/support/conversations/:id/reopen", s.reopen)
+	user.POST("/support/conversations/:id/notes", s.note)
+
+	api.POST("/widget/session", s.widgetSession)
+	visitor := api.Group("/widget", s.requireVisitor)
+	visitor.POST("/conversations", s.widgetOpen)
+	visitor.GET("/conversations/:id/messages", s.widgetMessages)
+	visitor.POST("/conversations/:id/messages", s.widgetSend)
+	visitor.POST("/conversations/:id/rating", s.widgetRate)
+}
+
+// requireVisitor authenticates `Authorization: Visitor <visitor_token>`.
+func (s *Server) requireVisitor(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		scheme, token, _ := strings.Cut(c.Request().Header.Get(echo.HeaderAuthorization), " ")
+		if !strings.EqualFold(scheme, "Visitor") || token == "" {
+			return errs.R(errs.Unauthorized, "unauthorized", "send Authorization: Visitor <visitor_token> from POST /api/v1/widget/session")
+		}
+		id, err := s.deps.Support.AuthenticateVisitor(c.Request().Context(), strings.TrimSpace(token))
+		if err != nil {
+			return err
+		}
+		c.Set(identityKey, id)
+		return next(c)
+	}
+}
+
+type nameRequest struct {
+	Name string `json:"name"`
+}
+
+func (s *Server) createSite(c echo.Context) error {
+	var req nameRequest
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	site, err := s.deps.Support.CreateSite(c.Request().Context(), identity(c), req.Name)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, site)
+}
+
+func (s *Server) listSites(c echo.Context) error {
+	sites, err := s.deps.Support.ListSites(c.Request().Context(), identity(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, list[support.Site]{Items: sites})
+}
+
+func (s *Server) getSite(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	site, err := s.deps.Support.GetSite(c.Request().Context(), identity(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, site)
+}
+
+func (s *Server) patchSite(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var req support.SitePatch
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	site, err := s.deps.Support.UpdateSite(c.Request().Context(), identity(c), id, req)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, site)
+}
+
+func (s *Server) rotateSiteSecret(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	site, err := s.deps.Support.RotateSecret(c.Request().Context(), identity(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, site)
+}
+
+func (s *Server) createQueue(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var req support.NewQueue
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	q, err := s.deps.Support.CreateQueue(c.Request().Context(), identity(c), id, req)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, q)
+}
+
+type capacityRequest struct {
+	Capacity int `json:"capacity"`
+}
+
+func (s *Server) putQueueAgent(c echo.Context) error {
+	qid, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	uid, err := pathID(c, "user_id")
+	if err != nil {
+		return err
+	}
+	var req capacityRequest
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	if err := s.deps.Support.SetQueueAgent(c.Request().Context(), identity(c), qid, uid, req.Capacity); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+type cannedRequest struct {
+	Shortcut string `json:"shortcut"`
+	Body     string `json:"body"`
+}
+
+func (s *Server) createCanned(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var req cannedRequest
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	cr, err := s.deps.Support.CreateCannedResponse(c.Request().Context(), identity(c), id, req.Shortcut, req.Body)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, cr)
+}
+
+func (s *Server) listCanned(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	items, err := s.deps.Support.CannedResponses(c.Request().Context(), identity(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, list[support.CannedResponse]{Items: items})
+}
+
+type statusRequest struct {
+	Status string `json:"status"`
+}
+
+func (s *Server) putAgentStatus(c echo.Context) error {
+	var req statusRequest
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	if err := s.deps.Support.SetStatus(c.Request().Context(), identity(c).ID, req.Status); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, req)
+}
+
+func (s *Server) agentConversations(c echo.Context) error {
+	n, err := limit(c)
+	if err != nil {
+		return err
+	}
+	before, err := queryInt64(c, "cursor", 1)
+	if err != nil {
+		return err
+	}
+	var b int64
+	if before != nil {
+		b = *before
+	}
+	items, next, err := s.deps.Support.Inbox(c.Request().Context(), identity(c), c.QueryParam("view"), c.QueryParam("status"), b, n)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, list[support.Conversation]{Items: items, NextCursor: cursorOrNil(next)})
+}
+
+func (s *Server) claim(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	conv, err := s.deps.Support.Claim(c.Request().Context(), identity(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, conv)
+}
+
+func (s *Server) transfer(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var req support.TransferInput
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	conv, err := s.deps.Support.Transfer(c.Request().Context(), identity(c), id, req)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, conv)
+}
+
+func (s *Server) resolve(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	conv, err := s.deps.Support.Resolve(c.Request().Context(), identity(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, conv)
+}
+
+func (s *Server) reopen(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	conv, err := s.deps.Support.Reopen(c.Request().Context(), identity(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, conv)
+}
+
+type noteRequest struct {
+	ClientMsgID string `json:"client_msg_id"`
+	Body        string `json:"body"`
+}
+
+func (s *Server) note(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var req noteRequest
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	m, err := s.deps.Support.Note(c.Request().Context(), identity(c), id, req.ClientMsgID, req.Body)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, m)
+}
+
+// widgetSession starts or resumes a visitor. The host page's origin is the
+// request's Origin, except from the widget's own frame (served by Parley),
+// where it is the origin of the page_url the frame reports.
+func (s *Server) widgetSession(c echo.Context) error {
+	var req support.SessionInput
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	req.UserAgent = c.Request().UserAgent()
+	req.Origin = c.Request().Header.Get("Origin")
+	if req.Origin == "" || sameOrigin(req.Origin, s.cfg.PublicURL) {
+		if u, err := url.Parse(req.PageURL); err == nil && u.Host != "" {
+			req.Origin = u.Scheme + "://" + u.Host
+		}
+	}
+	sess, err := s.deps.Support.StartSession(c.Request().Context(), req)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, sess)
+}
+
+func sameOrigin(a, b string) bool {
+	ua, err1 := url.Parse(a)
+	ub, err2 := url.Parse(b)
+	return err1 == nil && err2 == nil && strings.EqualFold(ua.Scheme, ub.Scheme) && strings.EqualFold(ua.Host, ub.Host)
+}
+
+func (s *Server) widgetOpen(c echo.Context) error {
+	var req support.OpenInput
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	conv, err := s.deps.Support.Open(c.Request().Context(), identity(c).ID, req)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, map[string]any{"conversation": conv, "queue_position": conv.QueuePosition})
+}
+
+func (s *Server) widgetMessages(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	after, err := queryInt64(c, "after_seq", 0)
+	if err != nil {
+		return err
+	}
+	before, err := queryInt64(c, "before_seq", 1)
+	if err != nil {
+		return err
+	}
+	n, err := limit(c)
+	if err != nil {
+		return err
+	}
+	page, err := s.deps.Chat.VisitorHistory(c.Request().Context(), identity(c).ID, id, after, before, n)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, page)
+}
+
+func (s *Server) widgetSend(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var req sendRequest
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	if req.Kind == "note" {
+		return errs.Field("kind", "visitors cannot write notes")
+	}
+	msg, err := s.deps.Chat.SendAs(c.Request().Context(), chat.Actor{Kind: "visitor", ID: identity(c).ID}, chat.SendInput{
+		ConversationID: id, ClientMsgID: req.ClientMsgID, Kind: req.Kind, Body: req.Body,
+		AttachmentID: req.AttachmentID, ReplyToSeq: req.ReplyToSeq,
+	})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, msg)
+}
+
+type ratingRequest struct {
+	Score   int    `json:"score"`
+	Comment string `json:"comment"`
+}
+
+func (s *Server) widgetRate(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var req ratingRequest
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	conv, err := s.deps.Support.Rate(c.Request().Context(), identity(c).ID, id, req.Score, req.Comment)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, conv)
+}

@@ -1,0 +1,96 @@
+package store
+
+import "time"
+
+// Site is a website that embeds the widget.
+type Site struct {
+	ID              int64 `gorm:"primaryKey"`
+	Name            string
+	PublicKey       string
+	Secret          string
+	AllowedOrigins  string // newline-separated
+	Color           string
+	Greeting        string
+	AwayMessage     string
+	BusinessHours   string // JSON
+	TimeZone        string
+	PrechatFields   string // JSON
+	RequireIdentity bool
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+}
+
+// Queue is a line of support conversations of a site (Sales, Support…).
+type Queue struct {
+	ID             int64 `gorm:"primaryKey"`
+	SiteID         int64
+	Name           string
+	IsDefault      bool
+	AssignTimeoutS int
+	CreatedAt      time.Time
+}
+
+// QueueAgent is an agent's membership of a queue, with their capacity.
+type QueueAgent struct {
+	QueueID   int64 `gorm:"primaryKey;autoIncrement:false"`
+	UserID    int64 `gorm:"primaryKey;autoIncrement:false"`
+	Capacity  int
+	CreatedAt time.Time
+}
+
+// Agent is an agent's chosen availability and when they last got a chat.
+type Agent struct {
+	UserID         int64 `gorm:"primaryKey;autoIncrement:false"`
+	Status         string
+	StatusAt       time.Time
+	LastAssignedAt *time.Time
+}
+
+// Visitor is a person chatting through a site's widget.
+type Visitor struct {
+	ID         int64 `gorm:"primaryKey"`
+	SiteID     int64
+	ExternalID *string
+	Name       string
+	Email      string
+	PageURL    string
+	Referrer   string
+	Locale     string
+	UserAgent  string
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+}
+
+// SupportConversation is the support side of a conversation: its site,
+// queue, visitor, assignee and life-cycle stamps.
+type SupportConversation struct {
+	ConversationID  int64 `gorm:"primaryKey;autoIncrement:false"`
+	SiteID          int64
+	QueueID         int64
+	VisitorID       int64
+	AssigneeID      *int64
+	Status          string // queued | assigned | resolved
+	Prechat         string // JSON
+	QueuedAt        *time.Time
+	AssignedAt      *time.Time
+	FirstResponseAt *time.Time
+	ResolvedAt      *time.Time
+	Rating          *int
+	RatingComment   string
+	RatedAt         *time.Time
+	CreatedAt       time.Time
+}
+
+// CannedResponse is a saved reply an agent inserts with /shortcut.
+type CannedResponse struct {
+	ID        int64 `gorm:"primaryKey"`
+	SiteID    int64
+	Shortcut  string
+	Body      string
+	CreatedAt time.Time
+}
+
+// supportModels lists the customer-service tables.
+func supportModels() []any {
+	return []any{&Site{}, &Queue{}, &QueueAgent{}, &Agent{}, &Visitor{}, &SupportConversation{}, &CannedResponse{}}
+}

@@ -1,0 +1,334 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm/clause"
+)
+
+// CreateSite inserts a site.
+func (s *Store) CreateSite(ctx context.Context, site *Site) error {
+	return translate(s.q(ctx).Create(site).Error)
+}
+
+// SiteByID returns a site or ErrNotFound.
+func (s *Store) SiteByID(ctx context.Context, id int64) (*Site, error) {
+	var site Site
+	if err := s.q(ctx).First(&site, id).Error; err != nil {
+		return nil, translate(err)
+	}
+	return &site, nil
+}
+
+// SiteByPublicKey returns the site embedding this key.
+func (s *Store) SiteByPublicKey(ctx context.Context, key string) (*Site, error) {
+	var site Site
+	if err := s.q(ctx).Where("public_key = ?", key).First(&site).Error; err != nil {
+		return nil, translate(err)
+	}
+	return &site, nil
+}
+
+// Sites lists every site by id.
+func (s *Store) Sites(ctx context.Context) ([]Site, error) {
+	var out []Site
+	err := s.q(ctx).Order("id").Find(&out).Error
+	return out, err
+}
+
+// UpdateSite sets the named columns of a site.
+func (s *Store) UpdateSite(ctx context.Context, id int64, fields map[string]any) error {
+	fields["updated_at"] = time.Now().UTC()
+	return translate(s.q(ctx).Model(&Site{}).Where("id = ?", id).Updates(fields).Error)
+}
+
+// CreateQueue inserts a queue.
+func (s *Store) CreateQueue(ctx context.Context, q *Queue) error {
+	return translate(s.q(ctx).Create(q).Error)
+}
+
+// QueueByID returns a queue or ErrNotFound.
+func (s *Store) QueueByID(ctx context.Context, id int64) (*Queue, error) {
+	var q Queue
+	if err := s.q(ctx).First(&q, id).Error; err != nil {
+		return nil, translate(err)
+	}
+	return &q, nil
+}
+
+// LockQueue takes the queue's row lock until the transaction ends, so that
+// routing in one queue happens one decision at a time on every node.
+func (s *Store) LockQueue(ctx context.Context, id int64) error {
+	if s.dialect != Postgres {
+		return nil // SQLite transactions hold the write lock from the start
+	}
+	var q Queue
+	return translate(s.q(ctx).Clauses(clause.Locking{Strength: "UPDATE"}).First(&q, id).Error)
+}
+
+// QueuesOfSite lists a site's queues, default first.
+func (s *Store) QueuesOfSite(ctx context.Context, siteID int64) ([]Queue, error) {
+	var out []Queue
+	err := s.q(ctx).Where("site_id = ?", siteID).Order("is_default DESC").Order("id").Find(&out).Error
+	return out, err
+}
+
+// UpsertQueueAgent adds an agent to a queue or changes their capacity.
+func (s *Store) UpsertQueueAgent(ctx context.Context, qa *QueueAgent) error {
+	return s.q(ctx).Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "queue_id"}, {Name: "user_id"}},
+		DoUpdates: clause.AssignmentColumns([]string{"capacity"}),
+	}).Create(qa).Error
+}
+
+// RemoveQueueAgent takes an agent out of a queue.
+func (s *Store) RemoveQueueAgent(ctx context.Context, queueID, userID int64) (bool, error) {
+	res := s.q(ctx).Where("queue_id = ? AND user_id = ?", queueID, userID).Delete(&QueueAgent{})
+	return res.RowsAffected == 1, res.Error
+}
+
+// QueueAgents lists the agents of a queue.
+func (s *Store) QueueAgents(ctx context.Context, queueID int64) ([]QueueAgent, error) {
+	var out []QueueAgent
+	err := s.q(ctx).Where("queue_id = ?", queueID).Order("user_id").Find(&out).Error
+	return out, err
+}
+
+// AgentQueues lists the queues an agent belongs to, by id.
+func (s *Store) AgentQueues(ctx context.Context, userID int64) ([]Queue, error) {
+	var out []Queue
+	err := s.q(ctx).Joins("JOIN queue_agents qa ON qa.queue_id = queues.id AND qa.user_id = ?", userID).
+		Order("queues.id").Find(&out).Error
+	return out, err
+}
+
+// IsSiteAgent reports whether a user is in any queue of a site.
+func (s *Store) IsSiteAgent(ctx context.Context, siteID, userID int64) (bool, error) {
+	var n int64
+	err := s.q(ctx).Table("queue_agents AS qa").Joins("JOIN queues q ON q.id = qa.queue_id").
+		Where("q.site_id = ? AND qa.user_id = ?", siteID, userID).Count(&n).Error
+	return n > 0, err
+}
+
+// SetAgentStatus records an agent's chosen status.
+func (s *Store) SetAgentStatus(ctx context.Context, userID int64, status string, at time.Time) error {
+	return s.q(ctx).Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "user_id"}},
+		DoUpdates: clause.AssignmentColumns([]string{"status", "status_at"}),
+	}).Create(&Agent{UserID: userID, Status: status, StatusAt: at}).Error
+}
+
+// AgentByID returns an agent's status row (ErrNotFound if never set).
+func (s *Store) AgentByID(ctx context.Context, userID int64) (*Agent, error) {
+	var a Agent
+	if err := s.q(ctx).First(&a, "user_id = ?", userID).Error; err != nil {
+		return nil, translate(err)
+	}
+	return &a, nil
+}
+
+// LockAgent takes an agent's row lock until the transaction ends, so that
+// two queues can't both fill the agent's last slot.
+func (s *Store) LockAgent(ctx context.Context, userID int64) error {
+	if s.dialect != Postgres {
+		return nil
+	}
+	var a Agent
+	return translate(s.q(ctx).Clauses(clause.Locking{Strength: "UPDATE"}).First(&a, "user_id = ?", userID).Error)
+}
+
+// MarkAssigned stamps when an agent last got a conversation.
+func (s *Store) MarkAssigned(ctx context.Context, userID int64, at time.Time) error {
+	return s.q(ctx).Model(&Agent{}).Where("user_id = ?", userID).Update("last_assigned_at", at).Error
+}
+
+// Candidate is an online agent of a queue with their load.
+type Candidate struct {
+	UserID         int64
+	Capacity       int
+	Load           int
+	LastAssignedAt *time.Time
+}
+
+// Candidates lists the online agents of a queue, least busy first, then
+// idle longest (never assigned counts as idle longest).
+func (s *Store) Candidates(ctx context.Context, queueID int64) ([]Candidate, error) {
+	var out []Candidate
+	err := s.q(ctx).Table("queue_agents AS qa").
+		Select("qa.user_id, qa.capacity, a.last_assigned_at, (SELECT COUNT(*) FROM support_conversations sc WHERE sc.assignee_id = qa.user_id AND sc.status = 'assigned') AS load").
+		Joins("JOIN agents a ON a.user_id = qa.user_id").
+		Where("qa.queue_id = ? AND a.status = 'online'", queueID).
+		Order("load ASC").Order(clauseExpr("a.last_assigned_at IS NOT NULL")).Order("a.last_assigned_at ASC").Order("qa.user_id").
+		Scan(&out).Error
+	return out, err
+}
+
+// AgentLoad counts the conversations assigned to an agent now.
+func (s *Store) AgentLoad(ctx context.Context, userID int64) (int, error) {
+	var n int64
+	err := s.q(ctx).Model(&SupportConversation{}).Where("assignee_id = ? AND status = 'assigned'", userID).Count(&n).Error
+	return int(n), err
+}
+
+// OldestQueued returns the queue's waiting conversations, first come first.
+func (s *Store) OldestQueued(ctx context.Context, queueID int64, limit int) ([]SupportConversation, error) {
+	var out []SupportConversation
+	err := s.q(ctx).Where("queue_id = ? AND status = 'queued'", queueID).
+		Order("queued_at").Order("conversation_id").Limit(limit).Find(&out).Error
+	return out, err
+}
+
+// QueuePosition is 1 for the first waiting conversation of the queue.
+func (s *Store) QueuePosition(ctx context.Context, sc *SupportConversation) (int, error) {
+	var n int64
+	err := s.q(ctx).Model(&SupportConversation{}).
+		Where("queue_id = ? AND status = 'queued' AND (queued_at < ? OR (queued_at = ? AND conversation_id < ?))",
+			sc.QueueID, sc.QueuedAt, sc.QueuedAt, sc.ConversationID).Count(&n).Error
+	return int(n) + 1, err
+}
+
+// CreateSupportConversation inserts the support side of a conversation.
+func (s *Store) CreateSupportConversation(ctx context.Context, sc *SupportConversation) error {
+	return translate(s.q(ctx).Create(sc).Error)
+}
+
+// SupportConversationByID returns the support side of a conversation.
+func (s *Store) SupportConversationByID(ctx context.Context, conversationID int64) (*SupportConversation, error) {
+	var sc SupportConversation
+	if err := s.q(ctx).First(&sc, "conversation_id = ?", conversationID).Error; err != nil {
+		return nil, translate(err)
+	}
+	return &sc, nil
+}
+
+// UpdateSupportConversation sets the named columns.
+func (s *Store) UpdateSupportConversation(ctx context.Context, conversationID int64, fields map[string]any) error {
+	return s.q(ctx).Model(&SupportConversation{}).Where("conversation_id = ?", conversationID).Updates(fields).Error
+}
+
+// SupportFilter selects support conversations for an agent's inbox.
+type SupportFilter struct {
+	AssigneeID *int64
+	QueueIDs   []int64
+	SiteIDs    []int64
+	Status     string
+	BeforeID   int64
+}
+
+// SupportConversations lists support conversations, newest first.
+func (s *Store) SupportConversations(ctx context.Context, f SupportFilter, limit int) ([]SupportConversation, error) {
+	q := s.q(ctx).Model(&SupportConversation{})
+	if f.AssigneeID != nil {
+		q = q.Where("assignee_id = ?", *f.AssigneeID)
+	}
+	if f.QueueIDs != nil {
+		q = q.Where("queue_id IN ?", append(f.QueueIDs, 0))
+	}
+	if f.SiteIDs != nil {
+		q = q.Where("site_id IN ?", append(f.SiteIDs, 0))
+	}
+	if f.Status != "" {
+		q = q.Where("status = ?", f.Status)
+	}
+	if f.BeforeID > 0 {
+		q = q.Where("conversation_id < ?", f.BeforeID)
+	}
+	var out []SupportConversation
+	err := q.Order("conversation_id DESC").Limit(limit).Find(&out).Error
+	return out, err
+}
+
+// LatestSupportConversation returns a visitor's newest conversation.
+func (s *Store) LatestSupportConversation(ctx context.Context, visitorID int64) (*SupportConversation, error) {
+	var sc SupportConversation
+	err := s.q(ctx).Where("visitor_id = ?", visitorID).Order("conversation_id DESC").First(&sc).Error
+	if err != nil {
+		return nil, translate(err)
+	}
+	return &sc, nil
+}
+
+// CreateVisitor inserts a visitor.
+func (s *Store) CreateVisitor(ctx context.Context, v *Visitor) error {
+	return translate(s.q(ctx).Create(v).Error)
+}
+
+// VisitorByID returns a visitor or ErrNotFound.
+func (s *Store) VisitorByID(ctx context.Context, id int64) (*Visitor, error) {
+	var v Visitor
+	if err := s.q(ctx).First(&v, id).Error; err != nil {
+		return nil, translate(err)
+	}
+	return &v, nil
+}
+
+// VisitorByExternalID returns a site's identified visitor.
+func (s *Store) VisitorByExternalID(ctx context.Context, siteID int64, externalID string) (*Visitor, error) {
+	var v Visitor
+	if err := s.q(ctx).Where("site_id = ? AND external_id = ?", siteID, externalID).First(&v).Error; err != nil {
+		return nil, translate(err)
+	}
+	return &v, nil
+}
+
+// UpdateVisitor sets the named columns of a visitor.
+func (s *Store) UpdateVisitor(ctx context.Context, id int64, fields map[string]any) error {
+	return translate(s.q(ctx).Model(&Visitor{}).Where("id = ?", id).Updates(fields).Error)
+}
+
+// VisitorsByIDs returns visitors keyed by id.
+func (s *Store) VisitorsByIDs(ctx context.Context, ids []int64) (map[int64]*Visitor, error) {
+	out := map[int64]*Visitor{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var vs []Visitor
+	if err := s.q(ctx).Where("id IN ?", ids).Find(&vs).Error; err != nil {
+		return nil, err
+	}
+	for i := range vs {
+		out[vs[i].ID] = &vs[i]
+	}
+	return out, nil
+}
+
+// MoveVisitorConversations hands every conversation of one visitor to
+// another (an identified visitor merging devices).
+func (s *Store) MoveVisitorConversations(ctx context.Context, from, to int64) error {
+	return s.q(ctx).Model(&SupportConversation{}).Where("visitor_id = ?", from).Update("visitor_id", to).Error
+}
+
+// CreateCannedResponse inserts a canned response; ErrConflict on a taken shortcut.
+func (s *Store) CreateCannedResponse(ctx context.Context, c *CannedResponse) error {
+	return translate(s.q(ctx).Create(c).Error)
+}
+
+// CannedResponses lists a site's canned responses by shortcut.
+func (s *Store) CannedResponses(ctx context.Context, siteID int64) ([]CannedResponse, error) {
+	var out []CannedResponse
+	err := s.q(ctx).Where("site_id = ?", siteID).Order("shortcut").Find(&out).Error
+	return out, err
+}
+
+// PreviousAssignee is the agent of the visitor's newest other conversation
+// that had one (0 if none).
+func (s *Store) PreviousAssignee(ctx context.Context, visitorID, exceptConversationID int64) (int64, error) {
+	var sc SupportConversation
+	err := s.q(ctx).Where("visitor_id = ? AND conversation_id <> ? AND assignee_id IS NOT NULL", visitorID, exceptConversationID).
+		Order("conversation_id DESC").First(&sc).Error
+	if err != nil {
+		return 0, translate(err)
+	}
+	return *sc.AssigneeID, nil
+}
+
+// UserPostedSince reports whether a user sent a message (not a note) in a
+// conversation at or after since.
+func (s *Store) UserPostedSince(ctx context.Context, conversationID, userID int64, since time.Time) (bool, error) {
+	var n int64
+	err := s.q(ctx).Model(&Message{}).
+		Where("conversation_id = ? AND sender_kind = 'user' AND sender_id = ? AND kind <> 'note' AND created_at >= ?", conversationID, userID, since).
+		Count(&n).Error
+	return n > 0, err
+}

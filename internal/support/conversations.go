@@ -1,0 +1,578 @@
+package support
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/parley-chat/parley/internal/auth"
+	"github.com/parley-chat/parley/internal/chat"
+	"github.com/parley-chat/parley/internal/errs"
+	"github.com/parley-chat/parley/internal/store"
+)
+
+// Conversation statuses.
+const (
+	StatusQueued   = "queued"
+	StatusAssigned = "assigned"
+	StatusResolved = "resolved"
+)
+
+// Agent is who a conversation is assigned to.
+type Agent struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+}
+
+// Conversation is a support conversation as agents and its visitor see it.
+type Conversation struct {
+	ID            int64             `json:"id"`
+	Kind          string            `json:"kind"` // support
+	Title         string            `json:"title"`
+	Status        string            `json:"status"`
+	SiteID        int64             `json:"site_id"`
+	QueueID       int64             `json:"queue_id"`
+	QueueName     string            `json:"queue_name"`
+	QueuePosition *int              `json:"queue_position,omitempty"`
+	Assignee      *Agent            `json:"assignee"`
+	Visitor       *Visitor          `json:"visitor,omitempty"`
+	Prechat       map[string]string `json:"prechat,omitempty"`
+	LastSeq       int64             `json:"last_seq"`
+	LastMessage   *chat.Message     `json:"last_message"`
+	Rating        *int              `json:"rating"`
+	RatingComment string            `json:"rating_comment,omitempty"`
+	CreatedAt     time.Time         `json:"created_at"`
+	AssignedAt    *time.Time        `json:"assigned_at"`
+	ResolvedAt    *time.Time        `json:"resolved_at"`
+}
+
+// ConversationFrame carries a support conversation's new state.
+type ConversationFrame struct {
+	Type         string        `json:"type"` // conversation
+	Event        string        `json:"event"`
+	Conversation *Conversation `json:"conversation"`
+}
+
+// conversationView builds the view; forAgent adds the visitor's details.
+func (s *Service) conversationView(ctx context.Context, sc *store.SupportConversation, forAgent bool) (*Conversation, error) {
+	conv, err := s.store.ConversationByID(ctx, sc.ConversationID)
+	if err != nil {
+		return nil, err
+	}
+	v := &Conversation{
+		ID: sc.ConversationID, Kind: "support", Status: sc.Status, SiteID: sc.SiteID, QueueID: sc.QueueID,
+		LastSeq: conv.LastSeq, Rating: sc.Rating, RatingComment: sc.RatingComment, CreatedAt: sc.CreatedAt,
+		AssignedAt: sc.AssignedAt, ResolvedAt: sc.ResolvedAt,
+	}
+	if q, err := s.store.QueueByID(ctx, sc.QueueID); err == nil {
+		v.QueueName = q.Name
+	}
+	if sc.AssigneeID != nil {
+		if u, err := s.store.UserByID(ctx, *sc.AssigneeID); err == nil {
+			name := u.Nickname
+			if name == "" {
+				name = u.Username
+			}
+			v.Assignee = &Agent{ID: u.ID, Name: name}
+		}
+	}
+	if sc.Status == StatusQueued {
+		if pos, err := s.store.QueuePosition(ctx, sc); err == nil {
+			v.QueuePosition = &pos
+		}
+	}
+	if vis, err := s.store.VisitorByID(ctx, sc.VisitorID); err == nil {
+		v.Visitor = visitorView(vis)
+		v.Title = vis.Name
+		if v.Title == "" {
+			v.Title = fmt.Sprintf("Visitor #%d", vis.ID)
+		}
+		if !forAgent {
+			v.Visitor = nil
+		}
+	}
+	if sc.Prechat != "" && forAgent {
+		_ = json.Unmarshal([]byte(sc.Prechat), &v.Prechat)
+	}
+	if conv.LastSeq > 0 {
+		hide := !forAgent
+		if ms, err := s.store.MessagesBefore(ctx, conv.ID, 0, 1, hide); err == nil && len(ms) == 1 {
+			if page, err := s.chat.MessagesView(ctx, ms); err == nil {
+				v.LastMessage = &page[0]
+			}
+		}
+	}
+	return v, nil
+}
+
+// OpenInput is the widget's request to start a conversation.
+type OpenInput struct {
+	QueueID *int64            `json:"queue_id"`
+	Prechat map[string]string `json:"prechat"`
+}
+
+// Open starts a support conversation for a visitor (or returns the one
+// still open) and routes it at once.
+func (s *Service) Open(ctx context.Context, visitorID int64, in OpenInput) (*Conversation, error) {
+	v, err := s.store.VisitorByID(ctx, visitorID)
+	if err != nil {
+		return nil, errs.R(errs.Unauthorized, "invalid_visitor_token", "unknown visitor")
+	}
+	if sc, err := s.store.LatestSupportConversation(ctx, visitorID); err == nil && sc.Status != StatusResolved {
+		return s.conversationView(ctx, sc, false)
+	}
+	site, err := s.store.SiteByID(ctx, v.SiteID)
+	if err != nil {
+		return nil, errs.Wrap(err, "load site")
+	}
+	queues, err := s.store.QueuesOfSite(ctx, site.ID)
+	if err != nil || len(queues) == 0 {
+		return nil, errs.R(errs.Rule, "no_queue", "this site has no queue to take chats")
+	}
+	queue := queues[0]
+	if in.QueueID != nil {
+		found := false
+		for _, q := range queues {
+			if q.ID == *in.QueueID {
+				queue, found = q, true
+			}
+		}
+		if !found {
+			return nil, errs.R(errs.NotFound, "queue_not_found", "this site has no such queue")
+		}
+	}
+	prechatJSON, fields, err := checkPrechat(site, in.Prechat)
+	if err != nil {
+		return nil, err
+	}
+	var sc *store.SupportConversation
+	var events []routed
+	err = s.store.Tx(ctx, func(tx *store.Store) error {
+		// Lock the queue before anything references it: the foreign key of
+		// the insert below would otherwise take a share lock first, and two
+		// visitors upgrading theirs would deadlock.
+		if err := tx.LockQueue(ctx, queue.ID); err != nil {
+			return err
+		}
+		now := s.now()
+		conv := &store.Conversation{Kind: "support", LastMessageAt: &now, CreatedAt: now, UpdatedAt: now}
+		if err := tx.CreateConversation(ctx, conv); err != nil {
+			return err
+		}
+		sc = &store.SupportConversation{ConversationID: conv.ID, SiteID: site.ID, QueueID: queue.ID, VisitorID: visitorID,
+			Status: StatusQueued, Prechat: prechatJSON, QueuedAt: &now, CreatedAt: now}
+		if err := tx.CreateSupportConversation(ctx, sc); err != nil {
+			return err
+		}
+		if len(fields) > 0 {
+			if err := tx.UpdateVisitor(ctx, visitorID, fields); err != nil {
+				return err
+			}
+		}
+		r, err := s.routeTx(ctx, tx, sc, 0, now)
+		if r != nil {
+			events = append(events, *r)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, asDomain(err, "open conversation")
+	}
+	s.announce(ctx, events)
+	fresh, err := s.store.SupportConversationByID(ctx, sc.ConversationID)
+	if err != nil {
+		return nil, errs.Wrap(err, "load conversation")
+	}
+	return s.conversationView(ctx, fresh, false)
+}
+
+// checkPrechat validates the pre-chat answers against the site's fields and
+// returns them as JSON, plus visitor fields to fill (name, e-mail).
+func checkPrechat(site *store.Site, answers map[string]string) (string, map[string]any, error) {
+	fields := prechat(site)
+	out := map[string]string{}
+	visitor := map[string]any{}
+	known := map[string]bool{}
+	for _, f := range fields {
+		known[f.Name] = true
+		v := strings.TrimSpace(answers[f.Name])
+		if v == "" && f.Required {
+			return "", nil, errs.Field("prechat."+f.Name, f.Label+" is required")
+		}
+		if utf8.RuneCountInString(v) > 500 {
+			return "", nil, errs.Field("prechat."+f.Name, "at most 500 characters")
+		}
+		if v != "" && f.Type == "email" && (!strings.Contains(v, "@") || strings.ContainsAny(v, " <>")) {
+			return "", nil, errs.Field("prechat."+f.Name, "a valid e-mail address")
+		}
+		if v != "" {
+			out[f.Name] = v
+			switch f.Name {
+			case "name":
+				visitor["name"] = clip(v, 100)
+			case "email":
+				visitor["email"] = clip(v, 200)
+			}
+		}
+	}
+	for k := range answers {
+		if !known[k] {
+			return "", nil, errs.Field("prechat."+k, "this site has no such pre-chat field")
+		}
+	}
+	if len(out) == 0 {
+		return "", visitor, nil
+	}
+	b, _ := json.Marshal(out)
+	return string(b), visitor, nil
+}
+
+// supportFor loads a support conversation an agent may act on: 404 if it
+// doesn't exist, 403 if it belongs to a site they don't serve.
+func (s *Service) supportFor(ctx context.Context, st *store.Store, actor auth.Identity, conversationID int64) (*store.SupportConversation, error) {
+	sc, err := st.SupportConversationByID(ctx, conversationID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, errNoConversation
+	}
+	if err != nil {
+		return nil, err
+	}
+	ok, err := s.canActOnSite(ctx, st, sc.SiteID, actor.ID)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, errs.R(errs.Forbidden, "forbidden", "you are not an agent of this conversation's site")
+	}
+	return sc, nil
+}
+
+// Claim takes a conversation for the calling agent (waiting ones, or any
+// of their site's when they are an admin).
+func (s *Service) Claim(ctx context.Context, actor auth.Identity, conversationID int64) (*Conversation, error) {
+	var events []routed
+	err := s.store.Tx(ctx, func(tx *store.Store) error {
+		sc, err := s.supportFor(ctx, tx, actor, conversationID)
+		if err != nil {
+			return err
+		}
+		if sc.Status == StatusResolved {
+			return errs.R(errs.Conflict, "resolved", "this conversation is resolved; reopen it first")
+		}
+		if sc.AssigneeID != nil && *sc.AssigneeID == actor.ID {
+			return nil
+		}
+		if err := tx.LockQueue(ctx, sc.QueueID); err != nil {
+			return err
+		}
+		r, err := s.assignTx(ctx, tx, sc, actor.ID, s.now(), "claimed")
+		if r != nil {
+			events = append(events, *r)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, asDomain(err, "claim")
+	}
+	s.announce(ctx, events)
+	return s.agentView(ctx, conversationID)
+}
+
+// TransferInput names where a conversation goes: an agent or a queue.
+type TransferInput struct {
+	AgentID *int64 `json:"agent_id"`
+	QueueID *int64 `json:"queue_id"`
+}
+
+// Transfer hands a conversation to another agent (who must be online with
+// room: 409 otherwise) or to another queue of the site, where it is routed.
+func (s *Service) Transfer(ctx context.Context, actor auth.Identity, conversationID int64, in TransferInput) (*Conversation, error) {
+	if (in.AgentID == nil) == (in.QueueID == nil) {
+		return nil, errs.Field("agent_id", "give agent_id or queue_id")
+	}
+	var (
+		events []routed
+		freed  *int64
+		sys    *store.Message
+	)
+	err := s.store.Tx(ctx, func(tx *store.Store) error {
+		sc, err := s.supportFor(ctx, tx, actor, conversationID)
+		if err != nil {
+			return err
+		}
+		if sc.Status == StatusResolved {
+			return errs.R(errs.Conflict, "resolved", "this conversation is resolved; reopen it first")
+		}
+		now := s.now()
+		freed = sc.AssigneeID
+		who := s.userName(ctx, tx, actor.ID)
+		if in.AgentID != nil {
+			target := *in.AgentID
+			if ok, err := s.canActOnSite(ctx, tx, sc.SiteID, target); err != nil || !ok {
+				return errs.R(errs.NotFound, "agent_not_found", "no such agent on this site")
+			}
+			a, err := tx.AgentByID(ctx, target)
+			if err != nil || a.Status != "online" {
+				return errs.R(errs.Conflict, "agent_offline", "that agent is not online")
+			}
+			if err := tx.LockAgent(ctx, target); err != nil {
+				return err
+			}
+			load, err := tx.AgentLoad(ctx, target)
+			if err != nil {
+				return err
+			}
+			if capacity := s.capacityOn(ctx, tx, sc.QueueID, target); load >= capacity {
+				return errs.R(errs.Conflict, "agent_at_capacity", "that agent has no room for another conversation")
+			}
+			if sys, err = s.chat.PostSystemTx(ctx, tx, conversationID, fmt.Sprintf("%s transferred the conversation to %s", who, s.userName(ctx, tx, target))); err != nil {
+				return err
+			}
+			r, err := s.assignTx(ctx, tx, sc, target, now, "transferred")
+			if r != nil {
+				events = append(events, *r)
+			}
+			return err
+		}
+		q, err := tx.QueueByID(ctx, *in.QueueID)
+		if err != nil || q.SiteID != sc.SiteID {
+			return errs.R(errs.NotFound, "queue_not_found", "this site has no such queue")
+		}
+		if err := tx.LockQueue(ctx, q.ID); err != nil {
+			return err
+		}
+		if sys, err = s.chat.PostSystemTx(ctx, tx, conversationID, fmt.Sprintf("%s transferred the conversation to the %s queue", who, q.Name)); err != nil {
+			return err
+		}
+		if err := tx.UpdateSupportConversation(ctx, conversationID, map[string]any{"queue_id": q.ID, "status": StatusQueued, "assignee_id": nil, "queued_at": now, "assigned_at": nil}); err != nil {
+			return err
+		}
+		sc.QueueID, sc.Status, sc.AssigneeID, sc.QueuedAt = q.ID, StatusQueued, nil, &now
+		r, err := s.routeTx(ctx, tx, sc, 0, now)
+		if r != nil {
+			events = append(events, *r)
+		} else {
+			events = append(events, routed{conversationID: conversationID, event: "queued", queueID: q.ID})
+		}
+		return err
+	})
+	if err != nil {
+		return nil, asDomain(err, "transfer")
+	}
+	s.chat.Announce(ctx, nil, sys)
+	s.announce(ctx, events)
+	if freed != nil {
+		s.drain(ctx, *freed)
+	}
+	return s.agentView(ctx, conversationID)
+}
+
+// Resolve closes a conversation; the visitor may then rate it, and writing
+// again reopens it. The agent's slot goes to the oldest waiting chat.
+func (s *Service) Resolve(ctx context.Context, actor auth.Identity, conversationID int64) (*Conversation, error) {
+	var (
+		freed *int64
+		sys   *store.Message
+	)
+	err := s.store.Tx(ctx, func(tx *store.Store) error {
+		sc, err := s.supportFor(ctx, tx, actor, conversationID)
+		if err != nil {
+			return err
+		}
+		if sc.Status == StatusResolved {
+			return errs.R(errs.Conflict, "already_resolved", "this conversation is already resolved")
+		}
+		freed = sc.AssigneeID
+		if err := tx.UpdateSupportConversation(ctx, conversationID, map[string]any{"status": StatusResolved, "resolved_at": s.now()}); err != nil {
+			return err
+		}
+		sys, err = s.chat.PostSystemTx(ctx, tx, conversationID, s.userName(ctx, tx, actor.ID)+" resolved the conversation")
+		return err
+	})
+	if err != nil {
+		return nil, asDomain(err, "resolve")
+	}
+	s.chat.Announce(ctx, nil, sys)
+	s.announce(ctx, []routed{{conversationID: conversationID, event: "resolved"}})
+	if freed != nil {
+		s.drain(ctx, *freed)
+	}
+	return s.agentView(ctx, conversationID)
+}
+
+// Reopen brings a resolved conversation back to its agent (if they have
+// room) or to its queue.
+func (s *Service) Reopen(ctx context.Context, actor auth.Identity, conversationID int64) (*Conversation, error) {
+	var (
+		events []routed
+		sys    *store.Message
+	)
+	err := s.store.Tx(ctx, func(tx *store.Store) error {
+		sc, err := s.supportFor(ctx, tx, actor, conversationID)
+		if err != nil {
+			return err
+		}
+		if sc.Status != StatusResolved {
+			return errs.R(errs.Conflict, "not_resolved", "this conversation is not resolved")
+		}
+		if sys, err = s.chat.PostSystemTx(ctx, tx, conversationID, s.userName(ctx, tx, actor.ID)+" reopened the conversation"); err != nil {
+			return err
+		}
+		r, err := s.reopenRouted(ctx, tx, sc, s.now())
+		if r != nil {
+			events = append(events, *r)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, asDomain(err, "reopen")
+	}
+	s.chat.Announce(ctx, nil, sys)
+	s.announce(ctx, events)
+	return s.agentView(ctx, conversationID)
+}
+
+// reopenTx reopens inside another transaction (a visitor writing again).
+func (s *Service) reopenTx(ctx context.Context, tx *store.Store, sc *store.SupportConversation, now time.Time) error {
+	_, err := s.reopenRouted(ctx, tx, sc, now)
+	return err
+}
+
+func (s *Service) reopenRouted(ctx context.Context, tx *store.Store, sc *store.SupportConversation, now time.Time) (*routed, error) {
+	prev := sc.AssigneeID
+	if err := tx.UpdateSupportConversation(ctx, sc.ConversationID, map[string]any{"status": StatusQueued, "assignee_id": nil, "queued_at": now, "resolved_at": nil, "assigned_at": nil}); err != nil {
+		return nil, err
+	}
+	sc.Status, sc.AssigneeID, sc.QueuedAt = StatusQueued, nil, &now
+	var preferred int64
+	if prev != nil {
+		preferred = *prev
+	}
+	r, err := s.routeTx(ctx, tx, sc, preferred, now)
+	if r == nil && err == nil {
+		r = &routed{conversationID: sc.ConversationID, event: "reopened", queueID: sc.QueueID}
+	}
+	return r, err
+}
+
+// Note adds a private note: agents see it, the visitor never does.
+func (s *Service) Note(ctx context.Context, actor auth.Identity, conversationID int64, clientMsgID, body string) (*chat.Message, error) {
+	if _, err := s.supportFor(ctx, s.store, actor, conversationID); err != nil {
+		return nil, err
+	}
+	if _, err := s.store.Member(ctx, conversationID, actor.ID); err != nil {
+		// Notes come from agents of the site, assigned or not.
+		if err := s.store.AddMember(ctx, &store.Member{ConversationID: conversationID, UserID: actor.ID, Role: "agent", JoinedAt: s.now()}); err != nil && !errors.Is(err, store.ErrConflict) {
+			return nil, errs.Wrap(err, "join conversation")
+		}
+	}
+	return s.chat.Send(ctx, actor.ID, chat.SendInput{ConversationID: conversationID, ClientMsgID: clientMsgID, Kind: "note", Body: body})
+}
+
+// Rate records the visitor's rating of a resolved conversation, once.
+func (s *Service) Rate(ctx context.Context, visitorID, conversationID int64, score int, comment string) (*Conversation, error) {
+	if score < 1 || score > 5 {
+		return nil, errs.Field("score", "1 to 5")
+	}
+	if utf8.RuneCountInString(comment) > 1000 {
+		return nil, errs.Field("comment", "at most 1000 characters")
+	}
+	sc, err := s.store.SupportConversationByID(ctx, conversationID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && sc.VisitorID != visitorID) {
+		return nil, errNoConversation
+	}
+	if err != nil {
+		return nil, errs.Wrap(err, "load conversation")
+	}
+	if sc.Status != StatusResolved {
+		return nil, errs.R(errs.Conflict, "not_resolved", "a conversation can be rated once it is resolved")
+	}
+	if sc.Rating != nil {
+		return nil, errs.R(errs.Conflict, "already_rated", "this conversation was already rated")
+	}
+	if err := s.store.UpdateSupportConversation(ctx, conversationID, map[string]any{"rating": score, "rating_comment": strings.TrimSpace(comment), "rated_at": s.now()}); err != nil {
+		return nil, errs.Wrap(err, "rate")
+	}
+	s.announce(ctx, []routed{{conversationID: conversationID, event: "rated"}})
+	sc, _ = s.store.SupportConversationByID(ctx, conversationID)
+	return s.conversationView(ctx, sc, false)
+}
+
+func (s *Service) agentView(ctx context.Context, conversationID int64) (*Conversation, error) {
+	sc, err := s.store.SupportConversationByID(ctx, conversationID)
+	if err != nil {
+		return nil, errs.Wrap(err, "load conversation")
+	}
+	return s.conversationView(ctx, sc, true)
+}
+
+func (s *Service) userName(ctx context.Context, st *store.Store, id int64) string {
+	u, err := st.UserByID(ctx, id)
+	if err != nil {
+		return "an agent"
+	}
+	if u.Nickname != "" {
+		return u.Nickname
+	}
+	return u.Username
+}
+
+// Inbox lists support conversations for an agent: mine (assigned to me),
+// queued (waiting in my queues) or all (my sites').
+func (s *Service) Inbox(ctx context.Context, actor auth.Identity, view, status string, beforeID int64, limit int) ([]Conversation, int64, error) {
+	f := store.SupportFilter{BeforeID: beforeID, Status: status}
+	switch view {
+	case "", "mine":
+		f.AssigneeID = &actor.ID
+		if status == "" {
+			f.Status = StatusAssigned
+		}
+	case "queued":
+		queues, err := s.store.AgentQueues(ctx, actor.ID)
+		if err != nil {
+			return nil, 0, errs.Wrap(err, "load queues")
+		}
+		f.QueueIDs = []int64{}
+		for _, q := range queues {
+			f.QueueIDs = append(f.QueueIDs, q.ID)
+		}
+		f.Status = StatusQueued
+	case "all":
+		if !actor.IsAdmin() {
+			queues, err := s.store.AgentQueues(ctx, actor.ID)
+			if err != nil {
+				return nil, 0, errs.Wrap(err, "load queues")
+			}
+			f.SiteIDs = []int64{}
+			for _, q := range queues {
+				f.SiteIDs = append(f.SiteIDs, q.SiteID)
+			}
+		}
+	default:
+		return nil, 0, errs.Field("view", "mine, queued or all")
+	}
+	if f.Status != "" && f.Status != StatusQueued && f.Status != StatusAssigned && f.Status != StatusResolved {
+		return nil, 0, errs.Field("status", "queued, assigned or resolved")
+	}
+	rows, err := s.store.SupportConversations(ctx, f, limit)
+	if err != nil {
+		return nil, 0, errs.Wrap(err, "list conversations")
+	}
+	out := make([]Conversation, 0, len(rows))
+	for i := range rows {
+		v, err := s.conversationView(ctx, &rows[i], true)
+		if err != nil {
+			return nil, 0, errs.Wrap(err, "list conversations")
+		}
+		out = append(out, *v)
+	}
+	var next int64
+	if len(rows) == limit {
+		next = rows[len(rows)-1].ConversationID
+	}
+	return out, next, nil
+}

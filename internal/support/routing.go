@@ -1,0 +1,326 @@
+package support
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/parley-chat/parley/internal/chat"
+	"github.com/parley-chat/parley/internal/errs"
+	"github.com/parley-chat/parley/internal/store"
+)
+
+// routed is what a routing decision changed, announced after commit.
+type routed struct {
+	conversationID int64
+	event          string // assigned | claimed | transferred | queued | resolved | reopened | rated
+	agentID        int64
+	queueID        int64
+	assignedAt     time.Time
+	timeout        time.Duration
+}
+
+// routeTx assigns a waiting conversation to the best online agent of its
+// queue with room: least busy first, then idle longest; preferred (the
+// visitor's previous agent) first when they qualify. With nobody free it
+// stays queued and nil is returned. The queue and the chosen agent are
+// locked, so no two nodes fill the same slot.
+func (s *Service) routeTx(ctx context.Context, tx *store.Store, sc *store.SupportConversation, preferred int64, now time.Time) (*routed, error) {
+	if err := tx.LockQueue(ctx, sc.QueueID); err != nil {
+		return nil, err
+	}
+	if preferred == 0 {
+		preferred = s.previousAgent(ctx, tx, sc)
+	}
+	agent, err := s.pickAgent(ctx, tx, sc.QueueID, preferred, 0)
+	if err != nil || agent == 0 {
+		return nil, err
+	}
+	return s.assignTx(ctx, tx, sc, agent, now, "assigned")
+}
+
+// previousAgent is the agent of the visitor's last resolved conversation.
+func (s *Service) previousAgent(ctx context.Context, tx *store.Store, sc *store.SupportConversation) int64 {
+	prev, err := tx.PreviousAssignee(ctx, sc.VisitorID, sc.ConversationID)
+	if err != nil {
+		return 0
+	}
+	return prev
+}
+
+// pickAgent returns an online agent of the queue with room (0 if none),
+// trying preferred first and never except.
+func (s *Service) pickAgent(ctx context.Context, tx *store.Store, queueID, preferred, except int64) (int64, error) {
+	cands, err := tx.Candidates(ctx, queueID)
+	if err != nil {
+		return 0, err
+	}
+	for i, c := range cands {
+		if c.UserID == preferred && i > 0 {
+			cands[0], cands[i] = cands[i], cands[0]
+		}
+	}
+	for _, c := range cands {
+		if c.UserID == except || c.Load >= c.Capacity {
+			continue
+		}
+		if err := tx.LockAgent(ctx, c.UserID); err != nil {
+			return 0, err
+		}
+		// Another queue may have filled the slot before the lock.
+		load, err := tx.AgentLoad(ctx, c.UserID)
+		if err != nil {
+			return 0, err
+		}
+		if load < c.Capacity {
+			return c.UserID, nil
+		}
+	}
+	return 0, nil
+}
+
+// capacityOn is an agent's capacity in a queue (or their largest
+// elsewhere on the site when they are not in that queue).
+func (s *Service) capacityOn(ctx context.Context, tx *store.Store, queueID, userID int64) int {
+	agents, err := tx.QueueAgents(ctx, queueID)
+	if err == nil {
+		for _, a := range agents {
+			if a.UserID == userID {
+				return a.Capacity
+			}
+		}
+	}
+	queues, err := tx.AgentQueues(ctx, userID)
+	best := 0
+	if err == nil {
+		for _, q := range queues {
+			if as, err := tx.QueueAgents(ctx, q.ID); err == nil {
+				for _, a := range as {
+					if a.UserID == userID && a.Capacity > best {
+						best = a.Capacity
+					}
+				}
+			}
+		}
+	}
+	return best
+}
+
+// assignTx gives sc to agentID and makes them a member of the conversation.
+func (s *Service) assignTx(ctx context.Context, tx *store.Store, sc *store.SupportConversation, agentID int64, now time.Time, event string) (*routed, error) {
+	if err := tx.UpdateSupportConversation(ctx, sc.ConversationID, map[string]any{"status": StatusAssigned, "assignee_id": agentID, "assigned_at": now}); err != nil {
+		return nil, err
+	}
+	if _, err := tx.Member(ctx, sc.ConversationID, agentID); errors.Is(err, store.ErrNotFound) {
+		if err := tx.AddMember(ctx, &store.Member{ConversationID: sc.ConversationID, UserID: agentID, Role: "agent", JoinedAt: now}); err != nil {
+			return nil, err
+		}
+	} else if err != nil {
+		return nil, err
+	}
+	if err := tx.MarkAssigned(ctx, agentID, now); err != nil {
+		return nil, err
+	}
+	sc.Status, sc.AssigneeID, sc.AssignedAt = StatusAssigned, &agentID, &now
+	r := &routed{conversationID: sc.ConversationID, event: event, agentID: agentID, queueID: sc.QueueID, assignedAt: now}
+	if q, err := tx.QueueByID(ctx, sc.QueueID); err == nil && event == "assigned" {
+		r.timeout = time.Duration(q.AssignTimeoutS) * time.Second
+	}
+	return r, nil
+}
+
+// drain gives an agent with room the oldest waiting conversations of their
+// queues, one routing decision per transaction.
+func (s *Service) drain(ctx context.Context, agentID int64) {
+	queues, err := s.store.AgentQueues(ctx, agentID)
+	if err != nil {
+		return
+	}
+	for {
+		var events []routed
+		err := s.store.Tx(ctx, func(tx *store.Store) error {
+			a, err := tx.AgentByID(ctx, agentID)
+			if err != nil || a.Status != "online" {
+				return err
+			}
+			// The oldest waiting conversation across the agent's queues.
+			var best *store.SupportConversation
+			for _, q := range queues {
+				w, err := tx.OldestQueued(ctx, q.ID, 1)
+				if err != nil {
+					return err
+				}
+				if len(w) == 1 && (best == nil || w[0].QueuedAt.Before(*best.QueuedAt)) {
+					best = &w[0]
+				}
+			}
+			if best == nil {
+				return nil
+			}
+			if err := tx.LockQueue(ctx, best.QueueID); err != nil {
+				return err
+			}
+			if err := tx.LockAgent(ctx, agentID); err != nil {
+				return err
+			}
+			load, err := tx.AgentLoad(ctx, agentID)
+			if err != nil {
+				return err
+			}
+			if load >= s.capacityOn(ctx, tx, best.QueueID, agentID) {
+				return nil
+			}
+			fresh, err := tx.SupportConversationByID(ctx, best.ConversationID)
+			if err != nil || fresh.Status != StatusQueued {
+				return err // taken meanwhile: the loop looks again
+			}
+			r, err := s.assignTx(ctx, tx, fresh, agentID, s.now(), "assigned")
+			if r != nil {
+				events = append(events, *r)
+			}
+			return err
+		})
+		if err != nil {
+			s.log.WarnContext(ctx, "drain queue", "agent_id", agentID, "err", err)
+			return
+		}
+		if len(events) == 0 {
+			return
+		}
+		s.announce(ctx, events)
+	}
+}
+
+// announce tells everyone concerned what routing did: the conversation's
+// visitor and agents get its new state, the assignee is told, waiting
+// visitors of the queue get their new positions, and the assignment's
+// time-out is scheduled.
+func (s *Service) announce(ctx context.Context, events []routed) {
+	for _, e := range events {
+		sc, err := s.store.SupportConversationByID(ctx, e.conversationID)
+		if err != nil {
+			continue
+		}
+		if v, err := s.conversationView(ctx, sc, false); err == nil {
+			s.chat.PublishKeys(ctx, []string{chat.VisitorKey(sc.VisitorID)}, ConversationFrame{Type: "conversation", Event: e.event, Conversation: v})
+		}
+		if v, err := s.conversationView(ctx, sc, true); err == nil {
+			if agents, err := s.siteAgentIDs(ctx, sc.SiteID); err == nil {
+				s.chat.PublishTo(ctx, agents, ConversationFrame{Type: "conversation", Event: e.event, Conversation: v})
+			}
+		}
+		if e.timeout > 0 && s.jobs != nil {
+			_ = s.jobs.EnqueueAssignTimeout(ctx, e.conversationID, e.agentID, e.assignedAt.UnixNano(), e.timeout)
+		}
+		if e.queueID != 0 {
+			s.publishPositions(ctx, e.queueID)
+		}
+	}
+}
+
+// publishPositions sends every waiting visitor of a queue their position.
+func (s *Service) publishPositions(ctx context.Context, queueID int64) {
+	waiting, err := s.store.OldestQueued(ctx, queueID, 1000)
+	if err != nil {
+		return
+	}
+	for i := range waiting {
+		v, err := s.conversationView(ctx, &waiting[i], false)
+		if err != nil {
+			continue
+		}
+		s.chat.PublishKeys(ctx, []string{chat.VisitorKey(waiting[i].VisitorID)}, ConversationFrame{Type: "conversation", Event: "position", Conversation: v})
+	}
+}
+
+func (s *Service) siteAgentIDs(ctx context.Context, siteID int64) ([]int64, error) {
+	queues, err := s.store.QueuesOfSite(ctx, siteID)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[int64]bool{}
+	var ids []int64
+	for _, q := range queues {
+		as, err := s.store.QueueAgents(ctx, q.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range as {
+			if !seen[a.UserID] {
+				seen[a.UserID] = true
+				ids = append(ids, a.UserID)
+			}
+		}
+	}
+	return ids, nil
+}
+
+// SetStatus records an agent's availability; going online takes waiting
+// conversations at once.
+func (s *Service) SetStatus(ctx context.Context, userID int64, status string) error {
+	if status != "online" && status != "away" && status != "offline" {
+		return errs.Field("status", "online, away or offline")
+	}
+	u, err := s.store.UserByID(ctx, userID)
+	if err != nil {
+		return errs.Wrap(err, "load user")
+	}
+	if u.Role != "agent" && u.Role != "admin" {
+		return errs.R(errs.Forbidden, "not_an_agent", "only agents have a status")
+	}
+	if err := s.store.SetAgentStatus(ctx, userID, status, s.now()); err != nil {
+		return errs.Wrap(err, "set status")
+	}
+	if status == "online" {
+		s.drain(ctx, userID)
+	}
+	return nil
+}
+
+// HandleAssignTimeout moves a conversation on when its agent has not
+// answered within the queue's time-out. It re-checks everything: the task
+// may be late, run twice, or the agent may have answered.
+func (s *Service) HandleAssignTimeout(ctx context.Context, conversationID, agentID, assignedAtUnixNano int64) error {
+	var (
+		events []routed
+		sys    *store.Message
+	)
+	err := s.store.Tx(ctx, func(tx *store.Store) error {
+		sc, err := tx.SupportConversationByID(ctx, conversationID)
+		if err != nil {
+			return nil
+		}
+		if sc.Status != StatusAssigned || sc.AssigneeID == nil || *sc.AssigneeID != agentID || sc.AssignedAt == nil || sc.AssignedAt.UnixNano() != assignedAtUnixNano {
+			return nil // moved on already
+		}
+		answered, err := tx.UserPostedSince(ctx, conversationID, agentID, *sc.AssignedAt)
+		if err != nil || answered {
+			return err
+		}
+		if err := tx.LockQueue(ctx, sc.QueueID); err != nil {
+			return err
+		}
+		next, err := s.pickAgent(ctx, tx, sc.QueueID, 0, agentID)
+		if err != nil || next == 0 {
+			return err // nobody else free: it stays with the agent
+		}
+		sys, err = s.chat.PostSystemTx(ctx, tx, conversationID, "No answer in time: the conversation moved to "+s.userName(ctx, tx, next))
+		if err != nil {
+			return err
+		}
+		r, err := s.assignTx(ctx, tx, sc, next, s.now(), "assigned")
+		if r != nil {
+			events = append(events, *r)
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	s.chat.Announce(ctx, nil, sys)
+	s.announce(ctx, events)
+	if len(events) > 0 {
+		s.drain(ctx, agentID)
+	}
+	return nil
+}

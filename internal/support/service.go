@@ -1,0 +1,115 @@
+// Package support is Parley's customer service: sites that embed the
+// widget, their visitors, queues of agents, the routing of support
+// conversations to agents, and the agents' actions on them.
+package support
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/parley-chat/parley/internal/chat"
+	"github.com/parley-chat/parley/internal/errs"
+	"github.com/parley-chat/parley/internal/store"
+)
+
+// Jobs schedules support's delayed work.
+type Jobs interface {
+	EnqueueAssignTimeout(ctx context.Context, conversationID, agentID, assignedAtUnixNano int64, delay time.Duration) error
+}
+
+// Config tunes customer service.
+type Config struct {
+	PublicURL string
+	Secret    string // the deployment secret; visitor tokens are signed with a key derived from it
+}
+
+// Service implements customer service.
+type Service struct {
+	store    *store.Store
+	chat     *chat.Service
+	jobs     Jobs
+	cfg      Config
+	tokenKey []byte
+	log      *slog.Logger
+	now      func() time.Time
+}
+
+// New builds the support service.
+func New(st *store.Store, ch *chat.Service, jobs Jobs, cfg Config, log *slog.Logger) *Service {
+	m := hmac.New(sha256.New, []byte(cfg.Secret))
+	m.Write([]byte("parley visitor token"))
+	// Microseconds: PostgreSQL keeps no finer, and assignment stamps are
+	// compared after a round trip through the database.
+	return &Service{store: st, chat: ch, jobs: jobs, cfg: cfg, tokenKey: m.Sum(nil), log: log, now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
+}
+
+var _ chat.Access = (*Service)(nil)
+
+var errNoConversation = errs.R(errs.NotFound, "conversation_not_found", "no such conversation")
+
+// VisitorCanUse lets a visitor into their own support conversations only.
+func (s *Service) VisitorCanUse(ctx context.Context, st *store.Store, conv *store.Conversation, visitorID int64) error {
+	sc, err := st.SupportConversationByID(ctx, conv.ID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && sc.VisitorID != visitorID) {
+		return errNoConversation
+	}
+	return err
+}
+
+// UserCanRead lets admins and the agents of the conversation's site read it.
+func (s *Service) UserCanRead(ctx context.Context, st *store.Store, conv *store.Conversation, userID int64) (bool, error) {
+	sc, err := st.SupportConversationByID(ctx, conv.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return s.canActOnSite(ctx, st, sc.SiteID, userID)
+}
+
+func (s *Service) canActOnSite(ctx context.Context, st *store.Store, siteID, userID int64) (bool, error) {
+	u, err := st.UserByID(ctx, userID)
+	if err != nil {
+		return false, nil
+	}
+	if u.Role == "admin" {
+		return true, nil
+	}
+	return st.IsSiteAgent(ctx, siteID, userID)
+}
+
+// AfterSend keeps the support state in step with messages: an agent's
+// first reply is stamped, and a visitor writing to a resolved chat
+// reopens it.
+func (s *Service) AfterSend(ctx context.Context, tx *store.Store, conv *store.Conversation, msg *store.Message) error {
+	sc, err := tx.SupportConversationByID(ctx, conv.ID)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	switch {
+	case msg.SenderKind == "user" && msg.Kind != "note" && sc.FirstResponseAt == nil:
+		return tx.UpdateSupportConversation(ctx, conv.ID, map[string]any{"first_response_at": now})
+	case msg.SenderKind == "visitor" && sc.Status == StatusResolved:
+		return s.reopenTx(ctx, tx, sc, now)
+	}
+	return nil
+}
+
+// Audience adds the visitor to every event of their conversation except
+// private notes.
+func (s *Service) Audience(ctx context.Context, conv *store.Conversation, msg *store.Message) []string {
+	if msg != nil && msg.Kind == "note" {
+		return nil
+	}
+	sc, err := s.store.SupportConversationByID(ctx, conv.ID)
+	if err != nil {
+		return nil
+	}
+	return []string{chat.VisitorKey(sc.VisitorID)}
+}

@@ -1,0 +1,447 @@
+package support
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/parley-chat/parley/internal/auth"
+	"github.com/parley-chat/parley/internal/errs"
+	"github.com/parley-chat/parley/internal/store"
+)
+
+// PrechatField is one field of the form a visitor fills before chatting.
+type PrechatField struct {
+	Name     string `json:"name"`
+	Label    string `json:"label"`
+	Type     string `json:"type"` // text | email
+	Required bool   `json:"required"`
+}
+
+// BusinessHours are the opening hours per weekday ("mon".."sun") as
+// "HH:MM-HH:MM" ranges in the site's time zone; no entry means closed.
+// An empty map means always open.
+type BusinessHours map[string][]string
+
+// Site is a site as its admins see it.
+type Site struct {
+	ID              int64          `json:"id"`
+	Name            string         `json:"name"`
+	PublicKey       string         `json:"public_key"`
+	Secret          string         `json:"secret,omitempty"`
+	AllowedOrigins  []string       `json:"allowed_origins"`
+	Color           string         `json:"color"`
+	Greeting        string         `json:"greeting"`
+	AwayMessage     string         `json:"away_message"`
+	BusinessHours   BusinessHours  `json:"business_hours"`
+	TimeZone        string         `json:"time_zone"`
+	PrechatFields   []PrechatField `json:"prechat_fields"`
+	RequireIdentity bool           `json:"require_identity"`
+	Snippet         string         `json:"snippet"`
+	Queues          []Queue        `json:"queues"`
+	CreatedAt       time.Time      `json:"created_at"`
+}
+
+// Queue is a queue of a site.
+type Queue struct {
+	ID             int64        `json:"id"`
+	SiteID         int64        `json:"site_id"`
+	Name           string       `json:"name"`
+	IsDefault      bool         `json:"is_default"`
+	AssignTimeoutS int          `json:"assign_timeout_s"`
+	Agents         []QueueAgent `json:"agents,omitempty"`
+}
+
+// QueueAgent is an agent of a queue.
+type QueueAgent struct {
+	UserID   int64 `json:"user_id"`
+	Capacity int   `json:"capacity"`
+}
+
+// SitePatch changes a site; nil fields stay.
+type SitePatch struct {
+	Name            *string         `json:"name"`
+	AllowedOrigins  *[]string       `json:"allowed_origins"`
+	Color           *string         `json:"color"`
+	Greeting        *string         `json:"greeting"`
+	AwayMessage     *string         `json:"away_message"`
+	BusinessHours   *BusinessHours  `json:"business_hours"`
+	TimeZone        *string         `json:"time_zone"`
+	PrechatFields   *[]PrechatField `json:"prechat_fields"`
+	RequireIdentity *bool           `json:"require_identity"`
+}
+
+var (
+	errNeedAdmin = errs.R(errs.Forbidden, "forbidden", "only admins manage sites")
+	errNoSite    = errs.R(errs.NotFound, "site_not_found", "no such site")
+	colorRE      = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
+	hoursRE      = regexp.MustCompile(`^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$`)
+	shortcutRE   = regexp.MustCompile(`^[a-z0-9_-]{1,32}$`)
+)
+
+func randomKey(prefix string, n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return prefix + base64.RawURLEncoding.EncodeToString(b)
+}
+
+// CreateSite creates a site with a default queue (admins only).
+func (s *Service) CreateSite(ctx context.Context, actor auth.Identity, name string) (*Site, error) {
+	if !actor.IsAdmin() {
+		return nil, errNeedAdmin
+	}
+	name = strings.TrimSpace(name)
+	if name == "" || utf8.RuneCountInString(name) > 64 {
+		return nil, errs.Field("name", "1 to 64 characters")
+	}
+	now := s.now()
+	site := &store.Site{
+		Name: name, PublicKey: randomKey("pk_", 12), Secret: randomKey("sk_", 24), Color: "#4f46e5",
+		Greeting: "Hi! How can we help?", AwayMessage: "We're away right now. Leave your e-mail and we'll get back to you.",
+		TimeZone: "UTC", CreatedAt: now, UpdatedAt: now,
+	}
+	err := s.store.Tx(ctx, func(tx *store.Store) error {
+		if err := tx.CreateSite(ctx, site); err != nil {
+			return err
+		}
+		return tx.CreateQueue(ctx, &store.Queue{SiteID: site.ID, Name: "Support", IsDefault: true, AssignTimeoutS: 120, CreatedAt: now})
+	})
+	if err != nil {
+		return nil, errs.Wrap(err, "create site")
+	}
+	return s.siteView(ctx, site, true)
+}
+
+// GetSite returns a site to an admin (with its secret) or to one of its
+// agents (without).
+func (s *Service) GetSite(ctx context.Context, actor auth.Identity, id int64) (*Site, error) {
+	site, err := s.store.SiteByID(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, errNoSite
+	}
+	if err != nil {
+		return nil, errs.Wrap(err, "load site")
+	}
+	if !actor.IsAdmin() {
+		ok, err := s.store.IsSiteAgent(ctx, id, actor.ID)
+		if err != nil {
+			return nil, errs.Wrap(err, "check agent")
+		}
+		if !ok {
+			return nil, errs.R(errs.Forbidden, "forbidden", "you are not an agent of this site")
+		}
+	}
+	return s.siteView(ctx, site, actor.IsAdmin())
+}
+
+// ListSites returns every site to admins, and to agents the sites they serve.
+func (s *Service) ListSites(ctx context.Context, actor auth.Identity) ([]Site, error) {
+	sites, err := s.store.Sites(ctx)
+	if err != nil {
+		return nil, errs.Wrap(err, "list sites")
+	}
+	out := []Site{}
+	for i := range sites {
+		if !actor.IsAdmin() {
+			if ok, _ := s.store.IsSiteAgent(ctx, sites[i].ID, actor.ID); !ok {
+				continue
+			}
+		}
+		v, err := s.siteView(ctx, &sites[i], actor.IsAdmin())
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *v)
+	}
+	return out, nil
+}
+
+// UpdateSite changes a site's settings (admins only).
+func (s *Service) UpdateSite(ctx context.Context, actor auth.Identity, id int64, p SitePatch) (*Site, error) {
+	if !actor.IsAdmin() {
+		return nil, errNeedAdmin
+	}
+	fields := map[string]any{}
+	if p.Name != nil {
+		n := strings.TrimSpace(*p.Name)
+		if n == "" || utf8.RuneCountInString(n) > 64 {
+			return nil, errs.Field("name", "1 to 64 characters")
+		}
+		fields["name"] = n
+	}
+	if p.AllowedOrigins != nil {
+		var origins []string
+		for _, o := range *p.AllowedOrigins {
+			u, err := url.Parse(strings.TrimSpace(o))
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+				return nil, errs.Field("allowed_origins", fmt.Sprintf("%q is not an origin such as https://www.example.com", o))
+			}
+			origins = append(origins, strings.ToLower(u.Scheme+"://"+u.Host))
+		}
+		fields["allowed_origins"] = strings.Join(origins, "\n")
+	}
+	if p.Color != nil {
+		if !colorRE.MatchString(*p.Color) {
+			return nil, errs.Field("color", "a colour such as #4f46e5")
+		}
+		fields["color"] = *p.Color
+	}
+	for field, v := range map[string]*string{"greeting": p.Greeting, "away_message": p.AwayMessage} {
+		if v != nil {
+			if utf8.RuneCountInString(*v) > 500 {
+				return nil, errs.Field(field, "at most 500 characters")
+			}
+			fields[field] = strings.TrimSpace(*v)
+		}
+	}
+	if p.TimeZone != nil {
+		if _, err := time.LoadLocation(*p.TimeZone); err != nil || *p.TimeZone == "" {
+			return nil, errs.Field("time_zone", "an IANA time zone such as Europe/Paris")
+		}
+		fields["time_zone"] = *p.TimeZone
+	}
+	if p.BusinessHours != nil {
+		for day, ranges := range *p.BusinessHours {
+			if !strings.Contains("mon tue wed thu fri sat sun", day) || len(day) != 3 {
+				return nil, errs.Field("business_hours", fmt.Sprintf("unknown day %q (use mon..sun)", day))
+			}
+			for _, r := range ranges {
+				if !hoursRE.MatchString(r) {
+					return nil, errs.Field("business_hours", fmt.Sprintf("%q is not a range such as 09:00-17:30", r))
+				}
+			}
+		}
+		b, _ := json.Marshal(p.BusinessHours)
+		fields["business_hours"] = string(b)
+	}
+	if p.PrechatFields != nil {
+		for _, f := range *p.PrechatFields {
+			if !shortcutRE.MatchString(f.Name) || (f.Type != "text" && f.Type != "email") || f.Label == "" {
+				return nil, errs.Field("prechat_fields", "each field needs a name (a-z0-9_-), a label and a type (text or email)")
+			}
+		}
+		b, _ := json.Marshal(p.PrechatFields)
+		fields["prechat_fields"] = string(b)
+	}
+	if p.RequireIdentity != nil {
+		fields["require_identity"] = *p.RequireIdentity
+	}
+	if _, err := s.store.SiteByID(ctx, id); errors.Is(err, store.ErrNotFound) {
+		return nil, errNoSite
+	}
+	if len(fields) > 0 {
+		if err := s.store.UpdateSite(ctx, id, fields); err != nil {
+			return nil, errs.Wrap(err, "update site")
+		}
+	}
+	return s.GetSite(ctx, actor, id)
+}
+
+// RotateSecret gives a site a new secret; identity tokens signed with the
+// old one stop working at once.
+func (s *Service) RotateSecret(ctx context.Context, actor auth.Identity, id int64) (*Site, error) {
+	if !actor.IsAdmin() {
+		return nil, errNeedAdmin
+	}
+	if _, err := s.store.SiteByID(ctx, id); errors.Is(err, store.ErrNotFound) {
+		return nil, errNoSite
+	}
+	if err := s.store.UpdateSite(ctx, id, map[string]any{"secret": randomKey("sk_", 24)}); err != nil {
+		return nil, errs.Wrap(err, "rotate secret")
+	}
+	return s.GetSite(ctx, actor, id)
+}
+
+func (s *Service) siteView(ctx context.Context, site *store.Site, withSecret bool) (*Site, error) {
+	v := &Site{
+		ID: site.ID, Name: site.Name, PublicKey: site.PublicKey, Color: site.Color, Greeting: site.Greeting,
+		AwayMessage: site.AwayMessage, TimeZone: site.TimeZone, RequireIdentity: site.RequireIdentity,
+		AllowedOrigins: origins(site), BusinessHours: hours(site), PrechatFields: prechat(site), CreatedAt: site.CreatedAt,
+		Snippet: fmt.Sprintf(`<script src="%s/widget.js" data-site="%s" async></script>`, s.cfg.PublicURL, html.EscapeString(site.PublicKey)),
+	}
+	if withSecret {
+		v.Secret = site.Secret
+	}
+	queues, err := s.store.QueuesOfSite(ctx, site.ID)
+	if err != nil {
+		return nil, errs.Wrap(err, "load queues")
+	}
+	for _, q := range queues {
+		qv := Queue{ID: q.ID, SiteID: q.SiteID, Name: q.Name, IsDefault: q.IsDefault, AssignTimeoutS: q.AssignTimeoutS}
+		agents, err := s.store.QueueAgents(ctx, q.ID)
+		if err != nil {
+			return nil, errs.Wrap(err, "load agents")
+		}
+		for _, a := range agents {
+			qv.Agents = append(qv.Agents, QueueAgent{UserID: a.UserID, Capacity: a.Capacity})
+		}
+		v.Queues = append(v.Queues, qv)
+	}
+	return v, nil
+}
+
+func origins(site *store.Site) []string {
+	out := []string{}
+	for _, o := range strings.Split(site.AllowedOrigins, "\n") {
+		if o != "" {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+func hours(site *store.Site) BusinessHours {
+	h := BusinessHours{}
+	_ = json.Unmarshal([]byte(site.BusinessHours), &h)
+	return h
+}
+
+func prechat(site *store.Site) []PrechatField {
+	out := []PrechatField{}
+	_ = json.Unmarshal([]byte(site.PrechatFields), &out)
+	return out
+}
+
+// isOpen reports whether the site is within its business hours at t.
+func isOpen(site *store.Site, t time.Time) bool {
+	h := hours(site)
+	if len(h) == 0 {
+		return true
+	}
+	loc, err := time.LoadLocation(site.TimeZone)
+	if err != nil {
+		loc = time.UTC
+	}
+	local := t.In(loc)
+	day := strings.ToLower(local.Weekday().String()[:3])
+	now := local.Format("15:04")
+	for _, r := range h[day] {
+		from, to, _ := strings.Cut(r, "-")
+		if now >= from && now < to {
+			return true
+		}
+	}
+	return false
+}
+
+// NewQueue is what it takes to add a queue.
+type NewQueue struct {
+	Name           string `json:"name"`
+	AssignTimeoutS int    `json:"assign_timeout_s"`
+	IsDefault      bool   `json:"is_default"`
+}
+
+// CreateQueue adds a queue to a site (admins only).
+func (s *Service) CreateQueue(ctx context.Context, actor auth.Identity, siteID int64, in NewQueue) (*Queue, error) {
+	if !actor.IsAdmin() {
+		return nil, errNeedAdmin
+	}
+	name := strings.TrimSpace(in.Name)
+	if name == "" || utf8.RuneCountInString(name) > 64 {
+		return nil, errs.Field("name", "1 to 64 characters")
+	}
+	if in.AssignTimeoutS == 0 {
+		in.AssignTimeoutS = 120
+	}
+	if in.AssignTimeoutS < 1 || in.AssignTimeoutS > 3600 {
+		return nil, errs.Field("assign_timeout_s", "1 to 3600 seconds")
+	}
+	if _, err := s.store.SiteByID(ctx, siteID); errors.Is(err, store.ErrNotFound) {
+		return nil, errNoSite
+	}
+	q := &store.Queue{SiteID: siteID, Name: name, IsDefault: in.IsDefault, AssignTimeoutS: in.AssignTimeoutS, CreatedAt: s.now()}
+	if err := s.store.CreateQueue(ctx, q); err != nil {
+		return nil, errs.Wrap(err, "create queue")
+	}
+	return &Queue{ID: q.ID, SiteID: q.SiteID, Name: q.Name, IsDefault: q.IsDefault, AssignTimeoutS: q.AssignTimeoutS}, nil
+}
+
+// SetQueueAgent puts an agent (role agent or admin) in a queue with a
+// capacity, or changes it; capacity 0 removes them (admins only).
+func (s *Service) SetQueueAgent(ctx context.Context, actor auth.Identity, queueID, userID int64, capacity int) error {
+	if !actor.IsAdmin() {
+		return errNeedAdmin
+	}
+	if capacity < 0 || capacity > 100 {
+		return errs.Field("capacity", "0 (remove) to 100 concurrent conversations")
+	}
+	if _, err := s.store.QueueByID(ctx, queueID); errors.Is(err, store.ErrNotFound) {
+		return errs.R(errs.NotFound, "queue_not_found", "no such queue")
+	}
+	u, err := s.store.UserByID(ctx, userID)
+	if errors.Is(err, store.ErrNotFound) {
+		return errs.R(errs.NotFound, "user_not_found", "no such user")
+	}
+	if err != nil {
+		return errs.Wrap(err, "load user")
+	}
+	if u.Role != auth.RoleAgent && u.Role != auth.RoleAdmin {
+		return errs.R(errs.Rule, "not_an_agent", "only users with the agent or admin role can join queues")
+	}
+	if capacity == 0 {
+		_, err = s.store.RemoveQueueAgent(ctx, queueID, userID)
+	} else {
+		err = s.store.UpsertQueueAgent(ctx, &store.QueueAgent{QueueID: queueID, UserID: userID, Capacity: capacity, CreatedAt: s.now()})
+	}
+	if err != nil {
+		return errs.Wrap(err, "set queue agent")
+	}
+	if capacity > 0 {
+		s.drain(ctx, userID) // room may have appeared
+	}
+	return nil
+}
+
+// CannedResponse is a saved reply.
+type CannedResponse struct {
+	ID       int64  `json:"id"`
+	Shortcut string `json:"shortcut"`
+	Body     string `json:"body"`
+}
+
+// CreateCannedResponse adds a saved reply to a site (admins and its agents).
+func (s *Service) CreateCannedResponse(ctx context.Context, actor auth.Identity, siteID int64, shortcut, body string) (*CannedResponse, error) {
+	if _, err := s.GetSite(ctx, actor, siteID); err != nil {
+		return nil, err
+	}
+	shortcut = strings.TrimPrefix(strings.TrimSpace(shortcut), "/")
+	if !shortcutRE.MatchString(shortcut) {
+		return nil, errs.Field("shortcut", "1 to 32 characters: a-z, 0-9, _ and -")
+	}
+	if strings.TrimSpace(body) == "" || utf8.RuneCountInString(body) > 5000 {
+		return nil, errs.Field("body", "1 to 5000 characters")
+	}
+	c := &store.CannedResponse{SiteID: siteID, Shortcut: shortcut, Body: body, CreatedAt: s.now()}
+	if err := s.store.CreateCannedResponse(ctx, c); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return nil, errs.R(errs.Conflict, "shortcut_taken", "this site already has that shortcut")
+		}
+		return nil, errs.Wrap(err, "create canned response")
+	}
+	return &CannedResponse{ID: c.ID, Shortcut: c.Shortcut, Body: c.Body}, nil
+}
+
+// CannedResponses lists a site's saved replies (admins and its agents).
+func (s *Service) CannedResponses(ctx context.Context, actor auth.Identity, siteID int64) ([]CannedResponse, error) {
+	if _, err := s.GetSite(ctx, actor, siteID); err != nil {
+		return nil, err
+	}
+	cs, err := s.store.CannedResponses(ctx, siteID)
+	if err != nil {
+		return nil, errs.Wrap(err, "list canned responses")
+	}
+	out := make([]CannedResponse, 0, len(cs))
+	for _, c := range cs {
+		out = append(out, CannedResponse{ID: c.ID, Shortcut: c.Shortcut, Body: c.Body})
+	}
+	return out, nil
+}

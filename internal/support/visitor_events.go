@@ -1,0 +1,67 @@
+package support
+
+import (
+	"context"
+	"errors"
+
+	"github.com/parley-chat/parley/internal/chat"
+	"github.com/parley-chat/parley/internal/errs"
+	"github.com/parley-chat/parley/internal/store"
+)
+
+// visitorConversation loads a visitor's own support conversation.
+func (s *Service) visitorConversation(ctx context.Context, visitorID, conversationID int64) (*store.SupportConversation, error) {
+	sc, err := s.store.SupportConversationByID(ctx, conversationID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && sc.VisitorID != visitorID) {
+		return nil, errNoConversation
+	}
+	if err != nil {
+		return nil, errs.Wrap(err, "load conversation")
+	}
+	return sc, nil
+}
+
+// memberIDs lists the agents in a conversation.
+func (s *Service) memberIDs(ctx context.Context, conversationID int64) []int64 {
+	ms, err := s.store.MembersOf(ctx, conversationID)
+	if err != nil {
+		return nil
+	}
+	ids := make([]int64, 0, len(ms))
+	for _, m := range ms {
+		ids = append(ids, m.UserID)
+	}
+	return ids
+}
+
+// VisitorTyping tells the conversation's agents that the visitor types.
+func (s *Service) VisitorTyping(ctx context.Context, visitorID, conversationID int64, state string) error {
+	sc, err := s.visitorConversation(ctx, visitorID, conversationID)
+	if err != nil {
+		return err
+	}
+	name := "Visitor"
+	if v, err := s.store.VisitorByID(ctx, sc.VisitorID); err == nil && v.Name != "" {
+		name = v.Name
+	}
+	s.chat.PublishTo(ctx, s.memberIDs(ctx, conversationID), chat.TypingFrame{Type: "typing", ConversationID: conversationID,
+		From: chat.Sender{Kind: "visitor", ID: visitorID, Name: name}, State: state})
+	return nil
+}
+
+// VisitorReadFrame tells agents how far the visitor has read.
+type VisitorReadFrame struct {
+	Type           string `json:"type"` // read
+	ConversationID int64  `json:"conversation_id"`
+	VisitorID      int64  `json:"visitor_id"`
+	Seq            int64  `json:"seq"`
+}
+
+// VisitorRead passes the visitor's read mark to the agents (a receipt).
+func (s *Service) VisitorRead(ctx context.Context, visitorID, conversationID, seq int64) error {
+	if _, err := s.visitorConversation(ctx, visitorID, conversationID); err != nil {
+		return err
+	}
+	s.chat.PublishTo(ctx, s.memberIDs(ctx, conversationID), VisitorReadFrame{Type: "read", ConversationID: conversationID, VisitorID: visitorID, Seq: seq})
+	return nil
+}

@@ -1,0 +1,337 @@
+package support
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/parley-chat/parley/internal/auth"
+	"github.com/parley-chat/parley/internal/errs"
+	"github.com/parley-chat/parley/internal/store"
+)
+
+// MaxIdentityTTL is the furthest ahead an identity token may expire.
+const MaxIdentityTTL = 24 * time.Hour
+
+// SessionInput is what the widget sends when it starts.
+type SessionInput struct {
+	SiteKey       string `json:"site_key"`
+	VisitorToken  string `json:"visitor_token"`
+	IdentityToken string `json:"identity_token"`
+	PageURL       string `json:"page_url"`
+	Referrer      string `json:"referrer"`
+	Locale        string `json:"locale"`
+	UserAgent     string `json:"-"`
+	// Origin is the host page's origin: the request's Origin header, or
+	// for the widget's own frame the origin of page_url.
+	Origin string `json:"-"`
+}
+
+// Visitor is a visitor as the widget and the agents see them.
+type Visitor struct {
+	ID         int64  `json:"id"`
+	Name       string `json:"name"`
+	Email      string `json:"email"`
+	ExternalID string `json:"external_id,omitempty"`
+	PageURL    string `json:"page_url"`
+	Referrer   string `json:"referrer"`
+	Locale     string `json:"locale"`
+	UserAgent  string `json:"user_agent"`
+	Identified bool   `json:"identified"`
+}
+
+// WidgetSite is what the widget shows of a site.
+type WidgetSite struct {
+	Name        string         `json:"name"`
+	Color       string         `json:"color"`
+	Greeting    string         `json:"greeting"`
+	AwayMessage string         `json:"away_message"`
+	Online      bool           `json:"online"`
+	Open        bool           `json:"open"`
+	Prechat     []PrechatField `json:"prechat"`
+	Queues      []WidgetQueue  `json:"queues"`
+}
+
+// WidgetQueue is a queue a visitor may pick.
+type WidgetQueue struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+}
+
+// Session is the answer to the widget's session request.
+type Session struct {
+	VisitorToken string        `json:"visitor_token"`
+	Visitor      *Visitor      `json:"visitor"`
+	Site         *WidgetSite   `json:"site"`
+	Conversation *Conversation `json:"conversation"`
+}
+
+func visitorView(v *store.Visitor) *Visitor {
+	out := &Visitor{ID: v.ID, Name: v.Name, Email: v.Email, PageURL: v.PageURL, Referrer: v.Referrer,
+		Locale: v.Locale, UserAgent: v.UserAgent, Identified: v.ExternalID != nil}
+	if v.ExternalID != nil {
+		out.ExternalID = *v.ExternalID
+	}
+	return out
+}
+
+func clip(s string, n int) string {
+	s = strings.TrimSpace(s)
+	for utf8.RuneCountInString(s) > n {
+		s = string([]rune(s)[:n])
+	}
+	return s
+}
+
+// OriginAllowed reports whether a host page origin may use the site: any
+// of its allowed origins, or any origin while the list is empty, and
+// Parley's own origin (its demo page) always.
+func (s *Service) OriginAllowed(site *store.Site, origin string) bool {
+	list := origins(site)
+	if len(list) == 0 || origin == "" {
+		return len(list) == 0
+	}
+	u, err := url.Parse(origin)
+	if err != nil {
+		return false
+	}
+	norm := strings.ToLower(u.Scheme + "://" + u.Host)
+	if pu, err := url.Parse(s.cfg.PublicURL); err == nil && strings.ToLower(pu.Scheme+"://"+pu.Host) == norm {
+		return true
+	}
+	for _, o := range list {
+		if o == norm {
+			return true
+		}
+	}
+	return false
+}
+
+type identityClaims struct {
+	Name  string `json:"name"`
+	Email string `json:"email"`
+	jwt.RegisteredClaims
+}
+
+// parseIdentity checks an identity token signed by the host site's backend
+// with the site secret: HS256, a subject, and an expiry at most 24 h ahead.
+func (s *Service) parseIdentity(site *store.Site, token string) (*identityClaims, error) {
+	var c identityClaims
+	_, err := jwt.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return []byte(site.Secret), nil },
+		jwt.WithValidMethods([]string{"HS256"}), jwt.WithExpirationRequired(), jwt.WithTimeFunc(s.now))
+	if err != nil {
+		if errors.Is(err, jwt.ErrTokenExpired) {
+			return nil, errs.R(errs.Unauthorized, "identity_expired", "the identity token has expired")
+		}
+		return nil, errs.R(errs.Unauthorized, "invalid_identity", "the identity token is not valid for this site")
+	}
+	if c.Subject == "" || len(c.Subject) > 200 {
+		return nil, errs.R(errs.Unauthorized, "invalid_identity", "the identity token needs a sub (the visitor's id on your site)")
+	}
+	if c.ExpiresAt.Time.After(s.now().Add(MaxIdentityTTL + time.Minute)) {
+		return nil, errs.R(errs.Unauthorized, "invalid_identity", "identity tokens may expire at most 24 hours ahead")
+	}
+	return &c, nil
+}
+
+// StartSession creates or resumes a visitor for the widget. An identity
+// token names the host site's signed-in user: their visitor is found or
+// created by external id, and an anonymous visitor's history on this
+// device is merged into it.
+func (s *Service) StartSession(ctx context.Context, in SessionInput) (*Session, error) {
+	site, err := s.store.SiteByPublicKey(ctx, strings.TrimSpace(in.SiteKey))
+	if errors.Is(err, store.ErrNotFound) || in.SiteKey == "" {
+		return nil, errs.R(errs.NotFound, "site_not_found", "no site has this key")
+	}
+	if err != nil {
+		return nil, errs.Wrap(err, "load site")
+	}
+	if !s.OriginAllowed(site, in.Origin) {
+		return nil, errs.R(errs.Forbidden, "origin_not_allowed", "this website is not allowed to use this chat")
+	}
+	var claims *identityClaims
+	if in.IdentityToken != "" {
+		if claims, err = s.parseIdentity(site, in.IdentityToken); err != nil {
+			return nil, err
+		}
+	} else if site.RequireIdentity {
+		return nil, errs.R(errs.Unauthorized, "identity_required", "this chat is for signed-in users of the website")
+	}
+	now := s.now()
+	var v *store.Visitor
+	err = s.store.Tx(ctx, func(tx *store.Store) error {
+		var current *store.Visitor
+		if id, ok := s.visitorIDFromToken(in.VisitorToken); ok {
+			cv, err := tx.VisitorByID(ctx, id)
+			if err == nil && cv.SiteID == site.ID {
+				current = cv
+			} else if err != nil && !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+		}
+		if claims != nil {
+			known, err := tx.VisitorByExternalID(ctx, site.ID, claims.Subject)
+			switch {
+			case err == nil:
+				v = known
+				if current != nil && current.ID != known.ID && current.ExternalID == nil {
+					// This device chatted anonymously before signing in: its
+					// history joins the identified visitor's.
+					if err := tx.MoveVisitorConversations(ctx, current.ID, known.ID); err != nil {
+						return err
+					}
+				}
+			case errors.Is(err, store.ErrNotFound):
+				if current != nil && current.ExternalID == nil {
+					v = current // this device's anonymous visitor becomes the identified one
+				}
+			default:
+				return err
+			}
+			ext := claims.Subject
+			if v != nil {
+				if err := tx.UpdateVisitor(ctx, v.ID, map[string]any{"external_id": ext, "name": clip(claims.Name, 100), "email": clip(claims.Email, 200)}); err != nil {
+					return err
+				}
+			} else {
+				v = &store.Visitor{SiteID: site.ID, ExternalID: &ext, Name: clip(claims.Name, 100), Email: clip(claims.Email, 200), CreatedAt: now, LastSeenAt: now}
+			}
+		} else if current != nil && current.ExternalID == nil {
+			v = current
+		}
+		if v == nil {
+			v = &store.Visitor{SiteID: site.ID, CreatedAt: now, LastSeenAt: now}
+		}
+		if v.ID == 0 {
+			if err := tx.CreateVisitor(ctx, v); err != nil {
+				return err
+			}
+		}
+		fields := map[string]any{"last_seen_at": now, "user_agent": clip(in.UserAgent, 300)}
+		if in.PageURL != "" {
+			fields["page_url"] = clip(in.PageURL, 1000)
+		}
+		if in.Referrer != "" {
+			fields["referrer"] = clip(in.Referrer, 1000)
+		}
+		if in.Locale != "" {
+			fields["locale"] = clip(in.Locale, 20)
+		}
+		if err := tx.UpdateVisitor(ctx, v.ID, fields); err != nil {
+			return err
+		}
+		v, err = tx.VisitorByID(ctx, v.ID)
+		return err
+	})
+	if err != nil {
+		return nil, asDomain(err, "start visitor session")
+	}
+	token := in.VisitorToken
+	if id, ok := s.visitorIDFromToken(token); !ok || id != v.ID {
+		token = s.visitorToken(v.ID)
+	}
+	ws, err := s.widgetSite(ctx, site)
+	if err != nil {
+		return nil, err
+	}
+	sess := &Session{VisitorToken: token, Visitor: visitorView(v), Site: ws}
+	if sc, err := s.store.LatestSupportConversation(ctx, v.ID); err == nil {
+		sess.Conversation, _ = s.conversationView(ctx, sc, false)
+	}
+	return sess, nil
+}
+
+func (s *Service) widgetSite(ctx context.Context, site *store.Site) (*WidgetSite, error) {
+	ws := &WidgetSite{Name: site.Name, Color: site.Color, Greeting: site.Greeting, AwayMessage: site.AwayMessage,
+		Prechat: prechat(site), Open: isOpen(site, s.now())}
+	queues, err := s.store.QueuesOfSite(ctx, site.ID)
+	if err != nil {
+		return nil, errs.Wrap(err, "load queues")
+	}
+	for _, q := range queues {
+		ws.Queues = append(ws.Queues, WidgetQueue{ID: q.ID, Name: q.Name})
+		if c, err := s.store.Candidates(ctx, q.ID); err == nil && len(c) > 0 {
+			ws.Online = true
+		}
+	}
+	return ws, nil
+}
+
+// visitorToken mints a token for a visitor: its id, a nonce and an HMAC
+// with the server's key. Tokens need no table, so every device of an
+// identified visitor holds a valid one at once.
+func (s *Service) visitorToken(id int64) string {
+	nonce := randomKey("", 9)
+	payload := strconv.FormatInt(id, 10) + "." + nonce
+	return "vt_" + payload + "." + s.sign(payload)
+}
+
+func (s *Service) sign(payload string) string {
+	m := hmac.New(sha256.New, s.tokenKey)
+	m.Write([]byte(payload))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:24])
+}
+
+// visitorIDFromToken verifies a visitor token and returns its visitor id.
+func (s *Service) visitorIDFromToken(token string) (int64, bool) {
+	rest, ok := strings.CutPrefix(token, "vt_")
+	if !ok {
+		return 0, false
+	}
+	i := strings.LastIndexByte(rest, '.')
+	if i < 0 {
+		return 0, false
+	}
+	payload, sig := rest[:i], rest[i+1:]
+	if !hmac.Equal([]byte(sig), []byte(s.sign(payload))) {
+		return 0, false
+	}
+	idPart, _, _ := strings.Cut(payload, ".")
+	id, err := strconv.ParseInt(idPart, 10, 64)
+	return id, err == nil && id > 0
+}
+
+// AuthenticateVisitor checks `Authorization: Visitor <token>`.
+func (s *Service) AuthenticateVisitor(ctx context.Context, token string) (auth.Identity, error) {
+	id, ok := s.visitorIDFromToken(token)
+	if !ok {
+		return auth.Identity{}, errs.R(errs.Unauthorized, "invalid_visitor_token", "the visitor token is not valid; start a new session")
+	}
+	v, err := s.store.VisitorByID(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return auth.Identity{}, errs.R(errs.Unauthorized, "invalid_visitor_token", "the visitor token is not valid; start a new session")
+	}
+	if err != nil {
+		return auth.Identity{}, errs.Wrap(err, "load visitor")
+	}
+	name := v.Name
+	if name == "" {
+		name = "Visitor"
+	}
+	return auth.Identity{Kind: "visitor", ID: v.ID, Name: name}, nil
+}
+
+// VisitorSite returns the site a visitor belongs to (for the /ws origin check).
+func (s *Service) VisitorSite(ctx context.Context, visitorID int64) (*store.Site, error) {
+	v, err := s.store.VisitorByID(ctx, visitorID)
+	if err != nil {
+		return nil, errs.R(errs.Unauthorized, "invalid_visitor_token", "unknown visitor")
+	}
+	return s.store.SiteByID(ctx, v.SiteID)
+}
+
+func asDomain(err error, what string) error {
+	if _, ok := errs.As(err); ok {
+		return err
+	}
+	return errs.Wrap(err, what)
+}
