@@ -12,17 +12,11 @@ import (
 
 // GroupMember is one member as the member list shows them.
 type GroupMember struct {
-	User       MemberUser      `json:"user"`
-	Role       string          `json:"role"`
-	MutedUntil *time.Time      `json:"muted_until"`
-	JoinedAt   time.Time       `json:"joined_at"`
-	Presence   *MemberPresence `json:"presence,omitempty"`
-}
-
-// MemberPresence is whether a member is connected, as a member list shows it.
-type MemberPresence struct {
-	Status     string     `json:"status"` // online | away | offline
-	LastSeenAt *time.Time `json:"last_seen_at"`
+	User       MemberUser `json:"user"`
+	Role       string     `json:"role"`
+	MutedUntil *time.Time `json:"muted_until"`
+	JoinedAt   time.Time  `json:"joined_at"`
+	Presence   *Presence  `json:"presence,omitempty"`
 }
 
 // MemberUser is the public face of a member.
@@ -155,7 +149,7 @@ func (s *Service) Members(ctx context.Context, userID, groupID, afterUserID int6
 	if err != nil {
 		return nil, 0, errs.Wrap(err, "list members")
 	}
-	presence := s.groupPresence(ctx, userID, ids)
+	presence := s.VisiblePresence(ctx, userID, ids)
 	now := s.now()
 	out := make([]GroupMember, 0, len(ms))
 	for _, m := range ms {

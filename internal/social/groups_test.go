@@ -301,3 +301,31 @@ func TestFullGroupRefusesNewMembers(t *testing.T) {
 		t.Fatalf("joining a full group: %d %s", r.Status, r.Body)
 	}
 }
+
+func TestMemberListShowsPresence(t *testing.T) {
+	srv := testkit.Start(t)
+	admin := srv.Setup()
+	owner, on, off := srv.NewUser(admin, "owner"), srv.NewUser(admin, "onny"), srv.NewUser(admin, "offy")
+	g := createGroup(owner, "Dots", "open")
+	join(owner, on, g)
+	join(owner, off, g)
+	on.Dial()
+	var page struct {
+		Items []struct {
+			User struct {
+				ID int64 `json:"id"`
+			} `json:"user"`
+			Presence struct {
+				Status string `json:"status"`
+			} `json:"presence"`
+		} `json:"items"`
+	}
+	owner.Do("GET", fmt.Sprintf("/api/v1/groups/%d/members", g.ID), nil, http.StatusOK, &page)
+	got := map[int64]string{}
+	for _, m := range page.Items {
+		got[m.User.ID] = m.Presence.Status
+	}
+	if got[on.UserID] != "online" || got[off.UserID] != "offline" {
+		t.Fatalf("presence in the member list: %v", got)
+	}
+}
