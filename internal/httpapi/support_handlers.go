@@ -34,6 +34,7 @@ func (s *Server) supportRoutes(api, user *echo.Group) {
 
 	api.POST("/widget/session", s.widgetSession)
 	visitor := api.Group("/widget", s.requireVisitor)
+	visitor.PATCH("/visitor", s.widgetContact)
 	visitor.POST("/conversations", s.widgetOpen)
 	visitor.GET("/conversations/:id/messages", s.widgetMessages)
 	visitor.POST("/conversations/:id/messages", s.widgetSend)
@@ -405,4 +406,16 @@ func (s *Server) widgetRate(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, conv)
+}
+
+func (s *Server) widgetContact(c echo.Context) error {
+	var req support.ContactPatch
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	v, err := s.deps.Support.UpdateContact(c.Request().Context(), identity(c).ID, req)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, v)
 }

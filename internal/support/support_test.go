@@ -259,3 +259,25 @@ func bodiesOf(p testkit.MessagePage) string {
 	}
 	return strings.Join(b, "\n")
 }
+
+func TestVisitorLeavesAnEmailWhenNobodyIsOnline(t *testing.T) {
+	d := newDesk(t, 1, 1)
+	v, sess := d.srv.NewVisitor(d.site.PublicKey, nil)
+	if sess.Site.Online {
+		t.Fatal("the site says someone is online with every agent offline")
+	}
+	var got struct {
+		Email string `json:"email"`
+	}
+	v.Do("PATCH", "/api/v1/widget/visitor", map[string]string{"email": "Me@Example.com"}, http.StatusOK, &got)
+	if got.Email != "me@example.com" {
+		t.Fatalf("stored e-mail %q", got.Email)
+	}
+	if r := v.Raw("PATCH", "/api/v1/widget/visitor", map[string]string{"email": "not an address"}); r.Status != http.StatusBadRequest {
+		t.Fatalf("bad e-mail: %d", r.Status)
+	}
+	d.online(d.agents[0])
+	if _, sess := d.srv.NewVisitor(d.site.PublicKey, nil); !sess.Site.Online {
+		t.Fatal("the site says nobody is online with an agent online")
+	}
+}

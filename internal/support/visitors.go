@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"net/mail"
 	"net/url"
 	"strconv"
 	"strings"
@@ -334,4 +335,48 @@ func asDomain(err error, what string) error {
 		return err
 	}
 	return errs.Wrap(err, what)
+}
+
+// ContactPatch is what a visitor tells about themselves (e.g. the e-mail
+// the widget asks for when nobody is online).
+type ContactPatch struct {
+	Name  *string `json:"name"`
+	Email *string `json:"email"`
+}
+
+// UpdateContact stores a visitor's name or e-mail. Identified visitors'
+// details come from their identity token and are not changed here.
+func (s *Service) UpdateContact(ctx context.Context, visitorID int64, p ContactPatch) (*Visitor, error) {
+	v, err := s.store.VisitorByID(ctx, visitorID)
+	if err != nil {
+		return nil, errs.R(errs.Unauthorized, "invalid_visitor_token", "unknown visitor")
+	}
+	if v.ExternalID != nil {
+		return nil, errs.R(errs.Rule, "identified", "your details come from the website you are signed in to")
+	}
+	fields := map[string]any{}
+	if p.Name != nil {
+		n := strings.TrimSpace(*p.Name)
+		if utf8.RuneCountInString(n) > 100 {
+			return nil, errs.Field("name", "at most 100 characters")
+		}
+		fields["name"] = n
+	}
+	if p.Email != nil {
+		e := strings.ToLower(strings.TrimSpace(*p.Email))
+		if a, err := mail.ParseAddress(e); e != "" && (err != nil || a.Address != e || !strings.Contains(e, ".")) {
+			return nil, errs.Field("email", "a valid e-mail address")
+		}
+		fields["email"] = e
+	}
+	if len(fields) > 0 {
+		if err := s.store.UpdateVisitor(ctx, visitorID, fields); err != nil {
+			return nil, errs.Wrap(err, "update visitor")
+		}
+	}
+	v, err = s.store.VisitorByID(ctx, visitorID)
+	if err != nil {
+		return nil, errs.Wrap(err, "load visitor")
+	}
+	return visitorView(v), nil
 }
