@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -24,6 +25,7 @@ func (s *Server) supportRoutes(api, user *echo.Group) {
 	user.PUT("/queues/:id/agents/:user_id", s.putQueueAgent)
 	user.GET("/sites/:id/canned-responses", s.listCanned)
 	user.POST("/sites/:id/canned-responses", s.createCanned)
+	user.GET("/sites/:id/reports", s.siteReport)
 	user.PUT("/agent/status", s.putAgentStatus)
 	user.GET("/agent/conversations", s.agentConversations)
 	user.POST("/support/conversations/:id/claim", s.claim)
@@ -418,4 +420,33 @@ func (s *Server) widgetContact(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, v)
+}
+
+// siteReport answers ?from=&to= as RFC 3339 times or YYYY-MM-DD dates
+// (to is exclusive; a date means its start); the default is the last 30 days.
+func (s *Server) siteReport(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	to := time.Now().UTC()
+	from := to.AddDate(0, 0, -30)
+	for name, dst := range map[string]*time.Time{"from": &from, "to": &to} {
+		raw := c.QueryParam(name)
+		if raw == "" {
+			continue
+		}
+		t, err := time.Parse(time.RFC3339, raw)
+		if err != nil {
+			if t, err = time.Parse("2006-01-02", raw); err != nil {
+				return errs.Field(name, "an RFC 3339 time or a YYYY-MM-DD date")
+			}
+		}
+		*dst = t.UTC()
+	}
+	r, err := s.deps.Support.Report(c.Request().Context(), identity(c), id, from, to)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, r)
 }

@@ -92,5 +92,18 @@ type CannedResponse struct {
 
 // supportModels lists the customer-service tables.
 func supportModels() []any {
-	return []any{&Site{}, &Queue{}, &QueueAgent{}, &Agent{}, &Visitor{}, &SupportConversation{}, &CannedResponse{}}
+	return []any{&Site{}, &Queue{}, &QueueAgent{}, &Agent{}, &Visitor{}, &SupportConversation{}, &CannedResponse{}, &ConversationEvent{}}
+}
+
+// ConversationEvent is one entry of the append-only log of what happened
+// to support conversations; reports are computed from it.
+type ConversationEvent struct {
+	ID             int64 `gorm:"primaryKey"`
+	ConversationID int64
+	SiteID         int64
+	QueueID        int64
+	AgentID        *int64
+	Type           string // created | assigned | first_reply | transferred | resolved | reopened | rated
+	Value          int64  // the score, for rated
+	At             time.Time
 }

@@ -332,3 +332,19 @@ func (s *Store) UserPostedSince(ctx context.Context, conversationID, userID int6
 		Count(&n).Error
 	return n > 0, err
 }
+
+// AddConversationEvent appends to the conversation event log.
+func (s *Store) AddConversationEvent(ctx context.Context, e *ConversationEvent) error {
+	return s.q(ctx).Create(e).Error
+}
+
+// ConversationEventsForReport returns, in order, every event of the site's
+// conversations created in [from, to).
+func (s *Store) ConversationEventsForReport(ctx context.Context, siteID int64, from, to time.Time) ([]ConversationEvent, error) {
+	var out []ConversationEvent
+	err := s.q(ctx).Where("site_id = ? AND conversation_id IN (?)", siteID,
+		s.q(ctx).Model(&ConversationEvent{}).Select("conversation_id").
+			Where("site_id = ? AND type = 'created' AND at >= ? AND at < ?", siteID, from, to)).
+		Order("conversation_id").Order("at").Order("id").Find(&out).Error
+	return out, err
+}

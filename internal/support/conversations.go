@@ -168,6 +168,9 @@ func (s *Service) Open(ctx context.Context, visitorID int64, in OpenInput) (*Con
 		if err := tx.CreateSupportConversation(ctx, sc); err != nil {
 			return err
 		}
+		if err := s.logEvent(ctx, tx, sc, "created", nil, 0); err != nil {
+			return err
+		}
 		if len(fields) > 0 {
 			if err := tx.UpdateVisitor(ctx, visitorID, fields); err != nil {
 				return err
@@ -332,6 +335,9 @@ func (s *Service) Transfer(ctx context.Context, actor auth.Identity, conversatio
 			if sys, err = s.chat.PostSystemTx(ctx, tx, conversationID, fmt.Sprintf("%s transferred the conversation to %s", who, s.userName(ctx, tx, target))); err != nil {
 				return err
 			}
+			if err := s.logEvent(ctx, tx, sc, "transferred", &actor.ID, 0); err != nil {
+				return err
+			}
 			r, err := s.assignTx(ctx, tx, sc, target, now, "transferred")
 			if r != nil {
 				events = append(events, *r)
@@ -346,6 +352,9 @@ func (s *Service) Transfer(ctx context.Context, actor auth.Identity, conversatio
 			return err
 		}
 		if sys, err = s.chat.PostSystemTx(ctx, tx, conversationID, fmt.Sprintf("%s transferred the conversation to the %s queue", who, q.Name)); err != nil {
+			return err
+		}
+		if err := s.logEvent(ctx, tx, sc, "transferred", &actor.ID, 0); err != nil {
 			return err
 		}
 		if err := tx.UpdateSupportConversation(ctx, conversationID, map[string]any{"queue_id": q.ID, "status": StatusQueued, "assignee_id": nil, "queued_at": now, "assigned_at": nil}); err != nil {
@@ -388,6 +397,9 @@ func (s *Service) Resolve(ctx context.Context, actor auth.Identity, conversation
 		}
 		freed = sc.AssigneeID
 		if err := tx.UpdateSupportConversation(ctx, conversationID, map[string]any{"status": StatusResolved, "resolved_at": s.now()}); err != nil {
+			return err
+		}
+		if err := s.logEvent(ctx, tx, sc, "resolved", sc.AssigneeID, 0); err != nil {
 			return err
 		}
 		sys, err = s.chat.PostSystemTx(ctx, tx, conversationID, s.userName(ctx, tx, actor.ID)+" resolved the conversation")
@@ -447,6 +459,9 @@ func (s *Service) reopenRouted(ctx context.Context, tx *store.Store, sc *store.S
 	if err := tx.UpdateSupportConversation(ctx, sc.ConversationID, map[string]any{"status": StatusQueued, "assignee_id": nil, "queued_at": now, "resolved_at": nil, "assigned_at": nil}); err != nil {
 		return nil, err
 	}
+	if err := s.logEvent(ctx, tx, sc, "reopened", nil, 0); err != nil {
+		return nil, err
+	}
 	sc.Status, sc.AssigneeID, sc.QueuedAt = StatusQueued, nil, &now
 	var preferred int64
 	if prev != nil {
@@ -494,7 +509,13 @@ func (s *Service) Rate(ctx context.Context, visitorID, conversationID int64, sco
 	if sc.Rating != nil {
 		return nil, errs.R(errs.Conflict, "already_rated", "this conversation was already rated")
 	}
-	if err := s.store.UpdateSupportConversation(ctx, conversationID, map[string]any{"rating": score, "rating_comment": strings.TrimSpace(comment), "rated_at": s.now()}); err != nil {
+	err = s.store.Tx(ctx, func(tx *store.Store) error {
+		if err := tx.UpdateSupportConversation(ctx, conversationID, map[string]any{"rating": score, "rating_comment": strings.TrimSpace(comment), "rated_at": s.now()}); err != nil {
+			return err
+		}
+		return s.logEvent(ctx, tx, sc, "rated", sc.AssigneeID, int64(score))
+	})
+	if err != nil {
 		return nil, errs.Wrap(err, "rate")
 	}
 	s.announce(ctx, []routed{{conversationID: conversationID, event: "rated"}})

@@ -121,6 +121,9 @@ func (s *Service) assignTx(ctx context.Context, tx *store.Store, sc *store.Suppo
 	if err := tx.MarkAssigned(ctx, agentID, now); err != nil {
 		return nil, err
 	}
+	if err := s.logEvent(ctx, tx, sc, "assigned", &agentID, 0); err != nil {
+		return nil, err
+	}
 	sc.Status, sc.AssigneeID, sc.AssignedAt = StatusAssigned, &agentID, &now
 	r := &routed{conversationID: sc.ConversationID, event: event, agentID: agentID, queueID: sc.QueueID, assignedAt: now}
 	if q, err := tx.QueueByID(ctx, sc.QueueID); err == nil && event == "assigned" {

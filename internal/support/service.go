@@ -94,7 +94,10 @@ func (s *Service) AfterSend(ctx context.Context, tx *store.Store, conv *store.Co
 	now := s.now()
 	switch {
 	case msg.SenderKind == "user" && msg.Kind != "note" && sc.FirstResponseAt == nil:
-		return tx.UpdateSupportConversation(ctx, conv.ID, map[string]any{"first_response_at": now})
+		if err := tx.UpdateSupportConversation(ctx, conv.ID, map[string]any{"first_response_at": now}); err != nil {
+			return err
+		}
+		return s.logEvent(ctx, tx, sc, "first_reply", &msg.SenderID, 0)
 	case msg.SenderKind == "visitor" && sc.Status == StatusResolved:
 		return s.reopenTx(ctx, tx, sc, now)
 	}
@@ -112,4 +115,16 @@ func (s *Service) Audience(ctx context.Context, conv *store.Conversation, msg *s
 		return nil
 	}
 	return []string{chat.VisitorKey(sc.VisitorID)}
+}
+
+// logEvent appends to the conversation event log inside tx.
+func (s *Service) logEvent(ctx context.Context, tx *store.Store, sc *store.SupportConversation, typ string, agentID *int64, value int64) error {
+	var agent *int64
+	if agentID != nil {
+		id := *agentID
+		agent = &id
+	}
+	return tx.AddConversationEvent(ctx, &store.ConversationEvent{
+		ConversationID: sc.ConversationID, SiteID: sc.SiteID, QueueID: sc.QueueID, AgentID: agent, Type: typ, Value: value, At: s.now(),
+	})
 }
