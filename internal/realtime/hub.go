@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -156,6 +157,10 @@ func (h *Hub) disconnected(s *melody.Session) {
 // melody would queue the close frame on the full buffer, so the network
 // connection itself is closed.
 func (h *Hub) handleError(s *melody.Session, err error) {
+	if errors.Is(err, websocket.ErrReadLimit) {
+		drainOversize(s)
+		return
+	}
 	if !errors.Is(err, melody.ErrMessageBufferFull) {
 		return
 	}
@@ -239,4 +244,21 @@ func (w *hijackRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		w.holder.mu.Unlock()
 	}
 	return c, rw, err
+}
+
+// drainOversize reads and drops what is left of an oversize frame before
+// melody closes the connection. Closing a socket with unread input makes
+// the kernel answer with a reset, which can destroy the 1009 close frame
+// already on its way; once the input is drained, the close is clean.
+func drainOversize(s *melody.Session) {
+	v, ok := s.Get(keyConn)
+	if !ok {
+		return
+	}
+	c := v.(*connHolder).get()
+	if c == nil {
+		return
+	}
+	_ = c.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+	_, _ = io.Copy(io.Discard, io.LimitReader(c, 4<<20))
 }
