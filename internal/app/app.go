@@ -28,27 +28,29 @@ import (
 	"github.com/parley-chat/parley/internal/store"
 	"github.com/parley-chat/parley/internal/support"
 	"github.com/parley-chat/parley/internal/web"
+	"github.com/parley-chat/parley/internal/webhooks"
 	"github.com/parley-chat/parley/migrations"
 	"github.com/parley-chat/parley/widget"
 )
 
 // App is one running Parley process with all its parts.
 type App struct {
-	Config  *config.Config
-	Log     *slog.Logger
-	Store   *store.Store
-	KV      *kv.KV
-	Metrics *metrics.Metrics
-	Mailer  notify.Mailer
-	Jobs    *jobs.Client
-	Hub     *realtime.Hub
-	Auth    *auth.Service
-	Chat    *chat.Service
-	Social  *social.Service
-	Media   *media.Service
-	Support *support.Service
-	HTTP    *httpapi.Server
-	worker  *jobs.Worker
+	Config   *config.Config
+	Log      *slog.Logger
+	Store    *store.Store
+	KV       *kv.KV
+	Metrics  *metrics.Metrics
+	Mailer   notify.Mailer
+	Jobs     *jobs.Client
+	Hub      *realtime.Hub
+	Auth     *auth.Service
+	Chat     *chat.Service
+	Social   *social.Service
+	Media    *media.Service
+	Support  *support.Service
+	Webhooks *webhooks.Service
+	HTTP     *httpapi.Server
+	worker   *jobs.Worker
 }
 
 // New builds every part. Migrations are applied first when the
@@ -96,6 +98,8 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 	a.Chat.SetSendPolicy(a.Social)
 	a.Support = support.New(a.Store, a.Chat, a.Jobs, support.Config{PublicURL: cfg.PublicURL, Secret: cfg.Secret}, log)
 	a.Chat.SetAccess(a.Support)
+	a.Webhooks = webhooks.New(a.Store, a.Jobs, log)
+	a.Support.SetEvents(a.Webhooks)
 	if a.Media, err = newMedia(a.Store, cfg, log); err != nil {
 		return nil, err
 	}
@@ -103,7 +107,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 	a.HTTP = httpapi.New(httpapi.Config{
 		PublicURL: cfg.PublicURL, ConsoleOrigins: cfg.ConsoleOrigins, MaxBodyBytes: cfg.MaxBodyBytes,
 	}, httpapi.Deps{
-		Auth: a.Auth, Chat: a.Chat, Social: a.Social, Support: a.Support, Hub: a.Hub, Metrics: a.Metrics, Log: log,
+		Auth: a.Auth, Chat: a.Chat, Social: a.Social, Support: a.Support, Webhooks: a.Webhooks, Hub: a.Hub, Metrics: a.Metrics, Log: log,
 		Media: a.Media,
 		Ready: []httpapi.Checker{
 			{Name: "database", Check: a.Store.Ping},
@@ -112,7 +116,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 		Static: web.New(sub(agentconsole.Dist), sub(widget.Dist), nil),
 	})
 	a.worker = jobs.NewWorker(a.KV.AsynqOpt(), cfg.RedisPrefix, cfg.WorkerConcurrency,
-		jobs.Handlers{Verify: a.Auth, Digest: a.Chat, Support: a.Support}, log, a.Metrics)
+		jobs.Handlers{Verify: a.Auth, Digest: a.Chat, Support: a.Support, Webhooks: a.Webhooks}, log, a.Metrics)
 	ok = true
 	return a, nil
 }

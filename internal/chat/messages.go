@@ -219,6 +219,9 @@ func (s *Service) publishMessage(ctx context.Context, conv *store.Conversation, 
 	if err := s.pub.Publish(ctx, keys, MessageFrame{Type: "message", Message: view}); err != nil {
 		s.log.WarnContext(ctx, "publish failed; clients will resync", "err", err)
 	}
+	if s.access != nil && conv.Kind == "support" {
+		s.access.Published(ctx, conv, view)
+	}
 }
 
 // scheduleOfflineDigests asks for a digest mail for every other member who

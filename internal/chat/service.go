@@ -46,6 +46,8 @@ type Access interface {
 	AfterSend(ctx context.Context, tx *store.Store, conv *store.Conversation, msg *store.Message) error
 	// Audience returns extra recipient keys for a new message.
 	Audience(ctx context.Context, conv *store.Conversation, msg *store.Message) []string
+	// Published runs after a new message was committed and published.
+	Published(ctx context.Context, conv *store.Conversation, msg *Message)
 }
 
 // DirectOpenPolicy is an optional extension of SendPolicy: when the send

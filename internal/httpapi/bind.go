@@ -98,3 +98,12 @@ type list[T any] struct {
 	Items      []T `json:"items"`
 	NextCursor any `json:"next_cursor"`
 }
+
+// bindBodyError maps a failure to read a raw body (too large, cut off).
+func bindBodyError(err error) error {
+	var maxErr *http.MaxBytesError
+	if errors.As(err, &maxErr) {
+		return &errs.Error{Code: errs.TooLarge, Reason: "too_large", Message: fmt.Sprintf("the request body is over %d bytes", maxErr.Limit)}
+	}
+	return errs.R(errs.Invalid, "bad_body", "the request body could not be read")
+}

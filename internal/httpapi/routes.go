@@ -52,6 +52,7 @@ func (s *Server) routes() {
 	s.groupRoutes(user)
 	s.mediaRoutes(user)
 	s.supportRoutes(api, user)
+	s.webhookRoutes(api, user)
 
 	admin := user.Group("/admin", requireAdmin)
 	admin.POST("/users", s.adminCreateUser)

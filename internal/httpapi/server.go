@@ -17,6 +17,7 @@ import (
 	"github.com/parley-chat/parley/internal/realtime"
 	"github.com/parley-chat/parley/internal/social"
 	"github.com/parley-chat/parley/internal/support"
+	"github.com/parley-chat/parley/internal/webhooks"
 )
 
 // Checker is one dependency that /readyz checks.
@@ -34,16 +35,17 @@ type Config struct {
 
 // Deps are the services the handlers call.
 type Deps struct {
-	Auth    *auth.Service
-	Chat    *chat.Service
-	Social  *social.Service
-	Media   *media.Service
-	Support *support.Service
-	Hub     *realtime.Hub
-	Metrics *metrics.Metrics
-	Log     *slog.Logger
-	Ready   []Checker
-	Static  http.Handler // front ends and the demo page
+	Auth     *auth.Service
+	Chat     *chat.Service
+	Social   *social.Service
+	Media    *media.Service
+	Support  *support.Service
+	Webhooks *webhooks.Service
+	Hub      *realtime.Hub
+	Metrics  *metrics.Metrics
+	Log      *slog.Logger
+	Ready    []Checker
+	Static   http.Handler // front ends and the demo page
 }
 
 // Server holds the Echo instance and the handlers' dependencies.

@@ -54,6 +54,12 @@ func (c *Client) EnqueueAssignTimeout(ctx context.Context, conversationID, agent
 		asynq.MaxRetry(5), asynq.Timeout(time.Minute))
 }
 
+// EnqueueWebhook schedules a webhook delivery (retried with back-off).
+func (c *Client) EnqueueWebhook(ctx context.Context, deliveryID int64) error {
+	return c.enqueue(ctx, TypeWebhook, WebhookPayload{DeliveryID: deliveryID},
+		asynq.Queue(c.Queue(QueueDefault)), asynq.MaxRetry(WebhookMaxRetry), asynq.Timeout(30*time.Second))
+}
+
 func (c *Client) enqueue(ctx context.Context, typ string, payload any, opts ...asynq.Option) error {
 	b, err := json.Marshal(payload)
 	if err != nil {

@@ -9,7 +9,12 @@ const (
 	TypeVerifyMail    = "mail:verify_email"
 	TypeOfflineDigest = "notify:offline_digest"
 	TypeAssignTimeout = "support:assign_timeout"
+	TypeWebhook       = "webhook:deliver"
 )
+
+// WebhookMaxRetry is how many times a failed webhook delivery is retried,
+// with delays doubling from one second (about 4.5 hours in all).
+const WebhookMaxRetry = 14
 
 // Queue names (before the deployment's prefix).
 const (
@@ -37,4 +42,9 @@ type AssignTimeoutPayload struct {
 	ConversationID int64 `json:"conversation_id"`
 	AgentID        int64 `json:"agent_id"`
 	AssignedAt     int64 `json:"assigned_at"` // unix nanoseconds
+}
+
+// WebhookPayload asks to deliver one stored webhook delivery.
+type WebhookPayload struct {
+	DeliveryID int64 `json:"delivery_id"`
 }

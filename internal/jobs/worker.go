@@ -27,11 +27,18 @@ type AssignTimeouts interface {
 	HandleAssignTimeout(ctx context.Context, conversationID, agentID, assignedAt int64) error
 }
 
+// WebhookDeliverer posts a stored delivery to its webhook; last says
+// whether no retry follows a failure.
+type WebhookDeliverer interface {
+	Deliver(ctx context.Context, deliveryID int64, last bool) error
+}
+
 // Handlers are the services that do the work of each task type.
 type Handlers struct {
-	Verify  VerifyMailer
-	Digest  DigestMailer
-	Support AssignTimeouts
+	Verify   VerifyMailer
+	Digest   DigestMailer
+	Support  AssignTimeouts
+	Webhooks WebhookDeliverer
 }
 
 // Worker runs tasks from Redis.
@@ -52,6 +59,12 @@ func NewWorker(opt asynq.RedisConnOpt, prefix string, concurrency int, h Handler
 		ShutdownTimeout: 10 * time.Second,
 		// Delayed tasks (offline digests) become due within a second.
 		DelayedTaskCheckInterval: time.Second,
+		RetryDelayFunc: func(n int, err error, t *asynq.Task) time.Duration {
+			if t.Type() == TypeWebhook {
+				return time.Duration(1<<min(n, 12)) * time.Second // 1 s, 2 s, 4 s … about an hour
+			}
+			return asynq.DefaultRetryDelayFunc(n, err, t)
+		},
 		Logger:                   asynqLogger{log},
 		LogLevel:                 asynq.WarnLevel,
 		ErrorHandler: asynq.ErrorHandlerFunc(func(ctx context.Context, t *asynq.Task, err error) {
@@ -90,6 +103,15 @@ func NewWorker(opt asynq.RedisConnOpt, prefix string, concurrency int, h Handler
 			return err
 		}
 		return h.Support.HandleAssignTimeout(ctx, p.ConversationID, p.AgentID, p.AssignedAt)
+	})
+	mux.HandleFunc(TypeWebhook, func(ctx context.Context, t *asynq.Task) error {
+		var p WebhookPayload
+		if err := decode(t, &p); err != nil {
+			return err
+		}
+		retried, _ := asynq.GetRetryCount(ctx)
+		maxRetry, _ := asynq.GetMaxRetry(ctx)
+		return h.Webhooks.Deliver(ctx, p.DeliveryID, retried >= maxRetry)
 	})
 	return &Worker{srv: srv, mux: mux}
 }

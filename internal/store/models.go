@@ -97,6 +97,7 @@ func Models() []any {
 	out := []any{&User{}, &RefreshToken{}, &EmailToken{}, &Conversation{}, &Member{}, &Message{}, &AppSetting{}}
 	out = append(out, socialModels()...)
 	out = append(out, supportModels()...)
+	out = append(out, webhookModels()...)
 	out = append(out, mediaModels()...)
 	return append(out, groupModels()...)
 }

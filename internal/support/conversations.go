@@ -185,11 +185,14 @@ func (s *Service) Open(ctx context.Context, visitorID int64, in OpenInput) (*Con
 	if err != nil {
 		return nil, asDomain(err, "open conversation")
 	}
-	s.announce(ctx, events)
 	fresh, err := s.store.SupportConversationByID(ctx, sc.ConversationID)
 	if err != nil {
 		return nil, errs.Wrap(err, "load conversation")
 	}
+	if v, err := s.conversationView(ctx, fresh, true); err == nil {
+		s.emit(ctx, fresh.SiteID, "conversation.created", map[string]any{"conversation": v})
+	}
+	s.announce(ctx, events)
 	return s.conversationView(ctx, fresh, false)
 }
 

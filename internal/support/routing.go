@@ -211,6 +211,16 @@ func (s *Service) announce(ctx context.Context, events []routed) {
 			if agents, err := s.siteAgentIDs(ctx, sc.SiteID); err == nil {
 				s.chat.PublishTo(ctx, agents, ConversationFrame{Type: "conversation", Event: e.event, Conversation: v})
 			}
+			switch e.event {
+			case "assigned", "claimed", "transferred":
+				if sc.Status == StatusAssigned {
+					s.emit(ctx, sc.SiteID, "conversation.assigned", map[string]any{"conversation": v})
+				}
+			case "resolved":
+				s.emit(ctx, sc.SiteID, "conversation.resolved", map[string]any{"conversation": v})
+			case "rated":
+				s.emit(ctx, sc.SiteID, "conversation.rated", map[string]any{"conversation": v})
+			}
 		}
 		if e.timeout > 0 && s.jobs != nil {
 			_ = s.jobs.EnqueueAssignTimeout(ctx, e.conversationID, e.agentID, e.assignedAt.UnixNano(), e.timeout)

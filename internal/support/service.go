@@ -21,6 +21,11 @@ type Jobs interface {
 	EnqueueAssignTimeout(ctx context.Context, conversationID, agentID, assignedAtUnixNano int64, delay time.Duration) error
 }
 
+// Events tells the host site's webhooks what happened, after commit.
+type Events interface {
+	Emit(ctx context.Context, siteID int64, event string, data any)
+}
+
 // Config tunes customer service.
 type Config struct {
 	PublicURL string
@@ -32,6 +37,7 @@ type Service struct {
 	store    *store.Store
 	chat     *chat.Service
 	jobs     Jobs
+	events   Events
 	cfg      Config
 	tokenKey []byte
 	log      *slog.Logger
@@ -48,6 +54,29 @@ func New(st *store.Store, ch *chat.Service, jobs Jobs, cfg Config, log *slog.Log
 }
 
 var _ chat.Access = (*Service)(nil)
+
+// SetEvents installs the webhook emitter. Set once at wiring time.
+func (s *Service) SetEvents(e Events) { s.events = e }
+
+// emit sends a webhook event if webhooks are wired.
+func (s *Service) emit(ctx context.Context, siteID int64, event string, data any) {
+	if s.events != nil {
+		s.events.Emit(ctx, siteID, event, data)
+	}
+}
+
+// Published tells the site's webhooks about a new message; private notes
+// stay inside Parley.
+func (s *Service) Published(ctx context.Context, conv *store.Conversation, msg *chat.Message) {
+	if msg.Kind == "note" {
+		return
+	}
+	sc, err := s.store.SupportConversationByID(ctx, conv.ID)
+	if err != nil {
+		return
+	}
+	s.emit(ctx, sc.SiteID, "message.created", map[string]any{"conversation_id": conv.ID, "message": msg})
+}
 
 var errNoConversation = errs.R(errs.NotFound, "conversation_not_found", "no such conversation")
 

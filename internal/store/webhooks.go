@@ -1,0 +1,87 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// Webhook is a host site's endpoint for conversation and message events.
+type Webhook struct {
+	ID        int64 `gorm:"primaryKey"`
+	SiteID    int64
+	URL       string
+	Secret    string
+	Events    string // comma-separated; empty means every event
+	CreatedAt time.Time
+}
+
+// WebhookDelivery is one event sent (or being sent) to a webhook.
+type WebhookDelivery struct {
+	ID             int64 `gorm:"primaryKey"`
+	WebhookID      int64
+	Event          string
+	Payload        string
+	Status         string // pending | delivered | failed
+	Attempts       int
+	LastStatusCode int
+	LastError      string
+	CreatedAt      time.Time
+	DeliveredAt    *time.Time
+}
+
+func webhookModels() []any { return []any{&Webhook{}, &WebhookDelivery{}} }
+
+// CreateWebhook inserts a webhook.
+func (s *Store) CreateWebhook(ctx context.Context, w *Webhook) error {
+	return translate(s.q(ctx).Create(w).Error)
+}
+
+// WebhookByID returns a webhook or ErrNotFound.
+func (s *Store) WebhookByID(ctx context.Context, id int64) (*Webhook, error) {
+	var w Webhook
+	if err := s.q(ctx).First(&w, id).Error; err != nil {
+		return nil, translate(err)
+	}
+	return &w, nil
+}
+
+// WebhooksOfSite lists a site's webhooks.
+func (s *Store) WebhooksOfSite(ctx context.Context, siteID int64) ([]Webhook, error) {
+	var out []Webhook
+	err := s.q(ctx).Where("site_id = ?", siteID).Order("id").Find(&out).Error
+	return out, err
+}
+
+// DeleteWebhook removes a webhook and its delivery log.
+func (s *Store) DeleteWebhook(ctx context.Context, id int64) error {
+	if err := s.q(ctx).Where("webhook_id = ?", id).Delete(&WebhookDelivery{}).Error; err != nil {
+		return err
+	}
+	return s.q(ctx).Delete(&Webhook{}, id).Error
+}
+
+// CreateDelivery inserts a delivery.
+func (s *Store) CreateDelivery(ctx context.Context, d *WebhookDelivery) error {
+	return s.q(ctx).Create(d).Error
+}
+
+// DeliveryByID returns a delivery or ErrNotFound.
+func (s *Store) DeliveryByID(ctx context.Context, id int64) (*WebhookDelivery, error) {
+	var d WebhookDelivery
+	if err := s.q(ctx).First(&d, id).Error; err != nil {
+		return nil, translate(err)
+	}
+	return &d, nil
+}
+
+// UpdateDelivery sets the named columns of a delivery.
+func (s *Store) UpdateDelivery(ctx context.Context, id int64, fields map[string]any) error {
+	return s.q(ctx).Model(&WebhookDelivery{}).Where("id = ?", id).Updates(fields).Error
+}
+
+// DeliveriesOf lists a webhook's deliveries, newest first.
+func (s *Store) DeliveriesOf(ctx context.Context, webhookID int64, limit int) ([]WebhookDelivery, error) {
+	var out []WebhookDelivery
+	err := s.q(ctx).Where("webhook_id = ?", webhookID).Order("id DESC").Limit(limit).Find(&out).Error
+	return out, err
+}

@@ -1,0 +1,290 @@
+// Package webhooks tells host sites about conversation and message events:
+// each event is stored as a delivery, posted with an HMAC signature by a
+// background job, and retried with back-off until the site answers 2xx.
+// It also checks the signature of the server event API's requests.
+package webhooks
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/parley-chat/parley/internal/auth"
+	"github.com/parley-chat/parley/internal/errs"
+	"github.com/parley-chat/parley/internal/store"
+)
+
+// Events a webhook can subscribe to.
+var Events = []string{"conversation.created", "conversation.assigned", "conversation.resolved", "conversation.rated", "message.created"}
+
+// Jobs schedules deliveries.
+type Jobs interface {
+	EnqueueWebhook(ctx context.Context, deliveryID int64) error
+}
+
+// Service manages webhooks and their deliveries.
+type Service struct {
+	store  *store.Store
+	jobs   Jobs
+	client *http.Client
+	log    *slog.Logger
+	now    func() time.Time
+}
+
+// New builds the service.
+func New(st *store.Store, jobs Jobs, log *slog.Logger) *Service {
+	return &Service{store: st, jobs: jobs, client: &http.Client{Timeout: 10 * time.Second}, log: log,
+		now: func() time.Time { return time.Now().UTC() }}
+}
+
+// Webhook is a webhook as its admins see it (the secret only on creation).
+type Webhook struct {
+	ID        int64     `json:"id"`
+	SiteID    int64     `json:"site_id"`
+	URL       string    `json:"url"`
+	Events    []string  `json:"events"`
+	Secret    string    `json:"secret,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Delivery is one entry of a webhook's delivery log.
+type Delivery struct {
+	ID             int64           `json:"id"`
+	Event          string          `json:"event"`
+	Payload        json.RawMessage `json:"payload"`
+	Status         string          `json:"status"`
+	Attempts       int             `json:"attempts"`
+	LastStatusCode int             `json:"last_status_code"`
+	LastError      string          `json:"last_error"`
+	CreatedAt      time.Time       `json:"created_at"`
+	DeliveredAt    *time.Time      `json:"delivered_at"`
+}
+
+var errNeedAdmin = errs.R(errs.Forbidden, "forbidden", "only admins manage webhooks")
+
+func view(w *store.Webhook) Webhook {
+	ev := []string{}
+	for _, e := range strings.Split(w.Events, ",") {
+		if e != "" {
+			ev = append(ev, e)
+		}
+	}
+	return Webhook{ID: w.ID, SiteID: w.SiteID, URL: w.URL, Events: ev, CreatedAt: w.CreatedAt}
+}
+
+// Create adds a webhook to a site (admins). No events means all of them.
+func (s *Service) Create(ctx context.Context, actor auth.Identity, siteID int64, rawURL string, events []string) (*Webhook, error) {
+	if !actor.IsAdmin() {
+		return nil, errNeedAdmin
+	}
+	u, err := url.Parse(strings.TrimSpace(rawURL))
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(rawURL) > 2000 {
+		return nil, errs.Field("url", "an http(s) URL")
+	}
+	for _, e := range events {
+		known := false
+		for _, k := range Events {
+			known = known || e == k
+		}
+		if !known {
+			return nil, errs.Field("events", fmt.Sprintf("unknown event %q (known: %s)", e, strings.Join(Events, ", ")))
+		}
+	}
+	if _, err := s.store.SiteByID(ctx, siteID); errors.Is(err, store.ErrNotFound) {
+		return nil, errs.R(errs.NotFound, "site_not_found", "no such site")
+	}
+	b := make([]byte, 24)
+	_, _ = rand.Read(b)
+	w := &store.Webhook{SiteID: siteID, URL: u.String(), Secret: "whsec_" + base64.RawURLEncoding.EncodeToString(b),
+		Events: strings.Join(events, ","), CreatedAt: s.now()}
+	if err := s.store.CreateWebhook(ctx, w); err != nil {
+		return nil, errs.Wrap(err, "create webhook")
+	}
+	v := view(w)
+	v.Secret = w.Secret
+	return &v, nil
+}
+
+// List returns a site's webhooks (admins).
+func (s *Service) List(ctx context.Context, actor auth.Identity, siteID int64) ([]Webhook, error) {
+	if !actor.IsAdmin() {
+		return nil, errNeedAdmin
+	}
+	ws, err := s.store.WebhooksOfSite(ctx, siteID)
+	if err != nil {
+		return nil, errs.Wrap(err, "list webhooks")
+	}
+	out := make([]Webhook, 0, len(ws))
+	for i := range ws {
+		out = append(out, view(&ws[i]))
+	}
+	return out, nil
+}
+
+// Delete removes a webhook (admins).
+func (s *Service) Delete(ctx context.Context, actor auth.Identity, id int64) error {
+	if !actor.IsAdmin() {
+		return errNeedAdmin
+	}
+	if _, err := s.store.WebhookByID(ctx, id); errors.Is(err, store.ErrNotFound) {
+		return errs.R(errs.NotFound, "webhook_not_found", "no such webhook")
+	}
+	if err := s.store.DeleteWebhook(ctx, id); err != nil {
+		return errs.Wrap(err, "delete webhook")
+	}
+	return nil
+}
+
+// Deliveries returns a webhook's delivery log, newest first (admins).
+func (s *Service) Deliveries(ctx context.Context, actor auth.Identity, id int64, limit int) ([]Delivery, error) {
+	if !actor.IsAdmin() {
+		return nil, errNeedAdmin
+	}
+	if _, err := s.store.WebhookByID(ctx, id); errors.Is(err, store.ErrNotFound) {
+		return nil, errs.R(errs.NotFound, "webhook_not_found", "no such webhook")
+	}
+	ds, err := s.store.DeliveriesOf(ctx, id, limit)
+	if err != nil {
+		return nil, errs.Wrap(err, "list deliveries")
+	}
+	out := make([]Delivery, 0, len(ds))
+	for _, d := range ds {
+		out = append(out, Delivery{ID: d.ID, Event: d.Event, Payload: json.RawMessage(d.Payload), Status: d.Status, Attempts: d.Attempts,
+			LastStatusCode: d.LastStatusCode, LastError: d.LastError, CreatedAt: d.CreatedAt, DeliveredAt: d.DeliveredAt})
+	}
+	return out, nil
+}
+
+// Retry sends a delivery again (admins), e.g. after the site was fixed.
+func (s *Service) Retry(ctx context.Context, actor auth.Identity, deliveryID int64) error {
+	if !actor.IsAdmin() {
+		return errNeedAdmin
+	}
+	if _, err := s.store.DeliveryByID(ctx, deliveryID); errors.Is(err, store.ErrNotFound) {
+		return errs.R(errs.NotFound, "delivery_not_found", "no such delivery")
+	}
+	if err := s.store.UpdateDelivery(ctx, deliveryID, map[string]any{"status": "pending"}); err != nil {
+		return errs.Wrap(err, "retry delivery")
+	}
+	if err := s.jobs.EnqueueWebhook(ctx, deliveryID); err != nil {
+		return &errs.Error{Code: errs.Unavailable, Reason: "unavailable", Message: "the delivery could not be queued; try again", Err: err}
+	}
+	return nil
+}
+
+// Emit records an event for every webhook of the site that wants it and
+// schedules the deliveries. Called after commit; failures are logged.
+func (s *Service) Emit(ctx context.Context, siteID int64, event string, data any) {
+	ws, err := s.store.WebhooksOfSite(ctx, siteID)
+	if err != nil || len(ws) == 0 {
+		return
+	}
+	now := s.now()
+	for _, w := range ws {
+		if w.Events != "" && !strings.Contains(","+w.Events+",", ","+event+",") {
+			continue
+		}
+		d := &store.WebhookDelivery{WebhookID: w.ID, Event: event, Status: "pending", CreatedAt: now}
+		if err := s.store.CreateDelivery(ctx, d); err != nil {
+			s.log.WarnContext(ctx, "webhook: store delivery", "err", err)
+			continue
+		}
+		body, _ := json.Marshal(map[string]any{"id": d.ID, "event": event, "site_id": siteID, "created_at": now, "data": data})
+		if err := s.store.UpdateDelivery(ctx, d.ID, map[string]any{"payload": string(body)}); err != nil {
+			continue
+		}
+		_ = s.jobs.EnqueueWebhook(ctx, d.ID)
+	}
+}
+
+// Deliver posts a delivery to its webhook. A non-2xx answer or a network
+// error is recorded and returned, so the job is retried with back-off.
+func (s *Service) Deliver(ctx context.Context, deliveryID int64, last bool) error {
+	d, err := s.store.DeliveryByID(ctx, deliveryID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if d.Status == "delivered" {
+		return nil
+	}
+	w, err := s.store.WebhookByID(ctx, d.WebhookID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	ts := strconv.FormatInt(s.now().Unix(), 10)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.URL, bytes.NewReader([]byte(d.Payload)))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "Parley-Webhooks/1")
+	req.Header.Set("X-Parley-Event", d.Event)
+	req.Header.Set("X-Parley-Delivery", strconv.FormatInt(d.ID, 10))
+	req.Header.Set("X-Parley-Signature", "t="+ts+",v1="+Sign(w.Secret, ts, []byte(d.Payload)))
+	resp, err := s.client.Do(req)
+	fields := map[string]any{"attempts": d.Attempts + 1}
+	if err == nil {
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+		resp.Body.Close()
+		fields["last_status_code"] = resp.StatusCode
+		if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+			fields["status"], fields["delivered_at"], fields["last_error"] = "delivered", s.now(), ""
+			return s.store.UpdateDelivery(ctx, d.ID, fields)
+		}
+		err = fmt.Errorf("webhook answered %d", resp.StatusCode)
+	}
+	fields["last_error"] = err.Error()
+	if last {
+		fields["status"] = "failed"
+	}
+	if uerr := s.store.UpdateDelivery(ctx, d.ID, fields); uerr != nil {
+		return uerr
+	}
+	return err
+}
+
+// Sign is the hex HMAC-SHA256 of "timestamp.body" with the secret: the
+// webhook signature, and the signature the server event API expects.
+func Sign(secret, timestamp string, body []byte) string {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte(timestamp))
+	m.Write([]byte("."))
+	m.Write(body)
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// Verify checks a request signed with Sign: a fresh timestamp (five
+// minutes either way) and a matching signature.
+func Verify(secret, timestamp, signature string, body []byte, now time.Time) error {
+	t, err := strconv.ParseInt(timestamp, 10, 64)
+	if err != nil {
+		return errs.R(errs.Unauthorized, "bad_signature", "X-Parley-Timestamp must be a unix time")
+	}
+	if d := now.Sub(time.Unix(t, 0)); d > 5*time.Minute || d < -5*time.Minute {
+		return errs.R(errs.Unauthorized, "stale_request", "the request's timestamp is more than five minutes off")
+	}
+	if !hmac.Equal([]byte(signature), []byte(Sign(secret, timestamp, body))) {
+		return errs.R(errs.Unauthorized, "bad_signature", "the signature does not match the site secret")
+	}
+	return nil
+}
