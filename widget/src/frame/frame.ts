@@ -1,4 +1,4 @@
-import { MSG_CLOSE } from '../protocol'
+import { ChatApp } from './app'
 
 /** The site key the loader passed in the frame URL (?site=). */
 export function siteKeyFrom(search: string): string {
@@ -6,21 +6,17 @@ export function siteKeyFrom(search: string): string {
 }
 
 /**
- * Wires the frame page: records the site key and lets the close button ask
- * the loader (in the parent page) to hide the frame. The message carries no
- * data, so posting it to any origin is harmless; the loader checks that it
- * comes from this frame and the Parley origin.
+ * Starts the frame page: the chat waits for the loader's init message
+ * (which names the host page), and says so when opened on its own.
  */
-export function initFrame(doc: Document, win: Window): { siteKey: string } {
+export function initFrame(doc: Document, win: Window): ChatApp | null {
   const siteKey = siteKeyFrom(win.location.search)
   doc.documentElement.setAttribute('data-site', siteKey)
-  const close = doc.querySelector<HTMLButtonElement>('[data-testid="parley-close"]')
-  close?.addEventListener('click', () => {
-    if (win.parent && win.parent !== win) win.parent.postMessage({ type: MSG_CLOSE }, '*')
-  })
-  if (!siteKey) {
-    const p = doc.querySelector('[data-testid="parley-placeholder"]')
-    if (p) p.textContent = 'This chat is not set up correctly (no site key).'
+  const app = new ChatApp(doc, win)
+  if (!siteKey || win.parent === win) {
+    app.showNotice(app.t.notEmbedded)
+    return null
   }
-  return { siteKey }
+  win.addEventListener('message', (e) => app.onHostMessage(e))
+  return app
 }

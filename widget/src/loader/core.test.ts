@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { boot, frameUrl, HOST_ID, originFromSrc, readConfig, type ParleyApi, type Widget } from './core'
+import { boot, frameUrl, HANDSHAKE_MS, HOST_ID, originFromSrc, readConfig, type ParleyApi, type Widget } from './core'
 
 type Win = Window & { Parley?: ParleyApi & { q?: unknown }; __parleyWidget?: Widget }
 
@@ -10,6 +10,13 @@ function addScript(attrs: Record<string, string>): HTMLScriptElement {
   s.type = 'text/plain'
   document.head.appendChild(s)
   return s
+}
+
+/** jsdom gives iframes inside shadow roots no window: stand one in. */
+function fakeContent(f: HTMLIFrameElement) {
+  const cw = { postMessage: vi.fn() }
+  Object.defineProperty(f, 'contentWindow', { value: cw, configurable: true })
+  return cw
 }
 
 function cleanUp() {
@@ -122,7 +129,7 @@ describe('boot', () => {
     expect(frame()!.hidden).toBe(true)
   })
 
-  it('keeps reserved on/identify calls for later', () => {
+  it('keeps on/identify calls until the frame can take them', () => {
     const w = start()
     const fn = () => {}
     ;(window as Win).Parley!.on('message', fn)
@@ -142,6 +149,7 @@ describe('boot', () => {
     const w = start()
     w.open()
     const f = frame()!
+    fakeContent(f)
     window.dispatchEvent(
       new MessageEvent('message', { data: { type: 'parley:close' }, origin: 'https://evil.test', source: f.contentWindow }),
     )
@@ -172,5 +180,91 @@ describe('boot', () => {
     expect(boot(addScript({ src: 'https://chat.example.com/widget.js' }), document, window)).toBeNull()
     expect(document.getElementById(HOST_ID)).toBeNull()
     expect(warn).toHaveBeenCalled()
+  })
+})
+
+describe('frame protocol', () => {
+  function started(attrs: Record<string, string> = {}): Widget {
+    const s = addScript({ src: 'https://chat.example.com/widget.js', 'data-site': 'pk_1', ...attrs })
+    return boot(s, document, window) as Widget
+  }
+  const fromFrame = (w: Widget, data: unknown, origin = 'https://chat.example.com') =>
+    window.dispatchEvent(new MessageEvent('message', { data, origin, source: w.frame!.contentWindow }))
+
+  it('reads data-locale and data-position', () => {
+    const s = addScript({ src: 'https://c.example/widget.js', 'data-site': 'k', 'data-locale': 'zh-CN', 'data-position': 'left' })
+    expect(readConfig(s, document)).toEqual({ siteKey: 'k', origin: 'https://c.example', locale: 'zh-CN', position: 'left' })
+    const w = boot(s, document, window)!
+    expect(w.host.style.left).toBe('0px')
+    expect(w.launcher.className).toContain('left')
+  })
+
+  it('posts init to the exact Parley origin once the frame has loaded', () => {
+    const w = started()
+    w.open()
+    const post = fakeContent(w.frame!).postMessage
+    w.frame!.dispatchEvent(new Event('load'))
+    expect(post).toHaveBeenCalledWith(
+      expect.objectContaining({ type: 'parley:init', siteKey: 'pk_1', pageUrl: window.location.href, open: true }),
+      'https://chat.example.com',
+    )
+  })
+
+  it('hides the launcher and warns once when the frame reports an error', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    const w = started()
+    fakeContent(w.load()!)
+    fromFrame(w, { type: 'parley:error', message: 'not allowed here' }, 'https://evil.test')
+    expect(w.failed).toBe(false)
+    fromFrame(w, { type: 'parley:error', message: 'not allowed here' })
+    expect(w.failed).toBe(true)
+    expect(w.host.style.display).toBe('none')
+    expect(w.frame).toBeNull()
+    expect(warn).toHaveBeenCalledTimes(1)
+    expect(String(warn.mock.calls[0][0])).toContain('not allowed here')
+    w.open()
+    expect(w.frame).toBeNull()
+  })
+
+  it('gives up when the frame never answers', () => {
+    vi.useFakeTimers()
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    try {
+      const w = started()
+      w.load()
+      vi.advanceTimersByTime(HANDSHAKE_MS + 1)
+      expect(w.failed).toBe(true)
+      expect(warn).toHaveBeenCalledTimes(1)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('takes the site colour, shows unread counts while closed and hands messages to Parley.on', () => {
+    const w = started()
+    fakeContent(w.load()!)
+    fromFrame(w, { type: 'parley:ready', color: '#0b7285' })
+    expect(w.answered).toBe(true)
+    expect(w.host.style.getPropertyValue('--parley-color')).toBe('#0b7285')
+    fromFrame(w, { type: 'parley:unread', count: 2 })
+    expect(w.badge.hidden).toBe(false)
+    expect(w.badge.textContent).toBe('2')
+    w.open()
+    expect(w.badge.hidden).toBe(true)
+    const got: unknown[] = []
+    ;(window as Win).Parley!.on('message', (m) => got.push(m))
+    fromFrame(w, { type: 'parley:message', message: { body: 'hi' } })
+    fromFrame(w, { type: 'parley:message', message: { body: 'spoofed' } }, 'https://evil.test')
+    expect(got).toEqual([{ body: 'hi' }])
+  })
+
+  it('passes identify() to the frame once it is ready', () => {
+    const w = started()
+    const post = fakeContent(w.load()!).postMessage
+    w.frame!.dispatchEvent(new Event('load'))
+    post.mockClear()
+    fromFrame(w, { type: 'parley:ready', color: '#000000' })
+    ;(window as Win).Parley!.identify('jwt')
+    expect(post).toHaveBeenCalledWith({ type: 'parley:identify', token: 'jwt' }, 'https://chat.example.com')
   })
 })

@@ -1,4 +1,15 @@
-import { isFrameMessage } from '../protocol'
+import {
+  asWidgetMessage,
+  MSG_CLOSE,
+  MSG_ERROR,
+  MSG_IDENTIFY,
+  MSG_INIT,
+  MSG_MESSAGE,
+  MSG_READY,
+  MSG_UNREAD,
+  MSG_VISIBLE,
+  type InitData,
+} from '../protocol'
 import { CSS } from './styles'
 
 /** What the loader learns from its own <script> tag. */
@@ -6,6 +17,10 @@ export interface LoaderConfig {
   siteKey: string
   /** The Parley server's origin, e.g. https://chat.example.com */
   origin: string
+  /** data-locale, e.g. zh-CN (empty: the browser's). */
+  locale?: string
+  /** data-position: right (default) or left. */
+  position?: 'right' | 'left'
 }
 
 /** window.Parley, the host page's API. */
@@ -13,20 +28,15 @@ export interface ParleyApi {
   open(): void
   close(): void
   toggle(): void
-  /**
-   * Reserved: subscribes to widget events (e.g. 'message'). Calls are kept
-   * and will be delivered once the chat frame speaks the event protocol.
-   */
+  /** Subscribes to widget events: 'message' (a new message from an agent). */
   on(name: string, fn: (data: unknown) => void): void
-  /**
-   * Reserved: signs the visitor in with an identity token from the host's
-   * backend. The token is kept and will be handed to the chat frame once it
-   * supports identified visitors.
-   */
+  /** Signs the visitor in with an identity token signed by the host's backend. */
   identify(token: string): void
 }
 
 export const HOST_ID = 'parley-widget'
+/** How long the frame has to answer before the launcher gives up and hides. */
+export const HANDSHAKE_MS = 15000
 
 /** The origin of the server that served the script (its src). */
 export function originFromSrc(src: string, base: string): string | null {
@@ -52,7 +62,11 @@ export function readConfig(script: HTMLScriptElement | null, doc: Document): Loa
   const siteKey = (el.getAttribute('data-site') || '').trim()
   const origin = originFromSrc(el.getAttribute('src') || '', doc.baseURI)
   if (!siteKey || !origin) return null
-  return { siteKey, origin }
+  const cfg: LoaderConfig = { siteKey, origin }
+  const locale = (el.getAttribute('data-locale') || '').trim()
+  if (locale) cfg.locale = locale
+  if ((el.getAttribute('data-position') || '').trim().toLowerCase() === 'left') cfg.position = 'left'
+  return cfg
 }
 
 export function frameUrl(cfg: LoaderConfig): string {
@@ -96,39 +110,76 @@ function applyStyles(root: ShadowRoot, win: Window): void {
   root.appendChild(style)
 }
 
+/** A short, quiet two-tone beep with WebAudio (no audio file to load). */
+export function beep(win: Window): void {
+  try {
+    const AC = (win as unknown as { AudioContext?: typeof AudioContext; webkitAudioContext?: typeof AudioContext })
+    const Ctor = AC.AudioContext || AC.webkitAudioContext
+    if (!Ctor) return
+    const ctx = new Ctor()
+    const o = ctx.createOscillator()
+    const g = ctx.createGain()
+    o.connect(g)
+    g.connect(ctx.destination)
+    o.frequency.setValueAtTime(880, ctx.currentTime)
+    o.frequency.setValueAtTime(660, ctx.currentTime + 0.09)
+    g.gain.setValueAtTime(0.0001, ctx.currentTime)
+    g.gain.exponentialRampToValueAtTime(0.08, ctx.currentTime + 0.02)
+    g.gain.exponentialRampToValueAtTime(0.0001, ctx.currentTime + 0.22)
+    o.start()
+    o.stop(ctx.currentTime + 0.24)
+    o.onended = () => void ctx.close()
+  } catch {
+    // No sound is fine.
+  }
+}
+
 /** The widget on one host page: launcher, frame and the public API. */
 export class Widget {
   readonly host: HTMLElement
   readonly root: ShadowRoot
   readonly launcher: HTMLButtonElement
+  readonly badge: HTMLSpanElement
   frame: HTMLIFrameElement | null = null
-  /** Reserved calls, kept for the chat frame (see ParleyApi). */
   readonly listeners: Array<{ name: string; fn: (data: unknown) => void }> = []
   identityToken: string | null = null
+  /** The frame answered (ready or error). */
+  answered = false
+  /** The widget gave up (the site refused or Parley is unreachable). */
+  failed = false
   readonly api: ParleyApi
+  private frameLoaded = false
+  private timer: ReturnType<typeof setTimeout> | null = null
 
   constructor(
     readonly cfg: LoaderConfig,
     private readonly doc: Document,
-    win: Window,
+    private readonly win: Window,
   ) {
     const host = doc.createElement('div')
     host.id = HOST_ID
+    const side = cfg.position === 'left' ? 'left' : 'right'
     // Fixed and zero-sized: the host page's layout never moves.
-    host.style.cssText = 'position:fixed;right:0;bottom:0;width:0;height:0;z-index:2147483000;'
+    host.style.cssText = `position:fixed;${side}:0;bottom:0;width:0;height:0;z-index:2147483000;`
     this.host = host
     this.root = host.attachShadow({ mode: 'open' })
     applyStyles(this.root, win)
 
     const b = doc.createElement('button')
     b.type = 'button'
-    b.className = 'launcher'
+    b.className = side === 'left' ? 'launcher left' : 'launcher'
     b.setAttribute('data-testid', 'parley-launcher')
     b.setAttribute('aria-label', 'Open chat')
     b.setAttribute('aria-expanded', 'false')
     for (const [cls, d] of ICONS) b.appendChild(icon(doc, cls, d))
+    const badge = doc.createElement('span')
+    badge.className = 'badge'
+    badge.hidden = true
+    badge.setAttribute('data-testid', 'parley-unread')
+    b.appendChild(badge)
     b.addEventListener('click', () => this.toggle())
     this.launcher = b
+    this.badge = badge
     this.root.appendChild(b)
 
     this.api = {
@@ -139,7 +190,9 @@ export class Widget {
         if (typeof name === 'string' && typeof fn === 'function') this.listeners.push({ name, fn })
       },
       identify: (token) => {
-        if (typeof token === 'string') this.identityToken = token
+        if (typeof token !== 'string' || !token) return
+        this.identityToken = token
+        if (this.answered) this.post({ type: MSG_IDENTIFY, token })
       },
     }
 
@@ -150,27 +203,60 @@ export class Widget {
     return !!this.frame && !this.frame.hidden
   }
 
+  /** Creates the (hidden) frame: on first open, or earlier when the browser is idle. */
+  load(): HTMLIFrameElement | null {
+    if (this.failed) return null
+    if (this.frame) return this.frame
+    const f = this.doc.createElement('iframe')
+    f.className = this.cfg.position === 'left' ? 'frame left' : 'frame'
+    f.src = frameUrl(this.cfg)
+    f.title = 'Chat'
+    f.hidden = true
+    f.setAttribute('data-testid', 'parley-frame')
+    f.setAttribute('allow', 'autoplay')
+    f.addEventListener('load', () => {
+      this.frameLoaded = true
+      const init: InitData = {
+        type: MSG_INIT,
+        siteKey: this.cfg.siteKey,
+        pageUrl: this.win.location.href,
+        referrer: this.doc.referrer,
+        locale: this.cfg.locale || this.win.navigator.language || 'en',
+        open: this.isOpen,
+        identityToken: this.identityToken,
+      }
+      this.post(init)
+    })
+    f.addEventListener('error', () => this.fail('the chat frame could not be loaded'))
+    this.frame = f
+    this.root.appendChild(f)
+    // If the frame never answers (Parley down, blocked, an error page), give up quietly.
+    this.timer = setTimeout(() => {
+      if (!this.answered) this.fail('the chat service did not answer')
+    }, HANDSHAKE_MS)
+    return f
+  }
+
   open(): void {
-    if (!this.frame) {
-      // Created on first open only: nothing is loaded before the visitor asks.
-      const f = this.doc.createElement('iframe')
-      f.className = 'frame'
-      f.src = frameUrl(this.cfg)
-      f.title = 'Chat'
-      f.setAttribute('data-testid', 'parley-frame')
-      this.frame = f
-      this.root.appendChild(f)
-    }
-    this.frame.hidden = false
+    const f = this.load()
+    if (!f) return
+    f.hidden = false
     this.launcher.setAttribute('aria-expanded', 'true')
     this.launcher.setAttribute('aria-label', 'Close chat')
+    this.setUnread(0)
+    this.post({ type: MSG_VISIBLE, open: true })
   }
 
   close(): void {
     if (!this.frame) return
+    const wasOpen = !this.frame.hidden
     this.frame.hidden = true
     this.launcher.setAttribute('aria-expanded', 'false')
     this.launcher.setAttribute('aria-label', 'Open chat')
+    if (wasOpen) {
+      this.post({ type: MSG_VISIBLE, open: false })
+      this.launcher.focus()
+    }
   }
 
   toggle(): void {
@@ -178,9 +264,69 @@ export class Widget {
     else this.open()
   }
 
+  setUnread(n: number): void {
+    this.badge.hidden = n <= 0
+    this.badge.textContent = n > 9 ? '9+' : String(n)
+    this.launcher.setAttribute('aria-label', n > 0 ? `Open chat (${n} unread)` : this.isOpen ? 'Close chat' : 'Open chat')
+  }
+
+  /** Hides everything and leaves the page alone, with one clear warning. */
+  fail(why: string): void {
+    if (this.failed) return
+    this.failed = true
+    if (this.timer) clearTimeout(this.timer)
+    this.host.style.display = 'none'
+    this.launcher.hidden = true
+    if (this.frame) {
+      this.frame.remove()
+      this.frame = null
+    }
+    console.warn(`Parley: the chat widget is off on this page: ${why}.`)
+  }
+
+  private post(msg: object): void {
+    const w = this.frame && this.frameLoaded ? this.frame.contentWindow : null
+    if (w) w.postMessage(msg, this.cfg.origin)
+  }
+
   private onMessage(e: MessageEvent): void {
-    if (!this.frame || e.source !== this.frame.contentWindow || e.origin !== this.cfg.origin) return
-    if (isFrameMessage(e.data)) this.close()
+    const cw = this.frame ? this.frame.contentWindow : null
+    if (!cw || e.source !== cw || e.origin !== this.cfg.origin) return
+    const m = asWidgetMessage(e.data)
+    if (!m) return
+    switch (m.type) {
+      case MSG_READY:
+        this.answered = true
+        if (this.timer) clearTimeout(this.timer)
+        if (typeof m.color === 'string' && /^#[0-9a-fA-F]{6}$/.test(m.color)) {
+          this.host.style.setProperty('--parley-color', m.color)
+        }
+        break
+      case MSG_ERROR:
+        this.answered = true
+        this.fail(typeof m.message === 'string' ? m.message : 'the chat service refused this page')
+        break
+      case MSG_CLOSE:
+        this.close()
+        break
+      case MSG_UNREAD:
+        if (!this.isOpen && typeof m.count === 'number') {
+          this.setUnread(m.count)
+          if (m.beep) beep(this.win)
+        }
+        break
+      case MSG_MESSAGE:
+        for (const l of this.listeners) {
+          if (l.name === 'message') {
+            try {
+              l.fn(m.message)
+            } catch (err) {
+              console.error(err)
+            }
+          }
+        }
+        break
+    }
   }
 
   mount(): void {
@@ -189,6 +335,14 @@ export class Widget {
 }
 
 type PreQueue = { q?: unknown }
+
+/** Runs fn when the browser is idle (or after a while without requestIdleCallback). */
+function whenIdle(win: Window, fn: () => void): void {
+  const ric = (win as unknown as { requestIdleCallback?: (cb: () => void, o?: { timeout: number }) => number })
+    .requestIdleCallback
+  if (typeof ric === 'function') ric.call(win, fn, { timeout: 4000 })
+  else setTimeout(fn, 1500)
+}
 
 /**
  * Starts the widget for the given script tag. Returns null (with a console
@@ -219,6 +373,10 @@ export function boot(script: HTMLScriptElement | null, doc: Document = document,
       const fn = widget.api[name] as ((...a: unknown[]) => void) | undefined
       if (typeof fn === 'function') fn(...args)
     }
+    // Preload the frame once the page has settled, so the first open is instant.
+    const idle = () => whenIdle(win, () => widget.load())
+    if (doc.readyState === 'complete') idle()
+    else win.addEventListener('load', idle, { once: true })
   }
   if (doc.body) start()
   else doc.addEventListener('DOMContentLoaded', start, { once: true })
