@@ -190,3 +190,54 @@ test('on a page whose origin the site does not allow, the launcher hides and the
     await context.close()
   }
 })
+
+test('a dropped connection loses nothing: banner, REST fallback, catch-up after reconnect', async () => {
+  const site = await createSite(admin, 'Flaky', { allowed_origins: [host.origin] })
+  const agent = await createAgent(admin, site)
+  const context = await browser.newContext()
+  // Every socket of the widget goes through here, so the test can cut it.
+  let blocked = false
+  const routes = []
+  await context.routeWebSocket(/\/ws\?ticket=/, (ws) => {
+    if (blocked) {
+      ws.close({ code: 1012, reason: 'restart' })
+      return
+    }
+    ws.connectToServer()
+    routes.push(ws)
+  })
+  const page = await context.newPage()
+  page.setDefaultTimeout(20_000)
+  const { explain } = watch(page)
+  try {
+    await page.goto(host.url('/', site.public_key))
+    await page.getByTestId('parley-launcher').click()
+    const f = frameOf(page)
+    await f.getByTestId('parley-input').fill('before the drop')
+    await f.getByTestId('parley-send').click()
+    await f.locator('[data-testid="parley-message"]:not([data-pending])').filter({ hasText: 'before the drop' }).waitFor()
+    const conv = await conversationOf(agent)
+    await page.waitForTimeout(300)
+
+    blocked = true
+    for (const ws of routes.splice(0)) await ws.close({ code: 1012, reason: 'restart' })
+    await f.getByTestId('parley-offline').waitFor()
+    await agentSay(agent, conv.id, 'said while you were away')
+    await f.getByTestId('parley-input').fill('sent while offline')
+    await f.getByTestId('parley-send').click()
+    // Confirmed over REST while the socket is down.
+    await f.locator('[data-testid="parley-message"]:not([data-pending])').filter({ hasText: 'sent while offline' }).waitFor()
+
+    blocked = false
+    await f.getByTestId('parley-offline').waitFor({ state: 'hidden', timeout: 40_000 })
+    await messageWithText(f, 'said while you were away').waitFor()
+    const bodies = (await f.getByTestId('parley-message-body').allTextContents()).filter((b) => !/assigned|joined|took/i.test(b))
+    assert.deepEqual(bodies.sort(), ['before the drop', 'said while you were away', 'sent while offline'].sort())
+    const server = await restOk('GET', `/api/v1/conversations/${conv.id}/messages?limit=50`, undefined, agent.token)
+    assert.equal(server.items.filter((m) => m.body === 'sent while offline').length, 1, 'stored once')
+  } catch (err) {
+    await explain(err)
+  } finally {
+    await context.close()
+  }
+})

@@ -89,6 +89,12 @@ export class ChatApp {
   readonly outbox = new Outbox()
   socket: Socket
   agentReadSeq = 0
+  /**
+   * Everything up to this seq has been fetched or received in order. Acks do
+   * not move it: a message confirmed over REST while the socket was down may
+   * sit above one that was missed.
+   */
+  syncedSeq = 0
   unread = 0
   hasEarlier = false
   prechatValues: Record<string, string> | null = null
@@ -230,6 +236,7 @@ export class ChatApp {
     if (changed || reload) {
       this.store.clear()
       this.agentReadSeq = 0
+      this.syncedSeq = 0
       if (c) await this.loadHistory()
     }
     if (c) {
@@ -248,6 +255,7 @@ export class ChatApp {
       const p = await call<Page>('GET', `/widget/conversations/${c.id}/messages?limit=50`, undefined, this.token)
       if (this.conv !== c) return
       this.store.merge(p.items || [])
+      this.synced(p.items || [])
       this.hasEarlier = p.next_cursor != null && (p.items || []).length > 0
       this.dropConfirmed()
     } catch {
@@ -275,15 +283,20 @@ export class ChatApp {
     const out: Message[] = []
     if (!c) return out
     for (let i = 0; i < 20; i++) {
-      const after = this.store.maxSeq()
+      const after = this.syncedSeq
       const p = await call<Page>('GET', `/widget/conversations/${c.id}/messages?after_seq=${after}&limit=200`, undefined, this.token)
       if (this.conv !== c) return out
       const items = p.items || []
       out.push(...this.store.merge(items))
+      this.synced(items)
       if (items.length < 200) break
     }
     this.dropConfirmed()
     return out
+  }
+
+  synced(items: Message[]): void {
+    for (const m of items) if (m.seq > this.syncedSeq) this.syncedSeq = m.seq
   }
 
   async onSocketOpen(): Promise<void> {
@@ -331,7 +344,8 @@ export class ChatApp {
           return
         }
         if (m.client_msg_id && this.outbox.get(m.client_msg_id)) this.acked(m.client_msg_id, m)
-        const gap = this.store.size > 0 && m.seq > this.store.maxSeq() + 1
+        const gap = m.seq > this.syncedSeq + 1
+        if (!gap) this.synced([m])
         if (this.store.add(m)) {
           if (m.sender && m.sender.kind === 'user') this.hideTyping()
           this.noticeIncoming(m)
