@@ -96,7 +96,10 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 	sessions := func(userID int64) int { return a.Hub.LocalSessions(chat.UserKey(userID)) }
 	a.Social = social.New(a.Store, a.Chat, social.NewLocalPresence(sessions), social.Config{PublicURL: cfg.PublicURL, GroupMemberCap: cfg.GroupMemberCap}, log)
 	a.Chat.SetSendPolicy(a.Social)
-	a.Support = support.New(a.Store, a.Chat, a.Jobs, support.Config{PublicURL: cfg.PublicURL, Secret: cfg.Secret}, log)
+	a.Support = support.New(a.Store, a.Chat, a.Jobs, a.Mailer, sessions, support.Config{
+		PublicURL: cfg.PublicURL, Secret: cfg.Secret, AgentGrace: cfg.AgentGrace,
+		AgentNotifyDelay: cfg.AgentNotifyDelay, VisitorNotifyDelay: cfg.VisitorNotifyDelay,
+	}, log)
 	a.Chat.SetAccess(a.Support)
 	a.Webhooks = webhooks.New(a.Store, a.Jobs, log)
 	a.Support.SetEvents(a.Webhooks)

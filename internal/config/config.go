@@ -59,6 +59,10 @@ type Config struct {
 	UploadMaxFile          int64
 	UploadQuota            int64
 	MediaURLTTL            time.Duration
+
+	AgentGrace         time.Duration
+	AgentNotifyDelay   time.Duration
+	VisitorNotifyDelay time.Duration
 }
 
 // Setting describes one configuration value: its env var, its flag, its
@@ -98,6 +102,9 @@ func Settings() []Setting {
 		{Env: "PARLEY_REGISTER_LIMIT_PER_IP", Flag: "register-limit-per-ip", Default: "10", Help: "registrations allowed per client IP per window", set: integer(func(c *Config) *int { return &c.RegisterLimitPerIP }, 1)},
 		{Env: "PARLEY_SEND_LIMIT_PER_MINUTE", Flag: "send-limit-per-minute", Default: "600", Help: "messages one user may send per minute", set: integer(func(c *Config) *int { return &c.SendLimitPerMinute }, 1)},
 		{Env: "PARLEY_GROUP_MEMBER_CAP", Flag: "group-member-cap", Default: "500", Help: "most members a group may have", set: integer(func(c *Config) *int { return &c.GroupMemberCap }, 2)},
+		{Env: "PARLEY_AGENT_GRACE", Flag: "agent-grace", Default: "60s", Help: "how long an online agent who lost every connection still gets chats", set: duration(func(c *Config) *time.Duration { return &c.AgentGrace })},
+		{Env: "PARLEY_AGENT_NOTIFY_DELAY", Flag: "agent-notify-delay", Default: "1m", Help: "how long a visitor's message waits unanswered before the responsible agents are mailed", set: duration(func(c *Config) *time.Duration { return &c.AgentNotifyDelay })},
+		{Env: "PARLEY_VISITOR_NOTIFY_DELAY", Flag: "visitor-notify-delay", Default: "5m", Help: "how long an agent's reply waits unseen before it is mailed to the visitor (one mail per window)", set: duration(func(c *Config) *time.Duration { return &c.VisitorNotifyDelay })},
 		{Env: "PARLEY_MAX_BODY_BYTES", Flag: "max-body-bytes", Default: "1048576", Help: "largest JSON request body accepted (bigger gets 413)", set: integer64(func(c *Config) *int64 { return &c.MaxBodyBytes }, 1024)},
 		{Env: "PARLEY_UPLOAD_MAX_IMAGE", Flag: "upload-max-image", Default: "10MB", Help: "largest image upload (KB, MB, GB are powers of 1024)", set: size(func(c *Config) *int64 { return &c.UploadMaxImage })},
 		{Env: "PARLEY_UPLOAD_MAX_VOICE", Flag: "upload-max-voice", Default: "5MB", Help: "largest voice upload", set: size(func(c *Config) *int64 { return &c.UploadMaxVoice })},

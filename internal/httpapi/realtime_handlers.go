@@ -88,10 +88,12 @@ func (s *Server) wireRealtime() {
 		id, _ := sess.Identity().(auth.Identity)
 		sess.Send(helloFrame{Type: "hello", SessionID: sess.ID(), Identity: id, HeartbeatS: int(realtime.HeartbeatPeriod.Seconds())})
 		s.presenceChanged(id, s.deps.Social.Connected)
+		s.presenceChanged(id, s.deps.Support.AgentConnectivity)
 	})
 	hub.OnDisconnect(func(sess *realtime.Session) {
 		id, _ := sess.Identity().(auth.Identity)
 		s.presenceChanged(id, s.deps.Social.Disconnected)
+		s.presenceChanged(id, s.deps.Support.AgentConnectivity)
 	})
 	hub.OnMessage(s.handleFrame)
 }

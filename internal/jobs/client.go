@@ -54,6 +54,22 @@ func (c *Client) EnqueueAssignTimeout(ctx context.Context, conversationID, agent
 		asynq.MaxRetry(5), asynq.Timeout(time.Minute))
 }
 
+// EnqueueNotifyAgents schedules the mail to agents about a visitor's
+// unanswered message; repeats within the delay fold into it.
+func (c *Client) EnqueueNotifyAgents(ctx context.Context, conversationID int64, delay time.Duration) error {
+	return c.enqueue(ctx, TypeNotifyAgents, ConversationPayload{ConversationID: conversationID},
+		asynq.Queue(c.Queue(QueueDefault)), asynq.ProcessIn(delay), asynq.Unique(delay),
+		asynq.MaxRetry(5), asynq.Timeout(time.Minute))
+}
+
+// EnqueueNotifyVisitor schedules the mail to a visitor about replies they
+// have not seen; one per window.
+func (c *Client) EnqueueNotifyVisitor(ctx context.Context, conversationID int64, delay, window time.Duration) error {
+	return c.enqueue(ctx, TypeNotifyVisitor, ConversationPayload{ConversationID: conversationID},
+		asynq.Queue(c.Queue(QueueDefault)), asynq.ProcessIn(delay), asynq.Unique(delay+window),
+		asynq.MaxRetry(5), asynq.Timeout(time.Minute))
+}
+
 // EnqueueWebhook schedules a webhook delivery (retried with back-off).
 func (c *Client) EnqueueWebhook(ctx context.Context, deliveryID int64) error {
 	return c.enqueue(ctx, TypeWebhook, WebhookPayload{DeliveryID: deliveryID},

@@ -10,6 +10,8 @@ const (
 	TypeOfflineDigest = "notify:offline_digest"
 	TypeAssignTimeout = "support:assign_timeout"
 	TypeWebhook       = "webhook:deliver"
+	TypeNotifyAgents  = "support:notify_agents"
+	TypeNotifyVisitor = "support:notify_visitor"
 )
 
 // WebhookMaxRetry is how many times a failed webhook delivery is retried,
@@ -47,4 +49,10 @@ type AssignTimeoutPayload struct {
 // WebhookPayload asks to deliver one stored webhook delivery.
 type WebhookPayload struct {
 	DeliveryID int64 `json:"delivery_id"`
+}
+
+// ConversationPayload names a support conversation. No timestamp: repeats
+// collapse under asynq's Unique option.
+type ConversationPayload struct {
+	ConversationID int64 `json:"conversation_id"`
 }

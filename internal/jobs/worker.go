@@ -22,9 +22,12 @@ type DigestMailer interface {
 	SendOfflineDigest(ctx context.Context, userID, conversationID int64) error
 }
 
-// AssignTimeouts moves unanswered support assignments on.
-type AssignTimeouts interface {
+// Support does customer service's delayed work: moving unanswered
+// assignments on and mailing agents and visitors who are away.
+type Support interface {
 	HandleAssignTimeout(ctx context.Context, conversationID, agentID, assignedAt int64) error
+	NotifyAgents(ctx context.Context, conversationID int64) error
+	NotifyVisitor(ctx context.Context, conversationID int64) error
 }
 
 // WebhookDeliverer posts a stored delivery to its webhook; last says
@@ -37,7 +40,7 @@ type WebhookDeliverer interface {
 type Handlers struct {
 	Verify   VerifyMailer
 	Digest   DigestMailer
-	Support  AssignTimeouts
+	Support  Support
 	Webhooks WebhookDeliverer
 }
 
@@ -65,8 +68,8 @@ func NewWorker(opt asynq.RedisConnOpt, prefix string, concurrency int, h Handler
 			}
 			return asynq.DefaultRetryDelayFunc(n, err, t)
 		},
-		Logger:                   asynqLogger{log},
-		LogLevel:                 asynq.WarnLevel,
+		Logger:   asynqLogger{log},
+		LogLevel: asynq.WarnLevel,
 		ErrorHandler: asynq.ErrorHandlerFunc(func(ctx context.Context, t *asynq.Task, err error) {
 			log.ErrorContext(ctx, "job failed", "task", t.Type(), "err", err)
 		}),
@@ -103,6 +106,20 @@ func NewWorker(opt asynq.RedisConnOpt, prefix string, concurrency int, h Handler
 			return err
 		}
 		return h.Support.HandleAssignTimeout(ctx, p.ConversationID, p.AgentID, p.AssignedAt)
+	})
+	mux.HandleFunc(TypeNotifyAgents, func(ctx context.Context, t *asynq.Task) error {
+		var p ConversationPayload
+		if err := decode(t, &p); err != nil {
+			return err
+		}
+		return h.Support.NotifyAgents(ctx, p.ConversationID)
+	})
+	mux.HandleFunc(TypeNotifyVisitor, func(ctx context.Context, t *asynq.Task) error {
+		var p ConversationPayload
+		if err := decode(t, &p); err != nil {
+			return err
+		}
+		return h.Support.NotifyVisitor(ctx, p.ConversationID)
 	})
 	mux.HandleFunc(TypeWebhook, func(ctx context.Context, t *asynq.Task) error {
 		var p WebhookPayload

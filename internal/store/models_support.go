@@ -44,6 +44,7 @@ type Agent struct {
 	Status         string
 	StatusAt       time.Time
 	LastAssignedAt *time.Time
+	DisconnectedAt *time.Time // set when their last session closed; nil while connected
 }
 
 // Visitor is a person chatting through a site's widget.
@@ -64,21 +65,24 @@ type Visitor struct {
 // SupportConversation is the support side of a conversation: its site,
 // queue, visitor, assignee and life-cycle stamps.
 type SupportConversation struct {
-	ConversationID  int64 `gorm:"primaryKey;autoIncrement:false"`
-	SiteID          int64
-	QueueID         int64
-	VisitorID       int64
-	AssigneeID      *int64
-	Status          string // queued | assigned | resolved
-	Prechat         string // JSON
-	QueuedAt        *time.Time
-	AssignedAt      *time.Time
-	FirstResponseAt *time.Time
-	ResolvedAt      *time.Time
-	Rating          *int
-	RatingComment   string
-	RatedAt         *time.Time
-	CreatedAt       time.Time
+	ConversationID    int64 `gorm:"primaryKey;autoIncrement:false"`
+	SiteID            int64
+	QueueID           int64
+	VisitorID         int64
+	AssigneeID        *int64
+	Status            string // queued | assigned | resolved
+	Prechat           string // JSON
+	QueuedAt          *time.Time
+	AssignedAt        *time.Time
+	FirstResponseAt   *time.Time
+	ResolvedAt        *time.Time
+	Rating            *int
+	RatingComment     string
+	RatedAt           *time.Time
+	CreatedAt         time.Time
+	VisitorReadSeq    int64
+	VisitorNotifiedAt *time.Time
+	AgentsNotifiedSeq int64
 }
 
 // CannedResponse is a saved reply an agent inserts with /shortcut.

@@ -151,14 +151,15 @@ type Candidate struct {
 	LastAssignedAt *time.Time
 }
 
-// Candidates lists the online agents of a queue, least busy first, then
-// idle longest (never assigned counts as idle longest).
-func (s *Store) Candidates(ctx context.Context, queueID int64) ([]Candidate, error) {
+// Candidates lists the online agents of a queue who are connected (or lost
+// their connection after connectedSince), least busy first, then idle
+// longest (never assigned counts as idle longest).
+func (s *Store) Candidates(ctx context.Context, queueID int64, connectedSince time.Time) ([]Candidate, error) {
 	var out []Candidate
 	err := s.q(ctx).Table("queue_agents AS qa").
 		Select("qa.user_id, qa.capacity, a.last_assigned_at, (SELECT COUNT(*) FROM support_conversations sc WHERE sc.assignee_id = qa.user_id AND sc.status = 'assigned') AS load").
 		Joins("JOIN agents a ON a.user_id = qa.user_id").
-		Where("qa.queue_id = ? AND a.status = 'online'", queueID).
+		Where("qa.queue_id = ? AND a.status = 'online' AND (a.disconnected_at IS NULL OR a.disconnected_at > ?)", queueID, connectedSince).
 		Order("load ASC").Order(clauseExpr("a.last_assigned_at IS NOT NULL")).Order("a.last_assigned_at ASC").Order("qa.user_id").
 		Scan(&out).Error
 	return out, err
@@ -347,4 +348,65 @@ func (s *Store) ConversationEventsForReport(ctx context.Context, siteID int64, f
 			Where("site_id = ? AND type = 'created' AND at >= ? AND at < ?", siteID, from, to)).
 		Order("conversation_id").Order("at").Order("id").Find(&out).Error
 	return out, err
+}
+
+// SetAgentDisconnected records that an agent's last session closed at at,
+// or (nil) that they are connected again. No row: the agent never chose a
+// status, and connectivity does not matter.
+func (s *Store) SetAgentDisconnected(ctx context.Context, userID int64, at *time.Time) error {
+	return s.q(ctx).Model(&Agent{}).Where("user_id = ?", userID).Update("disconnected_at", at).Error
+}
+
+// AdvanceVisitorReadSeq raises the visitor's read mark of a conversation.
+func (s *Store) AdvanceVisitorReadSeq(ctx context.Context, conversationID, seq int64) error {
+	return s.q(ctx).Model(&SupportConversation{}).
+		Where("conversation_id = ? AND visitor_read_seq < ?", conversationID, seq).Update("visitor_read_seq", seq).Error
+}
+
+// ClaimVisitorNotify stamps the conversation's visitor as mailed at now
+// unless a mail went out since windowStart; only a true answer may mail.
+func (s *Store) ClaimVisitorNotify(ctx context.Context, conversationID int64, now, windowStart time.Time) (bool, error) {
+	res := s.q(ctx).Model(&SupportConversation{}).
+		Where("conversation_id = ? AND (visitor_notified_at IS NULL OR visitor_notified_at < ?)", conversationID, windowStart).
+		Update("visitor_notified_at", now)
+	return res.RowsAffected == 1, res.Error
+}
+
+// ReleaseVisitorNotify puts back the previous stamp after a failed mail.
+func (s *Store) ReleaseVisitorNotify(ctx context.Context, conversationID int64, previous *time.Time) error {
+	return s.q(ctx).Model(&SupportConversation{}).Where("conversation_id = ?", conversationID).Update("visitor_notified_at", previous).Error
+}
+
+// ClaimAgentsNotified moves the agents' mail mark to seq if it was below;
+// only a true answer may mail.
+func (s *Store) ClaimAgentsNotified(ctx context.Context, conversationID, seq int64) (bool, error) {
+	res := s.q(ctx).Model(&SupportConversation{}).
+		Where("conversation_id = ? AND agents_notified_seq < ?", conversationID, seq).Update("agents_notified_seq", seq)
+	return res.RowsAffected == 1, res.Error
+}
+
+// SetAgentsNotified sets the agents' mail mark (to undo a failed mail).
+func (s *Store) SetAgentsNotified(ctx context.Context, conversationID, seq int64) error {
+	return s.q(ctx).Model(&SupportConversation{}).Where("conversation_id = ?", conversationID).Update("agents_notified_seq", seq).Error
+}
+
+// MessagesFrom returns up to limit messages after afterSeq sent by a kind
+// of sender (user or visitor), leaving out notes and system messages.
+func (s *Store) MessagesFrom(ctx context.Context, conversationID, afterSeq int64, senderKind string, limit int) ([]Message, error) {
+	var ms []Message
+	err := s.q(ctx).Where("conversation_id = ? AND seq > ? AND sender_kind = ? AND kind NOT IN ('note', 'system') AND recalled_at IS NULL",
+		conversationID, afterSeq, senderKind).Order("seq").Limit(limit).Find(&ms).Error
+	return ms, err
+}
+
+// LastSeqFrom is the seq of the newest message by a kind of sender (0 if none),
+// leaving out notes and system messages.
+func (s *Store) LastSeqFrom(ctx context.Context, conversationID int64, senderKind string) (int64, error) {
+	var seq *int64
+	err := s.q(ctx).Model(&Message{}).Select("MAX(seq)").
+		Where("conversation_id = ? AND sender_kind = ? AND kind NOT IN ('note', 'system')", conversationID, senderKind).Scan(&seq).Error
+	if err != nil || seq == nil {
+		return 0, err
+	}
+	return *seq, nil
 }

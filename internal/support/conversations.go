@@ -322,7 +322,7 @@ func (s *Service) Transfer(ctx context.Context, actor auth.Identity, conversatio
 				return errs.R(errs.NotFound, "agent_not_found", "no such agent on this site")
 			}
 			a, err := tx.AgentByID(ctx, target)
-			if err != nil || a.Status != "online" {
+			if err != nil || !s.available(a) {
 				return errs.R(errs.Conflict, "agent_offline", "that agent is not online")
 			}
 			if err := tx.LockAgent(ctx, target); err != nil {

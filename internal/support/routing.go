@@ -51,7 +51,7 @@ func (s *Service) previousAgent(ctx context.Context, tx *store.Store, sc *store.
 // pickAgent returns an online agent of the queue with room (0 if none),
 // trying preferred first and never except.
 func (s *Service) pickAgent(ctx context.Context, tx *store.Store, queueID, preferred, except int64) (int64, error) {
-	cands, err := tx.Candidates(ctx, queueID)
+	cands, err := tx.Candidates(ctx, queueID, s.now().Add(-s.cfg.AgentGrace))
 	if err != nil {
 		return 0, err
 	}
@@ -143,7 +143,7 @@ func (s *Service) drain(ctx context.Context, agentID int64) {
 		var events []routed
 		err := s.store.Tx(ctx, func(tx *store.Store) error {
 			a, err := tx.AgentByID(ctx, agentID)
-			if err != nil || a.Status != "online" {
+			if err != nil || !s.available(a) {
 				return err
 			}
 			// The oldest waiting conversation across the agent's queues.
@@ -336,4 +336,31 @@ func (s *Service) HandleAssignTimeout(ctx context.Context, conversationID, agent
 		s.drain(ctx, agentID)
 	}
 	return nil
+}
+
+// available reports whether an agent takes chats now: they chose online,
+// and they are connected or lost their connection within the grace period.
+func (s *Service) available(a *store.Agent) bool {
+	return a.Status == "online" && (a.DisconnectedAt == nil || a.DisconnectedAt.After(s.now().Add(-s.cfg.AgentGrace)))
+}
+
+// AgentConnectivity is told when a user's session opens or closes. The
+// last session closing starts the agent's grace period; a session opening
+// ends it and, for an online agent, takes waiting conversations.
+func (s *Service) AgentConnectivity(ctx context.Context, userID int64) {
+	if s.sessions == nil {
+		return
+	}
+	var at *time.Time
+	if s.sessions(userID) == 0 {
+		now := s.now()
+		at = &now
+	}
+	if err := s.store.SetAgentDisconnected(ctx, userID, at); err != nil {
+		s.log.WarnContext(ctx, "agent connectivity", "user_id", userID, "err", err)
+		return
+	}
+	if at == nil {
+		s.drain(ctx, userID)
+	}
 }

@@ -13,13 +13,20 @@ import (
 
 	"github.com/parley-chat/parley/internal/chat"
 	"github.com/parley-chat/parley/internal/errs"
+	"github.com/parley-chat/parley/internal/notify"
 	"github.com/parley-chat/parley/internal/store"
 )
 
 // Jobs schedules support's delayed work.
 type Jobs interface {
 	EnqueueAssignTimeout(ctx context.Context, conversationID, agentID, assignedAtUnixNano int64, delay time.Duration) error
+	EnqueueNotifyAgents(ctx context.Context, conversationID int64, delay time.Duration) error
+	EnqueueNotifyVisitor(ctx context.Context, conversationID int64, delay, window time.Duration) error
 }
+
+// Sessions counts a user's open sessions (on this node; across nodes with
+// the Redis broker).
+type Sessions func(userID int64) int
 
 // Events tells the host site's webhooks what happened, after commit.
 type Events interface {
@@ -28,8 +35,17 @@ type Events interface {
 
 // Config tunes customer service.
 type Config struct {
-	PublicURL string
-	Secret    string // the deployment secret; visitor tokens are signed with a key derived from it
+	// AgentGrace keeps an agent who lost every connection routable for a
+	// while, so a flaky network or a reload does not bounce chats.
+	AgentGrace time.Duration
+	// AgentNotifyDelay is how long a visitor's message waits unanswered
+	// before the responsible agents are mailed.
+	AgentNotifyDelay time.Duration
+	// VisitorNotifyDelay is how long an agent's reply waits unseen before
+	// the visitor is mailed it (one mail per delay window).
+	VisitorNotifyDelay time.Duration
+	PublicURL          string
+	Secret             string // the deployment secret; visitor tokens are signed with a key derived from it
 }
 
 // Service implements customer service.
@@ -38,6 +54,8 @@ type Service struct {
 	chat     *chat.Service
 	jobs     Jobs
 	events   Events
+	mailer   notify.Mailer
+	sessions Sessions
 	cfg      Config
 	tokenKey []byte
 	log      *slog.Logger
@@ -45,12 +63,12 @@ type Service struct {
 }
 
 // New builds the support service.
-func New(st *store.Store, ch *chat.Service, jobs Jobs, cfg Config, log *slog.Logger) *Service {
+func New(st *store.Store, ch *chat.Service, jobs Jobs, mailer notify.Mailer, sessions Sessions, cfg Config, log *slog.Logger) *Service {
 	m := hmac.New(sha256.New, []byte(cfg.Secret))
 	m.Write([]byte("parley visitor token"))
 	// Microseconds: PostgreSQL keeps no finer, and assignment stamps are
 	// compared after a round trip through the database.
-	return &Service{store: st, chat: ch, jobs: jobs, cfg: cfg, tokenKey: m.Sum(nil), log: log, now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
+	return &Service{store: st, chat: ch, jobs: jobs, mailer: mailer, sessions: sessions, cfg: cfg, tokenKey: m.Sum(nil), log: log, now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
 }
 
 var _ chat.Access = (*Service)(nil)
@@ -76,6 +94,7 @@ func (s *Service) Published(ctx context.Context, conv *store.Conversation, msg *
 		return
 	}
 	s.emit(ctx, sc.SiteID, "message.created", map[string]any{"conversation_id": conv.ID, "message": msg})
+	s.scheduleFollowUp(ctx, sc, msg)
 }
 
 var errNoConversation = errs.R(errs.NotFound, "conversation_not_found", "no such conversation")

@@ -62,6 +62,9 @@ func (s *Service) VisitorRead(ctx context.Context, visitorID, conversationID, se
 	if _, err := s.visitorConversation(ctx, visitorID, conversationID); err != nil {
 		return err
 	}
+	if err := s.store.AdvanceVisitorReadSeq(ctx, conversationID, seq); err != nil {
+		return errs.Wrap(err, "mark read")
+	}
 	s.chat.PublishTo(ctx, s.memberIDs(ctx, conversationID), VisitorReadFrame{Type: "read", ConversationID: conversationID, VisitorID: visitorID, Seq: seq})
 	return nil
 }

@@ -260,7 +260,7 @@ func (s *Service) widgetSite(ctx context.Context, site *store.Site) (*WidgetSite
 	}
 	for _, q := range queues {
 		ws.Queues = append(ws.Queues, WidgetQueue{ID: q.ID, Name: q.Name})
-		if c, err := s.store.Candidates(ctx, q.ID); err == nil && len(c) > 0 {
+		if c, err := s.store.Candidates(ctx, q.ID, s.now().Add(-s.cfg.AgentGrace)); err == nil && len(c) > 0 {
 			ws.Online = true
 		}
 	}

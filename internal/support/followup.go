@@ -1,0 +1,197 @@
+package support
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/parley-chat/parley/internal/chat"
+	"github.com/parley-chat/parley/internal/notify"
+	"github.com/parley-chat/parley/internal/store"
+)
+
+const followUpMaxMessages = 10
+
+// scheduleFollowUp, after a message is committed, schedules the mail that
+// goes out if nobody reacts in time: agents about a visitor's message, the
+// visitor about an agent's reply.
+func (s *Service) scheduleFollowUp(ctx context.Context, sc *store.SupportConversation, msg *chat.Message) {
+	if s.jobs == nil || s.mailer == nil {
+		return
+	}
+	switch {
+	case msg.Sender.Kind == "visitor":
+		_ = s.jobs.EnqueueNotifyAgents(ctx, sc.ConversationID, s.cfg.AgentNotifyDelay)
+	case msg.Sender.Kind == "user" && msg.Kind != "system":
+		_ = s.jobs.EnqueueNotifyVisitor(ctx, sc.ConversationID, s.cfg.VisitorNotifyDelay, s.cfg.VisitorNotifyDelay)
+	}
+}
+
+// NotifyAgents mails the responsible agents the visitor's messages that no
+// agent has answered: the assignee, else the queue's online agents, else
+// all of its agents. Messages since the last mail are folded into one; an
+// agent's reply cancels it. Safe to run twice: the mark on the
+// conversation decides.
+func (s *Service) NotifyAgents(ctx context.Context, conversationID int64) error {
+	sc, err := s.store.SupportConversationByID(ctx, conversationID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	replied, err := s.store.LastSeqFrom(ctx, conversationID, "user")
+	if err != nil {
+		return err
+	}
+	after := max(replied, sc.AgentsNotifiedSeq)
+	msgs, err := s.store.MessagesFrom(ctx, conversationID, after, "visitor", followUpMaxMessages+1)
+	if err != nil || len(msgs) == 0 {
+		return err // answered in time, or already mailed
+	}
+	recipients, err := s.responsibleAgents(ctx, sc)
+	if err != nil || len(recipients) == 0 {
+		return err
+	}
+	lastSeq := msgs[len(msgs)-1].Seq
+	claimed, err := s.store.ClaimAgentsNotified(ctx, conversationID, lastSeq)
+	if err != nil || !claimed {
+		return err
+	}
+	site, _ := s.store.SiteByID(ctx, sc.SiteID)
+	visitor, _ := s.store.VisitorByID(ctx, sc.VisitorID)
+	who := "A visitor"
+	if visitor != nil && visitor.Name != "" {
+		who = visitor.Name
+	}
+	siteName := "your site"
+	if site != nil {
+		siteName = site.Name
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s wrote on %s and nobody has answered yet:\n\n", who, siteName)
+	for i, m := range msgs {
+		if i == followUpMaxMessages {
+			b.WriteString("…and more.\n\n")
+			break
+		}
+		fmt.Fprintf(&b, "%s\n%s\n\n", m.CreatedAt.Format("2 Jan 15:04 MST"), m.Body)
+	}
+	if visitor != nil && visitor.Email != "" {
+		fmt.Fprintf(&b, "Their e-mail: %s\n", visitor.Email)
+	}
+	fmt.Fprintf(&b, "Answer in the console: %s/console/#/inbox/%d\n", s.cfg.PublicURL, conversationID)
+	mail := notify.Mail{To: recipients, Subject: fmt.Sprintf("%s is waiting on %s", who, siteName), Text: b.String()}
+	if err := s.mailer.Send(ctx, mail); err != nil {
+		_ = s.store.SetAgentsNotified(ctx, conversationID, sc.AgentsNotifiedSeq)
+		return err
+	}
+	return nil
+}
+
+// responsibleAgents are the e-mail addresses to tell about a conversation.
+func (s *Service) responsibleAgents(ctx context.Context, sc *store.SupportConversation) ([]string, error) {
+	var ids []int64
+	if sc.AssigneeID != nil {
+		ids = []int64{*sc.AssigneeID}
+	} else {
+		agents, err := s.store.QueueAgents(ctx, sc.QueueID)
+		if err != nil {
+			return nil, err
+		}
+		var all []int64
+		for _, a := range agents {
+			all = append(all, a.UserID)
+			if st, err := s.store.AgentByID(ctx, a.UserID); err == nil && s.available(st) {
+				ids = append(ids, a.UserID)
+			}
+		}
+		if len(ids) == 0 {
+			ids = all
+		}
+	}
+	users, err := s.store.UsersByIDs(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, id := range ids {
+		if u := users[id]; u != nil && u.Email != "" {
+			out = append(out, u.Email)
+		}
+	}
+	return out, nil
+}
+
+// NotifyVisitor mails a visitor who left the agents' replies they have not
+// seen, at most once per window, with a link back to the chat.
+func (s *Service) NotifyVisitor(ctx context.Context, conversationID int64) error {
+	sc, err := s.store.SupportConversationByID(ctx, conversationID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	visitor, err := s.store.VisitorByID(ctx, sc.VisitorID)
+	if err != nil || visitor.Email == "" {
+		return nil // nobody to write to
+	}
+	msgs, err := s.store.MessagesFrom(ctx, conversationID, sc.VisitorReadSeq, "user", followUpMaxMessages+1)
+	if err != nil || len(msgs) == 0 {
+		return err // seen in time
+	}
+	now := s.now()
+	claimed, err := s.store.ClaimVisitorNotify(ctx, conversationID, now, now.Add(-s.cfg.VisitorNotifyDelay))
+	if err != nil || !claimed {
+		return err
+	}
+	site, err := s.store.SiteByID(ctx, sc.SiteID)
+	if err != nil {
+		return err
+	}
+	views, err := s.chat.MessagesView(ctx, msgs)
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "Hello%s,\n\n%s answered you:\n\n", prefixSpace(visitor.Name), site.Name)
+	for i, m := range views {
+		if i == followUpMaxMessages {
+			b.WriteString("…and more.\n\n")
+			break
+		}
+		fmt.Fprintf(&b, "%s:\n%s\n\n", m.Sender.Name, m.Body)
+	}
+	if link := chatLink(visitor.PageURL); link != "" {
+		fmt.Fprintf(&b, "Continue the conversation: %s\n", link)
+	}
+	mail := notify.Mail{To: []string{visitor.Email}, Subject: fmt.Sprintf("%s answered your message", site.Name), Text: b.String()}
+	if err := s.mailer.Send(ctx, mail); err != nil {
+		_ = s.store.ReleaseVisitorNotify(ctx, conversationID, sc.VisitorNotifiedAt)
+		return err
+	}
+	return nil
+}
+
+func prefixSpace(name string) string {
+	if name == "" {
+		return ""
+	}
+	return " " + name
+}
+
+// chatLink is the page the visitor chatted from, asking the widget to open.
+func chatLink(pageURL string) string {
+	u, err := url.Parse(pageURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return ""
+	}
+	q := u.Query()
+	q.Set("parley", "open")
+	u.RawQuery = q.Encode()
+	u.Fragment = ""
+	return u.String()
+}
