@@ -89,3 +89,57 @@ export function watch(page) {
     throw err
   }
 }
+
+/**
+ * An administrator's access token. Test files run in parallel: the first-run
+ * setup belongs to console.test.mjs (its admin), so wait for it; running
+ * alone, do the setup here.
+ */
+export async function adminToken() {
+  const known = { login: 'admin', password: 'correct horse battery' }
+  const deadline = Date.now() + 30_000
+  while (Date.now() < deadline) {
+    if ((await restOk('GET', '/api/v1/setup')).needed === false) break
+    await new Promise((r) => setTimeout(r, 250))
+  }
+  if ((await restOk('GET', '/api/v1/setup')).needed) {
+    const r = await rest('POST', '/api/v1/setup', {
+      username: known.login,
+      email: 'admin@example.com',
+      password: known.password,
+      nickname: 'Ada Admin',
+    })
+    // Another file may have won the race to set up: then sign in as that admin.
+    if (r.status === 200 || r.status === 201) return r.body.access_token
+  }
+  return login(known.login, known.password)
+}
+
+/** Creates a verified user with a role; returns {user, password, token}. */
+export async function createUser(admin, name, role = 'user') {
+  const suffix = Math.random().toString(16).slice(2, 8)
+  const username = `${name.toLowerCase()}${suffix}`
+  const password = `${name} password 123`
+  const r = await restOk(
+    'POST',
+    '/api/v1/admin/users',
+    { username, email: `${username}@example.com`, password, role, verified: true },
+    admin,
+    [201],
+  )
+  return { user: r.user, username, password, token: await login(username, password) }
+}
+
+/** Signs in through the console's login page in a new context. */
+export async function signInPage(browser, u) {
+  const context = await browser.newContext()
+  const page = await context.newPage()
+  page.setDefaultTimeout(15_000)
+  const explain = watch(page)
+  await page.goto(`${BASE}/console/#/login`)
+  await page.getByTestId('login-username').fill(u.username)
+  await page.getByTestId('login-password').fill(u.password)
+  await page.getByTestId('login-submit').click()
+  await page.waitForURL(/#\/chats/)
+  return { context, page, explain }
+}

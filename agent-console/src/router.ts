@@ -8,12 +8,15 @@ import FriendsView from './views/FriendsView.vue'
 import GroupsView from './views/GroupsView.vue'
 import AddView from './views/AddView.vue'
 import InviteView from './views/InviteView.vue'
+import InboxView from './views/InboxView.vue'
 import { checkSetup, restoreSession, session } from './state/session'
 
 declare module 'vue-router' {
   interface RouteMeta {
     /** Reachable without signing in. */
     public?: boolean
+    /** Only for agents and admins. */
+    agent?: boolean
   }
 }
 
@@ -33,6 +36,7 @@ export const router = createRouter({
       meta: { public: true },
     },
     { path: '/chats/:id(\\d+)?', name: 'chats', component: ChatsView },
+    { path: '/inbox/:id(\\d+)?', name: 'inbox', component: InboxView, meta: { agent: true } },
     { path: '/friends/:tab(requests|add|blocked)?', name: 'friends', component: FriendsView },
     { path: '/groups/:id(\\d+)?', name: 'groups', component: GroupsView },
     // Opened from a QR code or a shared link; signing in first comes back here.
@@ -58,5 +62,6 @@ router.beforeEach(async (to) => {
   }
   if (to.meta.public) return user && (to.name === 'login' || to.name === 'register') ? { name: 'chats' } : true
   if (!user) return { name: 'login', query: to.fullPath !== '/' ? { next: to.fullPath } : {} }
+  if (to.meta.agent && user.role !== 'agent' && user.role !== 'admin') return { name: 'chats' }
   return true
 })

@@ -3,10 +3,12 @@ import {
   applyRecall,
   canRecall,
   highestSeq,
+  isNote,
   isSystemMessage,
   leavesGap,
   lowestSeq,
   mergeMessages,
+  messageLook,
   missingRanges,
   previewOf,
 } from './messages'
@@ -125,5 +127,24 @@ describe('isSystemMessage', () => {
     expect(isSystemMessage(msg(4))).toBe(false)
     expect(isSystemMessage(msg(5, { kind: 'image' }))).toBe(false)
     expect(isSystemMessage(undefined)).toBe(false)
+  })
+})
+
+describe('messageLook (note vs reply rendering)', () => {
+  it('draws notes apart, whoever wrote them', () => {
+    expect(messageLook(msg(1, { kind: 'note', sender: { kind: 'user', id: 5, name: 'Me' } }), 5)).toBe('note')
+    expect(messageLook(msg(1, { kind: 'note', sender: { kind: 'user', id: 6, name: 'Ann' } }), 5)).toBe('note')
+    expect(isNote(msg(1, { kind: 'note' }))).toBe(true)
+  })
+
+  it('tells my replies, visitors, others and system lines apart', () => {
+    expect(messageLook(msg(1, { sender: { kind: 'user', id: 5, name: 'Me' } }), 5)).toBe('own')
+    expect(messageLook(msg(1, { sender: { kind: 'visitor', id: 5, name: 'V' } }), 5)).toBe('visitor')
+    expect(messageLook(msg(1, { sender: { kind: 'user', id: 6, name: 'Ann' } }), 5)).toBe('other')
+    expect(messageLook(msg(1, { kind: 'system', sender: { kind: 'system', id: 0, name: '' } }), 5)).toBe('system')
+  })
+
+  it('previews notes as notes', () => {
+    expect(previewOf(msg(1, { kind: 'note', body: 'call back\nlater' }))).toBe('Note: call back later')
   })
 })

@@ -99,6 +99,8 @@ export function previewOf(m: Message | null | undefined): string {
       return '[File]'
     case 'red_packet':
       return '[Red packet]'
+    case 'note':
+      return `Note: ${(m.body || '').replace(/\s+/g, ' ').trim()}`
     default:
       return m.body || ''
   }
@@ -112,4 +114,24 @@ export function previewOf(m: Message | null | undefined): string {
  */
 export function isSystemMessage(m: Pick<Message, 'kind' | 'sender'> | null | undefined): boolean {
   return !!m && (m.kind === 'system' || m.sender?.kind === 'system')
+}
+
+/** A private note: agents see it, the visitor never does. */
+export function isNote(m: Pick<Message, 'kind'> | null | undefined): boolean {
+  return !!m && m.kind === 'note'
+}
+
+export type MessageLook = 'system' | 'note' | 'own' | 'visitor' | 'other'
+
+/**
+ * How a message is drawn: a centred system line, a yellow private note
+ * (own or another agent's), my own bubble, a visitor's bubble, or
+ * someone else's bubble.
+ */
+export function messageLook(m: Pick<Message, 'kind' | 'sender'>, myUserId: number | null): MessageLook {
+  if (isSystemMessage(m)) return 'system'
+  if (isNote(m)) return 'note'
+  if (m.sender.kind === 'user' && myUserId !== null && Number(m.sender.id) === myUserId) return 'own'
+  if (m.sender.kind === 'visitor') return 'visitor'
+  return 'other'
 }

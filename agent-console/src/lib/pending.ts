@@ -1,11 +1,19 @@
-import type { KeyValueStore } from './types'
+import type { Attachment, KeyValueStore, MediaKind } from './types'
+
+/** What the outbox holds: text, an uploaded media message, or a private note (sent over REST). */
+export type PendingKind = 'text' | 'note' | MediaKind
 
 /** A message the user sent that the server has not acknowledged yet. */
 export interface PendingSend {
   client_msg_id: string
   conversation_id: number
-  kind: 'text'
+  kind: PendingKind
+  /** The text, or a media message's caption ('' for none). */
   body: string
+  /** A media message's stored upload; it is sent once uploaded, never before. */
+  attachment_id?: number
+  /** The upload's details, to show the pending message as it will look. */
+  attachment?: Attachment
   /** When the user pressed send (ISO time), for display and ordering. */
   created_at: string
   /** 'sending' is re-sent on every (re)connect; 'failed' waits for the user. */

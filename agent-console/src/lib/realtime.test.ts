@@ -440,3 +440,58 @@ describe('RealtimeClient outbox', () => {
     expect(latest().sentOfType('presence')).toEqual([{ type: 'presence', status: 'away' }])
   })
 })
+
+describe('RealtimeClient media and notes', () => {
+  it('sends an uploaded media message with its attachment and keeps the given client_msg_id', async () => {
+    const h = make()
+    h.rt.start()
+    await settle()
+    latest().hello()
+    const p = h.rt.enqueue({ conversation_id: 3, kind: 'image', body: 'look', attachment_id: 42, client_msg_id: 'fixed-id' })
+    expect(p.client_msg_id).toBe('fixed-id')
+    expect(latest().sentOfType('send')).toEqual([
+      { type: 'send', client_msg_id: 'fixed-id', conversation_id: 3, kind: 'image', body: 'look', attachment_id: 42 },
+    ])
+    // Kept in storage until acked, so a reload re-sends it with the same id.
+    const reloaded = new PendingQueue(h.storage, 'outbox')
+    expect(reloaded.get('fixed-id')?.attachment_id).toBe(42)
+  })
+
+  it('re-sends a pending media message with the same id after a reconnect', async () => {
+    const h = make()
+    h.rt.enqueue({ conversation_id: 3, kind: 'voice', attachment_id: 7, client_msg_id: 'v1' })
+    h.rt.start()
+    await settle()
+    latest().hello()
+    expect(latest().sentOfType('send')).toEqual([
+      { type: 'send', client_msg_id: 'v1', conversation_id: 3, kind: 'voice', body: '', attachment_id: 7 },
+    ])
+    latest().receive({ type: 'ack', client_msg_id: 'v1', message: msg(5, { client_msg_id: 'v1', kind: 'voice' }) })
+    expect(h.pending.list()).toEqual([])
+  })
+
+  it('keeps notes out of the socket; their REST answer settles them', async () => {
+    const h = make()
+    h.rt.start()
+    await settle()
+    latest().hello()
+    const acks: string[] = []
+    h.rt.on('ack', (m) => acks.push(m.client_msg_id))
+    const p = h.rt.enqueue({ conversation_id: 3, kind: 'note', body: 'private' })
+    expect(latest().sentOfType('send')).toEqual([])
+    latest().drop()
+    await vi.advanceTimersByTimeAsync(60_000)
+    latest().hello()
+    expect(latest().sentOfType('send')).toEqual([])
+    h.rt.acknowledge(msg(9, { client_msg_id: p.client_msg_id, kind: 'note' }))
+    expect(h.pending.list()).toEqual([])
+    expect(acks).toEqual([p.client_msg_id])
+  })
+
+  it('marks a send failed when told', () => {
+    const h = make()
+    const p = h.rt.enqueue({ conversation_id: 3, kind: 'note', body: 'x' })
+    h.rt.fail(p.client_msg_id, { code: 'forbidden', message: 'no' })
+    expect(h.pending.get(p.client_msg_id)?.state).toBe('failed')
+  })
+})

@@ -324,13 +324,60 @@ export class RealtimeClient {
   }
 
   private transmitSend(p: PendingSend): boolean {
-    return this.transmit({
+    // Notes go over REST (POST …/notes); their owner sends and re-sends them.
+    if (p.kind === 'note') return false
+    const frame: ClientFrame = {
       type: 'send',
       client_msg_id: p.client_msg_id,
       conversation_id: p.conversation_id,
-      kind: p.kind,
+      kind: p.kind ?? 'text',
       body: p.body,
-    })
+    }
+    if (typeof p.attachment_id === 'number') frame.attachment_id = p.attachment_id
+    return this.transmit(frame)
+  }
+
+  /**
+   * Queues any send (a media message once its upload is stored, a note) and
+   * transmits it when it goes over the socket. A client_msg_id given by the
+   * caller is kept, so a message keeps its identity from the first try.
+   */
+  enqueue(item: {
+    conversation_id: number
+    kind: PendingSend['kind']
+    body?: string
+    attachment_id?: number
+    attachment?: PendingSend['attachment']
+    client_msg_id?: string
+    created_at?: string
+  }): PendingSend {
+    const p: PendingSend = {
+      client_msg_id: item.client_msg_id || this.opts.uuid(),
+      conversation_id: item.conversation_id,
+      kind: item.kind,
+      body: item.body ?? '',
+      created_at: item.created_at || new Date(this.opts.now()).toISOString(),
+      state: 'sending',
+    }
+    if (typeof item.attachment_id === 'number') p.attachment_id = item.attachment_id
+    if (item.attachment) p.attachment = item.attachment
+    this.opts.pending.add(p)
+    this.emit('pending')
+    this.transmitSend(p)
+    return this.opts.pending.get(p.client_msg_id) ?? p
+  }
+
+  /** Marks a send failed for a refusal that came another way (a REST answer). */
+  fail(clientMsgId: string, error: { code: string; message: string }): void {
+    if (this.opts.pending.fail(clientMsgId, error)) this.emit('pending')
+  }
+
+  /** Takes back a send that was acknowledged another way (a REST answer). */
+  acknowledge(m: Message): void {
+    this.autoRetries.delete(m.client_msg_id)
+    const sent = this.opts.pending.remove(m.client_msg_id)
+    if (sent) this.emit('pending')
+    this.emit('ack', m, sent)
   }
 
   /**

@@ -125,13 +125,89 @@ export interface Message {
   sender: Sender
   kind: string
   body: string
-  attachment?: unknown
+  attachment?: Attachment | null
   reply_to_seq?: number | null
   created_at: string
   recalled_at?: string | null
 }
 
+export type MediaKind = 'image' | 'voice' | 'video' | 'file'
+
+/** An upload as POST /api/v1/uploads answers it and as messages carry it. */
+export interface Attachment {
+  id: number
+  kind: MediaKind
+  mime: string
+  size: number
+  name: string
+  /** Signed and expiring (see url_expires_at). */
+  url: string
+  thumb_url?: string
+  width?: number
+  height?: number
+  duration_ms?: number
+  url_expires_at?: string
+}
+
 export type ConversationKind = 'direct' | 'group' | 'support'
+
+export type SupportStatus = 'queued' | 'assigned' | 'resolved'
+
+export interface VisitorInfo {
+  id: number
+  name: string
+  email: string
+  external_id?: string
+  page_url: string
+  referrer: string
+  locale: string
+  user_agent: string
+  identified: boolean
+}
+
+/** A support conversation as the agent inbox lists it. */
+export interface SupportConversation {
+  id: number
+  kind: 'support'
+  title: string
+  status: SupportStatus
+  site_id: number
+  queue_id: number
+  queue_name: string
+  queue_position?: number
+  assignee: { id: number; name: string } | null
+  visitor?: VisitorInfo
+  prechat?: Record<string, string>
+  last_seq: number
+  last_message: Message | null
+  rating: number | null
+  rating_comment?: string
+  created_at: string
+  assigned_at: string | null
+  resolved_at: string | null
+}
+
+export interface CannedResponse {
+  id: number
+  shortcut: string
+  body: string
+}
+
+export interface QueueInfo {
+  id: number
+  site_id: number
+  name: string
+  is_default: boolean
+  agents?: Array<{ user_id: number; capacity: number }>
+}
+
+export interface SiteInfo {
+  id: number
+  name: string
+  queues: QueueInfo[]
+}
+
+export type AgentStatus = 'online' | 'away' | 'offline'
 
 export interface Conversation {
   id: number
@@ -166,10 +242,10 @@ export type ServerFrame =
   | { type: 'ack'; client_msg_id: string; message: Message }
   | { type: 'error'; client_msg_id?: string; code: string; message: string; until?: string }
   | { type: 'message'; message: Message }
-  | { type: 'read'; conversation_id: number; user_id: number; seq: number }
+  | { type: 'read'; conversation_id: number; user_id?: number; visitor_id?: number; seq: number }
   | { type: 'typing'; conversation_id: number; from: unknown; state: 'start' | 'stop' }
   | { type: 'recall'; conversation_id: number; seq: number }
-  | { type: 'conversation'; conversation: Conversation }
+  | { type: 'conversation'; event?: string; conversation: Conversation | SupportConversation }
   | { type: 'presence'; user_id: number; status: PresenceStatus; last_seen_at: string | null }
   | { type: 'friend_request'; request: FriendRequest }
   | { type: 'friend'; event: 'added' | 'removed'; user: PublicUser }
@@ -178,7 +254,14 @@ export type ServerFrame =
 
 // Frames the console sends.
 export type ClientFrame =
-  | { type: 'send'; client_msg_id: string; conversation_id: number; kind: 'text'; body: string }
+  | {
+      type: 'send'
+      client_msg_id: string
+      conversation_id: number
+      kind: string
+      body?: string
+      attachment_id?: number
+    }
   | { type: 'read'; conversation_id: number; seq: number }
   | { type: 'typing'; conversation_id: number; state: 'start' | 'stop' }
   | { type: 'presence'; status: 'online' | 'away' }

@@ -8,7 +8,24 @@ import { PendingQueue, type PendingSend } from '../lib/pending'
 import { PresenceReporter } from '../lib/presence'
 import { RealtimeClient, type ConnectionStatus } from '../lib/realtime'
 import { restrictionFromError, type Restriction } from '../lib/restrictions'
-import type { Conversation, KeyValueStore, Message, ServerFrame, User } from '../lib/types'
+import { guessKind } from '../lib/media'
+import { initialUpload, uploadFile, uploadStep, type UploadError, type UploadEvent, type UploadState } from '../lib/upload'
+import type { Attachment, Conversation, KeyValueStore, MediaKind, Message, ServerFrame, User } from '../lib/types'
+
+/** A media message whose file is still going up (or failed to). */
+export interface UploadEntry {
+  client_msg_id: string
+  conversation_id: number
+  name: string
+  size: number
+  /** The kind asked for (voice recordings) or guessed from the type, for the preview. */
+  kind: MediaKind
+  caption: string
+  created_at: string
+  /** An object URL of the picked image, shown while it uploads. */
+  preview?: string
+  upload: UploadState
+}
 
 export interface TypingEntry {
   key: string
@@ -31,6 +48,10 @@ export const chat = reactive({
   listError: '' as string,
   /** The last refusal to let me speak, per conversation (muted, not friends…). */
   restrictions: {} as Record<number, Restriction>,
+  /** Media messages being uploaded; they join the outbox once stored. */
+  uploads: [] as UploadEntry[],
+  /** Attachments fetched again for fresh signed URLs, by upload id. */
+  fresh: {} as Record<number, Attachment>,
 })
 
 let api: ApiClient | null = null
@@ -147,6 +168,9 @@ export function stopChat(opts: { clearOutbox?: boolean } = {}): void {
   chat.error = ''
   chat.listError = ''
   chat.restrictions = {}
+  for (const u of chat.uploads) dropUpload(u.client_msg_id)
+  chat.uploads = []
+  chat.fresh = {}
 }
 
 export function myUserId(): number | null {
@@ -173,6 +197,7 @@ export function upsertConversation(c: Conversation): void {
 /** After every (re)connect: re-list, then catch up the open conversation. */
 async function resync(): Promise<void> {
   const others = Array.from(resyncHooks, (fn) => Promise.resolve(fn()).catch(() => undefined))
+  for (const p of outbox?.outgoing() ?? []) if (p.kind === 'note') void postNote(p.conversation_id, p.client_msg_id, p.body)
   await loadConversations()
   const id = chat.openId
   if (id !== null) await catchUp(id)
@@ -338,7 +363,14 @@ function onFrame(f: ServerFrame): void {
     }
     case 'conversation': {
       const c = (f as Extract<ServerFrame, { type: 'conversation' }>).conversation
-      if (c && typeof c.id === 'number') upsertConversation(c)
+      if (!c || typeof c.id !== 'number') break
+      if (c.kind === 'support') {
+        // The inbox keeps support conversations; here only refresh one I am in.
+        const held = chat.conversations.find((x) => x.id === c.id)
+        if (held) upsertConversation({ ...held, title: c.title || held.title })
+      } else {
+        upsertConversation(c as Conversation)
+      }
       break
     }
   }
@@ -367,6 +399,8 @@ export function sendMessage(conversationId: number, body: string): void {
 
 export function retrySend(clientMsgId: string): void {
   rt?.retry(clientMsgId)
+  const p = outbox?.get(clientMsgId)
+  if (p && p.kind === 'note') void postNote(p.conversation_id, p.client_msg_id, p.body)
 }
 
 export function discardSend(clientMsgId: string): void {
@@ -419,4 +453,167 @@ export function stopTyping(conversationId: number): void {
     rt?.sendTyping(conversationId, 'stop')
     typingState = null
   }
+}
+
+// Media: upload first (with progress), then send like text, with the same
+// client_msg_id from the first try to the last.
+
+const files = new Map<string, File | Blob>()
+const aborts = new Map<string, AbortController>()
+
+function setUpload(id: string, e: UploadEvent): UploadEntry | undefined {
+  const i = chat.uploads.findIndex((u) => u.client_msg_id === id)
+  if (i < 0) return undefined
+  const next = { ...chat.uploads[i], upload: uploadStep(chat.uploads[i].upload, e) }
+  chat.uploads.splice(i, 1, next)
+  return next
+}
+
+function dropUpload(id: string): void {
+  aborts.get(id)?.abort()
+  aborts.delete(id)
+  files.delete(id)
+  const u = chat.uploads.find((x) => x.client_msg_id === id)
+  if (u?.preview) URL.revokeObjectURL(u.preview)
+  chat.uploads = chat.uploads.filter((x) => x.client_msg_id !== id)
+}
+
+async function accessToken(): Promise<string | undefined> {
+  if (!api) return undefined
+  const t = api.tokens.get()
+  if (t && t.expires_at - Date.now() < 10_000) {
+    try {
+      await api.refresh()
+    } catch {
+      // Try with what we have; a 401 below refreshes again.
+    }
+  }
+  return api.tokens.get()?.access_token
+}
+
+async function runUpload(id: string, askKind?: MediaKind): Promise<void> {
+  const file = files.get(id)
+  const entry = chat.uploads.find((u) => u.client_msg_id === id)
+  if (!file || !entry) return
+  const ctrl = new AbortController()
+  aborts.set(id, ctrl)
+  const attempt = async () =>
+    uploadFile({
+      file,
+      name: entry.name,
+      kind: askKind,
+      token: await accessToken(),
+      signal: ctrl.signal,
+      onProgress: (loaded, total) => setUpload(id, { type: 'progress', loaded, total }),
+    })
+  try {
+    let a: Attachment
+    try {
+      a = await attempt()
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.status !== 401 || !api) throw err
+      if (!(await api.refresh())) throw err
+      a = await attempt()
+    }
+    aborts.delete(id)
+    const done = setUpload(id, { type: 'done', attachment: a })
+    if (!done || !rt) return
+    rt.enqueue({
+      client_msg_id: id,
+      conversation_id: done.conversation_id,
+      kind: a.kind,
+      body: done.caption,
+      attachment_id: a.id,
+      attachment: a,
+      created_at: done.created_at,
+    })
+    dropUpload(id)
+  } catch (err) {
+    aborts.delete(id)
+    const e = err instanceof ApiError ? err : new ApiError(0, 'network_error', String((err as Error)?.message ?? err))
+    if (e.code === 'aborted') return
+    const error: UploadError = { status: e.status, code: e.code, message: e.message }
+    setUpload(id, { type: 'fail', error })
+  }
+}
+
+/** Uploads files and sends each as a media message (the caption goes with the first). */
+export function sendFiles(conversationId: number, list: Array<File | Blob>, opts: { kind?: MediaKind; caption?: string; name?: string } = {}): void {
+  let caption = opts.caption?.trim() ?? ''
+  for (const f of list) {
+    const id = crypto.randomUUID()
+    const type = f.type || ''
+    const kind = opts.kind ?? guessKind(type)
+    const name = opts.name || (f as File).name || `upload-${Date.now()}`
+    const entry: UploadEntry = {
+      client_msg_id: id,
+      conversation_id: conversationId,
+      name,
+      size: f.size,
+      kind,
+      caption,
+      created_at: new Date().toISOString(),
+      preview: kind === 'image' ? URL.createObjectURL(f) : undefined,
+      upload: uploadStep(initialUpload(f.size), { type: 'start', total: f.size }),
+    }
+    caption = ''
+    files.set(id, f)
+    chat.uploads = [...chat.uploads, entry]
+    void runUpload(id, opts.kind)
+  }
+}
+
+export function retryUpload(id: string): void {
+  const u = chat.uploads.find((x) => x.client_msg_id === id)
+  if (!u || u.upload.phase !== 'failed') return
+  setUpload(id, { type: 'retry' })
+  void runUpload(id, u.kind === 'voice' ? 'voice' : undefined)
+}
+
+export function cancelUpload(id: string): void {
+  dropUpload(id)
+}
+
+const refreshing = new Map<number, Promise<Attachment | null>>()
+
+/** Fetches fresh signed URLs for an upload whose links ran out. */
+export function refreshAttachment(uploadId: number): Promise<Attachment | null> {
+  const held = refreshing.get(uploadId)
+  if (held) return held
+  const p = (async () => {
+    if (!api) return null
+    try {
+      const a = await api.get<Attachment>(`/api/v1/uploads/${uploadId}`)
+      chat.fresh[uploadId] = a
+      return a
+    } catch {
+      return null
+    } finally {
+      setTimeout(() => refreshing.delete(uploadId), 10_000)
+    }
+  })()
+  refreshing.set(uploadId, p)
+  return p
+}
+
+// Private notes go over REST; they wait in the outbox like any send.
+
+async function postNote(conversationId: number, clientMsgId: string, body: string): Promise<void> {
+  if (!api) return
+  try {
+    const m = await api.post<Message>(`/api/v1/support/conversations/${conversationId}/notes`, { client_msg_id: clientMsgId, body })
+    if (m && typeof m.seq === 'number') rt?.acknowledge(m)
+    else rt?.settle(clientMsgId)
+  } catch (err) {
+    const e = err instanceof ApiError ? err : null
+    // Passing trouble: the note stays queued and goes again on reconnect.
+    if (!e || e.status === 0 || e.status >= 500 || e.status === 429) return
+    rt?.fail(clientMsgId, { code: e.code, message: e.message })
+  }
+}
+
+export function sendNote(conversationId: number, body: string): void {
+  if (!rt) return
+  const p = rt.enqueue({ conversation_id: conversationId, kind: 'note', body })
+  void postNote(conversationId, p.client_msg_id, body)
 }

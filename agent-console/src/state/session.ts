@@ -2,6 +2,8 @@ import { reactive } from 'vue'
 import { ApiClient, ApiError, TokenStore } from '../lib/api'
 import { memoryStore, type AuthResponse, type KeyValueStore, type User } from '../lib/types'
 import { startChat, stopChat } from './chat'
+import { startAlerts } from './alerts'
+import { startInbox, stopInbox } from './inbox'
 import { startSocial, stopSocial } from './social'
 
 function pickStorage(): KeyValueStore {
@@ -29,6 +31,7 @@ export const api = new ApiClient({
   tokens: new TokenStore(storage),
   onAuthLost: () => {
     session.user = null
+    stopInbox()
     stopSocial()
     stopChat()
     authLostHandler()
@@ -71,6 +74,8 @@ function signedIn(user: User): void {
   session.user = user
   startChat(api, storage, user)
   startSocial(api, user)
+  startAlerts(storage)
+  startInbox(api, user, storage)
 }
 
 export function completeSignIn(r: AuthResponse): void {
@@ -79,6 +84,7 @@ export function completeSignIn(r: AuthResponse): void {
 }
 
 export async function signOut(): Promise<void> {
+  stopInbox()
   stopSocial()
   stopChat({ clearOutbox: true })
   session.user = null

@@ -1,0 +1,240 @@
+import { reactive } from 'vue'
+import type { ApiClient } from '../lib/api'
+import { notificationBody, alertForMessage } from '../lib/alerts'
+import {
+  applyConversationFrame,
+  applyInboxMessage,
+  isSupportConversation,
+  mergeInbox,
+  type InboxItems,
+  type InboxView,
+} from '../lib/inbox'
+import type {
+  AgentStatus,
+  CannedResponse,
+  KeyValueStore,
+  Message,
+  Page,
+  ServerFrame,
+  SiteInfo,
+  SupportConversation,
+  SupportStatus,
+  User,
+} from '../lib/types'
+import { notify } from './alerts'
+import { chat, onResync, onServerFrame } from './chat'
+
+export const inbox = reactive({
+  enabled: false,
+  items: {} as InboxItems,
+  loaded: false,
+  error: '' as string,
+  view: 'mine' as InboxView,
+  status: '' as SupportStatus | '',
+  agentStatus: 'offline' as AgentStatus,
+  statusError: '' as string,
+  /** The last refusal of an action (claim, transfer…), shown in the pane. */
+  actionError: '' as string,
+  busy: false,
+  canned: {} as Record<number, CannedResponse[]>,
+  sites: {} as Record<number, SiteInfo>,
+  /** How far each conversation's visitor has read. */
+  visitorRead: {} as Record<number, number>,
+})
+
+let api: ApiClient | null = null
+let me: User | null = null
+let storage: KeyValueStore | null = null
+let timer: ReturnType<typeof setInterval> | null = null
+const unsubscribe: Array<() => void> = []
+/** Where a click on a notification goes. */
+let openHandler: (id: number) => void = () => {}
+
+export function isAgent(u: User | null | undefined): boolean {
+  return !!u && (u.role === 'agent' || u.role === 'admin')
+}
+
+export function onOpenFromNotification(fn: (id: number) => void): void {
+  openHandler = fn
+}
+
+function statusKey(): string {
+  return `parley.agent.status.${me?.id ?? 0}`
+}
+
+export function startInbox(c: ApiClient, user: User, s: KeyValueStore): void {
+  if (api && me?.id === user.id) return
+  stopInbox()
+  if (!isAgent(user)) return
+  api = c
+  me = user
+  storage = s
+  inbox.enabled = true
+  // The server has no read-back of the status: show the last one chosen here.
+  const held = s.getItem(statusKey())
+  if (held === 'online' || held === 'away' || held === 'offline') inbox.agentStatus = held
+  unsubscribe.push(onServerFrame(onFrame), onResync(loadInbox))
+  // Admins outside every queue get no frames: a slow poll keeps them current.
+  timer = setInterval(() => void loadInbox(), 30_000)
+  void loadInbox()
+}
+
+export function stopInbox(): void {
+  while (unsubscribe.length) unsubscribe.pop()?.()
+  if (timer) clearInterval(timer)
+  timer = null
+  api = null
+  me = null
+  inbox.enabled = false
+  inbox.items = {}
+  inbox.loaded = false
+  inbox.error = ''
+  inbox.actionError = ''
+  inbox.statusError = ''
+  inbox.agentStatus = 'offline'
+  inbox.canned = {}
+  inbox.sites = {}
+  inbox.visitorRead = {}
+}
+
+export function myAgentId(): number | null {
+  return me ? me.id : null
+}
+
+async function fetchView(view: InboxView): Promise<SupportConversation[]> {
+  if (!api) return []
+  const page = await api.get<Page<SupportConversation>>(`/api/v1/agent/conversations?view=${view}&limit=200`)
+  return page.items ?? []
+}
+
+/** Re-reads the three views; the union replaces what is held. */
+export async function loadInbox(): Promise<void> {
+  if (!api) return
+  try {
+    const [mine, queued, all] = await Promise.all([fetchView('mine'), fetchView('queued'), fetchView('all')])
+    let next: InboxItems = {}
+    next = mergeInbox(next, all)
+    next = mergeInbox(next, queued)
+    next = mergeInbox(next, mine)
+    // Keep the newer previews of what was already held.
+    for (const id of Object.keys(next)) {
+      const held = inbox.items[Number(id)]
+      if (held?.last_message && (!next[Number(id)].last_message || held.last_message.seq > next[Number(id)].last_message!.seq)) {
+        next[Number(id)] = { ...next[Number(id)], last_message: held.last_message, last_seq: Math.max(held.last_seq, next[Number(id)].last_seq) }
+      }
+    }
+    // A conversation open on screen stays even if it left every view.
+    const open = chat.openId
+    if (open !== null && !next[open] && inbox.items[open]) next[open] = inbox.items[open]
+    inbox.items = next
+    inbox.loaded = true
+    inbox.error = ''
+  } catch (err) {
+    inbox.error = (err as Error).message
+  }
+}
+
+/** Fetches one conversation's current state (e.g. one opened by link). */
+export async function loadSupportConversation(id: number): Promise<void> {
+  if (!api || inbox.items[id]) return
+  await loadInbox()
+}
+
+export async function setAgentStatus(status: AgentStatus): Promise<void> {
+  if (!api) return
+  const before = inbox.agentStatus
+  inbox.agentStatus = status
+  inbox.statusError = ''
+  try {
+    await api.put('/api/v1/agent/status', { status })
+    storage?.setItem(statusKey(), status)
+    // Going online may bring waiting conversations at once.
+    void loadInbox()
+  } catch (err) {
+    inbox.agentStatus = before
+    inbox.statusError = (err as Error).message
+  }
+}
+
+function put(c: SupportConversation | undefined): void {
+  if (c && isSupportConversation(c)) inbox.items = mergeInbox(inbox.items, [c])
+}
+
+async function act(id: number, action: 'claim' | 'resolve' | 'reopen' | 'transfer', body?: unknown): Promise<boolean> {
+  if (!api || inbox.busy) return false
+  inbox.busy = true
+  inbox.actionError = ''
+  try {
+    put(await api.post<SupportConversation>(`/api/v1/support/conversations/${id}/${action}`, body ?? {}))
+    return true
+  } catch (err) {
+    inbox.actionError = (err as Error).message
+    return false
+  } finally {
+    inbox.busy = false
+  }
+}
+
+export const claim = (id: number) => act(id, 'claim')
+export const resolve = (id: number) => act(id, 'resolve')
+export const reopen = (id: number) => act(id, 'reopen')
+export const transfer = (id: number, to: { agent_id: number } | { queue_id: number }) => act(id, 'transfer', to)
+
+export async function loadCanned(siteId: number): Promise<void> {
+  if (!api || inbox.canned[siteId]) return
+  try {
+    const r = await api.get<{ items: CannedResponse[] }>(`/api/v1/sites/${siteId}/canned-responses`)
+    inbox.canned[siteId] = r.items ?? []
+  } catch {
+    inbox.canned[siteId] = []
+  }
+}
+
+export async function loadSite(siteId: number): Promise<void> {
+  if (!api || inbox.sites[siteId]) return
+  try {
+    inbox.sites[siteId] = await api.get<SiteInfo>(`/api/v1/sites/${siteId}`)
+  } catch {
+    // Transfer then offers only what is known.
+  }
+}
+
+function titleOf(id: number): string {
+  return inbox.items[id]?.title || 'Visitor'
+}
+
+function onFrame(f: ServerFrame): void {
+  switch (f.type) {
+    case 'conversation': {
+      const out = applyConversationFrame(inbox.items, f as { event?: string; conversation?: unknown }, myAgentId())
+      if (!out) return
+      inbox.items = out.items
+      if (out.assignedToMe) {
+        const c = (f as { conversation: SupportConversation }).conversation
+        notify('New conversation', `${c.title || 'A visitor'} is waiting for you${c.queue_name ? ` (${c.queue_name})` : ''}.`, `conv-${c.id}`, () =>
+          openHandler(c.id),
+        )
+      }
+      break
+    }
+    case 'message': {
+      const m = (f as { message: Message }).message
+      if (!m || typeof m.conversation_id !== 'number') return
+      const next = applyInboxMessage(inbox.items, m)
+      if (next) inbox.items = next
+      const support = new Set(Object.keys(inbox.items).map(Number))
+      const ctx = { myUserId: myAgentId(), viewing: chat.openId, pageVisible: document.visibilityState === 'visible' }
+      if (alertForMessage(m, support, ctx)) {
+        notify(titleOf(m.conversation_id), notificationBody(m), `msg-${m.conversation_id}`, () => openHandler(m.conversation_id))
+      }
+      break
+    }
+    case 'read': {
+      const r = f as { conversation_id?: number; visitor_id?: number; seq?: number }
+      if (typeof r.visitor_id === 'number' && typeof r.conversation_id === 'number' && typeof r.seq === 'number') {
+        inbox.visitorRead[r.conversation_id] = Math.max(inbox.visitorRead[r.conversation_id] ?? 0, r.seq)
+      }
+      break
+    }
+  }
+}
