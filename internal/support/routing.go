@@ -143,6 +143,9 @@ func (s *Service) drain(ctx context.Context, agentID int64) {
 		var events []routed
 		err := s.store.Tx(ctx, func(tx *store.Store) error {
 			a, err := tx.AgentByID(ctx, agentID)
+			if errors.Is(err, store.ErrNotFound) {
+				return nil // never chose a status: takes no chats
+			}
 			if err != nil || !s.available(a) {
 				return err
 			}

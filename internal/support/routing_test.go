@@ -214,3 +214,37 @@ func TestAgentActionsRatingAndPermissions(t *testing.T) {
 		t.Fatalf("agent creating a site: %d", r.Status)
 	}
 }
+
+func TestTransferToAFullAgentAndSocketsFromForeignOrigins(t *testing.T) {
+	d := newDesk(t, 2, 1)
+	d.online(d.agents[0])
+	d.online(d.agents[1])
+	v1, _ := d.srv.NewVisitor(d.site.PublicKey, nil)
+	c1 := v1.Open(nil)
+	v2, _ := d.srv.NewVisitor(d.site.PublicKey, nil)
+	c2 := v2.Open(nil)
+	if c1.AssigneeID() == c2.AssigneeID() || c1.AssigneeID() == 0 || c2.AssigneeID() == 0 {
+		t.Fatalf("setup: %+v %+v", c1, c2)
+	}
+	owner := d.agents[0]
+	if c1.AssigneeID() != owner.UserID {
+		owner = d.agents[1]
+	}
+	other := d.agents[0]
+	if other == owner {
+		other = d.agents[1]
+	}
+	r := owner.Raw("POST", fmt.Sprintf("/api/v1/support/conversations/%d/transfer", c1.ID), map[string]int64{"agent_id": other.UserID})
+	if r.Status != http.StatusConflict || r.ErrorCode() != "agent_at_capacity" {
+		t.Fatalf("transfer to a full agent: %d %s", r.Status, r.Body)
+	}
+	d.admin.Do("PATCH", fmt.Sprintf("/api/v1/sites/%d", d.site.ID), map[string]any{"allowed_origins": []string{"https://shop.example"}}, http.StatusOK, nil)
+	if _, resp, err := v1.DialRaw(v1.Ticket(), http.Header{"Origin": {"https://evil.example"}}); err == nil || resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("visitor socket from a foreign origin: %v", err)
+	}
+	conn, resp, err := v1.DialRaw(v1.Ticket(), http.Header{"Origin": {"https://shop.example"}})
+	if err != nil {
+		t.Fatalf("visitor socket from an allowed origin: %v (%v)", err, resp)
+	}
+	conn.Close()
+}
