@@ -26,6 +26,7 @@ func (s *Server) supportRoutes(api, user *echo.Group) {
 	user.GET("/sites/:id/canned-responses", s.listCanned)
 	user.POST("/sites/:id/canned-responses", s.createCanned)
 	user.GET("/sites/:id/reports", s.siteReport)
+	user.GET("/agent/status", s.getAgentStatus)
 	user.PUT("/agent/status", s.putAgentStatus)
 	user.GET("/agent/conversations", s.agentConversations)
 	user.POST("/support/conversations/:id/claim", s.claim)
@@ -449,4 +450,12 @@ func (s *Server) siteReport(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, r)
+}
+
+func (s *Server) getAgentStatus(c echo.Context) error {
+	st, err := s.deps.Support.Status(c.Request().Context(), identity(c).ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, st)
 }

@@ -94,3 +94,10 @@ func escapeLike(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 	return r.Replace(s)
 }
+
+// UserIDsWithRole lists the ids of users with a role.
+func (s *Store) UserIDsWithRole(ctx context.Context, role string) ([]int64, error) {
+	var ids []int64
+	err := s.q(ctx).Model(&User{}).Where("role = ?", role).Order("id").Pluck("id", &ids).Error
+	return ids, err
+}

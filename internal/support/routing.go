@@ -268,7 +268,36 @@ func (s *Service) siteAgentIDs(ctx context.Context, siteID int64) ([]int64, erro
 			}
 		}
 	}
+	// Admins oversee every site, in a queue or not.
+	admins, err := s.store.UserIDsWithRole(ctx, "admin")
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range admins {
+		if !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
 	return ids, nil
+}
+
+// AgentStatus is an agent's chosen status and whether they are connected.
+type AgentStatus struct {
+	Status    string `json:"status"`
+	Connected bool   `json:"connected"`
+}
+
+// Status returns the caller's chosen status (offline if never chosen).
+func (s *Service) Status(ctx context.Context, userID int64) (*AgentStatus, error) {
+	a, err := s.store.AgentByID(ctx, userID)
+	if errors.Is(err, store.ErrNotFound) {
+		return &AgentStatus{Status: "offline"}, nil
+	}
+	if err != nil {
+		return nil, errs.Wrap(err, "load status")
+	}
+	return &AgentStatus{Status: a.Status, Connected: a.DisconnectedAt == nil}, nil
 }
 
 // SetStatus records an agent's availability; going online takes waiting

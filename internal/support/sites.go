@@ -63,8 +63,10 @@ type Queue struct {
 
 // QueueAgent is an agent of a queue.
 type QueueAgent struct {
-	UserID   int64 `json:"user_id"`
-	Capacity int   `json:"capacity"`
+	UserID   int64  `json:"user_id"`
+	Name     string `json:"name"`
+	Capacity int    `json:"capacity"`
+	Status   string `json:"status"` // online | away | offline, as the agent chose
 }
 
 // SitePatch changes a site; nil fields stay.
@@ -282,7 +284,11 @@ func (s *Service) siteView(ctx context.Context, site *store.Site, withSecret boo
 			return nil, errs.Wrap(err, "load agents")
 		}
 		for _, a := range agents {
-			qv.Agents = append(qv.Agents, QueueAgent{UserID: a.UserID, Capacity: a.Capacity})
+			qa := QueueAgent{UserID: a.UserID, Name: s.userName(ctx, s.store, a.UserID), Capacity: a.Capacity, Status: "offline"}
+			if st, err := s.store.AgentByID(ctx, a.UserID); err == nil {
+				qa.Status = st.Status
+			}
+			qv.Agents = append(qv.Agents, qa)
 		}
 		v.Queues = append(v.Queues, qv)
 	}

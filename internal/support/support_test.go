@@ -281,3 +281,44 @@ func TestVisitorLeavesAnEmailWhenNobodyIsOnline(t *testing.T) {
 		t.Fatal("the site says nobody is online with an agent online")
 	}
 }
+
+func TestAgentStatusReadsBackAndSitesNameTheirAgents(t *testing.T) {
+	d := newDesk(t, 1, 2)
+	a := d.agents[0]
+	var st struct {
+		Status string `json:"status"`
+	}
+	a.Do("GET", "/api/v1/agent/status", nil, http.StatusOK, &st)
+	if st.Status != "offline" {
+		t.Fatalf("status before choosing: %q", st.Status)
+	}
+	d.online(a)
+	a.Do("GET", "/api/v1/agent/status", nil, http.StatusOK, &st)
+	if st.Status != "online" {
+		t.Fatalf("status after choosing online: %q", st.Status)
+	}
+	var s struct {
+		Queues []struct {
+			Agents []struct {
+				UserID int64  `json:"user_id"`
+				Name   string `json:"name"`
+				Status string `json:"status"`
+			} `json:"agents"`
+		} `json:"queues"`
+	}
+	d.admin.Do("GET", fmt.Sprintf("/api/v1/sites/%d", d.site.ID), nil, http.StatusOK, &s)
+	if ag := s.Queues[0].Agents[0]; ag.UserID != a.UserID || ag.Name != "Agent 0" || ag.Status != "online" {
+		t.Fatalf("queue agent %+v", ag)
+	}
+	// Admins hear about conversations even outside every queue.
+	ws := d.admin.Dial()
+	v, _ := d.srv.NewVisitor(d.site.PublicKey, nil)
+	conv := v.Open(nil)
+	var f struct {
+		Conversation testkit.SupportConversation `json:"conversation"`
+	}
+	ws.ReadType("conversation", 5*time.Second).Decode(t, &f)
+	if f.Conversation.ID != conv.ID {
+		t.Fatalf("admin frame %+v", f.Conversation)
+	}
+}
