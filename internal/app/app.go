@@ -27,6 +27,7 @@ import (
 	"github.com/parley-chat/parley/internal/social"
 	"github.com/parley-chat/parley/internal/store"
 	"github.com/parley-chat/parley/internal/support"
+	"github.com/parley-chat/parley/internal/wallet"
 	"github.com/parley-chat/parley/internal/web"
 	"github.com/parley-chat/parley/internal/webhooks"
 	"github.com/parley-chat/parley/migrations"
@@ -49,6 +50,7 @@ type App struct {
 	Media    *media.Service
 	Support  *support.Service
 	Webhooks *webhooks.Service
+	Wallet   *wallet.Service
 	HTTP     *httpapi.Server
 	worker   *jobs.Worker
 }
@@ -80,7 +82,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 		return nil, fmt.Errorf("PARLEY_SMTP_URL: %w", err)
 	}
 	a.Jobs = jobs.NewClient(a.KV.AsynqOpt(), cfg.RedisPrefix, log, a.Metrics)
-	a.Hub = realtime.NewHub(realtime.NewLocalBroker(), log, a.Metrics)
+	a.Hub = realtime.NewHub(newBroker(cfg, a.KV, log), log, a.Metrics)
 	a.Auth = auth.New(a.Store, a.KV.Client, a.KV.Key, a.Jobs, a.Mailer, auth.Config{
 		Secret: cfg.Secret, PublicURL: cfg.PublicURL,
 		AccessTokenTTL: cfg.AccessTokenTTL, RefreshTokenTTL: cfg.RefreshTokenTTL,
@@ -93,8 +95,12 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 		ratelimit.New(a.KV.Client, a.KV.Key("rl")), a.Metrics, chat.Config{
 			PublicURL: cfg.PublicURL, OfflineNotifyDelay: cfg.OfflineNotifyDelay, SendLimitPerMinute: cfg.SendLimitPerMinute,
 		}, log)
-	sessions := func(userID int64) int { return a.Hub.LocalSessions(chat.UserKey(userID)) }
-	a.Social = social.New(a.Store, a.Chat, social.NewLocalPresence(sessions), social.Config{PublicURL: cfg.PublicURL, GroupMemberCap: cfg.GroupMemberCap}, log)
+	sessions := func(userID int64) int { return a.Hub.Sessions(chat.UserKey(userID)) }
+	var tracker social.PresenceTracker = social.NewLocalPresence(sessions)
+	if cfg.RedisURL != "" {
+		tracker = social.NewRedisPresence(a.KV.Client, cfg.RedisPrefix, sessions)
+	}
+	a.Social = social.New(a.Store, a.Chat, tracker, social.Config{PublicURL: cfg.PublicURL, GroupMemberCap: cfg.GroupMemberCap}, log)
 	a.Chat.SetSendPolicy(a.Social)
 	a.Support = support.New(a.Store, a.Chat, a.Jobs, a.Mailer, sessions, support.Config{
 		PublicURL: cfg.PublicURL, Secret: cfg.Secret, AgentGrace: cfg.AgentGrace,
@@ -107,11 +113,13 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 		return nil, err
 	}
 	a.Chat.SetAttachments(a.Media)
+	a.Wallet = wallet.New(a.Store, a.Chat, a.Jobs, wallet.Config{RedPacketMaxCents: cfg.RedPacketMaxCents, RedPacketTTL: cfg.RedPacketTTL}, log)
+	a.Chat.SetRedPackets(a.Wallet)
 	a.HTTP = httpapi.New(httpapi.Config{
 		PublicURL: cfg.PublicURL, ConsoleOrigins: cfg.ConsoleOrigins, MaxBodyBytes: cfg.MaxBodyBytes,
 	}, httpapi.Deps{
 		Auth: a.Auth, Chat: a.Chat, Social: a.Social, Support: a.Support, Webhooks: a.Webhooks, Hub: a.Hub, Metrics: a.Metrics, Log: log,
-		Media: a.Media,
+		Media: a.Media, Wallet: a.Wallet,
 		Ready: []httpapi.Checker{
 			{Name: "database", Check: a.Store.Ping},
 			{Name: "redis", Check: a.KV.Ping},
@@ -119,7 +127,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 		Static: web.New(sub(agentconsole.Dist), sub(widget.Dist), nil),
 	})
 	a.worker = jobs.NewWorker(a.KV.AsynqOpt(), cfg.RedisPrefix, cfg.WorkerConcurrency,
-		jobs.Handlers{Verify: a.Auth, Digest: a.Chat, Support: a.Support, Webhooks: a.Webhooks}, log, a.Metrics)
+		jobs.Handlers{Verify: a.Auth, Digest: a.Chat, Support: a.Support, Webhooks: a.Webhooks, Wallet: a.Wallet}, log, a.Metrics)
 	ok = true
 	return a, nil
 }
@@ -158,6 +166,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, withWorker bool) error
 		if err := a.worker.Start(); err != nil {
 			return fmt.Errorf("start worker: %w", err)
 		}
+		a.scheduleRefunds(ctx)
 	}
 	srv := &http.Server{
 		Handler:           a.HTTP.Handler(),
@@ -191,6 +200,7 @@ func (a *App) RunWorker(ctx context.Context) error {
 	if err := a.worker.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
+	a.scheduleRefunds(ctx)
 	a.Log.Info("worker started", "concurrency", a.Config.WorkerConcurrency)
 	<-ctx.Done()
 	a.worker.Shutdown()
@@ -210,10 +220,20 @@ func (a *App) Close() {
 	}
 }
 
-// presence answers "is this user connected?" from the hub. With one node
-// that is the whole truth; the Redis-backed presence comes with scale-out.
+// presence answers "is this user connected?" from the hub: this node's
+// sessions, else any other live node's (through the broker).
 type presence struct{ hub *realtime.Hub }
 
 func (p presence) Online(_ context.Context, userID int64) bool {
-	return p.hub.LocalSessions(chat.UserKey(userID)) > 0
+	return p.hub.Sessions(chat.UserKey(userID)) > 0
+}
+
+// newBroker picks how nodes tell each other about frames: Redis pub/sub
+// when Redis is shared (PARLEY_REDIS_URL), nothing to do for the single
+// node of embedded mode.
+func newBroker(cfg *config.Config, k *kv.KV, log *slog.Logger) realtime.Broker {
+	if cfg.RedisURL == "" {
+		return realtime.NewLocalBroker()
+	}
+	return realtime.NewRedisBroker(k.Client, cfg.RedisPrefix, log)
 }

@@ -1,58 +1,52 @@
 package realtime
 
-import (
-	"context"
-	"sync"
-)
+import "context"
 
 // DeliverFunc hands a published payload to the local sessions of key.
 type DeliverFunc func(key string, payload []byte)
 
-// Broker carries published frames to the node that holds each recipient's
-// sessions. Publish must not block on slow recipients.
+// Broker carries published frames to the other nodes that hold a
+// recipient's sessions. The hub delivers to its own sessions itself, so a
+// broker only ever talks to other nodes. Publish must not block on slow
+// recipients.
 type Broker interface {
-	// Publish sends payload to every session of key, on any node.
-	Publish(ctx context.Context, key string, payload []byte) error
-	// Start makes the broker call deliver for payloads meant for this node.
+	// Start makes the broker call deliver for payloads from other nodes.
 	Start(ctx context.Context, deliver DeliverFunc) error
+	// Publish sends payload to every session of key on other nodes.
+	Publish(ctx context.Context, key string, payload []byte) error
+	// Subscribe and Unsubscribe are called when this node gets its first
+	// session of key, and loses its last.
+	Subscribe(ctx context.Context, key string) error
+	Unsubscribe(ctx context.Context, key string) error
+	// Elsewhere reports whether another live node holds a session of key.
+	Elsewhere(ctx context.Context, key string) bool
 	// Close stops the broker.
 	Close() error
 }
 
-// LocalBroker is the broker of a single node: publish is delivery.
-type LocalBroker struct {
-	mu      sync.RWMutex
-	deliver DeliverFunc
-}
+// LocalBroker is the broker of a deployment with one node: there is
+// nobody else to tell.
+type LocalBroker struct{}
 
-var _ Broker = (*LocalBroker)(nil)
+var _ Broker = LocalBroker{}
 
-// NewLocalBroker returns a broker for one node.
-func NewLocalBroker() *LocalBroker { return &LocalBroker{} }
+// NewLocalBroker returns the single-node broker.
+func NewLocalBroker() LocalBroker { return LocalBroker{} }
 
-// Publish delivers payload to the local sessions of key.
-func (b *LocalBroker) Publish(_ context.Context, key string, payload []byte) error {
-	b.mu.RLock()
-	d := b.deliver
-	b.mu.RUnlock()
-	if d != nil {
-		d(key, payload)
-	}
-	return nil
-}
+// Start does nothing: no other node sends.
+func (LocalBroker) Start(context.Context, DeliverFunc) error { return nil }
 
-// Start records the delivery function.
-func (b *LocalBroker) Start(_ context.Context, deliver DeliverFunc) error {
-	b.mu.Lock()
-	b.deliver = deliver
-	b.mu.Unlock()
-	return nil
-}
+// Publish does nothing: the hub already delivered locally.
+func (LocalBroker) Publish(context.Context, string, []byte) error { return nil }
 
-// Close stops delivery.
-func (b *LocalBroker) Close() error {
-	b.mu.Lock()
-	b.deliver = nil
-	b.mu.Unlock()
-	return nil
-}
+// Subscribe does nothing.
+func (LocalBroker) Subscribe(context.Context, string) error { return nil }
+
+// Unsubscribe does nothing.
+func (LocalBroker) Unsubscribe(context.Context, string) error { return nil }
+
+// Elsewhere is always false: there is no elsewhere.
+func (LocalBroker) Elsewhere(context.Context, string) bool { return false }
+
+// Close does nothing.
+func (LocalBroker) Close() error { return nil }

@@ -124,12 +124,16 @@ func (h *Hub) connected(s *melody.Session) {
 	r := (&Session{s}).Recipient()
 	h.mu.Lock()
 	set := h.sessions[r]
-	if set == nil {
+	first := set == nil
+	if first {
 		set = map[*melody.Session]struct{}{}
 		h.sessions[r] = set
 	}
 	set[s] = struct{}{}
 	h.mu.Unlock()
+	if first {
+		h.brokerCall(func(ctx context.Context) error { return h.broker.Subscribe(ctx, r) })
+	}
 	h.metrics.WSSessions.Inc()
 	if h.onConnect != nil {
 		h.onConnect(&Session{s})
@@ -139,13 +143,18 @@ func (h *Hub) connected(s *melody.Session) {
 func (h *Hub) disconnected(s *melody.Session) {
 	r := (&Session{s}).Recipient()
 	h.mu.Lock()
+	last := false
 	if set := h.sessions[r]; set != nil {
 		delete(set, s)
 		if len(set) == 0 {
 			delete(h.sessions, r)
+			last = true
 		}
 	}
 	h.mu.Unlock()
+	if last {
+		h.brokerCall(func(ctx context.Context) error { return h.broker.Unsubscribe(ctx, r) })
+	}
 	h.metrics.WSSessions.Dec()
 	if h.onDisconnect != nil {
 		h.onDisconnect(&Session{s})
@@ -173,7 +182,19 @@ func (h *Hub) handleError(s *melody.Session, err error) {
 	}
 }
 
-// Publish sends frame to every session of each recipient key, on any node.
+// brokerCall runs a subscription change with a time limit; a failure is
+// logged (Redis may be down: local delivery goes on, and go-redis
+// re-subscribes when it comes back).
+func (h *Hub) brokerCall(f func(ctx context.Context) error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	if err := f(ctx); err != nil {
+		h.log.Warn("broker subscription change failed", "err", err)
+	}
+}
+
+// Publish sends frame to every session of each recipient key: this node's
+// at once, other nodes' through the broker. The frame is encoded once.
 func (h *Hub) Publish(ctx context.Context, recipients []string, frame any) error {
 	b, err := json.Marshal(frame)
 	if err != nil {
@@ -181,6 +202,7 @@ func (h *Hub) Publish(ctx context.Context, recipients []string, frame any) error
 	}
 	var firstErr error
 	for _, r := range recipients {
+		h.deliverLocal(r, b)
 		if err := h.broker.Publish(ctx, r, b); err != nil {
 			h.metrics.PublishFailures.Inc()
 			if firstErr == nil {
@@ -201,6 +223,18 @@ func (h *Hub) deliverLocal(recipient string, payload []byte) {
 	for _, s := range targets {
 		_ = s.Write(payload)
 	}
+}
+
+// Sessions counts the sessions of recipient on this node, or answers 1
+// when there are none here but another live node holds one.
+func (h *Hub) Sessions(recipient string) int {
+	if n := h.LocalSessions(recipient); n > 0 {
+		return n
+	}
+	if h.broker.Elsewhere(context.Background(), recipient) {
+		return 1
+	}
+	return 0
 }
 
 // LocalSessions counts the sessions of recipient on this node.

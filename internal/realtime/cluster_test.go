@@ -1,0 +1,125 @@
+package realtime_test
+
+import (
+	"fmt"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/parley-chat/parley/internal/testkit"
+)
+
+// TestNodesDeliverToEachOther: three nodes share a database and Redis;
+// direct and group messages, typing and presence cross between them.
+func TestNodesDeliverToEachOther(t *testing.T) {
+	nodes := testkit.StartCluster(t, 3)
+	a, b, c := nodes[0], nodes[1], nodes[2]
+	admin := a.Setup()
+	alice := a.NewUser(admin, "alice")
+	bob := a.NewUser(admin, "bob").On(b)
+	carol := a.NewUser(admin, "carol").On(c)
+	a.MakeFriends(alice, bob)
+	bws, cws := bob.Dial(), carol.Dial()
+
+	// Presence: alice (node A) sees bob online although bob is on node B.
+	aws := alice.Dial()
+	var friends struct {
+		Items []struct {
+			User struct {
+				ID int64 `json:"id"`
+			} `json:"user"`
+			Presence struct {
+				Status string `json:"status"`
+			} `json:"presence"`
+		} `json:"items"`
+	}
+	alice.Do("GET", "/api/v1/friends", nil, http.StatusOK, &friends)
+	if len(friends.Items) != 1 || friends.Items[0].Presence.Status != "online" {
+		t.Fatalf("bob's presence seen from another node: %+v", friends.Items)
+	}
+
+	dm := alice.OpenDirect(bob.UserID)
+	sent := alice.SendText(dm.ID, "x1", "across nodes")
+	var f struct {
+		Message testkit.Message `json:"message"`
+	}
+	bws.ReadType("message", 5*time.Second).Decode(t, &f)
+	if f.Message.ID != sent.ID {
+		t.Fatalf("bob on node B got %+v", f.Message)
+	}
+	aws.Send(map[string]any{"type": "typing", "conversation_id": dm.ID, "state": "start"})
+	bws.ReadType("typing", 5*time.Second)
+
+	var g struct {
+		ID             int64 `json:"id"`
+		Number         int64 `json:"number"`
+		ConversationID int64 `json:"conversation_id"`
+	}
+	alice.Do("POST", "/api/v1/groups", map[string]string{"name": "Nodes", "join_policy": "open"}, http.StatusCreated, &g)
+	for _, m := range []*testkit.Client{bob, carol} {
+		m.Do("POST", "/api/v1/groups/join", map[string]int64{"number": g.Number}, http.StatusOK, nil)
+	}
+	gm := alice.SendText(g.ConversationID, "g1", "hello everyone")
+	for name, ws := range map[string]*testkit.WS{"bob": bws, "carol": cws} {
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			var f struct {
+				Message testkit.Message `json:"message"`
+			}
+			ws.ReadType("message", time.Until(deadline)).Decode(t, &f)
+			if f.Message.ID == gm.ID {
+				break
+			}
+		}
+		_ = name
+	}
+}
+
+// TestHundredVisitorsOnTwoNodesNeverOverAssign: routing is race-free
+// across nodes.
+func TestHundredVisitorsOnTwoNodesNeverOverAssign(t *testing.T) {
+	nodes := testkit.StartCluster(t, 2)
+	admin := nodes[0].Setup()
+	var site struct {
+		ID        int64  `json:"id"`
+		PublicKey string `json:"public_key"`
+		Queues    []struct {
+			ID int64 `json:"id"`
+		} `json:"queues"`
+	}
+	admin.Do("POST", "/api/v1/sites", map[string]string{"name": "Shop"}, http.StatusCreated, &site)
+	var agents []*testkit.Client
+	for i := 0; i < 4; i++ {
+		name := fmt.Sprintf("agent%d", i)
+		admin.Do("POST", "/api/v1/admin/users", map[string]any{"username": name, "email": name + "@example.com", "password": "password-" + name, "role": "agent", "verified": true}, http.StatusCreated, nil)
+		ag := nodes[i%2].Login(name, "password-"+name)
+		admin.Do("PUT", fmt.Sprintf("/api/v1/queues/%d/agents/%d", site.Queues[0].ID, ag.UserID), map[string]int{"capacity": 3}, http.StatusNoContent, nil)
+		ag.Do("PUT", "/api/v1/agent/status", map[string]string{"status": "online"}, http.StatusOK, nil)
+		agents = append(agents, ag)
+	}
+	var wg sync.WaitGroup
+	for i := 0; i < 100; i++ {
+		v, _ := nodes[i%2].NewVisitor(site.PublicKey, nil)
+		wg.Add(1)
+		go func(v *testkit.Visitor) {
+			defer wg.Done()
+			v.Open(nil)
+		}(v)
+	}
+	wg.Wait()
+	total := 0
+	for _, ag := range agents {
+		var mine struct {
+			Items []testkit.SupportConversation `json:"items"`
+		}
+		ag.Do("GET", "/api/v1/agent/conversations?view=mine&limit=200", nil, http.StatusOK, &mine)
+		if len(mine.Items) != 3 {
+			t.Fatalf("agent %d holds %d conversations, capacity 3", ag.UserID, len(mine.Items))
+		}
+		total += len(mine.Items)
+	}
+	if total != 12 {
+		t.Fatalf("%d assigned, want 12", total)
+	}
+}

@@ -1,0 +1,199 @@
+package realtime
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Node liveness: each node refreshes its key every nodeHeartbeat; a node
+// whose key expired (nodeTTL) has crashed, and its sessions no longer count.
+const (
+	nodeHeartbeat = 10 * time.Second
+	nodeTTL       = 30 * time.Second
+)
+
+// RedisBroker delivers between nodes through Redis pub/sub, with one
+// channel per recipient: a node subscribes to a user's channel while it
+// holds a session of theirs, so a publish reaches exactly the nodes that
+// need it and Redis does the routing. Each payload carries its node id so
+// a node ignores its own publishes (it delivered locally already).
+//
+// It also keeps, per recipient, the set of nodes holding a session
+// (a hash of node ids) next to a heartbeat key per node, which answers
+// "is this user connected anywhere?".
+type RedisBroker struct {
+	rdb    *redis.Client
+	prefix string
+	node   string
+	log    *slog.Logger
+
+	mu      sync.Mutex
+	ps      *redis.PubSub
+	deliver DeliverFunc
+	stop    chan struct{}
+	done    sync.WaitGroup
+}
+
+var _ Broker = (*RedisBroker)(nil)
+
+// NewRedisBroker builds a broker on rdb; keys and channels start with prefix.
+func NewRedisBroker(rdb *redis.Client, prefix string, log *slog.Logger) *RedisBroker {
+	id := make([]byte, 8)
+	_, _ = rand.Read(id)
+	return &RedisBroker{rdb: rdb, prefix: prefix, node: hex.EncodeToString(id), log: log, stop: make(chan struct{})}
+}
+
+// Node is this node's id.
+func (b *RedisBroker) Node() string { return b.node }
+
+func (b *RedisBroker) channel(key string) string  { return b.prefix + "parley:rt:" + key }
+func (b *RedisBroker) presence(key string) string { return b.prefix + "parley:where:" + key }
+func (b *RedisBroker) nodeKey(node string) string { return b.prefix + "parley:node:" + node }
+
+// Start opens the subscription connection and the heartbeat. go-redis
+// reconnects the subscription by itself after Redis comes back and
+// re-subscribes every channel.
+func (b *RedisBroker) Start(ctx context.Context, deliver DeliverFunc) error {
+	b.mu.Lock()
+	b.deliver = deliver
+	b.ps = b.rdb.Subscribe(context.Background())
+	ch := b.ps.Channel(redis.WithChannelSize(4096))
+	b.mu.Unlock()
+	b.beat(ctx)
+	b.done.Add(2)
+	go func() {
+		defer b.done.Done()
+		for msg := range ch {
+			b.receive(msg)
+		}
+	}()
+	go func() {
+		defer b.done.Done()
+		t := time.NewTicker(nodeHeartbeat)
+		defer t.Stop()
+		for {
+			select {
+			case <-b.stop:
+				return
+			case <-t.C:
+				b.beat(context.Background())
+			}
+		}
+	}()
+	return nil
+}
+
+func (b *RedisBroker) beat(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	if err := b.rdb.Set(ctx, b.nodeKey(b.node), time.Now().Unix(), nodeTTL).Err(); err != nil {
+		b.log.Warn("node heartbeat failed", "err", err)
+	}
+}
+
+func (b *RedisBroker) receive(msg *redis.Message) {
+	node, payload, ok := strings.Cut(msg.Payload, "|")
+	if !ok || node == b.node {
+		return
+	}
+	key := strings.TrimPrefix(msg.Channel, b.channel(""))
+	b.mu.Lock()
+	d := b.deliver
+	b.mu.Unlock()
+	if d != nil {
+		d(key, []byte(payload))
+	}
+}
+
+// Publish sends payload to the nodes subscribed to key's channel.
+func (b *RedisBroker) Publish(ctx context.Context, key string, payload []byte) error {
+	var buf bytes.Buffer
+	buf.Grow(len(b.node) + 1 + len(payload))
+	buf.WriteString(b.node)
+	buf.WriteByte('|')
+	buf.Write(payload)
+	return b.rdb.Publish(ctx, b.channel(key), buf.Bytes()).Err()
+}
+
+// Subscribe listens to key's channel and records this node as holding it.
+func (b *RedisBroker) Subscribe(ctx context.Context, key string) error {
+	b.mu.Lock()
+	ps := b.ps
+	b.mu.Unlock()
+	if ps == nil {
+		return nil
+	}
+	if err := ps.Subscribe(ctx, b.channel(key)); err != nil {
+		return err
+	}
+	return b.rdb.HSet(ctx, b.presence(key), b.node, time.Now().Unix()).Err()
+}
+
+// Unsubscribe stops listening to key's channel.
+func (b *RedisBroker) Unsubscribe(ctx context.Context, key string) error {
+	b.mu.Lock()
+	ps := b.ps
+	b.mu.Unlock()
+	if ps == nil {
+		return nil
+	}
+	if err := ps.Unsubscribe(ctx, b.channel(key)); err != nil {
+		return err
+	}
+	return b.rdb.HDel(ctx, b.presence(key), b.node).Err()
+}
+
+// Elsewhere reports whether another node with a live heartbeat holds a
+// session of key. Entries of dead nodes are cleaned up on the way.
+func (b *RedisBroker) Elsewhere(ctx context.Context, key string) bool {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	nodes, err := b.rdb.HKeys(ctx, b.presence(key)).Result()
+	if err != nil {
+		return false
+	}
+	for _, n := range nodes {
+		if n == b.node {
+			continue
+		}
+		alive, err := b.rdb.Exists(ctx, b.nodeKey(n)).Result()
+		if err != nil {
+			return false
+		}
+		if alive == 1 {
+			return true
+		}
+		b.rdb.HDel(ctx, b.presence(key), n)
+	}
+	return false
+}
+
+// Close ends the subscription and the heartbeat and retires the node.
+func (b *RedisBroker) Close() error {
+	select {
+	case <-b.stop:
+		return nil
+	default:
+		close(b.stop)
+	}
+	b.mu.Lock()
+	ps := b.ps
+	b.mu.Unlock()
+	var err error
+	if ps != nil {
+		err = ps.Close()
+	}
+	b.done.Wait()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	b.rdb.Del(ctx, b.nodeKey(b.node))
+	return err
+}
