@@ -82,6 +82,9 @@ func (s *Service) SendAs(ctx context.Context, actor Actor, in SendInput) (*Messa
 	if err := s.sendAllowed(ctx, actor); err != nil {
 		return nil, err
 	}
+	if d := s.sendDelay.Load(); d > 0 {
+		time.Sleep(time.Duration(d)) // test hook, see SetSendDelay
+	}
 	var (
 		msg     *store.Message
 		members []store.Member

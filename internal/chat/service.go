@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/parley-chat/parley/internal/metrics"
@@ -91,7 +92,15 @@ type Service struct {
 	cfg      Config
 	log      *slog.Logger
 	now      func() time.Time
+
+	// sendDelay (nanoseconds) slows every send down; zero except in the
+	// tests that check `parley bench` notices a slow server.
+	sendDelay atomic.Int64
 }
+
+// SetSendDelay makes every send wait d before it starts its transaction.
+// Only tests call it, to play a slow server; production never does.
+func (s *Service) SetSendDelay(d time.Duration) { s.sendDelay.Store(int64(d)) }
 
 // SetSendPolicy installs the policy consulted by every send. Set once at
 // wiring time, before serving.
