@@ -26,6 +26,8 @@ Usage:
   parley worker  [flags]   the job worker alone
   parley migrate up|status [flags]
   parley admin create-user --username U --email E --password P [--role user|agent|admin] [--verified] [flags]
+  parley admin credit --user U --amount-cents N [--note "…"] [flags]
+  parley admin audit-wallets [flags]
 
 Every flag is also an environment variable: --data-dir is PARLEY_DATA_DIR.
 Run "parley serve -h" for the list of settings.
@@ -190,6 +192,12 @@ func runMigrate(ctx context.Context, env Env, args []string) error {
 }
 
 func runAdmin(ctx context.Context, env Env, args []string) error {
+	if len(args) > 0 && args[0] == "credit" {
+		return runAdminCredit(ctx, env, args[1:])
+	}
+	if len(args) > 0 && args[0] == "audit-wallets" {
+		return runAuditWallets(ctx, env, args[1:])
+	}
 	if len(args) == 0 || args[0] != "create-user" {
 		return errors.New("usage: parley admin create-user --username U --email E --password P [--role R] [--verified]")
 	}

@@ -36,7 +36,7 @@ func (in *SendInput) validate() error {
 	switch {
 	case in.Kind == "text", in.Kind == "note", media:
 	case in.Kind == "red_packet":
-		return errs.R(errs.Rule, "unsupported_kind", fmt.Sprintf("messages of kind %s cannot be sent this way yet", in.Kind))
+		return errs.R(errs.Rule, "unsupported_kind", "red packets are sent with POST /api/v1/conversations/{id}/red-packets")
 	default:
 		return errs.Field("kind", "unknown message kind")
 	}
@@ -383,6 +383,9 @@ func (s *Service) Recall(ctx context.Context, userID, messageID int64) (*Message
 	}
 	if m.SenderKind != "user" || m.SenderID != userID {
 		return nil, errs.R(errs.Forbidden, "not_sender", "only the sender may recall this message")
+	}
+	if m.Kind == "red_packet" {
+		return nil, errs.R(errs.Rule, "not_recallable", "a red packet cannot be recalled; what is left is refunded when it expires")
 	}
 	if m.RecalledAt == nil {
 		now := s.now()

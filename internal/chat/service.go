@@ -85,6 +85,7 @@ type Service struct {
 	policy   SendPolicy
 	access   Access
 	media    Attachments
+	packets  RedPacketViews
 	jobs     Jobs
 	mailer   notify.Mailer
 	limiter  *ratelimit.Limiter

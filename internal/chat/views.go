@@ -24,6 +24,7 @@ type Message struct {
 	Kind           string     `json:"kind"`
 	Body           string     `json:"body"`
 	Attachment     any        `json:"attachment,omitempty"`
+	RedPacket      any        `json:"red_packet,omitempty"` // for kind red_packet
 	ReplyToSeq     *int64     `json:"reply_to_seq,omitempty"`
 	CreatedAt      time.Time  `json:"created_at"`
 	RecalledAt     *time.Time `json:"recalled_at,omitempty"`
@@ -81,6 +82,9 @@ func (s *Service) messageViews(ctx context.Context, ms []store.Message) ([]Messa
 		out = append(out, v)
 	}
 	if err := s.attachAll(ctx, ms, out); err != nil {
+		return nil, err
+	}
+	if err := s.attachRedPackets(ctx, ms, out); err != nil {
 		return nil, err
 	}
 	return out, nil

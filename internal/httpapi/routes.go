@@ -50,6 +50,7 @@ func (s *Server) routes() {
 	user.POST("/messages/:id/recall", s.recall)
 	s.friendRoutes(user)
 	s.groupRoutes(user)
+	s.walletRoutes(user)
 	s.mediaRoutes(user)
 	s.supportRoutes(api, user)
 	s.webhookRoutes(api, user)

@@ -17,6 +17,7 @@ import (
 	"github.com/parley-chat/parley/internal/realtime"
 	"github.com/parley-chat/parley/internal/social"
 	"github.com/parley-chat/parley/internal/support"
+	"github.com/parley-chat/parley/internal/wallet"
 	"github.com/parley-chat/parley/internal/webhooks"
 )
 
@@ -41,6 +42,7 @@ type Deps struct {
 	Media    *media.Service
 	Support  *support.Service
 	Webhooks *webhooks.Service
+	Wallet   *wallet.Service
 	Hub      *realtime.Hub
 	Metrics  *metrics.Metrics
 	Log      *slog.Logger

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -74,6 +75,15 @@ func (c *Client) EnqueueNotifyVisitor(ctx context.Context, conversationID int64,
 func (c *Client) EnqueueWebhook(ctx context.Context, deliveryID int64) error {
 	return c.enqueue(ctx, TypeWebhook, WebhookPayload{DeliveryID: deliveryID},
 		asynq.Queue(c.Queue(QueueDefault)), asynq.MaxRetry(WebhookMaxRetry), asynq.Timeout(30*time.Second))
+}
+
+// EnqueueRefundRedPacket schedules, after delay, the refund of what is
+// left of a red packet. The task id names the packet, so it is scheduled
+// once however often this is called; the handler is idempotent as well.
+func (c *Client) EnqueueRefundRedPacket(ctx context.Context, redPacketID int64, delay time.Duration) error {
+	return c.enqueue(ctx, TypeRefundPacket, RefundPacketPayload{RedPacketID: redPacketID},
+		asynq.Queue(c.Queue(QueueDefault)), asynq.ProcessIn(delay), asynq.TaskID(fmt.Sprintf("%s:%d", TypeRefundPacket, redPacketID)),
+		asynq.MaxRetry(10), asynq.Timeout(time.Minute))
 }
 
 func (c *Client) enqueue(ctx context.Context, typ string, payload any, opts ...asynq.Option) error {

@@ -12,6 +12,7 @@ const (
 	TypeWebhook       = "webhook:deliver"
 	TypeNotifyAgents  = "support:notify_agents"
 	TypeNotifyVisitor = "support:notify_visitor"
+	TypeRefundPacket  = "wallet:refund_red_packet"
 )
 
 // WebhookMaxRetry is how many times a failed webhook delivery is retried,
@@ -49,6 +50,11 @@ type AssignTimeoutPayload struct {
 // WebhookPayload asks to deliver one stored webhook delivery.
 type WebhookPayload struct {
 	DeliveryID int64 `json:"delivery_id"`
+}
+
+// RefundPacketPayload asks to refund what is left of an expired red packet.
+type RefundPacketPayload struct {
+	RedPacketID int64 `json:"red_packet_id"`
 }
 
 // ConversationPayload names a support conversation. No timestamp: repeats

@@ -36,12 +36,19 @@ type WebhookDeliverer interface {
 	Deliver(ctx context.Context, deliveryID int64, last bool) error
 }
 
+// PacketRefunder gives what is left of an expired red packet back to its
+// sender, once however often it is called.
+type PacketRefunder interface {
+	RefundRedPacket(ctx context.Context, redPacketID int64) error
+}
+
 // Handlers are the services that do the work of each task type.
 type Handlers struct {
 	Verify   VerifyMailer
 	Digest   DigestMailer
 	Support  Support
 	Webhooks WebhookDeliverer
+	Wallet   PacketRefunder
 }
 
 // Worker runs tasks from Redis.
@@ -129,6 +136,13 @@ func NewWorker(opt asynq.RedisConnOpt, prefix string, concurrency int, h Handler
 		retried, _ := asynq.GetRetryCount(ctx)
 		maxRetry, _ := asynq.GetMaxRetry(ctx)
 		return h.Webhooks.Deliver(ctx, p.DeliveryID, retried >= maxRetry)
+	})
+	mux.HandleFunc(TypeRefundPacket, func(ctx context.Context, t *asynq.Task) error {
+		var p RefundPacketPayload
+		if err := decode(t, &p); err != nil {
+			return err
+		}
+		return h.Wallet.RefundRedPacket(ctx, p.RedPacketID)
 	})
 	return &Worker{srv: srv, mux: mux}
 }

@@ -99,5 +99,6 @@ func Models() []any {
 	out = append(out, supportModels()...)
 	out = append(out, webhookModels()...)
 	out = append(out, mediaModels()...)
+	out = append(out, walletModels()...)
 	return append(out, groupModels()...)
 }
