@@ -81,7 +81,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 	if a.Mailer, err = notify.New(cfg.SMTPURL, log); err != nil {
 		return nil, fmt.Errorf("PARLEY_SMTP_URL: %w", err)
 	}
-	a.Jobs = jobs.NewClient(a.KV.AsynqOpt(), cfg.RedisPrefix, log, a.Metrics)
+	a.Jobs = jobs.NewClient(a.KV.NewClient(), cfg.RedisPrefix, log, a.Metrics)
 	a.Hub = realtime.NewHub(newBroker(cfg, a.KV, log), log, a.Metrics)
 	a.Auth = auth.New(a.Store, a.KV.Client, a.KV.Key, a.Jobs, a.Mailer, auth.Config{
 		Secret: cfg.Secret, PublicURL: cfg.PublicURL,

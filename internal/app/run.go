@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/parley-chat/parley/internal/auth"
+	"github.com/parley-chat/parley/internal/bench"
 	"github.com/parley-chat/parley/internal/config"
 	"github.com/parley-chat/parley/internal/errs"
 	"github.com/parley-chat/parley/internal/store"
@@ -28,6 +29,7 @@ Usage:
   parley admin create-user --username U --email E --password P [--role user|agent|admin] [--verified] [flags]
   parley admin credit --user U --amount-cents N [--note "…"] [flags]
   parley admin audit-wallets [flags]
+  parley bench   --url URL --admin-password PW [--workload w1,w2,w3,w4,w5] [--json] [flags]
 
 Every flag is also an environment variable: --data-dir is PARLEY_DATA_DIR.
 Run "parley serve -h" for the list of settings.
@@ -57,6 +59,8 @@ func Run(ctx context.Context, env Env) error {
 		return runMigrate(ctx, env, args)
 	case "admin":
 		return runAdmin(ctx, env, args)
+	case "bench":
+		return bench.Main(ctx, args, env.Getenv, env.Stdout, env.Stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(env.Stdout, usage)
 		return nil

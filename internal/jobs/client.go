@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/parley-chat/parley/internal/metrics"
 )
@@ -17,18 +18,20 @@ import (
 // enqueue after their commit and never fail a write for it.
 type Client struct {
 	aq      *asynq.Client
+	rdb     redis.UniversalClient
 	prefix  string
 	log     *slog.Logger
 	metrics *metrics.Metrics
 }
 
-// NewClient returns a Client on the given Redis. Queue names get prefix.
-func NewClient(opt asynq.RedisConnOpt, prefix string, log *slog.Logger, m *metrics.Metrics) *Client {
-	return &Client{aq: asynq.NewClient(opt), prefix: prefix, log: log, metrics: m}
+// NewClient returns a Client on the given Redis client (which it closes on
+// Close). Queue names get prefix.
+func NewClient(rdb redis.UniversalClient, prefix string, log *slog.Logger, m *metrics.Metrics) *Client {
+	return &Client{aq: asynq.NewClientFromRedisClient(rdb), rdb: rdb, prefix: prefix, log: log, metrics: m}
 }
 
 // Close releases the Redis connection.
-func (c *Client) Close() error { return c.aq.Close() }
+func (c *Client) Close() error { return c.rdb.Close() }
 
 // Queue returns the full name of a queue for this deployment.
 func (c *Client) Queue(name string) string { return c.prefix + name }

@@ -20,6 +20,7 @@ type KV struct {
 	Prefix   string
 	opts     *redis.Options
 	embedded *miniredis.Miniredis
+	breaker  *breaker
 	stop     chan struct{}
 	once     sync.Once
 }
@@ -42,7 +43,17 @@ func Open(ctx context.Context, redisURL, prefix string) (*KV, error) {
 		}
 		k.opts = opts
 	}
-	k.Client = redis.NewClient(k.opts)
+	// Fail fast when Redis is down: the request paths that touch it (rate
+	// limits, publishes, enqueues) go on without it instead of waiting
+	// through long retries.
+	k.opts.MaxRetries = 1
+	k.opts.MaxRetryBackoff = 50 * time.Millisecond
+	k.opts.DialTimeout = 2 * time.Second
+	k.opts.ReadTimeout = 3 * time.Second
+	k.opts.WriteTimeout = 3 * time.Second
+	k.breaker = &breaker{probe: redis.NewClient(k.opts)}
+	go k.breaker.watch(k.stop, 500*time.Millisecond)
+	k.Client = k.NewClient()
 	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	if err := k.Client.Ping(pctx).Err(); err != nil {
@@ -79,6 +90,18 @@ func (k *KV) Key(parts ...string) string {
 	return s
 }
 
+// NewClient returns another client of the same server with the same
+// options and the same outage breaker (for a component that must not
+// share the main pool).
+func (k *KV) NewClient() *redis.Client {
+	c := redis.NewClient(k.opts)
+	c.AddHook(k.breaker)
+	return c
+}
+
+// Down reports whether Redis is known to be unreachable right now.
+func (k *KV) Down() bool { return k.breaker.down.Load() }
+
 // AsynqOpt returns the asynq connection options for the same server.
 func (k *KV) AsynqOpt() asynq.RedisClientOpt {
 	return asynq.RedisClientOpt{
@@ -100,6 +123,9 @@ func (k *KV) Close() {
 		close(k.stop)
 		if k.Client != nil {
 			k.Client.Close()
+		}
+		if k.breaker != nil {
+			k.breaker.probe.Close()
 		}
 		if k.embedded != nil {
 			k.embedded.Close()

@@ -38,6 +38,7 @@ type RedisBroker struct {
 	mu      sync.Mutex
 	ps      *redis.PubSub
 	deliver DeliverFunc
+	keys    map[string]struct{} // recipients with a session on this node
 	stop    chan struct{}
 	done    sync.WaitGroup
 }
@@ -48,7 +49,7 @@ var _ Broker = (*RedisBroker)(nil)
 func NewRedisBroker(rdb *redis.Client, prefix string, log *slog.Logger) *RedisBroker {
 	id := make([]byte, 8)
 	_, _ = rand.Read(id)
-	return &RedisBroker{rdb: rdb, prefix: prefix, node: hex.EncodeToString(id), log: log, stop: make(chan struct{})}
+	return &RedisBroker{rdb: rdb, prefix: prefix, node: hex.EncodeToString(id), log: log, stop: make(chan struct{}), keys: map[string]struct{}{}}
 }
 
 // Node is this node's id.
@@ -91,10 +92,26 @@ func (b *RedisBroker) Start(ctx context.Context, deliver DeliverFunc) error {
 	return nil
 }
 
+// beat refreshes the node's liveness and re-asserts which recipients it
+// holds, so that a Redis that restarted empty learns them again.
 func (b *RedisBroker) beat(ctx context.Context) {
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
-	if err := b.rdb.Set(ctx, b.nodeKey(b.node), time.Now().Unix(), nodeTTL).Err(); err != nil {
+	b.mu.Lock()
+	keys := make([]string, 0, len(b.keys))
+	for k := range b.keys {
+		keys = append(keys, k)
+	}
+	b.mu.Unlock()
+	now := time.Now().Unix()
+	_, err := b.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		p.Set(ctx, b.nodeKey(b.node), now, nodeTTL)
+		for _, k := range keys {
+			p.HSet(ctx, b.presence(k), b.node, now)
+		}
+		return nil
+	})
+	if err != nil {
 		b.log.Warn("node heartbeat failed", "err", err)
 	}
 }
@@ -127,6 +144,7 @@ func (b *RedisBroker) Publish(ctx context.Context, key string, payload []byte) e
 func (b *RedisBroker) Subscribe(ctx context.Context, key string) error {
 	b.mu.Lock()
 	ps := b.ps
+	b.keys[key] = struct{}{}
 	b.mu.Unlock()
 	if ps == nil {
 		return nil
@@ -141,6 +159,7 @@ func (b *RedisBroker) Subscribe(ctx context.Context, key string) error {
 func (b *RedisBroker) Unsubscribe(ctx context.Context, key string) error {
 	b.mu.Lock()
 	ps := b.ps
+	delete(b.keys, key)
 	b.mu.Unlock()
 	if ps == nil {
 		return nil

@@ -1,0 +1,268 @@
+// Package bench is `parley bench`: a load generator that drives a running
+// Parley through its public REST and WebSocket API only, the way clients
+// do, and reports throughput and latency per workload as a table or JSON.
+//
+// Every run prepares its own users, friendships, groups and sites under a
+// fresh name prefix, so runs never collide; it deletes nothing, so point it
+// at a throw-away data dir or database.
+package bench
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Options are the flags of `parley bench`.
+type Options struct {
+	URL              string
+	AdminUser        string
+	AdminPassword    string
+	Workloads        []string
+	JSON             bool
+	Prefix           string
+	ServerPID        int
+	SetupConcurrency int
+	DialConcurrency  int
+	MaxDuration      time.Duration
+
+	W1Pairs int
+	W1Rates []int
+	W1Step  time.Duration
+	W1Drain time.Duration
+
+	W2Sockets        int
+	W2SocketsPerUser int
+	W2Settle         time.Duration
+	W2Idle           time.Duration
+
+	W3Members  int
+	W3Rate     int
+	W3Duration time.Duration
+
+	W4Visitors int
+	W4Window   time.Duration
+	W4Agents   int
+	W4Capacity int
+
+	W5Messages    int
+	W5SeedWorkers int
+	W5Readers     int
+}
+
+const usage = `Usage: parley bench --url URL --admin-user NAME --admin-password PW [--workload w1,w2,w3,w4,w5] [--json] [flags]
+
+Drives a running Parley through its public API and prints what it measured.
+Start the server for it with raised limits, e.g.
+  PARLEY_LOGIN_LIMIT_PER_IP=100000 PARLEY_LOGIN_LIMIT_PER_ACCOUNT=100000 \
+  PARLEY_SEND_LIMIT_PER_MINUTE=1000000 PARLEY_GROUP_MEMBER_CAP=100000 parley serve
+and point it at a throw-away data dir or database: the bench creates users,
+groups and sites and deletes nothing. The admin password may also come from
+PARLEY_BENCH_ADMIN_PASSWORD.
+
+Flags:
+`
+
+// Main parses args, runs the workloads and prints the report to stdout
+// (progress goes to stderr). It is what `parley bench` calls.
+func Main(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	opts, err := Parse(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	rep, err := Run(ctx, opts, stderr)
+	if rep != nil {
+		if opts.JSON {
+			enc := json.NewEncoder(stdout)
+			enc.SetIndent("", "  ")
+			if jerr := enc.Encode(rep); jerr != nil && err == nil {
+				err = jerr
+			}
+		} else {
+			rep.WriteTable(stdout)
+		}
+	}
+	return err
+}
+
+// Parse reads the flags of `parley bench`.
+func Parse(args []string, getenv func(string) string, stderr io.Writer) (Options, error) {
+	var o Options
+	fs := flag.NewFlagSet("parley bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, usage); fs.PrintDefaults() }
+	var workloads, rates string
+	fs.StringVar(&o.URL, "url", "http://127.0.0.1:8080", "base URL of the running server")
+	fs.StringVar(&o.AdminUser, "admin-user", "admin", "an admin's username or e-mail")
+	fs.StringVar(&o.AdminPassword, "admin-password", "", "the admin's password (or PARLEY_BENCH_ADMIN_PASSWORD)")
+	fs.StringVar(&workloads, "workload", "w1,w2,w3,w4,w5", "comma-separated workloads to run, in order")
+	fs.BoolVar(&o.JSON, "json", false, "print the report as JSON instead of a table")
+	fs.StringVar(&o.Prefix, "prefix", "", "name prefix of everything this run creates (default: random)")
+	fs.IntVar(&o.ServerPID, "server-pid", 0, "PID of the server on this machine, to read its memory and CPU from /proc (W2)")
+	fs.IntVar(&o.SetupConcurrency, "setup-concurrency", 4, "users created and signed in at once (each costs the server a password hash)")
+	fs.IntVar(&o.DialConcurrency, "dial-concurrency", 32, "sockets opened at once")
+	fs.DurationVar(&o.MaxDuration, "max-duration", 60*time.Minute, "stop everything after this long")
+
+	fs.IntVar(&o.W1Pairs, "w1-pairs", 100, "W1: pairs of friends, each user sending to its partner")
+	fs.StringVar(&rates, "w1-rates", "500,1000,2000,4000", "W1: aggregate send rates to step through, msg/s")
+	fs.DurationVar(&o.W1Step, "w1-step", 20*time.Second, "W1: duration of each step")
+	fs.DurationVar(&o.W1Drain, "w1-drain", 10*time.Second, "W1: longest wait for acks and deliveries after a step")
+
+	fs.IntVar(&o.W2Sockets, "w2-sockets", 2000, "W2: idle authenticated sockets to hold open")
+	fs.IntVar(&o.W2SocketsPerUser, "w2-sockets-per-user", 10, "W2: sockets per user (users are costly to create)")
+	fs.DurationVar(&o.W2Settle, "w2-settle", 3*time.Second, "W2: wait after opening before reading memory")
+	fs.DurationVar(&o.W2Idle, "w2-idle", 10*time.Second, "W2: window over which idle CPU is measured")
+
+	fs.IntVar(&o.W3Members, "w3-members", 500, "W3: online members of the group, the sender included")
+	fs.IntVar(&o.W3Rate, "w3-rate", 20, "W3: messages per second from the one sender")
+	fs.DurationVar(&o.W3Duration, "w3-duration", 30*time.Second, "W3: how long the sender sends")
+
+	fs.IntVar(&o.W4Visitors, "w4-visitors", 1000, "W4: visitors opening a chat")
+	fs.DurationVar(&o.W4Window, "w4-window", 10*time.Second, "W4: window over which visitors arrive, evenly spread")
+	fs.IntVar(&o.W4Agents, "w4-agents", 20, "W4: online agents in the site's queue")
+	fs.IntVar(&o.W4Capacity, "w4-capacity", 5, "W4: concurrent chats per agent")
+
+	fs.IntVar(&o.W5Messages, "w5-messages", 100000, "W5: messages in the conversation whose history is read")
+	fs.IntVar(&o.W5SeedWorkers, "w5-seed-workers", 8, "W5: concurrent REST sends while seeding")
+	fs.IntVar(&o.W5Readers, "w5-readers", 1, "W5: concurrent readers, each paging through the whole history")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	if o.AdminPassword == "" && getenv != nil {
+		o.AdminPassword = getenv("PARLEY_BENCH_ADMIN_PASSWORD")
+	}
+	for _, w := range strings.Split(workloads, ",") {
+		w = strings.ToLower(strings.TrimSpace(w))
+		switch w {
+		case "":
+		case "w1", "w2", "w3", "w4", "w5":
+			o.Workloads = append(o.Workloads, w)
+		default:
+			return o, fmt.Errorf("unknown workload %q (w1 to w5)", w)
+		}
+	}
+	for _, r := range strings.Split(rates, ",") {
+		if r = strings.TrimSpace(r); r == "" {
+			continue
+		}
+		n, err := strconv.Atoi(r)
+		if err != nil || n <= 0 {
+			return o, fmt.Errorf("--w1-rates: %q is not a positive rate", r)
+		}
+		o.W1Rates = append(o.W1Rates, n)
+	}
+	return o, o.validate()
+}
+
+func (o *Options) validate() error {
+	switch {
+	case o.URL == "":
+		return errors.New("--url is required")
+	case o.AdminPassword == "":
+		return errors.New("--admin-password (or PARLEY_BENCH_ADMIN_PASSWORD) is required")
+	case len(o.Workloads) == 0:
+		return errors.New("--workload names no workload")
+	case o.W1Pairs < 1 || len(o.W1Rates) == 0 || o.W1Step <= 0:
+		return errors.New("W1 needs --w1-pairs ≥ 1, --w1-rates and --w1-step > 0")
+	case o.W2Sockets < 1 || o.W2SocketsPerUser < 1:
+		return errors.New("W2 needs --w2-sockets and --w2-sockets-per-user ≥ 1")
+	case o.W3Members < 2 || o.W3Rate < 1 || o.W3Duration <= 0:
+		return errors.New("W3 needs --w3-members ≥ 2, --w3-rate ≥ 1 and --w3-duration > 0")
+	case o.W4Visitors < 1 || o.W4Agents < 1 || o.W4Capacity < 1:
+		return errors.New("W4 needs --w4-visitors, --w4-agents and --w4-capacity ≥ 1")
+	case o.W5Messages < 1 || o.W5SeedWorkers < 1 || o.W5Readers < 1:
+		return errors.New("W5 needs --w5-messages, --w5-seed-workers and --w5-readers ≥ 1")
+	case o.SetupConcurrency < 1 || o.DialConcurrency < 1:
+		return errors.New("--setup-concurrency and --dial-concurrency must be ≥ 1")
+	}
+	o.URL = strings.TrimRight(o.URL, "/")
+	return nil
+}
+
+// Run runs the chosen workloads against the server, writing progress to
+// progress (may be nil). It returns the report, with each workload's error
+// in it, and the first error met.
+func Run(ctx context.Context, o Options, progress io.Writer) (*Report, error) {
+	if err := o.validate(); err != nil {
+		return nil, err
+	}
+	if o.MaxDuration > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, o.MaxDuration)
+		defer cancel()
+	}
+	if o.Prefix == "" {
+		o.Prefix = "b" + randomHex(4)
+	}
+	e := &env{opts: o, hc: newHTTPClient(), prefix: o.Prefix, password: "pw-" + randomHex(12), progress: progress, start: time.Now()}
+	rep := &Report{URL: o.URL, Prefix: o.Prefix, StartedAt: e.start.UTC().Truncate(time.Second),
+		Client: clientInfo(), Workloads: o.Workloads}
+	soft, hard, ferr := raiseFileLimit()
+	rep.Client.FileLimit, rep.Client.FileLimitMax = soft, hard
+	if ferr != nil {
+		rep.Client.FileLimitNote = "could not raise the open-file limit: " + ferr.Error()
+	}
+	admin, err := login(ctx, o.URL, e.hc, o.AdminUser, o.AdminPassword)
+	if err != nil {
+		return rep, fmt.Errorf("sign in as the admin: %w", err)
+	}
+	e.admin = admin
+	var first error
+	for _, w := range o.Workloads {
+		e.logf("%s: starting", strings.ToUpper(w))
+		var err error
+		switch w {
+		case "w1":
+			rep.W1, err = runW1(ctx, e)
+		case "w2":
+			rep.W2, err = runW2(ctx, e)
+		case "w3":
+			rep.W3, err = runW3(ctx, e)
+		case "w4":
+			rep.W4, err = runW4(ctx, e)
+		case "w5":
+			rep.W5, err = runW5(ctx, e)
+		}
+		if err != nil {
+			err = fmt.Errorf("%s: %w", strings.ToUpper(w), err)
+			e.logf("%v", err)
+			if rep.Errors == nil {
+				rep.Errors = map[string]string{}
+			}
+			rep.Errors[w] = err.Error()
+			if first == nil {
+				first = err
+			}
+			if errors.Is(err, errLoginLimited) || ctx.Err() != nil {
+				break
+			}
+		}
+		e.logf("%s: done", strings.ToUpper(w))
+	}
+	rep.Seconds = roundTenth(time.Since(e.start).Seconds())
+	return rep, first
+}
+
+func clientInfo() ClientInfo {
+	return ClientInfo{CPUs: runtime.NumCPU(), GoVersion: runtime.Version(), OS: runtime.GOOS + "/" + runtime.GOARCH}
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func roundTenth(x float64) float64 { return float64(int64(x*10+0.5)) / 10 }

@@ -1,0 +1,202 @@
+package bench_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/parley-chat/parley/internal/bench"
+	"github.com/parley-chat/parley/internal/config"
+	"github.com/parley-chat/parley/internal/testkit"
+)
+
+// benchServer starts a server with the limits raised as the README tells
+// people to, and its first admin.
+func benchServer(t *testing.T) *testkit.Server {
+	t.Helper()
+	srv := testkit.Start(t, testkit.WithConfig(func(c *config.Config) {
+		c.LoginLimitPerIP = 100000
+		c.LoginLimitPerAccount = 100000
+		c.SendLimitPerMinute = 1000000
+	}))
+	srv.Setup()
+	return srv
+}
+
+// runBench runs `parley bench` as the CLI does, with --json, and decodes
+// the report.
+func runBench(t *testing.T, srv *testkit.Server, args ...string) *bench.Report {
+	t.Helper()
+	var out, progress bytes.Buffer
+	args = append([]string{"--url", srv.URL, "--admin-user", "admin", "--admin-password", "admin-password",
+		"--json", "--setup-concurrency", "4", "--max-duration", "2m"}, args...)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	err := bench.Main(ctx, args, func(string) string { return "" }, &out, &progress)
+	if err != nil {
+		t.Fatalf("bench %v: %v\nprogress:\n%s\nreport:\n%s", args, err, progress.String(), out.String())
+	}
+	var rep bench.Report
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatalf("decode report: %v\n%s", err, out.String())
+	}
+	if len(rep.Errors) > 0 {
+		t.Fatalf("errors: %v", rep.Errors)
+	}
+	return &rep
+}
+
+func positive(t *testing.T, name string, l bench.Latency) {
+	t.Helper()
+	if l.Count == 0 || l.P50 <= 0 || l.P99 < l.P50 || l.Max < l.P99 {
+		t.Errorf("%s: %+v, want positive, ordered percentiles", name, l)
+	}
+}
+
+// TestWorkloads runs every workload at a small size against one server and
+// checks that its numbers are sane.
+func TestWorkloads(t *testing.T) {
+	srv := benchServer(t)
+
+	t.Run("w1", func(t *testing.T) {
+		rep := runBench(t, srv, "--workload", "w1", "--w1-pairs", "2", "--w1-rates", "50", "--w1-step", "2s", "--w1-drain", "10s")
+		w := rep.W1
+		if w == nil || len(w.Steps) != 1 {
+			t.Fatalf("w1: %+v", w)
+		}
+		s := w.Steps[0]
+		if s.Sent < 80 || s.Acked != s.Sent || s.Delivered != s.Sent || s.Errors != 0 || !s.KeptUp {
+			t.Fatalf("step %+v: want about 100 sent, all acked and delivered, no errors", s)
+		}
+		if s.SentPerS < 40 || s.DeliveredPerS < 40 {
+			t.Errorf("rates %+v, want about 50/s", s)
+		}
+		positive(t, "send→ack", s.SendToAck)
+		positive(t, "send→deliver", s.SendToDeliver)
+		if w.MaxRateKeptUp != 50 || w.Saturated {
+			t.Errorf("kept up to %d, saturated %v", w.MaxRateKeptUp, w.Saturated)
+		}
+	})
+
+	t.Run("w2", func(t *testing.T) {
+		// The server runs in this process, so its PID is ours.
+		rep := runBench(t, srv, "--workload", "w2", "--w2-sockets", "20", "--w2-sockets-per-user", "5",
+			"--w2-settle", "200ms", "--w2-idle", "1s", "--server-pid", strconv.Itoa(os.Getpid()))
+		w := rep.W2
+		if w == nil || w.Opened != 20 || w.StillOpen != 20 || w.Users != 4 {
+			t.Fatalf("w2: %+v", w)
+		}
+		if w.RSSBeforeKB <= 0 || w.RSSAfterKB <= 0 || w.IdleCPUPercent == nil || *w.IdleCPUPercent < 0 {
+			t.Fatalf("w2 /proc figures: %+v", w)
+		}
+		if rep.Client.FileLimit == 0 {
+			t.Errorf("file limit not reported: %+v", rep.Client)
+		}
+	})
+
+	t.Run("w3", func(t *testing.T) {
+		rep := runBench(t, srv, "--workload", "w3", "--w3-members", "10", "--w3-rate", "10", "--w3-duration", "2s")
+		w := rep.W3
+		if w == nil || w.Sent < 15 || w.Acked != w.Sent || w.Errors != 0 {
+			t.Fatalf("w3: %+v", w)
+		}
+		if w.Expected != w.Sent*9 || w.Deliveries != w.Expected {
+			t.Fatalf("w3: %d deliveries of %d sent to 9 members (expected %d)", w.Deliveries, w.Sent, w.Expected)
+		}
+		positive(t, "delivery", w.Delivery)
+		positive(t, "to all", w.ToAll)
+		if w.ToAll.P50 < w.Delivery.P50 || w.DeliveriesPerS <= 0 {
+			t.Errorf("w3: %+v", w)
+		}
+	})
+
+	t.Run("w4", func(t *testing.T) {
+		rep := runBench(t, srv, "--workload", "w4", "--w4-visitors", "30", "--w4-agents", "3", "--w4-capacity", "2", "--w4-window", "1s")
+		w := rep.W4
+		if w == nil || w.Opened != 30 || w.FirstMessages != 30 || w.Errors != 0 {
+			t.Fatalf("w4: %+v", w)
+		}
+		if w.Assigned != 6 || w.Queued != 24 || w.OverCapacity != 0 || w.MaxAgentLoad != 2 {
+			t.Fatalf("w4: %d assigned, %d queued, %d over capacity, busiest %d; want 6, 24, 0, 2", w.Assigned, w.Queued, w.OverCapacity, w.MaxAgentLoad)
+		}
+		if !w.QueuePositionsOK || w.OutOfOrder != 0 {
+			t.Fatalf("w4 queue: positions ok %v, out of order %d", w.QueuePositionsOK, w.OutOfOrder)
+		}
+		positive(t, "time to assign", w.TimeToAssign)
+		if w.ToAgentFrame.Count != 6 {
+			t.Errorf("agents saw %d assignment frames, want 6", w.ToAgentFrame.Count)
+		}
+	})
+
+	t.Run("w5", func(t *testing.T) {
+		rep := runBench(t, srv, "--workload", "w5", "--w5-messages", "500", "--w5-seed-workers", "4")
+		w := rep.W5
+		if w == nil || w.Pages != 10 || w.BadPages != 0 || w.Errors != 0 || w.SeedPerS <= 0 {
+			t.Fatalf("w5: %+v", w)
+		}
+		positive(t, "page", w.Page)
+	})
+
+	t.Run("table", func(t *testing.T) {
+		var out, progress bytes.Buffer
+		err := bench.Main(context.Background(), []string{"--url", srv.URL, "--admin-user", "admin", "--workload", "w5", "--w5-messages", "60"},
+			func(k string) string {
+				if k == "PARLEY_BENCH_ADMIN_PASSWORD" {
+					return "admin-password"
+				}
+				return ""
+			}, &out, &progress)
+		if err != nil {
+			t.Fatalf("bench: %v\n%s", err, progress.String())
+		}
+		for _, want := range []string{"W5 history: 60 messages", "page", "2 pages"} {
+			if !strings.Contains(out.String(), want) {
+				t.Errorf("table lacks %q:\n%s", want, out.String())
+			}
+		}
+		if !strings.Contains(progress.String(), "W5: done") {
+			t.Errorf("progress:\n%s", progress.String())
+		}
+	})
+}
+
+// TestSlowServerShowsInTheReport slows every send down by 20 ms through
+// the chat service's test hook: W1's send→ack median rises above it.
+func TestSlowServerShowsInTheReport(t *testing.T) {
+	srv := benchServer(t)
+	args := []string{"--workload", "w1", "--w1-pairs", "1", "--w1-rates", "20", "--w1-step", "2s"}
+	fast := runBench(t, srv, args...).W1.Steps[0]
+	const delay = 20 * time.Millisecond
+	srv.App.Chat.SetSendDelay(delay)
+	t.Cleanup(func() { srv.App.Chat.SetSendDelay(0) })
+	slow := runBench(t, srv, args...).W1.Steps[0]
+	if slow.Errors != 0 || slow.Delivered != slow.Sent {
+		t.Fatalf("slowed step %+v", slow)
+	}
+	limit := float64(delay.Milliseconds())
+	if slow.SendToAck.P50 < limit || slow.SendToDeliver.P50 < limit {
+		t.Fatalf("with a %s delay, send→ack p50 %.2f ms and send→deliver p50 %.2f ms", delay, slow.SendToAck.P50, slow.SendToDeliver.P50)
+	}
+	if slow.SendToAck.P50 <= fast.SendToAck.P50 {
+		t.Fatalf("slowed p50 %.2f ms not above the normal %.2f ms", slow.SendToAck.P50, fast.SendToAck.P50)
+	}
+	t.Logf("send→ack p50: %.2f ms normally, %.2f ms with a %s delay", fast.SendToAck.P50, slow.SendToAck.P50, delay)
+}
+
+// TestLoginLimitIsExplained: a server with the default login limit stops
+// the bench with an error that says which setting to raise.
+func TestLoginLimitIsExplained(t *testing.T) {
+	srv := testkit.Start(t, testkit.WithConfig(func(c *config.Config) { c.LoginLimitPerIP = 3 }))
+	srv.Setup()
+	var out, progress bytes.Buffer
+	err := bench.Main(context.Background(), []string{"--url", srv.URL, "--admin-password", "admin-password",
+		"--workload", "w3", "--w3-members", "5"}, nil, &out, &progress)
+	if err == nil || !strings.Contains(err.Error(), "PARLEY_LOGIN_LIMIT_PER_IP") {
+		t.Fatalf("err %v, want one naming PARLEY_LOGIN_LIMIT_PER_IP", err)
+	}
+}
