@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/parley-chat/parley/internal/errs"
+	"github.com/parley-chat/parley/internal/store"
 )
 
 type errorBody struct {
@@ -58,6 +59,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 	status := http.StatusInternalServerError
 	body := errorDetail{Code: "internal", Message: "something went wrong on our side; it has been logged"}
 	var he *echo.HTTPError
+	if e, ok := errs.As(err); ok && e.Code == errs.Internal && store.IsUnavailable(e.Err) {
+		// The database could not be reached: a retry may well succeed.
+		err = &errs.Error{Code: errs.Unavailable, Reason: "unavailable", Message: "the service is briefly unavailable; try again", Err: e.Err}
+	}
 	if e, ok := errs.As(err); ok {
 		status = statusOf[e.Code]
 		if e.Code != errs.Internal {

@@ -13,6 +13,7 @@ import (
 	"github.com/parley-chat/parley/internal/chat"
 	"github.com/parley-chat/parley/internal/errs"
 	"github.com/parley-chat/parley/internal/realtime"
+	"github.com/parley-chat/parley/internal/store"
 )
 
 func (s *Server) ticket(c echo.Context) error {
@@ -157,7 +158,9 @@ func (s *Server) handleFrame(sess *realtime.Session, data []byte) {
 
 func (s *Server) sendFrameError(ctx context.Context, sess *realtime.Session, clientMsgID string, err error) {
 	code, msg, until := "internal", "something went wrong on our side; retry with the same client_msg_id", ""
-	if e, ok := errs.As(err); ok && e.Code != errs.Internal {
+	if e, ok := errs.As(err); ok && e.Code == errs.Internal && store.IsUnavailable(e.Err) {
+		code, msg = "unavailable", "the service is briefly unavailable; retry with the same client_msg_id"
+	} else if e, ok := errs.As(err); ok && e.Code != errs.Internal {
 		code, msg = e.PublicCode(), e.Message
 		if e.Until != nil {
 			until = e.Until.UTC().Format(time.RFC3339)

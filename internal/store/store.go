@@ -6,6 +6,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -155,10 +156,12 @@ func IsUnavailable(err error) bool {
 		return false
 	}
 	msg := err.Error()
-	for _, s := range []string{"connection refused", "broken pipe", "connection reset", "bad connection", "database is closed", "failed to connect", "no such host", "i/o timeout", "SQLSTATE 57P01", "SQLSTATE 08"} {
+	for _, s := range []string{"connection refused", "broken pipe", "connection reset", "bad connection", "database is closed",
+		"failed to connect", "no such host", "i/o timeout", "conn closed", "unexpected EOF", "use of closed network connection",
+		"server closed the connection", "SQLSTATE 57P01", "SQLSTATE 08"} {
 		if strings.Contains(msg, s) {
 			return true
 		}
 	}
-	return errors.Is(err, sql.ErrConnDone) || errors.Is(err, context.DeadlineExceeded)
+	return errors.Is(err, sql.ErrConnDone) || errors.Is(err, driver.ErrBadConn) || errors.Is(err, context.DeadlineExceeded)
 }
