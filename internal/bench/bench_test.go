@@ -134,9 +134,9 @@ func TestWorkloads(t *testing.T) {
 	})
 
 	t.Run("w5", func(t *testing.T) {
-		rep := runBench(t, srv, "--workload", "w5", "--w5-messages", "500", "--w5-seed-workers", "4")
+		rep := runBench(t, srv, "--workload", "w5", "--w5-messages", "300", "--w5-seed-workers", "4")
 		w := rep.W5
-		if w == nil || w.Pages != 10 || w.BadPages != 0 || w.Errors != 0 || w.SeedPerS <= 0 {
+		if w == nil || w.Pages != 6 || w.BadPages != 0 || w.Errors != 0 || w.SeedPerS <= 0 {
 			t.Fatalf("w5: %+v", w)
 		}
 		positive(t, "page", w.Page)

@@ -86,16 +86,27 @@ func dial(ctx context.Context, c *client, handle func(f *inFrame, at time.Time))
 		}
 		return nil, fmt.Errorf("dial /ws: %w", err)
 	}
+	// hello should come first, but with the Redis broker a frame published
+	// to the user (a friend's presence) can overtake it: such frames are
+	// handed on, and only a missing hello is an error.
 	_ = conn.SetReadDeadline(time.Now().Add(15 * time.Second))
-	_, b, err := conn.ReadMessage()
-	if err != nil {
-		conn.Close()
-		return nil, fmt.Errorf("read hello: %w", err)
-	}
-	var hello inFrame
-	if json.Unmarshal(b, &hello) != nil || hello.Type != "hello" {
-		conn.Close()
-		return nil, fmt.Errorf("first frame %q, want hello", b)
+	for {
+		_, b, err := conn.ReadMessage()
+		if err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("read hello: %w", err)
+		}
+		var f inFrame
+		if err := json.Unmarshal(b, &f); err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("frame %q: %w", b, err)
+		}
+		if f.Type == "hello" {
+			break
+		}
+		if handle != nil {
+			handle(&f, time.Now())
+		}
 	}
 	_ = conn.SetReadDeadline(time.Time{})
 	w := &wsConn{conn: conn, done: make(chan struct{})}
