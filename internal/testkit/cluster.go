@@ -50,3 +50,9 @@ func (c *Client) On(s *Server) *Client {
 	cp.Base = s.URL
 	return &cp
 }
+
+// Remote returns a Server handle for a Parley running elsewhere (another
+// process of the test), so that its clients and helpers work against it.
+func Remote(tb testing.TB, url string) *Server {
+	return &Server{URL: url, tb: tb}
+}
