@@ -109,7 +109,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 	a.Chat.SetAccess(a.Support)
 	a.Webhooks = webhooks.New(a.Store, a.Jobs, log)
 	a.Support.SetEvents(a.Webhooks)
-	if a.Media, err = newMedia(a.Store, cfg, log); err != nil {
+	if a.Media, err = newMedia(a.Store, ratelimit.New(a.KV.Client, a.KV.Key("rl")), cfg, log); err != nil {
 		return nil, err
 	}
 	a.Chat.SetAttachments(a.Media)

@@ -10,10 +10,11 @@ import (
 // Attachments checks and describes the uploads that media messages carry
 // (implemented by the media service).
 type Attachments interface {
-	// CheckAttachment verifies inside the send's transaction that the user
-	// may attach the upload to a message of this kind: 404 unknown, 403
-	// someone else's, 422 of another kind.
-	CheckAttachment(ctx context.Context, tx *store.Store, userID, uploadID int64, kind string) error
+	// CheckAttachment verifies inside the send's transaction that the
+	// sender (senderKind user or visitor) may attach the upload to a
+	// message of this kind: 404 unknown, 403 someone else's, 422 of
+	// another kind.
+	CheckAttachment(ctx context.Context, tx *store.Store, senderKind string, senderID, uploadID int64, kind string) error
 	// AttachmentViews describes uploads, with fresh signed URLs, by id.
 	AttachmentViews(ctx context.Context, ids []int64) (map[int64]any, error)
 }
@@ -39,10 +40,7 @@ func (s *Service) checkAttachment(ctx context.Context, tx *store.Store, actor Ac
 	if s.media == nil {
 		return errs.R(errs.Rule, "unsupported_kind", "media messages are not available")
 	}
-	if actor.Kind != "user" {
-		return errs.R(errs.Rule, "unsupported_kind", "only signed-in users can send media")
-	}
-	return s.media.CheckAttachment(ctx, tx, actor.ID, *in.AttachmentID, in.Kind)
+	return s.media.CheckAttachment(ctx, tx, actor.Kind, actor.ID, *in.AttachmentID, in.Kind)
 }
 
 // attachAll fills the attachment of each view whose message carries one

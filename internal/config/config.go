@@ -58,6 +58,7 @@ type Config struct {
 	UploadMaxVideo         int64
 	UploadMaxFile          int64
 	UploadQuota            int64
+	UploadVisitorQuota     int64
 	MediaURLTTL            time.Duration
 
 	AgentGrace         time.Duration
@@ -115,6 +116,7 @@ func Settings() []Setting {
 		{Env: "PARLEY_UPLOAD_MAX_VIDEO", Flag: "upload-max-video", Default: "50MB", Help: "largest video upload", set: size(func(c *Config) *int64 { return &c.UploadMaxVideo })},
 		{Env: "PARLEY_UPLOAD_MAX_FILE", Flag: "upload-max-file", Default: "25MB", Help: "largest upload of any other file", set: size(func(c *Config) *int64 { return &c.UploadMaxFile })},
 		{Env: "PARLEY_UPLOAD_QUOTA", Flag: "upload-quota", Default: "1GB", Help: "storage each user's uploads may take in all", set: size(func(c *Config) *int64 { return &c.UploadQuota })},
+		{Env: "PARLEY_UPLOAD_VISITOR_QUOTA", Flag: "upload-visitor-quota", Default: "50MB", Help: "storage each widget visitor's uploads may take in all", set: size(func(c *Config) *int64 { return &c.UploadVisitorQuota })},
 		{Env: "PARLEY_MEDIA_URL_TTL", Flag: "media-url-ttl", Default: "24h", Help: "lifetime of the signed URLs that serve media", set: duration(func(c *Config) *time.Duration { return &c.MediaURLTTL })},
 		{Env: "PARLEY_RED_PACKET_MAX_CENTS", Flag: "red-packet-max-cents", Default: "20000", Help: "largest red packet, in cents", set: integer64(func(c *Config) *int64 { return &c.RedPacketMaxCents }, 1)},
 		{Env: "PARLEY_RED_PACKET_TTL", Flag: "red-packet-ttl", Default: "24h", Help: "how long a red packet can be grabbed before what is left goes back to its sender", set: duration(func(c *Config) *time.Duration { return &c.RedPacketTTL })},

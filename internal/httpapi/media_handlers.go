@@ -21,9 +21,12 @@ const multipartOverhead = 64 << 10
 
 // mediaRoutes registers uploads and media serving. The upload route sits
 // outside the API group's JSON body limit: it streams and has its own cap.
+// Users and widget visitors both upload; visitors read uploads back under
+// /widget, beside the rest of their API.
 func (s *Server) mediaRoutes(user *echo.Group) {
-	s.e.POST("/api/v1/uploads", s.upload, s.requireUser)
+	s.e.POST("/api/v1/uploads", s.upload, s.requireUserOrVisitor)
 	user.GET("/uploads/:id", s.getUpload)
+	s.e.GET("/api/v1/widget/uploads/:id", s.getUpload, s.requireVisitor)
 	for _, p := range []string{"/media/:id", "/media/:id/thumb"} {
 		s.e.GET(p, s.serveMedia)
 		s.e.HEAD(p, s.serveMedia)
@@ -57,7 +60,7 @@ func (s *Server) upload(c echo.Context) error {
 			b, _ := io.ReadAll(io.LimitReader(part, 32))
 			kind = strings.TrimSpace(string(b))
 		case "file":
-			a, err := s.deps.Media.Upload(req.Context(), identity(c).ID, media.UploadInput{Name: part.FileName(), Kind: kind}, part)
+			a, err := s.deps.Media.UploadAs(req.Context(), uploader(c), media.UploadInput{Name: part.FileName(), Kind: kind}, part)
 			if err != nil {
 				return err
 			}
@@ -72,11 +75,17 @@ func (s *Server) getUpload(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	a, err := s.deps.Media.Get(c.Request().Context(), identity(c).ID, id)
+	a, err := s.deps.Media.GetAs(c.Request().Context(), uploader(c), id)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, a)
+}
+
+// uploader is the signed-in user or visitor as an owner of uploads.
+func uploader(c echo.Context) media.Uploader {
+	id := identity(c)
+	return media.Uploader{Kind: id.Kind, ID: id.ID}
 }
 
 // serveMedia serves an upload or its thumbnail by signed URL, with Range

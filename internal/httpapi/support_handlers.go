@@ -10,6 +10,7 @@ import (
 
 	"github.com/parley-chat/parley/internal/chat"
 	"github.com/parley-chat/parley/internal/errs"
+	"github.com/parley-chat/parley/internal/media"
 	"github.com/parley-chat/parley/internal/support"
 )
 
@@ -323,7 +324,11 @@ func (s *Server) widgetSession(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, sess)
+	// The widget refuses an oversized attachment before sending it.
+	return c.JSON(http.StatusOK, struct {
+		*support.Session
+		Uploads media.Limits `json:"uploads"`
+	}{sess, s.deps.Media.Limits()})
 }
 
 func sameOrigin(a, b string) bool {

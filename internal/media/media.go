@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/parley-chat/parley/internal/ratelimit"
 	"github.com/parley-chat/parley/internal/store"
 )
 
@@ -22,26 +23,37 @@ type Config struct {
 	MaxVideo         int64
 	MaxFile          int64
 	Quota            int64 // bytes all of one user's uploads may take
-	URLTTL           time.Duration
-	PublicURL        string
-	Secret           string // the deployment secret; URL keys derive from it
-	TempDir          string // where uploads are spooled while they arrive
+	VisitorQuota     int64 // bytes all of one widget visitor's uploads may take
+	// VisitorUploads is how many uploads a visitor may start per
+	// VisitorUploadWindow; 0 turns the limit off.
+	VisitorUploads      int
+	VisitorUploadWindow time.Duration
+	URLTTL              time.Duration
+	PublicURL           string
+	Secret              string // the deployment secret; URL keys derive from it
+	TempDir             string // where uploads are spooled while they arrive
 }
+
+// Uploader is who owns an upload: a user, or a widget visitor (Kind
+// "visitor"), whose uploads have their own quota and rate limit.
+type Uploader = store.Uploader
 
 // Service implements uploads and media serving.
 type Service struct {
 	store   *store.Store
 	storage Storage
 	signer  *Signer
+	limiter *ratelimit.Limiter // nil: no visitor upload limit
 	cfg     Config
 	log     *slog.Logger
 	now     func() time.Time
 }
 
-// New builds the media service.
-func New(st *store.Store, storage Storage, cfg Config, log *slog.Logger) *Service {
+// New builds the media service. limiter counts visitors' uploads; nil
+// leaves them unlimited in number (the quota still holds).
+func New(st *store.Store, storage Storage, limiter *ratelimit.Limiter, cfg Config, log *slog.Logger) *Service {
 	return &Service{
-		store: st, storage: storage, signer: NewSigner(cfg.Secret), cfg: cfg, log: log,
+		store: st, storage: storage, limiter: limiter, signer: NewSigner(cfg.Secret), cfg: cfg, log: log,
 		now: func() time.Time { return time.Now().UTC() },
 	}
 }
@@ -50,6 +62,20 @@ func New(st *store.Store, storage Storage, cfg Config, log *slog.Logger) *Servic
 // request bodies a little above it.
 func (s *Service) MaxUploadBytes() int64 {
 	return max(s.cfg.MaxImage, s.cfg.MaxVoice, s.cfg.MaxVideo, s.cfg.MaxFile)
+}
+
+// Limits are the largest upload of each kind, in bytes, for clients to
+// refuse an oversized file before sending it.
+type Limits struct {
+	Image int64 `json:"image"`
+	Voice int64 `json:"voice"`
+	Video int64 `json:"video"`
+	File  int64 `json:"file"`
+}
+
+// Limits returns the configured size limits.
+func (s *Service) Limits() Limits {
+	return Limits{Image: s.cfg.MaxImage, Voice: s.cfg.MaxVoice, Video: s.cfg.MaxVideo, File: s.cfg.MaxFile}
 }
 
 // Attachment is an upload as clients see it, in upload answers and in

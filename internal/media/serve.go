@@ -12,9 +12,16 @@ import (
 )
 
 // Get returns an upload with fresh URLs to its uploader or to a member of
-// a conversation where it was sent; anybody else gets 404, as if it did
-// not exist.
+// a conversation where it was sent; see GetAs.
 func (s *Service) Get(ctx context.Context, userID, id int64) (*Attachment, error) {
+	return s.GetAs(ctx, store.Uploader{Kind: "user", ID: userID}, id)
+}
+
+// GetAs returns an upload with fresh URLs to its uploader, to a member of
+// a conversation where it was sent, or to the visitor of a support
+// conversation where it was sent; anybody else gets 404, as if it did not
+// exist.
+func (s *Service) GetAs(ctx context.Context, by store.Uploader, id int64) (*Attachment, error) {
 	row, err := s.store.UploadByID(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, errs.R(errs.NotFound, "upload_not_found", "no such upload")
@@ -22,8 +29,8 @@ func (s *Service) Get(ctx context.Context, userID, id int64) (*Attachment, error
 	if err != nil {
 		return nil, errs.Wrap(err, "load upload")
 	}
-	if row.UserID != userID {
-		shared, err := s.store.UploadSharedWith(ctx, id, userID)
+	if !row.Owns(by) {
+		shared, err := sharedWith(ctx, s.store, id, by)
 		if err != nil {
 			return nil, errs.Wrap(err, "check upload access")
 		}
@@ -32,6 +39,18 @@ func (s *Service) Get(ctx context.Context, userID, id int64) (*Attachment, error
 		}
 	}
 	return s.view(row), nil
+}
+
+// sharedWith reports whether the upload was sent, in a message not
+// recalled, where this user is a member or this visitor is the visitor.
+func sharedWith(ctx context.Context, st *store.Store, uploadID int64, by store.Uploader) (bool, error) {
+	switch by.Kind {
+	case "user":
+		return st.UploadSharedWith(ctx, uploadID, by.ID)
+	case "visitor":
+		return st.UploadSharedWithVisitor(ctx, uploadID, by.ID)
+	}
+	return false, nil
 }
 
 // Content is media ready to serve.
@@ -94,10 +113,13 @@ func inlineSafe(mime string) bool {
 }
 
 // CheckAttachment verifies, inside a send's transaction, that the sender
-// may attach the upload to a message of this kind: 404 if it does not
-// exist or the sender cannot see it, 403 if it is someone else's that was
-// shared with them, 422 if its kind is not the message's.
-func (s *Service) CheckAttachment(ctx context.Context, tx *store.Store, userID, uploadID int64, kind string) error {
+// (a user or a visitor, by senderKind) may attach the upload to a message
+// of this kind: 404 if it does not exist or the sender cannot see it, 403
+// if it is someone else's that was shared with them, 422 if its kind is
+// not the message's. A visitor's upload is thus sent only by that visitor,
+// and only where the send itself is allowed: their own conversations.
+func (s *Service) CheckAttachment(ctx context.Context, tx *store.Store, senderKind string, senderID, uploadID int64, kind string) error {
+	by := store.Uploader{Kind: senderKind, ID: senderID}
 	row, err := tx.UploadByID(ctx, uploadID)
 	if errors.Is(err, store.ErrNotFound) {
 		return errs.R(errs.NotFound, "attachment_not_found", "no such attachment")
@@ -105,8 +127,8 @@ func (s *Service) CheckAttachment(ctx context.Context, tx *store.Store, userID, 
 	if err != nil {
 		return err
 	}
-	if row.UserID != userID {
-		shared, err := tx.UploadSharedWith(ctx, uploadID, userID)
+	if !row.Owns(by) {
+		shared, err := sharedWith(ctx, tx, uploadID, by)
 		if err != nil {
 			return err
 		}

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"time"
 
 	"github.com/parley-chat/parley/internal/errs"
 	"github.com/parley-chat/parley/internal/store"
@@ -21,23 +22,33 @@ type UploadInput struct {
 	Kind string // optional: the kind the client means to send; "" accepts any
 }
 
-// Upload streams r to storage and records it for userID. Reading stops at
-// the limit of the kind the content turns out to be (or the client asked
-// for), or at what is left of the user's quota. Errors: 400 empty or cut
-// short, 413 too_large / too_long / quota_exceeded, 415 when the content
-// is not the kind asked for, 422 unreadable_media.
+// Upload streams r to storage and records it for userID; see UploadAs.
 func (s *Service) Upload(ctx context.Context, userID int64, in UploadInput, r io.Reader) (*Attachment, error) {
+	return s.UploadAs(ctx, store.Uploader{Kind: "user", ID: userID}, in, r)
+}
+
+// UploadAs streams r to storage and records it for a user or a widget
+// visitor. Reading stops at the limit of the kind the content turns out to
+// be (or the client asked for), or at what is left of the uploader's
+// quota. Errors: 400 empty or cut short, 413 too_large / too_long /
+// quota_exceeded, 415 when the content is not the kind asked for, 422
+// unreadable_media, 429 when a visitor uploads too often.
+func (s *Service) UploadAs(ctx context.Context, by store.Uploader, in UploadInput, r io.Reader) (*Attachment, error) {
 	switch in.Kind {
 	case "", KindImage, KindVoice, KindVideo, KindFile:
 	default:
 		return nil, errs.Field("kind", "one of image, voice, video, file")
 	}
-	used, err := s.store.UploadBytes(ctx, userID)
+	quota := s.quotaOf(by)
+	if err := s.uploadAllowed(ctx, by); err != nil {
+		return nil, err
+	}
+	used, err := s.store.UploadBytes(ctx, by)
 	if err != nil {
 		return nil, errs.Wrap(err, "count uploads")
 	}
-	if used >= s.cfg.Quota {
-		return nil, s.quotaExceeded()
+	if used >= quota {
+		return nil, quotaExceeded(quota)
 	}
 	head := make([]byte, SniffLen)
 	n, err := io.ReadFull(r, head)
@@ -56,7 +67,7 @@ func (s *Service) Upload(ctx context.Context, userID int64, in UploadInput, r io
 	if err != nil {
 		return nil, err
 	}
-	readCap := min(limit, s.cfg.Quota-used)
+	readCap := min(limit, quota-used)
 
 	tmp, err := os.CreateTemp(s.cfg.TempDir, "upload-*")
 	if err != nil {
@@ -76,7 +87,7 @@ func (s *Service) Upload(ctx context.Context, userID int64, in UploadInput, r io
 		if size > limit {
 			return nil, tooLarge(limit)
 		}
-		return nil, s.quotaExceeded()
+		return nil, quotaExceeded(quota)
 	}
 	sum := hex.EncodeToString(h.Sum(nil))
 
@@ -92,17 +103,22 @@ func (s *Service) Upload(ctx context.Context, userID int64, in UploadInput, r io
 	if err := s.fits(blob, in.Kind); err != nil {
 		return nil, err
 	}
-	up := &store.Upload{UserID: userID, BlobSHA256: sum, Name: SanitizeName(in.Name), CreatedAt: s.now()}
+	up := &store.Upload{BlobSHA256: sum, Name: SanitizeName(in.Name), CreatedAt: s.now()}
+	if by.Kind == "visitor" {
+		up.VisitorID = &by.ID
+	} else {
+		up.UserID = &by.ID
+	}
 	err = s.store.Tx(ctx, func(tx *store.Store) error {
-		if err := tx.LockUserForUploads(ctx, userID); err != nil {
+		if err := tx.LockUploader(ctx, by); err != nil {
 			return err
 		}
-		used, err := tx.UploadBytes(ctx, userID)
+		used, err := tx.UploadBytes(ctx, by)
 		if err != nil {
 			return err
 		}
-		if used+blob.Size+blob.ThumbSize > s.cfg.Quota {
-			return s.quotaExceeded()
+		if used+blob.Size+blob.ThumbSize > quota {
+			return quotaExceeded(quota)
 		}
 		if err := tx.CreateBlob(ctx, blob); err != nil {
 			return err
@@ -236,8 +252,33 @@ func (s *Service) readError(err error) error {
 	return &errs.Error{Code: errs.Invalid, Reason: "upload_interrupted", Message: "the upload was cut short", Err: err}
 }
 
-func (s *Service) quotaExceeded() error {
-	return &errs.Error{Code: errs.TooLarge, Reason: "quota_exceeded", Message: fmt.Sprintf("your uploads would take more than your %s of storage", human(s.cfg.Quota))}
+// quotaOf is the storage an uploader's uploads may take in all.
+func (s *Service) quotaOf(by store.Uploader) int64 {
+	if by.Kind == "visitor" {
+		return s.cfg.VisitorQuota
+	}
+	return s.cfg.Quota
+}
+
+// uploadAllowed applies the per-visitor upload rate limit (users are held
+// by their quota and the login that costs them an account).
+func (s *Service) uploadAllowed(ctx context.Context, by store.Uploader) error {
+	if by.Kind != "visitor" || s.limiter == nil || s.cfg.VisitorUploads <= 0 {
+		return nil
+	}
+	ok, wait, err := s.limiter.Allow(ctx, fmt.Sprintf("upload:visitor:%d", by.ID), s.cfg.VisitorUploads, s.cfg.VisitorUploadWindow)
+	if err != nil {
+		s.log.WarnContext(ctx, "rate limiter unavailable", "err", err)
+	}
+	if !ok {
+		secs := max(1, int(wait.Round(time.Second).Seconds()))
+		return &errs.Error{Code: errs.RateLimited, Reason: "rate_limited", RetryAfter: secs, Message: fmt.Sprintf("uploading too often; wait %d seconds", secs)}
+	}
+	return nil
+}
+
+func quotaExceeded(quota int64) error {
+	return &errs.Error{Code: errs.TooLarge, Reason: "quota_exceeded", Message: fmt.Sprintf("your uploads would take more than your %s of storage", human(quota))}
 }
 
 func tooLarge(limit int64) error {

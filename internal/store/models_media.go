@@ -19,13 +19,33 @@ type MediaBlob struct {
 	CreatedAt  time.Time
 }
 
-// Upload is one user's upload of a blob, under the file name they gave.
+// Upload is one upload of a blob, under the file name its uploader gave.
+// It belongs to a user or to a widget visitor: exactly one of UserID and
+// VisitorID is set.
 type Upload struct {
 	ID         int64 `gorm:"primaryKey"`
-	UserID     int64
+	UserID     *int64
+	VisitorID  *int64
 	BlobSHA256 string `gorm:"column:blob_sha256"`
 	Name       string
 	CreatedAt  time.Time
+}
+
+// Uploader is who owns an upload: a user or a widget visitor.
+type Uploader struct {
+	Kind string // user | visitor
+	ID   int64
+}
+
+// Owns reports whether the upload belongs to this uploader.
+func (u *Upload) Owns(by Uploader) bool {
+	switch by.Kind {
+	case "user":
+		return u.UserID != nil && *u.UserID == by.ID
+	case "visitor":
+		return u.VisitorID != nil && *u.VisitorID == by.ID
+	}
+	return false
 }
 
 // UploadRow is an upload with its blob.

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 
 	"gorm.io/gorm/clause"
 )
@@ -26,25 +27,45 @@ func (s *Store) CreateUpload(ctx context.Context, u *Upload) error {
 	return translate(s.q(ctx).Create(u).Error)
 }
 
-// LockUserForUploads serialises one user's uploads until the transaction
+// LockUploader serialises one uploader's uploads until the transaction
 // ends, so that two at once cannot both fit under the quota. (SQLite
 // transactions already take the write lock up front.)
-func (s *Store) LockUserForUploads(ctx context.Context, userID int64) error {
+func (s *Store) LockUploader(ctx context.Context, by Uploader) error {
 	if s.dialect != Postgres {
 		return nil
 	}
+	table, _, err := uploaderTable(by)
+	if err != nil {
+		return err
+	}
 	var id int64
-	return translate(s.q(ctx).Raw("SELECT id FROM users WHERE id = ? FOR UPDATE", userID).Scan(&id).Error)
+	return translate(s.q(ctx).Raw("SELECT id FROM "+table+" WHERE id = ? FOR UPDATE", by.ID).Scan(&id).Error)
 }
 
-// UploadBytes returns how many bytes a user's uploads take, counting each
-// upload's blob.
-func (s *Store) UploadBytes(ctx context.Context, userID int64) (int64, error) {
+// UploadBytes returns how many bytes an uploader's uploads take, counting
+// each upload's blob.
+func (s *Store) UploadBytes(ctx context.Context, by Uploader) (int64, error) {
+	_, column, err := uploaderTable(by)
+	if err != nil {
+		return 0, err
+	}
 	var n int64
-	err := s.q(ctx).Raw(
-		"SELECT COALESCE(SUM(b.size + b.thumb_size), 0) FROM uploads u JOIN media_blobs b ON b.sha256 = u.blob_sha256 WHERE u.user_id = ?",
-		userID).Scan(&n).Error
+	err = s.q(ctx).Raw(
+		"SELECT COALESCE(SUM(b.size + b.thumb_size), 0) FROM uploads u JOIN media_blobs b ON b.sha256 = u.blob_sha256 WHERE u."+column+" = ?",
+		by.ID).Scan(&n).Error
 	return n, err
+}
+
+// uploaderTable names the owner's table and the uploads column that
+// points at it; only these two fixed names ever reach the SQL.
+func uploaderTable(by Uploader) (table, column string, err error) {
+	switch by.Kind {
+	case "user":
+		return "users", "user_id", nil
+	case "visitor":
+		return "visitors", "visitor_id", nil
+	}
+	return "", "", fmt.Errorf("unknown uploader kind %q", by.Kind)
 }
 
 // UploadByID returns an upload with its blob, or ErrNotFound.
@@ -99,5 +120,15 @@ func (s *Store) UploadSharedWith(ctx context.Context, uploadID, userID int64) (b
 	err := s.q(ctx).Raw(`SELECT COUNT(*) FROM messages m
 		JOIN conversation_members cm ON cm.conversation_id = m.conversation_id AND cm.user_id = ?
 		WHERE m.attachment_id = ? AND m.recalled_at IS NULL`, userID, uploadID).Scan(&n).Error
+	return n > 0, err
+}
+
+// UploadSharedWithVisitor reports whether a message carrying the upload,
+// not recalled, was sent in one of the visitor's support conversations.
+func (s *Store) UploadSharedWithVisitor(ctx context.Context, uploadID, visitorID int64) (bool, error) {
+	var n int64
+	err := s.q(ctx).Raw(`SELECT COUNT(*) FROM messages m
+		JOIN support_conversations sc ON sc.conversation_id = m.conversation_id AND sc.visitor_id = ?
+		WHERE m.attachment_id = ? AND m.recalled_at IS NULL AND m.kind <> 'note'`, visitorID, uploadID).Scan(&n).Error
 	return n > 0, err
 }

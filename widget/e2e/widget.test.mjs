@@ -2,6 +2,7 @@
 // origin than Parley's (see .ci/browser, which starts Parley and sets PARLEY_URL).
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
+import { deflateSync } from 'node:zlib'
 import { adminToken, agentSay, createAgent, createSite, hostSite, launch, restOk, watch } from './helpers.mjs'
 
 let browser
@@ -235,6 +236,88 @@ test('a dropped connection loses nothing: banner, REST fallback, catch-up after 
     assert.deepEqual(bodies.sort(), ['before the drop', 'said while you were away', 'sent while offline'].sort())
     const server = await restOk('GET', `/api/v1/conversations/${conv.id}/messages?limit=50`, undefined, agent.token)
     assert.equal(server.items.filter((m) => m.body === 'sent while offline').length, 1, 'stored once')
+  } catch (err) {
+    await explain(err)
+  } finally {
+    await context.close()
+  }
+})
+
+/** A tiny RGB PNG, w×h, drawn here: the bytes a visitor would attach. */
+function makePNG(w, h) {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1
+    return c >>> 0
+  })
+  const crc = (buf) => {
+    let c = 0xffffffff
+    for (const b of buf) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8)
+    return (c ^ 0xffffffff) >>> 0
+  }
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4)
+    len.writeUInt32BE(data.length)
+    const body = Buffer.concat([Buffer.from(type, 'ascii'), data])
+    const sum = Buffer.alloc(4)
+    sum.writeUInt32BE(crc(body))
+    return Buffer.concat([len, body, sum])
+  }
+  const header = Buffer.alloc(13)
+  header.writeUInt32BE(w, 0)
+  header.writeUInt32BE(h, 4)
+  header[8] = 8 // bit depth
+  header[9] = 2 // RGB
+  const rows = []
+  for (let y = 0; y < h; y++) {
+    rows.push(0)
+    for (let x = 0; x < w; x++) rows.push(Math.floor((x * 255) / w), Math.floor((y * 255) / h), 160)
+  }
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', deflateSync(Buffer.from(rows))),
+    chunk('IEND', Buffer.alloc(0)),
+  ])
+}
+
+test('a visitor attaches a picture: the agent gets it and the widget shows the thumbnail', async () => {
+  const site = await createSite(admin, 'Pictures', { allowed_origins: [host.origin] })
+  const agent = await createAgent(admin, site)
+  const context = await browser.newContext()
+  const page = await context.newPage()
+  page.setDefaultTimeout(15_000)
+  const { explain } = watch(page)
+  try {
+    await page.goto(host.url('/', site.public_key))
+    await page.getByTestId('parley-launcher').click()
+    const f = frameOf(page)
+    await f.getByTestId('parley-input').fill('Here is the broken part')
+    await f.getByTestId('parley-send').click()
+    await messageWithText(f, 'Here is the broken part').and(f.locator(':not([data-pending])')).waitFor()
+
+    await f.getByTestId('parley-file').setInputFiles({ name: 'part.png', mimeType: 'image/png', buffer: makePNG(24, 16) })
+    const thumb = f.locator('[data-testid="parley-message"]:not([data-pending]) [data-testid="parley-attachment-image"]')
+    await thumb.waitFor()
+    const loaded = () => thumb.evaluate((img) => img.complete && img.naturalWidth > 0)
+    for (let i = 0; i < 50 && !(await loaded()); i++) await new Promise((r) => setTimeout(r, 200))
+    assert.ok(await loaded(), 'the thumbnail loads through its signed URL')
+
+    const conv = await conversationOf(agent)
+    const history = await restOk('GET', `/api/v1/conversations/${conv.id}/messages?limit=50`, undefined, agent.token)
+    const pic = history.items.find((m) => m.kind === 'image')
+    assert.ok(pic, `no image message in ${JSON.stringify(history.items)}`)
+    assert.equal(pic.sender.kind, 'visitor')
+    assert.equal(pic.attachment.mime, 'image/png')
+    assert.equal(pic.attachment.name, 'part.png')
+    assert.deepEqual([pic.attachment.width, pic.attachment.height], [24, 16])
+    assert.equal((await fetch(pic.attachment.url)).status, 200)
+
+    // Click to enlarge; Escape closes the picture.
+    await thumb.click()
+    await f.getByTestId('parley-lightbox').locator('img').waitFor()
+    await f.getByTestId('parley-lightbox').press('Escape')
+    await f.getByTestId('parley-lightbox').waitFor({ state: 'hidden' })
   } catch (err) {
     await explain(err)
   } finally {

@@ -18,6 +18,7 @@ import { Outbox, newClientId } from './outbox'
 import { cleanPrechat, EMAIL_RE, validatePrechat, type PrechatField } from './prechat'
 import { Socket } from './socket'
 import { MessageStore, type Message } from './store'
+import { filesOf, humanSize, kindOf, overLimit, tooBigWords, upload, uploadError, type Attachment, type Limits } from './upload'
 
 interface Visitor {
   id: number
@@ -51,6 +52,7 @@ interface Session {
   visitor: Visitor
   site: Site
   conversation: Conversation | null
+  uploads?: Limits
 }
 
 interface Page {
@@ -99,6 +101,10 @@ export class ChatApp {
   hasEarlier = false
   prechatValues: Record<string, string> | null = null
   rated = false
+  /** The largest upload of each kind, from the session. */
+  limits: Limits | null = null
+  /** Files still uploading, by client_msg_id: their bytes never leave the page's memory. */
+  private files = new Map<string, File>()
   private opening: Promise<void> | null = null
   private inflight = new Set<string>()
   private flushTimer: ReturnType<typeof setTimeout> | null = null
@@ -190,6 +196,7 @@ export class ChatApp {
         this.token = s.visitor_token
         this.visitor = s.visitor
         this.site = s.site
+        this.limits = s.uploads || null
         this.save()
         if (first) this.toHost({ type: MSG_READY, color: s.site.color })
         this.applySite()
@@ -436,6 +443,77 @@ export class ChatApp {
     this.flush()
   }
 
+  /**
+   * Pictures and files the visitor picked, dropped or pasted: each is
+   * checked against the site's limits, shown with a progress bar while it
+   * uploads, then sent like a message (same never-lose rules).
+   */
+  attach(files: File[]): void {
+    if (!files.length || this.r.composer.hidden) return
+    this.interacted()
+    const errors: string[] = []
+    for (const file of files) {
+      const meta = { name: file.name || 'file', size: file.size, type: file.type || '' }
+      const max = overLimit(meta, this.limits)
+      if (max) {
+        errors.push(tooBigWords(meta, max, this.t))
+        continue
+      }
+      const id = newClientId()
+      this.files.set(id, file)
+      this.outbox.addMedia(id, kindOf(meta.type), meta)
+      void this.startUpload(id)
+    }
+    this.showAttachError(errors.join(' '))
+    this.render()
+    this.flush()
+  }
+
+  showAttachError(text: string): void {
+    this.r.attachErr.textContent = text
+    this.r.attachErr.hidden = !text
+  }
+
+  async startUpload(id: string, attempt = 0): Promise<void> {
+    const p = this.outbox.get(id)
+    const file = this.files.get(id)
+    if (!p || !p.file) return
+    if (!file) {
+      // The page was reloaded meanwhile: nothing left to upload.
+      this.outbox.remove(id)
+      this.render()
+      return
+    }
+    try {
+      const a = await upload(file, p.file.name, p.kind || 'file', this.token, (f) => this.progress(id, f))
+      this.files.delete(id)
+      this.outbox.uploaded(id, a)
+      this.save()
+      this.render()
+      this.flush()
+    } catch (e) {
+      const err = e as ApiError
+      if (!this.outbox.get(id)) return
+      if (err.retryable && attempt < 4) {
+        await sleep(backoff(attempt))
+        return this.startUpload(id, attempt + 1)
+      }
+      this.outbox.fail(id, uploadError(err, this.t))
+      this.render()
+    }
+  }
+
+  /** Moves one progress bar without drawing the whole log again. */
+  progress(id: string, fraction: number): void {
+    const p = this.outbox.get(id)
+    if (!p) return
+    p.progress = fraction
+    const bar = this.r.log.querySelector<HTMLProgressElement>(`[data-client-id="${id}"] progress`)
+    if (bar) bar.value = fraction
+    const label = this.r.log.querySelector(`[data-client-id="${id}"] .status`)
+    if (label && p.state === 'uploading') label.textContent = fmt(this.t.uploading, { n: Math.round(fraction * 100) })
+  }
+
   /** Opens the conversation on the first message (or after the pre-chat form). */
   ensureConversation(): Promise<void> {
     if (this.conv && this.conv.status !== 'resolved') return Promise.resolve()
@@ -475,10 +553,10 @@ export class ChatApp {
       if (this.inflight.has(p.client_msg_id)) continue
       const via = Outbox.via(p, this.socket.open)
       this.outbox.tried(p, via)
-      const frame = { client_msg_id: p.client_msg_id, conversation_id: conv.id, kind: 'text', body: p.body }
+      const frame = Outbox.payload(p, conv.id)
       if (via === 'ws' && this.socket.send({ type: 'send', ...frame })) continue
       this.inflight.add(p.client_msg_id)
-      call<Message>('POST', `/widget/conversations/${conv.id}/messages`, { client_msg_id: p.client_msg_id, kind: 'text', body: p.body }, this.token)
+      call<Message>('POST', `/widget/conversations/${conv.id}/messages`, { ...frame, conversation_id: undefined }, this.token)
         .then(
           (m) => this.acked(p.client_msg_id, m),
           (e: ApiError) => {
@@ -596,6 +674,8 @@ export class ChatApp {
     r.inputLabel.textContent = t.placeholder
     ;(r.input as HTMLTextAreaElement).placeholder = t.placeholder
     r.send.setAttribute('aria-label', t.send)
+    r.attach.setAttribute('aria-label', t.attach)
+    r.lightboxClose.setAttribute('aria-label', t.closeImage)
     r.log.setAttribute('aria-label', t.log)
     const stars = r.stars
     stars.textContent = ''
@@ -708,12 +788,15 @@ export class ChatApp {
         const who = doc.createElement('span')
         who.className = 'who'
         who.textContent = mine ? t.you : m.sender.name || ''
-        const bubble = doc.createElement('p')
-        bubble.className = 'bubble'
-        bubble.setAttribute('data-testid', 'parley-message-body')
-        renderText(doc, bubble, m.body || '')
         wrap.appendChild(who)
-        wrap.appendChild(bubble)
+        if (m.attachment) wrap.appendChild(this.attachmentView(m.attachment))
+        if (m.body || !m.attachment) {
+          const bubble = doc.createElement('p')
+          bubble.className = 'bubble'
+          bubble.setAttribute('data-testid', 'parley-message-body')
+          renderText(doc, bubble, m.body || '')
+          wrap.appendChild(bubble)
+        }
         if (m === lastMine && this.agentReadSeq >= m.seq) {
           const rc = doc.createElement('span')
           rc.className = 'status'
@@ -730,14 +813,38 @@ export class ChatApp {
       li.className = 'msg mine pending'
       li.setAttribute('data-testid', 'parley-message')
       li.setAttribute('data-pending', p.state)
+      li.setAttribute('data-client-id', p.client_msg_id)
       const wrap = doc.createElement('div')
       wrap.className = 'bubble-wrap'
-      const bubble = doc.createElement('p')
-      bubble.className = 'bubble'
-      bubble.setAttribute('data-testid', 'parley-message-body')
-      renderText(doc, bubble, p.body)
-      wrap.appendChild(bubble)
-      if (p.state === 'failed') {
+      if (p.file) {
+        wrap.appendChild(p.attachment ? this.attachmentView(p.attachment) : this.uploadView(p.file.name, p.file.size, p.progress || 0))
+      } else {
+        const bubble = doc.createElement('p')
+        bubble.className = 'bubble'
+        bubble.setAttribute('data-testid', 'parley-message-body')
+        renderText(doc, bubble, p.body)
+        wrap.appendChild(bubble)
+      }
+      if (p.state === 'failed' && p.file && !p.attachment) {
+        // Refused (too large, not a picture, unreadable): say why; trying again won't help.
+        const e = doc.createElement('span')
+        e.className = 'status failed'
+        e.setAttribute('role', 'alert')
+        e.setAttribute('data-testid', 'parley-upload-error')
+        e.textContent = p.error || t.upFailed
+        const b = doc.createElement('button')
+        b.type = 'button'
+        b.className = 'link-btn'
+        b.textContent = t.remove
+        b.addEventListener('click', () => {
+          this.outbox.remove(p.client_msg_id)
+          this.files.delete(p.client_msg_id)
+          this.save()
+          this.render()
+        })
+        wrap.appendChild(e)
+        wrap.appendChild(b)
+      } else if (p.state === 'failed') {
         const b = doc.createElement('button')
         b.type = 'button'
         b.className = 'status failed'
@@ -752,12 +859,98 @@ export class ChatApp {
       } else {
         const s = doc.createElement('span')
         s.className = 'status'
-        s.textContent = t.sending
+        s.textContent = p.state === 'uploading' ? fmt(t.uploading, { n: Math.round((p.progress || 0) * 100) }) : t.sending
         wrap.appendChild(s)
       }
       li.appendChild(wrap)
       log.appendChild(li)
     }
+  }
+
+  /** A picture as a thumbnail that opens large; anything else as a download link with its name and size. */
+  attachmentView(a: Attachment): HTMLElement {
+    const { doc, t } = this
+    const url = safeUrl(a.url)
+    if (a.kind === 'image' && url) {
+      const b = doc.createElement('button')
+      b.type = 'button'
+      b.className = 'thumb'
+      b.setAttribute('aria-label', fmt(t.openImage, { name: a.name }))
+      const img = doc.createElement('img')
+      img.setAttribute('data-testid', 'parley-attachment-image')
+      img.alt = a.name
+      img.src = safeUrl(a.thumb_url) || url
+      if (a.width && a.height) {
+        const scale = Math.min(1, 200 / a.width, 200 / a.height)
+        img.width = Math.max(1, Math.round(a.width * scale))
+        img.height = Math.max(1, Math.round(a.height * scale))
+      }
+      b.appendChild(img)
+      b.addEventListener('click', () => this.openImage(url, a.name))
+      return b
+    }
+    if ((a.kind === 'voice' || a.kind === 'video') && url) {
+      const el = doc.createElement(a.kind === 'voice' ? 'audio' : 'video')
+      el.controls = true
+      el.preload = 'metadata'
+      el.src = url
+      el.className = 'media'
+      return el
+    }
+    const link = doc.createElement('a')
+    link.className = 'file'
+    link.setAttribute('data-testid', 'parley-attachment-file')
+    if (url) link.href = url
+    link.download = a.name
+    link.target = '_blank'
+    link.rel = 'noopener noreferrer'
+    const name = doc.createElement('span')
+    name.className = 'file__name'
+    name.textContent = a.name
+    const size = doc.createElement('span')
+    size.className = 'file__size'
+    size.textContent = humanSize(a.size)
+    link.appendChild(name)
+    link.appendChild(size)
+    link.setAttribute('aria-label', fmt(t.download, { name: a.name, size: humanSize(a.size) }))
+    return link
+  }
+
+  /** A file on its way: name, size and a progress bar. */
+  uploadView(name: string, size: number, progress: number): HTMLElement {
+    const doc = this.doc
+    const box = doc.createElement('div')
+    box.className = 'file'
+    const n = doc.createElement('span')
+    n.className = 'file__name'
+    n.textContent = name
+    const s = doc.createElement('span')
+    s.className = 'file__size'
+    s.textContent = humanSize(size)
+    const bar = doc.createElement('progress')
+    bar.max = 1
+    bar.value = progress
+    bar.setAttribute('data-testid', 'parley-upload-progress')
+    bar.setAttribute('aria-label', name)
+    box.appendChild(n)
+    box.appendChild(s)
+    box.appendChild(bar)
+    return box
+  }
+
+  openImage(url: string, name: string): void {
+    const img = this.r.lightboxImg as HTMLImageElement
+    img.src = url
+    img.alt = name
+    this.r.lightbox.hidden = false
+    this.r.lightboxClose.focus()
+  }
+
+  closeImage(): boolean {
+    if (this.r.lightbox.hidden) return false
+    this.r.lightbox.hidden = true
+    ;(this.r.lightboxImg as HTMLImageElement).removeAttribute('src')
+    return true
   }
 
   buildPrechat(fields: PrechatField[]): void {
@@ -890,7 +1083,40 @@ export class ChatApp {
     const input = r.input as HTMLTextAreaElement
     r.close.addEventListener('click', () => this.toHost({ type: MSG_CLOSE }))
     this.doc.addEventListener('keydown', (e) => {
-      if (e.key === 'Escape') this.toHost({ type: MSG_CLOSE })
+      if (e.key === 'Escape' && !this.closeImage()) this.toHost({ type: MSG_CLOSE })
+    })
+    r.lightboxClose.addEventListener('click', () => this.closeImage())
+    r.lightbox.addEventListener('click', (e) => {
+      if (e.target === r.lightbox) this.closeImage()
+    })
+    // Attachments: the button, drag and drop anywhere on the chat, pasting a picture.
+    const picker = r.fileInput as HTMLInputElement
+    r.attach.addEventListener('click', () => picker.click())
+    picker.addEventListener('change', () => {
+      this.attach(filesOf(picker))
+      picker.value = ''
+    })
+    const frame = r.frame
+    const dragging = (e: DragEvent) => !!e.dataTransfer && Array.from(e.dataTransfer.types || []).includes('Files')
+    frame.addEventListener('dragover', (e) => {
+      if (!dragging(e) || r.composer.hidden) return
+      e.preventDefault()
+      frame.classList.add('dropping')
+    })
+    frame.addEventListener('dragleave', (e) => {
+      if (e.target === frame || !frame.contains(e.relatedTarget as Node | null)) frame.classList.remove('dropping')
+    })
+    frame.addEventListener('drop', (e) => {
+      frame.classList.remove('dropping')
+      if (!dragging(e)) return
+      e.preventDefault()
+      this.attach(filesOf(e.dataTransfer))
+    })
+    input.addEventListener('paste', (e) => {
+      const files = filesOf(e.clipboardData)
+      if (!files.length) return
+      e.preventDefault()
+      this.attach(files)
     })
     r.composer.addEventListener('submit', (e) => {
       e.preventDefault()
@@ -928,6 +1154,11 @@ export class ChatApp {
     input.style.height = 'auto'
     input.style.height = Math.min(input.scrollHeight, 120) + 'px'
   }
+}
+
+/** Media URLs come from the server; only web URLs and paths ever reach src or href. */
+function safeUrl(u: string | undefined): string {
+  return u && /^(https?:\/\/|\/(?!\/))/i.test(u) ? u : ''
 }
 
 function sleep(ms: number): Promise<void> {

@@ -33,6 +33,18 @@ const en = {
   notEmbedded: 'This chat runs inside a website.',
   you: 'You',
   log: 'Messages',
+  attach: 'Attach a picture or file',
+  uploading: 'Uploading… {n}%',
+  remove: 'Remove',
+  openImage: 'Open image {name}',
+  closeImage: 'Close image',
+  download: 'Download {name} ({size})',
+  upTooBig: 'This file is too large to send.',
+  upTooBigMax: '{name} is too large to send: files may be at most {max}.',
+  upQuota: 'You have used all the space for attachments in this chat.',
+  upType: 'This file is not a picture we can show. Try a JPEG, PNG, GIF or WebP image.',
+  upBroken: 'This file could not be read. It may be damaged.',
+  upFailed: 'The file could not be sent.',
 }
 
 export type Strings = typeof en
@@ -70,6 +82,18 @@ const zh: Strings = {
   notEmbedded: '此聊天窗口需嵌入网站使用。',
   you: '我',
   log: '消息',
+  attach: '发送图片或文件',
+  uploading: '上传中… {n}%',
+  remove: '移除',
+  openImage: '查看图片 {name}',
+  closeImage: '关闭图片',
+  download: '下载 {name}（{size}）',
+  upTooBig: '文件太大，无法发送。',
+  upTooBigMax: '{name} 太大，无法发送：文件最大 {max}。',
+  upQuota: '本次对话的附件空间已用完。',
+  upType: '此文件不是可显示的图片，请使用 JPEG、PNG、GIF 或 WebP 图片。',
+  upBroken: '无法读取此文件，文件可能已损坏。',
+  upFailed: '文件发送失败。',
 }
 
 /** Simplified Chinese for any zh locale, English otherwise. */

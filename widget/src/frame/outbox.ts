@@ -1,7 +1,10 @@
 import { backoff } from './backoff'
+import type { Attachment, FileMeta } from './upload'
 
 // Messages the visitor wrote that the server has not confirmed yet. Each
 // keeps its client_msg_id for every retry, so the server stores it once.
+// A picture or file is first uploaded ('uploading'), then sent like text
+// with the upload's id.
 
 export interface Pending {
   client_msg_id: string
@@ -10,8 +13,16 @@ export interface Pending {
   attempts: number
   /** When the next attempt is due (ms since epoch). */
   next_at: number
-  state: 'sending' | 'failed'
+  state: 'uploading' | 'sending' | 'failed'
   error?: string
+  /** Media messages: image or file. Text when missing. */
+  kind?: string
+  /** The file being uploaded (its bytes live only in this page). */
+  file?: FileMeta
+  /** Set once the upload is done: what the message carries. */
+  attachment?: Attachment
+  /** Upload progress, 0 to 1. */
+  progress?: number
 }
 
 /** How long a send over the socket may wait for its ack before it is tried again. */
@@ -29,6 +40,30 @@ export class Outbox {
     const p: Pending = { client_msg_id: id, body, created_at: this.now(), attempts: 0, next_at: 0, state: 'sending' }
     this.items.push(p)
     return p
+  }
+
+  /** A picture or file to upload, then send. */
+  addMedia(id: string, kind: string, file: FileMeta): Pending {
+    const p: Pending = { client_msg_id: id, body: '', created_at: this.now(), attempts: 0, next_at: 0, state: 'uploading', kind, file, progress: 0 }
+    this.items.push(p)
+    return p
+  }
+
+  /** The upload is done: the message is sent from now on like any other. */
+  uploaded(id: string, a: Attachment): void {
+    const p = this.get(id)
+    if (!p) return
+    p.attachment = a
+    p.progress = 1
+    p.state = 'sending'
+    p.error = undefined
+    p.attempts = 0
+    p.next_at = 0
+  }
+
+  /** Drops a message for good (a failed upload the visitor gives up on). */
+  remove(id: string): void {
+    this.ack(id)
   }
 
   get(id: string): Pending | undefined {
@@ -75,7 +110,7 @@ export class Outbox {
   retry(id: string): void {
     const p = this.get(id)
     if (p) {
-      p.state = 'sending'
+      p.state = p.file && !p.attachment ? 'uploading' : 'sending'
       p.error = undefined
       p.attempts = 0
       p.next_at = 0
@@ -87,18 +122,28 @@ export class Outbox {
     return socketOpen && p.attempts % 2 === 0 ? 'ws' : 'rest'
   }
 
-  /** For localStorage: what survives a reload. */
+  /** The body of the send frame (and of the REST send) for p. */
+  static payload(p: Pending, conversationId: number): Record<string, unknown> {
+    const out: Record<string, unknown> = { client_msg_id: p.client_msg_id, conversation_id: conversationId, kind: p.kind || 'text', body: p.body }
+    if (p.attachment) out.attachment_id = p.attachment.id
+    return out
+  }
+
+  /**
+   * For localStorage: what survives a reload. A file not uploaded yet
+   * does not: its bytes are gone with the page.
+   */
   dump(): Pending[] {
-    return this.items.map((p) => ({ ...p }))
+    return this.items.filter((p) => !p.file || p.attachment).map((p) => ({ ...p }))
   }
 
   load(items: unknown): void {
     if (!Array.isArray(items)) return
     for (const it of items) {
       const p = it as Pending
-      if (p && typeof p.client_msg_id === 'string' && typeof p.body === 'string' && !this.get(p.client_msg_id)) {
-        this.items.push({ ...p, attempts: 0, next_at: 0, state: p.state === 'failed' ? 'failed' : 'sending' })
-      }
+      if (!p || typeof p.client_msg_id !== 'string' || typeof p.body !== 'string' || this.get(p.client_msg_id)) continue
+      if (p.file && (!p.attachment || typeof p.attachment.id !== 'number')) continue
+      this.items.push({ ...p, attempts: 0, next_at: 0, state: p.state === 'failed' ? 'failed' : 'sending' })
     }
   }
 }

@@ -1,3 +1,5 @@
+import type { Attachment } from './upload'
+
 // The visitor's view of one conversation: confirmed messages by seq and the
 // messages still on their way (pending, keyed by client_msg_id).
 
@@ -15,6 +17,7 @@ export interface Message {
   sender: Sender
   kind: string
   body: string
+  attachment?: Attachment | null
   created_at: string
 }
 
