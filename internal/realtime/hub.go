@@ -44,7 +44,7 @@ type Hub struct {
 	metrics *metrics.Metrics
 
 	mu       sync.RWMutex
-	sessions map[string]map[*melody.Session]struct{}
+	sessions map[string]map[*melody.Session]bool // value: ready (hello sent)
 	nextID   uint64
 
 	onConnect    func(s *Session)
@@ -81,7 +81,7 @@ func NewHub(broker Broker, log *slog.Logger, m *metrics.Metrics) *Hub {
 	mel.Config.PingPeriod = HeartbeatPeriod
 	mel.Config.PongWait = pongWait
 	mel.Config.WriteWait = 10 * time.Second
-	h := &Hub{m: mel, broker: broker, log: log, metrics: m, sessions: map[string]map[*melody.Session]struct{}{}}
+	h := &Hub{m: mel, broker: broker, log: log, metrics: m, sessions: map[string]map[*melody.Session]bool{}}
 	mel.HandleConnect(h.connected)
 	mel.HandleDisconnect(h.disconnected)
 	mel.HandleMessage(func(s *melody.Session, b []byte) {
@@ -126,10 +126,10 @@ func (h *Hub) connected(s *melody.Session) {
 	set := h.sessions[r]
 	first := set == nil
 	if first {
-		set = map[*melody.Session]struct{}{}
+		set = map[*melody.Session]bool{}
 		h.sessions[r] = set
 	}
-	set[s] = struct{}{}
+	set[s] = false // counted at once, delivered to once hello is out
 	h.mu.Unlock()
 	if first {
 		h.brokerCall(func(ctx context.Context) error { return h.broker.Subscribe(ctx, r) })
@@ -138,6 +138,14 @@ func (h *Hub) connected(s *melody.Session) {
 	if h.onConnect != nil {
 		h.onConnect(&Session{s})
 	}
+	// hello is the first frame: only now may published frames follow it.
+	// Anything published meanwhile is in the history the client fetches
+	// after hello.
+	h.mu.Lock()
+	if _, ok := h.sessions[r][s]; ok {
+		h.sessions[r][s] = true
+	}
+	h.mu.Unlock()
 }
 
 func (h *Hub) disconnected(s *melody.Session) {
@@ -216,8 +224,10 @@ func (h *Hub) Publish(ctx context.Context, recipients []string, frame any) error
 func (h *Hub) deliverLocal(recipient string, payload []byte) {
 	h.mu.RLock()
 	targets := make([]*melody.Session, 0, len(h.sessions[recipient]))
-	for s := range h.sessions[recipient] {
-		targets = append(targets, s)
+	for s, ready := range h.sessions[recipient] {
+		if ready {
+			targets = append(targets, s)
+		}
 	}
 	h.mu.RUnlock()
 	for _, s := range targets {
