@@ -116,13 +116,13 @@ func TestWorkloads(t *testing.T) {
 	})
 
 	t.Run("w4", func(t *testing.T) {
-		rep := runBench(t, srv, "--workload", "w4", "--w4-visitors", "30", "--w4-agents", "3", "--w4-capacity", "2", "--w4-window", "1s")
+		rep := runBench(t, srv, "--workload", "w4", "--w4-visitors", "230", "--w4-agents", "3", "--w4-capacity", "2", "--w4-window", "1s")
 		w := rep.W4
-		if w == nil || w.Opened != 30 || w.FirstMessages != 30 || w.Errors != 0 {
+		if w == nil || w.Opened != 230 || w.FirstMessages != 230 || w.Errors != 0 {
 			t.Fatalf("w4: %+v", w)
 		}
-		if w.Assigned != 6 || w.Queued != 24 || w.OverCapacity != 0 || w.MaxAgentLoad != 2 {
-			t.Fatalf("w4: %d assigned, %d queued, %d over capacity, busiest %d; want 6, 24, 0, 2", w.Assigned, w.Queued, w.OverCapacity, w.MaxAgentLoad)
+		if w.Assigned != 6 || w.Queued != 224 || w.OverCapacity != 0 || w.MaxAgentLoad != 2 {
+			t.Fatalf("w4: %d assigned, %d queued, %d over capacity, busiest %d; want 6, 224, 0, 2", w.Assigned, w.Queued, w.OverCapacity, w.MaxAgentLoad)
 		}
 		if !w.QueuePositionsOK || w.OutOfOrder != 0 {
 			t.Fatalf("w4 queue: positions ok %v, out of order %d", w.QueuePositionsOK, w.OutOfOrder)

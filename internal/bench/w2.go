@@ -24,8 +24,8 @@ type W2Result struct {
 	// IdleCPUPercent is the server's CPU time over the idle window, in
 	// percent of one core.
 	IdleCPUPercent *float64 `json:"idle_cpu_percent,omitempty"`
-	IdleSeconds    float64 `json:"idle_seconds,omitempty"`
-	Note           string  `json:"note,omitempty"`
+	IdleSeconds    float64  `json:"idle_seconds,omitempty"`
+	Note           string   `json:"note,omitempty"`
 }
 
 func runW2(ctx context.Context, e *env) (*W2Result, error) {

@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -252,7 +253,7 @@ func listAll(ctx context.Context, c *client, query string) ([]conversation, erro
 	for {
 		var page struct {
 			Items      []conversation `json:"items"`
-			NextCursor *int64         `json:"next_cursor"`
+			NextCursor *string        `json:"next_cursor"` // opaque
 		}
 		if err := c.do(ctx, "GET", "/api/v1/agent/conversations?limit=200&"+query+cursor, nil, &page); err != nil {
 			return nil, fmt.Errorf("list agent conversations: %w", err)
@@ -261,7 +262,7 @@ func listAll(ctx context.Context, c *client, query string) ([]conversation, erro
 		if page.NextCursor == nil || len(page.Items) == 0 {
 			return all, nil
 		}
-		cursor = fmt.Sprintf("&cursor=%d", *page.NextCursor)
+		cursor = "&cursor=" + url.QueryEscape(*page.NextCursor)
 	}
 }
 
