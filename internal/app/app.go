@@ -81,7 +81,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 	if a.Mailer, err = notify.New(cfg.SMTPURL, log); err != nil {
 		return nil, fmt.Errorf("PARLEY_SMTP_URL: %w", err)
 	}
-	a.Jobs = jobs.NewClient(a.KV.NewClient(), cfg.RedisPrefix, log, a.Metrics)
+	a.Jobs = jobs.NewClient(a.KV.NewClient(), a.Store, cfg.RedisPrefix, log, a.Metrics)
 	a.Hub = realtime.NewHub(newBroker(cfg, a.KV, log), log, a.Metrics)
 	a.Auth = auth.New(a.Store, a.KV.Client, a.KV.Key, a.Jobs, a.Mailer, auth.Config{
 		Secret: cfg.Secret, PublicURL: cfg.PublicURL,
@@ -168,6 +168,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, withWorker bool) error
 		}
 		a.scheduleRefunds(ctx)
 	}
+	go a.Jobs.RunOutbox(ctx, 2*time.Second)
 	srv := &http.Server{
 		Handler:           a.HTTP.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -201,6 +202,7 @@ func (a *App) RunWorker(ctx context.Context) error {
 		return fmt.Errorf("start worker: %w", err)
 	}
 	a.scheduleRefunds(ctx)
+	go a.Jobs.RunOutbox(ctx, 2*time.Second)
 	a.Log.Info("worker started", "concurrency", a.Config.WorkerConcurrency)
 	<-ctx.Done()
 	a.worker.Shutdown()
