@@ -18,6 +18,7 @@ import (
 // Jobs is how auth schedules mail after commit.
 type Jobs interface {
 	EnqueueVerifyMail(ctx context.Context, userID int64) error
+	EnqueueResetMail(ctx context.Context, userID int64) error
 }
 
 // Limits are the rate limits auth enforces.

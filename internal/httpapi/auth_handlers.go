@@ -137,3 +137,53 @@ func (s *Server) patchMe(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, u)
 }
+
+type resetRequest struct {
+	Email string `json:"email"`
+}
+
+// requestReset always answers 202: whether the address has an account is
+// nobody's business.
+func (s *Server) requestReset(c echo.Context) error {
+	var req resetRequest
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	if err := s.deps.Auth.RequestPasswordReset(c.Request().Context(), req.Email, c.RealIP()); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusAccepted, map[string]string{"status": "if an account has this address, a reset link is on its way"})
+}
+
+type resetConfirmRequest struct {
+	Token    string `json:"token"`
+	Password string `json:"password"`
+}
+
+func (s *Server) confirmReset(c echo.Context) error {
+	var req resetConfirmRequest
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	if err := s.deps.Auth.ResetPassword(c.Request().Context(), req.Token, req.Password); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+type changePasswordRequest struct {
+	CurrentPassword string `json:"current_password"`
+	NewPassword     string `json:"new_password"`
+}
+
+func (s *Server) changePassword(c echo.Context) error {
+	var req changePasswordRequest
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	sess, err := s.deps.Auth.ChangePassword(c.Request().Context(), identity(c), req.CurrentPassword, req.NewPassword)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, sess)
+}

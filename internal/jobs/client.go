@@ -53,6 +53,12 @@ func (c *Client) EnqueueVerifyMail(ctx context.Context, userID int64) error {
 		spec{Queue: c.Queue(QueueCritical), MaxRetry: 10, Timeout: time.Minute})
 }
 
+// EnqueueResetMail schedules a password-reset mail.
+func (c *Client) EnqueueResetMail(ctx context.Context, userID int64) error {
+	return c.enqueue(ctx, TypeResetMail, VerifyMailPayload{UserID: userID},
+		spec{Queue: c.Queue(QueueCritical), MaxRetry: 10, Timeout: time.Minute})
+}
+
 // EnqueueOfflineDigest schedules, after delay, a digest mail for a user who
 // has unread messages in a conversation. Repeats within delay+window
 // collapse into the one already scheduled.

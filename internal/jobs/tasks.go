@@ -7,6 +7,7 @@ package jobs
 // back to the longest matching prefix.
 const (
 	TypeVerifyMail    = "mail:verify_email"
+	TypeResetMail     = "mail:reset_password"
 	TypeOfflineDigest = "notify:offline_digest"
 	TypeAssignTimeout = "support:assign_timeout"
 	TypeWebhook       = "webhook:deliver"

@@ -12,9 +12,11 @@ import (
 	"github.com/parley-chat/parley/internal/metrics"
 )
 
-// VerifyMailer sends the verification mail of a user.
+// VerifyMailer sends the account mails of a user: verification and
+// password reset.
 type VerifyMailer interface {
 	SendVerificationMail(ctx context.Context, userID int64) error
+	SendResetMail(ctx context.Context, userID int64) error
 }
 
 // DigestMailer sends a user the digest of a conversation's unread messages.
@@ -99,6 +101,13 @@ func NewWorker(opt asynq.RedisConnOpt, prefix string, concurrency int, h Handler
 			return err
 		}
 		return h.Verify.SendVerificationMail(ctx, p.UserID)
+	})
+	mux.HandleFunc(TypeResetMail, func(ctx context.Context, t *asynq.Task) error {
+		var p VerifyMailPayload
+		if err := decode(t, &p); err != nil {
+			return err
+		}
+		return h.Verify.SendResetMail(ctx, p.UserID)
 	})
 	mux.HandleFunc(TypeOfflineDigest, func(ctx context.Context, t *asynq.Task) error {
 		var p OfflineDigestPayload

@@ -1,0 +1,137 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/parley-chat/parley/internal/errs"
+	"github.com/parley-chat/parley/internal/notify"
+	"github.com/parley-chat/parley/internal/store"
+)
+
+const (
+	purposeResetPassword = "reset_password"
+	resetTokenTTL        = time.Hour
+)
+
+// RequestPasswordReset mails a reset link to the account with this e-mail,
+// if there is one. The answer is the same either way, so it tells nobody
+// whether an address has an account. Rate-limited per client IP.
+func (s *Service) RequestPasswordReset(ctx context.Context, email, ip string) error {
+	email = strings.ToLower(strings.TrimSpace(email))
+	if email == "" || len(email) > 254 {
+		return errs.Field("email", "required")
+	}
+	if err := s.limit(ctx, "reset:ip:"+ip, s.cfg.Limits.RegisterPerIP); err != nil {
+		return err
+	}
+	u, err := s.store.UserByLogin(ctx, email)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && u.Email != email) {
+		return nil
+	}
+	if err != nil {
+		return errs.Wrap(err, "find user")
+	}
+	_ = s.jobs.EnqueueResetMail(ctx, u.ID)
+	return nil
+}
+
+// SendResetMail mails a fresh password-reset link (run by the worker).
+func (s *Service) SendResetMail(ctx context.Context, userID int64) error {
+	u, err := s.store.UserByID(ctx, userID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	token := "pr_" + randomToken(24)
+	now := s.now()
+	if err := s.store.CreateEmailToken(ctx, &store.EmailToken{UserID: u.ID, Purpose: purposeResetPassword,
+		TokenHash: hashToken(token), ExpiresAt: now.Add(resetTokenTTL), CreatedAt: now}); err != nil {
+		return err
+	}
+	link := s.cfg.PublicURL + "/console/#/reset-password?token=" + url.QueryEscape(token)
+	return s.mailer.Send(ctx, notify.Mail{
+		To:      []string{u.Email},
+		Subject: "Reset your Parley password",
+		Text: fmt.Sprintf("Hello %s,\n\nTo choose a new password, open this link within an hour:\n\n%s\n\n"+
+			"If you did not ask for it, ignore this mail: your password stays as it is.\n", u.Nickname, link),
+	})
+}
+
+// ResetPassword spends a reset token, sets the new password and signs out
+// every session of the account.
+func (s *Service) ResetPassword(ctx context.Context, token, password string) error {
+	if token == "" {
+		return errs.Field("token", "required")
+	}
+	if l := utf8.RuneCountInString(password); l < 8 || l > 128 {
+		return errs.Field("password", "8 to 128 characters")
+	}
+	hash, err := HashPassword(password)
+	if err != nil {
+		return errs.Wrap(err, "hash password")
+	}
+	return s.store.Tx(ctx, func(tx *store.Store) error {
+		now := s.now()
+		t, err := tx.UseEmailToken(ctx, hashToken(token), purposeResetPassword, now)
+		if errors.Is(err, store.ErrNotFound) {
+			return errs.R(errs.Gone, "invalid_token", "this link is invalid, expired or already used")
+		}
+		if err != nil {
+			return errs.Wrap(err, "use token")
+		}
+		if err := tx.UpdateUser(ctx, t.UserID, map[string]any{"password_hash": hash}); err != nil {
+			return errs.Wrap(err, "set password")
+		}
+		return tx.RevokeUserRefreshTokens(ctx, t.UserID, now)
+	})
+}
+
+// ChangePassword checks the current password, sets the new one, signs out
+// every other session and returns a fresh one for the caller.
+func (s *Service) ChangePassword(ctx context.Context, id Identity, current, next string) (*Session, error) {
+	if l := utf8.RuneCountInString(next); l < 8 || l > 128 {
+		return nil, errs.Field("new_password", "8 to 128 characters")
+	}
+	u, err := s.store.UserByID(ctx, id.ID)
+	if err != nil {
+		return nil, errs.E(errs.Unauthorized, "this account no longer exists")
+	}
+	if !CheckPassword(u.PasswordHash, current) {
+		return nil, &errs.Error{Code: errs.Invalid, Reason: "wrong_password", Message: "the current password is not right",
+			Details: map[string]string{"current_password": "wrong"}}
+	}
+	hash, err := HashPassword(next)
+	if err != nil {
+		return nil, errs.Wrap(err, "hash password")
+	}
+	var sess *Session
+	err = s.store.Tx(ctx, func(tx *store.Store) error {
+		if err := tx.UpdateUser(ctx, u.ID, map[string]any{"password_hash": hash}); err != nil {
+			return err
+		}
+		if err := tx.RevokeUserRefreshTokens(ctx, u.ID, s.now()); err != nil {
+			return err
+		}
+		sess, err = s.newSession(ctx, tx, u, "")
+		return err
+	})
+	if err != nil {
+		return nil, asDomain(err, "change password")
+	}
+	return sess, nil
+}
+
+func asDomain(err error, what string) error {
+	if _, ok := errs.As(err); ok {
+		return err
+	}
+	return errs.Wrap(err, what)
+}
