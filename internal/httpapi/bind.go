@@ -107,3 +107,31 @@ func bindBodyError(err error) error {
 	}
 	return errs.R(errs.Invalid, "bad_body", "the request body could not be read")
 }
+
+// pageParams reads ?limit= and a numeric ?cursor= (0 when absent).
+func pageParams(c echo.Context) (cursor int64, n int, err error) {
+	if n, err = limit(c); err != nil {
+		return 0, 0, err
+	}
+	v, err := queryInt64(c, "cursor", 1)
+	if err != nil || v == nil {
+		return 0, n, err
+	}
+	return *v, n, nil
+}
+
+// historyParams reads the message-history query: after_seq or before_seq
+// (not both) and limit.
+func historyParams(c echo.Context) (after, before *int64, n int, err error) {
+	if after, err = queryInt64(c, "after_seq", 0); err != nil {
+		return nil, nil, 0, err
+	}
+	if before, err = queryInt64(c, "before_seq", 1); err != nil {
+		return nil, nil, 0, err
+	}
+	if after != nil && before != nil {
+		return nil, nil, 0, errs.Field("before_seq", "give after_seq or before_seq, not both")
+	}
+	n, err = limit(c)
+	return after, before, n, err
+}

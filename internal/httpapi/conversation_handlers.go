@@ -65,18 +65,7 @@ func (s *Server) listMessages(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	after, err := queryInt64(c, "after_seq", 0)
-	if err != nil {
-		return err
-	}
-	before, err := queryInt64(c, "before_seq", 1)
-	if err != nil {
-		return err
-	}
-	if after != nil && before != nil {
-		return errs.Field("before_seq", "give after_seq or before_seq, not both")
-	}
-	n, err := limit(c)
+	after, before, n, err := historyParams(c)
 	if err != nil {
 		return err
 	}

@@ -58,17 +58,9 @@ func (s *Server) sendFriendRequest(c echo.Context) error {
 }
 
 func (s *Server) listFriendRequests(c echo.Context) error {
-	n, err := limit(c)
+	b, n, err := pageParams(c)
 	if err != nil {
 		return err
-	}
-	before, err := queryInt64(c, "cursor", 1)
-	if err != nil {
-		return err
-	}
-	var b int64
-	if before != nil {
-		b = *before
 	}
 	items, next, err := s.deps.Social.FriendRequests(c.Request().Context(), identity(c).ID, c.QueryParam("box"), b, n)
 	if err != nil {

@@ -56,17 +56,9 @@ func (s *Server) createGroup(c echo.Context) error {
 }
 
 func (s *Server) listGroups(c echo.Context) error {
-	n, err := limit(c)
+	a, n, err := pageParams(c)
 	if err != nil {
 		return err
-	}
-	after, err := queryInt64(c, "cursor", 1)
-	if err != nil {
-		return err
-	}
-	var a int64
-	if after != nil {
-		a = *after
 	}
 	items, next, err := s.deps.Social.ListGroups(c.Request().Context(), identity(c).ID, a, n)
 	if err != nil {
@@ -185,17 +177,9 @@ func (s *Server) listMembers(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	n, err := limit(c)
+	a, n, err := pageParams(c)
 	if err != nil {
 		return err
-	}
-	after, err := queryInt64(c, "cursor", 1)
-	if err != nil {
-		return err
-	}
-	var a int64
-	if after != nil {
-		a = *after
 	}
 	items, next, err := s.deps.Social.Members(c.Request().Context(), identity(c).ID, id, a, n)
 	if err != nil {

@@ -213,17 +213,9 @@ func (s *Server) putAgentStatus(c echo.Context) error {
 }
 
 func (s *Server) agentConversations(c echo.Context) error {
-	n, err := limit(c)
+	b, n, err := pageParams(c)
 	if err != nil {
 		return err
-	}
-	before, err := queryInt64(c, "cursor", 1)
-	if err != nil {
-		return err
-	}
-	var b int64
-	if before != nil {
-		b = *before
 	}
 	items, next, err := s.deps.Support.Inbox(c.Request().Context(), identity(c), c.QueryParam("view"), c.QueryParam("status"), b, n)
 	if err != nil {
@@ -354,15 +346,7 @@ func (s *Server) widgetMessages(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	after, err := queryInt64(c, "after_seq", 0)
-	if err != nil {
-		return err
-	}
-	before, err := queryInt64(c, "before_seq", 1)
-	if err != nil {
-		return err
-	}
-	n, err := limit(c)
+	after, before, n, err := historyParams(c)
 	if err != nil {
 		return err
 	}

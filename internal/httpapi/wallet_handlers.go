@@ -23,17 +23,9 @@ type walletResponse struct {
 }
 
 func (s *Server) getWallet(c echo.Context) error {
-	n, err := limit(c)
+	before, n, err := pageParams(c)
 	if err != nil {
 		return err
-	}
-	cursor, err := queryInt64(c, "cursor", 1)
-	if err != nil {
-		return err
-	}
-	var before int64
-	if cursor != nil {
-		before = *cursor
 	}
 	w, err := s.deps.Wallet.Wallet(c.Request().Context(), identity(c).ID, before, n)
 	if err != nil {
