@@ -74,6 +74,44 @@ func TestNodesDeliverToEachOther(t *testing.T) {
 		}
 		_ = name
 	}
+
+	// Support: the visitor's socket is on node C, the agent's on node A.
+	var site struct {
+		ID        int64  `json:"id"`
+		PublicKey string `json:"public_key"`
+		Queues    []struct {
+			ID int64 `json:"id"`
+		} `json:"queues"`
+	}
+	admin.Do("POST", "/api/v1/sites", map[string]string{"name": "Shop"}, http.StatusCreated, &site)
+	admin.Do("POST", "/api/v1/admin/users", map[string]any{"username": "agent", "email": "agent@example.com", "password": "password-agent", "role": "agent", "verified": true}, http.StatusCreated, nil)
+	agent := a.Login("agent", "password-agent")
+	admin.Do("PUT", fmt.Sprintf("/api/v1/queues/%d/agents/%d", site.Queues[0].ID, agent.UserID), map[string]int{"capacity": 2}, http.StatusNoContent, nil)
+	agent.Do("PUT", "/api/v1/agent/status", map[string]string{"status": "online"}, http.StatusOK, nil)
+	agentWS := agent.Dial()
+	visitor, _ := c.NewVisitor(site.PublicKey, nil)
+	sc := visitor.Open(nil)
+	visitorWS := visitor.Dial()
+	visitorWS.Send(map[string]any{"type": "send", "client_msg_id": "v1", "conversation_id": sc.ID, "kind": "text", "body": "help from node C"})
+	for {
+		var f struct {
+			Message testkit.Message `json:"message"`
+		}
+		agentWS.ReadType("message", 5*time.Second).Decode(t, &f)
+		if f.Message.Body == "help from node C" {
+			break
+		}
+	}
+	agent.SendText(sc.ID, "a1", "answer from node A")
+	for {
+		var f struct {
+			Message testkit.Message `json:"message"`
+		}
+		visitorWS.ReadType("message", 5*time.Second).Decode(t, &f)
+		if f.Message.Body == "answer from node A" {
+			break
+		}
+	}
 }
 
 // TestHundredVisitorsOnTwoNodesNeverOverAssign: routing is race-free
