@@ -9,6 +9,7 @@ import GroupsView from './views/GroupsView.vue'
 import AddView from './views/AddView.vue'
 import InviteView from './views/InviteView.vue'
 import InboxView from './views/InboxView.vue'
+import ReportsView from './views/ReportsView.vue'
 import { checkSetup, restoreSession, session } from './state/session'
 
 declare module 'vue-router' {
@@ -17,6 +18,8 @@ declare module 'vue-router' {
     public?: boolean
     /** Only for agents and admins. */
     agent?: boolean
+    /** Only for admins. */
+    admin?: boolean
   }
 }
 
@@ -37,6 +40,7 @@ export const router = createRouter({
     },
     { path: '/chats/:id(\\d+)?', name: 'chats', component: ChatsView },
     { path: '/inbox/:id(\\d+)?', name: 'inbox', component: InboxView, meta: { agent: true } },
+    { path: '/reports', name: 'reports', component: ReportsView, meta: { agent: true } },
     { path: '/friends/:tab(requests|add|blocked)?', name: 'friends', component: FriendsView },
     { path: '/groups/:id(\\d+)?', name: 'groups', component: GroupsView },
     // Opened from a QR code or a shared link; signing in first comes back here.
@@ -47,7 +51,7 @@ export const router = createRouter({
 })
 
 router.beforeEach(async (to) => {
-  if (to.name === 'verify-email') return true
+  if (to.name === 'verify-email' || to.name === 'reset-password') return true
   if (session.setupNeeded === null) await checkSetup()
   if (session.setupNeeded) return to.name === 'setup' ? true : { name: 'setup' }
   if (to.name === 'setup') return { name: 'chats' }
@@ -60,8 +64,9 @@ router.beforeEach(async (to) => {
       user = null
     }
   }
-  if (to.meta.public) return user && (to.name === 'login' || to.name === 'register') ? { name: 'chats' } : true
+  if (to.meta.public) return user && (to.name === 'login' || to.name === 'register' || to.name === 'forgot-password') ? { name: 'chats' } : true
   if (!user) return { name: 'login', query: to.fullPath !== '/' ? { next: to.fullPath } : {} }
+  if (to.meta.admin && user.role !== 'admin') return { name: 'chats' }
   if (to.meta.agent && user.role !== 'agent' && user.role !== 'admin') return { name: 'chats' }
   return true
 })
