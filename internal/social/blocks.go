@@ -29,6 +29,9 @@ func (s *Service) Block(ctx context.Context, userID, targetID int64) error {
 	if err != nil {
 		return asDomain(err, "block user")
 	}
+	// From now on each shows as offline to the other, at once.
+	s.chat.PublishTo(ctx, []int64{targetID}, PresenceFrame{Type: "presence", UserID: userID, Status: StatusOffline})
+	s.chat.PublishTo(ctx, []int64{userID}, PresenceFrame{Type: "presence", UserID: targetID, Status: StatusOffline})
 	return nil
 }
 

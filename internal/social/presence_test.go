@@ -143,3 +143,24 @@ func TestNewFriendsLearnEachOthersPresence(t *testing.T) {
 		t.Fatalf("bob got %+v", f)
 	}
 }
+
+func TestBlockingHidesPresenceAtOnce(t *testing.T) {
+	srv := testkit.Start(t)
+	admin := srv.Setup()
+	ana, ben := srv.NewUser(admin, "ana"), srv.NewUser(admin, "ben")
+	srv.MakeFriends(ana, ben)
+	ana.Dial()
+	bws := ben.Dial()
+	ana.Do("PUT", fmt.Sprintf("/api/v1/blocks/%d", ben.UserID), nil, http.StatusNoContent, nil)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		var f struct {
+			UserID int64  `json:"user_id"`
+			Status string `json:"status"`
+		}
+		bws.ReadType("presence", time.Until(deadline)).Decode(t, &f)
+		if f.UserID == ana.UserID && f.Status == "offline" {
+			return
+		}
+	}
+}
