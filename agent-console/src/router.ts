@@ -10,6 +10,7 @@ import AddView from './views/AddView.vue'
 import InviteView from './views/InviteView.vue'
 import InboxView from './views/InboxView.vue'
 import ReportsView from './views/ReportsView.vue'
+import AdminView from './views/AdminView.vue'
 import { checkSetup, restoreSession, session } from './state/session'
 
 declare module 'vue-router' {
@@ -41,6 +42,7 @@ export const router = createRouter({
     { path: '/chats/:id(\\d+)?', name: 'chats', component: ChatsView },
     { path: '/inbox/:id(\\d+)?', name: 'inbox', component: InboxView, meta: { agent: true } },
     { path: '/reports', name: 'reports', component: ReportsView, meta: { agent: true } },
+    { path: '/admin/:section(sites|users|wallets)?/:id(\\d+)?', name: 'admin', component: AdminView, meta: { admin: true } },
     { path: '/friends/:tab(requests|add|blocked)?', name: 'friends', component: FriendsView },
     { path: '/groups/:id(\\d+)?', name: 'groups', component: GroupsView },
     // Opened from a QR code or a shared link; signing in first comes back here.
