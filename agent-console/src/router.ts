@@ -11,6 +11,9 @@ import InviteView from './views/InviteView.vue'
 import InboxView from './views/InboxView.vue'
 import ReportsView from './views/ReportsView.vue'
 import AdminView from './views/AdminView.vue'
+import ProfileView from './views/ProfileView.vue'
+import ForgotPasswordView from './views/ForgotPasswordView.vue'
+import ResetPasswordView from './views/ResetPasswordView.vue'
 import { checkSetup, restoreSession, session } from './state/session'
 
 declare module 'vue-router' {
@@ -39,10 +42,23 @@ export const router = createRouter({
       component: VerifyEmailView,
       meta: { public: true },
     },
+    {
+      path: '/forgot-password',
+      name: 'forgot-password',
+      component: ForgotPasswordView,
+      meta: { public: true },
+    },
+    {
+      path: '/reset-password',
+      name: 'reset-password',
+      component: ResetPasswordView,
+      meta: { public: true },
+    },
     { path: '/chats/:id(\\d+)?', name: 'chats', component: ChatsView },
     { path: '/inbox/:id(\\d+)?', name: 'inbox', component: InboxView, meta: { agent: true } },
     { path: '/reports', name: 'reports', component: ReportsView, meta: { agent: true } },
     { path: '/admin/:section(sites|users|wallets)?/:id(\\d+)?', name: 'admin', component: AdminView, meta: { admin: true } },
+    { path: '/profile', name: 'profile', component: ProfileView },
     { path: '/friends/:tab(requests|add|blocked)?', name: 'friends', component: FriendsView },
     { path: '/groups/:id(\\d+)?', name: 'groups', component: GroupsView },
     // Opened from a QR code or a shared link; signing in first comes back here.
