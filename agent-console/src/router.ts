@@ -12,6 +12,7 @@ import InboxView from './views/InboxView.vue'
 import ReportsView from './views/ReportsView.vue'
 import AdminView from './views/AdminView.vue'
 import ProfileView from './views/ProfileView.vue'
+import WalletView from './views/WalletView.vue'
 import ForgotPasswordView from './views/ForgotPasswordView.vue'
 import ResetPasswordView from './views/ResetPasswordView.vue'
 import { checkSetup, restoreSession, session } from './state/session'
@@ -59,6 +60,7 @@ export const router = createRouter({
     { path: '/reports', name: 'reports', component: ReportsView, meta: { agent: true } },
     { path: '/admin/:section(sites|users|wallets)?/:id(\\d+)?', name: 'admin', component: AdminView, meta: { admin: true } },
     { path: '/profile', name: 'profile', component: ProfileView },
+    { path: '/wallet', name: 'wallet', component: WalletView },
     { path: '/friends/:tab(requests|add|blocked)?', name: 'friends', component: FriendsView },
     { path: '/groups/:id(\\d+)?', name: 'groups', component: GroupsView },
     // Opened from a QR code or a shared link; signing in first comes back here.

@@ -129,6 +129,8 @@ export interface Message {
   reply_to_seq?: number | null
   created_at: string
   recalled_at?: string | null
+  /** Messages of kind red_packet carry the packet, read live. */
+  red_packet?: import('./redPackets').RedPacket | null
 }
 
 export type MediaKind = 'image' | 'voice' | 'video' | 'file'

@@ -286,6 +286,11 @@ function acceptMessages(items: Message[]): void {
   settleOwn(items)
 }
 
+/** Merges messages obtained outside the socket (e.g. a REST answer). */
+export function receiveMessages(items: Message[]): void {
+  acceptMessages(items)
+}
+
 function senderKey(from: unknown): string {
   if (from && typeof from === 'object') {
     const f = from as { kind?: unknown; id?: unknown }
