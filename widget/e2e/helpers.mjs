@@ -1,6 +1,7 @@
 // Shared set-up for the widget's browser tests: the Parley server (started
 // by .ci/browser, which sets PARLEY_URL), Debian's Chromium through
-// playwright-core (never downloaded), a REST client, and a host site served
+// playwright-core (never downloaded), a REST client (for it or any other
+// Parley, see api()), and a host site served
 // from another origin than Parley's.
 import { createServer } from 'node:http'
 import { randomBytes, randomUUID } from 'node:crypto'
@@ -25,34 +26,43 @@ export function launch() {
   })
 }
 
-/** Calls the REST API; resolves {status, body} and never throws on HTTP errors. */
-export async function rest(method, path, body, token) {
-  const headers = { Accept: 'application/json' }
-  if (body !== undefined) headers['Content-Type'] = 'application/json'
-  if (token) headers.Authorization = `Bearer ${token}`
-  const res = await fetch(BASE + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) })
-  const text = await res.text()
-  let parsed = text
-  try {
-    parsed = text ? JSON.parse(text) : undefined
-  } catch {
-    // Keep the raw text for the failure message.
+/**
+ * A REST client for the Parley at `base`: rest() resolves {status, body} and
+ * never throws on HTTP errors; restOk() fails with the whole exchange unless
+ * the status is expected.
+ */
+export function api(base) {
+  async function rest(method, path, body, token) {
+    const headers = { Accept: 'application/json' }
+    if (body !== undefined) headers['Content-Type'] = 'application/json'
+    if (token) headers.Authorization = `Bearer ${token}`
+    const res = await fetch(base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) })
+    const text = await res.text()
+    let parsed = text
+    try {
+      parsed = text ? JSON.parse(text) : undefined
+    } catch {
+      // Keep the raw text for the failure message.
+    }
+    return { status: res.status, body: parsed }
   }
-  return { status: res.status, body: parsed }
+
+  async function restOk(method, path, body, token, expected = [200, 201, 204]) {
+    const r = await rest(method, path, body, token)
+    if (!expected.includes(r.status)) {
+      throw new Error(`${method} ${path} answered ${r.status}: ${JSON.stringify(r.body)}`)
+    }
+    return r.body
+  }
+
+  async function login(loginName, password) {
+    return (await restOk('POST', '/api/v1/auth/login', { login: loginName, password })).access_token
+  }
+
+  return { rest, restOk, login }
 }
 
-/** Like rest(), but fails with the whole exchange unless the status is expected. */
-export async function restOk(method, path, body, token, expected = [200, 201, 204]) {
-  const r = await rest(method, path, body, token)
-  if (!expected.includes(r.status)) {
-    throw new Error(`${method} ${path} answered ${r.status}: ${JSON.stringify(r.body)}`)
-  }
-  return r.body
-}
-
-export async function login(loginName, password) {
-  return (await restOk('POST', '/api/v1/auth/login', { login: loginName, password })).access_token
-}
+export const { rest, restOk, login } = api(BASE)
 
 // The console's browser tests (agent-console/e2e, run in parallel from the
 // same `node --test` line) check that the server is fresh and create this
@@ -113,9 +123,10 @@ export async function agentSay(agent, conversationId, body) {
 
 /**
  * A host website on another loopback port (another origin than Parley's):
- * every path answers a page with the one-line snippet for ?key=.
+ * every path answers a page with the one-line snippet for ?key=, loading
+ * the widget from `base` (the shared server unless told otherwise).
  */
-export async function hostSite() {
+export async function hostSite(base = BASE) {
   const server = createServer((req, res) => {
     const u = new URL(req.url, 'http://x')
     const key = u.searchParams.get('key') || ''
@@ -125,7 +136,7 @@ export async function hostSite() {
 <body><h1 id="title">Shop page ${u.pathname}</h1>
 <button id="counter" type="button" onclick="this.textContent = String(Number(this.textContent) + 1)">0</button>
 <p id="layout">Some content.</p>
-<script src="${BASE}/widget.js" data-site="${key}" ${attrs} async></script>
+<script src="${base}/widget.js" data-site="${key}" ${attrs} async></script>
 </body></html>`)
   })
   await new Promise((r) => server.listen(0, '127.0.0.1', r))
