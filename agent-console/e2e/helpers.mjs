@@ -115,8 +115,57 @@ export async function adminToken() {
   return login(known.login, known.password)
 }
 
+/**
+ * The administrator's whole session ({access_token, refresh_token, expires_in,
+ * user}) from a single sign-in; like adminToken(), it waits for the first-run
+ * setup of console.test.mjs. Sign-ins are rate limited per IP, so files that
+ * need the admin several times (in REST and in the browser) share this one.
+ */
+export async function adminSession() {
+  const known = { login: 'admin', password: 'correct horse battery' }
+  const deadline = Date.now() + 30_000
+  while (Date.now() < deadline) {
+    if ((await restOk('GET', '/api/v1/setup')).needed === false) break
+    await new Promise((r) => setTimeout(r, 250))
+  }
+  if ((await restOk('GET', '/api/v1/setup')).needed) {
+    const r = await rest('POST', '/api/v1/setup', {
+      username: known.login,
+      email: 'admin@example.com',
+      password: known.password,
+      nickname: 'Ada Admin',
+    })
+    if (r.status === 200 || r.status === 201) return r.body
+  }
+  return restOk('POST', '/api/v1/auth/login', known)
+}
+
+/**
+ * Opens the console in a new context already signed in with a session's
+ * tokens (no sign-in request: those are rate limited).
+ */
+export async function openSignedIn(browser, sess, hash = '/chats') {
+  const context = await browser.newContext()
+  const stored = JSON.stringify({
+    access_token: sess.access_token,
+    refresh_token: sess.refresh_token,
+    expires_at: Date.now() + (sess.expires_in || 900) * 1000,
+  })
+  await context.addInitScript((value) => {
+    if (!window.sessionStorage.getItem('parley.test.seeded')) {
+      window.sessionStorage.setItem('parley.test.seeded', '1')
+      window.localStorage.setItem('parley.auth', value)
+    }
+  }, stored)
+  const page = await context.newPage()
+  page.setDefaultTimeout(15_000)
+  const explain = watch(page)
+  await page.goto(`${BASE}/console/#${hash}`)
+  return { context, page, explain }
+}
+
 /** Creates a verified user with a role; returns {user, password, token}. */
-export async function createUser(admin, name, role = 'user') {
+export async function createUser(admin, name, role = 'user', opts = {}) {
   const suffix = Math.random().toString(16).slice(2, 8)
   const username = `${name.toLowerCase()}${suffix}`
   const password = `${name} password 123`
@@ -127,7 +176,8 @@ export async function createUser(admin, name, role = 'user') {
     admin,
     [201],
   )
-  return { user: r.user, username, password, token: await login(username, password) }
+  // Without a token when not asked for: sign-ins are rate limited per IP.
+  return { user: r.user, username, password, token: opts.login === false ? undefined : await login(username, password) }
 }
 
 /** Signs in through the console's login page in a new context. */
