@@ -9,12 +9,9 @@ import GroupsView from './views/GroupsView.vue'
 import AddView from './views/AddView.vue'
 import InviteView from './views/InviteView.vue'
 import InboxView from './views/InboxView.vue'
-import ReportsView from './views/ReportsView.vue'
-import AdminView from './views/AdminView.vue'
-import ProfileView from './views/ProfileView.vue'
-import WalletView from './views/WalletView.vue'
 import ForgotPasswordView from './views/ForgotPasswordView.vue'
 import ResetPasswordView from './views/ResetPasswordView.vue'
+// The admin, reports, wallet and profile pages load on first visit.
 import { checkSetup, restoreSession, session } from './state/session'
 
 declare module 'vue-router' {
@@ -57,10 +54,10 @@ export const router = createRouter({
     },
     { path: '/chats/:id(\\d+)?', name: 'chats', component: ChatsView },
     { path: '/inbox/:id(\\d+)?', name: 'inbox', component: InboxView, meta: { agent: true } },
-    { path: '/reports', name: 'reports', component: ReportsView, meta: { agent: true } },
-    { path: '/admin/:section(sites|users|wallets)?/:id(\\d+)?', name: 'admin', component: AdminView, meta: { admin: true } },
-    { path: '/profile', name: 'profile', component: ProfileView },
-    { path: '/wallet', name: 'wallet', component: WalletView },
+    { path: '/reports', name: 'reports', component: () => import('./views/ReportsView.vue'), meta: { agent: true } },
+    { path: '/admin/:section(sites|users|wallets)?/:id(\\d+)?', name: 'admin', component: () => import('./views/AdminView.vue'), meta: { admin: true } },
+    { path: '/profile', name: 'profile', component: () => import('./views/ProfileView.vue') },
+    { path: '/wallet', name: 'wallet', component: () => import('./views/WalletView.vue') },
     { path: '/friends/:tab(requests|add|blocked)?', name: 'friends', component: FriendsView },
     { path: '/groups/:id(\\d+)?', name: 'groups', component: GroupsView },
     // Opened from a QR code or a shared link; signing in first comes back here.

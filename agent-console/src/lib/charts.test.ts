@@ -77,6 +77,8 @@ describe('durations', () => {
   it('formats seconds for people', () => {
     expect(formatDuration(null)).toBe('—')
     expect(formatDuration(42.4)).toBe('42s')
+    expect(formatDuration(0)).toBe('0s')
+    expect(formatDuration(0.3)).toBe('<1s')
     expect(formatDuration(200)).toBe('3m 20s')
     expect(formatDuration(120)).toBe('2m')
     expect(formatDuration(3900)).toBe('1h 05m')
@@ -84,6 +86,8 @@ describe('durations', () => {
   })
   it('ticks on minutes and hours once large', () => {
     expect(durationTicks(0)).toEqual([0, 60])
+    expect(durationTicks(0.3)).toEqual([0, 1])
+    expect(durationTicks(3)).toEqual([0, 1, 2, 3])
     expect(durationTicks(50)).toEqual([0, 20, 40, 60])
     expect(durationTicks(600)).toEqual([0, 300, 600])
     expect(durationTicks(3 * 3600).every((t) => t % 3600 === 0)).toBe(true)

@@ -140,6 +140,7 @@ export function labelEvery(n: number, max = 8): number {
 /** Seconds as a short duration: 45s, 3m 20s, 1h 05m. */
 export function formatDuration(s: number | null | undefined): string {
   if (s === null || s === undefined || !Number.isFinite(s)) return '—'
+  if (s > 0 && s < 1) return '<1s'
   const t = Math.round(s)
   if (t < 60) return `${t}s`
   if (t < 3600) {
@@ -163,5 +164,6 @@ export function durationTicks(max: number, count = 4): number[] {
   const units = [1, 60, 3600, 86400]
   let unit = 1
   for (const u of units) if (max / u >= 2) unit = u
-  return niceTicks(max / unit, count).map((t) => Math.round(t * unit * 1000) / 1000)
+  // Whole seconds (minutes, hours…): sub-second medians still get a 0–1 s axis.
+  return niceTicks(max / unit, count, true).map((t) => t * unit)
 }
