@@ -49,3 +49,9 @@ describe('notificationBody', () => {
     expect(notificationBody(msg(1, { body: ' hello\n there ' }))).toBe('hello there')
   })
 })
+
+describe('red packet notifications', () => {
+  it('names the red packet and its greeting', () => {
+    expect(notificationBody(msg(1, { kind: 'red_packet', body: 'Happy new year' }))).toBe('Sent a red packet: Happy new year')
+  })
+})

@@ -37,6 +37,7 @@ export function saveMuted(storage: KeyValueStore, muted: boolean): void {
 
 /** A notification's text for a message (never more than a line). */
 export function notificationBody(m: Message): string {
+  if (m.kind === 'red_packet') return m.body ? `Sent a red packet: ${m.body}` : 'Sent a red packet'
   if (m.attachment) {
     const kind = m.kind === 'image' ? 'an image' : m.kind === 'voice' ? 'a voice message' : m.kind === 'video' ? 'a video' : 'a file'
     return m.body ? `Sent ${kind}: ${m.body}` : `Sent ${kind}`
