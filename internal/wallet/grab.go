@@ -27,7 +27,7 @@ type Grabbed struct {
 // wallet in one transaction. The packet's row is locked (PostgreSQL; on
 // SQLite the immediate transaction holds the write lock) and claims are
 // unique per member, so concurrent grabs never split more than the packet
-// holds. Errors: 404 red_packet_not_found (also to non-members), 409
+// holds. Errors: 404 red_packet_not_found, 403 not_a_member, 409
 // already_claimed, 410 exhausted, 410 expired, 422 own_red_packet (the
 // sender in a direct chat).
 func (s *Service) Grab(ctx context.Context, userID, packetID int64) (*Grabbed, error) {
@@ -44,7 +44,7 @@ func (s *Service) Grab(ctx context.Context, userID, packetID int64) (*Grabbed, e
 			return err
 		}
 		if _, err := tx.Member(ctx, p.ConversationID, userID); notFound(err) {
-			return errNoPacket
+			return errNotMember
 		} else if err != nil {
 			return err
 		}

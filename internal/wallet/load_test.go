@@ -29,7 +29,7 @@ func TestRandomSendsAndGrabsKeepTheBooks(t *testing.T) {
 		wg      sync.WaitGroup
 		failed  = make(chan string, 1)
 	)
-	const workers, opsEach = 10, 40
+	const workers, opsEach = 20, 50 // 1,000 operations
 	for w := range workers {
 		wg.Add(1)
 		go func() {

@@ -108,7 +108,7 @@ func (s *Service) Details(ctx context.Context, userID, packetID int64) (*Details
 		return nil, domain(err, "load red packet")
 	}
 	if _, err := s.store.Member(ctx, p.ConversationID, userID); notFound(err) {
-		return nil, errNoPacket
+		return nil, errNotMember
 	} else if err != nil {
 		return nil, domain(err, "load membership")
 	}

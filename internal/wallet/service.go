@@ -52,6 +52,7 @@ func New(st *store.Store, c *chat.Service, jobs Jobs, cfg Config, log *slog.Logg
 
 var (
 	errNoPacket    = errs.R(errs.NotFound, "red_packet_not_found", "no such red packet")
+	errNotMember   = errs.R(errs.Forbidden, "not_a_member", "only members of the conversation can open this red packet")
 	errNoUser      = errs.R(errs.NotFound, "user_not_found", "no such user")
 	errInsufficent = errs.R(errs.Rule, "insufficient_funds", "your balance is too low for this red packet")
 )
