@@ -85,6 +85,12 @@ type sendRequest struct {
 }
 
 func (s *Server) sendMessage(c echo.Context) error {
+	return s.send(c, chat.Actor{Kind: "user", ID: identity(c).ID})
+}
+
+// send binds a send request for the conversation in the path and stores
+// it as actor's message (the REST twin of the send frame).
+func (s *Server) send(c echo.Context, actor chat.Actor) error {
 	id, err := pathID(c, "id")
 	if err != nil {
 		return err
@@ -93,7 +99,10 @@ func (s *Server) sendMessage(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	msg, err := s.deps.Chat.Send(c.Request().Context(), identity(c).ID, chat.SendInput{
+	if actor.Kind == "visitor" && req.Kind == "note" {
+		return errs.Field("kind", "visitors cannot write notes")
+	}
+	msg, err := s.deps.Chat.SendAs(c.Request().Context(), actor, chat.SendInput{
 		ConversationID: id, ClientMsgID: req.ClientMsgID, Kind: req.Kind, Body: req.Body,
 		AttachmentID: req.AttachmentID, ReplyToSeq: req.ReplyToSeq,
 	})

@@ -358,25 +358,7 @@ func (s *Server) widgetMessages(c echo.Context) error {
 }
 
 func (s *Server) widgetSend(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	var req sendRequest
-	if err := bind(c, &req); err != nil {
-		return err
-	}
-	if req.Kind == "note" {
-		return errs.Field("kind", "visitors cannot write notes")
-	}
-	msg, err := s.deps.Chat.SendAs(c.Request().Context(), chat.Actor{Kind: "visitor", ID: identity(c).ID}, chat.SendInput{
-		ConversationID: id, ClientMsgID: req.ClientMsgID, Kind: req.Kind, Body: req.Body,
-		AttachmentID: req.AttachmentID, ReplyToSeq: req.ReplyToSeq,
-	})
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusCreated, msg)
+	return s.send(c, chat.Actor{Kind: "visitor", ID: identity(c).ID})
 }
 
 type ratingRequest struct {
