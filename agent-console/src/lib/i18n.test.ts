@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest'
+import en from '../locales/en'
+import zhCN from '../locales/zh-CN'
+import { initialLocale, matchLocale, translate, type Message } from './i18n'
+
+function forms(m: Message): string[] {
+  return typeof m === 'string' ? [m] : [m.one ?? m.other, m.other]
+}
+
+function placeholders(m: Message): string[] {
+  return [...new Set(forms(m).flatMap((f) => [...f.matchAll(/\{(\w+)\}/g)].map((x) => x[1])))].sort()
+}
+
+describe('dictionaries', () => {
+  it('have the same ids', () => {
+    expect(Object.keys(zhCN).sort()).toEqual(Object.keys(en).sort())
+  })
+
+  it('have no empty messages', () => {
+    for (const dict of [en, zhCN] as Record<string, Message>[]) {
+      for (const [key, m] of Object.entries(dict)) {
+        for (const f of forms(m)) expect(f.trim(), key).not.toBe('')
+      }
+    }
+  })
+
+  it('use the same placeholders in both languages', () => {
+    const zh = zhCN as Record<string, Message>
+    for (const [key, m] of Object.entries(en as Record<string, Message>)) {
+      expect(placeholders(zh[key]), key).toEqual(placeholders(m))
+    }
+  })
+
+  it('have Chinese text in every zh-CN message that is not only a symbol or a name', () => {
+    const zh = zhCN as Record<string, Message>
+    for (const [key, m] of Object.entries(zh)) {
+      const text = forms(m).join(' ').replace(/\{\w+\}/g, '')
+      if (/[A-Za-z]{3,}/.test(text) && !/[\u4e00-\u9fff]/.test(text)) {
+        expect.fail(`${key} looks untranslated: ${text}`)
+      }
+    }
+  })
+})
+
+describe('translate', () => {
+  it('fills placeholders and picks plural forms', () => {
+    expect(translate('en', 'nav.friendsBadge', { n: 1 })).toBe('1 friend request')
+    expect(translate('en', 'nav.friendsBadge', { n: 3 })).toBe('3 friend requests')
+    expect(translate('zh-CN', 'nav.friendsBadge', { n: 3 })).toBe('3 条好友申请')
+    expect(translate('zh-CN', 'verify.addressOk', { email: 'a@b.c' })).toBe('a@b.c 已通过验证。')
+  })
+})
+
+describe('choosing the language', () => {
+  it('prefers the saved choice, then the browser, then English', () => {
+    expect(initialLocale('en', ['zh-CN'])).toBe('en')
+    expect(initialLocale(null, ['zh-TW', 'en'])).toBe('zh-CN')
+    expect(initialLocale(null, ['fr-FR', 'en-GB'])).toBe('en')
+    expect(initialLocale(null, ['fr-FR'])).toBe('en')
+    expect(initialLocale('de', ['zh'])).toBe('zh-CN')
+  })
+
+  it('maps every Chinese tag to zh-CN', () => {
+    expect(matchLocale('zh')).toBe('zh-CN')
+    expect(matchLocale('zh-Hans-SG')).toBe('zh-CN')
+    expect(matchLocale('en-US')).toBe('en')
+    expect(matchLocale('ja')).toBeNull()
+  })
+})
