@@ -1,3 +1,4 @@
+import { t } from './i18n'
 import type { Group, GroupMember, GroupRole, JoinResult } from './types'
 
 const RANK: Record<GroupRole, number> = { owner: 3, admin: 2, member: 1 }
@@ -74,12 +75,13 @@ export const FOREVER = '9999-12-31T23:59:59Z'
 
 export type MuteOption = '10m' | '1h' | '1d' | 'forever'
 
-export const MUTE_OPTIONS: ReadonlyArray<{ value: MuteOption; label: string }> = [
-  { value: '10m', label: '10 minutes' },
-  { value: '1h', label: '1 hour' },
-  { value: '1d', label: '1 day' },
-  { value: 'forever', label: 'Until unmuted' },
-]
+// Labels are getters so that they follow the language switch.
+export const MUTE_OPTIONS: ReadonlyArray<{ value: MuteOption; label: string }> = (['10m', '1h', '1d', 'forever'] as const).map((value) => ({
+  value,
+  get label() {
+    return t(`group.mute.${value}`)
+  },
+}))
 
 const DURATION_MS: Record<Exclude<MuteOption, 'forever'>, number> = {
   '10m': 10 * 60_000,
@@ -105,12 +107,28 @@ export function sortMembers(list: readonly GroupMember[]): GroupMember[] {
   return list.slice().sort((a, b) => rankOf(b.role) - rankOf(a.role) || name(a).localeCompare(name(b)) || a.user.id - b.user.id)
 }
 
-export const ROLE_LABEL: Record<GroupRole, string> = { owner: 'Owner', admin: 'Admin', member: 'Member' }
+export const ROLE_LABEL: Record<GroupRole, string> = {
+  get owner() {
+    return t('group.role.owner')
+  },
+  get admin() {
+    return t('group.role.admin')
+  },
+  get member() {
+    return t('group.role.member')
+  },
+}
 
 export const POLICY_LABEL: Record<string, string> = {
-  open: 'Anyone with the number can join',
-  approval: 'Join requests need approval',
-  invite: 'By invite link only',
+  get open() {
+    return t('group.policy.open')
+  },
+  get approval() {
+    return t('group.policy.approval')
+  },
+  get invite() {
+    return t('group.policy.invite')
+  },
 }
 
 /**
