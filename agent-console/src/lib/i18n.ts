@@ -97,8 +97,8 @@ export function translate(l: Locale, key: MessageKey, params?: Params): string {
   if (!params) return text
   return text.replace(/\{(\w+)\}/g, (whole, name: string) => {
     const v = params[name]
-    if (v === undefined) return whole
-    return typeof v === 'number' ? formatNumber(v) : v
+    // Numbers stay as digits: most are ids and group numbers, not quantities.
+    return v === undefined ? whole : String(v)
   })
 }
 

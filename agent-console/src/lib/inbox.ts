@@ -1,13 +1,16 @@
+import { t } from './i18n'
 import type { Message, SupportConversation, SupportStatus } from './types'
 
 /** The inbox tabs: assigned to me, waiting in a queue, everything I may see. */
 export type InboxView = 'mine' | 'queued' | 'all'
 
-export const INBOX_VIEWS: ReadonlyArray<{ id: InboxView; label: string }> = [
-  { id: 'mine', label: 'Mine' },
-  { id: 'queued', label: 'Waiting' },
-  { id: 'all', label: 'All' },
-]
+// Labels are getters so that they follow the language switch.
+export const INBOX_VIEWS: ReadonlyArray<{ id: InboxView; label: string }> = (['mine', 'queued', 'all'] as const).map((id) => ({
+  id,
+  get label() {
+    return t(`inbox.view.${id}`)
+  },
+}))
 
 /** Support conversations known to the console, by id. */
 export type InboxItems = Record<number, SupportConversation>
@@ -129,11 +132,11 @@ export function actionsFor(c: SupportConversation, myId: number | null): { claim
 export function statusLabel(c: SupportConversation): string {
   switch (c.status) {
     case 'queued':
-      return typeof c.queue_position === 'number' ? `Waiting · #${c.queue_position}` : 'Waiting'
+      return typeof c.queue_position === 'number' ? t('inbox.waitingAt', { n: c.queue_position }) : t('inbox.waiting')
     case 'assigned':
-      return c.assignee ? `With ${c.assignee.name}` : 'Assigned'
+      return c.assignee ? t('inbox.with', { name: c.assignee.name }) : t('inbox.assigned')
     case 'resolved':
-      return 'Resolved'
+      return t('inbox.resolved')
   }
 }
 
