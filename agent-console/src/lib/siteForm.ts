@@ -1,16 +1,15 @@
 // Editing a site's settings: business hours per weekday, allowed origins,
 // pre-chat fields, and the form <-> PATCH body conversion.
 import type { BusinessHours, PrechatField, Site, SitePatch } from './adminApi'
+import { t } from './i18n'
 
-export const weekdays: Array<{ key: string; label: string }> = [
-  { key: 'mon', label: 'Mon' },
-  { key: 'tue', label: 'Tue' },
-  { key: 'wed', label: 'Wed' },
-  { key: 'thu', label: 'Thu' },
-  { key: 'fri', label: 'Fri' },
-  { key: 'sat', label: 'Sat' },
-  { key: 'sun', label: 'Sun' },
-]
+// Labels are getters so that they follow the language switch.
+export const weekdays: Array<{ key: string; label: string }> = (['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const).map((key) => ({
+  key,
+  get label() {
+    return t(`day.${key}`)
+  },
+}))
 
 /** One weekday's opening hours as typed: "09:00-12:00, 13:00-17:30"; empty = closed. */
 export type HoursText = Record<string, string>
