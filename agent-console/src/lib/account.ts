@@ -1,6 +1,7 @@
 // Account calls: forgotten password, password change, sign out everywhere,
 // profile edits.
 import type { ApiClient } from './api'
+import { t } from './i18n'
 import type { AuthResponse, User } from './types'
 
 type Client = Pick<ApiClient, 'post' | 'patch' | 'tokens'>
@@ -8,9 +9,9 @@ type Client = Pick<ApiClient, 'post' | 'patch' | 'tokens'>
 /** Why a new password is refused before asking the server, or ''. */
 export function passwordProblem(pw: string, again?: string): string {
   const n = [...pw].length
-  if (n < 8) return 'Use at least 8 characters.'
-  if (n > 128) return 'Use at most 128 characters.'
-  if (again !== undefined && pw !== again) return 'The two passwords differ.'
+  if (n < 8) return t('account.short')
+  if (n > 128) return t('account.long')
+  if (again !== undefined && pw !== again) return t('account.differ')
   return ''
 }
 

@@ -1,3 +1,4 @@
+import { t } from './i18n'
 import type { KeyValueStore, Message } from './types'
 
 /** "(3) Parley console" — the unread count in the tab title. */
@@ -37,10 +38,10 @@ export function saveMuted(storage: KeyValueStore, muted: boolean): void {
 
 /** A notification's text for a message (never more than a line). */
 export function notificationBody(m: Message): string {
-  if (m.kind === 'red_packet') return m.body ? `Sent a red packet: ${m.body}` : 'Sent a red packet'
+  if (m.kind === 'red_packet') return m.body ? t('notify.redPacketWith', { text: m.body }) : t('notify.redPacket')
   if (m.attachment) {
-    const kind = m.kind === 'image' ? 'an image' : m.kind === 'voice' ? 'a voice message' : m.kind === 'video' ? 'a video' : 'a file'
-    return m.body ? `Sent ${kind}: ${m.body}` : `Sent ${kind}`
+    const kind = m.kind === 'image' ? 'image' : m.kind === 'voice' ? 'voice' : m.kind === 'video' ? 'video' : 'file'
+    return m.body ? t(`notify.${kind}With`, { text: m.body }) : t(`notify.${kind}`)
   }
   const text = (m.body || '').replace(/\s+/g, ' ').trim()
   return text.length > 140 ? `${text.slice(0, 139)}…` : text

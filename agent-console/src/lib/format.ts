@@ -1,8 +1,10 @@
+import { locale as currentLocale } from './i18n'
+
 /**
  * A short time for a message: "14:05" today, "Mon 14:05" within the last
  * week, a date otherwise.
  */
-export function formatTime(iso: string, now: Date = new Date(), locale?: string): string {
+export function formatTime(iso: string, now: Date = new Date(), locale: string = currentLocale.value): string {
   const d = new Date(iso)
   if (Number.isNaN(d.getTime())) return ''
   const time = d.toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' })

@@ -1,3 +1,4 @@
+import { t } from './i18n'
 import type { Message } from './types'
 
 /**
@@ -84,23 +85,23 @@ export function canRecall(m: Message, myUserId: number | null, now: number, wind
 /** A one-line preview for the conversation list. */
 export function previewOf(m: Message | null | undefined): string {
   if (!m) return ''
-  if (m.recalled_at) return 'Message recalled'
+  if (m.recalled_at) return t('preview.recalled')
   switch (m.kind) {
     case 'text':
     case 'system':
       return (m.body || '').replace(/\s+/g, ' ').trim()
     case 'image':
-      return '[Image]'
+      return t('preview.image')
     case 'voice':
-      return '[Voice message]'
+      return t('preview.voice')
     case 'video':
-      return '[Video]'
+      return t('preview.video')
     case 'file':
-      return '[File]'
+      return t('preview.file')
     case 'red_packet':
-      return '[Red packet]'
+      return t('preview.redPacket')
     case 'note':
-      return `Note: ${(m.body || '').replace(/\s+/g, ' ').trim()}`
+      return t('preview.note', { text: (m.body || '').replace(/\s+/g, ' ').trim() })
     default:
       return m.body || ''
   }

@@ -1,5 +1,6 @@
 // Money is integer cents everywhere; amounts typed by people are parsed as
 // text, never through floating point.
+import { t } from './i18n'
 
 /**
  * "12.34" → 1234, "12" → 1200, "0.5" → 50, "1,234.50" is refused (no
@@ -30,9 +31,9 @@ export function formatSignedCents(cents: number): string {
 /** Why an amount cannot be sent/credited, or '' when it can. */
 export function amountError(raw: string, opts: { min?: number; max?: number } = {}): string {
   const c = parseCents(raw)
-  if (c === null) return 'Enter an amount such as 12.34 (at most two decimals).'
+  if (c === null) return t('money.format')
   const min = opts.min ?? 1
-  if (c < min) return `The amount must be at least ${formatCents(min)}.`
-  if (opts.max !== undefined && c > opts.max) return `The amount must be at most ${formatCents(opts.max)}.`
+  if (c < min) return t('money.min', { amount: formatCents(min) })
+  if (opts.max !== undefined && c > opts.max) return t('money.max', { amount: formatCents(opts.max) })
   return ''
 }

@@ -1,3 +1,4 @@
+import { locale as currentLocale, t } from './i18n'
 import type { Presence, PresenceStatus } from './types'
 
 const STATUSES: ReadonlySet<string> = new Set(['online', 'away', 'offline'])
@@ -64,27 +65,28 @@ export function statusOf(map: PresenceMap, userId: number | null | undefined): P
 
 /** "just now", "5 min ago", "3 h ago", "yesterday", "4 days ago", or a date. */
 export function formatLastSeen(iso: string | null | undefined, now: number, locale?: string): string {
-  const t = iso ? Date.parse(iso) : NaN
-  if (!Number.isFinite(t)) return ''
-  const s = Math.max(0, Math.round((now - t) / 1000))
-  if (s < 60) return 'just now'
+  const at = iso ? Date.parse(iso) : NaN
+  if (!Number.isFinite(at)) return ''
+  const s = Math.max(0, Math.round((now - at) / 1000))
+  if (s < 60) return t('presence.justNow')
   const m = Math.floor(s / 60)
-  if (m < 60) return `${m} min ago`
+  if (m < 60) return t('presence.minAgo', { n: m })
   const h = Math.floor(m / 60)
-  if (h < 24) return `${h} h ago`
+  if (h < 24) return t('presence.hAgo', { n: h })
   const d = Math.floor(h / 24)
-  if (d === 1) return 'yesterday'
-  if (d < 7) return `${d} days ago`
-  return `on ${new Date(t).toLocaleDateString(locale, { year: 'numeric', month: 'short', day: 'numeric' })}`
+  if (d === 1) return t('presence.yesterday')
+  if (d < 7) return t('presence.daysAgo', { n: d })
+  const date = new Date(at).toLocaleDateString(locale ?? currentLocale.value, { year: 'numeric', month: 'short', day: 'numeric' })
+  return t('presence.onDate', { date })
 }
 
 /** The sentence under a name: "Online", "Away", "Last seen 5 min ago", "Offline". */
 export function presenceLabel(p: Presence | null | undefined, now: number): string {
-  if (!p) return 'Offline'
-  if (p.status === 'online') return 'Online'
-  if (p.status === 'away') return 'Away'
+  if (!p) return t('status.offline')
+  if (p.status === 'online') return t('status.online')
+  if (p.status === 'away') return t('status.away')
   const seen = formatLastSeen(p.last_seen_at, now)
-  return seen ? `Last seen ${seen}` : 'Offline'
+  return seen ? t('presence.lastSeen', { when: seen }) : t('status.offline')
 }
 
 export interface ReporterOptions {

@@ -1,5 +1,6 @@
 // Red packets: what the envelope shows, kept live from `red_packet` frames,
 // and the checks of the send dialog.
+import { t } from './i18n'
 import { amountError, formatCents, parseCents } from './money'
 
 export type PacketStatus = 'open' | 'exhausted' | 'expired'
@@ -106,10 +107,10 @@ export function envelopeLook(s: PacketState, opts: { me: number | null; direct: 
 /** The line under the greeting: "2 of 5 left · Lucky", "All 3 taken", … */
 export function envelopeStatus(s: PacketState): string {
   const p = s.packet
-  const kind = p.kind === 'lucky' ? 'Lucky draw' : 'Equal shares'
-  if (p.status === 'expired') return `Expired · ${p.count - p.remaining_count} of ${p.count} taken`
-  if (p.status === 'exhausted' || p.remaining_count <= 0) return `All ${p.count} taken · ${kind}`
-  return `${p.remaining_count} of ${p.count} left · ${kind}`
+  const kind = p.kind === 'lucky' ? t('packet.kindLucky') : t('packet.kindEqual')
+  if (p.status === 'expired') return t('packet.expired', { taken: p.count - p.remaining_count, count: p.count })
+  if (p.status === 'exhausted' || p.remaining_count <= 0) return t('packet.allTaken', { count: p.count, kind })
+  return t('packet.left', { left: p.remaining_count, count: p.count, kind })
 }
 
 export interface SendForm {
@@ -131,15 +132,15 @@ export function checkSend(
   const count = Number(f.count)
   const maxCount = opts.direct ? 1 : Math.max(1, Math.min(100, opts.members))
   if (!Number.isInteger(count) || count < 1 || count > maxCount) {
-    errors.count = opts.direct ? 'A direct chat has one share.' : `Between 1 and ${maxCount} shares.`
+    errors.count = opts.direct ? t('packet.directOne') : t('packet.countRange', { max: maxCount })
   }
   const cents = parseCents(f.amount)
-  if (!errors.amount && !errors.count && cents !== null && cents < count) errors.amount = `At least ${formatCents(count)} for ${count} shares (1 cent each).`
+  if (!errors.amount && !errors.count && cents !== null && cents < count) errors.amount = t('packet.atLeast', { amount: formatCents(count), count })
   if (!errors.amount && cents !== null && opts.balanceCents != null && cents > opts.balanceCents) {
-    errors.amount = `Your balance is ${formatCents(opts.balanceCents)}.`
+    errors.amount = t('packet.yourBalance', { amount: formatCents(opts.balanceCents) })
   }
-  if ([...f.greeting].length > 100) errors.greeting = 'At most 100 characters.'
-  if (f.kind !== 'lucky' && f.kind !== 'equal') errors.kind = 'Choose lucky or equal.'
+  if ([...f.greeting].length > 100) errors.greeting = t('packet.greetingLong')
+  if (f.kind !== 'lucky' && f.kind !== 'equal') errors.kind = t('packet.chooseKind')
   if (Object.keys(errors).length || cents === null) return { body: null, errors }
   return { body: { total_cents: cents, count, kind: opts.direct ? 'equal' : f.kind, greeting: f.greeting.trim() }, errors }
 }
@@ -148,13 +149,13 @@ export function checkSend(
 export function grabErrorText(code: string): string {
   switch (code) {
     case 'already_claimed':
-      return 'You already opened this one.'
+      return t('packet.alreadyOpened')
     case 'exhausted':
-      return 'Too late: every share is taken.'
+      return t('packet.tooLate')
     case 'expired':
-      return 'This red packet has expired.'
+      return t('packet.hasExpired')
     case 'own_red_packet':
-      return 'This red packet is for the other person.'
+      return t('packet.forOther')
     default:
       return ''
   }

@@ -1,5 +1,6 @@
 // Site reports: the date range, the per-day series with the empty days
 // filled in, and the CSV export.
+import { t } from './i18n'
 
 export interface ReportStats {
   conversations: number
@@ -72,10 +73,10 @@ export function lastDays(days = 30, now = new Date()): DateRange {
 /** Why a range cannot be asked for, or '' when it can. */
 export function rangeError(r: DateRange): string {
   const f = parseDay(r.from)
-  const t = parseDay(r.to)
-  if (!f || !t) return 'Pick both dates.'
-  if (t < f) return 'The end date is before the start date.'
-  if ((t.getTime() - f.getTime()) / 86400000 + 1 > 366) return 'Pick at most a year.'
+  const end = parseDay(r.to)
+  if (!f || !end) return t('reports.bothDates')
+  if (end < f) return t('reports.endBefore')
+  if ((end.getTime() - f.getTime()) / 86400000 + 1 > 366) return t('reports.maxYear')
   return ''
 }
 

@@ -1,4 +1,5 @@
 import { isIndefinite, isMuted } from './groups'
+import { locale as currentLocale, t } from './i18n'
 import type { Group, GroupMember } from './types'
 
 /** Why I cannot write in a conversation right now. */
@@ -30,7 +31,7 @@ export function restrictionFromError(err: { code?: unknown; until?: unknown } | 
   }
 }
 
-function formatUntil(iso: string, now: number, locale?: string): string {
+function formatUntil(iso: string, now: number, locale: string = currentLocale.value): string {
   const d = new Date(iso)
   const sameDay = new Date(now).toDateString() === d.toDateString()
   const time = d.toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' })
@@ -41,14 +42,14 @@ function formatUntil(iso: string, now: number, locale?: string): string {
 export function restrictionText(r: Restriction, now: number, locale?: string): string {
   switch (r.kind) {
     case 'muted':
-      if (!r.until || isIndefinite(r.until)) return 'You are muted in this group until an admin unmutes you.'
-      return `You are muted until ${formatUntil(r.until, now, locale)}.`
+      if (!r.until || isIndefinite(r.until)) return t('restrict.mutedForever')
+      return t('restrict.mutedUntil', { time: formatUntil(r.until, now, locale) })
     case 'muted_all':
-      return 'Only admins can speak now.'
+      return t('restrict.mutedAll')
     case 'not_friends':
-      return 'You can only message friends. Send a friend request first.'
+      return t('restrict.notFriends')
     case 'blocked':
-      return 'You can’t message this person: one of you has blocked the other.'
+      return t('restrict.blocked')
   }
 }
 

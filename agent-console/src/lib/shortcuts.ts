@@ -1,3 +1,5 @@
+import { t, type MessageKey } from './i18n'
+
 /** What a key press asks the inbox to do. */
 export type ShortcutAction =
   | 'next'
@@ -29,17 +31,27 @@ export interface ShortcutContext {
 }
 
 /** The list the help overlay shows. */
-export const SHORTCUTS: ReadonlyArray<{ keys: string; what: string }> = [
-  { keys: 'j  or  Alt+↓', what: 'Next conversation' },
-  { keys: 'k  or  Alt+↑', what: 'Previous conversation' },
-  { keys: '/', what: 'Write a reply (focus the composer)' },
-  { keys: 'n', what: 'Write a private note' },
-  { keys: 'c', what: 'Claim the conversation' },
-  { keys: 'Ctrl+Enter', what: 'Resolve the conversation' },
-  { keys: '1 · 2 · 3', what: 'Mine · Waiting · All' },
-  { keys: 'Esc', what: 'Leave the composer, close this help' },
-  { keys: '?', what: 'Show this help' },
-]
+export const SHORTCUTS: ReadonlyArray<{ keys: string; what: string }> = (
+  [
+    ['j  or  Alt+↓', 'shortcut.next'],
+    ['k  or  Alt+↑', 'shortcut.prev'],
+    ['/', 'shortcut.reply'],
+    ['n', 'shortcut.note'],
+    ['c', 'shortcut.claim'],
+    ['Ctrl+Enter', 'shortcut.resolve'],
+    ['1 · 2 · 3', 'shortcut.views'],
+    ['Esc', 'shortcut.esc'],
+    ['?', 'shortcut.help'],
+  ] as Array<[string, MessageKey]>
+).map(([keys, what]) => ({
+  // Getters, so that the help follows the language switch.
+  get keys() {
+    return keys.replace(' or ', ` ${t('shortcut.or')} `)
+  },
+  get what() {
+    return t(what)
+  },
+}))
 
 /**
  * Maps a key press to an action. Single keys act only when focus is not
@@ -88,6 +100,6 @@ export function isTextField(el: { tagName?: string; isContentEditable?: boolean;
   const tag = el.tagName.toUpperCase()
   if (tag === 'TEXTAREA' || tag === 'SELECT') return true
   if (tag !== 'INPUT') return false
-  const t = (el.type || 'text').toLowerCase()
-  return !['button', 'checkbox', 'radio', 'submit', 'reset', 'range', 'color', 'file', 'image'].includes(t)
+  const type = (el.type || 'text').toLowerCase()
+  return !['button', 'checkbox', 'radio', 'submit', 'reset', 'range', 'color', 'file', 'image'].includes(type)
 }

@@ -1,4 +1,5 @@
 import { ApiError } from './api'
+import { t } from './i18n'
 import type { Attachment, MediaKind } from './types'
 
 /**
@@ -80,26 +81,26 @@ export function uploadErrorText(e: UploadError): string {
   switch (e.code) {
     case 'too_large':
       return e.message && e.message !== 'the upload is too large'
-        ? `Too large: ${e.message}.`
-        : 'This file is too large to send.'
+        ? t('upload.tooLargeWhy', { why: e.message })
+        : t('upload.tooLarge')
     case 'too_long':
-      return e.message ? `Too long: ${e.message}.` : 'This recording is too long.'
+      return e.message ? t('upload.tooLongWhy', { why: e.message }) : t('upload.tooLong')
     case 'quota_exceeded':
-      return 'Your storage is full: you have used all the space for your uploads.'
+      return t('upload.quota')
     case 'unsupported_media_type':
-      return 'This type of file cannot be sent as that kind of message.'
+      return t('upload.kind')
     case 'unreadable_media':
-      return 'This file could not be read: it may be damaged.'
+      return t('upload.unreadable')
     case 'upload_interrupted':
     case 'network_error':
-      return 'The upload was cut short. Check your connection and try again.'
+      return t('upload.interrupted')
     case 'rate_limited':
-      return 'Too many uploads. Wait a moment and try again.'
+      return t('upload.rate')
   }
-  if (e.status === 413) return 'This file is too large to send.'
-  if (e.status === 415) return 'This type of file cannot be sent.'
-  if (e.status === 422) return 'This file could not be read.'
-  return e.message || `The upload failed (${e.status}).`
+  if (e.status === 413) return t('upload.tooLarge')
+  if (e.status === 415) return t('upload.type')
+  if (e.status === 422) return t('upload.unreadableShort')
+  return e.message || t('upload.failed', { status: e.status })
 }
 
 /** The part of XMLHttpRequest the uploader uses (a fake in tests). */
