@@ -1,3 +1,4 @@
+import { hasMessage, t } from './i18n'
 import type { AuthResponse, KeyValueStore, TokenPair } from './types'
 
 /** An error answered by the server (or a network failure, status 0). */
@@ -18,15 +19,10 @@ export class ApiError extends Error {
   }
 }
 
-const fallbackMessages: Record<number, string> = {
-  400: 'The request was not valid.',
-  401: 'You are not signed in.',
-  403: 'You are not allowed to do that.',
-  404: 'Not found.',
-  409: 'That conflicts with something that already exists.',
-  413: 'That is too large.',
-  429: 'Too many attempts. Please wait a moment and try again.',
-  503: 'The service is unavailable right now. Please try again shortly.',
+/** A readable message for a status when the body has none (400, 401, 403, 404, 409, 413, 429, 503). */
+function fallbackMessage(status: number): string {
+  const key = `http.${status}`
+  return hasMessage(key) ? t(key) : t('http.other', { status })
 }
 
 /**
@@ -36,7 +32,7 @@ const fallbackMessages: Record<number, string> = {
  */
 export async function parseError(res: Response): Promise<ApiError> {
   let code = `http_${res.status}`
-  let message = fallbackMessages[res.status] ?? `The server answered ${res.status}.`
+  let message = fallbackMessage(res.status)
   let details: unknown
   try {
     const text = await res.text()
@@ -262,7 +258,7 @@ export class ApiClient {
       })
     } catch (err) {
       if ((err as Error)?.name === 'AbortError') throw err
-      throw new ApiError(0, 'network_error', 'Cannot reach the server. Check your connection.')
+      throw new ApiError(0, 'network_error', t('http.network'))
     }
   }
 

@@ -1,7 +1,11 @@
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import en from '../locales/en'
 import zhCN from '../locales/zh-CN'
-import { initialLocale, matchLocale, translate, type Message } from './i18n'
+import { passwordProblem } from './account'
+import { ROLE_LABEL } from './groups'
+import { formatMoney, initialLocale, locale, matchLocale, setLocale, translate, type Message } from './i18n'
+import { INBOX_VIEWS } from './inbox'
+import { presenceLabel } from './presence'
 
 function forms(m: Message): string[] {
   return typeof m === 'string' ? [m] : [m.one ?? m.other, m.other]
@@ -65,5 +69,27 @@ describe('choosing the language', () => {
     expect(matchLocale('zh-Hans-SG')).toBe('zh-CN')
     expect(matchLocale('en-US')).toBe('en')
     expect(matchLocale('ja')).toBeNull()
+  })
+})
+
+describe('switching the language', () => {
+  afterEach(() => setLocale('en'))
+
+  it('changes the text the libraries make, labels included', () => {
+    expect(presenceLabel({ status: 'online' } as never, 0)).toBe('Online')
+    expect(ROLE_LABEL.owner).toBe('Owner')
+    setLocale('zh-CN')
+    expect(locale.value).toBe('zh-CN')
+    expect(presenceLabel({ status: 'online' } as never, 0)).toBe('在线')
+    expect(presenceLabel({ status: 'offline', last_seen_at: new Date(0).toISOString() } as never, 5 * 60_000)).toBe('最后在线：5 分钟前')
+    expect(ROLE_LABEL.owner).toBe('群主')
+    expect(INBOX_VIEWS.map((v) => v.label)).toEqual(['我的', '排队中', '全部'])
+    expect(passwordProblem('short')).toBe('密码至少 8 位。')
+  })
+
+  it('groups money by the language', () => {
+    expect(formatMoney(123456)).toBe('1,234.56')
+    setLocale('zh-CN')
+    expect(formatMoney(5)).toBe('0.05')
   })
 })

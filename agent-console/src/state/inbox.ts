@@ -21,6 +21,7 @@ import type {
   SupportStatus,
   User,
 } from '../lib/types'
+import { t } from '../lib/i18n'
 import { notify } from './alerts'
 import { chat, onResync, onServerFrame } from './chat'
 
@@ -211,7 +212,7 @@ function onFrame(f: ServerFrame): void {
       inbox.items = out.items
       if (out.assignedToMe) {
         const c = (f as { conversation: SupportConversation }).conversation
-        notify('New conversation', `${c.title || 'A visitor'} is waiting for you${c.queue_name ? ` (${c.queue_name})` : ''}.`, `conv-${c.id}`, () =>
+        notify(t('notify.newConversation'), c.queue_name ? t('notify.waitingIn', { name: c.title || t('notify.aVisitor'), queue: c.queue_name }) : t('notify.waiting', { name: c.title || t('notify.aVisitor') }), `conv-${c.id}`, () =>
           openHandler(c.id),
         )
       }

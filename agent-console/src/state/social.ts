@@ -11,6 +11,7 @@ import {
   type SendOutcome,
 } from '../lib/friends'
 import { upsertGroup } from '../lib/groups'
+import { t } from '../lib/i18n'
 import { isSystemMessage } from '../lib/messages'
 import { applyPresenceFrame, seedPresence, type PresenceMap } from '../lib/presence'
 import * as sa from '../lib/socialApi'
@@ -88,7 +89,7 @@ async function refreshAll(): Promise<void> {
 }
 
 function report(err: unknown): void {
-  social.error = (err as Error)?.message || 'Something went wrong.'
+  social.error = (err as Error)?.message || t('error.generic')
 }
 
 export function requestBadge(): number {
@@ -232,7 +233,7 @@ function onFrame(f: ServerFrame): void {
       if (!r) break
       const myId = me?.id ?? null
       if (isNewIncoming(social.requests, r, myId)) {
-        notify('Friend request', `${nameOf(r.from)} wants to add you${r.message ? `: ${r.message}` : ''}`)
+        notify(t('notify.friendRequest'), r.message ? t('notify.wantsToAddWith', { name: nameOf(r.from), message: r.message }) : t('notify.wantsToAdd', { name: nameOf(r.from) }))
       }
       social.requests = applyRequestFrame(social.requests, r, myId)
       if (r.status === 'accepted') void loadFriends()

@@ -1,6 +1,6 @@
 import { reactive, watch } from 'vue'
 import { ApiError } from '../lib/api'
-import { formatCents } from '../lib/money'
+import { formatMoney, t } from '../lib/i18n'
 import {
   applyFrame,
   applyGrab,
@@ -89,7 +89,7 @@ export function loadDetails(id: number, force = false): Promise<void> {
 /** Grabs a share; resolves my amount in cents, or throws an Error with a readable message. */
 export async function grabPacket(id: number): Promise<number> {
   const user = session.user
-  if (!user) throw new Error('Sign in first.')
+  if (!user) throw new Error(t('error.signInFirst'))
   try {
     const r = await api.post<{ amount_cents: number; balance_cents: number; red_packet: RedPacket }>(`/api/v1/red-packets/${id}/grab`, {})
     const held = wallet.packets[id] ?? stateFromPacket(r.red_packet)
@@ -125,7 +125,7 @@ export async function sendRedPacket(
   } catch (err) {
     if (err instanceof ApiError && err.code === 'insufficient_funds') {
       const bal = wallet.balance_cents
-      throw new Error(bal === null ? 'Your balance is too low.' : `Your balance (${formatCents(bal)}) is too low.`)
+      throw new Error(bal === null ? t('error.balanceLow') : t('error.balanceLowIs', { amount: formatMoney(bal) }))
     }
     throw err
   }
