@@ -39,6 +39,20 @@ async function signIn(page, u) {
 
 const lang = (page) => page.evaluate(() => document.documentElement.lang)
 
+/** Visible fields and buttons without an accessible name (label, aria-label, text). */
+const unnamed = (page) =>
+  page.evaluate(() =>
+    [...document.querySelectorAll('input, select, textarea, button, a[href]')]
+      .filter((el) => el.getClientRects().length > 0 && el.type !== 'hidden' && !el.closest('[aria-hidden="true"]'))
+      .filter((el) => {
+        if (el.getAttribute('aria-label')?.trim() || el.getAttribute('aria-labelledby') || el.title?.trim()) return false
+        if (el.labels && el.labels.length > 0) return false
+        if ((el.tagName === 'BUTTON' || el.tagName === 'A') && el.textContent.trim()) return false
+        return true
+      })
+      .map((el) => el.outerHTML.slice(0, 120)),
+  )
+
 test('a Chinese browser gets the console in Chinese; English can be chosen and stays after a reload', async () => {
   const context = await browser.newContext({ locale: 'zh-CN' })
   const page = await context.newPage()
@@ -85,6 +99,7 @@ test('on a 360×740 phone every step fits the width: sign in, the list, a chat, 
   const fits = async (where) => {
     const width = await page.evaluate(() => document.documentElement.scrollWidth)
     assert.ok(width <= 360, `${where}: the page is ${width} px wide, wider than the 360 px screen`)
+    assert.deepEqual(await unnamed(page), [], `${where}: every field and button has a name`)
   }
   try {
     await page.goto(`${BASE}/console/#/login`)
