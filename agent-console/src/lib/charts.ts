@@ -1,5 +1,6 @@
 // Scales, ticks and SVG paths for the hand-drawn report charts (no chart
 // library: the console stays small).
+import { t } from './i18n'
 
 /** A "nice" step (1, 2 or 5 × 10^n) so that about `count` steps cover `span`. */
 export function niceStep(span: number, count = 5): number {
@@ -140,22 +141,22 @@ export function labelEvery(n: number, max = 8): number {
 /** Seconds as a short duration: 45s, 3m 20s, 1h 05m. */
 export function formatDuration(s: number | null | undefined): string {
   if (s === null || s === undefined || !Number.isFinite(s)) return '—'
-  if (s > 0 && s < 1) return '<1s'
-  const t = Math.round(s)
-  if (t < 60) return `${t}s`
-  if (t < 3600) {
-    const m = Math.floor(t / 60)
-    const r = t % 60
-    return r ? `${m}m ${r}s` : `${m}m`
+  if (s > 0 && s < 1) return t('dur.lt1s')
+  const total = Math.round(s)
+  if (total < 60) return t('dur.s', { s: total })
+  if (total < 3600) {
+    const m = Math.floor(total / 60)
+    const r = total % 60
+    return r ? t('dur.ms', { m, s: r }) : t('dur.m', { m })
   }
-  if (t < 86400) {
-    const h = Math.floor(t / 3600)
-    const m = Math.floor((t % 3600) / 60)
-    return `${h}h ${String(m).padStart(2, '0')}m`
+  if (total < 86400) {
+    const h = Math.floor(total / 3600)
+    const m = Math.floor((total % 3600) / 60)
+    return t('dur.hm', { h, m: String(m).padStart(2, '0') })
   }
-  const d = Math.floor(t / 86400)
-  const h = Math.floor((t % 86400) / 3600)
-  return `${d}d ${h}h`
+  const d = Math.floor(total / 86400)
+  const h = Math.floor((total % 86400) / 3600)
+  return t('dur.dh', { d, h })
 }
 
 /** Ticks for a duration axis in seconds, on minute/hour boundaries once large. */

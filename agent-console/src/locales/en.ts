@@ -630,6 +630,12 @@ const en = {
   "http.503": "The service is unavailable right now. Please try again shortly.",
   "http.other": "The server answered {status}.",
   "http.network": "Cannot reach the server. Check your connection.",
+  "dur.lt1s": "<1s",
+  "dur.s": "{s}s",
+  "dur.m": "{m}m",
+  "dur.ms": "{m}m {s}s",
+  "dur.hm": "{h}h {m}m",
+  "dur.dh": "{d}d {h}h",
 } satisfies Record<string, Message>
 
 export default en

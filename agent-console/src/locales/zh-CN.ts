@@ -630,6 +630,12 @@ const zhCN: Dictionary = {
   "http.503": "服务暂时不可用，请稍后再试。",
   "http.other": "服务器返回了错误（{status}）。",
   "http.network": "无法连接服务器，请检查网络。",
+  "dur.lt1s": "<1秒",
+  "dur.s": "{s}秒",
+  "dur.m": "{m}分",
+  "dur.ms": "{m}分{s}秒",
+  "dur.hm": "{h}小时{m}分",
+  "dur.dh": "{d}天{h}小时",
 }
 
 export default zhCN
