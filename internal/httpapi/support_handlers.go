@@ -217,7 +217,22 @@ func (s *Server) agentConversations(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	items, next, err := s.deps.Support.Inbox(c.Request().Context(), identity(c), c.QueryParam("view"), c.QueryParam("status"), b, n)
+	queueID, err := queryInt64(c, "queue_id", 1)
+	if err != nil {
+		return err
+	}
+	siteID, err := queryInt64(c, "site_id", 1)
+	if err != nil {
+		return err
+	}
+	q := support.InboxQuery{View: c.QueryParam("view"), Status: c.QueryParam("status"), Search: strings.TrimSpace(c.QueryParam("q")), BeforeID: b, Limit: n}
+	if queueID != nil {
+		q.QueueID = *queueID
+	}
+	if siteID != nil {
+		q.SiteID = *siteID
+	}
+	items, next, err := s.deps.Support.Inbox(c.Request().Context(), identity(c), q)
 	if err != nil {
 		return err
 	}
