@@ -216,6 +216,7 @@ type SupportFilter struct {
 	SiteIDs    []int64
 	QueueID    int64
 	SiteID     int64
+	VisitorID  int64
 	Status     string
 	BeforeID   int64
 	// Search matches, case-insensitively, a substring of any message body
@@ -240,6 +241,9 @@ func (s *Store) SupportConversations(ctx context.Context, f SupportFilter, limit
 	}
 	if f.SiteID > 0 {
 		q = q.Where("site_id = ?", f.SiteID)
+	}
+	if f.VisitorID > 0 {
+		q = q.Where("visitor_id = ?", f.VisitorID)
 	}
 	if f.Status != "" {
 		q = q.Where("status = ?", f.Status)

@@ -82,19 +82,7 @@ func (s *Service) Inbox(ctx context.Context, actor auth.Identity, in InboxQuery)
 	if err != nil {
 		return nil, 0, errs.Wrap(err, "list conversations")
 	}
-	out := make([]Conversation, 0, len(rows))
-	for i := range rows {
-		v, err := s.conversationView(ctx, &rows[i], true)
-		if err != nil {
-			return nil, 0, errs.Wrap(err, "list conversations")
-		}
-		out = append(out, *v)
-	}
-	var next int64
-	if len(rows) == in.Limit {
-		next = rows[len(rows)-1].ConversationID
-	}
-	return out, next, nil
+	return s.views(ctx, rows, in.Limit)
 }
 
 // checkInboxScope refuses filters on a site or queue the agent does not serve.
@@ -128,4 +116,46 @@ func (s *Service) checkInboxScope(ctx context.Context, actor auth.Identity, site
 		return errs.R(errs.Forbidden, "forbidden", "you are not an agent of this site")
 	}
 	return nil
+}
+
+// VisitorConversations lists a visitor's conversations, newest first, for
+// the agents of the visitor's site: 404 for an unknown visitor, 403 for
+// anyone else.
+func (s *Service) VisitorConversations(ctx context.Context, actor auth.Identity, visitorID, beforeID int64, limit int) ([]Conversation, int64, error) {
+	v, err := s.store.VisitorByID(ctx, visitorID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, 0, errs.R(errs.NotFound, "visitor_not_found", "no such visitor")
+	}
+	if err != nil {
+		return nil, 0, errs.Wrap(err, "load visitor")
+	}
+	ok, err := s.canActOnSite(ctx, s.store, v.SiteID, actor.ID)
+	if err != nil {
+		return nil, 0, errs.Wrap(err, "check site")
+	}
+	if !ok {
+		return nil, 0, errs.R(errs.Forbidden, "forbidden", "you are not an agent of this visitor's site")
+	}
+	rows, err := s.store.SupportConversations(ctx, store.SupportFilter{VisitorID: visitorID, BeforeID: beforeID}, limit)
+	if err != nil {
+		return nil, 0, errs.Wrap(err, "list conversations")
+	}
+	return s.views(ctx, rows, limit)
+}
+
+// views builds the agents' views of a page of rows and its next cursor.
+func (s *Service) views(ctx context.Context, rows []store.SupportConversation, limit int) ([]Conversation, int64, error) {
+	out := make([]Conversation, 0, len(rows))
+	for i := range rows {
+		v, err := s.conversationView(ctx, &rows[i], true)
+		if err != nil {
+			return nil, 0, errs.Wrap(err, "list conversations")
+		}
+		out = append(out, *v)
+	}
+	var next int64
+	if len(rows) == limit {
+		next = rows[len(rows)-1].ConversationID
+	}
+	return out, next, nil
 }

@@ -152,3 +152,77 @@ func TestInboxFiltersAndSearch(t *testing.T) {
 		}
 	}
 }
+
+// TestVisitorsEarlierConversations: the agents of the visitor's site list
+// the visitor's conversations, newest first; others get 403, unknown 404.
+func TestVisitorsEarlierConversations(t *testing.T) {
+	d := newDesk(t, 2, 5)
+	a0, outsider := d.agents[0], d.agents[1]
+	d.online(a0)
+	var other site
+	d.admin.Do("POST", "/api/v1/sites", map[string]string{"name": "Other"}, http.StatusCreated, &other)
+	// The outsider serves only the other site.
+	d.admin.Do("PUT", fmt.Sprintf("/api/v1/queues/%d/agents/%d", d.queue, outsider.UserID), map[string]int{"capacity": 0}, http.StatusNoContent, nil)
+	d.admin.Do("PUT", fmt.Sprintf("/api/v1/queues/%d/agents/%d", other.Queues[0].ID, outsider.UserID), map[string]int{"capacity": 5}, http.StatusNoContent, nil)
+
+	v, _ := d.srv.NewVisitor(d.site.PublicKey, nil)
+	first := v.Open(nil)
+	visitorSays(t, v, first.ID, "m1", "first question")
+	a0.SendText(first.ID, "r1", "first answer")
+	a0.Do("POST", fmt.Sprintf("/api/v1/support/conversations/%d/resolve", first.ID), nil, http.StatusOK, nil)
+	second := v.Open(nil)
+	if second.ID == first.ID {
+		t.Fatal("a new conversation after the first was resolved")
+	}
+	visitorSays(t, v, second.ID, "m2", "second question")
+	someoneElse, _ := d.srv.NewVisitor(d.site.PublicKey, nil)
+	someoneElse.Open(nil)
+
+	var page struct {
+		Items []struct {
+			ID          int64   `json:"id"`
+			Status      string  `json:"status"`
+			CreatedAt   string  `json:"created_at"`
+			ResolvedAt  *string `json:"resolved_at"`
+			LastMessage *struct {
+				Body string `json:"body"`
+			} `json:"last_message"`
+			Assignee *struct {
+				ID   int64  `json:"id"`
+				Name string `json:"name"`
+			} `json:"assignee"`
+		} `json:"items"`
+		NextCursor *string `json:"next_cursor"`
+	}
+	path := fmt.Sprintf("/api/v1/support/visitors/%d/conversations", v.VisitorID)
+	a0.Do("GET", path, nil, http.StatusOK, &page)
+	if len(page.Items) != 2 || page.Items[0].ID != second.ID || page.Items[1].ID != first.ID {
+		t.Fatalf("conversations %+v", page.Items)
+	}
+	old := page.Items[1]
+	if old.Status != "resolved" || old.ResolvedAt == nil || old.CreatedAt == "" || old.LastMessage == nil || old.LastMessage.Body != "Agent 0 resolved the conversation" ||
+		old.Assignee == nil || old.Assignee.ID != a0.UserID || old.Assignee.Name != "Agent 0" {
+		t.Fatalf("earlier conversation %+v %+v %+v", old, old.LastMessage, old.Assignee)
+	}
+	var one struct {
+		Items      []struct{ ID int64 } `json:"items"`
+		NextCursor *string              `json:"next_cursor"`
+	}
+	a0.Do("GET", path+"?limit=1", nil, http.StatusOK, &one)
+	if len(one.Items) != 1 || one.NextCursor == nil {
+		t.Fatalf("first page %+v", one)
+	}
+	a0.Do("GET", path+"?limit=1&cursor="+*one.NextCursor, nil, http.StatusOK, &one)
+	if len(one.Items) != 1 || one.Items[0].ID != first.ID {
+		t.Fatalf("second page %+v", one)
+	}
+	if r := outsider.Raw("GET", path, nil); r.Status != http.StatusForbidden {
+		t.Fatalf("an agent of another site: %d", r.Status)
+	}
+	if r := a0.Raw("GET", "/api/v1/support/visitors/99999999/conversations", nil); r.Status != http.StatusNotFound || r.ErrorCode() != "visitor_not_found" {
+		t.Fatalf("unknown visitor: %d %s", r.Status, r.ErrorCode())
+	}
+	if r := v.Raw("GET", path, nil); r.Status != http.StatusUnauthorized {
+		t.Fatalf("the visitor themselves: %d", r.Status)
+	}
+}
