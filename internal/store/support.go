@@ -112,6 +112,15 @@ func (s *Store) IsSiteAgent(ctx context.Context, siteID, userID int64) (bool, er
 	return n > 0, err
 }
 
+// SiteStaffIDs lists the users who may act on a site's conversations: the
+// agents of its queues and every admin.
+func (s *Store) SiteStaffIDs(ctx context.Context, siteID int64) ([]int64, error) {
+	var ids []int64
+	err := s.q(ctx).Raw(`SELECT qa.user_id FROM queue_agents qa JOIN queues q ON q.id = qa.queue_id WHERE q.site_id = ?
+		UNION SELECT id FROM users WHERE role = 'admin'`, siteID).Scan(&ids).Error
+	return ids, err
+}
+
 // SetAgentStatus records an agent's chosen status.
 func (s *Store) SetAgentStatus(ctx context.Context, userID int64, status string, at time.Time) error {
 	return s.q(ctx).Clauses(clause.OnConflict{
