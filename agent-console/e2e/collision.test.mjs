@@ -1,7 +1,7 @@
 // Inbox search and collision detection: two agents open the same visitor
 // conversation and each sees the other's chip (viewing, then typing); a
-// search finds the conversation by a word of the visitor's message (see
-// .ci/browser).
+// search finds the conversation by a word of the visitor's message; the
+// visitor panel opens their earlier conversation (see .ci/browser).
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { after, before, test } from 'node:test'
@@ -53,6 +53,10 @@ test('two agents on one conversation see each other, and search finds it by a wo
   const word = `umbrella${randomUUID().slice(0, 8)}`
   const session = await visitor('POST', '/api/v1/widget/session', { site_key: site.public_key, page_url: `${BASE}/demo` })
   const vt = session.visitor_token
+  // The visitor's earlier conversation, already resolved.
+  const first = await visitor('POST', '/api/v1/widget/conversations', {}, vt)
+  await visitor('POST', `/api/v1/widget/conversations/${first.conversation.id}/messages`, { client_msg_id: randomUUID(), body: 'An old question' }, vt)
+  await restOk('POST', `/api/v1/support/conversations/${first.conversation.id}/resolve`, {}, admin)
   const opened = await visitor('POST', '/api/v1/widget/conversations', {}, vt)
   const conversationId = opened.conversation.id
   await visitor('POST', `/api/v1/widget/conversations/${conversationId}/messages`, { client_msg_id: randomUUID(), body: `My ${word} broke in the rain` }, vt)
@@ -89,6 +93,13 @@ test('two agents on one conversation see each other, and search finds it by a wo
     // Ben leaves the conversation: his chip goes from Ana's header.
     await b.page.getByTestId('nav-chats').click()
     await a.page.getByTestId('viewer-chip').filter({ hasText: 'Ben' }).waitFor({ state: 'detached' })
+
+    // The visitor panel lists the earlier conversation; a click opens it in the pane.
+    const earlier = a.page.locator(`[data-testid="visitor-history-item"][data-conversation-id="${first.conversation.id}"]`)
+    await earlier.filter({ hasText: 'Resolved' }).waitFor()
+    await earlier.click()
+    await a.page.waitForURL(new RegExp(`#/inbox/${first.conversation.id}`))
+    await a.page.getByTestId('message-body').getByText('An old question', { exact: true }).waitFor()
   } catch (err) {
     await a.explain(err)
   } finally {
