@@ -544,4 +544,3 @@ func (s *Service) userName(ctx context.Context, st *store.Store, id int64) strin
 	}
 	return u.Username
 }
-
