@@ -107,6 +107,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 		AgentNotifyDelay: cfg.AgentNotifyDelay, VisitorNotifyDelay: cfg.VisitorNotifyDelay,
 	}, log)
 	a.Chat.SetAccess(a.Support)
+	a.Support.SetViewers(a.KV.Client, a.KV.Key, cfg.ViewerTTL)
 	a.Webhooks = webhooks.New(a.Store, a.Jobs, log)
 	a.Support.SetEvents(a.Webhooks)
 	if a.Media, err = newMedia(a.Store, ratelimit.New(a.KV.Client, a.KV.Key("rl")), cfg, log); err != nil {
@@ -169,6 +170,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, withWorker bool) error
 		a.scheduleRefunds(ctx)
 	}
 	go a.Jobs.RunOutbox(ctx, 2*time.Second)
+	go a.Support.RunViewers(ctx)
 	srv := &http.Server{
 		Handler:           a.HTTP.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,

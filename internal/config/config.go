@@ -64,6 +64,7 @@ type Config struct {
 	AgentGrace         time.Duration
 	AgentNotifyDelay   time.Duration
 	VisitorNotifyDelay time.Duration
+	ViewerTTL          time.Duration
 
 	RedPacketMaxCents int64
 	RedPacketTTL      time.Duration
@@ -109,6 +110,7 @@ func Settings() []Setting {
 		{Env: "PARLEY_AGENT_GRACE", Flag: "agent-grace", Default: "60s", Help: "how long an online agent who lost every connection still gets chats", set: duration(func(c *Config) *time.Duration { return &c.AgentGrace })},
 		{Env: "PARLEY_AGENT_NOTIFY_DELAY", Flag: "agent-notify-delay", Default: "1m", Help: "how long a visitor's message waits unanswered before the responsible agents are mailed", set: duration(func(c *Config) *time.Duration { return &c.AgentNotifyDelay })},
 		{Env: "PARLEY_VISITOR_NOTIFY_DELAY", Flag: "visitor-notify-delay", Default: "5m", Help: "how long an agent's reply waits unseen before it is mailed to the visitor (one mail per window)", set: duration(func(c *Config) *time.Duration { return &c.VisitorNotifyDelay })},
+		{Env: "PARLEY_VIEWER_TTL", Flag: "viewer-ttl", Default: "45s", Help: "how long an agent stays listed as viewing a conversation after their node stops answering", set: duration(func(c *Config) *time.Duration { return &c.ViewerTTL })},
 		{Env: "PARLEY_MAX_BODY_BYTES", Flag: "max-body-bytes", Default: "1048576", Help: "largest JSON request body accepted (bigger gets 413)", set: integer64(func(c *Config) *int64 { return &c.MaxBodyBytes }, 1024)},
 		{Env: "PARLEY_UPLOAD_MAX_IMAGE", Flag: "upload-max-image", Default: "10MB", Help: "largest image upload (KB, MB, GB are powers of 1024)", set: size(func(c *Config) *int64 { return &c.UploadMaxImage })},
 		{Env: "PARLEY_UPLOAD_MAX_VOICE", Flag: "upload-max-voice", Default: "5MB", Help: "largest voice upload", set: size(func(c *Config) *int64 { return &c.UploadMaxVoice })},

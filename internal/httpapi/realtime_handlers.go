@@ -93,6 +93,11 @@ func (s *Server) wireRealtime() {
 	})
 	hub.OnDisconnect(func(sess *realtime.Session) {
 		id, _ := sess.Identity().(auth.Identity)
+		if id.Kind == "user" {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			s.deps.Support.SessionClosed(ctx, sess.ID())
+			cancel()
+		}
 		s.presenceChanged(id, s.deps.Social.Disconnected)
 		s.presenceChanged(id, s.deps.Support.AgentConnectivity)
 	})
@@ -146,7 +151,14 @@ func (s *Server) handleFrame(sess *realtime.Session, data []byte) {
 			s.sendFrameError(ctx, sess, "", err)
 		}
 	case realtime.FrameTyping:
-		if err := s.deps.Chat.Typing(ctx, id.ID, f.ConversationID, f.State); err != nil {
+		// An agent viewing a support conversation they are not a member of
+		// still shows as typing to the other viewers.
+		viewing := s.deps.Support.ViewerTyping(ctx, sess.ID(), f.ConversationID, f.State)
+		if err := s.deps.Chat.Typing(ctx, id.ID, f.ConversationID, f.State); err != nil && !viewing {
+			s.sendFrameError(ctx, sess, "", err)
+		}
+	case realtime.FrameViewing:
+		if err := s.deps.Support.View(ctx, id, sess.ID(), f.ConversationID, f.State); err != nil {
 			s.sendFrameError(ctx, sess, "", err)
 		}
 	case realtime.FramePresence:

@@ -35,6 +35,7 @@ func (s *Server) supportRoutes(api, user *echo.Group) {
 	user.POST("/support/conversations/:id/resolve", s.resolve)
 	user.POST("/support/conversations/:id/reopen", s.reopen)
 	user.POST("/support/conversations/:id/notes", s.note)
+	user.GET("/support/visitors/:id/conversations", s.visitorConversations)
 
 	api.POST("/widget/session", s.widgetSession)
 	visitor := api.Group("/widget", s.requireVisitor)
@@ -217,7 +218,38 @@ func (s *Server) agentConversations(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	items, next, err := s.deps.Support.Inbox(c.Request().Context(), identity(c), c.QueryParam("view"), c.QueryParam("status"), b, n)
+	queueID, err := queryInt64(c, "queue_id", 1)
+	if err != nil {
+		return err
+	}
+	siteID, err := queryInt64(c, "site_id", 1)
+	if err != nil {
+		return err
+	}
+	q := support.InboxQuery{View: c.QueryParam("view"), Status: c.QueryParam("status"), Search: strings.TrimSpace(c.QueryParam("q")), BeforeID: b, Limit: n}
+	if queueID != nil {
+		q.QueueID = *queueID
+	}
+	if siteID != nil {
+		q.SiteID = *siteID
+	}
+	items, next, err := s.deps.Support.Inbox(c.Request().Context(), identity(c), q)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, list[support.Conversation]{Items: items, NextCursor: cursorOrNil(next)})
+}
+
+func (s *Server) visitorConversations(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	b, n, err := pageParams(c)
+	if err != nil {
+		return err
+	}
+	items, next, err := s.deps.Support.VisitorConversations(c.Request().Context(), identity(c), id, b, n)
 	if err != nil {
 		return err
 	}

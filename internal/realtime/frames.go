@@ -19,6 +19,7 @@ const (
 	FrameTyping   = "typing"
 	FramePing     = "ping"
 	FramePresence = "presence"
+	FrameViewing  = "viewing"
 )
 
 // ClientFrame is any frame a client sends; which fields matter depends on Type.
@@ -91,6 +92,13 @@ func DecodeClientFrame(data []byte) (ClientFrame, error) {
 			return bad("conversation_id and seq (≥ 1) are required")
 		}
 	case FrameTyping:
+		if f.ConversationID <= 0 {
+			return bad("conversation_id is required")
+		}
+		if f.State != "start" && f.State != "stop" {
+			return bad("state must be start or stop")
+		}
+	case FrameViewing:
 		if f.ConversationID <= 0 {
 			return bad("conversation_id is required")
 		}

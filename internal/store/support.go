@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"gorm.io/gorm/clause"
@@ -111,6 +112,15 @@ func (s *Store) IsSiteAgent(ctx context.Context, siteID, userID int64) (bool, er
 	return n > 0, err
 }
 
+// SiteStaffIDs lists the users who may act on a site's conversations: the
+// agents of its queues and every admin.
+func (s *Store) SiteStaffIDs(ctx context.Context, siteID int64) ([]int64, error) {
+	var ids []int64
+	err := s.q(ctx).Raw(`SELECT qa.user_id FROM queue_agents qa JOIN queues q ON q.id = qa.queue_id WHERE q.site_id = ?
+		UNION SELECT id FROM users WHERE role = 'admin'`, siteID).Scan(&ids).Error
+	return ids, err
+}
+
 // SetAgentStatus records an agent's chosen status.
 func (s *Store) SetAgentStatus(ctx context.Context, userID int64, status string, at time.Time) error {
 	return s.q(ctx).Clauses(clause.OnConflict{
@@ -213,8 +223,14 @@ type SupportFilter struct {
 	AssigneeID *int64
 	QueueIDs   []int64
 	SiteIDs    []int64
+	QueueID    int64
+	SiteID     int64
+	VisitorID  int64
 	Status     string
 	BeforeID   int64
+	// Search matches, case-insensitively, a substring of any message body
+	// (notes included) or of the visitor's name, e-mail or external id.
+	Search string
 }
 
 // SupportConversations lists support conversations, newest first.
@@ -229,11 +245,28 @@ func (s *Store) SupportConversations(ctx context.Context, f SupportFilter, limit
 	if f.SiteIDs != nil {
 		q = q.Where("site_id IN ?", append(f.SiteIDs, 0))
 	}
+	if f.QueueID > 0 {
+		q = q.Where("queue_id = ?", f.QueueID)
+	}
+	if f.SiteID > 0 {
+		q = q.Where("site_id = ?", f.SiteID)
+	}
+	if f.VisitorID > 0 {
+		q = q.Where("visitor_id = ?", f.VisitorID)
+	}
 	if f.Status != "" {
 		q = q.Where("status = ?", f.Status)
 	}
 	if f.BeforeID > 0 {
 		q = q.Where("conversation_id < ?", f.BeforeID)
+	}
+	if f.Search != "" {
+		p := likePattern(f.Search)
+		q = q.Where(`(EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = support_conversations.conversation_id
+			AND m.recalled_at IS NULL AND LOWER(m.body) LIKE ? ESCAPE '!')
+			OR EXISTS (SELECT 1 FROM visitors v WHERE v.id = support_conversations.visitor_id
+			AND (LOWER(v.name) LIKE ? ESCAPE '!' OR LOWER(v.email) LIKE ? ESCAPE '!' OR LOWER(COALESCE(v.external_id, '')) LIKE ? ESCAPE '!')))`,
+			p, p, p, p)
 	}
 	var out []SupportConversation
 	err := q.Order("conversation_id DESC").Limit(limit).Find(&out).Error
@@ -409,4 +442,12 @@ func (s *Store) LastSeqFrom(ctx context.Context, conversationID int64, senderKin
 		return 0, err
 	}
 	return *seq, nil
+}
+
+// likePattern turns text into a LIKE pattern that matches it as a plain,
+// lower-cased substring: the pattern's own characters (% _ and the escape
+// character !) are escaped, and the text only ever travels as a parameter.
+func likePattern(text string) string {
+	esc := strings.NewReplacer("!", "!!", "%", "!%", "_", "!_").Replace(strings.ToLower(text))
+	return "%" + esc + "%"
 }

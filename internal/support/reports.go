@@ -112,13 +112,8 @@ func (s *Service) Report(ctx context.Context, actor auth.Identity, siteID int64,
 		}
 	}
 	r.Totals = statsOf(all)
-	days := make([]string, 0, len(byDay))
-	for d := range byDay {
-		days = append(days, d)
-	}
-	sort.Strings(days)
 	r.Days = []DayStats{}
-	for _, d := range days {
+	for _, d := range daysBetween(from, to) {
 		r.Days = append(r.Days, DayStats{Date: d, Stats: statsOf(byDay[d])})
 	}
 	ids := make([]int64, 0, len(agents))
@@ -256,4 +251,17 @@ func mean(xs []float64) *float64 {
 	}
 	v := math.Round(sum/float64(len(xs))*100) / 100
 	return &v
+}
+
+// daysBetween lists every UTC day from from's to the one holding the last
+// instant before to (to is exclusive), so that charts show quiet days as
+// zeros instead of skipping them.
+func daysBetween(from, to time.Time) []string {
+	first := from.UTC().Truncate(24 * time.Hour)
+	last := to.UTC().Add(-time.Nanosecond)
+	var out []string
+	for d := first; !d.After(last); d = d.AddDate(0, 0, 1) {
+		out = append(out, d.Format("2006-01-02"))
+	}
+	return out
 }

@@ -97,9 +97,18 @@ func TestReportsMatchFiguresComputedByHand(t *testing.T) {
 		!eq(got.ResolutionP90S, want.ResolutionP90S) || !eq(got.CSATAverage, want.CSATAverage) {
 		t.Fatalf("totals %+v", describe(got))
 	}
-	if len(r.Days) != 2 || r.Days[0].Date != "2026-01-05" || r.Days[0].Conversations != 3 || r.Days[0].Missed != 1 || r.Days[0].Resolved != 2 ||
-		r.Days[1].Date != "2026-01-06" || r.Days[1].Conversations != 2 || r.Days[1].Missed != 1 || r.Days[1].Resolved != 2 {
+	// Every day of the range is there, quiet ones as zeros.
+	if len(r.Days) != 31 || r.Days[0].Date != "2026-01-01" || r.Days[30].Date != "2026-01-31" {
 		t.Fatalf("days %+v", r.Days)
+	}
+	if r.Days[4].Date != "2026-01-05" || r.Days[4].Conversations != 3 || r.Days[4].Missed != 1 || r.Days[4].Resolved != 2 ||
+		r.Days[5].Date != "2026-01-06" || r.Days[5].Conversations != 2 || r.Days[5].Missed != 1 || r.Days[5].Resolved != 2 {
+		t.Fatalf("days %+v", r.Days)
+	}
+	for i, day := range r.Days {
+		if i != 4 && i != 5 && (day.Conversations != 0 || day.Missed != 0 || day.Resolved != 0 || day.WaitMedianS != nil) {
+			t.Fatalf("quiet day %s: %+v", day.Date, day)
+		}
 	}
 	agents := map[int64]int{}
 	for i, a := range r.Agents {
@@ -115,8 +124,14 @@ func TestReportsMatchFiguresComputedByHand(t *testing.T) {
 	// A range with nothing in it has nulls, not zeros, for times.
 	var empty report
 	d.admin.Do("GET", fmt.Sprintf("/api/v1/sites/%d/reports?from=2025-01-01&to=2025-02-01", d.site.ID), nil, http.StatusOK, &empty)
-	if empty.Totals.Conversations != 0 || empty.Totals.WaitMedianS != nil || len(empty.Days) != 0 {
-		t.Fatalf("empty range %+v", empty.Totals)
+	if empty.Totals.Conversations != 0 || empty.Totals.WaitMedianS != nil || len(empty.Days) != 31 {
+		t.Fatalf("empty range %+v, %d days", empty.Totals, len(empty.Days))
+	}
+	// Times that are not midnights: the days touched, to exclusive.
+	var partial report
+	d.admin.Do("GET", fmt.Sprintf("/api/v1/sites/%d/reports?from=2026-01-05T12:00:00Z&to=2026-01-07T00:00:00Z", d.site.ID), nil, http.StatusOK, &partial)
+	if len(partial.Days) != 2 || partial.Days[0].Date != "2026-01-05" || partial.Days[1].Date != "2026-01-06" || partial.Days[1].Conversations != 2 {
+		t.Fatalf("partial range days %+v", partial.Days)
 	}
 	if r := d.admin.Raw("GET", fmt.Sprintf("/api/v1/sites/%d/reports?from=yesterday", d.site.ID), nil); r.Status != http.StatusBadRequest {
 		t.Fatalf("bad from: %d", r.Status)

@@ -58,6 +58,7 @@ type Service struct {
 	sessions Sessions
 	cfg      Config
 	tokenKey []byte
+	viewers  *viewerSet
 	log      *slog.Logger
 	now      func() time.Time
 }

@@ -4,10 +4,19 @@ import {
   applyConversationFrame,
   applyInboxMessage,
   browserOf,
+  emptyText,
+  filtersFromQuery,
+  filtersToQuery,
+  hasFilters,
   inboxCounts,
+  inboxQuery,
   inboxList,
+  MAX_SEARCH,
   mergeInbox,
+  needsServer,
   neighbour,
+  NO_FILTERS,
+  resultRows,
   statusLabel,
   type InboxItems,
 } from './inbox'
@@ -181,5 +190,45 @@ describe('browserOf', () => {
     ).toBe('Edge 131 on Windows')
     expect(browserOf('')).toBe('')
     expect(browserOf('curl/8.0')).toBe('curl/8.0')
+  })
+})
+
+describe('inbox filters', () => {
+  it('read from and write to the URL query', () => {
+    const f = filtersFromQuery({ q: 'parcel', status: 'resolved', queue: '4', site: ['2'] })
+    expect(f).toEqual({ q: 'parcel', status: 'resolved', queue: 4, site: 2 })
+    expect(filtersToQuery(f)).toEqual({ q: 'parcel', status: 'resolved', queue: '4', site: '2' })
+    expect(filtersFromQuery({ status: 'lost', queue: '-1', site: 'x' })).toEqual(NO_FILTERS)
+    expect(filtersToQuery({ ...NO_FILTERS, q: '   ' })).toEqual({})
+    expect(filtersFromQuery({ q: 'a'.repeat(300) }).q).toHaveLength(MAX_SEARCH)
+  })
+  it('go to the server for search, queue and site, not for a status alone', () => {
+    expect(needsServer(NO_FILTERS)).toBe(false)
+    expect(needsServer({ ...NO_FILTERS, status: 'queued' })).toBe(false)
+    expect(needsServer({ ...NO_FILTERS, q: ' x ' })).toBe(true)
+    expect(needsServer({ ...NO_FILTERS, site: 3 })).toBe(true)
+    expect(hasFilters({ ...NO_FILTERS, status: 'queued' })).toBe(true)
+    expect(hasFilters(NO_FILTERS)).toBe(false)
+  })
+  it('build the list query with the text encoded', () => {
+    const q = inboxQuery('all', { q: " 50% off & 'x' ", status: 'assigned', queue: 4, site: 2 }, 50)
+    const p = new URLSearchParams(q)
+    expect(p.get('view')).toBe('all')
+    expect(p.get('q')).toBe("50% off & 'x'")
+    expect(p.get('status')).toBe('assigned')
+    expect(p.get('queue_id')).toBe('4')
+    expect(p.get('site_id')).toBe('2')
+    expect(p.get('limit')).toBe('50')
+    expect(new URLSearchParams(inboxQuery('mine', NO_FILTERS)).has('q')).toBe(false)
+  })
+  it('keep the server order with the held copies', () => {
+    const a = sc(1)
+    const b = sc(2)
+    expect(resultRows({ 1: a, 2: b }, [2, 1, 3]).map((c) => c.id)).toEqual([2, 1])
+  })
+  it('say why the list is empty', () => {
+    expect(emptyText('all', { ...NO_FILTERS, q: 'zebra' }, 'online')).toBe('No conversations match “zebra”.')
+    expect(emptyText('all', { ...NO_FILTERS, site: 1 }, 'online')).toBe('No conversations match these filters.')
+    expect(emptyText('mine', NO_FILTERS, 'offline')).toBe('Go online to get conversations.')
   })
 })

@@ -164,3 +164,84 @@ export function browserOf(ua: string | null | undefined): string {
   const parts = [browser.trim(), os].filter(Boolean)
   return parts.length ? parts.join(' on ') : s.slice(0, 60)
 }
+
+/** The inbox's search and filters, kept in the URL query. */
+export interface InboxFilters {
+  q: string
+  status: SupportStatus | ''
+  queue: number | null
+  site: number | null
+}
+
+export const NO_FILTERS: Readonly<InboxFilters> = { q: '', status: '', queue: null, site: null }
+
+/** The server caps search text at 200 characters. */
+export const MAX_SEARCH = 200
+
+function firstOf(v: unknown): string {
+  if (Array.isArray(v)) return typeof v[0] === 'string' ? v[0] : ''
+  return typeof v === 'string' ? v : ''
+}
+
+function positiveId(v: unknown): number | null {
+  const n = Number(firstOf(v))
+  return Number.isInteger(n) && n > 0 ? n : null
+}
+
+/** Reads the filters from a route query (anything odd is ignored). */
+export function filtersFromQuery(query: Record<string, unknown>): InboxFilters {
+  const status = firstOf(query.status)
+  return {
+    q: firstOf(query.q).slice(0, MAX_SEARCH),
+    status: status === 'queued' || status === 'assigned' || status === 'resolved' ? status : '',
+    queue: positiveId(query.queue),
+    site: positiveId(query.site),
+  }
+}
+
+/** The route query for the filters: only what is set. */
+export function filtersToQuery(f: InboxFilters): Record<string, string> {
+  const out: Record<string, string> = {}
+  if (f.q.trim()) out.q = f.q
+  if (f.status) out.status = f.status
+  if (f.queue !== null) out.queue = String(f.queue)
+  if (f.site !== null) out.site = String(f.site)
+  return out
+}
+
+export function hasFilters(f: InboxFilters): boolean {
+  return Object.keys(filtersToQuery(f)).length > 0
+}
+
+/**
+ * Whether the rows must come from the server: search, queue and site are
+ * answered there (over everything, not just what the console holds); a
+ * status alone is filtered here.
+ */
+export function needsServer(f: InboxFilters): boolean {
+  return !!f.q.trim() || f.queue !== null || f.site !== null
+}
+
+/** The query string of GET /api/v1/agent/conversations for a view and filters. */
+export function inboxQuery(view: InboxView, f: InboxFilters, limit = 200): string {
+  const p = new URLSearchParams({ view })
+  if (f.status) p.set('status', f.status)
+  if (f.queue !== null) p.set('queue_id', String(f.queue))
+  if (f.site !== null) p.set('site_id', String(f.site))
+  const q = f.q.trim()
+  if (q) p.set('q', q.slice(0, MAX_SEARCH))
+  p.set('limit', String(limit))
+  return p.toString()
+}
+
+/** The rows of a server answer: held copies (fresher previews) in the server's order. */
+export function resultRows(items: InboxItems, ids: readonly number[]): SupportConversation[] {
+  return ids.map((id) => items[id]).filter((c): c is SupportConversation => !!c)
+}
+
+/** What the empty list says. */
+export function emptyText(view: InboxView, f: InboxFilters, agentStatus: string): string {
+  if (hasFilters(f)) return f.q.trim() ? `No conversations match “${f.q.trim()}”.` : 'No conversations match these filters.'
+  if (view === 'mine') return agentStatus === 'online' ? 'Nothing assigned to you right now.' : 'Go online to get conversations.'
+  return 'No conversations here.'
+}

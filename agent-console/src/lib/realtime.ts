@@ -432,4 +432,9 @@ export class RealtimeClient {
   sendTyping(conversationId: number, state: 'start' | 'stop'): boolean {
     return this.transmit({ type: 'typing', conversation_id: conversationId, state })
   }
+
+  /** Tells the other agents that this tab opened or closed a support conversation. */
+  sendViewing(conversationId: number, state: 'start' | 'stop'): boolean {
+    return this.transmit({ type: 'viewing', conversation_id: conversationId, state })
+  }
 }

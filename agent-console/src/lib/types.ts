@@ -266,6 +266,7 @@ export type ClientFrame =
     }
   | { type: 'read'; conversation_id: number; seq: number }
   | { type: 'typing'; conversation_id: number; state: 'start' | 'stop' }
+  | { type: 'viewing'; conversation_id: number; state: 'start' | 'stop' }
   | { type: 'presence'; status: 'online' | 'away' }
   | { type: 'ping' }
 

@@ -436,6 +436,11 @@ export function markRead(conversationId: number): void {
   }
 }
 
+/** Sends a viewing frame; false while the socket is not connected (a resync hook re-sends it). */
+export function sendViewing(conversationId: number, state: 'start' | 'stop'): boolean {
+  return rt?.sendViewing(conversationId, state) ?? false
+}
+
 let typingState: { conversationId: number; sentAt: number } | null = null
 let typingStopTimer: ReturnType<typeof setTimeout> | null = null
 

@@ -4,11 +4,16 @@ import { notificationBody, alertForMessage } from '../lib/alerts'
 import {
   applyConversationFrame,
   applyInboxMessage,
+  inboxQuery,
   isSupportConversation,
   mergeInbox,
+  needsServer,
+  NO_FILTERS,
+  type InboxFilters,
   type InboxItems,
   type InboxView,
 } from '../lib/inbox'
+import { applyViewersFrame, type ViewersByConversation } from '../lib/viewers'
 import type {
   AgentStatus,
   CannedResponse,
@@ -18,12 +23,11 @@ import type {
   ServerFrame,
   SiteInfo,
   SupportConversation,
-  SupportStatus,
   User,
 } from '../lib/types'
 import { t } from '../lib/i18n'
 import { notify } from './alerts'
-import { chat, onResync, onServerFrame } from './chat'
+import { chat, onResync, onServerFrame, sendViewing } from './chat'
 
 export const inbox = reactive({
   enabled: false,
@@ -31,7 +35,6 @@ export const inbox = reactive({
   loaded: false,
   error: '' as string,
   view: 'mine' as InboxView,
-  status: '' as SupportStatus | '',
   agentStatus: 'offline' as AgentStatus,
   statusError: '' as string,
   /** The last refusal of an action (claim, transfer…), shown in the pane. */
@@ -41,6 +44,18 @@ export const inbox = reactive({
   sites: {} as Record<number, SiteInfo>,
   /** How far each conversation's visitor has read. */
   visitorRead: {} as Record<number, number>,
+  /** Search text and filters (status, queue, site). */
+  filters: { ...NO_FILTERS } as InboxFilters,
+  /** The ids the server answered for a search or queue/site filter, in its order; null when filtering here. */
+  results: null as number[] | null,
+  searching: false,
+  searchError: '' as string,
+  /** The sites this agent serves, for the filter selects. */
+  siteList: [] as SiteInfo[],
+  /** Other agents viewing each conversation. */
+  viewers: {} as ViewersByConversation,
+  /** Each visitor's conversations, newest first. */
+  history: {} as Record<number, SupportConversation[]>,
 })
 
 let api: ApiClient | null = null
@@ -74,7 +89,7 @@ export function startInbox(c: ApiClient, user: User, s: KeyValueStore): void {
   // The server has no read-back of the status: show the last one chosen here.
   const held = s.getItem(statusKey())
   if (held === 'online' || held === 'away' || held === 'offline') inbox.agentStatus = held
-  unsubscribe.push(onServerFrame(onFrame), onResync(loadInbox))
+  unsubscribe.push(onServerFrame(onFrame), onResync(loadInbox), onResync(resendViewing), onResync(() => runSearch()))
   // Admins outside every queue get no frames: a slow poll keeps them current.
   timer = setInterval(() => void loadInbox(), 30_000)
   void loadInbox()
@@ -96,6 +111,16 @@ export function stopInbox(): void {
   inbox.canned = {}
   inbox.sites = {}
   inbox.visitorRead = {}
+  inbox.filters = { ...NO_FILTERS }
+  inbox.results = null
+  inbox.searching = false
+  inbox.searchError = ''
+  inbox.siteList = []
+  inbox.viewers = {}
+  inbox.history = {}
+  viewingId = null
+  if (searchTimer) clearTimeout(searchTimer)
+  searchTimer = null
 }
 
 export function myAgentId(): number | null {
@@ -230,6 +255,11 @@ function onFrame(f: ServerFrame): void {
       }
       break
     }
+    case 'viewers': {
+      const next = applyViewersFrame(inbox.viewers, f as { conversation_id?: unknown; viewers?: unknown }, myAgentId())
+      if (next) inbox.viewers = next
+      break
+    }
     case 'read': {
       const r = f as { conversation_id?: number; visitor_id?: number; seq?: number }
       if (typeof r.visitor_id === 'number' && typeof r.conversation_id === 'number' && typeof r.seq === 'number') {
@@ -238,4 +268,104 @@ function onFrame(f: ServerFrame): void {
       break
     }
   }
+}
+
+// Search and filters: a status alone filters what is held; search, queue
+// and site ask the server, debounced while the agent types.
+
+let searchTimer: ReturnType<typeof setTimeout> | null = null
+let searchSeq = 0
+
+/** Changes the filters and refreshes the rows (debounced by delayMs). */
+export function setFilters(patch: Partial<InboxFilters>, delayMs = 300): void {
+  inbox.filters = { ...inbox.filters, ...patch }
+  scheduleSearch(delayMs)
+}
+
+export function clearFilters(): void {
+  setFilters({ ...NO_FILTERS }, 0)
+}
+
+/** Re-runs the server query after a view change. */
+export function scheduleSearch(delayMs = 0): void {
+  if (searchTimer) clearTimeout(searchTimer)
+  searchTimer = null
+  if (!needsServer(inbox.filters)) {
+    searchSeq++
+    inbox.results = null
+    inbox.searching = false
+    inbox.searchError = ''
+    return
+  }
+  inbox.searching = true
+  searchTimer = setTimeout(() => void runSearch(), delayMs)
+}
+
+/** Asks the server for the rows of the current view and filters; a newer query wins. */
+export async function runSearch(): Promise<void> {
+  if (!api || !needsServer(inbox.filters)) return
+  const seq = ++searchSeq
+  inbox.searching = true
+  try {
+    const page = await api.get<Page<SupportConversation>>(`/api/v1/agent/conversations?${inboxQuery(inbox.view, inbox.filters)}`)
+    if (seq !== searchSeq) return
+    const items = (page.items ?? []).filter(isSupportConversation)
+    inbox.items = mergeInbox(inbox.items, items)
+    inbox.results = items.map((c) => c.id)
+    inbox.searchError = ''
+  } catch (err) {
+    if (seq !== searchSeq) return
+    inbox.results = []
+    inbox.searchError = (err as Error).message
+  } finally {
+    if (seq === searchSeq) inbox.searching = false
+  }
+}
+
+/** Loads the sites (with their queues) this agent serves, for the filters. */
+export async function loadSiteList(): Promise<void> {
+  if (!api) return
+  try {
+    const r = await api.get<{ items: SiteInfo[] }>('/api/v1/sites')
+    inbox.siteList = r.items ?? []
+  } catch {
+    inbox.siteList = []
+  }
+}
+
+/** Loads a visitor's conversations (the earlier ones shown beside the open one). */
+export async function loadVisitorHistory(visitorId: number): Promise<void> {
+  if (!api) return
+  try {
+    const r = await api.get<Page<SupportConversation>>(`/api/v1/support/visitors/${visitorId}/conversations?limit=50`)
+    const items = (r.items ?? []).filter(isSupportConversation)
+    inbox.history[visitorId] = items
+  } catch {
+    inbox.history[visitorId] = []
+  }
+}
+
+/** Holds a conversation met elsewhere (a visitor's earlier one) so that it opens in the pane. */
+export function rememberConversation(c: SupportConversation): void {
+  put(c)
+}
+
+// Collision detection: this tab tells the server which support
+// conversation it shows; a reconnect says it again.
+
+let viewingId: number | null = null
+
+/** Announces the conversation this tab views now (null: none). */
+export function setViewing(id: number | null): void {
+  if (id === viewingId) return
+  if (viewingId !== null) {
+    sendViewing(viewingId, 'stop')
+    delete inbox.viewers[viewingId]
+  }
+  viewingId = id
+  if (id !== null) sendViewing(id, 'start')
+}
+
+function resendViewing(): void {
+  if (viewingId !== null) sendViewing(viewingId, 'start')
 }

@@ -1,0 +1,161 @@
+package support
+
+import (
+	"context"
+	"errors"
+	"unicode/utf8"
+
+	"github.com/parley-chat/parley/internal/auth"
+	"github.com/parley-chat/parley/internal/errs"
+	"github.com/parley-chat/parley/internal/store"
+)
+
+// MaxSearchRunes bounds the inbox search text.
+const MaxSearchRunes = 200
+
+// InboxQuery is what an agent asks of their inbox: a view (mine, queued or
+// all), optional filters, a search text and a page.
+type InboxQuery struct {
+	View     string
+	Status   string
+	QueueID  int64
+	SiteID   int64
+	Search   string
+	BeforeID int64
+	Limit    int
+}
+
+// Inbox lists support conversations for an agent: mine (assigned to me),
+// queued (waiting in my queues) or all (my sites'), narrowed by status,
+// queue, site and a search over messages (notes included) and the
+// visitor's name, e-mail and external id. Filtering on a site or queue the
+// agent does not serve is 403; an unknown one 404.
+func (s *Service) Inbox(ctx context.Context, actor auth.Identity, in InboxQuery) ([]Conversation, int64, error) {
+	f := store.SupportFilter{BeforeID: in.BeforeID, Status: in.Status, QueueID: in.QueueID, SiteID: in.SiteID}
+	if utf8.RuneCountInString(in.Search) > MaxSearchRunes {
+		return nil, 0, errs.Field("q", "at most 200 characters")
+	}
+	if !utf8.ValidString(in.Search) {
+		return nil, 0, errs.Field("q", "must be valid UTF-8 text")
+	}
+	f.Search = in.Search
+	if err := s.checkInboxScope(ctx, actor, in.SiteID, in.QueueID); err != nil {
+		return nil, 0, err
+	}
+	switch in.View {
+	case "", "mine":
+		f.AssigneeID = &actor.ID
+		if in.Status == "" {
+			f.Status = StatusAssigned
+		}
+	case "queued":
+		queues, err := s.store.AgentQueues(ctx, actor.ID)
+		if err != nil {
+			return nil, 0, errs.Wrap(err, "load queues")
+		}
+		f.QueueIDs = []int64{}
+		for _, q := range queues {
+			f.QueueIDs = append(f.QueueIDs, q.ID)
+		}
+		if in.Status != "" && in.Status != StatusQueued {
+			return []Conversation{}, 0, nil // the queued view holds queued conversations only
+		}
+		f.Status = StatusQueued
+	case "all":
+		if !actor.IsAdmin() {
+			queues, err := s.store.AgentQueues(ctx, actor.ID)
+			if err != nil {
+				return nil, 0, errs.Wrap(err, "load queues")
+			}
+			f.SiteIDs = []int64{}
+			for _, q := range queues {
+				f.SiteIDs = append(f.SiteIDs, q.SiteID)
+			}
+		}
+	default:
+		return nil, 0, errs.Field("view", "mine, queued or all")
+	}
+	if f.Status != "" && f.Status != StatusQueued && f.Status != StatusAssigned && f.Status != StatusResolved {
+		return nil, 0, errs.Field("status", "queued, assigned or resolved")
+	}
+	rows, err := s.store.SupportConversations(ctx, f, in.Limit)
+	if err != nil {
+		return nil, 0, errs.Wrap(err, "list conversations")
+	}
+	return s.views(ctx, rows, in.Limit)
+}
+
+// checkInboxScope refuses filters on a site or queue the agent does not serve.
+func (s *Service) checkInboxScope(ctx context.Context, actor auth.Identity, siteID, queueID int64) error {
+	if queueID > 0 {
+		q, err := s.store.QueueByID(ctx, queueID)
+		if errors.Is(err, store.ErrNotFound) {
+			return errs.R(errs.NotFound, "queue_not_found", "no such queue")
+		}
+		if err != nil {
+			return errs.Wrap(err, "load queue")
+		}
+		if siteID > 0 && q.SiteID != siteID {
+			return errs.Field("queue_id", "this queue belongs to another site")
+		}
+		siteID = q.SiteID
+	}
+	if siteID == 0 {
+		return nil
+	}
+	if _, err := s.store.SiteByID(ctx, siteID); errors.Is(err, store.ErrNotFound) {
+		return errs.R(errs.NotFound, "site_not_found", "no such site")
+	} else if err != nil {
+		return errs.Wrap(err, "load site")
+	}
+	ok, err := s.canActOnSite(ctx, s.store, siteID, actor.ID)
+	if err != nil {
+		return errs.Wrap(err, "check site")
+	}
+	if !ok {
+		return errs.R(errs.Forbidden, "forbidden", "you are not an agent of this site")
+	}
+	return nil
+}
+
+// VisitorConversations lists a visitor's conversations, newest first, for
+// the agents of the visitor's site: 404 for an unknown visitor, 403 for
+// anyone else.
+func (s *Service) VisitorConversations(ctx context.Context, actor auth.Identity, visitorID, beforeID int64, limit int) ([]Conversation, int64, error) {
+	v, err := s.store.VisitorByID(ctx, visitorID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, 0, errs.R(errs.NotFound, "visitor_not_found", "no such visitor")
+	}
+	if err != nil {
+		return nil, 0, errs.Wrap(err, "load visitor")
+	}
+	ok, err := s.canActOnSite(ctx, s.store, v.SiteID, actor.ID)
+	if err != nil {
+		return nil, 0, errs.Wrap(err, "check site")
+	}
+	if !ok {
+		return nil, 0, errs.R(errs.Forbidden, "forbidden", "you are not an agent of this visitor's site")
+	}
+	rows, err := s.store.SupportConversations(ctx, store.SupportFilter{VisitorID: visitorID, BeforeID: beforeID}, limit)
+	if err != nil {
+		return nil, 0, errs.Wrap(err, "list conversations")
+	}
+	return s.views(ctx, rows, limit)
+}
+
+// views builds the agents' views of a page of rows and its next cursor.
+func (s *Service) views(ctx context.Context, rows []store.SupportConversation, limit int) ([]Conversation, int64, error) {
+	out := make([]Conversation, 0, len(rows))
+	for i := range rows {
+		v, err := s.conversationView(ctx, &rows[i], true)
+		if err != nil {
+			return nil, 0, errs.Wrap(err, "list conversations")
+		}
+		out = append(out, *v)
+	}
+	var next int64
+	if len(rows) == limit {
+		next = rows[len(rows)-1].ConversationID
+	}
+	return out, next, nil
+}

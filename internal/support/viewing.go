@@ -1,0 +1,137 @@
+package support
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/parley-chat/parley/internal/auth"
+	"github.com/parley-chat/parley/internal/errs"
+	"github.com/parley-chat/parley/internal/store"
+)
+
+// SetViewers turns on collision detection, with state in Redis (shared by
+// every node) under keys made by key; a dead node's viewers go after ttl.
+// Set once at wiring time, before serving.
+func (s *Service) SetViewers(rdb *redis.Client, key func(parts ...string) string, ttl time.Duration) {
+	s.viewers = newViewerSet(rdb, key, ttl)
+}
+
+// View records that an agent's session started or stopped viewing a
+// support conversation, and tells the agents of its site who views it now.
+// An unknown conversation is 404, one of a site the agent does not serve 403.
+func (s *Service) View(ctx context.Context, actor auth.Identity, session string, conversationID int64, state string) error {
+	if s.viewers == nil {
+		return errs.R(errs.Unavailable, "unavailable", "collision detection is not running")
+	}
+	if actor.Kind != "user" {
+		return errNoConversation
+	}
+	sc, err := s.supportFor(ctx, s.store, actor, conversationID)
+	if err != nil {
+		return err
+	}
+	switch state {
+	case "start":
+		err = s.viewers.start(ctx, conversationID, session, actor.ID, s.userName(ctx, s.store, actor.ID))
+	case "stop":
+		err = s.viewers.stop(ctx, conversationID, session)
+	default:
+		return errs.Field("state", "start or stop")
+	}
+	if err != nil {
+		return errs.Wrap(err, "record viewer")
+	}
+	s.announceViewers(ctx, sc.SiteID, conversationID)
+	return nil
+}
+
+// ViewerTyping marks a viewing session as typing or not; it reports whether
+// the session views the conversation.
+func (s *Service) ViewerTyping(ctx context.Context, session string, conversationID int64, state string) bool {
+	if s.viewers == nil {
+		return false
+	}
+	viewing, changed, err := s.viewers.typing(ctx, conversationID, session, state == "start")
+	if err != nil {
+		s.log.WarnContext(ctx, "viewer typing not recorded", "conversation_id", conversationID, "err", err)
+	}
+	if changed {
+		s.announceViewersOf(ctx, conversationID)
+	}
+	return viewing
+}
+
+// SessionClosed forgets what a closed session viewed.
+func (s *Service) SessionClosed(ctx context.Context, session string) {
+	if s.viewers == nil {
+		return
+	}
+	convs, err := s.viewers.closeSession(ctx, session)
+	if err != nil {
+		s.log.WarnContext(ctx, "viewer cleanup failed; entries expire on their own", "err", err)
+	}
+	for _, id := range convs {
+		s.announceViewersOf(ctx, id)
+	}
+}
+
+// RunViewers keeps this node's viewers alive and sweeps out those of dead
+// nodes until ctx is done.
+func (s *Service) RunViewers(ctx context.Context) {
+	if s.viewers == nil {
+		return
+	}
+	period := max(s.viewers.ttl/3, 50*time.Millisecond)
+	t := time.NewTicker(period)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		tctx, cancel := context.WithTimeout(ctx, period)
+		if err := s.viewers.refresh(tctx); err != nil {
+			s.log.WarnContext(tctx, "viewer refresh failed", "err", err)
+		}
+		convs, err := s.viewers.sweep(tctx)
+		if err != nil {
+			s.log.WarnContext(tctx, "viewer sweep failed", "err", err)
+		}
+		for _, id := range convs {
+			s.announceViewersOf(tctx, id)
+		}
+		cancel()
+	}
+}
+
+func (s *Service) announceViewersOf(ctx context.Context, conversationID int64) {
+	sc, err := s.store.SupportConversationByID(ctx, conversationID)
+	if errors.Is(err, store.ErrNotFound) {
+		return
+	}
+	if err != nil {
+		s.log.WarnContext(ctx, "viewers not announced", "conversation_id", conversationID, "err", err)
+		return
+	}
+	s.announceViewers(ctx, sc.SiteID, conversationID)
+}
+
+// announceViewers sends the conversation's viewers to every agent who may
+// act on it (viewers included, so that a newcomer learns who was there).
+func (s *Service) announceViewers(ctx context.Context, siteID, conversationID int64) {
+	list, err := s.viewers.list(ctx, conversationID)
+	if err != nil {
+		s.log.WarnContext(ctx, "viewers not announced", "conversation_id", conversationID, "err", err)
+		return
+	}
+	staff, err := s.store.SiteStaffIDs(ctx, siteID)
+	if err != nil {
+		s.log.WarnContext(ctx, "viewers not announced", "conversation_id", conversationID, "err", err)
+		return
+	}
+	s.chat.PublishTo(ctx, staff, ViewersFrame{Type: "viewers", ConversationID: conversationID, Viewers: list})
+}
