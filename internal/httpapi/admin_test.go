@@ -216,3 +216,29 @@ func TestDisablingAUserSignsThemOutEverywhere(t *testing.T) {
 	again.Do("GET", "/api/v1/me", nil, http.StatusOK, nil)
 	again.Dial()
 }
+
+func TestDisablingClosesSocketsOnEveryNode(t *testing.T) {
+	nodes := testkit.StartCluster(t, 2)
+	admin := nodes[0].Setup()
+	bob := nodes[0].NewUser(admin, "bob").On(nodes[1])
+	ws := bob.Dial()
+	admin.Do("PATCH", fmt.Sprintf("/api/v1/admin/users/%d", bob.UserID), map[string]any{"role": "admin"}, http.StatusOK, nil)
+	_ = ws.Conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for {
+		_, _, err := ws.Conn.ReadMessage()
+		if err == nil {
+			continue
+		}
+		var ce *websocket.CloseError
+		if !errors.As(err, &ce) || ce.Code != 4001 || ce.Text != "role_changed" {
+			t.Fatalf("socket on the other node ended with %v, want close 4001 role_changed", err)
+		}
+		break
+	}
+	// The other node honours the new role of bob's old token, then the disabling.
+	bob.Do("GET", "/api/v1/admin/users", nil, http.StatusOK, nil)
+	admin.Do("PATCH", fmt.Sprintf("/api/v1/admin/users/%d", bob.UserID), map[string]any{"disabled": true}, http.StatusOK, nil)
+	if r := bob.Raw("GET", "/api/v1/me", nil); r.Status != 401 || r.ErrorCode() != "account_disabled" {
+		t.Fatalf("node B → %d %s, want 401 account_disabled", r.Status, r.Body)
+	}
+}

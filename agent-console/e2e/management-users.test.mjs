@@ -1,5 +1,6 @@
 // The admin's Users directory (search, role change, disable and enable, each
-// confirmed) and the Action log that records it.
+// confirmed) and the Action log that records it. Named to run after
+// console.test.mjs, which needs a fresh server for the first-run setup.
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import { adminSession, createUser, launch, openSignedIn, rest, restOk } from './helpers.mjs'
