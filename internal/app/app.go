@@ -13,6 +13,7 @@ import (
 	"time"
 
 	agentconsole "github.com/parley-chat/parley/agent-console"
+	"github.com/parley-chat/parley/internal/audit"
 	"github.com/parley-chat/parley/internal/auth"
 	"github.com/parley-chat/parley/internal/chat"
 	"github.com/parley-chat/parley/internal/config"
@@ -51,6 +52,7 @@ type App struct {
 	Support  *support.Service
 	Webhooks *webhooks.Service
 	Wallet   *wallet.Service
+	Audit    *audit.Service
 	HTTP     *httpapi.Server
 	worker   *jobs.Worker
 }
@@ -91,6 +93,8 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 			RegisterPerIP: cfg.RegisterLimitPerIP, Window: cfg.LoginLimitWindow,
 		},
 	}, log)
+	a.Auth.SetSessions(userSockets{a.Hub, log})
+	a.Audit = audit.New(a.Store, log)
 	a.Chat = chat.New(a.Store, a.Hub, presence{a.Hub}, a.Jobs, a.Mailer,
 		ratelimit.New(a.KV.Client, a.KV.Key("rl")), a.Metrics, chat.Config{
 			PublicURL: cfg.PublicURL, OfflineNotifyDelay: cfg.OfflineNotifyDelay, SendLimitPerMinute: cfg.SendLimitPerMinute,
@@ -120,7 +124,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 		PublicURL: cfg.PublicURL, ConsoleOrigins: cfg.ConsoleOrigins, MaxBodyBytes: cfg.MaxBodyBytes,
 	}, httpapi.Deps{
 		Auth: a.Auth, Chat: a.Chat, Social: a.Social, Support: a.Support, Webhooks: a.Webhooks, Hub: a.Hub, Metrics: a.Metrics, Log: log,
-		Media: a.Media, Wallet: a.Wallet,
+		Media: a.Media, Wallet: a.Wallet, Audit: a.Audit,
 		Ready: []httpapi.Checker{
 			{Name: "database", Check: a.Store.Ping},
 			{Name: "redis", Check: a.KV.Ping},
@@ -227,6 +231,18 @@ func (a *App) Close() {
 // presence answers "is this user connected?" from the hub: this node's
 // sessions, else any other live node's (through the broker).
 type presence struct{ hub *realtime.Hub }
+
+// userSockets closes a user's sockets on every node for auth.
+type userSockets struct {
+	hub *realtime.Hub
+	log *slog.Logger
+}
+
+func (u userSockets) CloseUser(ctx context.Context, userID int64, reason string) {
+	if err := u.hub.Disconnect(ctx, chat.UserKey(userID), reason); err != nil {
+		u.log.WarnContext(ctx, "closing sockets on other nodes failed", "user_id", userID, "err", err)
+	}
+}
 
 func (p presence) Online(_ context.Context, userID int64) bool {
 	return p.hub.Sessions(chat.UserKey(userID)) > 0

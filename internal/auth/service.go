@@ -40,15 +40,16 @@ type Config struct {
 
 // Service implements accounts and sessions.
 type Service struct {
-	store   *store.Store
-	rdb     *redis.Client
-	keys    func(parts ...string) string
-	limiter *ratelimit.Limiter
-	jobs    Jobs
-	mailer  notify.Mailer
-	cfg     Config
-	log     *slog.Logger
-	now     func() time.Time
+	store    *store.Store
+	rdb      *redis.Client
+	keys     func(parts ...string) string
+	limiter  *ratelimit.Limiter
+	jobs     Jobs
+	sessions Sessions
+	mailer   notify.Mailer
+	cfg      Config
+	log      *slog.Logger
+	now      func() time.Time
 }
 
 // New builds the service. keys prefixes Redis keys for this deployment.

@@ -54,12 +54,15 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Identity, err
 	if err != nil {
 		return Identity{}, errs.R(errs.Unauthorized, "invalid_token", "the access token is not valid")
 	}
-	return Identity{Kind: "user", ID: id, Role: c.Role}, nil
+	return s.applyState(ctx, Identity{Kind: "user", ID: id, Role: c.Role})
 }
 
 // newSession issues an access token and a refresh token of family (a new
 // family when empty) inside tx.
 func (s *Service) newSession(ctx context.Context, tx *store.Store, u *store.User, family string) (*Session, error) {
+	if u.DisabledAt != nil {
+		return nil, errAccountDisabled(errs.Unauthorized)
+	}
 	now := s.now()
 	claims := accessClaims{Role: u.Role, RegisteredClaims: jwt.RegisteredClaims{
 		Issuer: "parley", Subject: strconv.FormatInt(u.ID, 10),
@@ -107,6 +110,9 @@ func (s *Service) Login(ctx context.Context, login, password, ip string) (*Sessi
 	}
 	if !CheckPassword(u.PasswordHash, password) {
 		return nil, errs.R(errs.Unauthorized, "invalid_credentials", "wrong username, e-mail or password")
+	}
+	if u.DisabledAt != nil {
+		return nil, errAccountDisabled(errs.Forbidden)
 	}
 	var sess *Session
 	err = s.store.Tx(ctx, func(tx *store.Store) error {
@@ -174,6 +180,9 @@ func (s *Service) Refresh(ctx context.Context, token string) (*Session, error) {
 		u, err := tx.UserByID(ctx, rt.UserID)
 		if err != nil {
 			return bad
+		}
+		if u.DisabledAt != nil {
+			return errAccountDisabled(errs.Unauthorized)
 		}
 		sess, err = s.newSession(ctx, tx, u, rt.FamilyID)
 		return err

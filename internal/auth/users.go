@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/parley-chat/parley/internal/audit"
 	"github.com/parley-chat/parley/internal/errs"
 	"github.com/parley-chat/parley/internal/store"
 )
@@ -22,6 +23,7 @@ type User struct {
 	AvatarURL     string    `json:"avatar_url"`
 	Role          string    `json:"role"`
 	EmailVerified bool      `json:"email_verified"`
+	Disabled      bool      `json:"disabled"`
 	CreatedAt     time.Time `json:"created_at"`
 }
 
@@ -37,7 +39,7 @@ type PublicUser struct {
 func UserView(u *store.User) *User {
 	return &User{
 		ID: u.ID, Username: u.Username, Email: u.Email, Nickname: u.Nickname, AvatarURL: u.AvatarURL,
-		Role: u.Role, EmailVerified: u.EmailVerifiedAt != nil, CreatedAt: u.CreatedAt,
+		Role: u.Role, EmailVerified: u.EmailVerifiedAt != nil, Disabled: u.DisabledAt != nil, CreatedAt: u.CreatedAt,
 	}
 }
 
@@ -78,7 +80,7 @@ func (n *NewUser) normalise() error {
 	if utf8.RuneCountInString(n.Nickname) > 64 {
 		details["nickname"] = "at most 64 characters"
 	}
-	if n.Role != RoleUser && n.Role != RoleAgent && n.Role != RoleAdmin {
+	if !validRole(n.Role) {
 		details["role"] = "one of user, agent, admin"
 	}
 	if len(details) > 0 {
@@ -128,17 +130,25 @@ func (s *Service) CreateUser(ctx context.Context, actor Identity, n NewUser) (*U
 	if !actor.IsAdmin() {
 		return nil, errs.E(errs.Forbidden, "only admins create users")
 	}
-	return s.CreateUserUnchecked(ctx, n)
+	return s.createLogged(ctx, actor.ID, n)
 }
 
 // CreateUserUnchecked creates an account without an acting admin: for the
 // `parley admin create-user` command run by the operator.
 func (s *Service) CreateUserUnchecked(ctx context.Context, n NewUser) (*User, error) {
+	return s.createLogged(ctx, 0, n)
+}
+
+// createLogged creates an account and logs the action as actorID's.
+func (s *Service) createLogged(ctx context.Context, actorID int64, n NewUser) (*User, error) {
 	var u *store.User
 	err := s.store.Tx(ctx, func(tx *store.Store) error {
 		var err error
-		u, err = s.createUser(ctx, tx, n)
-		return err
+		if u, err = s.createUser(ctx, tx, n); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, actorID, "user.create", "user", u.ID,
+			map[string]any{"username": u.Username, "role": u.Role, "verified": u.EmailVerifiedAt != nil})
 	})
 	if err != nil {
 		return nil, err

@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/parley-chat/parley/internal/audit"
 	"github.com/parley-chat/parley/internal/auth"
 	"github.com/parley-chat/parley/internal/errs"
 )
@@ -26,6 +27,8 @@ func (s *Server) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 			return err
 		}
 		c.Set(identityKey, id)
+		// Services record the client address of the actions they log.
+		c.SetRequest(c.Request().WithContext(audit.WithIP(c.Request().Context(), c.RealIP())))
 		return next(c)
 	}
 }

@@ -60,6 +60,10 @@ func (s *Server) routes() {
 
 	admin := user.Group("/admin", requireAdmin)
 	admin.POST("/users", s.adminCreateUser)
+	admin.GET("/users", s.adminListUsers)
+	admin.PATCH("/users/:id", s.adminPatchUser)
+	admin.GET("/audit-log", s.adminAuditLog)
+	s.supportSettingsRoutes(user)
 
 	api.Any("/*", s.noRoute)
 	if s.deps.Static != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/parley-chat/parley/internal/audit"
 	"github.com/parley-chat/parley/internal/auth"
 	"github.com/parley-chat/parley/internal/chat"
 	"github.com/parley-chat/parley/internal/media"
@@ -43,6 +44,7 @@ type Deps struct {
 	Support  *support.Service
 	Webhooks *webhooks.Service
 	Wallet   *wallet.Service
+	Audit    *audit.Service
 	Hub      *realtime.Hub
 	Metrics  *metrics.Metrics
 	Log      *slog.Logger

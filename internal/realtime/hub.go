@@ -222,6 +222,9 @@ func (h *Hub) Publish(ctx context.Context, recipients []string, frame any) error
 }
 
 func (h *Hub) deliverLocal(recipient string, payload []byte) {
+	if h.closeControl(recipient, payload) {
+		return
+	}
 	h.mu.RLock()
 	targets := make([]*melody.Session, 0, len(h.sessions[recipient]))
 	for s, ready := range h.sessions[recipient] {

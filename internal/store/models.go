@@ -13,6 +13,7 @@ type User struct {
 	Role            string
 	EmailVerifiedAt *time.Time
 	LastSeenAt      *time.Time // when the last realtime session closed
+	DisabledAt      *time.Time // set while an admin has disabled the account
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
 }
@@ -101,5 +102,6 @@ func Models() []any {
 	out = append(out, jobModels()...)
 	out = append(out, mediaModels()...)
 	out = append(out, walletModels()...)
+	out = append(out, &AuditEntry{})
 	return append(out, groupModels()...)
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 	"time"
+
+	"gorm.io/gorm/clause"
 )
 
 // CreateUser inserts u; ErrConflict when the username or e-mail is taken.
@@ -99,5 +101,44 @@ func escapeLike(s string) string {
 func (s *Store) UserIDsWithRole(ctx context.Context, role string) ([]int64, error) {
 	var ids []int64
 	err := s.q(ctx).Model(&User{}).Where("role = ?", role).Order("id").Pluck("id", &ids).Error
+	return ids, err
+}
+
+// UserFilter narrows the admin's user list; zero fields match everything.
+type UserFilter struct {
+	Query   string // substring of username, e-mail or nickname
+	Role    string
+	AfterID int64
+}
+
+// ListUsers lists accounts by id for the admin, matching Query as a
+// case-insensitive substring of username, e-mail or nickname.
+func (s *Store) ListUsers(ctx context.Context, f UserFilter, limit int) ([]User, error) {
+	q := s.q(ctx).Model(&User{})
+	if t := strings.TrimSpace(f.Query); t != "" {
+		like := "%" + escapeLike(strings.ToLower(t)) + "%"
+		q = q.Where("(username LIKE ? ESCAPE '\\' OR email LIKE ? ESCAPE '\\' OR LOWER(nickname) LIKE ? ESCAPE '\\')", like, like, like)
+	}
+	if f.Role != "" {
+		q = q.Where("role = ?", f.Role)
+	}
+	if f.AfterID != 0 {
+		q = q.Where("id > ?", f.AfterID)
+	}
+	var out []User
+	err := q.Order("id").Limit(limit).Find(&out).Error
+	return out, err
+}
+
+// LockActiveAdmins returns the ids of the enabled admins, locking their
+// rows until the transaction ends so that two admins cannot demote each
+// other at once (SQLite transactions hold the write lock from the start).
+func (s *Store) LockActiveAdmins(ctx context.Context) ([]int64, error) {
+	q := s.q(ctx).Model(&User{}).Where("role = ? AND disabled_at IS NULL", "admin").Order("id")
+	if s.dialect == Postgres {
+		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	var ids []int64
+	err := q.Pluck("id", &ids).Error
 	return ids, err
 }

@@ -10,10 +10,12 @@ import (
 	"html"
 	"net/url"
 	"regexp"
+	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/parley-chat/parley/internal/audit"
 	"github.com/parley-chat/parley/internal/auth"
 	"github.com/parley-chat/parley/internal/errs"
 	"github.com/parley-chat/parley/internal/store"
@@ -115,7 +117,10 @@ func (s *Service) CreateSite(ctx context.Context, actor auth.Identity, name stri
 		if err := tx.CreateSite(ctx, site); err != nil {
 			return err
 		}
-		return tx.CreateQueue(ctx, &store.Queue{SiteID: site.ID, Name: "Support", IsDefault: true, AssignTimeoutS: 120, CreatedAt: now})
+		if err := tx.CreateQueue(ctx, &store.Queue{SiteID: site.ID, Name: "Support", IsDefault: true, AssignTimeoutS: 120, CreatedAt: now}); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, actor.ID, "site.create", "site", site.ID, map[string]any{"name": name})
 	})
 	if err != nil {
 		return nil, errs.Wrap(err, "create site")
@@ -241,7 +246,18 @@ func (s *Service) UpdateSite(ctx context.Context, actor auth.Identity, id int64,
 		return nil, errNoSite
 	}
 	if len(fields) > 0 {
-		if err := s.store.UpdateSite(ctx, id, fields); err != nil {
+		changed := make([]string, 0, len(fields))
+		for k := range fields {
+			changed = append(changed, k)
+		}
+		sort.Strings(changed)
+		err := s.store.Tx(ctx, func(tx *store.Store) error {
+			if err := tx.UpdateSite(ctx, id, fields); err != nil {
+				return err
+			}
+			return audit.Record(ctx, tx, actor.ID, "site.update", "site", id, map[string]any{"fields": changed})
+		})
+		if err != nil {
 			return nil, errs.Wrap(err, "update site")
 		}
 	}
@@ -257,7 +273,13 @@ func (s *Service) RotateSecret(ctx context.Context, actor auth.Identity, id int6
 	if _, err := s.store.SiteByID(ctx, id); errors.Is(err, store.ErrNotFound) {
 		return nil, errNoSite
 	}
-	if err := s.store.UpdateSite(ctx, id, map[string]any{"secret": randomKey("sk_", 24)}); err != nil {
+	err := s.store.Tx(ctx, func(tx *store.Store) error {
+		if err := tx.UpdateSite(ctx, id, map[string]any{"secret": randomKey("sk_", 24)}); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, actor.ID, "site.secret_rotate", "site", id, nil)
+	})
+	if err != nil {
 		return nil, errs.Wrap(err, "rotate secret")
 	}
 	return s.GetSite(ctx, actor, id)
@@ -365,7 +387,13 @@ func (s *Service) CreateQueue(ctx context.Context, actor auth.Identity, siteID i
 		return nil, errNoSite
 	}
 	q := &store.Queue{SiteID: siteID, Name: name, IsDefault: in.IsDefault, AssignTimeoutS: in.AssignTimeoutS, CreatedAt: s.now()}
-	if err := s.store.CreateQueue(ctx, q); err != nil {
+	err := s.store.Tx(ctx, func(tx *store.Store) error {
+		if err := tx.CreateQueue(ctx, q); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, actor.ID, "queue.create", "queue", q.ID, map[string]any{"site_id": siteID, "name": name})
+	})
+	if err != nil {
 		return nil, errs.Wrap(err, "create queue")
 	}
 	return &Queue{ID: q.ID, SiteID: q.SiteID, Name: q.Name, IsDefault: q.IsDefault, AssignTimeoutS: q.AssignTimeoutS}, nil
@@ -393,11 +421,19 @@ func (s *Service) SetQueueAgent(ctx context.Context, actor auth.Identity, queueI
 	if u.Role != auth.RoleAgent && u.Role != auth.RoleAdmin {
 		return errs.R(errs.Rule, "not_an_agent", "only users with the agent or admin role can join queues")
 	}
-	if capacity == 0 {
-		_, err = s.store.RemoveQueueAgent(ctx, queueID, userID)
-	} else {
-		err = s.store.UpsertQueueAgent(ctx, &store.QueueAgent{QueueID: queueID, UserID: userID, Capacity: capacity, CreatedAt: s.now()})
-	}
+	err = s.store.Tx(ctx, func(tx *store.Store) error {
+		if capacity == 0 {
+			removed, err := tx.RemoveQueueAgent(ctx, queueID, userID)
+			if err != nil || !removed {
+				return err
+			}
+			return audit.Record(ctx, tx, actor.ID, "queue.agent_remove", "queue", queueID, map[string]any{"user_id": userID})
+		}
+		if err := tx.UpsertQueueAgent(ctx, &store.QueueAgent{QueueID: queueID, UserID: userID, Capacity: capacity, CreatedAt: s.now()}); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, actor.ID, "queue.agent_set", "queue", queueID, map[string]any{"user_id": userID, "capacity": capacity})
+	})
 	if err != nil {
 		return errs.Wrap(err, "set queue agent")
 	}
@@ -427,7 +463,13 @@ func (s *Service) CreateCannedResponse(ctx context.Context, actor auth.Identity,
 		return nil, errs.Field("body", "1 to 5000 characters")
 	}
 	c := &store.CannedResponse{SiteID: siteID, Shortcut: shortcut, Body: body, CreatedAt: s.now()}
-	if err := s.store.CreateCannedResponse(ctx, c); err != nil {
+	err := s.store.Tx(ctx, func(tx *store.Store) error {
+		if err := tx.CreateCannedResponse(ctx, c); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, actor.ID, "canned.create", "canned_response", c.ID, map[string]any{"site_id": siteID, "shortcut": shortcut})
+	})
+	if err != nil {
 		if errors.Is(err, store.ErrConflict) {
 			return nil, errs.R(errs.Conflict, "shortcut_taken", "this site already has that shortcut")
 		}

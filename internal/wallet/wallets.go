@@ -6,6 +6,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/parley-chat/parley/internal/audit"
 	"github.com/parley-chat/parley/internal/errs"
 	"github.com/parley-chat/parley/internal/store"
 )
@@ -86,8 +87,10 @@ func (s *Service) Credit(ctx context.Context, adminID, userID, amountCents int64
 			return err
 		}
 		var err error
-		e, err = s.move(ctx, tx, userID, amountCents, ReasonCredit, adminID, note)
-		return err
+		if e, err = s.move(ctx, tx, userID, amountCents, ReasonCredit, adminID, note); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, adminID, "wallet.credit", "user", userID, map[string]any{"amount_cents": amountCents, "note": note})
 	})
 	if err != nil {
 		return nil, domain(err, "credit wallet")

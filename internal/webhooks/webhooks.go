@@ -23,6 +23,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/parley-chat/parley/internal/audit"
 	"github.com/parley-chat/parley/internal/auth"
 	"github.com/parley-chat/parley/internal/errs"
 	"github.com/parley-chat/parley/internal/store"
@@ -111,7 +112,13 @@ func (s *Service) Create(ctx context.Context, actor auth.Identity, siteID int64,
 	_, _ = rand.Read(b)
 	w := &store.Webhook{SiteID: siteID, URL: u.String(), Secret: "whsec_" + base64.RawURLEncoding.EncodeToString(b),
 		Events: strings.Join(events, ","), CreatedAt: s.now()}
-	if err := s.store.CreateWebhook(ctx, w); err != nil {
+	err = s.store.Tx(ctx, func(tx *store.Store) error {
+		if err := tx.CreateWebhook(ctx, w); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, actor.ID, "webhook.create", "webhook", w.ID, map[string]any{"site_id": siteID, "url": loggableURL(w.URL), "events": events})
+	})
+	if err != nil {
 		return nil, errs.Wrap(err, "create webhook")
 	}
 	v := view(w)
@@ -140,10 +147,20 @@ func (s *Service) Delete(ctx context.Context, actor auth.Identity, id int64) err
 	if !actor.IsAdmin() {
 		return errNeedAdmin
 	}
-	if _, err := s.store.WebhookByID(ctx, id); errors.Is(err, store.ErrNotFound) {
+	w, err := s.store.WebhookByID(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
 		return errs.R(errs.NotFound, "webhook_not_found", "no such webhook")
 	}
-	if err := s.store.DeleteWebhook(ctx, id); err != nil {
+	if err != nil {
+		return errs.Wrap(err, "load webhook")
+	}
+	err = s.store.Tx(ctx, func(tx *store.Store) error {
+		if err := tx.DeleteWebhook(ctx, id); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, actor.ID, "webhook.delete", "webhook", id, map[string]any{"site_id": w.SiteID, "url": loggableURL(w.URL)})
+	})
+	if err != nil {
 		return errs.Wrap(err, "delete webhook")
 	}
 	return nil
@@ -287,4 +304,14 @@ func Verify(secret, timestamp, signature string, body []byte, now time.Time) err
 		return errs.R(errs.Unauthorized, "bad_signature", "the signature does not match the site secret")
 	}
 	return nil
+}
+
+// loggableURL drops what may carry credentials (user info, query) from a
+// webhook URL before it goes in the action log.
+func loggableURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host + u.Path
 }

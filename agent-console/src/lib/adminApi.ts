@@ -142,3 +142,81 @@ export const creditWallet = (api: Api, userId: number, amountCents: number, note
     amount_cents: amountCents,
     note,
   })
+
+// Editing and removing support settings.
+export const deleteSite = (api: Api, id: number) => api.delete<void>(`/api/v1/sites/${id}`)
+export const patchQueue = (api: Api, id: number, body: { name?: string; assign_timeout_s?: number; is_default?: true }) =>
+  api.patch<AdminQueue>(`/api/v1/queues/${id}`, body)
+export const deleteQueue = (api: Api, id: number) => api.delete<void>(`/api/v1/queues/${id}`)
+export const removeQueueAgent = (api: Api, queueId: number, userId: number) =>
+  api.delete<void>(`/api/v1/queues/${queueId}/agents/${userId}`)
+export const patchCanned = (api: Api, id: number, body: { shortcut?: string; body?: string }) =>
+  api.patch<CannedResponse>(`/api/v1/canned-responses/${id}`, body)
+export const deleteCanned = (api: Api, id: number) => api.delete<void>(`/api/v1/canned-responses/${id}`)
+
+// Users and roles.
+export interface AdminUser extends User {
+  disabled: boolean
+}
+
+export interface UserPage {
+  items: AdminUser[]
+  next_cursor: string | null
+}
+
+/** The admin's list of accounts: q matches username, e-mail or nickname. */
+export async function listUsers(api: Api, opts: { q?: string; role?: Role | ''; cursor?: string | null; limit?: number } = {}): Promise<UserPage> {
+  const p = new URLSearchParams()
+  if (opts.q) p.set('q', opts.q)
+  if (opts.role) p.set('role', opts.role)
+  if (opts.cursor) p.set('cursor', opts.cursor)
+  if (opts.limit) p.set('limit', String(opts.limit))
+  const qs = p.toString()
+  const page = await api.get<{ items: AdminUser[] | null; next_cursor: string | null }>(`/api/v1/admin/users${qs ? `?${qs}` : ''}`)
+  return { items: page?.items ?? [], next_cursor: page?.next_cursor ?? null }
+}
+
+export const patchUser = (api: Api, id: number, body: { role?: Role; disabled?: boolean }) =>
+  api.patch<AdminUser>(`/api/v1/admin/users/${id}`, body)
+
+// The admin action log.
+export interface AuditEntry {
+  id: number
+  actor: { id: number; username: string } | null
+  action: string
+  target_type: string
+  target_id: number
+  detail: Record<string, unknown>
+  ip: string
+  created_at: string
+}
+
+export async function listAudit(
+  api: Api,
+  opts: { action?: string; actor?: number | null; cursor?: string | null; limit?: number } = {},
+): Promise<{ items: AuditEntry[]; next_cursor: string | null }> {
+  const p = new URLSearchParams()
+  if (opts.action) p.set('action', opts.action)
+  if (opts.actor) p.set('actor', String(opts.actor))
+  if (opts.cursor) p.set('cursor', opts.cursor)
+  if (opts.limit) p.set('limit', String(opts.limit))
+  const qs = p.toString()
+  const page = await api.get<{ items: AuditEntry[] | null; next_cursor: string | null }>(`/api/v1/admin/audit-log${qs ? `?${qs}` : ''}`)
+  return { items: page?.items ?? [], next_cursor: page?.next_cursor ?? null }
+}
+
+/** A short human line for an action log entry's detail. */
+export function auditDetail(e: Pick<AuditEntry, 'action' | 'detail'>): string {
+  const d = e.detail ?? {}
+  const parts: string[] = []
+  if (typeof d.from === 'string' && typeof d.to === 'string') parts.push(`${d.from} → ${d.to}`)
+  if (typeof d.amount_cents === 'number') parts.push(`${(d.amount_cents / 100).toFixed(2)}`)
+  for (const k of ['name', 'username', 'shortcut', 'url', 'note', 'role']) {
+    const v = d[k]
+    if (typeof v === 'string' && v) parts.push(k === 'role' ? `role ${v}` : v)
+  }
+  if (Array.isArray(d.fields) && d.fields.length) parts.push(`changed ${d.fields.join(', ')}`)
+  if (typeof d.user_id === 'number') parts.push(`user ${d.user_id}`)
+  if (typeof d.capacity === 'number') parts.push(`capacity ${d.capacity}`)
+  return parts.join(' · ')
+}

@@ -14,6 +14,8 @@ export interface PendingSend {
   attachment_id?: number
   /** The upload's details, to show the pending message as it will look. */
   attachment?: Attachment
+  /** The seq of the message this one replies to. */
+  reply_to_seq?: number
   /** When the user pressed send (ISO time), for display and ordering. */
   created_at: string
   /** 'sending' is re-sent on every (re)connect; 'failed' waits for the user. */

@@ -273,6 +273,21 @@ describe('RealtimeClient outbox', () => {
     expect(acks).toEqual([[1, 'hello']])
   })
 
+  it('sends a reply with reply_to_seq, and again with it after a reconnect', async () => {
+    const h = make()
+    h.rt.start()
+    await settle()
+    latest().hello()
+    const p = h.rt.send(7, 'yes, that one', 3)
+    const want = { type: 'send', client_msg_id: p.client_msg_id, conversation_id: 7, kind: 'text', body: 'yes, that one', reply_to_seq: 3 }
+    expect(latest().sentOfType('send')).toEqual([want])
+    expect(h.pending.get(p.client_msg_id)?.reply_to_seq).toBe(3)
+    latest().drop()
+    await vi.advanceTimersByTimeAsync(500)
+    latest().hello()
+    expect(latest().sentOfType('send')).toEqual([want])
+  })
+
   it('keeps messages typed while offline and sends them after connecting', async () => {
     const h = make()
     const p = h.rt.send(7, 'written offline')

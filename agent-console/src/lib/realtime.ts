@@ -334,6 +334,7 @@ export class RealtimeClient {
       body: p.body,
     }
     if (typeof p.attachment_id === 'number') frame.attachment_id = p.attachment_id
+    if (typeof p.reply_to_seq === 'number') frame.reply_to_seq = p.reply_to_seq
     return this.transmit(frame)
   }
 
@@ -384,7 +385,7 @@ export class RealtimeClient {
    * Queues a text message and sends it if connected. It stays in the outbox
    * (and in storage) until the server acknowledges it.
    */
-  send(conversationId: number, body: string): PendingSend {
+  send(conversationId: number, body: string, replyToSeq?: number): PendingSend {
     const p: PendingSend = {
       client_msg_id: this.opts.uuid(),
       conversation_id: conversationId,
@@ -393,6 +394,7 @@ export class RealtimeClient {
       created_at: new Date(this.opts.now()).toISOString(),
       state: 'sending',
     }
+    if (typeof replyToSeq === 'number' && replyToSeq > 0) p.reply_to_seq = replyToSeq
     this.opts.pending.add(p)
     this.emit('pending')
     this.transmitSend(p)

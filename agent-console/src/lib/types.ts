@@ -263,6 +263,7 @@ export type ClientFrame =
       kind: string
       body?: string
       attachment_id?: number
+      reply_to_seq?: number
     }
   | { type: 'read'; conversation_id: number; seq: number }
   | { type: 'typing'; conversation_id: number; state: 'start' | 'stop' }

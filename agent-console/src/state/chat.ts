@@ -396,10 +396,11 @@ export function clearRestriction(conversationId: number): void {
   if (chat.restrictions[conversationId]) delete chat.restrictions[conversationId]
 }
 
-export function sendMessage(conversationId: number, body: string): void {
+/** Sends a text message, as a reply to the message at replyToSeq when given. */
+export function sendMessage(conversationId: number, body: string, replyToSeq?: number): void {
   if (!rt) return
   stopTyping(conversationId)
-  rt.send(conversationId, body)
+  rt.send(conversationId, body, replyToSeq)
 }
 
 export function retrySend(clientMsgId: string): void {

@@ -1,0 +1,188 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/parley-chat/parley/internal/audit"
+	"github.com/parley-chat/parley/internal/errs"
+	"github.com/parley-chat/parley/internal/store"
+)
+
+// Sessions closes the open realtime sessions of a user on every node.
+type Sessions interface {
+	CloseUser(ctx context.Context, userID int64, reason string)
+}
+
+// SetSessions installs the realtime sessions closer. Set once at wiring time.
+func (s *Service) SetSessions(x Sessions) { s.sessions = x }
+
+// UserPatch is an admin's change to an account; nil fields stay.
+type UserPatch struct {
+	Role     *string `json:"role"`
+	Disabled *bool   `json:"disabled"`
+}
+
+var errNeedAdmin = errs.R(errs.Forbidden, "forbidden", "only admins manage users")
+
+// ListUsers lists accounts by id for an admin: q matches a substring of
+// the username, e-mail or nickname; role narrows to one role. It returns
+// the cursor of the next page (0 on the last). Errors: 403, 400.
+func (s *Service) ListUsers(ctx context.Context, actor Identity, q, role string, cursor int64, limit int) ([]User, int64, error) {
+	if !actor.IsAdmin() {
+		return nil, 0, errNeedAdmin
+	}
+	if len(q) > 64 {
+		return nil, 0, errs.Field("q", "at most 64 characters")
+	}
+	if role != "" && !validRole(role) {
+		return nil, 0, errs.Field("role", "one of user, agent, admin")
+	}
+	rows, err := s.store.ListUsers(ctx, store.UserFilter{Query: q, Role: role, AfterID: cursor}, limit+1)
+	if err != nil {
+		return nil, 0, errs.Wrap(err, "list users")
+	}
+	var next int64
+	if len(rows) > limit {
+		rows = rows[:limit]
+		next = rows[limit-1].ID
+	}
+	out := make([]User, 0, len(rows))
+	for i := range rows {
+		out = append(out, *UserView(&rows[i]))
+	}
+	return out, next, nil
+}
+
+func validRole(r string) bool { return r == RoleUser || r == RoleAgent || r == RoleAdmin }
+
+// UpdateUser changes an account's role or disables/enables it (admins
+// only). Disabling revokes every refresh token and closes the user's
+// sockets; their access tokens stop working at once. No change may leave
+// the deployment without an enabled admin. Errors: 403 forbidden, 400
+// invalid_input, 404 user_not_found, 409 last_admin.
+func (s *Service) UpdateUser(ctx context.Context, actor Identity, id int64, p UserPatch) (*User, error) {
+	if !actor.IsAdmin() {
+		return nil, errNeedAdmin
+	}
+	if p.Role != nil && !validRole(strings.TrimSpace(*p.Role)) {
+		return nil, errs.Field("role", "one of user, agent, admin")
+	}
+	var (
+		u       *store.User
+		changed bool
+	)
+	err := s.store.Tx(ctx, func(tx *store.Store) error {
+		var err error
+		u, err = tx.UserByID(ctx, id)
+		if errors.Is(err, store.ErrNotFound) {
+			return errs.R(errs.NotFound, "user_not_found", "no such user")
+		}
+		if err != nil {
+			return errs.Wrap(err, "load user")
+		}
+		admins, err := tx.LockActiveAdmins(ctx)
+		if err != nil {
+			return errs.Wrap(err, "lock admins")
+		}
+		role, disabled := u.Role, u.DisabledAt != nil
+		if p.Role != nil {
+			role = strings.TrimSpace(*p.Role)
+		}
+		if p.Disabled != nil {
+			disabled = *p.Disabled
+		}
+		wasAdmin := u.Role == RoleAdmin && u.DisabledAt == nil
+		if wasAdmin && (role != RoleAdmin || disabled) && len(admins) <= 1 {
+			return errs.R(errs.Conflict, "last_admin", "this is the last enabled admin: make another admin first")
+		}
+		fields := map[string]any{}
+		now := s.now()
+		if role != u.Role {
+			fields["role"] = role
+			if err := audit.Record(ctx, tx, actor.ID, "user.role", "user", u.ID, map[string]any{"from": u.Role, "to": role}); err != nil {
+				return errs.Wrap(err, "record action")
+			}
+			u.Role = role
+		}
+		if disabled != (u.DisabledAt != nil) {
+			action := "user.enable"
+			if disabled {
+				action = "user.disable"
+				fields["disabled_at"] = now
+				u.DisabledAt = &now
+				if err := tx.RevokeUserRefreshTokens(ctx, u.ID, now); err != nil {
+					return errs.Wrap(err, "revoke sessions")
+				}
+			} else {
+				fields["disabled_at"] = nil
+				u.DisabledAt = nil
+			}
+			if err := audit.Record(ctx, tx, actor.ID, action, "user", u.ID, nil); err != nil {
+				return errs.Wrap(err, "record action")
+			}
+		}
+		if len(fields) == 0 {
+			return nil
+		}
+		changed = true
+		return tx.UpdateUser(ctx, u.ID, fields)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if changed {
+		s.publishState(ctx, u)
+	}
+	return UserView(u), nil
+}
+
+// publishState makes a role change or a disabling take effect at once:
+// access tokens already issued carry the old role and stay valid until they
+// expire, so Authenticate consults this marker, which lives as long as
+// they do. Open sockets are closed; the client reconnects with a fresh
+// ticket, or cannot.
+func (s *Service) publishState(ctx context.Context, u *store.User) {
+	state := "role:" + u.Role
+	reason := "role_changed"
+	if u.DisabledAt != nil {
+		state, reason = "disabled", "account_disabled"
+	}
+	if err := s.rdb.Set(ctx, s.stateKey(u.ID), state, s.cfg.AccessTokenTTL+s.cfg.AccessTokenTTL/2).Err(); err != nil {
+		s.log.ErrorContext(ctx, "account state not published; old access tokens keep their role until they expire", "user_id", u.ID, "err", err)
+	}
+	if s.sessions != nil {
+		s.sessions.CloseUser(ctx, u.ID, reason)
+	}
+}
+
+func (s *Service) stateKey(userID int64) string {
+	return s.keys("user", strconv.FormatInt(userID, 10), "state")
+}
+
+// applyState checks an authenticated identity against the marker that
+// publishState leaves: a disabled account is refused, a changed role wins
+// over the token's. Redis being down leaves the token's word standing.
+func (s *Service) applyState(ctx context.Context, id Identity) (Identity, error) {
+	v, err := s.rdb.Get(ctx, s.stateKey(id.ID)).Result()
+	switch {
+	case errors.Is(err, redis.Nil):
+		return id, nil
+	case err != nil:
+		s.log.WarnContext(ctx, "account state unavailable", "user_id", id.ID, "err", err)
+		return id, nil
+	case v == "disabled":
+		return id, errAccountDisabled(errs.Unauthorized)
+	case strings.HasPrefix(v, "role:"):
+		id.Role = strings.TrimPrefix(v, "role:")
+	}
+	return id, nil
+}
+
+func errAccountDisabled(code errs.Code) error {
+	return errs.R(code, "account_disabled", "this account has been disabled by an admin")
+}
