@@ -5,9 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"net/http"
 	"regexp"
 	"strconv"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -72,7 +72,7 @@ func TestSecretsNeverReachTheLog(t *testing.T) {
 	var changed testkit.Session
 	carl.Do("POST", "/api/v1/me/password", map[string]string{"current_password": "carls-reset-pw", "new_password": "carls-changed-pw"}, http.StatusOK, &changed)
 	srv.Client().Raw("POST", "/api/v1/auth/refresh", map[string]string{"refresh_token": carl.RefreshToken}) // revoked by the change
-	time.Sleep(200 * time.Millisecond) // let the last log lines land
+	time.Sleep(200 * time.Millisecond)                                                                      // let the last log lines land
 
 	logs := srv.Logs()
 	if !strings.Contains(logs, `"msg":"http"`) {
