@@ -121,7 +121,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 	a.Wallet = wallet.New(a.Store, a.Chat, a.Jobs, wallet.Config{RedPacketMaxCents: cfg.RedPacketMaxCents, RedPacketTTL: cfg.RedPacketTTL}, log)
 	a.Chat.SetRedPackets(a.Wallet)
 	a.HTTP = httpapi.New(httpapi.Config{
-		PublicURL: cfg.PublicURL, ConsoleOrigins: cfg.ConsoleOrigins, MaxBodyBytes: cfg.MaxBodyBytes,
+		PublicURL: cfg.PublicURL, ConsoleOrigins: cfg.ConsoleOrigins, MaxBodyBytes: cfg.MaxBodyBytes, TrustedProxies: cfg.TrustedProxies,
 	}, httpapi.Deps{
 		Auth: a.Auth, Chat: a.Chat, Social: a.Social, Support: a.Support, Webhooks: a.Webhooks, Hub: a.Hub, Metrics: a.Metrics, Log: log,
 		Media: a.Media, Wallet: a.Wallet, Audit: a.Audit,
@@ -129,7 +129,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 			{Name: "database", Check: a.Store.Ping},
 			{Name: "redis", Check: a.KV.Ping},
 		},
-		Static: web.New(sub(agentconsole.Dist), sub(widget.Dist), nil),
+		Static: web.New(sub(agentconsole.Dist), sub(widget.Dist), nil, a.Support.FrameAncestors),
 	})
 	a.worker = jobs.NewWorker(a.KV.AsynqOpt(), cfg.RedisPrefix, cfg.WorkerConcurrency,
 		jobs.Handlers{Verify: a.Auth, Digest: a.Chat, Support: a.Support, Webhooks: a.Webhooks, Wallet: a.Wallet}, log, a.Metrics)

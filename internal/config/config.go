@@ -41,6 +41,7 @@ type Config struct {
 	OfflineNotifyDelay time.Duration
 
 	ConsoleOrigins []string
+	TrustedProxies []*net.IPNet
 
 	LoginLimitPerIP      int
 	LoginLimitPerAccount int
@@ -101,6 +102,7 @@ func Settings() []Setting {
 		{Env: "PARLEY_REFRESH_TOKEN_TTL", Flag: "refresh-token-ttl", Default: "720h", Help: "lifetime of refresh tokens (each use rotates them)", set: duration(func(c *Config) *time.Duration { return &c.RefreshTokenTTL })},
 		{Env: "PARLEY_OFFLINE_NOTIFY_DELAY", Flag: "offline-notify-delay", Default: "2m", Help: "how long a message waits unread before its offline recipient is mailed a digest", set: duration(func(c *Config) *time.Duration { return &c.OfflineNotifyDelay })},
 		{Env: "PARLEY_CONSOLE_ORIGINS", Flag: "console-origins", Default: "", Help: "extra comma-separated origins allowed to open /ws as the console (the public URL's origin always is)", set: list(func(c *Config) *[]string { return &c.ConsoleOrigins })},
+		{Env: "PARLEY_TRUSTED_PROXIES", Flag: "trusted-proxies", Default: "", Help: "comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (client IP for rate limits, HTTPS for HSTS); empty trusts none", set: cidrs(func(c *Config) *[]*net.IPNet { return &c.TrustedProxies })},
 		{Env: "PARLEY_LOGIN_LIMIT_PER_IP", Flag: "login-limit-per-ip", Default: "30", Help: "login attempts allowed per client IP per window", set: integer(func(c *Config) *int { return &c.LoginLimitPerIP }, 1)},
 		{Env: "PARLEY_LOGIN_LIMIT_PER_ACCOUNT", Flag: "login-limit-per-account", Default: "10", Help: "login attempts allowed per account per window", set: integer(func(c *Config) *int { return &c.LoginLimitPerAccount }, 1)},
 		{Env: "PARLEY_LOGIN_LIMIT_WINDOW", Flag: "login-limit-window", Default: "15m", Help: "window of the login and registration limits", set: duration(func(c *Config) *time.Duration { return &c.LoginLimitWindow })},
@@ -337,6 +339,38 @@ func duration(field func(*Config) *time.Duration) func(*Config, string) error {
 			return fmt.Errorf("%q is not a positive duration such as 90s or 2m", v)
 		}
 		*field(c) = d
+		return nil
+	}
+}
+
+// cidrs parses a comma-separated list of IPs (taken as single hosts) and
+// CIDR ranges.
+func cidrs(field func(*Config) *[]*net.IPNet) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		var out []*net.IPNet
+		for _, p := range strings.Split(v, ",") {
+			if p = strings.TrimSpace(p); p == "" {
+				continue
+			}
+			if !strings.Contains(p, "/") {
+				ip := net.ParseIP(p)
+				if ip == nil {
+					return fmt.Errorf("%q is not an IP address or CIDR range", p)
+				}
+				bits := 128
+				if ip.To4() != nil {
+					ip, bits = ip.To4(), 32
+				}
+				out = append(out, &net.IPNet{IP: ip, Mask: net.CIDRMask(bits, bits)})
+				continue
+			}
+			_, n, err := net.ParseCIDR(p)
+			if err != nil {
+				return fmt.Errorf("%q is not an IP address or CIDR range", p)
+			}
+			out = append(out, n)
+		}
+		*field(c) = out
 		return nil
 	}
 }

@@ -54,11 +54,27 @@ func TestBadValuesAreRefusedByName(t *testing.T) {
 		{nil, []string{"--worker-concurrency", "0"}, "PARLEY_WORKER_CONCURRENCY"},
 		{map[string]string{"PARLEY_PUBLIC_URL": "chat.example.com"}, nil, "PARLEY_PUBLIC_URL"},
 		{nil, []string{"--no-such-flag"}, "no-such-flag"},
+		{map[string]string{"PARLEY_TRUSTED_PROXIES": "10.0.0.1, proxy.local"}, nil, "PARLEY_TRUSTED_PROXIES"},
+		{map[string]string{"PARLEY_TRUSTED_PROXIES": "10.0.0.0/33"}, nil, "PARLEY_TRUSTED_PROXIES"},
 	}
 	for _, tt := range tests {
 		if _, err := load(t, tt.args, tt.env); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%v %v: err %v, want it to name %s", tt.env, tt.args, err, tt.want)
 		}
+	}
+}
+
+func TestTrustedProxiesTakeIPsAndRanges(t *testing.T) {
+	c, err := load(t, nil, map[string]string{"PARLEY_TRUSTED_PROXIES": "10.1.2.3, 192.168.0.0/16,::1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, n := range c.TrustedProxies {
+		got = append(got, n.String())
+	}
+	if strings.Join(got, " ") != "10.1.2.3/32 192.168.0.0/16 ::1/128" {
+		t.Fatalf("trusted proxies %v", got)
 	}
 }
 

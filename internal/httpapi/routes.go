@@ -18,7 +18,7 @@ func (s *Server) routes() {
 	e.Use(middleware.RequestID())
 	e.Use(s.observe)
 	e.Use(middleware.Recover())
-	e.Use(securityHeaders)
+	e.Use(s.securityHeaders)
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
@@ -75,16 +75,6 @@ func (s *Server) routes() {
 func isAPIPath(p string) bool { return len(p) >= 4 && p[:4] == "/api" }
 
 func bodyLimit(n int64) string { return strconv.FormatInt(n, 10) + "B" }
-
-// securityHeaders sets headers every response carries.
-func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		h := c.Response().Header()
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
-		return next(c)
-	}
-}
 
 // noRoute answers API paths no route matches: 405 when the path exists for
 // other methods, else 404, both in the error envelope.

@@ -6,6 +6,7 @@ package httpapi
 import (
 	"context"
 	"log/slog"
+	"net"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -33,6 +34,7 @@ type Config struct {
 	PublicURL      string
 	ConsoleOrigins []string // origins allowed to open /ws, besides the public URL's
 	MaxBodyBytes   int64
+	TrustedProxies []*net.IPNet // peers whose X-Forwarded-For and X-Forwarded-Proto count
 }
 
 // Deps are the services the handlers call.
@@ -63,9 +65,9 @@ type Server struct {
 func New(cfg Config, deps Deps) *Server {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	// Rate limits key on the peer address; proxies are trusted only when
-	// configured (see the deployment notes), so X-Forwarded-For is ignored.
-	e.IPExtractor = echo.ExtractIPDirect()
+	// Rate limits key on the peer address; X-Forwarded-For counts only
+	// from the configured trusted proxies.
+	e.IPExtractor = clientIP(cfg.TrustedProxies)
 	s := &Server{e: e, deps: deps, cfg: cfg}
 	e.HTTPErrorHandler = s.handleError
 	s.routes()

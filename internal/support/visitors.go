@@ -117,6 +117,24 @@ func (s *Service) OriginAllowed(site *store.Site, origin string) bool {
 	return false
 }
 
+// FrameAncestors returns the origins whose pages may frame the widget of
+// the site with this public key: its allowed origins, or an empty list
+// when it accepts every origin. ok is false when no site has the key.
+func (s *Service) FrameAncestors(ctx context.Context, siteKey string) (list []string, ok bool) {
+	siteKey = strings.TrimSpace(siteKey)
+	if siteKey == "" {
+		return nil, false
+	}
+	site, err := s.store.SiteByPublicKey(ctx, siteKey)
+	if err != nil {
+		if !errors.Is(err, store.ErrNotFound) {
+			s.log.Warn("frame ancestors: load site", "err", err)
+		}
+		return nil, false
+	}
+	return origins(site), true
+}
+
 type identityClaims struct {
 	Name  string `json:"name"`
 	Email string `json:"email"`

@@ -5,6 +5,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"html/template"
 	"io/fs"
 	"net/http"
@@ -18,19 +19,21 @@ type Handler struct {
 	console fs.FS
 	widget  fs.FS
 	demoKey func() string
+	framers FrameAncestors
 	started time.Time
 }
 
-// New returns the handler. console and widget are the dist folders;
-// demoKey gives the public key the demo page embeds (may return "").
-func New(consoleDist, widgetDist fs.FS, demoKey func() string) *Handler {
-	return &Handler{console: consoleDist, widget: widgetDist, demoKey: demoKey, started: time.Now()}
-}
+// FrameAncestors gives the origins that may frame the widget of the site
+// with this public key (ok false when there is no such site; an empty list
+// when the site accepts every origin).
+type FrameAncestors func(ctx context.Context, siteKey string) (origins []string, ok bool)
 
-// consoleCSP allows only the console's own scripts and styles, and
-// WebSocket connections back to this server.
-const consoleCSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob: https:; " +
-	"media-src 'self' blob:; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+// New returns the handler. console and widget are the dist folders;
+// demoKey gives the public key the demo page embeds (may return "");
+// framers looks up who may frame a site's widget (nil: only Parley itself).
+func New(consoleDist, widgetDist fs.FS, demoKey func() string, framers FrameAncestors) *Handler {
+	return &Handler{console: consoleDist, widget: widgetDist, demoKey: demoKey, framers: framers, started: time.Now()}
+}
 
 // ServeHTTP routes a GET or HEAD by path.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -41,14 +44,22 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case p == "/console":
 		http.Redirect(w, r, "/console/", http.StatusMovedPermanently)
 	case strings.HasPrefix(p, "/console/"):
-		w.Header().Set("Content-Security-Policy", consoleCSP)
+		w.Header().Set("Content-Security-Policy", consoleCSP(r))
 		h.serveSPA(w, r, h.console, strings.TrimPrefix(p, "/console/"))
 	case p == "/widget.js":
+		// A script that host pages of any origin load: no page policy,
+		// and readable cross-origin even by pages that require CORP.
+		w.Header().Del("Content-Security-Policy")
+		w.Header().Set("Cross-Origin-Resource-Policy", "cross-origin")
 		// The loader's URL never changes, so it is cached briefly.
 		h.serveFile(w, r, h.widget, "widget.js", "public, max-age=300")
+	case p == "/widget/frame.html":
+		w.Header().Set("Content-Security-Policy", frameCSP(r, h.frameAncestors(r)))
+		h.serveFile(w, r, h.widget, "frame.html", "no-cache")
 	case strings.HasPrefix(p, "/widget/"):
 		h.serveFile(w, r, h.widget, strings.TrimPrefix(p, "/widget/"), cacheFor(p))
 	case p == "/demo":
+		w.Header().Set("Content-Security-Policy", demoCSP(r))
 		h.serveDemo(w, r)
 	default:
 		http.NotFound(w, r)

@@ -171,7 +171,9 @@ test('on a page whose origin the site does not allow, the launcher hides and the
   const site = await createSite(admin, 'Elsewhere', { allowed_origins: ['https://shop.example.com'] })
   const context = await browser.newContext()
   const page = await context.newPage()
-  page.setDefaultTimeout(20_000)
+  // The frame's Content-Security-Policy refuses this page as its ancestor,
+  // so the loader learns it only when the frame stays silent (15 s).
+  page.setDefaultTimeout(30_000)
   const { explain, lines } = watch(page)
   try {
     await page.goto(host.url('/', site.public_key))

@@ -240,6 +240,22 @@ describe('frame protocol', () => {
     }
   })
 
+  it('names the allowed origins when the frame loaded but never spoke (refused by frame-ancestors)', () => {
+    vi.useFakeTimers()
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    try {
+      const w = started()
+      const f = w.load()!
+      f.dispatchEvent(new Event('load'))
+      vi.advanceTimersByTime(HANDSHAKE_MS + 1)
+      expect(w.failed).toBe(true)
+      expect(warn).toHaveBeenCalledTimes(1)
+      expect(String(warn.mock.calls[0][0])).toContain("not among the site's allowed origins")
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
   it('takes the site colour, shows unread counts while closed and hands messages to Parley.on', () => {
     const w = started()
     fakeContent(w.load()!)

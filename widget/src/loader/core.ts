@@ -232,7 +232,14 @@ export class Widget {
     this.root.appendChild(f)
     // If the frame never answers (Parley down, blocked, an error page), give up quietly.
     this.timer = setTimeout(() => {
-      if (!this.answered) this.fail('the chat service did not answer')
+      if (this.answered) return
+      // A frame that loaded yet never spoke was most likely refused by its
+      // Content-Security-Policy: only the site's allowed origins may frame it.
+      this.fail(
+        this.frameLoaded
+          ? "the chat frame did not start: this page's origin is probably not among the site's allowed origins (or Parley is unreachable)"
+          : 'the chat service did not answer',
+      )
     }, HANDSHAKE_MS)
     return f
   }
