@@ -84,7 +84,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 	a.Jobs = jobs.NewClient(a.KV.NewClient(), a.Store, cfg.RedisPrefix, log, a.Metrics)
 	a.Hub = realtime.NewHub(newBroker(cfg, a.KV, log), log, a.Metrics)
 	a.Auth = auth.New(a.Store, a.KV.Client, a.KV.Key, a.Jobs, a.Mailer, auth.Config{
-		Secret: cfg.Secret, PublicURL: cfg.PublicURL,
+		Secret: cfg.Secret, PreviousSecret: cfg.SecretPrevious, PublicURL: cfg.PublicURL,
 		AccessTokenTTL: cfg.AccessTokenTTL, RefreshTokenTTL: cfg.RefreshTokenTTL,
 		Limits: auth.Limits{
 			LoginPerIP: cfg.LoginLimitPerIP, LoginPerAccount: cfg.LoginLimitPerAccount,
@@ -104,6 +104,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 	a.Chat.SetSendPolicy(a.Social)
 	a.Support = support.New(a.Store, a.Chat, a.Jobs, a.Mailer, sessions, support.Config{
 		PublicURL: cfg.PublicURL, Secret: cfg.Secret, AgentGrace: cfg.AgentGrace,
+		PreviousSecret: cfg.SecretPrevious, SiteSecretGrace: cfg.SiteSecretGrace,
 		AgentNotifyDelay: cfg.AgentNotifyDelay, VisitorNotifyDelay: cfg.VisitorNotifyDelay,
 	}, log)
 	a.Chat.SetAccess(a.Support)

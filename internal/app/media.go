@@ -29,6 +29,6 @@ func newMedia(st *store.Store, limiter *ratelimit.Limiter, cfg *config.Config, l
 		MaxImage: cfg.UploadMaxImage, MaxVoice: cfg.UploadMaxVoice, MaxVoiceDuration: cfg.UploadMaxVoiceDuration,
 		MaxVideo: cfg.UploadMaxVideo, MaxFile: cfg.UploadMaxFile, Quota: cfg.UploadQuota,
 		VisitorQuota: cfg.UploadVisitorQuota, VisitorUploads: 30, VisitorUploadWindow: 10 * time.Minute,
-		URLTTL: cfg.MediaURLTTL, PublicURL: cfg.PublicURL, Secret: cfg.Secret, TempDir: tmp,
+		URLTTL: cfg.MediaURLTTL, PublicURL: cfg.PublicURL, Secret: cfg.Secret, PreviousSecret: cfg.SecretPrevious, TempDir: tmp,
 	}, log), nil
 }

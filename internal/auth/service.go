@@ -31,7 +31,10 @@ type Limits struct {
 
 // Config is what the auth service needs to know of the deployment.
 type Config struct {
-	Secret          string
+	Secret string
+	// PreviousSecret is the deployment secret before the last rotation:
+	// access tokens it signed still verify until they expire.
+	PreviousSecret  string
 	PublicURL       string
 	AccessTokenTTL  time.Duration
 	RefreshTokenTTL time.Duration

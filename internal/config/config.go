@@ -28,7 +28,10 @@ type Config struct {
 	RedisPrefix string
 	SMTPURL     string
 	Secret      string
-	AutoMigrate string // auto | true | false
+	// SecretPrevious is the signing key before a rotation; what it
+	// signed still verifies.
+	SecretPrevious string
+	AutoMigrate    string // auto | true | false
 
 	LogLevel  string
 	LogFormat string // auto | json | text
@@ -49,6 +52,8 @@ type Config struct {
 	SendLimitPerMinute   int
 
 	MaxBodyBytes int64
+
+	SiteSecretGrace time.Duration
 
 	GroupMemberCap int
 
@@ -91,6 +96,8 @@ func Settings() []Setting {
 		{Env: "PARLEY_REDIS_PREFIX", Flag: "redis-prefix", Default: "", Help: "prefix for Parley's Redis keys and job queue names, to share one Redis between deployments", set: str(func(c *Config) *string { return &c.RedisPrefix })},
 		{Env: "PARLEY_SMTP_URL", Flag: "smtp-url", Default: "", Help: "smtp://user:pass@host:587?from=… (or smtps://); empty means mail is printed to the log", Secret: true, set: str(func(c *Config) *string { return &c.SMTPURL })},
 		{Env: "PARLEY_SECRET", Flag: "secret", Default: "", Help: "signing key for tokens; empty means one is generated once and kept in DATA_DIR/secret", Secret: true, set: str(func(c *Config) *string { return &c.Secret })},
+		{Env: "PARLEY_SECRET_PREVIOUS", Flag: "secret-previous", Default: "", Help: "the signing key before a rotation: access tokens, visitor tokens and media URLs it signed still verify; new ones use PARLEY_SECRET", Secret: true, set: str(func(c *Config) *string { return &c.SecretPrevious })},
+		{Env: "PARLEY_SITE_SECRET_GRACE", Flag: "site-secret-grace", Default: "24h", Help: "how long a site's previous secret keeps verifying identity tokens and event API requests after a rotation", set: duration(func(c *Config) *time.Duration { return &c.SiteSecretGrace })},
 		{Env: "PARLEY_AUTO_MIGRATE", Flag: "auto-migrate", Default: "auto", Help: "apply database migrations at start-up: auto (yes on SQLite, no on PostgreSQL), true or false", set: oneOf(func(c *Config) *string { return &c.AutoMigrate }, "auto", "true", "false")},
 		{Env: "PARLEY_LOG_LEVEL", Flag: "log-level", Default: "info", Help: "debug, info, warn or error", set: oneOf(func(c *Config) *string { return &c.LogLevel }, "debug", "info", "warn", "error")},
 		{Env: "PARLEY_LOG_FORMAT", Flag: "log-format", Default: "auto", Help: "auto (JSON unless stdout is a terminal), json or text", set: oneOf(func(c *Config) *string { return &c.LogFormat }, "auto", "json", "text")},
@@ -238,6 +245,9 @@ func (c *Config) Masked() map[string]string {
 	}
 	if c.Secret != "" {
 		vals["PARLEY_SECRET"] = "***"
+	}
+	if c.SecretPrevious != "" {
+		vals["PARLEY_SECRET_PREVIOUS"] = "***"
 	}
 	return vals
 }

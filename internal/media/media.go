@@ -31,6 +31,7 @@ type Config struct {
 	URLTTL              time.Duration
 	PublicURL           string
 	Secret              string // the deployment secret; URL keys derive from it
+	PreviousSecret      string // the secret before the last rotation; its URLs still verify
 	TempDir             string // where uploads are spooled while they arrive
 }
 
@@ -53,7 +54,7 @@ type Service struct {
 // leaves them unlimited in number (the quota still holds).
 func New(st *store.Store, storage Storage, limiter *ratelimit.Limiter, cfg Config, log *slog.Logger) *Service {
 	return &Service{
-		store: st, storage: storage, limiter: limiter, signer: NewSigner(cfg.Secret), cfg: cfg, log: log,
+		store: st, storage: storage, limiter: limiter, signer: NewSigner(cfg.Secret, cfg.PreviousSecret), cfg: cfg, log: log,
 		now: func() time.Time { return time.Now().UTC() },
 	}
 }

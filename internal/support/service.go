@@ -46,6 +46,11 @@ type Config struct {
 	VisitorNotifyDelay time.Duration
 	PublicURL          string
 	Secret             string // the deployment secret; visitor tokens are signed with a key derived from it
+	// PreviousSecret is the deployment secret before the last rotation:
+	// visitor tokens it signed still verify.
+	PreviousSecret string
+	// SiteSecretGrace is how long a rotated site secret keeps verifying.
+	SiteSecretGrace time.Duration
 }
 
 // Service implements customer service.
@@ -58,17 +63,26 @@ type Service struct {
 	sessions Sessions
 	cfg      Config
 	tokenKey []byte
+	oldKeys  [][]byte // keys of previous deployment secrets, verify only
 	log      *slog.Logger
 	now      func() time.Time
 }
 
 // New builds the support service.
 func New(st *store.Store, ch *chat.Service, jobs Jobs, mailer notify.Mailer, sessions Sessions, cfg Config, log *slog.Logger) *Service {
-	m := hmac.New(sha256.New, []byte(cfg.Secret))
-	m.Write([]byte("parley visitor token"))
+	var old [][]byte
+	if cfg.PreviousSecret != "" {
+		old = append(old, visitorTokenKey(cfg.PreviousSecret))
+	}
 	// Microseconds: PostgreSQL keeps no finer, and assignment stamps are
 	// compared after a round trip through the database.
-	return &Service{store: st, chat: ch, jobs: jobs, mailer: mailer, sessions: sessions, cfg: cfg, tokenKey: m.Sum(nil), log: log, now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
+	return &Service{store: st, chat: ch, jobs: jobs, mailer: mailer, sessions: sessions, cfg: cfg, tokenKey: visitorTokenKey(cfg.Secret), oldKeys: old, log: log, now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
+}
+
+func visitorTokenKey(secret string) []byte {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte("parley visitor token"))
+	return m.Sum(nil)
 }
 
 var _ chat.Access = (*Service)(nil)

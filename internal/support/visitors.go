@@ -127,7 +127,11 @@ type identityClaims struct {
 // with the site secret: HS256, a subject, and an expiry at most 24 h ahead.
 func (s *Service) parseIdentity(site *store.Site, token string) (*identityClaims, error) {
 	var c identityClaims
-	_, err := jwt.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return []byte(site.Secret), nil },
+	var keys jwt.VerificationKeySet
+	for _, secret := range s.siteSecrets(site) {
+		keys.Keys = append(keys.Keys, []byte(secret))
+	}
+	_, err := jwt.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return keys, nil },
 		jwt.WithValidMethods([]string{"HS256"}), jwt.WithExpirationRequired(), jwt.WithTimeFunc(s.now))
 	if err != nil {
 		if errors.Is(err, jwt.ErrTokenExpired) {
@@ -276,10 +280,26 @@ func (s *Service) visitorToken(id int64) string {
 	return "vt_" + payload + "." + s.sign(payload)
 }
 
-func (s *Service) sign(payload string) string {
-	m := hmac.New(sha256.New, s.tokenKey)
+func (s *Service) sign(payload string) string { return signWith(s.tokenKey, payload) }
+
+func signWith(key []byte, payload string) string {
+	m := hmac.New(sha256.New, key)
 	m.Write([]byte(payload))
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:24])
+}
+
+// signedByUs reports whether sig signs payload with the current key or the
+// key of the previous deployment secret.
+func (s *Service) signedByUs(payload, sig string) bool {
+	if hmac.Equal([]byte(sig), []byte(s.sign(payload))) {
+		return true
+	}
+	for _, k := range s.oldKeys {
+		if hmac.Equal([]byte(sig), []byte(signWith(k, payload))) {
+			return true
+		}
+	}
+	return false
 }
 
 // visitorIDFromToken verifies a visitor token and returns its visitor id.
@@ -293,7 +313,7 @@ func (s *Service) visitorIDFromToken(token string) (int64, bool) {
 		return 0, false
 	}
 	payload, sig := rest[:i], rest[i+1:]
-	if !hmac.Equal([]byte(sig), []byte(s.sign(payload))) {
+	if !s.signedByUs(payload, sig) {
 		return 0, false
 	}
 	idPart, _, _ := strings.Cut(payload, ".")
