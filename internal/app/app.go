@@ -89,6 +89,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 		Limits: auth.Limits{
 			LoginPerIP: cfg.LoginLimitPerIP, LoginPerAccount: cfg.LoginLimitPerAccount,
 			RegisterPerIP: cfg.RegisterLimitPerIP, Window: cfg.LoginLimitWindow,
+			ResetPerAccount: cfg.ResetLimitPerAccount, TicketsPerMinute: cfg.TicketLimitPerMinute,
 		},
 	}, log)
 	a.Chat = chat.New(a.Store, a.Hub, presence{a.Hub}, a.Jobs, a.Mailer,
@@ -100,14 +101,18 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 	if cfg.RedisURL != "" {
 		tracker = social.NewRedisPresence(a.KV.Client, cfg.RedisPrefix, sessions)
 	}
-	a.Social = social.New(a.Store, a.Chat, tracker, social.Config{PublicURL: cfg.PublicURL, GroupMemberCap: cfg.GroupMemberCap}, log)
+	a.Social = social.New(a.Store, a.Chat, tracker, social.Config{PublicURL: cfg.PublicURL, GroupMemberCap: cfg.GroupMemberCap,
+		FriendRequestsPerHour: cfg.FriendRequestLimitPerHour, GroupJoinsPerHour: cfg.GroupJoinLimitPerHour}, log)
 	a.Chat.SetSendPolicy(a.Social)
+	a.Social.SetLimiter(ratelimit.New(a.KV.Client, a.KV.Key("rl")))
 	a.Support = support.New(a.Store, a.Chat, a.Jobs, a.Mailer, sessions, support.Config{
 		PublicURL: cfg.PublicURL, Secret: cfg.Secret, AgentGrace: cfg.AgentGrace,
 		PreviousSecret: cfg.SecretPrevious, SiteSecretGrace: cfg.SiteSecretGrace,
-		AgentNotifyDelay: cfg.AgentNotifyDelay, VisitorNotifyDelay: cfg.VisitorNotifyDelay,
+		WidgetSessionsPerIPPerMinute: cfg.WidgetSessionLimitPerIP,
+		AgentNotifyDelay:             cfg.AgentNotifyDelay, VisitorNotifyDelay: cfg.VisitorNotifyDelay,
 	}, log)
 	a.Chat.SetAccess(a.Support)
+	a.Support.SetLimiter(ratelimit.New(a.KV.Client, a.KV.Key("rl")))
 	a.Webhooks = webhooks.New(a.Store, a.Jobs, log)
 	a.Support.SetEvents(a.Webhooks)
 	if a.Media, err = newMedia(a.Store, ratelimit.New(a.KV.Client, a.KV.Key("rl")), cfg, log); err != nil {

@@ -21,13 +21,19 @@ const (
 
 // RequestPasswordReset mails a reset link to the account with this e-mail,
 // if there is one. The answer is the same either way, so it tells nobody
-// whether an address has an account. Rate-limited per client IP.
+// whether an address has an account. Rate-limited per client IP and per
+// address.
 func (s *Service) RequestPasswordReset(ctx context.Context, email, ip string) error {
 	email = strings.ToLower(strings.TrimSpace(email))
 	if email == "" || len(email) > 254 {
 		return errs.Field("email", "required")
 	}
 	if err := s.limit(ctx, "reset:ip:"+ip, s.cfg.Limits.RegisterPerIP); err != nil {
+		return err
+	}
+	// Counted per address whether or not it has an account, so the limit
+	// tells nobody which addresses do.
+	if err := s.limit(ctx, "reset:email:"+email, s.cfg.Limits.ResetPerAccount); err != nil {
 		return err
 	}
 	u, err := s.store.UserByLogin(ctx, email)

@@ -26,7 +26,11 @@ type Limits struct {
 	LoginPerIP      int
 	LoginPerAccount int
 	RegisterPerIP   int
-	Window          time.Duration
+	// ResetPerAccount caps reset mails asked for one address per Window.
+	ResetPerAccount int
+	// TicketsPerMinute caps realtime tickets per user or visitor.
+	TicketsPerMinute int
+	Window           time.Duration
 }
 
 // Config is what the auth service needs to know of the deployment.

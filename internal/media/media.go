@@ -28,11 +28,14 @@ type Config struct {
 	// VisitorUploadWindow; 0 turns the limit off.
 	VisitorUploads      int
 	VisitorUploadWindow time.Duration
-	URLTTL              time.Duration
-	PublicURL           string
-	Secret              string // the deployment secret; URL keys derive from it
-	PreviousSecret      string // the secret before the last rotation; its URLs still verify
-	TempDir             string // where uploads are spooled while they arrive
+	// UserUploads is how many uploads a user may start per
+	// VisitorUploadWindow; 0 turns the limit off.
+	UserUploads    int
+	URLTTL         time.Duration
+	PublicURL      string
+	Secret         string // the deployment secret; URL keys derive from it
+	PreviousSecret string // the secret before the last rotation; its URLs still verify
+	TempDir        string // where uploads are spooled while they arrive
 }
 
 // Uploader is who owns an upload: a user, or a widget visitor (Kind

@@ -14,6 +14,7 @@ import (
 	"github.com/parley-chat/parley/internal/chat"
 	"github.com/parley-chat/parley/internal/errs"
 	"github.com/parley-chat/parley/internal/notify"
+	"github.com/parley-chat/parley/internal/ratelimit"
 	"github.com/parley-chat/parley/internal/store"
 )
 
@@ -51,6 +52,9 @@ type Config struct {
 	PreviousSecret string
 	// SiteSecretGrace is how long a rotated site secret keeps verifying.
 	SiteSecretGrace time.Duration
+	// WidgetSessionsPerIPPerMinute caps widget sessions started from one
+	// address (0: unlimited); see SetLimiter.
+	WidgetSessionsPerIPPerMinute int
 }
 
 // Service implements customer service.
@@ -63,6 +67,7 @@ type Service struct {
 	sessions Sessions
 	cfg      Config
 	tokenKey []byte
+	limiter  *ratelimit.Limiter
 	oldKeys  [][]byte // keys of previous deployment secrets, verify only
 	log      *slog.Logger
 	now      func() time.Time
@@ -86,6 +91,10 @@ func visitorTokenKey(secret string) []byte {
 }
 
 var _ chat.Access = (*Service)(nil)
+
+// SetLimiter installs the rate limiter of widget sessions. Set once at
+// wiring time.
+func (s *Service) SetLimiter(l *ratelimit.Limiter) { s.limiter = l }
 
 // SetEvents installs the webhook emitter. Set once at wiring time.
 func (s *Service) SetEvents(e Events) { s.events = e }

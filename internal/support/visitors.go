@@ -35,6 +35,8 @@ type SessionInput struct {
 	// Origin is the host page's origin: the request's Origin header, or
 	// for the widget's own frame the origin of page_url.
 	Origin string `json:"-"`
+	// IP is the client's address, for the per-IP session limit.
+	IP string `json:"-"`
 }
 
 // Visitor is a visitor as the widget and the agents see them.
@@ -153,6 +155,9 @@ func (s *Service) parseIdentity(site *store.Site, token string) (*identityClaims
 // created by external id, and an anonymous visitor's history on this
 // device is merged into it.
 func (s *Service) StartSession(ctx context.Context, in SessionInput) (*Session, error) {
+	if err := s.limiter.Hit(ctx, "widget_session:ip:"+in.IP, s.cfg.WidgetSessionsPerIPPerMinute, time.Minute, "starting chat sessions"); err != nil {
+		return nil, err
+	}
 	site, err := s.store.SiteByPublicKey(ctx, strings.TrimSpace(in.SiteKey))
 	if errors.Is(err, store.ErrNotFound) || in.SiteKey == "" {
 		return nil, errs.R(errs.NotFound, "site_not_found", "no site has this key")
