@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/parley-chat/parley/internal/errs"
 	"github.com/parley-chat/parley/internal/notify"
@@ -77,8 +76,8 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string) err
 	if token == "" {
 		return errs.Field("token", "required")
 	}
-	if l := utf8.RuneCountInString(password); l < 8 || l > 128 {
-		return errs.Field("password", "8 to 128 characters")
+	if p := passwordProblem(password); p != "" {
+		return errs.Field("password", p)
 	}
 	hash, err := HashPassword(password)
 	if err != nil {
@@ -103,8 +102,8 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string) err
 // ChangePassword checks the current password, sets the new one, signs out
 // every other session and returns a fresh one for the caller.
 func (s *Service) ChangePassword(ctx context.Context, id Identity, current, next string) (*Session, error) {
-	if l := utf8.RuneCountInString(next); l < 8 || l > 128 {
-		return nil, errs.Field("new_password", "8 to 128 characters")
+	if p := passwordProblem(next); p != "" {
+		return nil, errs.Field("new_password", p)
 	}
 	u, err := s.store.UserByID(ctx, id.ID)
 	if err != nil {

@@ -19,6 +19,7 @@ import (
 type Jobs interface {
 	EnqueueVerifyMail(ctx context.Context, userID int64) error
 	EnqueueResetMail(ctx context.Context, userID int64) error
+	EnqueueSignupAttemptMail(ctx context.Context, userID int64) error
 }
 
 // Limits are the rate limits auth enforces.
