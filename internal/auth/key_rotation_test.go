@@ -77,6 +77,13 @@ func TestKeyRotationKeepsWhatThePreviousKeySignedValid(t *testing.T) {
 	if got := before.check(srv); got != ok {
 		t.Fatalf("old key's tokens and URLs during the rotation: %v, want %v", got, ok)
 	}
+	// A returning visitor's token is re-signed with the new key.
+	var resumed testkit.VisitorSession
+	before.visitor.Client.On(srv).Do("POST", "/api/v1/widget/session", map[string]any{
+		"site_key": site.PublicKey, "visitor_token": before.visitor.Token, "page_url": srv.URL + "/demo"}, http.StatusOK, &resumed)
+	if resumed.Visitor.ID != before.visitor.VisitorID || resumed.VisitorToken == before.visitor.Token {
+		t.Fatalf("resumed visitor %d with token %q, want visitor %d with a re-signed token", resumed.Visitor.ID, resumed.VisitorToken, before.visitor.VisitorID)
+	}
 	after := issue(t, srv, admin, site.PublicKey, "late")
 	if got := after.check(srv); got != ok {
 		t.Fatalf("new key's tokens and URLs during the rotation: %v", got)
@@ -91,5 +98,10 @@ func TestKeyRotationKeepsWhatThePreviousKeySignedValid(t *testing.T) {
 	}
 	if got := before.check(srv); got != [3]int{http.StatusUnauthorized, http.StatusUnauthorized, http.StatusForbidden} {
 		t.Fatalf("old key's tokens and URLs after the rotation: %v, want 401 401 403", got)
+	}
+	v := srv.Client()
+	v.Token, v.Scheme = resumed.VisitorToken, "Visitor"
+	if r := v.Raw("POST", "/api/v1/realtime/ticket", nil); r.Status != http.StatusOK {
+		t.Fatalf("re-signed visitor token after the rotation: %d %s", r.Status, r.Body)
 	}
 }

@@ -246,7 +246,9 @@ func (s *Service) StartSession(ctx context.Context, in SessionInput) (*Session, 
 		return nil, asDomain(err, "start visitor session")
 	}
 	token := in.VisitorToken
-	if id, ok := s.visitorIDFromToken(token); !ok || id != v.ID {
+	// A token signed with the previous deployment key is re-signed, so
+	// that returning visitors carry the new key before the old one goes.
+	if id, ok := s.visitorIDFromToken(token); !ok || id != v.ID || !s.signedWithCurrentKey(token) {
 		token = s.visitorToken(v.ID)
 	}
 	ws, err := s.widgetSite(ctx, site)
@@ -305,6 +307,14 @@ func (s *Service) signedByUs(payload, sig string) bool {
 		}
 	}
 	return false
+}
+
+// signedWithCurrentKey reports whether a visitor token carries the
+// current key's signature (not only a previous key's).
+func (s *Service) signedWithCurrentKey(token string) bool {
+	rest := strings.TrimPrefix(token, "vt_")
+	i := strings.LastIndexByte(rest, '.')
+	return i >= 0 && hmac.Equal([]byte(rest[i+1:]), []byte(s.sign(rest[:i])))
 }
 
 // visitorIDFromToken verifies a visitor token and returns its visitor id.
