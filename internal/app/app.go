@@ -86,11 +86,12 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 	a.Jobs = jobs.NewClient(a.KV.NewClient(), a.Store, cfg.RedisPrefix, log, a.Metrics)
 	a.Hub = realtime.NewHub(newBroker(cfg, a.KV, log), log, a.Metrics)
 	a.Auth = auth.New(a.Store, a.KV.Client, a.KV.Key, a.Jobs, a.Mailer, auth.Config{
-		Secret: cfg.Secret, PublicURL: cfg.PublicURL,
+		Secret: cfg.Secret, PreviousSecret: cfg.SecretPrevious, PublicURL: cfg.PublicURL,
 		AccessTokenTTL: cfg.AccessTokenTTL, RefreshTokenTTL: cfg.RefreshTokenTTL,
 		Limits: auth.Limits{
 			LoginPerIP: cfg.LoginLimitPerIP, LoginPerAccount: cfg.LoginLimitPerAccount,
 			RegisterPerIP: cfg.RegisterLimitPerIP, Window: cfg.LoginLimitWindow,
+			ResetPerAccount: cfg.ResetLimitPerAccount, TicketsPerMinute: cfg.TicketLimitPerMinute,
 		},
 	}, log)
 	a.Auth.SetSessions(userSockets{a.Hub, log})
@@ -104,14 +105,19 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 	if cfg.RedisURL != "" {
 		tracker = social.NewRedisPresence(a.KV.Client, cfg.RedisPrefix, sessions)
 	}
-	a.Social = social.New(a.Store, a.Chat, tracker, social.Config{PublicURL: cfg.PublicURL, GroupMemberCap: cfg.GroupMemberCap}, log)
+	a.Social = social.New(a.Store, a.Chat, tracker, social.Config{PublicURL: cfg.PublicURL, GroupMemberCap: cfg.GroupMemberCap,
+		FriendRequestsPerHour: cfg.FriendRequestLimitPerHour, GroupJoinsPerHour: cfg.GroupJoinLimitPerHour}, log)
 	a.Chat.SetSendPolicy(a.Social)
+	a.Social.SetLimiter(ratelimit.New(a.KV.Client, a.KV.Key("rl")))
 	a.Support = support.New(a.Store, a.Chat, a.Jobs, a.Mailer, sessions, support.Config{
 		PublicURL: cfg.PublicURL, Secret: cfg.Secret, AgentGrace: cfg.AgentGrace,
-		AgentNotifyDelay: cfg.AgentNotifyDelay, VisitorNotifyDelay: cfg.VisitorNotifyDelay,
+		PreviousSecret: cfg.SecretPrevious, SiteSecretGrace: cfg.SiteSecretGrace,
+		WidgetSessionsPerIPPerMinute: cfg.WidgetSessionLimitPerIP,
+		AgentNotifyDelay:             cfg.AgentNotifyDelay, VisitorNotifyDelay: cfg.VisitorNotifyDelay,
 	}, log)
 	a.Chat.SetAccess(a.Support)
 	a.Support.SetViewers(a.KV.Client, a.KV.Key, cfg.ViewerTTL)
+	a.Support.SetLimiter(ratelimit.New(a.KV.Client, a.KV.Key("rl")))
 	a.Webhooks = webhooks.New(a.Store, a.Jobs, log)
 	a.Support.SetEvents(a.Webhooks)
 	if a.Media, err = newMedia(a.Store, ratelimit.New(a.KV.Client, a.KV.Key("rl")), cfg, log); err != nil {

@@ -4,7 +4,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/parley-chat/parley/internal/config"
 	"github.com/parley-chat/parley/internal/media"
@@ -28,7 +27,8 @@ func newMedia(st *store.Store, limiter *ratelimit.Limiter, cfg *config.Config, l
 	return media.New(st, storage, limiter, media.Config{
 		MaxImage: cfg.UploadMaxImage, MaxVoice: cfg.UploadMaxVoice, MaxVoiceDuration: cfg.UploadMaxVoiceDuration,
 		MaxVideo: cfg.UploadMaxVideo, MaxFile: cfg.UploadMaxFile, Quota: cfg.UploadQuota,
-		VisitorQuota: cfg.UploadVisitorQuota, VisitorUploads: 30, VisitorUploadWindow: 10 * time.Minute,
-		URLTTL: cfg.MediaURLTTL, PublicURL: cfg.PublicURL, Secret: cfg.Secret, TempDir: tmp,
+		VisitorQuota: cfg.UploadVisitorQuota, VisitorUploads: cfg.UploadVisitorLimit, VisitorUploadWindow: cfg.UploadLimitWindow,
+		UserUploads: cfg.UploadLimit,
+		URLTTL:      cfg.MediaURLTTL, PublicURL: cfg.PublicURL, Secret: cfg.Secret, PreviousSecret: cfg.SecretPrevious, TempDir: tmp,
 	}, log), nil
 }

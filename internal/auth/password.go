@@ -3,9 +3,12 @@ package auth
 import (
 	"crypto/rand"
 	"crypto/subtle"
+	_ "embed"
 	"encoding/base64"
 	"fmt"
 	"strings"
+	"sync/atomic"
+	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -47,10 +50,49 @@ func CheckPassword(encoded, pw string) bool {
 	if err1 != nil || err2 != nil {
 		return false
 	}
+	passwordChecks.Add(1)
 	got := argon2.IDKey([]byte(pw), salt, t, m, p, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1
 }
 
+// passwordChecks counts argon2id computations of CheckPassword.
+var passwordChecks atomic.Int64
+
+// PasswordChecks is how many passwords this process has checked against a
+// hash, real or dummy: tests read it to see that a login for an unknown
+// account spends a hash like one with a wrong password.
+func PasswordChecks() int64 { return passwordChecks.Load() }
+
 // dummyHash is checked against when the account does not exist, so that a
 // login for an unknown user takes as long as one with a wrong password.
 var dummyHash, _ = HashPassword("parley-timing-equaliser")
+
+// commonPasswordList holds 10,000 common passwords of 8 characters or
+// more, most common first, lower-cased: see the README ("Accounts, rate
+// limits and keys") for where it comes from.
+//
+//go:embed common_passwords.txt
+var commonPasswordList string
+
+var commonPasswords = func() map[string]struct{} {
+	m := make(map[string]struct{}, 10000)
+	for _, p := range strings.Split(commonPasswordList, "\n") {
+		if p = strings.TrimSpace(p); p != "" {
+			m[p] = struct{}{}
+		}
+	}
+	return m
+}()
+
+// passwordProblem says why pw may not be a password ("" when it may): it
+// must be 8 to 128 characters and not one of the common passwords, in any
+// letter case.
+func passwordProblem(pw string) string {
+	if l := utf8.RuneCountInString(pw); l < 8 || l > 128 {
+		return "8 to 128 characters"
+	}
+	if _, ok := commonPasswords[strings.ToLower(pw)]; ok {
+		return "too common: it is on lists of leaked passwords; choose another"
+	}
+	return ""
+}

@@ -19,12 +19,61 @@ const (
 
 // Register creates a user account (role user, e-mail unverified) and
 // schedules the verification mail. Rate-limited per client IP.
-func (s *Service) Register(ctx context.Context, n NewUser, ip string) (*User, error) {
+//
+// The answer never tells whether an e-mail address has an account: when it
+// has, Register answers exactly as for a new account (the same pending
+// view, after the same password hash) and mails the address's owner that
+// someone tried to register with it. Usernames are public handles (users
+// search them), so a taken username is still a 409 username_taken.
+func (s *Service) Register(ctx context.Context, n NewUser, ip string) (*PendingUser, error) {
 	if err := s.limit(ctx, "register:ip:"+ip, s.cfg.Limits.RegisterPerIP); err != nil {
 		return nil, err
 	}
 	n.Role, n.Verified = RoleUser, false
-	return s.CreateUserUnchecked(ctx, n)
+	if err := n.normalise(); err != nil {
+		return nil, err
+	}
+	_, err := s.CreateUserUnchecked(ctx, n)
+	if e, ok := errs.As(err); ok && e.Reason == "email_taken" {
+		if owner, err := s.store.UserByLogin(ctx, n.Email); err == nil && owner.Email == n.Email {
+			_ = s.jobs.EnqueueSignupAttemptMail(ctx, owner.ID)
+		}
+		err = nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &PendingUser{Username: n.Username, Email: n.Email, Nickname: n.Nickname, Role: RoleUser}, nil
+}
+
+// PendingUser is what registration answers: the account as asked for,
+// waiting for its e-mail to be verified. It carries no id, so a new
+// account and an address that already had one answer alike.
+type PendingUser struct {
+	Username      string `json:"username"`
+	Email         string `json:"email"`
+	Nickname      string `json:"nickname"`
+	Role          string `json:"role"`
+	EmailVerified bool   `json:"email_verified"`
+}
+
+// SendSignupAttemptMail tells an account's owner that someone tried to
+// register with their address (run by the worker).
+func (s *Service) SendSignupAttemptMail(ctx context.Context, userID int64) error {
+	u, err := s.store.UserByID(ctx, userID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return s.mailer.Send(ctx, notify.Mail{
+		To:      []string{u.Email},
+		Subject: "Someone tried to register with your e-mail on Parley",
+		Text: fmt.Sprintf("Hello %s,\n\nSomeone tried to create a new Parley account with this address, which already has "+
+			"an account (username %s).\n\nIf it was you, sign in at %s/console/ or reset your password there. "+
+			"If it was not, you need do nothing: no second account was created.\n", u.Nickname, u.Username, s.cfg.PublicURL),
+	})
 }
 
 // SendVerificationMail mails a fresh verification link to a user whose

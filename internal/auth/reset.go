@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/parley-chat/parley/internal/errs"
 	"github.com/parley-chat/parley/internal/notify"
@@ -21,13 +20,19 @@ const (
 
 // RequestPasswordReset mails a reset link to the account with this e-mail,
 // if there is one. The answer is the same either way, so it tells nobody
-// whether an address has an account. Rate-limited per client IP.
+// whether an address has an account. Rate-limited per client IP and per
+// address.
 func (s *Service) RequestPasswordReset(ctx context.Context, email, ip string) error {
 	email = strings.ToLower(strings.TrimSpace(email))
 	if email == "" || len(email) > 254 {
 		return errs.Field("email", "required")
 	}
 	if err := s.limit(ctx, "reset:ip:"+ip, s.cfg.Limits.RegisterPerIP); err != nil {
+		return err
+	}
+	// Counted per address whether or not it has an account, so the limit
+	// tells nobody which addresses do.
+	if err := s.limit(ctx, "reset:email:"+email, s.cfg.Limits.ResetPerAccount); err != nil {
 		return err
 	}
 	u, err := s.store.UserByLogin(ctx, email)
@@ -71,8 +76,8 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string) err
 	if token == "" {
 		return errs.Field("token", "required")
 	}
-	if l := utf8.RuneCountInString(password); l < 8 || l > 128 {
-		return errs.Field("password", "8 to 128 characters")
+	if p := passwordProblem(password); p != "" {
+		return errs.Field("password", p)
 	}
 	hash, err := HashPassword(password)
 	if err != nil {
@@ -97,8 +102,8 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string) err
 // ChangePassword checks the current password, sets the new one, signs out
 // every other session and returns a fresh one for the caller.
 func (s *Service) ChangePassword(ctx context.Context, id Identity, current, next string) (*Session, error) {
-	if l := utf8.RuneCountInString(next); l < 8 || l > 128 {
-		return nil, errs.Field("new_password", "8 to 128 characters")
+	if p := passwordProblem(next); p != "" {
+		return nil, errs.Field("new_password", p)
 	}
 	u, err := s.store.UserByID(ctx, id.ID)
 	if err != nil {

@@ -3,6 +3,7 @@ package auth_test
 import (
 	"net/http"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -37,6 +38,9 @@ func TestForgottenPasswordResetsAndSignsOutEverywhere(t *testing.T) {
 	if r := c.Raw("POST", "/api/v1/auth/password-reset/confirm", map[string]string{"token": m[1], "password": "short"}); r.Status != http.StatusBadRequest {
 		t.Fatalf("short password: %d", r.Status)
 	}
+	if r := c.Raw("POST", "/api/v1/auth/password-reset/confirm", map[string]string{"token": m[1], "password": "iloveyou"}); r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), "too common") {
+		t.Fatalf("common password: %d %s", r.Status, r.Body)
+	}
 	c.Do("POST", "/api/v1/auth/password-reset/confirm", map[string]string{"token": m[1], "password": "a brand new password"}, http.StatusNoContent, nil)
 	if r := c.Raw("POST", "/api/v1/auth/password-reset/confirm", map[string]string{"token": m[1], "password": "another new password"}); r.Status != http.StatusGone {
 		t.Fatalf("second use of the link: %d", r.Status)
@@ -53,6 +57,9 @@ func TestForgottenPasswordResetsAndSignsOutEverywhere(t *testing.T) {
 	other := srv.Login("hana", "a brand new password")
 	if r := fresh.Raw("POST", "/api/v1/me/password", map[string]string{"current_password": "wrong one", "new_password": "x-new-password"}); r.Status != http.StatusBadRequest || r.ErrorCode() != "wrong_password" {
 		t.Fatalf("wrong current password: %d %s", r.Status, r.Body)
+	}
+	if r := fresh.Raw("POST", "/api/v1/me/password", map[string]string{"current_password": "a brand new password", "new_password": "Sunshine1"}); r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), "too common") {
+		t.Fatalf("common new password: %d %s", r.Status, r.Body)
 	}
 	var sess testkit.Session
 	fresh.Do("POST", "/api/v1/me/password", map[string]string{"current_password": "a brand new password", "new_password": "x-new-password"}, http.StatusOK, &sess)

@@ -19,6 +19,7 @@ import (
 type Jobs interface {
 	EnqueueVerifyMail(ctx context.Context, userID int64) error
 	EnqueueResetMail(ctx context.Context, userID int64) error
+	EnqueueSignupAttemptMail(ctx context.Context, userID int64) error
 }
 
 // Limits are the rate limits auth enforces.
@@ -26,12 +27,19 @@ type Limits struct {
 	LoginPerIP      int
 	LoginPerAccount int
 	RegisterPerIP   int
-	Window          time.Duration
+	// ResetPerAccount caps reset mails asked for one address per Window.
+	ResetPerAccount int
+	// TicketsPerMinute caps realtime tickets per user or visitor.
+	TicketsPerMinute int
+	Window           time.Duration
 }
 
 // Config is what the auth service needs to know of the deployment.
 type Config struct {
-	Secret          string
+	Secret string
+	// PreviousSecret is the deployment secret before the last rotation:
+	// access tokens it signed still verify until they expire.
+	PreviousSecret  string
 	PublicURL       string
 	AccessTokenTTL  time.Duration
 	RefreshTokenTTL time.Duration

@@ -32,16 +32,28 @@ type accessClaims struct {
 	jwt.RegisteredClaims
 }
 
-func (s *Service) accessKey() []byte {
-	m := hmac.New(sha256.New, []byte(s.cfg.Secret))
+func (s *Service) accessKey() []byte { return accessKeyOf(s.cfg.Secret) }
+
+func accessKeyOf(secret string) []byte {
+	m := hmac.New(sha256.New, []byte(secret))
 	m.Write([]byte("parley access token"))
 	return m.Sum(nil)
+}
+
+// verifyKeys are the keys access tokens verify with: the current one and,
+// during a rotation, the previous secret's.
+func (s *Service) verifyKeys() jwt.VerificationKeySet {
+	set := jwt.VerificationKeySet{Keys: []jwt.VerificationKey{s.accessKey()}}
+	if s.cfg.PreviousSecret != "" {
+		set.Keys = append(set.Keys, accessKeyOf(s.cfg.PreviousSecret))
+	}
+	return set
 }
 
 // Authenticate checks an access token and returns who it belongs to.
 func (s *Service) Authenticate(ctx context.Context, token string) (Identity, error) {
 	var c accessClaims
-	_, err := jwt.ParseWithClaims(token, &c, func(t *jwt.Token) (any, error) { return s.accessKey(), nil },
+	_, err := jwt.ParseWithClaims(token, &c, func(t *jwt.Token) (any, error) { return s.verifyKeys(), nil },
 		jwt.WithValidMethods([]string{"HS256"}), jwt.WithIssuer("parley"), jwt.WithExpirationRequired(),
 		jwt.WithTimeFunc(s.now))
 	if err != nil {

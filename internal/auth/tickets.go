@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -17,6 +18,9 @@ const TicketTTL = 30 * time.Second
 // IssueTicket returns a single-use ticket that opens one WebSocket as id.
 // Tickets live in Redis so that any node can redeem them.
 func (s *Service) IssueTicket(ctx context.Context, id Identity) (string, error) {
+	if err := s.limiter.Hit(ctx, fmt.Sprintf("ticket:%s:%d", id.Kind, id.ID), s.cfg.Limits.TicketsPerMinute, time.Minute, "opening realtime connections"); err != nil {
+		return "", err
+	}
 	t := "wst_" + randomToken(24)
 	b, _ := json.Marshal(id)
 	if err := s.rdb.Set(ctx, s.keys("ticket", hashToken(t)), b, TicketTTL).Err(); err != nil {

@@ -74,8 +74,8 @@ func (n *NewUser) normalise() error {
 	if a, err := mail.ParseAddress(n.Email); err != nil || a.Address != n.Email || !strings.Contains(n.Email, ".") {
 		details["email"] = "a valid e-mail address is required"
 	}
-	if l := utf8.RuneCountInString(n.Password); l < 8 || l > 128 {
-		details["password"] = "8 to 128 characters"
+	if p := passwordProblem(n.Password); p != "" {
+		details["password"] = p
 	}
 	if utf8.RuneCountInString(n.Nickname) > 64 {
 		details["nickname"] = "at most 64 characters"
@@ -97,15 +97,17 @@ func (s *Service) createUser(ctx context.Context, tx *store.Store, n NewUser) (*
 	if err := n.normalise(); err != nil {
 		return nil, err
 	}
+	// Hashed before the checks, so that a taken address costs as long to
+	// answer as a new account (see Register).
+	hash, err := HashPassword(n.Password)
+	if err != nil {
+		return nil, errs.Wrap(err, "hash password")
+	}
 	if _, err := tx.UserByLogin(ctx, n.Username); err == nil {
 		return nil, errs.R(errs.Conflict, "username_taken", "that username is taken")
 	}
 	if _, err := tx.UserByLogin(ctx, n.Email); err == nil {
 		return nil, errs.R(errs.Conflict, "email_taken", "an account with that e-mail exists")
-	}
-	hash, err := HashPassword(n.Password)
-	if err != nil {
-		return nil, errs.Wrap(err, "hash password")
 	}
 	now := s.now()
 	u := &store.User{

@@ -23,6 +23,7 @@ func benchServer(t *testing.T) *testkit.Server {
 		c.LoginLimitPerIP = 100000
 		c.LoginLimitPerAccount = 100000
 		c.SendLimitPerMinute = 1000000
+		c.WidgetSessionLimitPerIP = 100000
 	}))
 	srv.Setup()
 	return srv

@@ -28,7 +28,10 @@ type Config struct {
 	RedisPrefix string
 	SMTPURL     string
 	Secret      string
-	AutoMigrate string // auto | true | false
+	// SecretPrevious is the signing key before a rotation; what it
+	// signed still verifies.
+	SecretPrevious string
+	AutoMigrate    string // auto | true | false
 
 	LogLevel  string
 	LogFormat string // auto | json | text
@@ -50,6 +53,17 @@ type Config struct {
 	SendLimitPerMinute   int
 
 	MaxBodyBytes int64
+
+	SiteSecretGrace time.Duration
+
+	ResetLimitPerAccount      int
+	WidgetSessionLimitPerIP   int
+	TicketLimitPerMinute      int
+	UploadLimit               int
+	UploadVisitorLimit        int
+	UploadLimitWindow         time.Duration
+	FriendRequestLimitPerHour int
+	GroupJoinLimitPerHour     int
 
 	GroupMemberCap int
 
@@ -93,6 +107,8 @@ func Settings() []Setting {
 		{Env: "PARLEY_REDIS_PREFIX", Flag: "redis-prefix", Default: "", Help: "prefix for Parley's Redis keys and job queue names, to share one Redis between deployments", set: str(func(c *Config) *string { return &c.RedisPrefix })},
 		{Env: "PARLEY_SMTP_URL", Flag: "smtp-url", Default: "", Help: "smtp://user:pass@host:587?from=… (or smtps://); empty means mail is printed to the log", Secret: true, set: str(func(c *Config) *string { return &c.SMTPURL })},
 		{Env: "PARLEY_SECRET", Flag: "secret", Default: "", Help: "signing key for tokens; empty means one is generated once and kept in DATA_DIR/secret", Secret: true, set: str(func(c *Config) *string { return &c.Secret })},
+		{Env: "PARLEY_SECRET_PREVIOUS", Flag: "secret-previous", Default: "", Help: "the signing key before a rotation: access tokens, visitor tokens and media URLs it signed still verify; new ones use PARLEY_SECRET", Secret: true, set: str(func(c *Config) *string { return &c.SecretPrevious })},
+		{Env: "PARLEY_SITE_SECRET_GRACE", Flag: "site-secret-grace", Default: "24h", Help: "how long a site's previous secret keeps verifying identity tokens and event API requests after a rotation", set: duration(func(c *Config) *time.Duration { return &c.SiteSecretGrace })},
 		{Env: "PARLEY_AUTO_MIGRATE", Flag: "auto-migrate", Default: "auto", Help: "apply database migrations at start-up: auto (yes on SQLite, no on PostgreSQL), true or false", set: oneOf(func(c *Config) *string { return &c.AutoMigrate }, "auto", "true", "false")},
 		{Env: "PARLEY_LOG_LEVEL", Flag: "log-level", Default: "info", Help: "debug, info, warn or error", set: oneOf(func(c *Config) *string { return &c.LogLevel }, "debug", "info", "warn", "error")},
 		{Env: "PARLEY_LOG_FORMAT", Flag: "log-format", Default: "auto", Help: "auto (JSON unless stdout is a terminal), json or text", set: oneOf(func(c *Config) *string { return &c.LogFormat }, "auto", "json", "text")},
@@ -107,6 +123,14 @@ func Settings() []Setting {
 		{Env: "PARLEY_LOGIN_LIMIT_PER_ACCOUNT", Flag: "login-limit-per-account", Default: "10", Help: "login attempts allowed per account per window", set: integer(func(c *Config) *int { return &c.LoginLimitPerAccount }, 1)},
 		{Env: "PARLEY_LOGIN_LIMIT_WINDOW", Flag: "login-limit-window", Default: "15m", Help: "window of the login and registration limits", set: duration(func(c *Config) *time.Duration { return &c.LoginLimitWindow })},
 		{Env: "PARLEY_REGISTER_LIMIT_PER_IP", Flag: "register-limit-per-ip", Default: "10", Help: "registrations allowed per client IP per window", set: integer(func(c *Config) *int { return &c.RegisterLimitPerIP }, 1)},
+		{Env: "PARLEY_RESET_LIMIT_PER_ACCOUNT", Flag: "reset-limit-per-account", Default: "5", Help: "password-reset mails one address may be sent per login-limit window (counted whether or not the address has an account)", set: integer(func(c *Config) *int { return &c.ResetLimitPerAccount }, 1)},
+		{Env: "PARLEY_WIDGET_SESSION_LIMIT_PER_IP", Flag: "widget-session-limit-per-ip", Default: "120", Help: "widget sessions started per client IP per minute", set: integer(func(c *Config) *int { return &c.WidgetSessionLimitPerIP }, 1)},
+		{Env: "PARLEY_TICKET_LIMIT_PER_MINUTE", Flag: "ticket-limit-per-minute", Default: "60", Help: "realtime tickets one user or visitor may take per minute", set: integer(func(c *Config) *int { return &c.TicketLimitPerMinute }, 1)},
+		{Env: "PARLEY_UPLOAD_LIMIT", Flag: "upload-limit", Default: "60", Help: "uploads one user may start per upload-limit window", set: integer(func(c *Config) *int { return &c.UploadLimit }, 1)},
+		{Env: "PARLEY_UPLOAD_VISITOR_LIMIT", Flag: "upload-visitor-limit", Default: "30", Help: "uploads one widget visitor may start per upload-limit window", set: integer(func(c *Config) *int { return &c.UploadVisitorLimit }, 1)},
+		{Env: "PARLEY_UPLOAD_LIMIT_WINDOW", Flag: "upload-limit-window", Default: "10m", Help: "window of the upload limits", set: duration(func(c *Config) *time.Duration { return &c.UploadLimitWindow })},
+		{Env: "PARLEY_FRIEND_REQUEST_LIMIT_PER_HOUR", Flag: "friend-request-limit-per-hour", Default: "30", Help: "friend requests one user may send per hour", set: integer(func(c *Config) *int { return &c.FriendRequestLimitPerHour }, 1)},
+		{Env: "PARLEY_GROUP_JOIN_LIMIT_PER_HOUR", Flag: "group-join-limit-per-hour", Default: "30", Help: "groups one user may join or ask to join per hour (by number or invite)", set: integer(func(c *Config) *int { return &c.GroupJoinLimitPerHour }, 1)},
 		{Env: "PARLEY_SEND_LIMIT_PER_MINUTE", Flag: "send-limit-per-minute", Default: "600", Help: "messages one user may send per minute", set: integer(func(c *Config) *int { return &c.SendLimitPerMinute }, 1)},
 		{Env: "PARLEY_GROUP_MEMBER_CAP", Flag: "group-member-cap", Default: "500", Help: "most members a group may have", set: integer(func(c *Config) *int { return &c.GroupMemberCap }, 2)},
 		{Env: "PARLEY_AGENT_GRACE", Flag: "agent-grace", Default: "60s", Help: "how long an online agent who lost every connection still gets chats", set: duration(func(c *Config) *time.Duration { return &c.AgentGrace })},
@@ -242,6 +266,9 @@ func (c *Config) Masked() map[string]string {
 	}
 	if c.Secret != "" {
 		vals["PARLEY_SECRET"] = "***"
+	}
+	if c.SecretPrevious != "" {
+		vals["PARLEY_SECRET_PREVIOUS"] = "***"
 	}
 	return vals
 }

@@ -337,7 +337,7 @@ func (s *Server) widgetSession(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	req.UserAgent = c.Request().UserAgent()
+	req.UserAgent, req.IP = c.Request().UserAgent(), c.RealIP()
 	req.Origin = c.Request().Header.Get("Origin")
 	if req.Origin == "" || sameOrigin(req.Origin, s.cfg.PublicURL) {
 		if u, err := url.Parse(req.PageURL); err == nil && u.Host != "" {

@@ -59,6 +59,13 @@ func (c *Client) EnqueueResetMail(ctx context.Context, userID int64) error {
 		spec{Queue: c.Queue(QueueCritical), MaxRetry: 10, Timeout: time.Minute})
 }
 
+// EnqueueSignupAttemptMail schedules the mail that tells an account's
+// owner someone tried to register with their address.
+func (c *Client) EnqueueSignupAttemptMail(ctx context.Context, userID int64) error {
+	return c.enqueue(ctx, TypeSignupNotice, VerifyMailPayload{UserID: userID},
+		spec{Queue: c.Queue(QueueCritical), MaxRetry: 10, Timeout: time.Minute})
+}
+
 // EnqueueOfflineDigest schedules, after delay, a digest mail for a user who
 // has unread messages in a conversation. Repeats within delay+window
 // collapse into the one already scheduled.

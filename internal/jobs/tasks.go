@@ -8,6 +8,7 @@ package jobs
 const (
 	TypeVerifyMail    = "mail:verify_email"
 	TypeResetMail     = "mail:reset_password"
+	TypeSignupNotice  = "mail:signup_attempt"
 	TypeOfflineDigest = "notify:offline_digest"
 	TypeAssignTimeout = "support:assign_timeout"
 	TypeWebhook       = "webhook:deliver"

@@ -17,6 +17,7 @@ import (
 type VerifyMailer interface {
 	SendVerificationMail(ctx context.Context, userID int64) error
 	SendResetMail(ctx context.Context, userID int64) error
+	SendSignupAttemptMail(ctx context.Context, userID int64) error
 }
 
 // DigestMailer sends a user the digest of a conversation's unread messages.
@@ -108,6 +109,13 @@ func NewWorker(opt asynq.RedisConnOpt, prefix string, concurrency int, h Handler
 			return err
 		}
 		return h.Verify.SendResetMail(ctx, p.UserID)
+	})
+	mux.HandleFunc(TypeSignupNotice, func(ctx context.Context, t *asynq.Task) error {
+		var p VerifyMailPayload
+		if err := decode(t, &p); err != nil {
+			return err
+		}
+		return h.Verify.SendSignupAttemptMail(ctx, p.UserID)
 	})
 	mux.HandleFunc(TypeOfflineDigest, func(ctx context.Context, t *asynq.Task) error {
 		var p OfflineDigestPayload

@@ -28,10 +28,14 @@ type Config struct {
 	// VisitorUploadWindow; 0 turns the limit off.
 	VisitorUploads      int
 	VisitorUploadWindow time.Duration
-	URLTTL              time.Duration
-	PublicURL           string
-	Secret              string // the deployment secret; URL keys derive from it
-	TempDir             string // where uploads are spooled while they arrive
+	// UserUploads is how many uploads a user may start per
+	// VisitorUploadWindow; 0 turns the limit off.
+	UserUploads    int
+	URLTTL         time.Duration
+	PublicURL      string
+	Secret         string // the deployment secret; URL keys derive from it
+	PreviousSecret string // the secret before the last rotation; its URLs still verify
+	TempDir        string // where uploads are spooled while they arrive
 }
 
 // Uploader is who owns an upload: a user, or a widget visitor (Kind
@@ -53,7 +57,7 @@ type Service struct {
 // leaves them unlimited in number (the quota still holds).
 func New(st *store.Store, storage Storage, limiter *ratelimit.Limiter, cfg Config, log *slog.Logger) *Service {
 	return &Service{
-		store: st, storage: storage, limiter: limiter, signer: NewSigner(cfg.Secret), cfg: cfg, log: log,
+		store: st, storage: storage, limiter: limiter, signer: NewSigner(cfg.Secret, cfg.PreviousSecret), cfg: cfg, log: log,
 		now: func() time.Time { return time.Now().UTC() },
 	}
 }

@@ -10,7 +10,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"time"
 
 	"github.com/parley-chat/parley/internal/errs"
 	"github.com/parley-chat/parley/internal/store"
@@ -260,21 +259,14 @@ func (s *Service) quotaOf(by store.Uploader) int64 {
 	return s.cfg.Quota
 }
 
-// uploadAllowed applies the per-visitor upload rate limit (users are held
-// by their quota and the login that costs them an account).
+// uploadAllowed applies the per-uploader upload rate limit: visitors and
+// users each have their own count per window.
 func (s *Service) uploadAllowed(ctx context.Context, by store.Uploader) error {
-	if by.Kind != "visitor" || s.limiter == nil || s.cfg.VisitorUploads <= 0 {
-		return nil
+	n := s.cfg.UserUploads
+	if by.Kind == "visitor" {
+		n = s.cfg.VisitorUploads
 	}
-	ok, wait, err := s.limiter.Allow(ctx, fmt.Sprintf("upload:visitor:%d", by.ID), s.cfg.VisitorUploads, s.cfg.VisitorUploadWindow)
-	if err != nil {
-		s.log.WarnContext(ctx, "rate limiter unavailable", "err", err)
-	}
-	if !ok {
-		secs := max(1, int(wait.Round(time.Second).Seconds()))
-		return &errs.Error{Code: errs.RateLimited, Reason: "rate_limited", RetryAfter: secs, Message: fmt.Sprintf("uploading too often; wait %d seconds", secs)}
-	}
-	return nil
+	return s.limiter.Hit(ctx, fmt.Sprintf("upload:%s:%d", by.Kind, by.ID), n, s.cfg.VisitorUploadWindow, "uploading")
 }
 
 func quotaExceeded(quota int64) error {

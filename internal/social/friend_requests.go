@@ -3,6 +3,7 @@ package social
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -64,11 +65,14 @@ var (
 // SendFriendRequest asks another user to be friends. When they already
 // asked the caller, their request is accepted instead, and accepted is
 // true. Errors: 404 user_not_found, 409 cannot_befriend_self,
-// already_friends or request_exists, 403 blocked.
+// already_friends or request_exists, 403 blocked, 429 rate_limited.
 func (s *Service) SendFriendRequest(ctx context.Context, userID int64, in NewFriendRequest) (req *FriendRequest, accepted bool, err error) {
 	msg := strings.TrimSpace(in.Message)
 	if !utf8.ValidString(msg) || utf8.RuneCountInString(msg) > MaxRequestMessageRunes {
 		return nil, false, errs.Field("message", "at most 200 characters")
+	}
+	if err := s.limiter.Hit(ctx, fmt.Sprintf("friend_request:user:%d", userID), s.cfg.FriendRequestsPerHour, time.Hour, "sending friend requests"); err != nil {
+		return nil, false, err
 	}
 	target, err := s.resolveTarget(ctx, userID, in)
 	if err != nil {

@@ -271,6 +271,9 @@ func (s *Service) PreviewInvite(ctx context.Context, token string) (*InvitePrevi
 
 // AcceptInvite joins the group behind a live invite, whatever its policy.
 func (s *Service) AcceptInvite(ctx context.Context, userID int64, token string) (*JoinResult, error) {
+	if err := s.joinAllowed(ctx, userID); err != nil {
+		return nil, err
+	}
 	var (
 		sys     *store.Message
 		groupID int64

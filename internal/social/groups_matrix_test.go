@@ -14,7 +14,9 @@ import (
 // TestGroupPermissionMatrix checks every group action for the owner, an
 // admin, a plain member and a non-member, each on a fresh group.
 func TestGroupPermissionMatrix(t *testing.T) {
-	srv := testkit.Start(t)
+	// Every action puts the same members in a fresh group: lift the
+	// per-user join limit (tested in internal/httpapi).
+	srv := testkit.Start(t, testkit.WithConfig(func(c *config.Config) { c.GroupJoinLimitPerHour = 100000 }))
 	admin := srv.Setup()
 	owner, adm, mem, tgt, out := srv.NewUser(admin, "owner"), srv.NewUser(admin, "adm"), srv.NewUser(admin, "mem"), srv.NewUser(admin, "tgt"), srv.NewUser(admin, "out")
 	actors := map[string]*testkit.Client{"owner": owner, "admin": adm, "member": mem, "non-member": out}

@@ -77,6 +77,9 @@ func (s *Service) JoinByNumber(ctx context.Context, userID, number int64, messag
 	if number <= 0 {
 		return nil, errs.Field("number", "required")
 	}
+	if err := s.joinAllowed(ctx, userID); err != nil {
+		return nil, err
+	}
 	g, err := s.store.GroupByNumber(ctx, number)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, errNoGroup
@@ -352,4 +355,10 @@ func (s *Service) Transfer(ctx context.Context, actorID, groupID, toUserID int64
 		s.publishGroup(ctx, g, "updated", nil)
 	}
 	return g, err
+}
+
+// joinAllowed applies the per-user limit on joining groups (by number or
+// by invite), so nobody sweeps group numbers or floods groups.
+func (s *Service) joinAllowed(ctx context.Context, userID int64) error {
+	return s.limiter.Hit(ctx, fmt.Sprintf("group_join:user:%d", userID), s.cfg.GroupJoinsPerHour, time.Hour, "joining groups")
 }

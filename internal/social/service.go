@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/parley-chat/parley/internal/chat"
+	"github.com/parley-chat/parley/internal/ratelimit"
 	"github.com/parley-chat/parley/internal/store"
 )
 
@@ -16,6 +17,10 @@ import (
 type Config struct {
 	PublicURL      string
 	GroupMemberCap int
+	// FriendRequestsPerHour and GroupJoinsPerHour cap what one user may
+	// do per hour (0: unlimited); see SetLimiter.
+	FriendRequestsPerHour int
+	GroupJoinsPerHour     int
 }
 
 // Service implements friends, presence and groups.
@@ -23,6 +28,7 @@ type Service struct {
 	store    *store.Store
 	chat     *chat.Service
 	presence PresenceTracker
+	limiter  *ratelimit.Limiter
 	cfg      Config
 	log      *slog.Logger
 	now      func() time.Time
@@ -34,6 +40,10 @@ type Service struct {
 func New(st *store.Store, ch *chat.Service, presence PresenceTracker, cfg Config, log *slog.Logger) *Service {
 	return &Service{store: st, chat: ch, presence: presence, cfg: cfg, log: log, now: func() time.Time { return time.Now().UTC() }}
 }
+
+// SetLimiter installs the rate limiter of friend requests and group joins.
+// Set once at wiring time.
+func (s *Service) SetLimiter(l *ratelimit.Limiter) { s.limiter = l }
 
 var (
 	_ chat.SendPolicy       = (*Service)(nil)

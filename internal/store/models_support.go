@@ -4,20 +4,24 @@ import "time"
 
 // Site is a website that embeds the widget.
 type Site struct {
-	ID              int64 `gorm:"primaryKey"`
-	Name            string
-	PublicKey       string
-	Secret          string
-	AllowedOrigins  string // newline-separated
-	Color           string
-	Greeting        string
-	AwayMessage     string
-	BusinessHours   string // JSON
-	TimeZone        string
-	PrechatFields   string // JSON
-	RequireIdentity bool
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	ID        int64 `gorm:"primaryKey"`
+	Name      string
+	PublicKey string
+	Secret    string
+	// PreviousSecret still verifies until PreviousSecretUntil after a
+	// rotation.
+	PreviousSecret      string
+	PreviousSecretUntil *time.Time
+	AllowedOrigins      string // newline-separated
+	Color               string
+	Greeting            string
+	AwayMessage         string
+	BusinessHours       string // JSON
+	TimeZone            string
+	PrechatFields       string // JSON
+	RequireIdentity     bool
+	CreatedAt           time.Time
+	UpdatedAt           time.Time
 }
 
 // Queue is a line of support conversations of a site (Sales, Support…).

@@ -44,7 +44,7 @@ func (s *Service) PushEvent(ctx context.Context, siteID int64, timestamp, signat
 	if err != nil {
 		return errs.Wrap(err, "load site")
 	}
-	if err := webhooks.Verify(site.Secret, timestamp, signature, body, s.now()); err != nil {
+	if err := s.verifySigned(site, timestamp, signature, body); err != nil {
 		return err
 	}
 	var ev ServerEvent
@@ -82,4 +82,16 @@ func (s *Service) PushEvent(ctx context.Context, siteID int64, timestamp, signat
 	}
 	s.chat.PublishKeys(ctx, []string{key}, EventFrame{Type: "event", Name: name, Data: ev.Data})
 	return nil
+}
+
+// verifySigned accepts a request signed with any secret the site verifies
+// with now (see siteSecrets).
+func (s *Service) verifySigned(site *store.Site, timestamp, signature string, body []byte) error {
+	var err error
+	for _, secret := range s.siteSecrets(site) {
+		if err = webhooks.Verify(secret, timestamp, signature, body, s.now()); err == nil {
+			return nil
+		}
+	}
+	return err
 }

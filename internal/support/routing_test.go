@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parley-chat/parley/internal/config"
 	"github.com/parley-chat/parley/internal/testkit"
 )
 
@@ -25,7 +26,9 @@ func inbox(t *testing.T, c *testkit.Client, query string) []testkit.SupportConve
 // of capacity 3: exactly 15 are assigned, nobody over capacity, the other
 // 185 wait in arrival order and are drained in that order.
 func TestTwoHundredVisitorsFiveAgents(t *testing.T) {
-	d := newDesk(t, 5, 3)
+	// Every visitor comes from the test's one address: lift the per-IP
+	// session limit (tested in internal/httpapi).
+	d := newDesk(t, 5, 3, testkit.WithConfig(func(c *config.Config) { c.WidgetSessionLimitPerIP = 100000 }))
 	for _, a := range d.agents {
 		d.online(a)
 	}

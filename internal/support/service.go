@@ -14,6 +14,7 @@ import (
 	"github.com/parley-chat/parley/internal/chat"
 	"github.com/parley-chat/parley/internal/errs"
 	"github.com/parley-chat/parley/internal/notify"
+	"github.com/parley-chat/parley/internal/ratelimit"
 	"github.com/parley-chat/parley/internal/store"
 )
 
@@ -46,6 +47,14 @@ type Config struct {
 	VisitorNotifyDelay time.Duration
 	PublicURL          string
 	Secret             string // the deployment secret; visitor tokens are signed with a key derived from it
+	// PreviousSecret is the deployment secret before the last rotation:
+	// visitor tokens it signed still verify.
+	PreviousSecret string
+	// SiteSecretGrace is how long a rotated site secret keeps verifying.
+	SiteSecretGrace time.Duration
+	// WidgetSessionsPerIPPerMinute caps widget sessions started from one
+	// address (0: unlimited); see SetLimiter.
+	WidgetSessionsPerIPPerMinute int
 }
 
 // Service implements customer service.
@@ -59,20 +68,34 @@ type Service struct {
 	cfg      Config
 	tokenKey []byte
 	viewers  *viewerSet
+	limiter  *ratelimit.Limiter
+	oldKeys  [][]byte // keys of previous deployment secrets, verify only
 	log      *slog.Logger
 	now      func() time.Time
 }
 
 // New builds the support service.
 func New(st *store.Store, ch *chat.Service, jobs Jobs, mailer notify.Mailer, sessions Sessions, cfg Config, log *slog.Logger) *Service {
-	m := hmac.New(sha256.New, []byte(cfg.Secret))
-	m.Write([]byte("parley visitor token"))
+	var old [][]byte
+	if cfg.PreviousSecret != "" {
+		old = append(old, visitorTokenKey(cfg.PreviousSecret))
+	}
 	// Microseconds: PostgreSQL keeps no finer, and assignment stamps are
 	// compared after a round trip through the database.
-	return &Service{store: st, chat: ch, jobs: jobs, mailer: mailer, sessions: sessions, cfg: cfg, tokenKey: m.Sum(nil), log: log, now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
+	return &Service{store: st, chat: ch, jobs: jobs, mailer: mailer, sessions: sessions, cfg: cfg, tokenKey: visitorTokenKey(cfg.Secret), oldKeys: old, log: log, now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
+}
+
+func visitorTokenKey(secret string) []byte {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte("parley visitor token"))
+	return m.Sum(nil)
 }
 
 var _ chat.Access = (*Service)(nil)
+
+// SetLimiter installs the rate limiter of widget sessions. Set once at
+// wiring time.
+func (s *Service) SetLimiter(l *ratelimit.Limiter) { s.limiter = l }
 
 // SetEvents installs the webhook emitter. Set once at wiring time.
 func (s *Service) SetEvents(e Events) { s.events = e }

@@ -36,21 +36,24 @@ type BusinessHours map[string][]string
 
 // Site is a site as its admins see it.
 type Site struct {
-	ID              int64          `json:"id"`
-	Name            string         `json:"name"`
-	PublicKey       string         `json:"public_key"`
-	Secret          string         `json:"secret,omitempty"`
-	AllowedOrigins  []string       `json:"allowed_origins"`
-	Color           string         `json:"color"`
-	Greeting        string         `json:"greeting"`
-	AwayMessage     string         `json:"away_message"`
-	BusinessHours   BusinessHours  `json:"business_hours"`
-	TimeZone        string         `json:"time_zone"`
-	PrechatFields   []PrechatField `json:"prechat_fields"`
-	RequireIdentity bool           `json:"require_identity"`
-	Snippet         string         `json:"snippet"`
-	Queues          []Queue        `json:"queues"`
-	CreatedAt       time.Time      `json:"created_at"`
+	ID        int64  `json:"id"`
+	Name      string `json:"name"`
+	PublicKey string `json:"public_key"`
+	Secret    string `json:"secret,omitempty"`
+	// PreviousSecretUntil is when the secret replaced by the last
+	// rotation stops verifying (admins only; absent when none does).
+	PreviousSecretUntil *time.Time     `json:"previous_secret_until,omitempty"`
+	AllowedOrigins      []string       `json:"allowed_origins"`
+	Color               string         `json:"color"`
+	Greeting            string         `json:"greeting"`
+	AwayMessage         string         `json:"away_message"`
+	BusinessHours       BusinessHours  `json:"business_hours"`
+	TimeZone            string         `json:"time_zone"`
+	PrechatFields       []PrechatField `json:"prechat_fields"`
+	RequireIdentity     bool           `json:"require_identity"`
+	Snippet             string         `json:"snippet"`
+	Queues              []Queue        `json:"queues"`
+	CreatedAt           time.Time      `json:"created_at"`
 }
 
 // Queue is a queue of a site.
@@ -264,17 +267,26 @@ func (s *Service) UpdateSite(ctx context.Context, actor auth.Identity, id int64,
 	return s.GetSite(ctx, actor, id)
 }
 
-// RotateSecret gives a site a new secret; identity tokens signed with the
-// old one stop working at once.
+// RotateSecret gives a site a new secret. Identity tokens and event API
+// requests signed with the old one keep verifying for the configured grace
+// period (SiteSecretGrace), so the host backend can switch without
+// downtime; a secret older than the previous one stops at once.
 func (s *Service) RotateSecret(ctx context.Context, actor auth.Identity, id int64) (*Site, error) {
 	if !actor.IsAdmin() {
 		return nil, errNeedAdmin
 	}
-	if _, err := s.store.SiteByID(ctx, id); errors.Is(err, store.ErrNotFound) {
+	site, err := s.store.SiteByID(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
 		return nil, errNoSite
 	}
-	err := s.store.Tx(ctx, func(tx *store.Store) error {
-		if err := tx.UpdateSite(ctx, id, map[string]any{"secret": randomKey("sk_", 24)}); err != nil {
+	if err != nil {
+		return nil, errs.Wrap(err, "load site")
+	}
+	until := s.now().Add(s.cfg.SiteSecretGrace)
+	err = s.store.Tx(ctx, func(tx *store.Store) error {
+		if err := tx.UpdateSite(ctx, id, map[string]any{
+			"secret": randomKey("sk_", 24), "previous_secret": site.Secret, "previous_secret_until": until,
+		}); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, actor.ID, "site.secret_rotate", "site", id, nil)
@@ -294,6 +306,9 @@ func (s *Service) siteView(ctx context.Context, site *store.Site, withSecret boo
 	}
 	if withSecret {
 		v.Secret = site.Secret
+		if site.PreviousSecretUntil != nil && site.PreviousSecretUntil.After(s.now()) {
+			v.PreviousSecretUntil = site.PreviousSecretUntil
+		}
 	}
 	queues, err := s.store.QueuesOfSite(ctx, site.ID)
 	if err != nil {
@@ -492,4 +507,14 @@ func (s *Service) CannedResponses(ctx context.Context, actor auth.Identity, site
 		out = append(out, CannedResponse{ID: c.ID, Shortcut: c.Shortcut, Body: c.Body})
 	}
 	return out, nil
+}
+
+// siteSecrets are the secrets a site's signatures verify with now: the
+// current one, then the previous one during its grace period.
+func (s *Service) siteSecrets(site *store.Site) []string {
+	out := []string{site.Secret}
+	if site.PreviousSecret != "" && site.PreviousSecretUntil != nil && site.PreviousSecretUntil.After(s.now()) {
+		out = append(out, site.PreviousSecret)
+	}
+	return out
 }

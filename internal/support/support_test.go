@@ -155,11 +155,16 @@ func TestIdentityTokensMergeDevicesAndBadOnesAreRefused(t *testing.T) {
 	if r := d.srv.Client().Raw("POST", "/api/v1/widget/session", map[string]any{"site_key": d.site.PublicKey}); r.Status != http.StatusUnauthorized || r.ErrorCode() != "identity_required" {
 		t.Fatalf("anonymous on an identity-only site: %d %s", r.Status, r.Body)
 	}
-	// Rotating the secret retires tokens signed with the old one.
+	// Rotating the secret keeps the previous one for the grace period; a
+	// second rotation retires the first secret at once.
 	old := identityToken(t, d.site.Secret, "cust-42", time.Hour)
 	d.admin.Do("POST", fmt.Sprintf("/api/v1/sites/%d/secret", d.site.ID), nil, http.StatusOK, nil)
+	if r := d.srv.Client().Raw("POST", "/api/v1/widget/session", map[string]any{"site_key": d.site.PublicKey, "identity_token": old}); r.Status != http.StatusOK {
+		t.Fatalf("token signed with the previous secret during its grace: %d %s", r.Status, r.Body)
+	}
+	d.admin.Do("POST", fmt.Sprintf("/api/v1/sites/%d/secret", d.site.ID), nil, http.StatusOK, nil)
 	if r := d.srv.Client().Raw("POST", "/api/v1/widget/session", map[string]any{"site_key": d.site.PublicKey, "identity_token": old}); r.Status != http.StatusUnauthorized {
-		t.Fatalf("token signed with a rotated secret: %d", r.Status)
+		t.Fatalf("token signed with a secret two rotations old: %d", r.Status)
 	}
 }
 

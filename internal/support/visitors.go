@@ -35,6 +35,8 @@ type SessionInput struct {
 	// Origin is the host page's origin: the request's Origin header, or
 	// for the widget's own frame the origin of page_url.
 	Origin string `json:"-"`
+	// IP is the client's address, for the per-IP session limit.
+	IP string `json:"-"`
 }
 
 // Visitor is a visitor as the widget and the agents see them.
@@ -145,7 +147,11 @@ type identityClaims struct {
 // with the site secret: HS256, a subject, and an expiry at most 24 h ahead.
 func (s *Service) parseIdentity(site *store.Site, token string) (*identityClaims, error) {
 	var c identityClaims
-	_, err := jwt.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return []byte(site.Secret), nil },
+	var keys jwt.VerificationKeySet
+	for _, secret := range s.siteSecrets(site) {
+		keys.Keys = append(keys.Keys, []byte(secret))
+	}
+	_, err := jwt.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return keys, nil },
 		jwt.WithValidMethods([]string{"HS256"}), jwt.WithExpirationRequired(), jwt.WithTimeFunc(s.now))
 	if err != nil {
 		if errors.Is(err, jwt.ErrTokenExpired) {
@@ -167,6 +173,9 @@ func (s *Service) parseIdentity(site *store.Site, token string) (*identityClaims
 // created by external id, and an anonymous visitor's history on this
 // device is merged into it.
 func (s *Service) StartSession(ctx context.Context, in SessionInput) (*Session, error) {
+	if err := s.limiter.Hit(ctx, "widget_session:ip:"+in.IP, s.cfg.WidgetSessionsPerIPPerMinute, time.Minute, "starting chat sessions"); err != nil {
+		return nil, err
+	}
 	site, err := s.store.SiteByPublicKey(ctx, strings.TrimSpace(in.SiteKey))
 	if errors.Is(err, store.ErrNotFound) || in.SiteKey == "" {
 		return nil, errs.R(errs.NotFound, "site_not_found", "no site has this key")
@@ -255,7 +264,9 @@ func (s *Service) StartSession(ctx context.Context, in SessionInput) (*Session, 
 		return nil, asDomain(err, "start visitor session")
 	}
 	token := in.VisitorToken
-	if id, ok := s.visitorIDFromToken(token); !ok || id != v.ID {
+	// A token signed with the previous deployment key is re-signed, so
+	// that returning visitors carry the new key before the old one goes.
+	if id, ok := s.visitorIDFromToken(token); !ok || id != v.ID || !s.signedWithCurrentKey(token) {
 		token = s.visitorToken(v.ID)
 	}
 	ws, err := s.widgetSite(ctx, site)
@@ -294,10 +305,34 @@ func (s *Service) visitorToken(id int64) string {
 	return "vt_" + payload + "." + s.sign(payload)
 }
 
-func (s *Service) sign(payload string) string {
-	m := hmac.New(sha256.New, s.tokenKey)
+func (s *Service) sign(payload string) string { return signWith(s.tokenKey, payload) }
+
+func signWith(key []byte, payload string) string {
+	m := hmac.New(sha256.New, key)
 	m.Write([]byte(payload))
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:24])
+}
+
+// signedByUs reports whether sig signs payload with the current key or the
+// key of the previous deployment secret.
+func (s *Service) signedByUs(payload, sig string) bool {
+	if hmac.Equal([]byte(sig), []byte(s.sign(payload))) {
+		return true
+	}
+	for _, k := range s.oldKeys {
+		if hmac.Equal([]byte(sig), []byte(signWith(k, payload))) {
+			return true
+		}
+	}
+	return false
+}
+
+// signedWithCurrentKey reports whether a visitor token carries the
+// current key's signature (not only a previous key's).
+func (s *Service) signedWithCurrentKey(token string) bool {
+	rest := strings.TrimPrefix(token, "vt_")
+	i := strings.LastIndexByte(rest, '.')
+	return i >= 0 && hmac.Equal([]byte(rest[i+1:]), []byte(s.sign(rest[:i])))
 }
 
 // visitorIDFromToken verifies a visitor token and returns its visitor id.
@@ -311,7 +346,7 @@ func (s *Service) visitorIDFromToken(token string) (int64, bool) {
 		return 0, false
 	}
 	payload, sig := rest[:i], rest[i+1:]
-	if !hmac.Equal([]byte(sig), []byte(s.sign(payload))) {
+	if !s.signedByUs(payload, sig) {
 		return 0, false
 	}
 	idPart, _, _ := strings.Cut(payload, ".")

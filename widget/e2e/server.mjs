@@ -60,7 +60,10 @@ export class OwnServer {
     const run = this.starts
     const child = spawn(BINARY, ['serve', '--addr', `127.0.0.1:${this.port}`, '--data-dir', this.dataDir], {
       cwd: ROOT,
-      env: { ...process.env, PARLEY_PUBLIC_URL: this.base, PARLEY_LOGIN_LIMIT_PER_IP: '1000' },
+      env: {
+        ...process.env, PARLEY_PUBLIC_URL: this.base, PARLEY_LOGIN_LIMIT_PER_IP: '1000',
+        PARLEY_WIDGET_SESSION_LIMIT_PER_IP: '100000', PARLEY_TICKET_LIMIT_PER_MINUTE: '100000', PARLEY_UPLOAD_VISITOR_LIMIT: '100000',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     this.child = child
