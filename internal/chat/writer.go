@@ -39,6 +39,7 @@ type sendReq struct {
 	ctx   context.Context
 	actor Actor
 	in    SendInput
+	conv  *store.Conversation // as precheck read it
 	done  chan sendResult
 }
 
@@ -65,8 +66,8 @@ func newSendWriter(s *Service, shards int) *sendWriter {
 }
 
 // submit queues one send and waits for its commit (or ctx).
-func (w *sendWriter) submit(ctx context.Context, actor Actor, in SendInput) sendResult {
-	r := &sendReq{ctx: ctx, actor: actor, in: in, done: make(chan sendResult, 1)}
+func (w *sendWriter) submit(ctx context.Context, actor Actor, in SendInput, conv *store.Conversation) sendResult {
+	r := &sendReq{ctx: ctx, actor: actor, in: in, conv: conv, done: make(chan sendResult, 1)}
 	shard := w.shards[uint64(in.ConversationID)%uint64(len(w.shards))]
 	w.pending.Add(1)
 	select {
@@ -125,12 +126,13 @@ func (w *sendWriter) commit(batch []*sendReq) {
 	results := make([]sendResult, len(live))
 	alone := make([]bool, len(live))
 	err := w.s.store.Tx(ctx, func(tx *store.Store) error {
+		members := map[int64][]store.Member{}
 		for i, r := range live {
 			sp := "send_" + strconv.Itoa(i)
 			if err := tx.SavePoint(sp); err != nil {
 				return err
 			}
-			res := w.s.sendInTx(ctx, tx, r.actor, r.in)
+			res := w.s.storeOne(ctx, tx, r, members)
 			if res.err != nil {
 				if err := tx.RollbackTo(sp); err != nil {
 					return err
@@ -171,13 +173,23 @@ func (w *sendWriter) commit(batch []*sendReq) {
 func (w *sendWriter) single(ctx context.Context, r *sendReq) sendResult {
 	var res sendResult
 	err := w.s.store.Tx(ctx, func(tx *store.Store) error {
-		res = w.s.sendInTx(ctx, tx, r.actor, r.in)
+		res = w.s.storeOne(ctx, tx, r, map[int64][]store.Member{})
 		return res.err
 	})
 	if err != nil {
 		return sendResult{err: err}
 	}
 	return res
+}
+
+// storeOne stores a send: a user's message to a direct or group
+// conversation by its short path, anything else (support conversations,
+// visitors) with every check repeated in the transaction.
+func (s *Service) storeOne(ctx context.Context, tx *store.Store, r *sendReq, members map[int64][]store.Member) sendResult {
+	if r.actor.Kind == "user" && r.conv != nil && r.conv.Kind != "support" {
+		return s.storeChecked(ctx, tx, r.actor, r.in, r.conv, members)
+	}
+	return s.sendInTx(ctx, tx, r.actor, r.in)
 }
 
 func (w *sendWriter) answer(r *sendReq, res sendResult) {

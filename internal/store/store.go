@@ -69,10 +69,6 @@ func Open(ctx context.Context, databaseURL, dataDir string, log *slog.Logger) (*
 		q.Add("_pragma", "foreign_keys(1)")
 		q.Add("_pragma", "synchronous(NORMAL)")
 		q.Set("_txlock", "immediate")
-		// Statements are prepared once per connection and reused: parsing
-		// was a visible share of a send's cost. (PostgreSQL's driver already
-		// caches prepared statements per connection.)
-		cfg.PrepareStmt = true
 		db, err = gorm.Open(sqlite.Open("file:"+path+"?"+q.Encode()), cfg)
 		dialect = SQLite
 	} else {
