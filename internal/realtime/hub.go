@@ -27,10 +27,12 @@ const (
 	// sendBuffer bounds each session's queue of outgoing frames; a client
 	// that lets it fill is closed (see handleError) and resyncs.
 	sendBuffer = 128
-	// Per-socket buffers are what idle sockets cost: a small read buffer
-	// (larger frames are read in pieces) and a write buffer taken from a
-	// shared pool only while a frame is written.
-	readBufferSize  = 512
+	// Per-socket buffers are what idle sockets cost. Reading goes through
+	// the buffer net/http already holds for the connection (read buffer
+	// size 0: the handler goroutine keeps that one alive anyway), writing
+	// through a buffer taken from a shared pool only while a frame is
+	// written.
+	readBufferSize  = 0
 	writeBufferSize = 2048
 )
 
