@@ -117,6 +117,12 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
+	if cfg.PprofAddr != "" {
+		if err := servePprof(ctx, cfg.PprofAddr, log); err != nil {
+			ln.Close()
+			return err
+		}
+	}
 	a.announce(ctx)
 	return a.Serve(ctx, ln, cfg.Worker)
 }

@@ -31,6 +31,7 @@ type Options struct {
 	JSON             bool
 	Prefix           string
 	ServerPID        int
+	PprofURL         string
 	SetupConcurrency int
 	DialConcurrency  int
 	MaxDuration      time.Duration
@@ -109,6 +110,7 @@ func Parse(args []string, getenv func(string) string, stderr io.Writer) (Options
 	fs.BoolVar(&o.JSON, "json", false, "print the report as JSON instead of a table")
 	fs.StringVar(&o.Prefix, "prefix", "", "name prefix of everything this run creates (default: random)")
 	fs.IntVar(&o.ServerPID, "server-pid", 0, "PID of the server on this machine, to read its memory and CPU from /proc (W2)")
+	fs.StringVar(&o.PprofURL, "pprof-url", "", "the server's profile address (PARLEY_PPROF_ADDR, e.g. http://127.0.0.1:6060), to read its live heap and stacks after a forced GC (W2)")
 	fs.IntVar(&o.SetupConcurrency, "setup-concurrency", 4, "users created and signed in at once (each costs the server a password hash)")
 	fs.IntVar(&o.DialConcurrency, "dial-concurrency", 32, "sockets opened at once")
 	fs.DurationVar(&o.MaxDuration, "max-duration", 60*time.Minute, "stop everything after this long")

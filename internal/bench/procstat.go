@@ -1,7 +1,10 @@
 package bench
 
 import (
+	"bufio"
+	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"strconv"
 	"strings"
@@ -71,4 +74,42 @@ func cpuTicks(pid int) (int64, error) {
 		return 0, fmt.Errorf("unexpected /proc/%d/stat", pid)
 	}
 	return u + st, nil
+}
+
+// liveKB asks the server's profile endpoint for a heap profile after a
+// forced collection and returns HeapInuse + StackInuse from its MemStats
+// footer ("# HeapInuse = n", "# Stack = inuse / sys"), in kB: the memory live objects and goroutines hold.
+func liveKB(ctx context.Context, pprofURL string) (int64, error) {
+	req, err := http.NewRequestWithContext(ctx, "GET", strings.TrimSuffix(pprofURL, "/")+"/debug/pprof/heap?gc=1&debug=1", nil)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, fmt.Errorf("read the server's heap profile: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return 0, fmt.Errorf("read the server's heap profile: %s", resp.Status)
+	}
+	var heap, stack int64 = -1, -1
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if v, ok := strings.CutPrefix(line, "# HeapInuse = "); ok {
+			heap, _ = strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		} else if v, ok := strings.CutPrefix(line, "# Stack = "); ok {
+			// "# Stack = StackInuse / StackSys"
+			inuse, _, _ := strings.Cut(v, "/")
+			stack, _ = strconv.ParseInt(strings.TrimSpace(inuse), 10, 64)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return 0, err
+	}
+	if heap < 0 || stack < 0 {
+		return 0, fmt.Errorf("the heap profile at %s has no MemStats footer", pprofURL)
+	}
+	return (heap + stack) / 1024, nil
 }

@@ -66,6 +66,10 @@ func (r *Report) WriteTable(out io.Writer) {
 			kv(t, "server RSS before / after", fmt.Sprintf("%d kB / %d kB", w.RSSBeforeKB, w.RSSAfterKB))
 			kv(t, "server RSS per socket", fmt.Sprintf("%.2f kB", w.RSSPerSocketKB))
 		}
+		if w.LiveAfterKB > 0 {
+			kv(t, "server live heap+stacks before / after", fmt.Sprintf("%d kB / %d kB", w.LiveBeforeKB, w.LiveAfterKB))
+			kv(t, "server live heap+stacks per socket", fmt.Sprintf("%.2f kB", w.LivePerSocketKB))
+		}
 		if w.IdleCPUPercent != nil {
 			kv(t, "server idle CPU", fmt.Sprintf("%.1f%% of one core over %.1fs", *w.IdleCPUPercent, w.IdleSeconds))
 		}

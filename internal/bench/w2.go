@@ -25,7 +25,13 @@ type W2Result struct {
 	// percent of one core.
 	IdleCPUPercent *float64 `json:"idle_cpu_percent,omitempty"`
 	IdleSeconds    float64  `json:"idle_seconds,omitempty"`
-	Note           string   `json:"note,omitempty"`
+	// LiveBeforeKB and LiveAfterKB are the server's heap in use plus
+	// goroutine stacks right after a forced collection (with --pprof-url):
+	// unlike RSS, they hold no garbage of earlier work.
+	LiveBeforeKB    int64   `json:"live_before_kb,omitempty"`
+	LiveAfterKB     int64   `json:"live_after_kb,omitempty"`
+	LivePerSocketKB float64 `json:"live_per_socket_kb,omitempty"`
+	Note            string  `json:"note,omitempty"`
 }
 
 func runW2(ctx context.Context, e *env) (*W2Result, error) {
@@ -47,6 +53,11 @@ func runW2(ctx context.Context, e *env) (*W2Result, error) {
 		}
 	} else {
 		res.Note = "pass --server-pid (the server on this machine) for its memory and CPU"
+	}
+	if o.PprofURL != "" {
+		if res.LiveBeforeKB, err = liveKB(ctx, o.PprofURL); err != nil {
+			return res, err
+		}
 	}
 	conns := make([]*wsConn, o.W2Sockets)
 	defer closeAll(conns)
@@ -77,6 +88,14 @@ func runW2(ctx context.Context, e *env) (*W2Result, error) {
 				res.Note = "the server's RSS fell while the sockets opened: the garbage of earlier work (argon2 hashes of the users just created use 19 MiB each) was collected meanwhile, so this run gives no per-socket figure"
 			}
 		}
+	}
+	if o.PprofURL != "" {
+		if res.LiveAfterKB, err = liveKB(ctx, o.PprofURL); err != nil {
+			return res, err
+		}
+		res.LivePerSocketKB = math.Round(float64(res.LiveAfterKB-res.LiveBeforeKB)/float64(o.W2Sockets)*100) / 100
+	}
+	if measure {
 		t0, err1 := cpuTicks(o.ServerPID)
 		w0 := time.Now()
 		sleep(ctx, o.W2Idle)

@@ -85,65 +85,18 @@ func (s *Service) SendAs(ctx context.Context, actor Actor, in SendInput) (*Messa
 	if d := s.sendDelay.Load(); d > 0 {
 		time.Sleep(time.Duration(d)) // test hook, see SetSendDelay
 	}
-	var (
-		msg     *store.Message
-		members []store.Member
-		conv    *store.Conversation
-		replay  bool
-	)
-	err := s.store.Tx(ctx, func(tx *store.Store) error {
-		var err error
-		if conv, err = s.authorizeSend(ctx, tx, actor, in); err != nil {
-			return err
-		}
-		if err := s.checkAttachment(ctx, tx, actor, in); err != nil {
-			return err
-		}
-		if m, err := tx.MessageByClientID(ctx, in.ConversationID, actor.Kind, actor.ID, in.ClientMsgID); err == nil {
-			msg, replay = m, true
-			return nil
-		} else if !errors.Is(err, store.ErrNotFound) {
-			return err
-		}
-		now := s.now()
-		seq, err := tx.NextSeq(ctx, in.ConversationID, now)
-		if err != nil {
-			return err
-		}
-		if in.ReplyToSeq != nil && *in.ReplyToSeq >= seq {
-			return errs.Field("reply_to_seq", "must be a seq of this conversation")
-		}
-		msg = &store.Message{
-			ConversationID: in.ConversationID, Seq: seq, SenderKind: actor.Kind, SenderID: actor.ID,
-			ClientMsgID: in.ClientMsgID, Kind: in.Kind, Body: in.Body, AttachmentID: in.AttachmentID,
-			ReplyToSeq: in.ReplyToSeq, CreatedAt: now,
-		}
-		if err := tx.CreateMessage(ctx, msg); err != nil {
-			if errors.Is(err, store.ErrConflict) {
-				return errDuplicate
-			}
-			return err
-		}
-		if actor.Kind == "user" {
-			if _, err := tx.AdvanceReadSeq(ctx, in.ConversationID, actor.ID, seq); err != nil {
-				return err
-			}
-		}
-		if s.access != nil && conv.Kind == "support" {
-			if err := s.access.AfterSend(ctx, tx, conv, msg); err != nil {
-				return err
-			}
-		}
-		members, err = tx.MembersOf(ctx, in.ConversationID)
-		return err
-	})
+	res := s.precheck(ctx, actor, in)
+	if res.err == nil && res.msg == nil {
+		res = s.writer.submit(ctx, actor, in, res.conv)
+	}
+	msg, members, conv, replay, err := res.msg, res.members, res.conv, res.replay, res.err
 	if errors.Is(err, errDuplicate) {
 		// A concurrent retry of the same send committed first.
 		msg, err = s.store.MessageByClientID(ctx, in.ConversationID, actor.Kind, actor.ID, in.ClientMsgID)
 		replay = true
 	}
 	if err != nil {
-		if _, ok := errs.As(err); ok {
+		if e, ok := errs.As(err); ok && (e.Code != errs.Internal || !store.IsUnavailable(e.Err)) {
 			return nil, err
 		}
 		if store.IsUnavailable(err) {
@@ -166,6 +119,124 @@ func (s *Service) SendAs(ctx context.Context, actor Actor, in SendInput) (*Messa
 		s.scheduleOfflineDigests(ctx, actor.ID, conv.ID, members)
 	}
 	return view, nil
+}
+
+// precheck runs, before the send joins a batch and on any connection,
+// the checks that only read: membership and send policy, the attachment,
+// and whether this client_msg_id is stored already (then it answers with
+// that message, a replay). It returns the conversation for the writer.
+// Inside the batch the membership is confirmed again (the sender's read
+// mark moves only if they are still a member), and support conversations,
+// whose hooks read and write more, repeat every check there.
+func (s *Service) precheck(ctx context.Context, actor Actor, in SendInput) sendResult {
+	conv, err := s.authorizeSend(ctx, s.store, actor, in)
+	if err != nil {
+		return sendResult{err: err}
+	}
+	if err := s.checkAttachment(ctx, s.store, actor, in); err != nil {
+		return sendResult{err: err}
+	}
+	m, err := s.store.MessageByClientID(ctx, in.ConversationID, actor.Kind, actor.ID, in.ClientMsgID)
+	if err == nil {
+		return sendResult{msg: m, conv: conv, replay: true}
+	}
+	if !errors.Is(err, store.ErrNotFound) {
+		return sendResult{err: err}
+	}
+	return sendResult{conv: conv}
+}
+
+// storeChecked stores a message whose checks precheck passed: the seq, the
+// row, the sender's read mark (which also proves they are still a member)
+// and the member list (shared by the batch's messages to conv).
+func (s *Service) storeChecked(ctx context.Context, tx *store.Store, actor Actor, in SendInput, conv *store.Conversation, members map[int64][]store.Member) sendResult {
+	now := s.now()
+	seq, err := tx.NextSeq(ctx, in.ConversationID, now)
+	if err != nil {
+		return sendResult{err: err}
+	}
+	if in.ReplyToSeq != nil && *in.ReplyToSeq >= seq {
+		return sendResult{err: errs.Field("reply_to_seq", "must be a seq of this conversation")}
+	}
+	msg := &store.Message{
+		ConversationID: in.ConversationID, Seq: seq, SenderKind: actor.Kind, SenderID: actor.ID,
+		ClientMsgID: in.ClientMsgID, Kind: in.Kind, Body: in.Body, AttachmentID: in.AttachmentID,
+		ReplyToSeq: in.ReplyToSeq, CreatedAt: now,
+	}
+	if err := tx.CreateMessage(ctx, msg); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return sendResult{err: errDuplicate}
+		}
+		return sendResult{err: err}
+	}
+	if ok, err := tx.AdvanceReadSeq(ctx, in.ConversationID, actor.ID, seq); err != nil {
+		return sendResult{err: err}
+	} else if !ok {
+		return sendResult{err: errNoConversation} // left or removed meanwhile
+	}
+	ms, ok := members[conv.ID]
+	if !ok {
+		if ms, err = tx.MembersOf(ctx, conv.ID); err != nil {
+			return sendResult{err: err}
+		}
+		members[conv.ID] = ms
+	}
+	return sendResult{msg: msg, conv: conv, members: ms}
+}
+
+// sendInTx stores one message inside tx: the checks, the seq, the row, the
+// sender's read mark and the support hook. The group-commit writer calls it
+// once per message of a batch, all in one transaction.
+func (s *Service) sendInTx(ctx context.Context, tx *store.Store, actor Actor, in SendInput) sendResult {
+	var r sendResult
+	conv, err := s.authorizeSend(ctx, tx, actor, in)
+	if err != nil {
+		return sendResult{err: err}
+	}
+	r.conv = conv
+	if err := s.checkAttachment(ctx, tx, actor, in); err != nil {
+		return sendResult{err: err}
+	}
+	if m, err := tx.MessageByClientID(ctx, in.ConversationID, actor.Kind, actor.ID, in.ClientMsgID); err == nil {
+		r.msg, r.replay = m, true
+		return r
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return sendResult{err: err}
+	}
+	now := s.now()
+	seq, err := tx.NextSeq(ctx, in.ConversationID, now)
+	if err != nil {
+		return sendResult{err: err}
+	}
+	if in.ReplyToSeq != nil && *in.ReplyToSeq >= seq {
+		return sendResult{err: errs.Field("reply_to_seq", "must be a seq of this conversation")}
+	}
+	msg := &store.Message{
+		ConversationID: in.ConversationID, Seq: seq, SenderKind: actor.Kind, SenderID: actor.ID,
+		ClientMsgID: in.ClientMsgID, Kind: in.Kind, Body: in.Body, AttachmentID: in.AttachmentID,
+		ReplyToSeq: in.ReplyToSeq, CreatedAt: now,
+	}
+	if err := tx.CreateMessage(ctx, msg); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return sendResult{err: errDuplicate}
+		}
+		return sendResult{err: err}
+	}
+	r.msg = msg
+	if actor.Kind == "user" {
+		if _, err := tx.AdvanceReadSeq(ctx, in.ConversationID, actor.ID, seq); err != nil {
+			return sendResult{err: err}
+		}
+	}
+	if s.access != nil && conv.Kind == "support" {
+		if err := s.access.AfterSend(ctx, tx, conv, msg); err != nil {
+			return sendResult{err: err}
+		}
+	}
+	if r.members, err = tx.MembersOf(ctx, in.ConversationID); err != nil {
+		return sendResult{err: err}
+	}
+	return r
 }
 
 // authorizeSend checks, inside the send's transaction, that actor may post

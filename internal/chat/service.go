@@ -94,6 +94,8 @@ type Service struct {
 	log      *slog.Logger
 	now      func() time.Time
 
+	writer *sendWriter
+
 	// sendDelay (nanoseconds) slows every send down; zero except in the
 	// tests that check `parley bench` notices a slow server.
 	sendDelay atomic.Int64
@@ -116,10 +118,18 @@ func VisitorKey(id int64) string { return "v:" + strconv.FormatInt(id, 10) }
 
 // New builds the chat service.
 func New(st *store.Store, pub Publisher, presence Presence, jobs Jobs, mailer notify.Mailer, limiter *ratelimit.Limiter, m *metrics.Metrics, cfg Config, log *slog.Logger) *Service {
-	return &Service{
+	s := &Service{
 		store: st, pub: pub, presence: presence, jobs: jobs, mailer: mailer, limiter: limiter,
 		metrics: m, cfg: cfg, log: log, now: func() time.Time { return time.Now().UTC() },
 	}
+	// SQLite has one writer at a time: one shard. PostgreSQL commits
+	// several transactions at once: a few shards keep its connections busy.
+	shards := 1
+	if st.Dialect() == store.Postgres {
+		shards = 4
+	}
+	s.writer = newSendWriter(s, shards)
+	return s
 }
 
 // UserKey is the realtime recipient key of a user.

@@ -83,6 +83,8 @@ type Config struct {
 
 	RedPacketMaxCents int64
 	RedPacketTTL      time.Duration
+
+	PprofAddr string
 }
 
 // Setting describes one configuration value: its env var, its flag, its
@@ -148,6 +150,7 @@ func Settings() []Setting {
 		{Env: "PARLEY_MEDIA_URL_TTL", Flag: "media-url-ttl", Default: "24h", Help: "lifetime of the signed URLs that serve media", set: duration(func(c *Config) *time.Duration { return &c.MediaURLTTL })},
 		{Env: "PARLEY_RED_PACKET_MAX_CENTS", Flag: "red-packet-max-cents", Default: "20000", Help: "largest red packet, in cents", set: integer64(func(c *Config) *int64 { return &c.RedPacketMaxCents }, 1)},
 		{Env: "PARLEY_RED_PACKET_TTL", Flag: "red-packet-ttl", Default: "24h", Help: "how long a red packet can be grabbed before what is left goes back to its sender", set: duration(func(c *Config) *time.Duration { return &c.RedPacketTTL })},
+		{Env: "PARLEY_PPROF_ADDR", Flag: "pprof-addr", Default: "", Help: "loopback address (e.g. 127.0.0.1:6060) serving Go's /debug/pprof profiles, for operators on the host only; empty turns it off", set: loopback(func(c *Config) *string { return &c.PprofAddr })},
 	}
 }
 
@@ -289,6 +292,24 @@ func maskURL(raw string) string {
 
 func str(field func(*Config) *string) func(*Config, string) error {
 	return func(c *Config, v string) error { *field(c) = v; return nil }
+}
+
+// loopback accepts an empty value or a host:port whose host is a loopback
+// IP or localhost: profiles must never be reachable from the network.
+func loopback(field func(*Config) *string) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		if v != "" {
+			host, _, err := net.SplitHostPort(v)
+			if err != nil {
+				return fmt.Errorf("want host:port on loopback, e.g. 127.0.0.1:6060: %w", err)
+			}
+			if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+				return fmt.Errorf("%q is not a loopback address (127.0.0.1, ::1 or localhost)", host)
+			}
+		}
+		*field(c) = v
+		return nil
+	}
 }
 
 func oneOf(field func(*Config) *string, allowed ...string) func(*Config, string) error {

@@ -56,6 +56,9 @@ func TestBadValuesAreRefusedByName(t *testing.T) {
 		{nil, []string{"--no-such-flag"}, "no-such-flag"},
 		{map[string]string{"PARLEY_TRUSTED_PROXIES": "10.0.0.1, proxy.local"}, nil, "PARLEY_TRUSTED_PROXIES"},
 		{map[string]string{"PARLEY_TRUSTED_PROXIES": "10.0.0.0/33"}, nil, "PARLEY_TRUSTED_PROXIES"},
+		{map[string]string{"PARLEY_PPROF_ADDR": "0.0.0.0:6060"}, nil, "PARLEY_PPROF_ADDR"},
+		{map[string]string{"PARLEY_PPROF_ADDR": "example.com:6060"}, nil, "PARLEY_PPROF_ADDR"},
+		{nil, []string{"--pprof-addr", "6060"}, "PARLEY_PPROF_ADDR"},
 	}
 	for _, tt := range tests {
 		if _, err := load(t, tt.args, tt.env); err == nil || !strings.Contains(err.Error(), tt.want) {
@@ -112,6 +115,15 @@ func TestReadmeDocumentsEverySetting(t *testing.T) {
 	for _, s := range config.Settings() {
 		if !strings.Contains(readme, "| `"+s.Env+"` | `--"+s.Flag+"` |") {
 			t.Errorf("README's settings table lacks %s / --%s", s.Env, s.Flag)
+		}
+	}
+}
+
+func TestProfilesListenOnlyOnLoopback(t *testing.T) {
+	for _, addr := range []string{"127.0.0.1:6060", "[::1]:6060", "localhost:6060"} {
+		c, err := load(t, []string{"--pprof-addr", addr}, nil)
+		if err != nil || c.PprofAddr != addr {
+			t.Errorf("%s: got %q, %v", addr, c.PprofAddr, err)
 		}
 	}
 }

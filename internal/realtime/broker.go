@@ -14,6 +14,9 @@ type Broker interface {
 	Start(ctx context.Context, deliver DeliverFunc) error
 	// Publish sends payload to every session of key on other nodes.
 	Publish(ctx context.Context, key string, payload []byte) error
+	// PublishMany sends one payload to the sessions of several keys on
+	// other nodes, in as few round trips as the broker can.
+	PublishMany(ctx context.Context, keys []string, payload []byte) error
 	// Subscribe and Unsubscribe are called when this node gets its first
 	// session of key, and loses its last.
 	Subscribe(ctx context.Context, key string) error
@@ -38,6 +41,9 @@ func (LocalBroker) Start(context.Context, DeliverFunc) error { return nil }
 
 // Publish does nothing: the hub already delivered locally.
 func (LocalBroker) Publish(context.Context, string, []byte) error { return nil }
+
+// PublishMany does nothing: the hub already delivered locally.
+func (LocalBroker) PublishMany(context.Context, []string, []byte) error { return nil }
 
 // Subscribe does nothing.
 func (LocalBroker) Subscribe(context.Context, string) error { return nil }

@@ -24,8 +24,20 @@ const (
 	MaxFrameBytes   = 64 * 1024
 	HeartbeatPeriod = 25 * time.Second
 	pongWait        = 60 * time.Second
-	sendBuffer      = 256
+	// sendBuffer bounds each session's queue of outgoing frames; a client
+	// that lets it fill is closed (see handleError) and resyncs.
+	sendBuffer = 128
+	// Per-socket buffers are what idle sockets cost. Reading goes through
+	// the buffer net/http already holds for the connection (read buffer
+	// size 0: the handler goroutine keeps that one alive anyway), writing
+	// through a buffer taken from a shared pool only while a frame is
+	// written.
+	readBufferSize  = 0
+	writeBufferSize = 2048
 )
+
+// writeBuffers is shared by every session's writes.
+var writeBuffers = &sync.Pool{}
 
 // Session keys.
 const (
@@ -81,6 +93,9 @@ func NewHub(broker Broker, log *slog.Logger, m *metrics.Metrics) *Hub {
 	mel.Config.PingPeriod = HeartbeatPeriod
 	mel.Config.PongWait = pongWait
 	mel.Config.WriteWait = 10 * time.Second
+	mel.Upgrader.ReadBufferSize = readBufferSize
+	mel.Upgrader.WriteBufferSize = writeBufferSize
+	mel.Upgrader.WriteBufferPool = writeBuffers
 	h := &Hub{m: mel, broker: broker, log: log, metrics: m, sessions: map[string]map[*melody.Session]bool{}}
 	mel.HandleConnect(h.connected)
 	mel.HandleDisconnect(h.disconnected)
@@ -208,17 +223,14 @@ func (h *Hub) Publish(ctx context.Context, recipients []string, frame any) error
 	if err != nil {
 		return err
 	}
-	var firstErr error
 	for _, r := range recipients {
 		h.deliverLocal(r, b)
-		if err := h.broker.Publish(ctx, r, b); err != nil {
-			h.metrics.PublishFailures.Inc()
-			if firstErr == nil {
-				firstErr = err
-			}
-		}
 	}
-	return firstErr
+	if err := h.broker.PublishMany(ctx, recipients, b); err != nil {
+		h.metrics.PublishFailures.Inc()
+		return err
+	}
+	return nil
 }
 
 func (h *Hub) deliverLocal(recipient string, payload []byte) {

@@ -140,6 +140,27 @@ func (b *RedisBroker) Publish(ctx context.Context, key string, payload []byte) e
 	return b.rdb.Publish(ctx, b.channel(key), buf.Bytes()).Err()
 }
 
+// PublishMany sends payload to the channels of every key in one pipeline:
+// a group's fan-out costs one round trip to Redis, not one per member.
+func (b *RedisBroker) PublishMany(ctx context.Context, keys []string, payload []byte) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	var buf bytes.Buffer
+	buf.Grow(len(b.node) + 1 + len(payload))
+	buf.WriteString(b.node)
+	buf.WriteByte('|')
+	buf.Write(payload)
+	msg := buf.Bytes()
+	_, err := b.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, k := range keys {
+			p.Publish(ctx, b.channel(k), msg)
+		}
+		return nil
+	})
+	return err
+}
+
 // Subscribe listens to key's channel and records this node as holding it.
 func (b *RedisBroker) Subscribe(ctx context.Context, key string) error {
 	b.mu.Lock()

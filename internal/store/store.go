@@ -131,6 +131,12 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
 	})
 }
 
+// SavePoint marks a point inside a transaction that RollbackTo returns to.
+func (s *Store) SavePoint(name string) error { return s.db.SavePoint(name).Error }
+
+// RollbackTo undoes what the transaction did since the savepoint name.
+func (s *Store) RollbackTo(name string) error { return s.db.RollbackTo(name).Error }
+
 func (s *Store) q(ctx context.Context) *gorm.DB { return s.db.WithContext(ctx) }
 
 // translate maps GORM errors to the store's own.

@@ -1,0 +1,232 @@
+package chat
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/parley-chat/parley/internal/errs"
+	"github.com/parley-chat/parley/internal/store"
+)
+
+// Group commit: one transaction per message made the commit (an fsync on
+// PostgreSQL, the write lock on SQLite) the cost of every send. The writer
+// takes the sends that arrive while the previous batch commits, stores them
+// in one transaction and answers each sender only after that commit. A
+// conversation always goes to the same shard, so its messages take their
+// seqs in arrival order; each message runs under its own savepoint, so one
+// that fails (a refused send, a reply to a seq that does not exist) is
+// rolled back alone and the others commit.
+const (
+	maxBatch        = 128
+	writerQueue     = 4096
+	batchTxDeadline = 15 * time.Second
+)
+
+// sendResult is what storing one message produced.
+type sendResult struct {
+	msg     *store.Message
+	conv    *store.Conversation
+	members []store.Member
+	replay  bool
+	err     error
+}
+
+type sendReq struct {
+	ctx   context.Context
+	actor Actor
+	in    SendInput
+	conv  *store.Conversation // as precheck read it
+	done  chan sendResult
+}
+
+// sendWriter is the per-node group-commit writer of sends.
+type sendWriter struct {
+	s      *Service
+	shards []chan *sendReq
+
+	pending atomic.Int64 // submitted, not yet answered
+
+	mu   sync.Mutex
+	cond *sync.Cond
+	held bool
+}
+
+func newSendWriter(s *Service, shards int) *sendWriter {
+	w := &sendWriter{s: s, shards: make([]chan *sendReq, shards)}
+	w.cond = sync.NewCond(&w.mu)
+	for i := range w.shards {
+		w.shards[i] = make(chan *sendReq, writerQueue)
+		go w.run(w.shards[i])
+	}
+	return w
+}
+
+// submit queues one send and waits for its commit (or ctx).
+func (w *sendWriter) submit(ctx context.Context, actor Actor, in SendInput, conv *store.Conversation) sendResult {
+	r := &sendReq{ctx: ctx, actor: actor, in: in, conv: conv, done: make(chan sendResult, 1)}
+	shard := w.shards[uint64(in.ConversationID)%uint64(len(w.shards))]
+	w.pending.Add(1)
+	select {
+	case shard <- r:
+	case <-ctx.Done():
+		w.pending.Add(-1)
+		return sendResult{err: ctx.Err()}
+	}
+	select {
+	case res := <-r.done:
+		return res
+	case <-ctx.Done():
+		// The batch may still commit it: a retry with the same
+		// client_msg_id then returns the stored message.
+		return sendResult{err: ctx.Err()}
+	}
+}
+
+func (w *sendWriter) run(ch chan *sendReq) {
+	batch := make([]*sendReq, 0, maxBatch)
+	for first := range ch {
+		w.waitReleased()
+		batch = append(batch[:0], first)
+	drain:
+		for len(batch) < maxBatch {
+			select {
+			case r := <-ch:
+				batch = append(batch, r)
+			default:
+				break drain
+			}
+		}
+		w.commit(batch)
+	}
+}
+
+// commit stores a batch in one transaction and answers every sender.
+func (w *sendWriter) commit(batch []*sendReq) {
+	live := batch[:0:0]
+	for _, r := range batch {
+		if err := r.ctx.Err(); err != nil {
+			w.answer(r, sendResult{err: err})
+			continue
+		}
+		live = append(live, r)
+	}
+	if len(live) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), batchTxDeadline)
+	defer cancel()
+	if len(live) == 1 {
+		w.answer(live[0], w.single(ctx, live[0]))
+		return
+	}
+	results := make([]sendResult, len(live))
+	alone := make([]bool, len(live))
+	err := w.s.store.Tx(ctx, func(tx *store.Store) error {
+		members := map[int64][]store.Member{}
+		for i, r := range live {
+			sp := "send_" + strconv.Itoa(i)
+			if err := tx.SavePoint(sp); err != nil {
+				return err
+			}
+			res := w.s.storeOne(ctx, tx, r, members)
+			if res.err != nil {
+				if err := tx.RollbackTo(sp); err != nil {
+					return err
+				}
+				if !isDomain(res.err) && !errors.Is(res.err, errDuplicate) {
+					// A database error (a deadlock, a conflict with
+					// another node): try this one again on its own.
+					alone[i] = true
+				}
+			}
+			results[i] = res
+		}
+		return nil
+	})
+	if err != nil {
+		if store.IsUnavailable(err) {
+			for _, r := range live {
+				w.answer(r, sendResult{err: err})
+			}
+			return
+		}
+		// Nothing of the batch committed: every send goes again alone.
+		for i := range alone {
+			alone[i] = true
+		}
+	}
+	for i, r := range live {
+		if alone[i] {
+			w.answer(r, w.single(ctx, r))
+			continue
+		}
+		w.answer(r, results[i])
+	}
+}
+
+// single stores one send in a transaction of its own; any error rolls it
+// back.
+func (w *sendWriter) single(ctx context.Context, r *sendReq) sendResult {
+	var res sendResult
+	err := w.s.store.Tx(ctx, func(tx *store.Store) error {
+		res = w.s.storeOne(ctx, tx, r, map[int64][]store.Member{})
+		return res.err
+	})
+	if err != nil {
+		return sendResult{err: err}
+	}
+	return res
+}
+
+// storeOne stores a send: a user's message to a direct or group
+// conversation by its short path, anything else (support conversations,
+// visitors) with every check repeated in the transaction.
+func (s *Service) storeOne(ctx context.Context, tx *store.Store, r *sendReq, members map[int64][]store.Member) sendResult {
+	if r.actor.Kind == "user" && r.conv != nil && r.conv.Kind != "support" {
+		return s.storeChecked(ctx, tx, r.actor, r.in, r.conv, members)
+	}
+	return s.sendInTx(ctx, tx, r.actor, r.in)
+}
+
+func (w *sendWriter) answer(r *sendReq, res sendResult) {
+	r.done <- res
+	w.pending.Add(-1)
+}
+
+func (w *sendWriter) waitReleased() {
+	w.mu.Lock()
+	for w.held {
+		w.cond.Wait()
+	}
+	w.mu.Unlock()
+}
+
+// HoldSends stops the writer from committing until the returned release is
+// called; sends queue meanwhile. Only tests use it, to put a known set of
+// concurrent sends into one batch.
+func (s *Service) HoldSends() (release func()) {
+	w := s.writer
+	w.mu.Lock()
+	w.held = true
+	w.mu.Unlock()
+	return func() {
+		w.mu.Lock()
+		w.held = false
+		w.mu.Unlock()
+		w.cond.Broadcast()
+	}
+}
+
+// QueuedSends counts the sends submitted and not yet answered.
+func (s *Service) QueuedSends() int { return int(s.writer.pending.Load()) }
+
+// isDomain tells a refusal (the send is wrong) from a failure of the
+// database (the send may succeed when tried again).
+func isDomain(err error) bool {
+	e, ok := errs.As(err)
+	return ok && e.Code != errs.Internal
+}
