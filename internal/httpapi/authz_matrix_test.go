@@ -445,7 +445,29 @@ var fixtures = map[string]fixture{
 		w.agent.Do("POST", fmt.Sprintf("/api/v1/support/conversations/%d/resolve", c), nil, http.StatusOK, nil)
 		return map[string]string{"id": id(c)}
 	},
-	"webhook": func(w *world) map[string]string { return map[string]string{"id": id(w.webhook())} },
+	"webhook":      func(w *world) map[string]string { return map[string]string{"id": id(w.webhook())} },
+	"visitor":      func(w *world) map[string]string { return map[string]string{"id": id(w.visitor.VisitorID)} },
+	"managed_user": func(w *world) map[string]string { return map[string]string{"id": id(w.stranger().UserID)} },
+	"fresh_site": func(w *world) map[string]string {
+		var s siteView
+		w.admin.Do("POST", "/api/v1/sites", map[string]string{"name": fmt.Sprintf("s%d", w.n)}, http.StatusCreated, &s)
+		return map[string]string{"id": id(s.ID)}
+	},
+	"fresh_queue": func(w *world) map[string]string {
+		var q struct {
+			ID int64 `json:"id"`
+		}
+		w.admin.Do("POST", fmt.Sprintf("/api/v1/sites/%d/queues", w.siteA), map[string]string{"name": fmt.Sprintf("q%d", w.n)}, http.StatusCreated, &q)
+		w.admin.Do("PUT", fmt.Sprintf("/api/v1/queues/%d/agents/%d", q.ID, w.agent.UserID), map[string]int{"capacity": 1}, http.StatusNoContent, nil)
+		return map[string]string{"id": id(q.ID), "user_id": id(w.agent.UserID)}
+	},
+	"canned": func(w *world) map[string]string {
+		var c struct {
+			ID int64 `json:"id"`
+		}
+		w.admin.Do("POST", fmt.Sprintf("/api/v1/sites/%d/canned-responses", w.siteA), map[string]string{"shortcut": fmt.Sprintf("c%d", w.n), "body": "Thanks!"}, http.StatusCreated, &c)
+		return map[string]string{"id": id(c.ID)}
+	},
 	"delivery": func(w *world) map[string]string {
 		h := w.webhook()
 		c := w.support()
