@@ -143,8 +143,11 @@ func (b *RedisBroker) Publish(ctx context.Context, key string, payload []byte) e
 // PublishMany sends payload to the channels of every key in one pipeline:
 // a group's fan-out costs one round trip to Redis, not one per member.
 func (b *RedisBroker) PublishMany(ctx context.Context, keys []string, payload []byte) error {
-	if len(keys) == 0 {
+	switch len(keys) {
+	case 0:
 		return nil
+	case 1:
+		return b.Publish(ctx, keys[0], payload)
 	}
 	var buf bytes.Buffer
 	buf.Grow(len(b.node) + 1 + len(payload))
