@@ -146,17 +146,16 @@ func (s *Service) precheck(ctx context.Context, actor Actor, in SendInput) sendR
 	return sendResult{conv: conv}
 }
 
-// storeChecked stores a message whose checks precheck passed: the seq, the
-// row, the sender's read mark (which also proves they are still a member)
-// and the member list (shared by the batch's messages to conv).
-func (s *Service) storeChecked(ctx context.Context, tx *store.Store, actor Actor, in SendInput, conv *store.Conversation, members map[int64][]store.Member) sendResult {
+// insertMessage takes the conversation's next seq and stores the message
+// under it, inside tx.
+func (s *Service) insertMessage(ctx context.Context, tx *store.Store, actor Actor, in SendInput) (*store.Message, error) {
 	now := s.now()
 	seq, err := tx.NextSeq(ctx, in.ConversationID, now)
 	if err != nil {
-		return sendResult{err: err}
+		return nil, err
 	}
 	if in.ReplyToSeq != nil && *in.ReplyToSeq >= seq {
-		return sendResult{err: errs.Field("reply_to_seq", "must be a seq of this conversation")}
+		return nil, errs.Field("reply_to_seq", "must be a seq of this conversation")
 	}
 	msg := &store.Message{
 		ConversationID: in.ConversationID, Seq: seq, SenderKind: actor.Kind, SenderID: actor.ID,
@@ -165,11 +164,22 @@ func (s *Service) storeChecked(ctx context.Context, tx *store.Store, actor Actor
 	}
 	if err := tx.CreateMessage(ctx, msg); err != nil {
 		if errors.Is(err, store.ErrConflict) {
-			return sendResult{err: errDuplicate}
+			return nil, errDuplicate
 		}
+		return nil, err
+	}
+	return msg, nil
+}
+
+// storeChecked stores a message whose checks precheck passed: the seq, the
+// row, the sender's read mark (which also proves they are still a member)
+// and the member list (shared by the batch's messages to conv).
+func (s *Service) storeChecked(ctx context.Context, tx *store.Store, actor Actor, in SendInput, conv *store.Conversation, members map[int64][]store.Member) sendResult {
+	msg, err := s.insertMessage(ctx, tx, actor, in)
+	if err != nil {
 		return sendResult{err: err}
 	}
-	if ok, err := tx.AdvanceReadSeq(ctx, in.ConversationID, actor.ID, seq); err != nil {
+	if ok, err := tx.AdvanceReadSeq(ctx, in.ConversationID, actor.ID, msg.Seq); err != nil {
 		return sendResult{err: err}
 	} else if !ok {
 		return sendResult{err: errNoConversation} // left or removed meanwhile
@@ -203,28 +213,13 @@ func (s *Service) sendInTx(ctx context.Context, tx *store.Store, actor Actor, in
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return sendResult{err: err}
 	}
-	now := s.now()
-	seq, err := tx.NextSeq(ctx, in.ConversationID, now)
+	msg, err := s.insertMessage(ctx, tx, actor, in)
 	if err != nil {
-		return sendResult{err: err}
-	}
-	if in.ReplyToSeq != nil && *in.ReplyToSeq >= seq {
-		return sendResult{err: errs.Field("reply_to_seq", "must be a seq of this conversation")}
-	}
-	msg := &store.Message{
-		ConversationID: in.ConversationID, Seq: seq, SenderKind: actor.Kind, SenderID: actor.ID,
-		ClientMsgID: in.ClientMsgID, Kind: in.Kind, Body: in.Body, AttachmentID: in.AttachmentID,
-		ReplyToSeq: in.ReplyToSeq, CreatedAt: now,
-	}
-	if err := tx.CreateMessage(ctx, msg); err != nil {
-		if errors.Is(err, store.ErrConflict) {
-			return sendResult{err: errDuplicate}
-		}
 		return sendResult{err: err}
 	}
 	r.msg = msg
 	if actor.Kind == "user" {
-		if _, err := tx.AdvanceReadSeq(ctx, in.ConversationID, actor.ID, seq); err != nil {
+		if _, err := tx.AdvanceReadSeq(ctx, in.ConversationID, actor.ID, msg.Seq); err != nil {
 			return sendResult{err: err}
 		}
 	}
