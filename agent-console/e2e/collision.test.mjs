@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { after, before, test } from 'node:test'
-import { BASE, adminToken, createUser, launch, restOk, signInPage } from './helpers.mjs'
+import { BASE, adminToken, createUser, launch, restOk, signInPage, visitor } from './helpers.mjs'
 
 let browser
 before(async () => {
@@ -15,15 +15,6 @@ after(async () => {
   await browser?.close()
 })
 
-async function visitor(method, path, body, token) {
-  const headers = { Accept: 'application/json' }
-  if (body !== undefined) headers['Content-Type'] = 'application/json'
-  if (token) headers.Authorization = `Visitor ${token}`
-  const res = await fetch(BASE + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) })
-  const text = await res.text()
-  if (res.status >= 300) throw new Error(`${method} ${path} answered ${res.status}: ${text}`)
-  return text ? JSON.parse(text) : undefined
-}
 
 async function agentNamed(admin, queueId, nickname) {
   const a = await createUser(admin, nickname, 'agent')

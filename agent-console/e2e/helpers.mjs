@@ -41,6 +41,17 @@ export async function rest(method, path, body, token) {
   return { status: res.status, body: parsed }
 }
 
+/** Calls the widget API as a visitor; fails on any status of 300 or more. */
+export async function visitor(method, path, body, token) {
+  const headers = { Accept: 'application/json' }
+  if (body !== undefined) headers['Content-Type'] = 'application/json'
+  if (token) headers.Authorization = `Visitor ${token}`
+  const res = await fetch(BASE + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) })
+  const text = await res.text()
+  if (res.status >= 300) throw new Error(`${method} ${path} answered ${res.status}: ${text}`)
+  return text ? JSON.parse(text) : undefined
+}
+
 /** Like rest(), but fails with the whole exchange unless the status is expected. */
 export async function restOk(method, path, body, token, expected = [200, 201]) {
   const r = await rest(method, path, body, token)

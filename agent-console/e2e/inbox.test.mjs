@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { after, before, test } from 'node:test'
-import { BASE, adminToken, createUser, launch, rest, restOk, signInPage } from './helpers.mjs'
+import { BASE, adminToken, createUser, launch, rest, restOk, signInPage, visitor } from './helpers.mjs'
 
 let browser
 before(async () => {
@@ -14,16 +14,6 @@ after(async () => {
   await browser?.close()
 })
 
-async function visitor(method, path, body, token) {
-  const headers = { Accept: 'application/json' }
-  if (body !== undefined) headers['Content-Type'] = 'application/json'
-  if (token) headers.Authorization = `Visitor ${token}`
-  const res = await fetch(BASE + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) })
-  const text = await res.text()
-  const parsed = text ? JSON.parse(text) : undefined
-  if (res.status >= 300) throw new Error(`${method} ${path} answered ${res.status}: ${text}`)
-  return parsed
-}
 
 test('an agent gets a visitor conversation live, replies, notes privately and resolves', async () => {
   const admin = await adminToken()

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { after, before, test } from 'node:test'
-import { BASE, adminSession, befriend, createUser, launch, openSignedIn, restOk, signInPage } from './helpers.mjs'
+import { BASE, adminSession, befriend, createUser, launch, openSignedIn, restOk, signInPage, visitor } from './helpers.mjs'
 
 let browser
 let adminSess
@@ -16,15 +16,6 @@ after(async () => {
   await browser?.close()
 })
 
-async function visitor(method, path, body, token) {
-  const headers = { Accept: 'application/json' }
-  if (body !== undefined) headers['Content-Type'] = 'application/json'
-  if (token) headers.Authorization = `Visitor ${token}`
-  const res = await fetch(BASE + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) })
-  const text = await res.text()
-  if (res.status >= 300) throw new Error(`${method} ${path} answered ${res.status}: ${text}`)
-  return text ? JSON.parse(text) : undefined
-}
 
 test('the reports page draws charts from a seeded conversation', async () => {
   const admin = adminSess.access_token
