@@ -1,5 +1,6 @@
 // REST calls of the admin pages: sites, queues, canned responses, webhooks,
 // users and wallet credits (see README "Customer service").
+import { t } from './i18n'
 import type { Api } from './socialApi'
 import type { CannedResponse, PublicUser, Role, User } from './types'
 
@@ -213,10 +214,10 @@ export function auditDetail(e: Pick<AuditEntry, 'action' | 'detail'>): string {
   if (typeof d.amount_cents === 'number') parts.push(`${(d.amount_cents / 100).toFixed(2)}`)
   for (const k of ['name', 'username', 'shortcut', 'url', 'note', 'role']) {
     const v = d[k]
-    if (typeof v === 'string' && v) parts.push(k === 'role' ? `role ${v}` : v)
+    if (typeof v === 'string' && v) parts.push(k === 'role' ? t('audit.role', { role: v }) : v)
   }
-  if (Array.isArray(d.fields) && d.fields.length) parts.push(`changed ${d.fields.join(', ')}`)
-  if (typeof d.user_id === 'number') parts.push(`user ${d.user_id}`)
-  if (typeof d.capacity === 'number') parts.push(`capacity ${d.capacity}`)
+  if (Array.isArray(d.fields) && d.fields.length) parts.push(t('audit.changed', { fields: d.fields.join(t('pane.listSeparator')) }))
+  if (typeof d.user_id === 'number') parts.push(t('audit.user', { id: d.user_id }))
+  if (typeof d.capacity === 'number') parts.push(t('audit.capacity', { n: d.capacity }))
   return parts.join(' · ')
 }

@@ -4,8 +4,11 @@ import zhCN from '../locales/zh-CN'
 import { passwordProblem } from './account'
 import { ROLE_LABEL } from './groups'
 import { formatMoney, initialLocale, locale, matchLocale, setLocale, translate, type Message } from './i18n'
-import { INBOX_VIEWS } from './inbox'
+import { auditDetail } from './adminApi'
+import { emptyText, INBOX_VIEWS, NO_FILTERS } from './inbox'
 import { presenceLabel } from './presence'
+import { quoteOf } from './replies'
+import { viewerChips } from './viewers'
 
 function forms(m: Message): string[] {
   return typeof m === 'string' ? [m] : [m.one ?? m.other, m.other]
@@ -85,6 +88,16 @@ describe('switching the language', () => {
     expect(ROLE_LABEL.owner).toBe('群主')
     expect(INBOX_VIEWS.map((v) => v.label)).toEqual(['我的', '排队中', '全部'])
     expect(passwordProblem('short')).toBe('密码至少 8 位。')
+  })
+
+  it('changes the inbox, viewer, reply and action log texts', () => {
+    setLocale('zh-CN')
+    expect(emptyText('all', { ...NO_FILTERS, q: 'zebra' }, 'online')).toBe('没有与“zebra”匹配的会话。')
+    expect(emptyText('mine', NO_FILTERS, 'offline')).toBe('切换为在线即可接待会话。')
+    expect(viewerChips([{ user_id: 2, name: 'Ana', typing: false }, { user_id: 3, name: '', typing: true }]).map((c) => c.text)).toEqual(['Ana 正在查看', '一位客服 正在输入…'])
+    expect(quoteOf(1, [])).toEqual({ seq: 1, found: false, sender: '', text: '更早的消息' })
+    expect(auditDetail({ action: 'site.update', detail: { fields: ['color', 'name'] } })).toBe('修改了 color、name')
+    expect(auditDetail({ action: 'queue.agent_set', detail: { user_id: 4, capacity: 3 } })).toBe('用户 4 · 接待上限 3')
   })
 
   it('groups money by the language', () => {

@@ -241,7 +241,7 @@ export function resultRows(items: InboxItems, ids: readonly number[]): SupportCo
 
 /** What the empty list says. */
 export function emptyText(view: InboxView, f: InboxFilters, agentStatus: string): string {
-  if (hasFilters(f)) return f.q.trim() ? `No conversations match “${f.q.trim()}”.` : 'No conversations match these filters.'
-  if (view === 'mine') return agentStatus === 'online' ? 'Nothing assigned to you right now.' : 'Go online to get conversations.'
-  return 'No conversations here.'
+  if (hasFilters(f)) return f.q.trim() ? t('inbox.noMatchFor', { q: f.q.trim() }) : t('inbox.noMatch')
+  if (view === 'mine') return agentStatus === 'online' ? t('inbox.nothingMine') : t('inbox.goOnline')
+  return t('inbox.noneHere')
 }

@@ -1,6 +1,7 @@
 // Replies: a message may quote an earlier one of its conversation by seq
 // (reply_to_seq). These helpers find and summarise the quoted message.
 import type { Getter } from './chatApi'
+import { t } from './i18n'
 import { previewOf } from './messages'
 import type { Message, Page } from './types'
 
@@ -25,8 +26,8 @@ export function quoteText(m: Message): string {
 export function quoteOf(seq: number | null | undefined, held: readonly Message[], extra?: ReadonlyMap<number, Message>): Quote | null {
   if (typeof seq !== 'number' || seq < 1) return null
   const m = held.find((x) => x.seq === seq) ?? extra?.get(seq)
-  if (!m) return { seq, found: false, sender: '', text: 'Earlier message' }
-  return { seq, found: true, sender: m.sender.name || 'Unknown', text: quoteText(m) }
+  if (!m) return { seq, found: false, sender: '', text: t('reply.earlier') }
+  return { seq, found: true, sender: m.sender.name || t('msg.unknown'), text: quoteText(m) }
 }
 
 /** Seqs quoted by held messages whose originals are not held. */

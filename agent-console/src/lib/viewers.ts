@@ -1,4 +1,5 @@
 /** Collision detection: who else has a support conversation open. */
+import { t } from './i18n'
 
 export interface ViewerInfo {
   user_id: number
@@ -31,7 +32,7 @@ export function applyViewersFrame(state: ViewersByConversation, frame: { convers
 
 /** The header chips: "Ana is typing…" or "Ana is viewing". */
 export function viewerChips(list: readonly ViewerInfo[] | undefined): Array<{ key: number; text: string; typing: boolean }> {
-  return (list ?? []).map((v) => ({ key: v.user_id, text: `${v.name || 'An agent'} ${v.typing ? 'is typing…' : 'is viewing'}`, typing: v.typing }))
+  return (list ?? []).map((v) => ({ key: v.user_id, text: t(v.typing ? 'viewers.typing' : 'viewers.viewing', { name: v.name || t('viewers.anAgent') }), typing: v.typing }))
 }
 
 /**
