@@ -102,35 +102,12 @@ export function watch(page) {
 }
 
 /**
- * An administrator's access token. Test files run in parallel: the first-run
- * setup belongs to console.test.mjs (its admin), so wait for it; running
- * alone, do the setup here.
- */
-export async function adminToken() {
-  const known = { login: 'admin', password: 'correct horse battery' }
-  const deadline = Date.now() + 30_000
-  while (Date.now() < deadline) {
-    if ((await restOk('GET', '/api/v1/setup')).needed === false) break
-    await new Promise((r) => setTimeout(r, 250))
-  }
-  if ((await restOk('GET', '/api/v1/setup')).needed) {
-    const r = await rest('POST', '/api/v1/setup', {
-      username: known.login,
-      email: 'admin@example.com',
-      password: known.password,
-      nickname: 'Ada Admin',
-    })
-    // Another file may have won the race to set up: then sign in as that admin.
-    if (r.status === 200 || r.status === 201) return r.body.access_token
-  }
-  return login(known.login, known.password)
-}
-
-/**
  * The administrator's whole session ({access_token, refresh_token, expires_in,
- * user}) from a single sign-in; like adminToken(), it waits for the first-run
- * setup of console.test.mjs. Sign-ins are rate limited per IP, so files that
- * need the admin several times (in REST and in the browser) share this one.
+ * user}) from a single sign-in. The first-run setup belongs to
+ * console.test.mjs, so this waits for it; running alone, it does the setup
+ * itself (and if another file wins that race, signs in as that admin).
+ * Sign-ins are rate limited per IP, so files that need the admin several
+ * times (in REST and in the browser) share one session.
  */
 export async function adminSession() {
   const known = { login: 'admin', password: 'correct horse battery' }
@@ -149,6 +126,11 @@ export async function adminSession() {
     if (r.status === 200 || r.status === 201) return r.body
   }
   return restOk('POST', '/api/v1/auth/login', known)
+}
+
+/** An administrator's access token (see adminSession). */
+export async function adminToken() {
+  return (await adminSession()).access_token
 }
 
 /**
