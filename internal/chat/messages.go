@@ -85,8 +85,11 @@ func (s *Service) SendAs(ctx context.Context, actor Actor, in SendInput) (*Messa
 	if d := s.sendDelay.Load(); d > 0 {
 		time.Sleep(time.Duration(d)) // test hook, see SetSendDelay
 	}
-	res := s.precheck(ctx, actor, in)
-	if res.err == nil && res.msg == nil {
+	var res sendResult
+	if plainSend(actor, in) {
+		// The writer checks it with the rest of its batch.
+		res = s.writer.submit(ctx, actor, in, nil)
+	} else if res = s.precheck(ctx, actor, in); res.err == nil && res.msg == nil {
 		res = s.writer.submit(ctx, actor, in, res.conv)
 	}
 	msg, members, conv, replay, err := res.msg, res.members, res.conv, res.replay, res.err
@@ -104,11 +107,14 @@ func (s *Service) SendAs(ctx context.Context, actor Actor, in SendInput) (*Messa
 		}
 		return nil, errs.Wrap(err, "send message")
 	}
-	views, err := s.messageViews(ctx, []store.Message{*msg})
-	if err != nil {
-		return nil, errs.Wrap(err, "load message")
+	view := res.view
+	if view == nil || view.ID != msg.ID {
+		views, err := s.messageViews(ctx, []store.Message{*msg})
+		if err != nil {
+			return nil, errs.Wrap(err, "load message")
+		}
+		view = &views[0]
 	}
-	view := &views[0]
 	if replay {
 		return view, nil
 	}

@@ -31,6 +31,18 @@ type Presence interface {
 // It returns a domain error (e.g. 422 not_friends, muted) to refuse.
 type SendPolicy interface {
 	CheckSend(ctx context.Context, tx *store.Store, conv *store.Conversation, userID int64) error
+	// CheckSends judges a batch of sends with a few statements in all:
+	// verdicts[i] is what CheckSend would answer for sends[i]; err is a
+	// failure of the database.
+	CheckSends(ctx context.Context, tx *store.Store, sends []SendCheck) (verdicts []error, err error)
+}
+
+// SendCheck is one send of a batch for the SendPolicy: who posts where,
+// with the conversation's members as the batch read them.
+type SendCheck struct {
+	Conv    *store.Conversation
+	UserID  int64
+	Members []store.Member
 }
 
 // Access opens support conversations beyond plain membership: to their

@@ -33,6 +33,9 @@ type sendResult struct {
 	members []store.Member
 	replay  bool
 	err     error
+	// view is the message as clients see it, when the writer built it
+	// with the rest of its batch's.
+	view *Message
 }
 
 type sendReq struct {
@@ -119,15 +122,56 @@ func (w *sendWriter) commit(batch []*sendReq) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), batchTxDeadline)
 	defer cancel()
-	if len(live) == 1 {
+	if len(live) == 1 && !plainSend(live[0].actor, live[0].in) {
 		w.answer(live[0], w.single(ctx, live[0]))
 		return
 	}
-	results := make([]sendResult, len(live))
-	alone := make([]bool, len(live))
-	err := w.s.store.Tx(ctx, func(tx *store.Store) error {
+	results, alone, err := w.store(ctx, live, true)
+	if errors.Is(err, errPerMessage) {
+		results, alone, err = w.store(ctx, live, false)
+	}
+	if err != nil {
+		if store.IsUnavailable(err) {
+			for _, r := range live {
+				w.answer(r, sendResult{err: err})
+			}
+			return
+		}
+		// Nothing of the batch committed: every send goes again alone.
+		for i := range alone {
+			alone[i] = true
+		}
+	}
+	w.s.viewAll(ctx, results)
+	for i, r := range live {
+		if alone[i] {
+			w.answer(r, w.single(ctx, r))
+			continue
+		}
+		w.answer(r, results[i])
+	}
+}
+
+// store runs a batch in one transaction: its plain sends by the batch
+// path (when batched), then every other send under a savepoint of its own,
+// so that one that fails is rolled back alone. alone marks the sends that
+// met a database error and should be tried again by themselves.
+func (w *sendWriter) store(ctx context.Context, live []*sendReq, batched bool) (results []sendResult, alone []bool, err error) {
+	results = make([]sendResult, len(live))
+	alone = make([]bool, len(live))
+	err = w.s.store.Tx(ctx, func(tx *store.Store) error {
+		done := make([]bool, len(live))
+		if batched {
+			var err error
+			if done, err = w.s.storeBatch(ctx, tx, live, results); err != nil {
+				return err
+			}
+		}
 		members := map[int64][]store.Member{}
 		for i, r := range live {
+			if done[i] {
+				continue
+			}
 			sp := "send_" + strconv.Itoa(i)
 			if err := tx.SavePoint(sp); err != nil {
 				return err
@@ -147,25 +191,7 @@ func (w *sendWriter) commit(batch []*sendReq) {
 		}
 		return nil
 	})
-	if err != nil {
-		if store.IsUnavailable(err) {
-			for _, r := range live {
-				w.answer(r, sendResult{err: err})
-			}
-			return
-		}
-		// Nothing of the batch committed: every send goes again alone.
-		for i := range alone {
-			alone[i] = true
-		}
-	}
-	for i, r := range live {
-		if alone[i] {
-			w.answer(r, w.single(ctx, r))
-			continue
-		}
-		w.answer(r, results[i])
-	}
+	return results, alone, err
 }
 
 // single stores one send in a transaction of its own; any error rolls it

@@ -16,6 +16,7 @@ import (
 type restSend struct {
 	from *testkit.Client
 	body map[string]any
+	conv int64 // the batch's conversation when 0
 }
 
 type restResult struct {
@@ -43,7 +44,11 @@ func sendInOneBatch(t *testing.T, srv *testkit.Server, conv int64, queued int, s
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r := s.from.Raw("POST", fmt.Sprintf("/api/v1/conversations/%d/messages", conv), s.body)
+			to := conv
+			if s.conv != 0 {
+				to = s.conv
+			}
+			r := s.from.Raw("POST", fmt.Sprintf("/api/v1/conversations/%d/messages", to), s.body)
 			out[i].status = r.Status
 			if r.Status == http.StatusCreated {
 				_ = json.Unmarshal(r.Body, &out[i].msg)
@@ -79,8 +84,8 @@ func TestSendsCommittedTogetherGetContiguousUniqueSeqs(t *testing.T) {
 	srv, alice, bob, conv := pair(t)
 	var sends []restSend
 	for i := range 6 {
-		sends = append(sends, restSend{alice, text(fmt.Sprintf("a%d", i), fmt.Sprintf("from alice %d", i))})
-		sends = append(sends, restSend{bob, text(fmt.Sprintf("b%d", i), fmt.Sprintf("from bob %d", i))})
+		sends = append(sends, restSend{from: alice, body: text(fmt.Sprintf("a%d", i), fmt.Sprintf("from alice %d", i))})
+		sends = append(sends, restSend{from: bob, body: text(fmt.Sprintf("b%d", i), fmt.Sprintf("from bob %d", i))})
 	}
 	res := sendInOneBatch(t, srv, conv.ID, len(sends), sends)
 	var seqs []int64
@@ -150,14 +155,14 @@ func TestAFailingSendInABatchLeavesTheOthersStored(t *testing.T) {
 	carol := srv.NewUser(admin, "carol")
 	reply := text("bad-reply", "answers nothing")
 	reply["reply_to_seq"] = 50
-	// carol is refused before the writer; the bad reply fails inside the
-	// batch, after it took a seq, which must not leave a gap.
-	res := sendInOneBatch(t, srv, conv.ID, 4, []restSend{
-		{alice, text("ok-1", "first")},
-		{bob, reply},
-		{carol, text("stranger", "let me in")},
-		{alice, text("ok-2", "second")},
-		{bob, text("ok-3", "third")},
+	// carol is refused inside the batch (not a member); the bad reply
+	// fails after the batch took the seqs, which must not leave a gap.
+	res := sendInOneBatch(t, srv, conv.ID, 5, []restSend{
+		{from: alice, body: text("ok-1", "first")},
+		{from: bob, body: reply},
+		{from: carol, body: text("stranger", "let me in")},
+		{from: alice, body: text("ok-2", "second")},
+		{from: bob, body: text("ok-3", "third")},
 	})
 	want := []struct {
 		status int
@@ -188,10 +193,10 @@ func TestAFailingSendInABatchLeavesTheOthersStored(t *testing.T) {
 func TestDuplicateClientMsgIDInOneBatchIsStoredOnce(t *testing.T) {
 	srv, alice, bob, conv := pair(t)
 	res := sendInOneBatch(t, srv, conv.ID, 4, []restSend{
-		{alice, text("same", "only once")},
-		{alice, text("same", "only once")},
-		{bob, text("same", "bob's own")},
-		{alice, text("same", "only once")},
+		{from: alice, body: text("same", "only once")},
+		{from: alice, body: text("same", "only once")},
+		{from: bob, body: text("same", "bob's own")},
+		{from: alice, body: text("same", "only once")},
 	})
 	var aliceIDs []int64
 	for i, r := range res {
@@ -211,5 +216,67 @@ func TestDuplicateClientMsgIDInOneBatchIsStoredOnce(t *testing.T) {
 	page := bob.History(conv.ID, "after_seq=0")
 	if len(page.Items) != 2 || page.Items[0].Seq != 1 || page.Items[1].Seq != 2 {
 		t.Fatalf("history %+v, want alice's message once and bob's", page.Items)
+	}
+}
+
+func TestOneBatchJudgesEachSendByItsOwnConversation(t *testing.T) {
+	srv, alice, bob, conv := pair(t)
+	admin := srv.Login("admin", "admin-password")
+	carol, dave := srv.NewUser(admin, "carol"), srv.NewUser(admin, "dave")
+	srv.MakeFriends(carol, dave)
+	blocked := carol.OpenDirect(dave.UserID)
+	dave.Do("PUT", fmt.Sprintf("/api/v1/blocks/%d", carol.UserID), nil, http.StatusNoContent, nil)
+	var g struct {
+		ID             int64 `json:"id"`
+		ConversationID int64 `json:"conversation_id"`
+	}
+	alice.Do("POST", "/api/v1/groups", map[string]string{"name": "Batch", "join_policy": "open"}, http.StatusCreated, &g)
+	var inv struct {
+		Token string `json:"token"`
+	}
+	alice.Do("POST", fmt.Sprintf("/api/v1/groups/%d/invites", g.ID), map[string]int{"max_uses": 1}, http.StatusCreated, &inv)
+	bob.Do("POST", "/api/v1/invites/"+inv.Token+"/accept", nil, http.StatusOK, nil)
+	alice.Do("PATCH", fmt.Sprintf("/api/v1/groups/%d/members/%d", g.ID, bob.UserID),
+		map[string]any{"muted_until": time.Now().Add(time.Hour)}, http.StatusOK, nil)
+	early := alice.SendText(conv.ID, "early", "sent before")
+
+	res := sendInOneBatch(t, srv, conv.ID, 6, []restSend{
+		{from: alice, body: text("early", "sent before")},
+		{from: alice, body: text("a1", "to bob")},
+		{from: carol, body: text("c1", "to dave"), conv: blocked.ID},
+		{from: bob, body: text("muted", "let me speak"), conv: g.ConversationID},
+		{from: alice, body: text("owner", "the owner speaks"), conv: g.ConversationID},
+		{from: bob, body: text("b1", "to alice")},
+	})
+	want := []struct {
+		status int
+		code   string
+	}{{201, ""}, {201, ""}, {422, "blocked"}, {422, "muted"}, {201, ""}, {201, ""}}
+	for i, w := range want {
+		if res[i].status != w.status || res[i].code != w.code {
+			t.Fatalf("send %d answered %d %q, want %d %q", i, res[i].status, res[i].code, w.status, w.code)
+		}
+	}
+	if res[0].msg.ID != early.ID {
+		t.Fatalf("the retry of a stored client id made message %d, want %d", res[0].msg.ID, early.ID)
+	}
+	if res[4].msg.Sender.Name != "Alice" {
+		t.Fatalf("the group message %+v, want its sender's name", res[4].msg)
+	}
+	page := bob.History(conv.ID, "after_seq=0")
+	if len(page.Items) != 3 || page.Items[0].ID != early.ID || page.Items[1].Seq != 2 || page.Items[2].Seq != 3 {
+		t.Fatalf("direct history %+v, want the early message and the two of the batch", page.Items)
+	}
+	if page := dave.History(blocked.ID, "after_seq=0"); len(page.Items) != 0 {
+		t.Fatalf("the blocked send was stored: %+v", page.Items)
+	}
+	var said []string
+	for _, m := range alice.History(g.ConversationID, "after_seq=0").Items {
+		if m.Sender.Kind == "user" {
+			said = append(said, m.Body)
+		}
+	}
+	if len(said) != 1 || said[0] != "the owner speaks" {
+		t.Fatalf("group members' messages %q, want only the owner's", said)
 	}
 }

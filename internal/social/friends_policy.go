@@ -23,10 +23,8 @@ func (s *Service) checkDirectSend(ctx context.Context, tx *store.Store, conv *st
 	if err != nil {
 		return err
 	}
-	for _, m := range members {
-		if m.UserID != userID {
-			return checkDirect(ctx, tx, userID, m.UserID, errBlockedSend)
-		}
+	if p := peer(members, userID); p != 0 {
+		return checkDirect(ctx, tx, userID, p, errBlockedSend)
 	}
 	return nil
 }
@@ -42,13 +40,36 @@ func checkDirect(ctx context.Context, tx *store.Store, userID, peerID int64, blo
 	if err != nil {
 		return err
 	}
+	friends := true
+	if !blocked {
+		if _, err := tx.Friendship(ctx, userID, peerID); errors.Is(err, store.ErrNotFound) {
+			friends = false
+		} else if err != nil {
+			return err
+		}
+	}
+	return directVerdict(blocked, friends, blockedErr)
+}
+
+// directVerdict is the rule of direct chats: no block either way, and
+// friends.
+func directVerdict(blocked, friends bool, blockedErr error) error {
 	if blocked {
 		return blockedErr
 	}
-	if _, err := tx.Friendship(ctx, userID, peerID); errors.Is(err, store.ErrNotFound) {
+	if !friends {
 		return errNotFriends
-	} else if err != nil {
-		return err
 	}
 	return nil
+}
+
+// peer returns the other member of a direct conversation (0 when the
+// sender is alone in it).
+func peer(members []store.Member, userID int64) int64 {
+	for _, m := range members {
+		if m.UserID != userID {
+			return m.UserID
+		}
+	}
+	return 0
 }

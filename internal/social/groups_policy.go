@@ -16,6 +16,22 @@ func (s *Service) checkGroupSend(ctx context.Context, tx *store.Store, conv *sto
 	if err != nil {
 		return err
 	}
+	if m.Role == RoleOwner || m.Role == RoleAdmin {
+		return s.groupVerdict(m, nil)
+	}
+	g, err := tx.GroupByConversation(ctx, conv.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		g = nil
+	} else if err != nil {
+		return err
+	}
+	return s.groupVerdict(m, g)
+}
+
+// groupVerdict is the rule of groups: a muted member waits until the mute
+// ends; under mute-all only the owner and admins speak. g is nil when the
+// conversation has no group row.
+func (s *Service) groupVerdict(m *store.Member, g *store.Group) error {
 	if m.MutedUntil != nil && m.MutedUntil.After(s.now()) {
 		until := m.MutedUntil.UTC()
 		return &errs.Error{Code: errs.Rule, Reason: "muted", Until: &until,
@@ -24,14 +40,7 @@ func (s *Service) checkGroupSend(ctx context.Context, tx *store.Store, conv *sto
 	if m.Role == RoleOwner || m.Role == RoleAdmin {
 		return nil
 	}
-	g, err := tx.GroupByConversation(ctx, conv.ID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if g.MuteAll {
+	if g != nil && g.MuteAll {
 		return errs.R(errs.Rule, "muted_all", "only the owner and admins can speak in this group now")
 	}
 	return nil

@@ -62,3 +62,51 @@ func (s *Service) CheckSend(ctx context.Context, tx *store.Store, conv *store.Co
 	}
 	return nil
 }
+
+// CheckSends implements chat.SendPolicy for a batch: the blocks and
+// friendships of every direct send in two statements, the groups of every
+// group send in one; members come with the batch.
+func (s *Service) CheckSends(ctx context.Context, tx *store.Store, sends []chat.SendCheck) ([]error, error) {
+	var pairs []store.Pair
+	var groupConvs []int64
+	for _, c := range sends {
+		switch c.Conv.Kind {
+		case "direct":
+			if p := peer(c.Members, c.UserID); p != 0 {
+				pairs = append(pairs, store.Pair{A: c.UserID, B: p})
+			}
+		case "group":
+			groupConvs = append(groupConvs, c.Conv.ID)
+		}
+	}
+	blocked, err := tx.BlockedPairs(ctx, pairs)
+	if err != nil {
+		return nil, err
+	}
+	friends, err := tx.FriendPairs(ctx, pairs)
+	if err != nil {
+		return nil, err
+	}
+	groups, err := tx.GroupsByConversations(ctx, groupConvs)
+	if err != nil {
+		return nil, err
+	}
+	verdicts := make([]error, len(sends))
+	for i, c := range sends {
+		switch c.Conv.Kind {
+		case "direct":
+			if p := peer(c.Members, c.UserID); p != 0 {
+				pair := store.Pair{A: c.UserID, B: p}
+				verdicts[i] = directVerdict(blocked[pair], friends[pair], errBlockedSend)
+			}
+		case "group":
+			for k := range c.Members {
+				if c.Members[k].UserID == c.UserID {
+					verdicts[i] = s.groupVerdict(&c.Members[k], groups[c.Conv.ID])
+					break
+				}
+			}
+		}
+	}
+	return verdicts, nil
+}

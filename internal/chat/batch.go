@@ -1,0 +1,233 @@
+package chat
+
+import (
+	"context"
+	"errors"
+
+	"github.com/parley-chat/parley/internal/store"
+)
+
+// The batch path stores the commonest send, a user's text message to a
+// direct or group conversation, with a fixed number of statements per
+// batch: the conversations, their members, the send policy, the client ids
+// already stored, the seqs, one multi-row insert and the read marks. A
+// batch of a hundred messages costs about what one did.
+
+// errPerMessage rolls back a batch whose batch path met what only the
+// per-message path sorts out (a client_msg_id stored meanwhile by another
+// node, a reply to a seq the batch had not reached, a sender removed
+// meanwhile): the whole batch then runs again message by message.
+var errPerMessage = errors.New("batch needs the per-message path")
+
+// plainSend tells the sends the batch path takes: users' text messages.
+// Media (their attachment checks), notes and visitors keep the per-message
+// path, which runs every check inside the transaction.
+func plainSend(actor Actor, in SendInput) bool {
+	return actor.Kind == "user" && in.Kind == "text" && in.AttachmentID == nil
+}
+
+// storeBatch stores the plain sends of reqs in tx and fills their results;
+// done[i] tells which requests it answered. It leaves to the per-message
+// path every send of a conversation that has any other send in the batch
+// (so one conversation's seqs follow arrival order) and of support
+// conversations (whose hooks read and write more).
+func (s *Service) storeBatch(ctx context.Context, tx *store.Store, reqs []*sendReq, results []sendResult) ([]bool, error) {
+	done := make([]bool, len(reqs))
+	mixed := map[int64]bool{}
+	for _, r := range reqs {
+		if !plainSend(r.actor, r.in) {
+			mixed[r.in.ConversationID] = true
+		}
+	}
+	var take []int
+	var convIDs []int64
+	seen := map[int64]bool{}
+	for i, r := range reqs {
+		id := r.in.ConversationID
+		if !plainSend(r.actor, r.in) || mixed[id] {
+			continue
+		}
+		take = append(take, i)
+		if !seen[id] {
+			seen[id] = true
+			convIDs = append(convIDs, id)
+		}
+	}
+	if len(take) == 0 {
+		return done, nil
+	}
+	convs, err := tx.ConversationsByIDs(ctx, convIDs)
+	if err != nil {
+		return nil, err
+	}
+	members, err := tx.MembersOfMany(ctx, convIDs)
+	if err != nil {
+		return nil, err
+	}
+
+	// Who may post: members, then the send policy.
+	var checks []SendCheck
+	var checked []int
+	for _, i := range take {
+		r := reqs[i]
+		c := convs[r.in.ConversationID]
+		switch {
+		case c == nil, c.Kind != "support" && !isMember(members[c.ID], r.actor.ID):
+			results[i], done[i] = sendResult{err: errNoConversation}, true
+		case c.Kind == "support":
+			// per-message path
+		default:
+			checks = append(checks, SendCheck{Conv: c, UserID: r.actor.ID, Members: members[c.ID]})
+			checked = append(checked, i)
+		}
+	}
+	if s.policy != nil && len(checks) > 0 {
+		verdicts, err := s.policy.CheckSends(ctx, tx, checks)
+		if err != nil {
+			return nil, err
+		}
+		for k, v := range verdicts {
+			if v != nil {
+				results[checked[k]], done[checked[k]] = sendResult{err: v}, true
+			}
+		}
+	}
+	var pass []int
+	keys := make([]store.ClientKey, 0, len(checked))
+	for _, i := range checked {
+		if !done[i] {
+			pass = append(pass, i)
+			keys = append(keys, clientKey(reqs[i]))
+		}
+	}
+	if len(pass) == 0 {
+		return done, nil
+	}
+
+	// Retries: a client id stored before answers with its message; a
+	// client id twice in the batch is stored once.
+	stored, err := tx.MessagesByClientKeys(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
+	var fresh []int
+	firstOf := map[store.ClientKey]int{}
+	copies := map[int]int{} // request → the request whose message it repeats
+	for _, i := range pass {
+		k := clientKey(reqs[i])
+		if m := stored[k]; m != nil {
+			results[i], done[i] = sendResult{msg: m, conv: convs[k.ConversationID], replay: true}, true
+			continue
+		}
+		if j, ok := firstOf[k]; ok {
+			copies[i] = j
+			continue
+		}
+		firstOf[k] = i
+		fresh = append(fresh, i)
+	}
+	if len(fresh) == 0 {
+		return done, nil
+	}
+
+	// Seqs, in arrival order within each conversation.
+	now := s.now()
+	var bumps []store.SeqBump
+	count := map[int64]int64{}
+	for _, i := range fresh {
+		id := reqs[i].in.ConversationID
+		if count[id] == 0 {
+			bumps = append(bumps, store.SeqBump{ConversationID: id})
+		}
+		count[id]++
+	}
+	for k := range bumps {
+		bumps[k].N = count[bumps[k].ConversationID]
+	}
+	last, err := tx.BumpSeqs(ctx, bumps, now)
+	if err != nil {
+		return nil, err
+	}
+	next := map[int64]int64{}
+	for id, n := range count {
+		next[id] = last[id] - n + 1
+	}
+	msgs := make([]store.Message, len(fresh))
+	var marks []store.ReadMark
+	markAt := map[store.Pair]int{}
+	for k, i := range fresh {
+		r := reqs[i]
+		seq := next[r.in.ConversationID]
+		next[r.in.ConversationID]++
+		if r.in.ReplyToSeq != nil && *r.in.ReplyToSeq >= seq {
+			return nil, errPerMessage
+		}
+		msgs[k] = store.Message{
+			ConversationID: r.in.ConversationID, Seq: seq, SenderKind: r.actor.Kind, SenderID: r.actor.ID,
+			ClientMsgID: r.in.ClientMsgID, Kind: r.in.Kind, Body: r.in.Body, ReplyToSeq: r.in.ReplyToSeq, CreatedAt: now,
+		}
+		p := store.Pair{A: r.in.ConversationID, B: r.actor.ID}
+		if at, ok := markAt[p]; ok {
+			marks[at].Seq = seq
+		} else {
+			markAt[p] = len(marks)
+			marks = append(marks, store.ReadMark{ConversationID: p.A, UserID: p.B, Seq: seq})
+		}
+	}
+	if err := tx.CreateMessages(ctx, msgs); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return nil, errPerMessage
+		}
+		return nil, err
+	}
+	// Moving each sender's read mark also proves they are still members.
+	if ok, err := tx.SetReadMarks(ctx, marks); err != nil {
+		return nil, err
+	} else if !ok {
+		return nil, errPerMessage
+	}
+	for k, i := range fresh {
+		id := reqs[i].in.ConversationID
+		results[i], done[i] = sendResult{msg: &msgs[k], conv: convs[id], members: members[id]}, true
+	}
+	for i, j := range copies {
+		results[i], done[i] = sendResult{msg: results[j].msg, conv: results[j].conv, replay: true}, true
+	}
+	return done, nil
+}
+
+func clientKey(r *sendReq) store.ClientKey {
+	return store.ClientKey{ConversationID: r.in.ConversationID, SenderKind: r.actor.Kind, SenderID: r.actor.ID, ClientMsgID: r.in.ClientMsgID}
+}
+
+func isMember(ms []store.Member, userID int64) bool {
+	for _, m := range ms {
+		if m.UserID == userID {
+			return true
+		}
+	}
+	return false
+}
+
+// viewAll builds the views of a batch's stored messages with one read of
+// their senders. On a failure it leaves them to each sender's goroutine.
+func (s *Service) viewAll(ctx context.Context, results []sendResult) {
+	var ms []store.Message
+	var at []int
+	for i, r := range results {
+		if r.err == nil && r.msg != nil {
+			ms = append(ms, *r.msg)
+			at = append(at, i)
+		}
+	}
+	if len(ms) == 0 {
+		return
+	}
+	views, err := s.messageViews(ctx, ms)
+	if err != nil {
+		return
+	}
+	for k, i := range at {
+		results[i].view = &views[k]
+	}
+}

@@ -1,0 +1,214 @@
+package store
+
+import (
+	"context"
+	"strings"
+	"time"
+)
+
+// The statements of the batched send path (chat's group-commit writer):
+// each reads or writes for a whole batch of messages at once, so a batch
+// costs the same few statements whether it holds one message or a hundred.
+
+// ConversationsByIDs returns the conversations among ids that exist, keyed
+// by id.
+func (s *Store) ConversationsByIDs(ctx context.Context, ids []int64) (map[int64]*Conversation, error) {
+	out := map[int64]*Conversation{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var cs []Conversation
+	if err := s.q(ctx).Where("id IN ?", ids).Find(&cs).Error; err != nil {
+		return nil, err
+	}
+	for i := range cs {
+		out[cs[i].ID] = &cs[i]
+	}
+	return out, nil
+}
+
+// GroupsByConversations returns the groups behind conversations, keyed by
+// conversation id.
+func (s *Store) GroupsByConversations(ctx context.Context, conversationIDs []int64) (map[int64]*Group, error) {
+	out := map[int64]*Group{}
+	if len(conversationIDs) == 0 {
+		return out, nil
+	}
+	var gs []Group
+	if err := s.q(ctx).Where("conversation_id IN ?", conversationIDs).Find(&gs).Error; err != nil {
+		return nil, err
+	}
+	for i := range gs {
+		out[gs[i].ConversationID] = &gs[i]
+	}
+	return out, nil
+}
+
+// Pair is two users, in the order the caller means.
+type Pair struct{ A, B int64 }
+
+// pairUsers lists every user of pairs once.
+func pairUsers(pairs []Pair) []int64 {
+	seen := map[int64]bool{}
+	var ids []int64
+	for _, p := range pairs {
+		for _, id := range []int64{p.A, p.B} {
+			if !seen[id] {
+				seen[id] = true
+				ids = append(ids, id)
+			}
+		}
+	}
+	return ids
+}
+
+// BlockedPairs tells, for each pair, whether either user blocked the other.
+func (s *Store) BlockedPairs(ctx context.Context, pairs []Pair) (map[Pair]bool, error) {
+	out := map[Pair]bool{}
+	if len(pairs) == 0 {
+		return out, nil
+	}
+	ids := pairUsers(pairs)
+	var bs []Block
+	if err := s.q(ctx).Where("user_id IN ? AND blocked_id IN ?", ids, ids).Find(&bs).Error; err != nil {
+		return nil, err
+	}
+	blocks := map[Pair]bool{}
+	for _, b := range bs {
+		blocks[Pair{b.UserID, b.BlockedID}] = true
+	}
+	for _, p := range pairs {
+		out[p] = blocks[p] || blocks[Pair{p.B, p.A}]
+	}
+	return out, nil
+}
+
+// FriendPairs tells, for each pair, whether B is among A's friends.
+func (s *Store) FriendPairs(ctx context.Context, pairs []Pair) (map[Pair]bool, error) {
+	out := map[Pair]bool{}
+	if len(pairs) == 0 {
+		return out, nil
+	}
+	ids := pairUsers(pairs)
+	var fs []Friendship
+	if err := s.q(ctx).Select("user_id", "friend_id").Where("user_id IN ? AND friend_id IN ?", ids, ids).Find(&fs).Error; err != nil {
+		return nil, err
+	}
+	friends := map[Pair]bool{}
+	for _, f := range fs {
+		friends[Pair{f.UserID, f.FriendID}] = true
+	}
+	for _, p := range pairs {
+		out[p] = friends[p]
+	}
+	return out, nil
+}
+
+// ClientKey names a message by its sender's client_msg_id.
+type ClientKey struct {
+	ConversationID int64
+	SenderKind     string
+	SenderID       int64
+	ClientMsgID    string
+}
+
+// MessagesByClientKeys returns the messages stored under any of keys. Each
+// key is matched whole, so every term is one lookup in the unique index.
+func (s *Store) MessagesByClientKeys(ctx context.Context, keys []ClientKey) (map[ClientKey]*Message, error) {
+	out := map[ClientKey]*Message{}
+	if len(keys) == 0 {
+		return out, nil
+	}
+	var where strings.Builder
+	args := make([]any, 0, 4*len(keys))
+	for i, k := range keys {
+		if i > 0 {
+			where.WriteString(" OR ")
+		}
+		where.WriteString("(conversation_id = ? AND sender_kind = ? AND sender_id = ? AND client_msg_id = ?)")
+		args = append(args, k.ConversationID, k.SenderKind, k.SenderID, k.ClientMsgID)
+	}
+	var ms []Message
+	if err := s.q(ctx).Where(where.String(), args...).Find(&ms).Error; err != nil {
+		return nil, err
+	}
+	for i := range ms {
+		out[ClientKey{ms[i].ConversationID, ms[i].SenderKind, ms[i].SenderID, ms[i].ClientMsgID}] = &ms[i]
+	}
+	return out, nil
+}
+
+// SeqBump asks for N new seqs of one conversation.
+type SeqBump struct{ ConversationID, N int64 }
+
+// BumpSeqs takes the new seqs of several conversations in one statement
+// and returns each one's new last_seq: its N seqs are the N up to that one.
+// The update locks the rows, so concurrent writers get distinct seqs.
+func (s *Store) BumpSeqs(ctx context.Context, bumps []SeqBump, now time.Time) (map[int64]int64, error) {
+	out := map[int64]int64{}
+	if len(bumps) == 0 {
+		return out, nil
+	}
+	var sql strings.Builder
+	args := make([]any, 0, 2*len(bumps)+3)
+	sql.WriteString("UPDATE conversations SET last_seq = last_seq + CASE id")
+	ids := make([]int64, 0, len(bumps))
+	for _, b := range bumps {
+		sql.WriteString(" WHEN ? THEN CAST(? AS BIGINT)")
+		args = append(args, b.ConversationID, b.N)
+		ids = append(ids, b.ConversationID)
+	}
+	sql.WriteString(" ELSE 0 END, last_message_at = ?, updated_at = ? WHERE id IN ? RETURNING id, last_seq")
+	args = append(args, now, now, ids)
+	var rows []struct{ ID, LastSeq int64 }
+	if err := s.q(ctx).Raw(sql.String(), args...).Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		out[r.ID] = r.LastSeq
+	}
+	if len(out) != len(bumps) {
+		return nil, ErrNotFound
+	}
+	return out, nil
+}
+
+// CreateMessages inserts ms in one statement and sets their ids;
+// ErrConflict when a client_msg_id was used.
+func (s *Store) CreateMessages(ctx context.Context, ms []Message) error {
+	if len(ms) == 0 {
+		return nil
+	}
+	return translate(s.q(ctx).Create(&ms).Error)
+}
+
+// ReadMark is a member's read position in a conversation.
+type ReadMark struct{ ConversationID, UserID, Seq int64 }
+
+// SetReadMarks moves members' read marks, one statement for all; it
+// reports whether every mark found its member. Callers pass seqs above the
+// current marks (the sender's own new message), so no mark moves back.
+func (s *Store) SetReadMarks(ctx context.Context, marks []ReadMark) (bool, error) {
+	if len(marks) == 0 {
+		return true, nil
+	}
+	var set, where strings.Builder
+	setArgs := make([]any, 0, 3*len(marks))
+	whereArgs := make([]any, 0, 2*len(marks))
+	set.WriteString("UPDATE conversation_members SET read_seq = CASE")
+	where.WriteString(" ELSE read_seq END WHERE")
+	for i, m := range marks {
+		set.WriteString(" WHEN conversation_id = ? AND user_id = ? THEN CAST(? AS BIGINT)")
+		setArgs = append(setArgs, m.ConversationID, m.UserID, m.Seq)
+		if i > 0 {
+			where.WriteString(" OR")
+		}
+		where.WriteString(" (conversation_id = ? AND user_id = ?)")
+		whereArgs = append(whereArgs, m.ConversationID, m.UserID)
+	}
+	res := s.q(ctx).Exec(set.String()+where.String(), append(setArgs, whereArgs...)...)
+	if res.Error != nil {
+		return false, res.Error
+	}
+	return res.RowsAffected == int64(len(marks)), nil
+}
