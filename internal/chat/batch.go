@@ -3,15 +3,16 @@ package chat
 import (
 	"context"
 	"errors"
+	"sync"
 
 	"github.com/parley-chat/parley/internal/store"
 )
 
 // The batch path stores the commonest send, a user's text message to a
 // direct or group conversation, with a fixed number of statements per
-// batch: the conversations, their members, the send policy, the client ids
-// already stored, the seqs, one multi-row insert and the read marks. A
-// batch of a hundred messages costs about what one did.
+// batch: the members of its conversations, the send policy (blocks and
+// friendships, groups), the seqs, one multi-row insert and the read marks.
+// A batch of a hundred messages costs about what one did.
 
 // errPerMessage rolls back a batch whose batch path met what only the
 // per-message path sorts out (a client_msg_id stored meanwhile by another
@@ -56,7 +57,7 @@ func (s *Service) storeBatch(ctx context.Context, tx *store.Store, reqs []*sendR
 	if len(take) == 0 {
 		return done, nil
 	}
-	convs, err := tx.ConversationsByIDs(ctx, convIDs)
+	convs, err := s.kinds.conversations(ctx, tx, convIDs)
 	if err != nil {
 		return nil, err
 	}
@@ -93,41 +94,29 @@ func (s *Service) storeBatch(ctx context.Context, tx *store.Store, reqs []*sendR
 		}
 	}
 	var pass []int
-	keys := make([]store.ClientKey, 0, len(checked))
 	for _, i := range checked {
 		if !done[i] {
 			pass = append(pass, i)
-			keys = append(keys, clientKey(reqs[i]))
 		}
 	}
 	if len(pass) == 0 {
 		return done, nil
 	}
 
-	// Retries: a client id stored before answers with its message; a
-	// client id twice in the batch is stored once.
-	stored, err := tx.MessagesByClientKeys(ctx, keys)
-	if err != nil {
-		return nil, err
-	}
+	// A client id twice in the batch is stored once. One stored before
+	// (a retry after a lost ack) makes the insert conflict: the batch then
+	// goes message by message, which answers it with the stored message.
 	var fresh []int
-	firstOf := map[store.ClientKey]int{}
+	firstOf := map[clientKey]int{}
 	copies := map[int]int{} // request → the request whose message it repeats
 	for _, i := range pass {
-		k := clientKey(reqs[i])
-		if m := stored[k]; m != nil {
-			results[i], done[i] = sendResult{msg: m, conv: convs[k.ConversationID], replay: true}, true
-			continue
-		}
+		k := keyOf(reqs[i])
 		if j, ok := firstOf[k]; ok {
 			copies[i] = j
 			continue
 		}
 		firstOf[k] = i
 		fresh = append(fresh, i)
-	}
-	if len(fresh) == 0 {
-		return done, nil
 	}
 
 	// Seqs, in arrival order within each conversation.
@@ -196,8 +185,16 @@ func (s *Service) storeBatch(ctx context.Context, tx *store.Store, reqs []*sendR
 	return done, nil
 }
 
-func clientKey(r *sendReq) store.ClientKey {
-	return store.ClientKey{ConversationID: r.in.ConversationID, SenderKind: r.actor.Kind, SenderID: r.actor.ID, ClientMsgID: r.in.ClientMsgID}
+// clientKey names a send by its sender's client_msg_id.
+type clientKey struct {
+	conversationID int64
+	senderKind     string
+	senderID       int64
+	clientMsgID    string
+}
+
+func keyOf(r *sendReq) clientKey {
+	return clientKey{r.in.ConversationID, r.actor.Kind, r.actor.ID, r.in.ClientMsgID}
 }
 
 func isMember(ms []store.Member, userID int64) bool {
@@ -230,4 +227,48 @@ func (s *Service) viewAll(ctx context.Context, results []sendResult) {
 	for k, i := range at {
 		results[i].view = &views[k]
 	}
+}
+
+// kindCache remembers the kind of the conversations the writer met. A kind
+// never changes, so a batch reads only the conversations it has not seen;
+// membership, which does change, is read by every batch.
+type kindCache struct {
+	mu    sync.Mutex
+	kinds map[int64]string
+}
+
+// kindCacheSize bounds the cache; it starts over when full.
+const kindCacheSize = 100_000
+
+// conversations returns the conversations among ids that exist, each with
+// its id and kind only (what the batch path and the fan-out use).
+func (c *kindCache) conversations(ctx context.Context, tx *store.Store, ids []int64) (map[int64]*store.Conversation, error) {
+	out := make(map[int64]*store.Conversation, len(ids))
+	var unknown []int64
+	c.mu.Lock()
+	for _, id := range ids {
+		if kind, ok := c.kinds[id]; ok {
+			out[id] = &store.Conversation{ID: id, Kind: kind}
+		} else {
+			unknown = append(unknown, id)
+		}
+	}
+	c.mu.Unlock()
+	if len(unknown) == 0 {
+		return out, nil
+	}
+	read, err := tx.ConversationsByIDs(ctx, unknown)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.kinds == nil || len(c.kinds)+len(read) > kindCacheSize {
+		c.kinds = make(map[int64]string, len(read))
+	}
+	for id, conv := range read {
+		c.kinds[id] = conv.Kind
+		out[id] = &store.Conversation{ID: id, Kind: conv.Kind}
+	}
+	return out, nil
 }

@@ -107,6 +107,7 @@ type Service struct {
 	now      func() time.Time
 
 	writer *sendWriter
+	kinds  kindCache
 
 	// sendDelay (nanoseconds) slows every send down; zero except in the
 	// tests that check `parley bench` notices a slow server.

@@ -64,7 +64,7 @@ func (s *Service) CheckSend(ctx context.Context, tx *store.Store, conv *store.Co
 }
 
 // CheckSends implements chat.SendPolicy for a batch: the blocks and
-// friendships of every direct send in two statements, the groups of every
+// friendships of every direct send in one statement, the groups of every
 // group send in one; members come with the batch.
 func (s *Service) CheckSends(ctx context.Context, tx *store.Store, sends []chat.SendCheck) ([]error, error) {
 	var pairs []store.Pair
@@ -79,11 +79,7 @@ func (s *Service) CheckSends(ctx context.Context, tx *store.Store, sends []chat.
 			groupConvs = append(groupConvs, c.Conv.ID)
 		}
 	}
-	blocked, err := tx.BlockedPairs(ctx, pairs)
-	if err != nil {
-		return nil, err
-	}
-	friends, err := tx.FriendPairs(ctx, pairs)
+	blocked, friends, err := tx.DirectTies(ctx, pairs)
 	if err != nil {
 		return nil, err
 	}

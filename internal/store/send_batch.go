@@ -62,80 +62,34 @@ func pairUsers(pairs []Pair) []int64 {
 	return ids
 }
 
-// BlockedPairs tells, for each pair, whether either user blocked the other.
-func (s *Store) BlockedPairs(ctx context.Context, pairs []Pair) (map[Pair]bool, error) {
-	out := map[Pair]bool{}
+// DirectTies tells, for each pair (sender A, peer B), whether either
+// blocked the other and whether B is among A's friends: one statement for
+// all the pairs.
+func (s *Store) DirectTies(ctx context.Context, pairs []Pair) (blocked, friends map[Pair]bool, err error) {
+	blocked, friends = map[Pair]bool{}, map[Pair]bool{}
 	if len(pairs) == 0 {
-		return out, nil
+		return blocked, friends, nil
 	}
 	ids := pairUsers(pairs)
-	var bs []Block
-	if err := s.q(ctx).Where("user_id IN ? AND blocked_id IN ?", ids, ids).Find(&bs).Error; err != nil {
-		return nil, err
+	var rows []struct {
+		Tie  string
+		A, B int64
 	}
-	blocks := map[Pair]bool{}
-	for _, b := range bs {
-		blocks[Pair{b.UserID, b.BlockedID}] = true
+	err = s.q(ctx).Raw("SELECT 'block' AS tie, user_id AS a, blocked_id AS b FROM blocks WHERE user_id IN ? AND blocked_id IN ?"+
+		" UNION ALL SELECT 'friend', user_id, friend_id FROM friendships WHERE user_id IN ? AND friend_id IN ?",
+		ids, ids, ids, ids).Scan(&rows).Error
+	if err != nil {
+		return nil, nil, err
 	}
-	for _, p := range pairs {
-		out[p] = blocks[p] || blocks[Pair{p.B, p.A}]
-	}
-	return out, nil
-}
-
-// FriendPairs tells, for each pair, whether B is among A's friends.
-func (s *Store) FriendPairs(ctx context.Context, pairs []Pair) (map[Pair]bool, error) {
-	out := map[Pair]bool{}
-	if len(pairs) == 0 {
-		return out, nil
-	}
-	ids := pairUsers(pairs)
-	var fs []Friendship
-	if err := s.q(ctx).Select("user_id", "friend_id").Where("user_id IN ? AND friend_id IN ?", ids, ids).Find(&fs).Error; err != nil {
-		return nil, err
-	}
-	friends := map[Pair]bool{}
-	for _, f := range fs {
-		friends[Pair{f.UserID, f.FriendID}] = true
+	ties := map[Pair]string{}
+	for _, r := range rows {
+		ties[Pair{r.A, r.B}] += r.Tie
 	}
 	for _, p := range pairs {
-		out[p] = friends[p]
+		blocked[p] = strings.Contains(ties[p]+ties[Pair{p.B, p.A}], "block")
+		friends[p] = strings.Contains(ties[p], "friend")
 	}
-	return out, nil
-}
-
-// ClientKey names a message by its sender's client_msg_id.
-type ClientKey struct {
-	ConversationID int64
-	SenderKind     string
-	SenderID       int64
-	ClientMsgID    string
-}
-
-// MessagesByClientKeys returns the messages stored under any of keys. Each
-// key is matched whole, so every term is one lookup in the unique index.
-func (s *Store) MessagesByClientKeys(ctx context.Context, keys []ClientKey) (map[ClientKey]*Message, error) {
-	out := map[ClientKey]*Message{}
-	if len(keys) == 0 {
-		return out, nil
-	}
-	var where strings.Builder
-	args := make([]any, 0, 4*len(keys))
-	for i, k := range keys {
-		if i > 0 {
-			where.WriteString(" OR ")
-		}
-		where.WriteString("(conversation_id = ? AND sender_kind = ? AND sender_id = ? AND client_msg_id = ?)")
-		args = append(args, k.ConversationID, k.SenderKind, k.SenderID, k.ClientMsgID)
-	}
-	var ms []Message
-	if err := s.q(ctx).Where(where.String(), args...).Find(&ms).Error; err != nil {
-		return nil, err
-	}
-	for i := range ms {
-		out[ClientKey{ms[i].ConversationID, ms[i].SenderKind, ms[i].SenderID, ms[i].ClientMsgID}] = &ms[i]
-	}
-	return out, nil
+	return blocked, friends, nil
 }
 
 // SeqBump asks for N new seqs of one conversation.
