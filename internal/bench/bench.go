@@ -40,6 +40,9 @@ type Options struct {
 	W1Rates []int
 	W1Step  time.Duration
 	W1Drain time.Duration
+	// W1Warmup is sent at the first rate before the steps and not
+	// reported: the server's connections prepare their statements then.
+	W1Warmup time.Duration
 
 	W2Sockets        int
 	W2SocketsPerUser int
@@ -119,6 +122,7 @@ func Parse(args []string, getenv func(string) string, stderr io.Writer) (Options
 	fs.StringVar(&rates, "w1-rates", "500,1000,2000,4000", "W1: aggregate send rates to step through, msg/s")
 	fs.DurationVar(&o.W1Step, "w1-step", 20*time.Second, "W1: duration of each step")
 	fs.DurationVar(&o.W1Drain, "w1-drain", 10*time.Second, "W1: longest wait for acks and deliveries after a step")
+	fs.DurationVar(&o.W1Warmup, "w1-warmup", 5*time.Second, "W1: sending at the first rate before the steps, not reported (0: none)")
 
 	fs.IntVar(&o.W2Sockets, "w2-sockets", 2000, "W2: idle authenticated sockets to hold open")
 	fs.IntVar(&o.W2SocketsPerUser, "w2-sockets-per-user", 10, "W2: sockets per user (users are costly to create)")
@@ -177,7 +181,7 @@ func (o *Options) validate() error {
 		return errors.New("--admin-password (or PARLEY_BENCH_ADMIN_PASSWORD) is required")
 	case len(o.Workloads) == 0:
 		return errors.New("--workload names no workload")
-	case o.W1Pairs < 1 || len(o.W1Rates) == 0 || o.W1Step <= 0:
+	case o.W1Pairs < 1 || len(o.W1Rates) == 0 || o.W1Step <= 0 || o.W1Warmup < 0:
 		return errors.New("W1 needs --w1-pairs ≥ 1, --w1-rates and --w1-step > 0")
 	case o.W2Sockets < 1 || o.W2SocketsPerUser < 1:
 		return errors.New("W2 needs --w2-sockets and --w2-sockets-per-user ≥ 1")

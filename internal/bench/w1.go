@@ -95,7 +95,19 @@ func runW1(ctx context.Context, e *env) (*W1Result, error) {
 	if err != nil {
 		return res, err
 	}
-	steps := make([]*w1Step, len(o.W1Rates))
+	type stepPlan struct {
+		rate   int
+		length time.Duration
+		warmup bool
+	}
+	var plan []stepPlan
+	if o.W1Warmup > 0 {
+		plan = append(plan, stepPlan{o.W1Rates[0], o.W1Warmup, true})
+	}
+	for _, rate := range o.W1Rates {
+		plan = append(plan, stepPlan{rate, o.W1Step, false})
+	}
+	steps := make([]*w1Step, len(plan))
 	for i := range steps {
 		steps[i] = &w1Step{}
 	}
@@ -138,10 +150,10 @@ func runW1(ctx context.Context, e *env) (*W1Result, error) {
 	defer closeAll(conns)
 	e.logf("W1: %d users in %d pairs connected", len(users), o.W1Pairs)
 
-	for si, rate := range o.W1Rates {
-		st := steps[si]
+	for si, p := range plan {
+		st, rate := steps[si], p.rate
 		start := time.Now()
-		end := start.Add(o.W1Step)
+		end := start.Add(p.length)
 		interval := time.Duration(float64(time.Second) * float64(len(users)) / float64(rate))
 		var wg sync.WaitGroup
 		for i := range users {
@@ -180,7 +192,11 @@ func runW1(ctx context.Context, e *env) (*W1Result, error) {
 			}
 			time.Sleep(20 * time.Millisecond)
 		}
-		step := st.result(rate, start.Sub(base), o.W1Step)
+		step := st.result(rate, start.Sub(base), p.length)
+		if p.warmup {
+			e.logf("W1: warm-up at %d msg/s for %s: delivered %.0f/s (not reported)", rate, p.length, step.DeliveredPerS)
+			continue
+		}
 		res.Steps = append(res.Steps, step)
 		res.PeakDeliveredPerS = max(res.PeakDeliveredPerS, step.DeliveredPerS)
 		e.logf("W1: %d msg/s: sent %.0f/s, acked %.0f/s, delivered %.0f/s, deliver p99 %.1f ms, errors %d",

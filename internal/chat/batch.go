@@ -61,7 +61,7 @@ func (s *Service) storeBatch(ctx context.Context, tx *store.Store, reqs []*sendR
 	if err != nil {
 		return nil, err
 	}
-	members, err := tx.MembersOfMany(ctx, convIDs)
+	members, users, err := tx.MembersWithNames(ctx, convIDs)
 	if err != nil {
 		return nil, err
 	}
@@ -177,10 +177,11 @@ func (s *Service) storeBatch(ctx context.Context, tx *store.Store, reqs []*sendR
 	}
 	for k, i := range fresh {
 		id := reqs[i].in.ConversationID
-		results[i], done[i] = sendResult{msg: &msgs[k], conv: convs[id], members: members[id]}, true
+		view := messageView(&msgs[k], users)
+		results[i], done[i] = sendResult{msg: &msgs[k], conv: convs[id], members: members[id], view: &view}, true
 	}
 	for i, j := range copies {
-		results[i], done[i] = sendResult{msg: results[j].msg, conv: results[j].conv, replay: true}, true
+		results[i], done[i] = sendResult{msg: results[j].msg, conv: results[j].conv, replay: true, view: results[j].view}, true
 	}
 	return done, nil
 }
@@ -206,13 +207,14 @@ func isMember(ms []store.Member, userID int64) bool {
 	return false
 }
 
-// viewAll builds the views of a batch's stored messages with one read of
-// their senders. On a failure it leaves them to each sender's goroutine.
+// viewAll builds the views the batch path did not (those of the
+// per-message path) with one read of their senders. On a failure it leaves
+// them to each sender's goroutine.
 func (s *Service) viewAll(ctx context.Context, results []sendResult) {
 	var ms []store.Message
 	var at []int
 	for i, r := range results {
-		if r.err == nil && r.msg != nil {
+		if r.err == nil && r.msg != nil && r.view == nil {
 			ms = append(ms, *r.msg)
 			at = append(at, i)
 		}

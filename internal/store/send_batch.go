@@ -44,6 +44,35 @@ func (s *Store) GroupsByConversations(ctx context.Context, conversationIDs []int
 	return out, nil
 }
 
+// MembersWithNames returns the members of several conversations, keyed by
+// conversation, and each member's user with the names a message shows
+// (id, username, nickname only): one statement for both.
+func (s *Store) MembersWithNames(ctx context.Context, conversationIDs []int64) (map[int64][]Member, map[int64]*User, error) {
+	members, users := map[int64][]Member{}, map[int64]*User{}
+	if len(conversationIDs) == 0 {
+		return members, users, nil
+	}
+	var rows []struct {
+		Member   `gorm:"embedded"`
+		Username string
+		Nickname string
+	}
+	err := s.q(ctx).Table("conversation_members AS m").
+		Select("m.*, u.username, u.nickname").
+		Joins("JOIN users u ON u.id = m.user_id").
+		Where("m.conversation_id IN ?", conversationIDs).Order("m.user_id").Scan(&rows).Error
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, r := range rows {
+		members[r.ConversationID] = append(members[r.ConversationID], r.Member)
+		if users[r.UserID] == nil {
+			users[r.UserID] = &User{ID: r.UserID, Username: r.Username, Nickname: r.Nickname}
+		}
+	}
+	return members, users, nil
+}
+
 // Pair is two users, in the order the caller means.
 type Pair struct{ A, B int64 }
 
