@@ -161,3 +161,52 @@ func TestHundredVisitorsOnTwoNodesNeverOverAssign(t *testing.T) {
 		t.Fatalf("%d assigned, want 12", total)
 	}
 }
+
+// TestBigGroupFanOutReachesEveryNodeOnce: a group big enough that its
+// fan-out goes as one message on the channel all nodes share still reaches
+// each member's session exactly once, on the sender's node and the others.
+func TestBigGroupFanOutReachesEveryNodeOnce(t *testing.T) {
+	nodes := testkit.StartCluster(t, 2)
+	a, b := nodes[0], nodes[1]
+	admin := a.Setup()
+	alice := a.NewUser(admin, "alice")
+	var g struct {
+		ID             int64 `json:"id"`
+		Number         int64 `json:"number"`
+		ConversationID int64 `json:"conversation_id"`
+	}
+	alice.Do("POST", "/api/v1/groups", map[string]string{"name": "Crowd", "join_policy": "open"}, http.StatusCreated, &g)
+	var members []*testkit.Client
+	for i := range 19 {
+		m := a.NewUser(admin, fmt.Sprintf("member%d", i))
+		if i%2 == 1 {
+			m = m.On(b)
+		}
+		m.Do("POST", "/api/v1/groups/join", map[string]int64{"number": g.Number}, http.StatusOK, nil)
+		members = append(members, m)
+	}
+	sockets := []*testkit.WS{members[0].Dial(), members[1].Dial(), members[2].Dial(), members[3].Dial()}
+	sent := alice.SendText(g.ConversationID, "crowd-1", "hello, crowd")
+	for i, ws := range sockets {
+		// Every frame until the socket stays quiet for a second.
+		got := 0
+		for {
+			f, err := ws.TryRead(time.Second)
+			if err != nil {
+				break
+			}
+			var m struct {
+				Message testkit.Message `json:"message"`
+			}
+			if f.Type() == "message" {
+				f.Decode(t, &m)
+			}
+			if m.Message.ID == sent.ID {
+				got++
+			}
+		}
+		if got != 1 {
+			t.Errorf("member %d (node %c) got the group message %d times, want once", i, 'A'+rune(i%2), got)
+		}
+	}
+}

@@ -13,6 +13,10 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
+// fanoutMin is the number of recipients from which a fan-out goes on the
+// shared channel.
+const fanoutMin = 16
+
 // Node liveness: each node refreshes its key every nodeHeartbeat; a node
 // whose key expired (nodeTTL) has crashed, and its sessions no longer count.
 const (
@@ -25,6 +29,11 @@ const (
 // holds a session of theirs, so a publish reaches exactly the nodes that
 // need it and Redis does the routing. Each payload carries its node id so
 // a node ignores its own publishes (it delivered locally already).
+//
+// A fan-out to many recipients (a big group) goes instead as one message
+// on the channel every node listens to, naming its recipients: one publish
+// and one message per node, where per-recipient channels cost Redis a
+// publish and every node a message per recipient, most of them its own.
 //
 // It also keeps, per recipient, the set of nodes holding a session
 // (a hash of node ids) next to a heartbeat key per node, which answers
@@ -56,6 +65,7 @@ func NewRedisBroker(rdb *redis.Client, prefix string, log *slog.Logger) *RedisBr
 func (b *RedisBroker) Node() string { return b.node }
 
 func (b *RedisBroker) channel(key string) string  { return b.prefix + "parley:rt:" + key }
+func (b *RedisBroker) fanoutChannel() string      { return b.prefix + "parley:fanout" }
 func (b *RedisBroker) presence(key string) string { return b.prefix + "parley:where:" + key }
 func (b *RedisBroker) nodeKey(node string) string { return b.prefix + "parley:node:" + node }
 
@@ -65,7 +75,7 @@ func (b *RedisBroker) nodeKey(node string) string { return b.prefix + "parley:no
 func (b *RedisBroker) Start(ctx context.Context, deliver DeliverFunc) error {
 	b.mu.Lock()
 	b.deliver = deliver
-	b.ps = b.rdb.Subscribe(context.Background())
+	b.ps = b.rdb.Subscribe(context.Background(), b.fanoutChannel())
 	ch := b.ps.Channel(redis.WithChannelSize(4096))
 	b.mu.Unlock()
 	b.beat(ctx)
@@ -121,12 +131,32 @@ func (b *RedisBroker) receive(msg *redis.Message) {
 	if !ok || node == b.node {
 		return
 	}
-	key := strings.TrimPrefix(msg.Channel, b.channel(""))
 	b.mu.Lock()
 	d := b.deliver
 	b.mu.Unlock()
-	if d != nil {
-		d(key, []byte(payload))
+	if d == nil {
+		return
+	}
+	if msg.Channel != b.fanoutChannel() {
+		d(strings.TrimPrefix(msg.Channel, b.channel("")), []byte(payload))
+		return
+	}
+	// "key key …\npayload": deliver to the recipients held here.
+	keys, body, ok := strings.Cut(payload, "\n")
+	if !ok {
+		return
+	}
+	var held []string
+	b.mu.Lock()
+	for _, key := range strings.Fields(keys) {
+		if _, ok := b.keys[key]; ok {
+			held = append(held, key)
+		}
+	}
+	b.mu.Unlock()
+	frame := []byte(body)
+	for _, key := range held {
+		d(key, frame)
 	}
 }
 
@@ -140,8 +170,9 @@ func (b *RedisBroker) Publish(ctx context.Context, key string, payload []byte) e
 	return b.rdb.Publish(ctx, b.channel(key), buf.Bytes()).Err()
 }
 
-// PublishMany sends payload to the channels of every key in one pipeline:
-// a group's fan-out costs one round trip to Redis, not one per member.
+// PublishMany sends payload to the channels of every key in one pipeline
+// (one round trip to Redis, not one per member), or from fanoutMin keys on,
+// as one message on the shared channel.
 func (b *RedisBroker) PublishMany(ctx context.Context, keys []string, payload []byte) error {
 	switch len(keys) {
 	case 0:
@@ -153,6 +184,17 @@ func (b *RedisBroker) PublishMany(ctx context.Context, keys []string, payload []
 	buf.Grow(len(b.node) + 1 + len(payload))
 	buf.WriteString(b.node)
 	buf.WriteByte('|')
+	if len(keys) >= fanoutMin {
+		for i, k := range keys {
+			if i > 0 {
+				buf.WriteByte(' ')
+			}
+			buf.WriteString(k)
+		}
+		buf.WriteByte('\n')
+		buf.Write(payload)
+		return b.rdb.Publish(ctx, b.fanoutChannel(), buf.Bytes()).Err()
+	}
 	buf.Write(payload)
 	msg := buf.Bytes()
 	_, err := b.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
