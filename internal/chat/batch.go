@@ -61,7 +61,11 @@ func (s *Service) storeBatch(ctx context.Context, tx *store.Store, reqs []*sendR
 	if err != nil {
 		return nil, err
 	}
-	members, users, err := tx.MembersWithNames(ctx, convIDs)
+	senders := make([]int64, 0, len(take))
+	for _, i := range take {
+		senders = append(senders, reqs[i].actor.ID)
+	}
+	members, users, err := tx.MembersWithNames(ctx, convIDs, senders)
 	if err != nil {
 		return nil, err
 	}

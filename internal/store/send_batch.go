@@ -45,28 +45,30 @@ func (s *Store) GroupsByConversations(ctx context.Context, conversationIDs []int
 }
 
 // MembersWithNames returns the members of several conversations, keyed by
-// conversation, and each member's user with the names a message shows
-// (id, username, nickname only): one statement for both.
-func (s *Store) MembersWithNames(ctx context.Context, conversationIDs []int64) (map[int64][]Member, map[int64]*User, error) {
+// conversation, and the users among names with what a message shows of
+// them (id, username, nickname only): one statement for both, which joins
+// only the rows of names (a big group's other members cost no lookup).
+func (s *Store) MembersWithNames(ctx context.Context, conversationIDs, names []int64) (map[int64][]Member, map[int64]*User, error) {
 	members, users := map[int64][]Member{}, map[int64]*User{}
 	if len(conversationIDs) == 0 {
 		return members, users, nil
 	}
 	var rows []struct {
 		Member   `gorm:"embedded"`
+		Named    *int64
 		Username string
 		Nickname string
 	}
 	err := s.q(ctx).Table("conversation_members AS m").
-		Select("m.*, u.username, u.nickname").
-		Joins("JOIN users u ON u.id = m.user_id").
+		Select("m.*, u.id AS named, u.username, u.nickname").
+		Joins("LEFT JOIN users u ON u.id = m.user_id AND m.user_id IN ?", names).
 		Where("m.conversation_id IN ?", conversationIDs).Order("m.user_id").Scan(&rows).Error
 	if err != nil {
 		return nil, nil, err
 	}
 	for _, r := range rows {
 		members[r.ConversationID] = append(members[r.ConversationID], r.Member)
-		if users[r.UserID] == nil {
+		if r.Named != nil && users[r.UserID] == nil {
 			users[r.UserID] = &User{ID: r.UserID, Username: r.Username, Nickname: r.Nickname}
 		}
 	}
