@@ -86,6 +86,13 @@ func (r *Report) WriteTable(out io.Writer) {
 		t.Flush()
 		fmt.Fprintf(out, "  sent %d, acked %d, deliveries %d of %d expected, %.1f deliveries/s, errors %s\n",
 			w.Sent, w.Acked, w.Deliveries, w.Expected, w.DeliveriesPerS, errText(w.Errors, w.ErrorCodes))
+		if w.ClientCPUPerDelivery > 0 {
+			server := "n/a (pass --server-pid)"
+			if w.ServerCPUPerDelivery > 0 {
+				server = fmt.Sprintf("%.1f µs", w.ServerCPUPerDelivery)
+			}
+			fmt.Fprintf(out, "  CPU per delivery: server %s, load generator %.1f µs\n", server, w.ClientCPUPerDelivery)
+		}
 	}
 	if w := r.W4; w != nil {
 		section(out, fmt.Sprintf("W4 widget storm: %d visitors over %.0fs, %d agents × capacity %d (latency ms)", w.Visitors, w.Window, w.Agents, w.Capacity))

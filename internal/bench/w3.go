@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"os"
 	"sync/atomic"
 	"time"
 )
@@ -26,6 +27,12 @@ type W3Result struct {
 	ToAll      Latency        `json:"to_all_members"`
 	SendToAck  Latency        `json:"send_to_ack"`
 	ErrorCodes map[string]int `json:"error_codes,omitempty"`
+	// ServerCPUPerDelivery (with --server-pid) and ClientCPUPerDelivery
+	// are the CPU time, in µs, that the server and this load generator
+	// spent per delivery while sending and draining: on one machine the
+	// two share the cores, and what one spends the other waits for.
+	ServerCPUPerDelivery float64 `json:"server_cpu_per_delivery_us,omitempty"`
+	ClientCPUPerDelivery float64 `json:"client_cpu_per_delivery_us,omitempty"`
 }
 
 func runW3(ctx context.Context, e *env) (*W3Result, error) {
@@ -99,6 +106,8 @@ func runW3(ctx context.Context, e *env) (*W3Result, error) {
 	defer closeAll(conns)
 	e.logf("W3: %d members online; sending %d msg/s for %s", len(users), o.W3Rate, o.W3Duration)
 	sleep(ctx, 500*time.Millisecond) // let connect-time presence settle
+	serverCPU, _ := cpuTicks(o.ServerPID)
+	clientCPU, _ := cpuTicks(os.Getpid())
 	start := time.Now()
 	interval := time.Second / time.Duration(o.W3Rate)
 	var sent int64
@@ -127,6 +136,19 @@ func runW3(ctx context.Context, e *env) (*W3Result, error) {
 			break
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+	if d := deliveries.Load(); d > 0 {
+		perDelivery := func(pid int, before int64) float64 {
+			after, err := cpuTicks(pid)
+			if err != nil || before == 0 {
+				return 0
+			}
+			return roundTenth(float64(after-before) * 1e6 / clockTicks / float64(d))
+		}
+		res.ClientCPUPerDelivery = perDelivery(os.Getpid(), clientCPU)
+		if o.ServerPID > 0 && o.ServerPID != os.Getpid() {
+			res.ServerCPUPerDelivery = perDelivery(o.ServerPID, serverCPU)
+		}
 	}
 	codes, n := errs.snapshot()
 	if len(codes) > 0 {
