@@ -45,19 +45,21 @@ func runW2(ctx context.Context, e *env) (*W2Result, error) {
 	if err != nil {
 		return res, err
 	}
+	// The live figure first: reading it forces a collection, after which
+	// the garbage of creating the users can be returned to the system.
+	if o.PprofURL != "" {
+		if res.LiveBeforeKB, err = liveKB(ctx, o.PprofURL); err != nil {
+			return res, err
+		}
+	}
 	measure := o.ServerPID > 0
 	if measure {
-		if res.RSSBeforeKB, err = rssKB(o.ServerPID); err != nil {
+		if res.RSSBeforeKB, err = settledRSSKB(ctx, o.ServerPID); err != nil {
 			res.Note = "no /proc figures: " + err.Error()
 			measure = false
 		}
 	} else {
 		res.Note = "pass --server-pid (the server on this machine) for its memory and CPU"
-	}
-	if o.PprofURL != "" {
-		if res.LiveBeforeKB, err = liveKB(ctx, o.PprofURL); err != nil {
-			return res, err
-		}
 	}
 	conns := make([]*wsConn, o.W2Sockets)
 	defer closeAll(conns)
@@ -114,6 +116,30 @@ func runW2(ctx context.Context, e *env) (*W2Result, error) {
 	}
 	e.logf("W2: %d sockets open, %d still open after the idle window", res.Opened, res.StillOpen)
 	return res, ctx.Err()
+}
+
+// settledRSSKB reads the RSS of a process once it has not fallen for three
+// seconds (waiting at most 30 s). Creating the users leaves garbage (argon2
+// hashes use 19 MiB each) that the Go runtime returns to the system only
+// after collecting it, in steps, a while later; measured before that, the
+// sockets would partly take up memory the server held already, and the RSS
+// per socket would come out too low, or even below zero.
+func settledRSSKB(ctx context.Context, pid int) (int64, error) {
+	last, err := rssKB(pid)
+	steady := 0
+	for deadline := time.Now().Add(30 * time.Second); err == nil && steady < 3 && time.Now().Before(deadline) && ctx.Err() == nil; {
+		sleep(ctx, time.Second)
+		var now int64
+		if now, err = rssKB(pid); err == nil {
+			if now < last-last/100 {
+				steady = 0
+			} else {
+				steady++
+			}
+			last = now
+		}
+	}
+	return last, err
 }
 
 // sleep waits d or until ctx is done.

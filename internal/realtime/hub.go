@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"strconv"
 	"sync"
 	"time"
@@ -25,27 +26,40 @@ const (
 	HeartbeatPeriod = 25 * time.Second
 	pongWait        = 60 * time.Second
 	// sendBuffer bounds each session's queue of outgoing frames; a client
-	// that lets it fill is closed (see handleError) and resyncs.
-	sendBuffer = 128
+	// that lets it fill is closed (see handleError) and resyncs. The queue
+	// only takes up what the writer has not yet handed to the kernel, whose
+	// socket buffer holds many frames more; 32 frames is over a second and
+	// a half of a busy group's 20 messages a second even if the writer
+	// stalled. Melody allocates the whole queue up front (8 bytes a frame).
+	sendBuffer = 32
 	// Per-socket buffers are what idle sockets cost. Reading goes through
-	// the buffer net/http already holds for the connection (read buffer
-	// size 0: the handler goroutine keeps that one alive anyway), writing
-	// through a buffer taken from a shared pool only while a frame is
-	// written.
-	readBufferSize  = 0
+	// a small buffer of the session's own, big enough for a typical client
+	// frame in one read (longer frames are read straight into the message);
+	// writing goes through a buffer taken from a shared pool only while a
+	// frame is written.
+	readBufferSize  = 256
 	writeBufferSize = 2048
 )
 
 // writeBuffers is shared by every session's writes.
 var writeBuffers = &sync.Pool{}
 
-// Session keys.
-const (
-	keyRecipient = "recipient"
-	keyIdentity  = "identity"
-	keyConn      = "conn"
-	keyID        = "session_id"
-)
+// keyState is the one session key: everything Parley keeps per session
+// sits in one struct behind it.
+const keyState = "parley"
+
+// state is what Parley keeps per session.
+type state struct {
+	id        string
+	recipient string
+	identity  any
+	// conn is the hijacked network connection. It is set by the upgrade,
+	// before melody creates the session, and never changes.
+	conn net.Conn
+	// upgraded tells Serve that the upgrade is done (nil) or failed; it is
+	// used once, then dropped.
+	upgraded chan error
+}
 
 // Hub owns the WebSocket sessions of this node and the index from
 // recipient key (e.g. "u:42") to its sessions.
@@ -67,14 +81,17 @@ type Hub struct {
 // Session is one client connection as the rest of Parley sees it.
 type Session struct{ s *melody.Session }
 
+// state is what Serve attached to the session.
+func (s *Session) state() *state { v, _ := s.s.Get(keyState); st, _ := v.(*state); return st }
+
 // ID is the session's id on this node.
-func (s *Session) ID() string { v, _ := s.s.Get(keyID); id, _ := v.(string); return id }
+func (s *Session) ID() string { return s.state().id }
 
 // Recipient is the key frames for this session are published to.
-func (s *Session) Recipient() string { v, _ := s.s.Get(keyRecipient); r, _ := v.(string); return r }
+func (s *Session) Recipient() string { return s.state().recipient }
 
 // Identity is what the caller attached when the session opened.
-func (s *Session) Identity() any { v, _ := s.s.Get(keyIdentity); return v }
+func (s *Session) Identity() any { return s.state().identity }
 
 // Send writes one frame to this session. A full buffer closes the session.
 func (s *Session) Send(frame any) {
@@ -101,11 +118,11 @@ func NewHub(broker Broker, log *slog.Logger, m *metrics.Metrics) *Hub {
 	mel.HandleDisconnect(h.disconnected)
 	mel.HandleMessage(func(s *melody.Session, b []byte) {
 		if h.onMessage != nil {
-			h.onMessage(&Session{s}, b)
+			h.aside(func() { h.onMessage(&Session{s}, b) })
 		}
 	})
 	mel.HandleMessageBinary(func(s *melody.Session, b []byte) {
-		(&Session{s}).Send(NewErrorFrame("", "bad_json", "frames are JSON text, not binary"))
+		h.aside(func() { (&Session{s}).Send(NewErrorFrame("", "bad_json", "frames are JSON text, not binary")) })
 	})
 	mel.HandleError(h.handleError)
 	return h
@@ -125,18 +142,82 @@ func (h *Hub) SetCheckOrigin(f func(r *http.Request) bool) { h.m.Upgrader.CheckO
 
 // Serve upgrades the request to a WebSocket session published to as
 // recipient and carrying identity.
+//
+// The session runs on a goroutine of its own and Serve returns once the
+// upgrade is done. Melody reads a session in the goroutine that calls it,
+// until the socket closes; were that the HTTP handler, each idle socket
+// would keep alive the handler's deep stack and everything net/http and
+// echo hold for a request (buffers, request, echo context) for its whole
+// life.
 func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, recipient string, identity any) error {
-	holder := &connHolder{}
 	h.mu.Lock()
 	h.nextID++
 	id := strconv.FormatUint(h.nextID, 36) + "-" + strconv.FormatInt(time.Now().UnixNano()%1e9, 36)
 	h.mu.Unlock()
-	keys := map[string]any{keyRecipient: recipient, keyIdentity: identity, keyConn: holder, keyID: id}
-	return h.m.HandleRequestWithKeys(&hijackRecorder{ResponseWriter: w, holder: holder}, r, keys)
+	upgraded := make(chan error, 1)
+	st := &state{id: id, recipient: recipient, identity: identity, upgraded: upgraded}
+	go h.run(&hijackRecorder{ResponseWriter: w, state: st}, r, st)
+	return <-upgraded
 }
 
+// errPanicked is what Serve returns when the session panicked before its
+// upgrade was done.
+var errPanicked = errors.New("websocket session panicked")
+
+// run is the session's goroutine: melody upgrades the connection, then reads
+// the session here until it closes. w and r are used only until the
+// upgrade is done.
+func (h *Hub) run(w http.ResponseWriter, r *http.Request, st *state) {
+	err := errPanicked
+	defer func() {
+		h.recoverPanic()
+		if st.upgraded != nil { // the upgrade failed (and answered the request)
+			st.upgraded <- err
+		}
+	}()
+	err = h.m.HandleRequestWithKeys(w, r, map[string]any{keyState: st})
+}
+
+// aside runs f on a short-lived goroutine and waits for it. A session's
+// reading goroutine lives as long as its socket, and the work of a connect
+// or a frame (database and Redis calls) needs a deep stack. Grown there,
+// that stack would stay with the idle socket: the runtime halves a stack at
+// a collection only while less than a quarter of it is in use, and an idle
+// reading goroutine uses about 1.3 KB (melody, gorilla and the network
+// poller) plus the runtime's 0.8 KB margin, so it never gets back below
+// 8 KB. Kept off it, that goroutine stays at 4 KB.
+func (h *Hub) aside(f func()) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer h.recoverPanic()
+		f()
+	}()
+	<-done
+}
+
+// recoverPanic logs a panic of a session instead of letting it take the
+// server down: sessions run outside the HTTP server's recovery middleware.
+// Use it deferred.
+func (h *Hub) recoverPanic() {
+	if v := recover(); v != nil {
+		h.log.Error("websocket session panicked", "panic", v, "stack", string(debug.Stack()))
+	}
+}
+
+// connected runs once melody has upgraded the connection, on the session's
+// reading goroutine, before reading starts.
 func (h *Hub) connected(s *melody.Session) {
-	r := (&Session{s}).Recipient()
+	st := (&Session{s}).state()
+	// The HTTP handler may return now, and the request need not be kept:
+	// nothing reads it after the upgrade.
+	st.upgraded <- nil
+	st.upgraded = nil
+	s.Request = nil
+	h.aside(func() { h.connect(s, st.recipient) })
+}
+
+func (h *Hub) connect(s *melody.Session, r string) {
 	h.mu.Lock()
 	set := h.sessions[r]
 	first := set == nil
@@ -198,10 +279,8 @@ func (h *Hub) handleError(s *melody.Session, err error) {
 	}
 	h.metrics.WSSlowClosed.Inc()
 	h.log.Warn("closing slow websocket consumer", "session_id", (&Session{s}).ID(), "recipient", (&Session{s}).Recipient())
-	if v, ok := s.Get(keyConn); ok {
-		if c := v.(*connHolder).get(); c != nil {
-			c.Close()
-		}
+	if c := (&Session{s}).state().conn; c != nil {
+		c.Close()
 	}
 }
 
@@ -276,19 +355,11 @@ func (h *Hub) Close() {
 	_ = h.broker.Close()
 }
 
-// connHolder keeps the hijacked network connection of a session.
-type connHolder struct {
-	mu sync.Mutex
-	c  net.Conn
-}
-
-func (h *connHolder) get() net.Conn { h.mu.Lock(); defer h.mu.Unlock(); return h.c }
-
 // hijackRecorder records the connection the WebSocket upgrade takes over,
 // because melody does not expose it.
 type hijackRecorder struct {
 	http.ResponseWriter
-	holder *connHolder
+	state *state
 }
 
 func (w *hijackRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
@@ -298,9 +369,7 @@ func (w *hijackRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	}
 	c, rw, err := hj.Hijack()
 	if err == nil {
-		w.holder.mu.Lock()
-		w.holder.c = c
-		w.holder.mu.Unlock()
+		w.state.conn = c
 	}
 	return c, rw, err
 }
@@ -310,11 +379,7 @@ func (w *hijackRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 // the kernel answer with a reset, which can destroy the 1009 close frame
 // already on its way; once the input is drained, the close is clean.
 func drainOversize(s *melody.Session) {
-	v, ok := s.Get(keyConn)
-	if !ok {
-		return
-	}
-	c := v.(*connHolder).get()
+	c := (&Session{s}).state().conn
 	if c == nil {
 		return
 	}
