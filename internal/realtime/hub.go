@@ -27,11 +27,12 @@ const (
 	pongWait        = 60 * time.Second
 	// sendBuffer bounds each session's queue of outgoing frames; a client
 	// that lets it fill is closed (see handleError) and resyncs. The queue
-	// only takes up what the writer has not yet handed to the kernel, whose
-	// socket buffer holds many frames more; 32 frames is over a second and
-	// a half of a busy group's 20 messages a second even if the writer
-	// stalled. Melody allocates the whole queue up front (8 bytes a frame).
-	sendBuffer = 32
+	// only holds what the writer has not yet handed to the kernel, so it
+	// fills when the writer goroutine is not scheduled while frames pour
+	// in: a user with hundreds of friends during a mass reconnect, an
+	// agent during a widget storm on a loaded machine. Melody allocates the
+	// whole queue up front, but at 8 bytes a frame 128 cost 1 KB.
+	sendBuffer = 128
 	// Per-socket buffers are what idle sockets cost. Reading goes through
 	// a small buffer of the session's own, big enough for a typical client
 	// frame in one read (longer frames are read straight into the message);
