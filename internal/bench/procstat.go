@@ -113,3 +113,32 @@ func liveKB(ctx context.Context, pprofURL string) (int64, error) {
 	}
 	return (heap + stack) / 1024, nil
 }
+
+// cpuMeter measures the CPU time a process spends from its start on.
+type cpuMeter struct {
+	pid   int
+	start int64
+	ok    bool
+}
+
+// startCPU starts measuring process pid (0: none, and perItem answers 0).
+func startCPU(pid int) cpuMeter {
+	if pid <= 0 {
+		return cpuMeter{}
+	}
+	t, err := cpuTicks(pid)
+	return cpuMeter{pid: pid, start: t, ok: err == nil}
+}
+
+// perItem returns the CPU time spent since the start per item of n, in
+// µs, or 0 when it is not known.
+func (m cpuMeter) perItem(n int64) float64 {
+	if !m.ok || n <= 0 {
+		return 0
+	}
+	now, err := cpuTicks(m.pid)
+	if err != nil {
+		return 0
+	}
+	return roundTenth(float64(now-m.start) * 1e6 / clockTicks / float64(n))
+}

@@ -47,11 +47,12 @@ func (r *Report) WriteTable(out io.Writer) {
 	if w := r.W1; w != nil {
 		section(out, fmt.Sprintf("W1 one-to-one: %d pairs, stepped rates (latency ms)", w.Pairs))
 		t := table(out)
-		fmt.Fprintln(t, "target/s\tsent/s\tacked/s\tdelivered/s\tack p50\tack p95\tack p99\tdeliver p50\tdeliver p95\tdeliver p99\terrors\tkept up\t")
+		fmt.Fprintln(t, "target/s\tsent/s\tacked/s\tdelivered/s\tack p50\tack p95\tack p99\tdeliver p50\tdeliver p95\tdeliver p99\terrors\tkept up\tCPU µs/msg server\tclient\t")
 		for _, s := range w.Steps {
-			fmt.Fprintf(t, "%d\t%.1f\t%.1f\t%.1f\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", s.TargetRate, s.SentPerS, s.AckedPerS, s.DeliveredPerS,
+			fmt.Fprintf(t, "%d\t%.1f\t%.1f\t%.1f\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", s.TargetRate, s.SentPerS, s.AckedPerS, s.DeliveredPerS,
 				f2(s.SendToAck.P50), f2(s.SendToAck.P95), f2(s.SendToAck.P99),
-				f2(s.SendToDeliver.P50), f2(s.SendToDeliver.P95), f2(s.SendToDeliver.P99), errText(s.Errors, s.ErrorCodes), yes(s.KeptUp))
+				f2(s.SendToDeliver.P50), f2(s.SendToDeliver.P95), f2(s.SendToDeliver.P99), errText(s.Errors, s.ErrorCodes), yes(s.KeptUp),
+				cpuText(s.ServerCPUPerMessage), cpuText(s.ClientCPUPerMessage))
 		}
 		t.Flush()
 		fmt.Fprintf(out, "  highest rate kept up: %d msg/s; peak delivered: %.1f msg/s; saturated: %s\n", w.MaxRateKeptUp, w.PeakDeliveredPerS, yes(w.Saturated))
@@ -86,13 +87,7 @@ func (r *Report) WriteTable(out io.Writer) {
 		t.Flush()
 		fmt.Fprintf(out, "  sent %d, acked %d, deliveries %d of %d expected, %.1f deliveries/s, errors %s\n",
 			w.Sent, w.Acked, w.Deliveries, w.Expected, w.DeliveriesPerS, errText(w.Errors, w.ErrorCodes))
-		if w.ClientCPUPerDelivery > 0 {
-			server := "n/a (pass --server-pid)"
-			if w.ServerCPUPerDelivery > 0 {
-				server = fmt.Sprintf("%.1f µs", w.ServerCPUPerDelivery)
-			}
-			fmt.Fprintf(out, "  CPU per delivery: server %s, load generator %.1f µs\n", server, w.ClientCPUPerDelivery)
-		}
+		fmt.Fprintf(out, "  CPU per delivery: server %s µs, load generator %s µs\n", cpuText(w.ServerCPUPerDelivery), cpuText(w.ClientCPUPerDelivery))
 	}
 	if w := r.W4; w != nil {
 		section(out, fmt.Sprintf("W4 widget storm: %d visitors over %.0fs, %d agents × capacity %d (latency ms)", w.Visitors, w.Window, w.Agents, w.Capacity))
@@ -156,4 +151,13 @@ func errText(n int64, codes map[string]int) string {
 		parts = append(parts, fmt.Sprintf("%s×%d", k, codes[k]))
 	}
 	return fmt.Sprintf("%d (%s)", n, strings.Join(parts, " "))
+}
+
+// cpuText shows a CPU figure in µs, or "—" when it was not measured (no
+// --server-pid, or a server in this process).
+func cpuText(us float64) string {
+	if us <= 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%.1f", us)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -41,6 +42,11 @@ type W1Step struct {
 	SendToAck     Latency        `json:"send_to_ack"`
 	SendToDeliver Latency        `json:"send_to_deliver"`
 	KeptUp        bool           `json:"kept_up"`
+	// ServerCPUPerMessage (with --server-pid) and ClientCPUPerMessage are
+	// the CPU time, in µs, the server and this load generator spent per
+	// message delivered, over the step and its drain.
+	ServerCPUPerMessage float64 `json:"server_cpu_per_message_us,omitempty"`
+	ClientCPUPerMessage float64 `json:"client_cpu_per_message_us,omitempty"`
 }
 
 // w1Step is a step's live counters, filled by the socket readers.
@@ -152,6 +158,10 @@ func runW1(ctx context.Context, e *env) (*W1Result, error) {
 
 	for si, p := range plan {
 		st, rate := steps[si], p.rate
+		serverCPU, clientCPU := startCPU(o.ServerPID), startCPU(os.Getpid())
+		if o.ServerPID == os.Getpid() {
+			serverCPU = startCPU(0) // a server in this process: the two can't be told apart
+		}
 		start := time.Now()
 		end := start.Add(p.length)
 		interval := time.Duration(float64(time.Second) * float64(len(users)) / float64(rate))
@@ -193,6 +203,8 @@ func runW1(ctx context.Context, e *env) (*W1Result, error) {
 			time.Sleep(20 * time.Millisecond)
 		}
 		step := st.result(rate, start.Sub(base), p.length)
+		step.ServerCPUPerMessage = serverCPU.perItem(step.Delivered)
+		step.ClientCPUPerMessage = clientCPU.perItem(step.Delivered)
 		if p.warmup {
 			e.logf("W1: warm-up at %d msg/s for %s: delivered %.0f/s (not reported)", rate, p.length, step.DeliveredPerS)
 			continue

@@ -106,8 +106,10 @@ func runW3(ctx context.Context, e *env) (*W3Result, error) {
 	defer closeAll(conns)
 	e.logf("W3: %d members online; sending %d msg/s for %s", len(users), o.W3Rate, o.W3Duration)
 	sleep(ctx, 500*time.Millisecond) // let connect-time presence settle
-	serverCPU, _ := cpuTicks(o.ServerPID)
-	clientCPU, _ := cpuTicks(os.Getpid())
+	serverCPU, clientCPU := startCPU(o.ServerPID), startCPU(os.Getpid())
+	if o.ServerPID == os.Getpid() {
+		serverCPU = startCPU(0) // a server in this process: the two can't be told apart
+	}
 	start := time.Now()
 	interval := time.Second / time.Duration(o.W3Rate)
 	var sent int64
@@ -137,19 +139,8 @@ func runW3(ctx context.Context, e *env) (*W3Result, error) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	if d := deliveries.Load(); d > 0 {
-		perDelivery := func(pid int, before int64) float64 {
-			after, err := cpuTicks(pid)
-			if err != nil || before == 0 {
-				return 0
-			}
-			return roundTenth(float64(after-before) * 1e6 / clockTicks / float64(d))
-		}
-		res.ClientCPUPerDelivery = perDelivery(os.Getpid(), clientCPU)
-		if o.ServerPID > 0 && o.ServerPID != os.Getpid() {
-			res.ServerCPUPerDelivery = perDelivery(o.ServerPID, serverCPU)
-		}
-	}
+	res.ServerCPUPerDelivery = serverCPU.perItem(deliveries.Load())
+	res.ClientCPUPerDelivery = clientCPU.perItem(deliveries.Load())
 	codes, n := errs.snapshot()
 	if len(codes) > 0 {
 		res.ErrorCodes = codes
