@@ -127,13 +127,14 @@ func (s *Service) SendAs(ctx context.Context, actor Actor, in SendInput) (*Messa
 	return view, nil
 }
 
-// precheck runs, before the send joins a batch and on any connection,
-// the checks that only read: membership and send policy, the attachment,
-// and whether this client_msg_id is stored already (then it answers with
-// that message, a replay). It returns the conversation for the writer.
-// Inside the batch the membership is confirmed again (the sender's read
-// mark moves only if they are still a member), and support conversations,
-// whose hooks read and write more, repeat every check there.
+// precheck runs, for the sends the batch path does not take (media,
+// notes, visitors; see plainSend), before the send joins a batch and on
+// any connection, the checks that only read: membership and send policy,
+// the attachment, and whether this client_msg_id is stored already (then
+// it answers with that message, a replay). It returns the conversation
+// for the writer. Inside the batch the membership is confirmed again (the
+// sender's read mark moves only if they are still a member), and support
+// conversations, whose hooks read and write more, repeat every check there.
 func (s *Service) precheck(ctx context.Context, actor Actor, in SendInput) sendResult {
 	conv, err := s.authorizeSend(ctx, s.store, actor, in)
 	if err != nil {

@@ -141,8 +141,9 @@ func (w *sendWriter) commit(batch []*sendReq) {
 		for i := range alone {
 			alone[i] = true
 		}
+	} else {
+		w.s.viewAll(ctx, results)
 	}
-	w.s.viewAll(ctx, results)
 	for i, r := range live {
 		if alone[i] {
 			w.answer(r, w.single(ctx, r))
