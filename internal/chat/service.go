@@ -135,13 +135,14 @@ func New(st *store.Store, pub Publisher, presence Presence, jobs Jobs, mailer no
 		store: st, pub: pub, presence: presence, jobs: jobs, mailer: mailer, limiter: limiter,
 		metrics: m, cfg: cfg, log: log, now: func() time.Time { return time.Now().UTC() },
 	}
-	// One writer shard on both databases. SQLite has one writer at a time
-	// anyway; on PostgreSQL, where several transactions could commit at
-	// once, parley bench W1 measured one shard best (p99 at 1,000 msg/s
-	// 7.8–8.2 ms against 10–15 ms with four, and the same peak): a single
-	// writer makes bigger batches, and a batch costs the same few
-	// statements whatever its size. Several nodes still write in parallel.
-	s.writer = newSendWriter(s, 1)
+	// One writer per node on both databases. SQLite has one writer at a
+	// time anyway; on PostgreSQL, where several transactions could commit
+	// at once, parley bench W1 measured one writer best (p99 at 1,000
+	// msg/s 7.8–8.2 ms against 10–15 ms with four by conversation, and the
+	// same peak): one writer makes bigger batches, and a batch costs the
+	// same few statements whatever its size. Several nodes still write in
+	// parallel.
+	s.writer = newSendWriter(s)
 	return s
 }
 

@@ -13,13 +13,13 @@ import (
 )
 
 // Group commit: one transaction per message made the commit (an fsync on
-// PostgreSQL, the write lock on SQLite) the cost of every send. The writer
-// takes the sends that arrive while the previous batch commits, stores them
-// in one transaction and answers each sender only after that commit. A
-// conversation always goes to the same shard, so its messages take their
-// seqs in arrival order; each message runs under its own savepoint, so one
-// that fails (a refused send, a reply to a seq that does not exist) is
-// rolled back alone and the others commit.
+// PostgreSQL, the write lock on SQLite) the cost of every send. The node's
+// one writer takes the sends that arrive while the previous batch commits,
+// stores them in one transaction and answers each sender only after that
+// commit, so a conversation's messages take their seqs in arrival order.
+// Plain sends go by the batch path (batch.go); the others each run under a
+// savepoint of their own, so one that fails (a refused send, a reply to a
+// seq that does not exist) is rolled back alone and the others commit.
 const (
 	maxBatch        = 128
 	writerQueue     = 4096
@@ -48,8 +48,8 @@ type sendReq struct {
 
 // sendWriter is the per-node group-commit writer of sends.
 type sendWriter struct {
-	s      *Service
-	shards []chan *sendReq
+	s     *Service
+	queue chan *sendReq
 
 	pending atomic.Int64 // submitted, not yet answered
 
@@ -58,23 +58,19 @@ type sendWriter struct {
 	held bool
 }
 
-func newSendWriter(s *Service, shards int) *sendWriter {
-	w := &sendWriter{s: s, shards: make([]chan *sendReq, shards)}
+func newSendWriter(s *Service) *sendWriter {
+	w := &sendWriter{s: s, queue: make(chan *sendReq, writerQueue)}
 	w.cond = sync.NewCond(&w.mu)
-	for i := range w.shards {
-		w.shards[i] = make(chan *sendReq, writerQueue)
-		go w.run(w.shards[i])
-	}
+	go w.run(w.queue)
 	return w
 }
 
 // submit queues one send and waits for its commit (or ctx).
 func (w *sendWriter) submit(ctx context.Context, actor Actor, in SendInput, conv *store.Conversation) sendResult {
 	r := &sendReq{ctx: ctx, actor: actor, in: in, conv: conv, done: make(chan sendResult, 1)}
-	shard := w.shards[uint64(in.ConversationID)%uint64(len(w.shards))]
 	w.pending.Add(1)
 	select {
-	case shard <- r:
+	case w.queue <- r:
 	case <-ctx.Done():
 		w.pending.Add(-1)
 		return sendResult{err: ctx.Err()}
