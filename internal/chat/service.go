@@ -138,7 +138,7 @@ func New(st *store.Store, pub Publisher, presence Presence, jobs Jobs, mailer no
 	// One writer per node on both databases. SQLite has one writer at a
 	// time anyway; on PostgreSQL, where several transactions could commit
 	// at once, parley bench W1 measured one writer best (p99 at 1,000
-	// msg/s 7.8–8.2 ms against 10–15 ms with four by conversation, and the
+	// msg/s 6.2–8.2 ms against 10–15 ms with four by conversation, and the
 	// same peak): one writer makes bigger batches, and a batch costs the
 	// same few statements whatever its size. Several nodes still write in
 	// parallel.
