@@ -79,6 +79,11 @@ func TestWorkloads(t *testing.T) {
 		}
 		positive(t, "send→ack", s.SendToAck)
 		positive(t, "send→deliver", s.SendToDeliver)
+		// The server runs in this process: only the load generator's CPU
+		// (which includes it) is reported.
+		if s.ClientCPUPerMessage <= 0 || s.ServerCPUPerMessage != 0 {
+			t.Errorf("CPU per message: client %v µs, server %v µs; want a client figure only", s.ClientCPUPerMessage, s.ServerCPUPerMessage)
+		}
 		if w.MaxRateKeptUp != 50 || w.Saturated {
 			t.Errorf("kept up to %d, saturated %v", w.MaxRateKeptUp, w.Saturated)
 		}
@@ -111,7 +116,7 @@ func TestWorkloads(t *testing.T) {
 		}
 		positive(t, "delivery", w.Delivery)
 		positive(t, "to all", w.ToAll)
-		if w.ToAll.P50 < w.Delivery.P50 || w.DeliveriesPerS <= 0 {
+		if w.ToAll.P50 < w.Delivery.P50 || w.DeliveriesPerS <= 0 || w.ClientCPUPerDelivery <= 0 || w.ServerCPUPerDelivery != 0 {
 			t.Errorf("w3: %+v", w)
 		}
 	})
