@@ -130,6 +130,16 @@ func startCPU(pid int) cpuMeter {
 	return cpuMeter{pid: pid, start: t, ok: err == nil}
 }
 
+// startCPUs starts measuring the server (serverPID, 0 for none) and this
+// load generator. A server in this process can't be told apart from the
+// load generator: it gets no figure of its own then.
+func startCPUs(serverPID int) (server, client cpuMeter) {
+	if serverPID == os.Getpid() {
+		serverPID = 0
+	}
+	return startCPU(serverPID), startCPU(os.Getpid())
+}
+
 // perItem returns the CPU time spent since the start per item of n, in
 // µs, or 0 when it is not known.
 func (m cpuMeter) perItem(n int64) float64 {

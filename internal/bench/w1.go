@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -158,10 +157,7 @@ func runW1(ctx context.Context, e *env) (*W1Result, error) {
 
 	for si, p := range plan {
 		st, rate := steps[si], p.rate
-		serverCPU, clientCPU := startCPU(o.ServerPID), startCPU(os.Getpid())
-		if o.ServerPID == os.Getpid() {
-			serverCPU = startCPU(0) // a server in this process: the two can't be told apart
-		}
+		serverCPU, clientCPU := startCPUs(o.ServerPID)
 		start := time.Now()
 		end := start.Add(p.length)
 		interval := time.Duration(float64(time.Second) * float64(len(users)) / float64(rate))

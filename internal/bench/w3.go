@@ -3,7 +3,6 @@ package bench
 import (
 	"context"
 	"fmt"
-	"os"
 	"sync/atomic"
 	"time"
 )
@@ -106,10 +105,7 @@ func runW3(ctx context.Context, e *env) (*W3Result, error) {
 	defer closeAll(conns)
 	e.logf("W3: %d members online; sending %d msg/s for %s", len(users), o.W3Rate, o.W3Duration)
 	sleep(ctx, 500*time.Millisecond) // let connect-time presence settle
-	serverCPU, clientCPU := startCPU(o.ServerPID), startCPU(os.Getpid())
-	if o.ServerPID == os.Getpid() {
-		serverCPU = startCPU(0) // a server in this process: the two can't be told apart
-	}
+	serverCPU, clientCPU := startCPUs(o.ServerPID)
 	start := time.Now()
 	interval := time.Second / time.Duration(o.W3Rate)
 	var sent int64

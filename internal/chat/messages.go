@@ -108,7 +108,7 @@ func (s *Service) SendAs(ctx context.Context, actor Actor, in SendInput) (*Messa
 		return nil, errs.Wrap(err, "send message")
 	}
 	view := res.view
-	if view == nil || view.ID != msg.ID {
+	if view == nil { // not built by the batch (a concurrent retry, a single send)
 		views, err := s.messageViews(ctx, []store.Message{*msg})
 		if err != nil {
 			return nil, errs.Wrap(err, "load message")

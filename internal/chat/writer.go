@@ -122,9 +122,9 @@ func (w *sendWriter) commit(batch []*sendReq) {
 		w.answer(live[0], w.single(ctx, live[0]))
 		return
 	}
-	results, alone, err := w.store(ctx, live, true)
+	results, alone, err := w.storeAll(ctx, live, true)
 	if errors.Is(err, errPerMessage) {
-		results, alone, err = w.store(ctx, live, false)
+		results, alone, err = w.storeAll(ctx, live, false)
 	}
 	if err != nil {
 		if store.IsUnavailable(err) {
@@ -149,11 +149,11 @@ func (w *sendWriter) commit(batch []*sendReq) {
 	}
 }
 
-// store runs a batch in one transaction: its plain sends by the batch
+// storeAll runs a batch in one transaction: its plain sends by the batch
 // path (when batched), then every other send under a savepoint of its own,
 // so that one that fails is rolled back alone. alone marks the sends that
 // met a database error and should be tried again by themselves.
-func (w *sendWriter) store(ctx context.Context, live []*sendReq, batched bool) (results []sendResult, alone []bool, err error) {
+func (w *sendWriter) storeAll(ctx context.Context, live []*sendReq, batched bool) (results []sendResult, alone []bool, err error) {
 	results = make([]sendResult, len(live))
 	alone = make([]bool, len(live))
 	err = w.s.store.Tx(ctx, func(tx *store.Store) error {
