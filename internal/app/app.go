@@ -138,7 +138,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 		Static: web.New(sub(agentconsole.Dist), sub(widget.Dist), nil, a.Support.FrameAncestors),
 	})
 	a.worker = jobs.NewWorker(a.KV.AsynqOpt(), cfg.RedisPrefix, cfg.WorkerConcurrency,
-		jobs.Handlers{Verify: a.Auth, Digest: a.Chat, Support: a.Support, Webhooks: a.Webhooks, Wallet: a.Wallet}, log, a.Metrics)
+		jobs.Handlers{Verify: a.Auth, Digest: a.Chat, Support: a.Support, Webhooks: a.Webhooks, Wallet: a.Wallet}, a.Store, log, a.Metrics)
 	ok = true
 	return a, nil
 }
@@ -177,9 +177,8 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, withWorker bool) error
 		if err := a.worker.Start(); err != nil {
 			return fmt.Errorf("start worker: %w", err)
 		}
-		a.scheduleRefunds(ctx)
 	}
-	go a.Jobs.RunOutbox(ctx, 2*time.Second)
+	go a.Jobs.RunRelay(ctx)
 	go a.Support.RunViewers(ctx)
 	srv := &http.Server{
 		Handler:           a.HTTP.Handler(),
@@ -213,8 +212,7 @@ func (a *App) RunWorker(ctx context.Context) error {
 	if err := a.worker.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
-	a.scheduleRefunds(ctx)
-	go a.Jobs.RunOutbox(ctx, 2*time.Second)
+	go a.Jobs.RunRelay(ctx)
 	a.Log.Info("worker started", "concurrency", a.Config.WorkerConcurrency)
 	<-ctx.Done()
 	a.worker.Shutdown()

@@ -74,14 +74,6 @@ func runAuditWallets(ctx context.Context, env Env, args []string) error {
 	return nil
 }
 
-// scheduleRefunds queues the refunds of red packets that still hold money:
-// a job queue in memory (embedded mode) forgets them on restart.
-func (a *App) scheduleRefunds(ctx context.Context) {
-	if err := a.Wallet.ScheduleRefunds(ctx); err != nil {
-		a.Log.Warn("schedule red packet refunds", "err", err)
-	}
-}
-
 // plainError turns a domain error into a message for the terminal.
 func plainError(err error) error {
 	e, ok := errs.As(err)

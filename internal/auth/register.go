@@ -36,7 +36,7 @@ func (s *Service) Register(ctx context.Context, n NewUser, ip string) (*PendingU
 	_, err := s.CreateUserUnchecked(ctx, n)
 	if e, ok := errs.As(err); ok && e.Reason == "email_taken" {
 		if owner, err := s.store.UserByLogin(ctx, n.Email); err == nil && owner.Email == n.Email {
-			_ = s.jobs.EnqueueSignupAttemptMail(ctx, owner.ID)
+			_ = s.jobs.EnqueueSignupAttemptMail(ctx, s.store, owner.ID)
 		}
 		err = nil
 	}

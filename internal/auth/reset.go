@@ -42,7 +42,7 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email, ip string) er
 	if err != nil {
 		return errs.Wrap(err, "find user")
 	}
-	_ = s.jobs.EnqueueResetMail(ctx, u.ID)
+	_ = s.jobs.EnqueueResetMail(ctx, s.store, u.ID)
 	return nil
 }
 

@@ -15,11 +15,12 @@ import (
 	"github.com/parley-chat/parley/internal/store"
 )
 
-// Jobs is how auth schedules mail after commit.
+// Jobs is how auth schedules mail: each job is written through tx, in the
+// transaction that decides it.
 type Jobs interface {
-	EnqueueVerifyMail(ctx context.Context, userID int64) error
-	EnqueueResetMail(ctx context.Context, userID int64) error
-	EnqueueSignupAttemptMail(ctx context.Context, userID int64) error
+	EnqueueVerifyMail(ctx context.Context, tx *store.Store, userID int64) error
+	EnqueueResetMail(ctx context.Context, tx *store.Store, userID int64) error
+	EnqueueSignupAttemptMail(ctx context.Context, tx *store.Store, userID int64) error
 }
 
 // Limits are the rate limits auth enforces.

@@ -149,14 +149,16 @@ func (s *Service) createLogged(ctx context.Context, actorID int64, n NewUser) (*
 		if u, err = s.createUser(ctx, tx, n); err != nil {
 			return err
 		}
+		if u.EmailVerifiedAt == nil {
+			if err := s.jobs.EnqueueVerifyMail(ctx, tx, u.ID); err != nil {
+				return err
+			}
+		}
 		return audit.Record(ctx, tx, actorID, "user.create", "user", u.ID,
 			map[string]any{"username": u.Username, "role": u.Role, "verified": u.EmailVerifiedAt != nil})
 	})
 	if err != nil {
 		return nil, err
-	}
-	if u.EmailVerifiedAt == nil {
-		_ = s.jobs.EnqueueVerifyMail(ctx, u.ID)
 	}
 	return UserView(u), nil
 }

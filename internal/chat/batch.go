@@ -179,6 +179,11 @@ func (s *Service) storeBatch(ctx context.Context, tx *store.Store, reqs []*sendR
 	} else if !ok {
 		return nil, errPerMessage
 	}
+	for p := range markAt { // one digest job per conversation and sender
+		if err := s.scheduleOfflineDigests(ctx, tx, p.B, convs[p.A], members[p.A]); err != nil {
+			return nil, err
+		}
+	}
 	for k, i := range fresh {
 		id := reqs[i].in.ConversationID
 		view := messageView(&msgs[k], users)

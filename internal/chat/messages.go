@@ -120,10 +120,6 @@ func (s *Service) SendAs(ctx context.Context, actor Actor, in SendInput) (*Messa
 	}
 	s.metrics.MessagesSent.WithLabelValues(conv.Kind, msg.Kind).Inc()
 	s.publishMessage(ctx, conv, msg, view, members)
-	if conv.Kind == "direct" && actor.Kind == "user" {
-		// Groups don't mail: a busy group would flood every inbox.
-		s.scheduleOfflineDigests(ctx, actor.ID, conv.ID, members)
-	}
 	return view, nil
 }
 
@@ -198,6 +194,9 @@ func (s *Service) storeChecked(ctx context.Context, tx *store.Store, actor Actor
 		}
 		members[conv.ID] = ms
 	}
+	if err := s.scheduleOfflineDigests(ctx, tx, actor.ID, conv, ms); err != nil {
+		return sendResult{err: err}
+	}
 	return sendResult{msg: msg, conv: conv, members: ms}
 }
 
@@ -237,6 +236,11 @@ func (s *Service) sendInTx(ctx context.Context, tx *store.Store, actor Actor, in
 	}
 	if r.members, err = tx.MembersOf(ctx, in.ConversationID); err != nil {
 		return sendResult{err: err}
+	}
+	if actor.Kind == "user" {
+		if err := s.scheduleOfflineDigests(ctx, tx, actor.ID, conv, r.members); err != nil {
+			return sendResult{err: err}
+		}
 	}
 	return r
 }
@@ -300,16 +304,24 @@ func (s *Service) publishMessage(ctx context.Context, conv *store.Conversation, 
 	}
 }
 
-// scheduleOfflineDigests asks for a digest mail for every other member who
-// has no open session. Unique task keys keep it to one per window.
-func (s *Service) scheduleOfflineDigests(ctx context.Context, senderID, conversationID int64, members []store.Member) {
+// scheduleOfflineDigests writes, in the send's transaction, a digest job
+// for every other member of a direct conversation who has no open
+// session; the outbox folds them to one per user and window. Groups don't
+// mail: a busy group would flood every inbox.
+func (s *Service) scheduleOfflineDigests(ctx context.Context, tx *store.Store, senderID int64, conv *store.Conversation, members []store.Member) error {
+	if conv.Kind != "direct" {
+		return nil
+	}
 	for _, m := range members {
 		if m.UserID == senderID || s.presence.Online(ctx, m.UserID) {
 			continue
 		}
 		delay := s.cfg.OfflineNotifyDelay
-		_ = s.jobs.EnqueueOfflineDigest(ctx, m.UserID, conversationID, delay, delay)
+		if err := s.jobs.EnqueueOfflineDigest(ctx, tx, m.UserID, conv.ID, delay, delay); err != nil {
+			return err
+		}
 	}
+	return nil
 }
 
 // Page is one page of history and the cursor that continues it (nil at

@@ -71,9 +71,9 @@ type DirectOpenPolicy interface {
 	CheckOpenDirect(ctx context.Context, tx *store.Store, userID, peerID int64) error
 }
 
-// Jobs schedules background work.
+// Jobs schedules background work through the transaction that decides it.
 type Jobs interface {
-	EnqueueOfflineDigest(ctx context.Context, userID, conversationID int64, delay, window time.Duration) error
+	EnqueueOfflineDigest(ctx context.Context, tx *store.Store, userID, conversationID int64, delay, window time.Duration) error
 }
 
 // Config tunes the chat service.

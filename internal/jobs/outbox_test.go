@@ -2,8 +2,11 @@ package jobs_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
+	"os"
+	"strconv"
 	"testing"
 	"time"
 
@@ -14,21 +17,35 @@ import (
 	"github.com/parley-chat/parley/internal/jobs"
 	"github.com/parley-chat/parley/internal/metrics"
 	"github.com/parley-chat/parley/internal/store"
+	"github.com/parley-chat/parley/internal/testkit"
 	"github.com/parley-chat/parley/migrations"
 )
 
-// TestFailedEnqueueIsKeptAndRetriedFromTheDatabase: with Redis away a job
-// goes to the outbox; once Redis is back, Drain enqueues it exactly once.
-func TestFailedEnqueueIsKeptAndRetriedFromTheDatabase(t *testing.T) {
+func openStore(t *testing.T) *store.Store {
+	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, "", t.TempDir(), nil)
+	url := ""
+	if base := os.Getenv("PARLEY_TEST_DATABASE_URL"); base != "" {
+		url = testkit.FreshPostgres(t, base)
+	}
+	st, err := store.Open(ctx, url, t.TempDir(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
+	t.Cleanup(func() { st.Close() })
 	if _, err := st.Migrate(ctx, migrations.FS); err != nil {
 		t.Fatal(err)
 	}
+	return st
+}
+
+// TestOutboxKeepsJobsUntilRedisHasThem: jobs are rows written with their
+// transaction (none when it rolls back, repeats folded); with Redis away
+// the relay hands nothing and keeps them; once Redis is back it hands each
+// once under its row's id, and hands them again when Redis lost them.
+func TestOutboxKeepsJobsUntilRedisHasThem(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
 	m := miniredis.NewMiniRedis()
 	if err := m.StartAddr("127.0.0.1:0"); err != nil {
 		t.Fatal(err)
@@ -40,14 +57,34 @@ func TestFailedEnqueueIsKeptAndRetriedFromTheDatabase(t *testing.T) {
 	defer c.Close()
 
 	m.Close() // Redis goes away
-	if err := c.EnqueueVerifyMail(ctx, 42); err != nil {
-		t.Fatalf("enqueue with Redis away should be kept, got %v", err)
+	err := st.Tx(ctx, func(tx *store.Store) error {
+		if err := c.EnqueueVerifyMail(ctx, tx, 42); err != nil {
+			return err
+		}
+		for range 3 { // one digest per user, conversation and window
+			if err := c.EnqueueOfflineDigest(ctx, tx, 7, 9, 0, time.Hour); err != nil {
+				return err
+			}
+		}
+		return c.EnqueueRefundRedPacket(ctx, tx, 5, time.Hour) // due later: stays in the database
+	})
+	if err != nil {
+		t.Fatalf("jobs written with Redis away: %v", err)
 	}
-	if n, _ := st.CountOutboxJobs(ctx); n != 1 {
-		t.Fatalf("outbox holds %d jobs, want 1", n)
+	rollback := errors.New("roll back")
+	if err := st.Tx(ctx, func(tx *store.Store) error {
+		if err := c.EnqueueVerifyMail(ctx, tx, 43); err != nil {
+			return err
+		}
+		return rollback
+	}); !errors.Is(err, rollback) {
+		t.Fatal(err)
 	}
-	if n, err := c.Drain(ctx); n != 0 || err != nil {
-		t.Fatalf("drain before the retry time: %d %v", n, err)
+	if n, _ := st.CountPendingOutboxJobs(ctx); n != 3 {
+		t.Fatalf("outbox holds %d pending jobs, want 3 (verify, one digest, refund)", n)
+	}
+	if n, err := c.Relay(ctx, time.Now()); n != 0 || err == nil {
+		t.Fatalf("relay with Redis away handed %d, err %v", n, err)
 	}
 
 	back := miniredis.NewMiniRedis()
@@ -55,22 +92,54 @@ func TestFailedEnqueueIsKeptAndRetriedFromTheDatabase(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer back.Close()
-	time.Sleep(2100 * time.Millisecond) // the first retry wait
-	if n, err := c.Drain(ctx); n != 1 || err != nil {
-		t.Fatalf("drain after Redis came back: %d %v", n, err)
-	}
-	if n, _ := st.CountOutboxJobs(ctx); n != 0 {
-		t.Fatalf("outbox still holds %d jobs", n)
-	}
-	if n, _ := c.Drain(ctx); n != 0 {
-		t.Fatalf("a second drain enqueued %d more", n)
+	if n, err := c.Relay(ctx, time.Now()); n != 2 || err != nil {
+		t.Fatalf("relay after Redis came back handed %d (want verify and digest), err %v", n, err)
 	}
 	insp := asynq.NewInspectorFromRedisClient(redis.NewClient(&redis.Options{Addr: addr}))
-	tasks, err := insp.ListPendingTasks("t:critical")
-	if err != nil {
-		t.Fatal(err)
+	queued := func() map[string]string {
+		t.Helper()
+		out := map[string]string{}
+		for _, q := range []string{"t:critical", "t:default"} {
+			tasks, err := insp.ListPendingTasks(q)
+			if err != nil && !errors.Is(err, asynq.ErrQueueNotFound) {
+				t.Fatal(err)
+			}
+			for _, task := range tasks {
+				out[task.ID] = task.Type
+			}
+		}
+		return out
 	}
-	if len(tasks) != 1 || tasks[0].Type != jobs.TypeVerifyMail {
-		t.Fatalf("queued tasks %+v", tasks)
+	verify, _ := st.OutboxJobsOfType(ctx, jobs.TypeVerifyMail)
+	digest, _ := st.OutboxJobsOfType(ctx, jobs.TypeOfflineDigest)
+	want := map[string]string{
+		strconv.FormatInt(verify[0].ID, 10): jobs.TypeVerifyMail,
+		strconv.FormatInt(digest[0].ID, 10): jobs.TypeOfflineDigest,
+	}
+	if got := queued(); len(got) != 2 || got[strconv.FormatInt(verify[0].ID, 10)] != jobs.TypeVerifyMail || got[strconv.FormatInt(digest[0].ID, 10)] != jobs.TypeOfflineDigest {
+		t.Fatalf("queued %v, want %v", got, want)
+	}
+
+	// Handed again while Redis holds them: asynq refuses the duplicate id.
+	if n, err := c.Relay(ctx, time.Now()); n != 2 || err != nil {
+		t.Fatalf("second relay: %d %v", n, err)
+	}
+	if got := queued(); len(got) != 2 {
+		t.Fatalf("a second hand duplicated tasks: %v", got)
+	}
+	// Redis loses everything (an in-memory Redis restarted): handed again.
+	// (The client remembers the queues it registered, so look at the task
+	// keys themselves.)
+	back.FlushAll()
+	if n, err := c.Relay(ctx, time.Now()); n != 2 || err != nil {
+		t.Fatalf("relay after Redis lost its tasks: %d %v", n, err)
+	}
+	for _, key := range []string{
+		"asynq:{t:critical}:t:" + strconv.FormatInt(verify[0].ID, 10),
+		"asynq:{t:default}:t:" + strconv.FormatInt(digest[0].ID, 10),
+	} {
+		if !back.Exists(key) {
+			t.Fatalf("after Redis lost its tasks, %s was not handed again (keys %v)", key, back.Keys())
+		}
 	}
 }

@@ -3,8 +3,10 @@ package jobs
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -54,14 +56,24 @@ type Handlers struct {
 	Wallet   PacketRefunder
 }
 
+// Ledger tells the worker whether an outbox job still waits and records
+// that it is done (the store implements it).
+type Ledger interface {
+	OutboxJobPending(ctx context.Context, id int64) (bool, error)
+	MarkOutboxJobDone(ctx context.Context, id int64, t time.Time, lastErr string) error
+}
+
 // Worker runs tasks from Redis.
 type Worker struct {
 	srv *asynq.Server
 	mux *asynq.ServeMux
 }
 
-// NewWorker builds a worker on the given Redis for this deployment's queues.
-func NewWorker(opt asynq.RedisConnOpt, prefix string, concurrency int, h Handlers, log *slog.Logger, m *metrics.Metrics) *Worker {
+// NewWorker builds a worker on the given Redis for this deployment's
+// queues. Each task of an outbox job is run only while its row is not
+// done, and marks it done when its handler succeeds or fails for the last
+// time.
+func NewWorker(opt asynq.RedisConnOpt, prefix string, concurrency int, h Handlers, ledger Ledger, log *slog.Logger, m *metrics.Metrics) *Worker {
 	srv := asynq.NewServer(opt, asynq.Config{
 		Concurrency: concurrency,
 		Queues: map[string]int{
@@ -96,6 +108,7 @@ func NewWorker(opt asynq.RedisConnOpt, prefix string, concurrency int, h Handler
 			return err
 		})
 	})
+	mux.Use(func(next asynq.Handler) asynq.Handler { return settle(next, ledger, log) })
 	mux.HandleFunc(TypeVerifyMail, func(ctx context.Context, t *asynq.Task) error {
 		var p VerifyMailPayload
 		if err := decode(t, &p); err != nil {
@@ -162,6 +175,45 @@ func NewWorker(opt asynq.RedisConnOpt, prefix string, concurrency int, h Handler
 		return h.Wallet.RefundRedPacket(ctx, p.RedPacketID)
 	})
 	return &Worker{srv: srv, mux: mux}
+}
+
+// settle runs an outbox job's task only while the job is not done (the
+// relay may hand a job twice), and marks it done once it succeeded or
+// failed for the last time, so that the relay stops handing it. A task
+// whose id names no outbox row (queued before the outbox) just runs.
+func settle(next asynq.Handler, ledger Ledger, log *slog.Logger) asynq.Handler {
+	return asynq.HandlerFunc(func(ctx context.Context, t *asynq.Task) error {
+		taskID, _ := asynq.GetTaskID(ctx)
+		id, perr := strconv.ParseInt(taskID, 10, 64)
+		if perr != nil {
+			return next.ProcessTask(ctx, t)
+		}
+		pending, err := ledger.OutboxJobPending(ctx, id)
+		if err != nil {
+			return err
+		}
+		if !pending {
+			return nil
+		}
+		err = next.ProcessTask(ctx, t)
+		retried, _ := asynq.GetRetryCount(ctx)
+		maxRetry, _ := asynq.GetMaxRetry(ctx)
+		if err != nil && !errors.Is(err, asynq.SkipRetry) && retried < maxRetry {
+			return err // asynq retries it
+		}
+		lastErr := ""
+		if err != nil {
+			lastErr = err.Error()
+		}
+		// The job's own context may be at its end (a time-out): the mark
+		// gets a moment of its own.
+		mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if merr := ledger.MarkOutboxJobDone(mctx, id, time.Now().UTC(), lastErr); merr != nil {
+			log.WarnContext(ctx, "job done but not marked; it may run again", "task", t.Type(), "id", id, "err", merr)
+		}
+		return err
+	})
 }
 
 func decode(t *asynq.Task, v any) error {

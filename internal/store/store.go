@@ -40,6 +40,9 @@ const (
 type Store struct {
 	db      *gorm.DB
 	dialect Dialect
+	// afterCommit holds, inside Tx, what to run once the outermost
+	// transaction has committed; nil outside a transaction.
+	afterCommit *[]func()
 }
 
 // Open connects to databaseURL, or to the SQLite file DATA_DIR/parley.db
@@ -126,9 +129,32 @@ func (s *Store) Gorm() *gorm.DB { return s.db }
 // Tx runs fn in one transaction: committed if fn returns nil, rolled back
 // otherwise. The Store passed to fn runs every query inside it.
 func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return fn(&Store{db: tx, dialect: s.dialect})
+	if s.afterCommit != nil { // nested: the outer transaction runs the hooks
+		return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			return fn(&Store{db: tx, dialect: s.dialect, afterCommit: s.afterCommit})
+		})
+	}
+	var hooks []func()
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		hooks = hooks[:0] // a retried fn starts afresh
+		return fn(&Store{db: tx, dialect: s.dialect, afterCommit: &hooks})
 	})
+	if err == nil {
+		for _, h := range hooks {
+			h()
+		}
+	}
+	return err
+}
+
+// AfterCommit runs fn once the transaction s belongs to has committed (and
+// never if it rolls back); outside a transaction it runs fn at once.
+func (s *Store) AfterCommit(fn func()) {
+	if s.afterCommit == nil {
+		fn()
+		return
+	}
+	*s.afterCommit = append(*s.afterCommit, fn)
 }
 
 // SavePoint marks a point inside a transaction that RollbackTo returns to.

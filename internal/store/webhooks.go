@@ -60,6 +60,20 @@ func (s *Store) DeleteWebhook(ctx context.Context, id int64) error {
 	return s.q(ctx).Delete(&Webhook{}, id).Error
 }
 
+// NextDeliveryID reserves the id of the next delivery, so that its
+// payload (which names it) is written with the row in one insert. Call it
+// inside a transaction: on SQLite the transaction's write lock keeps the
+// id free until the insert.
+func (s *Store) NextDeliveryID(ctx context.Context) (int64, error) {
+	q := "SELECT nextval(pg_get_serial_sequence('webhook_deliveries', 'id'))"
+	if s.dialect == SQLite {
+		q = "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'webhook_deliveries'), 0) + 1"
+	}
+	var id int64
+	err := s.q(ctx).Raw(q).Scan(&id).Error
+	return id, err
+}
+
 // CreateDelivery inserts a delivery.
 func (s *Store) CreateDelivery(ctx context.Context, d *WebhookDelivery) error {
 	return s.q(ctx).Create(d).Error

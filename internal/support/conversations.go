@@ -59,7 +59,12 @@ type ConversationFrame struct {
 
 // conversationView builds the view; forAgent adds the visitor's details.
 func (s *Service) conversationView(ctx context.Context, sc *store.SupportConversation, forAgent bool) (*Conversation, error) {
-	conv, err := s.store.ConversationByID(ctx, sc.ConversationID)
+	return s.conversationViewIn(ctx, s.store, sc, forAgent)
+}
+
+// conversationViewIn is conversationView read through st (a transaction).
+func (s *Service) conversationViewIn(ctx context.Context, st *store.Store, sc *store.SupportConversation, forAgent bool) (*Conversation, error) {
+	conv, err := st.ConversationByID(ctx, sc.ConversationID)
 	if err != nil {
 		return nil, err
 	}
@@ -68,11 +73,11 @@ func (s *Service) conversationView(ctx context.Context, sc *store.SupportConvers
 		LastSeq: conv.LastSeq, Rating: sc.Rating, RatingComment: sc.RatingComment, CreatedAt: sc.CreatedAt,
 		AssignedAt: sc.AssignedAt, ResolvedAt: sc.ResolvedAt,
 	}
-	if q, err := s.store.QueueByID(ctx, sc.QueueID); err == nil {
+	if q, err := st.QueueByID(ctx, sc.QueueID); err == nil {
 		v.QueueName = q.Name
 	}
 	if sc.AssigneeID != nil {
-		if u, err := s.store.UserByID(ctx, *sc.AssigneeID); err == nil {
+		if u, err := st.UserByID(ctx, *sc.AssigneeID); err == nil {
 			name := u.Nickname
 			if name == "" {
 				name = u.Username
@@ -81,11 +86,11 @@ func (s *Service) conversationView(ctx context.Context, sc *store.SupportConvers
 		}
 	}
 	if sc.Status == StatusQueued {
-		if pos, err := s.store.QueuePosition(ctx, sc); err == nil {
+		if pos, err := st.QueuePosition(ctx, sc); err == nil {
 			v.QueuePosition = &pos
 		}
 	}
-	if vis, err := s.store.VisitorByID(ctx, sc.VisitorID); err == nil {
+	if vis, err := st.VisitorByID(ctx, sc.VisitorID); err == nil {
 		v.Visitor = visitorView(vis)
 		v.Title = vis.Name
 		if v.Title == "" {
@@ -100,7 +105,7 @@ func (s *Service) conversationView(ctx context.Context, sc *store.SupportConvers
 	}
 	if conv.LastSeq > 0 {
 		hide := !forAgent
-		if ms, err := s.store.MessagesBefore(ctx, conv.ID, 0, 1, hide); err == nil && len(ms) == 1 {
+		if ms, err := st.MessagesBefore(ctx, conv.ID, 0, 1, hide); err == nil && len(ms) == 1 {
 			if page, err := s.chat.MessagesView(ctx, ms); err == nil {
 				v.LastMessage = &page[0]
 			}
@@ -176,6 +181,10 @@ func (s *Service) Open(ctx context.Context, visitorID int64, in OpenInput) (*Con
 				return err
 			}
 		}
+		// Created goes to the webhooks before the assignment routing makes.
+		if err := s.emitConversation(ctx, tx, sc.ConversationID, "conversation.created"); err != nil {
+			return err
+		}
 		r, err := s.routeTx(ctx, tx, sc, 0, now)
 		if r != nil {
 			events = append(events, *r)
@@ -188,9 +197,6 @@ func (s *Service) Open(ctx context.Context, visitorID int64, in OpenInput) (*Con
 	fresh, err := s.store.SupportConversationByID(ctx, sc.ConversationID)
 	if err != nil {
 		return nil, errs.Wrap(err, "load conversation")
-	}
-	if v, err := s.conversationView(ctx, fresh, true); err == nil {
-		s.emit(ctx, fresh.SiteID, "conversation.created", map[string]any{"conversation": v})
 	}
 	s.announce(ctx, events)
 	return s.conversationView(ctx, fresh, false)
@@ -405,8 +411,10 @@ func (s *Service) Resolve(ctx context.Context, actor auth.Identity, conversation
 		if err := s.logEvent(ctx, tx, sc, "resolved", sc.AssigneeID, 0); err != nil {
 			return err
 		}
-		sys, err = s.chat.PostSystemTx(ctx, tx, conversationID, s.userName(ctx, tx, actor.ID)+" resolved the conversation")
-		return err
+		if sys, err = s.chat.PostSystemTx(ctx, tx, conversationID, s.userName(ctx, tx, actor.ID)+" resolved the conversation"); err != nil {
+			return err
+		}
+		return s.emitConversation(ctx, tx, conversationID, "conversation.resolved")
 	})
 	if err != nil {
 		return nil, asDomain(err, "resolve")
@@ -516,7 +524,10 @@ func (s *Service) Rate(ctx context.Context, visitorID, conversationID int64, sco
 		if err := tx.UpdateSupportConversation(ctx, conversationID, map[string]any{"rating": score, "rating_comment": strings.TrimSpace(comment), "rated_at": s.now()}); err != nil {
 			return err
 		}
-		return s.logEvent(ctx, tx, sc, "rated", sc.AssigneeID, int64(score))
+		if err := s.logEvent(ctx, tx, sc, "rated", sc.AssigneeID, int64(score)); err != nil {
+			return err
+		}
+		return s.emitConversation(ctx, tx, conversationID, "conversation.rated")
 	})
 	if err != nil {
 		return nil, errs.Wrap(err, "rate")

@@ -7,26 +7,26 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/parley-chat/parley/internal/chat"
 	"github.com/parley-chat/parley/internal/notify"
 	"github.com/parley-chat/parley/internal/store"
 )
 
 const followUpMaxMessages = 10
 
-// scheduleFollowUp, after a message is committed, schedules the mail that
-// goes out if nobody reacts in time: agents about a visitor's message, the
-// visitor about an agent's reply.
-func (s *Service) scheduleFollowUp(ctx context.Context, sc *store.SupportConversation, msg *chat.Message) {
+// scheduleFollowUp, in the transaction that stores a message, schedules
+// the mail that goes out if nobody reacts in time: agents about a
+// visitor's message, the visitor about an agent's reply.
+func (s *Service) scheduleFollowUp(ctx context.Context, tx *store.Store, sc *store.SupportConversation, msg *store.Message) error {
 	if s.jobs == nil || s.mailer == nil {
-		return
+		return nil
 	}
 	switch {
-	case msg.Sender.Kind == "visitor":
-		_ = s.jobs.EnqueueNotifyAgents(ctx, sc.ConversationID, s.cfg.AgentNotifyDelay)
-	case msg.Sender.Kind == "user" && msg.Kind != "system":
-		_ = s.jobs.EnqueueNotifyVisitor(ctx, sc.ConversationID, s.cfg.VisitorNotifyDelay, s.cfg.VisitorNotifyDelay)
+	case msg.SenderKind == "visitor":
+		return s.jobs.EnqueueNotifyAgents(ctx, tx, sc.ConversationID, s.cfg.AgentNotifyDelay)
+	case msg.SenderKind == "user" && msg.Kind != "system":
+		return s.jobs.EnqueueNotifyVisitor(ctx, tx, sc.ConversationID, s.cfg.VisitorNotifyDelay, s.cfg.VisitorNotifyDelay)
 	}
+	return nil
 }
 
 // NotifyAgents mails the responsible agents the visitor's messages that no

@@ -16,8 +16,6 @@ type routed struct {
 	event          string // assigned | claimed | transferred | queued | resolved | reopened | rated
 	agentID        int64
 	queueID        int64
-	assignedAt     time.Time
-	timeout        time.Duration
 }
 
 // routeTx assigns a waiting conversation to the best online agent of its
@@ -125,9 +123,15 @@ func (s *Service) assignTx(ctx context.Context, tx *store.Store, sc *store.Suppo
 		return nil, err
 	}
 	sc.Status, sc.AssigneeID, sc.AssignedAt = StatusAssigned, &agentID, &now
-	r := &routed{conversationID: sc.ConversationID, event: event, agentID: agentID, queueID: sc.QueueID, assignedAt: now}
-	if q, err := tx.QueueByID(ctx, sc.QueueID); err == nil && event == "assigned" {
-		r.timeout = time.Duration(q.AssignTimeoutS) * time.Second
+	r := &routed{conversationID: sc.ConversationID, event: event, agentID: agentID, queueID: sc.QueueID}
+	if q, err := tx.QueueByID(ctx, sc.QueueID); err == nil && event == "assigned" && q.AssignTimeoutS > 0 && s.jobs != nil {
+		timeout := time.Duration(q.AssignTimeoutS) * time.Second
+		if err := s.jobs.EnqueueAssignTimeout(ctx, tx, sc.ConversationID, agentID, now.UnixNano(), timeout); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.emitConversation(ctx, tx, sc.ConversationID, "conversation.assigned"); err != nil {
+		return nil, err
 	}
 	return r, nil
 }
@@ -214,19 +218,6 @@ func (s *Service) announce(ctx context.Context, events []routed) {
 			if agents, err := s.siteAgentIDs(ctx, sc.SiteID); err == nil {
 				s.chat.PublishTo(ctx, agents, ConversationFrame{Type: "conversation", Event: e.event, Conversation: v})
 			}
-			switch e.event {
-			case "assigned", "claimed", "transferred":
-				if sc.Status == StatusAssigned {
-					s.emit(ctx, sc.SiteID, "conversation.assigned", map[string]any{"conversation": v})
-				}
-			case "resolved":
-				s.emit(ctx, sc.SiteID, "conversation.resolved", map[string]any{"conversation": v})
-			case "rated":
-				s.emit(ctx, sc.SiteID, "conversation.rated", map[string]any{"conversation": v})
-			}
-		}
-		if e.timeout > 0 && s.jobs != nil {
-			_ = s.jobs.EnqueueAssignTimeout(ctx, e.conversationID, e.agentID, e.assignedAt.UnixNano(), e.timeout)
 		}
 		if e.queueID != 0 {
 			s.publishPositions(ctx, e.queueID)

@@ -18,20 +18,22 @@ import (
 	"github.com/parley-chat/parley/internal/store"
 )
 
-// Jobs schedules support's delayed work.
+// Jobs schedules support's delayed work through the transaction that
+// decides it.
 type Jobs interface {
-	EnqueueAssignTimeout(ctx context.Context, conversationID, agentID, assignedAtUnixNano int64, delay time.Duration) error
-	EnqueueNotifyAgents(ctx context.Context, conversationID int64, delay time.Duration) error
-	EnqueueNotifyVisitor(ctx context.Context, conversationID int64, delay, window time.Duration) error
+	EnqueueAssignTimeout(ctx context.Context, tx *store.Store, conversationID, agentID, assignedAtUnixNano int64, delay time.Duration) error
+	EnqueueNotifyAgents(ctx context.Context, tx *store.Store, conversationID int64, delay time.Duration) error
+	EnqueueNotifyVisitor(ctx context.Context, tx *store.Store, conversationID int64, delay, window time.Duration) error
 }
 
 // Sessions counts a user's open sessions (on this node; across nodes with
 // the Redis broker).
 type Sessions func(userID int64) int
 
-// Events tells the host site's webhooks what happened, after commit.
+// Events tells the host site's webhooks what happened, in the transaction
+// of the change.
 type Events interface {
-	Emit(ctx context.Context, siteID int64, event string, data any)
+	Emit(ctx context.Context, tx *store.Store, siteID int64, event string, data any) error
 }
 
 // Config tunes customer service.
@@ -100,26 +102,39 @@ func (s *Service) SetLimiter(l *ratelimit.Limiter) { s.limiter = l }
 // SetEvents installs the webhook emitter. Set once at wiring time.
 func (s *Service) SetEvents(e Events) { s.events = e }
 
-// emit sends a webhook event if webhooks are wired.
-func (s *Service) emit(ctx context.Context, siteID int64, event string, data any) {
-	if s.events != nil {
-		s.events.Emit(ctx, siteID, event, data)
+// emitConversation tells the site's webhooks, in tx, about a change of a
+// conversation, which it shows as its agents will see it once tx commits.
+func (s *Service) emitConversation(ctx context.Context, tx *store.Store, conversationID int64, event string) error {
+	if s.events == nil {
+		return nil
 	}
+	sc, err := tx.SupportConversationByID(ctx, conversationID)
+	if err != nil {
+		return err
+	}
+	v, err := s.conversationViewIn(ctx, tx, sc, true)
+	if err != nil {
+		return err
+	}
+	return s.events.Emit(ctx, tx, sc.SiteID, event, map[string]any{"conversation": v})
 }
 
-// Published tells the site's webhooks about a new message; private notes
-// stay inside Parley.
-func (s *Service) Published(ctx context.Context, conv *store.Conversation, msg *chat.Message) {
-	if msg.Kind == "note" {
-		return
+// emitMessage tells the site's webhooks, in tx, about a new message;
+// private notes stay inside Parley.
+func (s *Service) emitMessage(ctx context.Context, tx *store.Store, sc *store.SupportConversation, msg *store.Message) error {
+	if s.events == nil || msg.Kind == "note" {
+		return nil
 	}
-	sc, err := s.store.SupportConversationByID(ctx, conv.ID)
+	views, err := s.chat.MessagesView(ctx, []store.Message{*msg})
 	if err != nil {
-		return
+		return err
 	}
-	s.emit(ctx, sc.SiteID, "message.created", map[string]any{"conversation_id": conv.ID, "message": msg})
-	s.scheduleFollowUp(ctx, sc, msg)
+	return s.events.Emit(ctx, tx, sc.SiteID, "message.created", map[string]any{"conversation_id": sc.ConversationID, "message": &views[0]})
 }
+
+// Published runs after a message was committed and published; support's
+// part (webhooks, follow-ups) was written with the message by AfterSend.
+func (s *Service) Published(ctx context.Context, conv *store.Conversation, msg *chat.Message) {}
 
 var errNoConversation = errs.R(errs.NotFound, "conversation_not_found", "no such conversation")
 
@@ -156,12 +171,20 @@ func (s *Service) canActOnSite(ctx context.Context, st *store.Store, siteID, use
 }
 
 // AfterSend keeps the support state in step with messages: an agent's
-// first reply is stamped, and a visitor writing to a resolved chat
-// reopens it.
+// first reply is stamped, a visitor writing to a resolved chat reopens
+// it, and the message's webhook event and follow-up mail are written.
 func (s *Service) AfterSend(ctx context.Context, tx *store.Store, conv *store.Conversation, msg *store.Message) error {
 	sc, err := tx.SupportConversationByID(ctx, conv.ID)
 	if err != nil {
 		return err
+	}
+	if err := s.emitMessage(ctx, tx, sc, msg); err != nil {
+		return err
+	}
+	if msg.Kind != "note" {
+		if err := s.scheduleFollowUp(ctx, tx, sc, msg); err != nil {
+			return err
+		}
 	}
 	now := s.now()
 	switch {

@@ -71,18 +71,3 @@ func (s *Service) RefundRedPacket(ctx context.Context, packetID int64) error {
 	}
 	return nil
 }
-
-// ScheduleRefunds enqueues the refund of every packet that still holds
-// money, at its expiry. The job queue of embedded mode lives in memory, so
-// the worker calls this at start; the task id names the packet, so a
-// refund already queued is not queued twice.
-func (s *Service) ScheduleRefunds(ctx context.Context) error {
-	ps, err := s.store.UnrefundedRedPackets(ctx, 10000)
-	if err != nil {
-		return err
-	}
-	for _, p := range ps {
-		_ = s.jobs.EnqueueRefundRedPacket(ctx, p.ID, refundDelay(p.ExpiresAt.Sub(s.now())))
-	}
-	return nil
-}

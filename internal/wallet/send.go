@@ -121,7 +121,7 @@ func (s *Service) Send(ctx context.Context, userID int64, in SendInput) (*Sent, 
 			}
 			return err
 		}
-		return nil
+		return s.jobs.EnqueueRefundRedPacket(ctx, tx, packet.ID, refundDelay(s.cfg.RedPacketTTL))
 	})
 	if errors.Is(err, errDuplicate) {
 		// A concurrent retry of the same send committed first; this one
@@ -140,7 +140,6 @@ func (s *Service) Send(ctx context.Context, userID int64, in SendInput) (*Sent, 
 	}
 	if !replay {
 		s.chat.Announce(ctx, nil, msg)
-		_ = s.jobs.EnqueueRefundRedPacket(ctx, packet.ID, refundDelay(packet.ExpiresAt.Sub(s.now())))
 		s.log.InfoContext(ctx, "red packet sent", "user_id", userID, "conversation_id", in.ConversationID,
 			"red_packet_id", packet.ID, "total_cents", packet.TotalCents, "count", packet.Count)
 	}

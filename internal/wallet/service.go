@@ -24,9 +24,10 @@ const (
 	ReasonRefund = "red_packet_refund"
 )
 
-// Jobs schedules the refund of red packets.
+// Jobs schedules the refund of red packets, through the transaction that
+// sends them.
 type Jobs interface {
-	EnqueueRefundRedPacket(ctx context.Context, redPacketID int64, delay time.Duration) error
+	EnqueueRefundRedPacket(ctx context.Context, tx *store.Store, redPacketID int64, delay time.Duration) error
 }
 
 // Config tunes the wallet.

@@ -32,9 +32,9 @@ import (
 // Events a webhook can subscribe to.
 var Events = []string{"conversation.created", "conversation.assigned", "conversation.resolved", "conversation.rated", "message.created"}
 
-// Jobs schedules deliveries.
+// Jobs schedules deliveries through the transaction that creates them.
 type Jobs interface {
-	EnqueueWebhook(ctx context.Context, deliveryID int64) error
+	EnqueueWebhook(ctx context.Context, tx *store.Store, deliveryID int64) error
 }
 
 // Service manages webhooks and their deliveries.
@@ -194,38 +194,49 @@ func (s *Service) Retry(ctx context.Context, actor auth.Identity, deliveryID int
 	if _, err := s.store.DeliveryByID(ctx, deliveryID); errors.Is(err, store.ErrNotFound) {
 		return errs.R(errs.NotFound, "delivery_not_found", "no such delivery")
 	}
-	if err := s.store.UpdateDelivery(ctx, deliveryID, map[string]any{"status": "pending"}); err != nil {
+	err := s.store.Tx(ctx, func(tx *store.Store) error {
+		if err := tx.UpdateDelivery(ctx, deliveryID, map[string]any{"status": "pending"}); err != nil {
+			return err
+		}
+		return s.jobs.EnqueueWebhook(ctx, tx, deliveryID)
+	})
+	if err != nil {
 		return errs.Wrap(err, "retry delivery")
-	}
-	if err := s.jobs.EnqueueWebhook(ctx, deliveryID); err != nil {
-		return &errs.Error{Code: errs.Unavailable, Reason: "unavailable", Message: "the delivery could not be queued; try again", Err: err}
 	}
 	return nil
 }
 
-// Emit records an event for every webhook of the site that wants it and
-// schedules the deliveries. Called after commit; failures are logged.
-func (s *Service) Emit(ctx context.Context, siteID int64, event string, data any) {
-	ws, err := s.store.WebhooksOfSite(ctx, siteID)
-	if err != nil || len(ws) == 0 {
-		return
+// Emit records, in tx (the transaction of the event), a delivery for every
+// webhook of the site that wants the event, each written whole with its
+// payload, and schedules them: the event and its deliveries commit or
+// roll back together.
+func (s *Service) Emit(ctx context.Context, tx *store.Store, siteID int64, event string, data any) error {
+	ws, err := tx.WebhooksOfSite(ctx, siteID)
+	if err != nil {
+		return err
 	}
 	now := s.now()
 	for _, w := range ws {
 		if w.Events != "" && !strings.Contains(","+w.Events+",", ","+event+",") {
 			continue
 		}
-		d := &store.WebhookDelivery{WebhookID: w.ID, Event: event, Status: "pending", CreatedAt: now}
-		if err := s.store.CreateDelivery(ctx, d); err != nil {
-			s.log.WarnContext(ctx, "webhook: store delivery", "err", err)
-			continue
+		id, err := tx.NextDeliveryID(ctx)
+		if err != nil {
+			return err
 		}
-		body, _ := json.Marshal(map[string]any{"id": d.ID, "event": event, "site_id": siteID, "created_at": now, "data": data})
-		if err := s.store.UpdateDelivery(ctx, d.ID, map[string]any{"payload": string(body)}); err != nil {
-			continue
+		body, err := json.Marshal(map[string]any{"id": id, "event": event, "site_id": siteID, "created_at": now, "data": data})
+		if err != nil {
+			return err
 		}
-		_ = s.jobs.EnqueueWebhook(ctx, d.ID)
+		d := &store.WebhookDelivery{ID: id, WebhookID: w.ID, Event: event, Payload: string(body), Status: "pending", CreatedAt: now}
+		if err := tx.CreateDelivery(ctx, d); err != nil {
+			return err
+		}
+		if err := s.jobs.EnqueueWebhook(ctx, tx, d.ID); err != nil {
+			return err
+		}
 	}
+	return nil
 }
 
 // Deliver posts a delivery to its webhook. A non-2xx answer or a network

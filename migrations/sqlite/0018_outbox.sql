@@ -1,0 +1,39 @@
+-- Every job a change decides is a row written in the change's transaction;
+-- a relay hands due rows to the job queue (task id = row id) and hands
+-- again what is due and not done. A row is done when its handler succeeded
+-- or gave up for good. dedupe_key folds repeats (one digest per user and
+-- conversation per window) while dedupe_until has not passed.
+CREATE TABLE outbox_jobs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    type TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    queue TEXT NOT NULL,
+    max_retry INTEGER NOT NULL,
+    timeout_seconds INTEGER NOT NULL,
+    run_at DATETIME NOT NULL,
+    dedupe_key TEXT,
+    dedupe_until DATETIME,
+    handed_at DATETIME,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT NOT NULL DEFAULT '',
+    done_at DATETIME,
+    created_at DATETIME NOT NULL
+);
+CREATE UNIQUE INDEX outbox_jobs_dedupe_idx ON outbox_jobs (dedupe_key);
+CREATE INDEX outbox_jobs_due_idx ON outbox_jobs (run_at) WHERE done_at IS NULL;
+CREATE INDEX outbox_jobs_done_idx ON outbox_jobs (done_at) WHERE done_at IS NOT NULL;
+
+-- Jobs the old outbox still held (their enqueue had failed) move over; a
+-- delayed one keeps its due time.
+INSERT INTO outbox_jobs (type, payload, queue, max_retry, timeout_seconds, run_at, attempts, last_error, created_at)
+SELECT type, payload,
+       CASE WHEN json_extract(spec, '$.queue') LIKE '%critical' THEN 'critical'
+            WHEN json_extract(spec, '$.queue') LIKE '%low' THEN 'low' ELSE 'default' END,
+       COALESCE(json_extract(spec, '$.max_retry'), 5),
+       max(1, COALESCE(json_extract(spec, '$.timeout'), 60000000000) / 1000000000),
+       CASE WHEN julianday(json_extract(spec, '$.run_at')) > julianday(next_attempt_at)
+            THEN strftime('%Y-%m-%d %H:%M:%f+00:00', json_extract(spec, '$.run_at'))
+            ELSE next_attempt_at END,
+       attempts, last_error, created_at
+FROM job_outbox;
+DROP TABLE job_outbox;
