@@ -1,6 +1,7 @@
 // Package chat owns conversations and messages: the per-conversation seq,
 // idempotent sends, history, read marks, recall, typing, and the offline
-// digest mail. It publishes frames and enqueues jobs only after commit.
+// digest mail. Jobs are written in the send's transaction; frames are
+// published only after commit.
 package chat
 
 import (

@@ -2,7 +2,8 @@
 // append-only ledger, admin credits, red packets (send, grab, expiry
 // refund) and the audit that proves no cent was created or lost.
 // Every change of a balance and its ledger entry happen in one
-// transaction; frames and jobs go out only after commit.
+// transaction, with the jobs it decides (the refund); frames go out only
+// after commit.
 package wallet
 
 import (
