@@ -34,8 +34,8 @@ type VerifyMailPayload struct {
 }
 
 // OfflineDigestPayload asks for one digest of unread messages of a
-// conversation for a user. It holds no timestamp, so asynq's Unique option
-// collapses repeats for the same user and conversation.
+// conversation for a user. Repeats for the same user and conversation
+// fold in the outbox.
 type OfflineDigestPayload struct {
 	UserID         int64 `json:"user_id"`
 	ConversationID int64 `json:"conversation_id"`
@@ -59,8 +59,8 @@ type RefundPacketPayload struct {
 	RedPacketID int64 `json:"red_packet_id"`
 }
 
-// ConversationPayload names a support conversation. No timestamp: repeats
-// collapse under asynq's Unique option.
+// ConversationPayload names a support conversation. Repeats fold in the
+// outbox.
 type ConversationPayload struct {
 	ConversationID int64 `json:"conversation_id"`
 }

@@ -119,7 +119,12 @@ func TestWebhooksAreSignedAndRetriedAfterA500(t *testing.T) {
 	}
 	var log struct {
 		Items []struct {
-			Event          string `json:"event"`
+			ID      int64  `json:"id"`
+			Event   string `json:"event"`
+			Payload struct {
+				ID    int64  `json:"id"`
+				Event string `json:"event"`
+			} `json:"payload"`
 			Status         string `json:"status"`
 			Attempts       int    `json:"attempts"`
 			LastStatusCode int    `json:"last_status_code"`
@@ -129,6 +134,11 @@ func TestWebhooksAreSignedAndRetriedAfterA500(t *testing.T) {
 	for _, d := range log.Items {
 		if d.Event == "message.created" && (d.Status != "delivered" || d.Attempts != 2 || d.LastStatusCode != http.StatusNoContent) {
 			t.Fatalf("delivery log %+v", log.Items)
+		}
+		// Written whole in the event's transaction: the payload names its
+		// own delivery.
+		if d.Payload.ID != d.ID || d.Payload.Event != d.Event {
+			t.Fatalf("delivery %d holds payload %+v", d.ID, d.Payload)
 		}
 	}
 	if len(log.Items) != 2 {
