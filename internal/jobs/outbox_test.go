@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -141,5 +142,87 @@ func TestOutboxKeepsJobsUntilRedisHasThem(t *testing.T) {
 		if !back.Exists(key) {
 			t.Fatalf("after Redis lost its tasks, %s was not handed again (keys %v)", key, back.Keys())
 		}
+	}
+}
+
+// mailCounter counts the verification mails it is asked for.
+type mailCounter struct {
+	mu   sync.Mutex
+	sent map[int64]int
+}
+
+func (m *mailCounter) SendVerificationMail(_ context.Context, userID int64) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.sent[userID]++
+	return nil
+}
+func (m *mailCounter) SendResetMail(context.Context, int64) error         { return nil }
+func (m *mailCounter) SendSignupAttemptMail(context.Context, int64) error { return nil }
+
+func (m *mailCounter) count(userID int64) int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.sent[userID]
+}
+
+// TestWorkerRunsAJobOnceThoughHandedTwice: the worker marks a job done
+// when its handler succeeds, and a stale copy of its task (a relay that
+// read the row before it was done) then does nothing.
+func TestWorkerRunsAJobOnceThoughHandedTwice(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	m := miniredis.NewMiniRedis()
+	if err := m.StartAddr("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	c := jobs.NewClient(redis.NewClient(&redis.Options{Addr: m.Addr()}), st, "t:", log, metrics.New())
+	defer c.Close()
+	mails := &mailCounter{sent: map[int64]int{}}
+	w := jobs.NewWorker(asynq.RedisClientOpt{Addr: m.Addr()}, "t:", 2, jobs.Handlers{Verify: mails}, st, log, metrics.New())
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer w.Shutdown()
+
+	if err := c.EnqueueVerifyMail(ctx, st, 42); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Relay(ctx, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the mail and the job marked done", func() bool {
+		pending, err := st.CountPendingOutboxJobs(ctx)
+		return err == nil && pending == 0 && mails.count(42) == 1
+	})
+
+	rows, _ := st.OutboxJobsOfType(ctx, jobs.TypeVerifyMail)
+	aq := asynq.NewClient(asynq.RedisClientOpt{Addr: m.Addr()})
+	defer aq.Close()
+	if _, err := aq.Enqueue(asynq.NewTask(jobs.TypeVerifyMail, []byte(rows[0].Payload)),
+		asynq.TaskID(strconv.FormatInt(rows[0].ID, 10)), asynq.Queue("t:critical")); err != nil {
+		t.Fatal(err)
+	}
+	insp := asynq.NewInspector(asynq.RedisClientOpt{Addr: m.Addr()})
+	defer insp.Close()
+	waitFor(t, "the stale copy to be processed", func() bool {
+		q, err := insp.GetQueueInfo("t:critical")
+		return err == nil && q.Pending == 0 && q.Active == 0 && q.Processed >= 2
+	})
+	if n := mails.count(42); n != 1 {
+		t.Fatalf("%d verification mails, want 1", n)
+	}
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
