@@ -33,7 +33,7 @@ type Sessions func(userID int64) int
 // Events tells the host site's webhooks what happened, in the transaction
 // of the change.
 type Events interface {
-	Emit(ctx context.Context, tx *store.Store, siteID int64, event string, data any) error
+	Emit(ctx context.Context, tx *store.Store, siteID int64, event string, data func() (any, error)) error
 }
 
 // Config tunes customer service.
@@ -112,11 +112,10 @@ func (s *Service) emitConversation(ctx context.Context, tx *store.Store, convers
 	if err != nil {
 		return err
 	}
-	v, err := s.conversationViewIn(ctx, tx, sc, true)
-	if err != nil {
-		return err
-	}
-	return s.events.Emit(ctx, tx, sc.SiteID, event, map[string]any{"conversation": v})
+	return s.events.Emit(ctx, tx, sc.SiteID, event, func() (any, error) {
+		v, err := s.conversationViewIn(ctx, tx, sc, true)
+		return map[string]any{"conversation": v}, err
+	})
 }
 
 // emitMessage tells the site's webhooks, in tx, about a new message;
@@ -125,11 +124,13 @@ func (s *Service) emitMessage(ctx context.Context, tx *store.Store, sc *store.Su
 	if s.events == nil || msg.Kind == "note" {
 		return nil
 	}
-	views, err := s.chat.MessagesView(ctx, []store.Message{*msg})
-	if err != nil {
-		return err
-	}
-	return s.events.Emit(ctx, tx, sc.SiteID, "message.created", map[string]any{"conversation_id": sc.ConversationID, "message": &views[0]})
+	return s.events.Emit(ctx, tx, sc.SiteID, "message.created", func() (any, error) {
+		views, err := s.chat.MessagesView(ctx, []store.Message{*msg})
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"conversation_id": sc.ConversationID, "message": &views[0]}, nil
+	})
 }
 
 // Published runs after a message was committed and published; support's

@@ -209,22 +209,29 @@ func (s *Service) Retry(ctx context.Context, actor auth.Identity, deliveryID int
 // Emit records, in tx (the transaction of the event), a delivery for every
 // webhook of the site that wants the event, each written whole with its
 // payload, and schedules them: the event and its deliveries commit or
-// roll back together.
-func (s *Service) Emit(ctx context.Context, tx *store.Store, siteID int64, event string, data any) error {
+// roll back together. data builds the event's data, only when a webhook
+// wants it (most sites have none, and the transaction holds locks).
+func (s *Service) Emit(ctx context.Context, tx *store.Store, siteID int64, event string, data func() (any, error)) error {
 	ws, err := tx.WebhooksOfSite(ctx, siteID)
 	if err != nil {
 		return err
 	}
 	now := s.now()
+	var payload any
 	for _, w := range ws {
 		if w.Events != "" && !strings.Contains(","+w.Events+",", ","+event+",") {
 			continue
+		}
+		if payload == nil {
+			if payload, err = data(); err != nil {
+				return err
+			}
 		}
 		id, err := tx.NextDeliveryID(ctx)
 		if err != nil {
 			return err
 		}
-		body, err := json.Marshal(map[string]any{"id": id, "event": event, "site_id": siteID, "created_at": now, "data": data})
+		body, err := json.Marshal(map[string]any{"id": id, "event": event, "site_id": siteID, "created_at": now, "data": payload})
 		if err != nil {
 			return err
 		}
