@@ -86,7 +86,7 @@ func (s *Store) ConversationsForUser(ctx context.Context, userID int64, after *C
 		Joins("JOIN conversation_members m ON m.conversation_id = c.id AND m.user_id = ?", userID).
 		// A support conversation is listed only while its member serves its
 		// site: the row remembers who took part, it grants nothing.
-		Where("(c.kind <> 'support' OR EXISTS (SELECT 1 FROM support_conversations sc JOIN users u ON u.id = m.user_id WHERE sc.conversation_id = c.id AND "+staffRule("sc.site_id")+"))")
+		Where("(c.kind <> 'support' OR EXISTS (SELECT 1 FROM support_conversations sc JOIN users u ON u.id = m.user_id WHERE sc.conversation_id = c.id AND " + staffRule("sc.site_id") + "))")
 	if after != nil {
 		q = q.Where("(c.last_message_at < ? OR (c.last_message_at = ? AND c.id < ?))", after.At, after.At, after.ID)
 	}
