@@ -18,12 +18,13 @@ import (
 // assigned to them, in the order of the expectations of authzTransitions:
 // read its history (private notes included), load it, write to the
 // visitor, write a note, move their read mark, find it in their
-// conversation list, send over their socket, and hear the visitor's next
-// message on a socket of theirs on the other node.
-var transitionProbes = []string{"history", "get", "send", "note", "read", "listed", "ws_send", "ws_hears"}
+// conversation list and in the inbox of their sites, send over their
+// socket, and hear the visitor's next message on a socket of theirs on the
+// other node.
+var transitionProbes = []string{"history", "get", "send", "note", "read", "listed", "inbox", "ws_send", "ws_hears"}
 
 // before is what every subject may do while assigned the conversation.
-const before = "200 200 201 201 204 yes ack yes"
+const before = "200 200 201 201 204 yes yes ack yes"
 
 // authzTransitions says what each role may do in a support conversation
 // assigned to them after a change made by an admin on the other node. An
@@ -33,14 +34,14 @@ const before = "200 200 201 201 204 yes ack yes"
 var authzTransitions = []struct {
 	role, change, after string
 }{
-	{"agent", "demotion", "404 404 404 403 404 no conversation_not_found no"},
-	{"agent", "queue_removal", "404 404 404 403 404 no conversation_not_found no"},
-	{"agent", "transfer", "200 200 403 201 204 yes not_assignee yes"},
-	{"agent", "disabling", "401 401 401 401 401 no - -"},
-	{"admin", "demotion", "404 404 404 403 404 no conversation_not_found no"},
+	{"agent", "demotion", "404 404 404 403 404 no no conversation_not_found no"},
+	{"agent", "queue_removal", "404 404 404 403 404 no no conversation_not_found no"},
+	{"agent", "transfer", "200 200 403 201 204 yes yes not_assignee yes"},
+	{"agent", "disabling", "401 401 401 401 401 no no - -"},
+	{"admin", "demotion", "404 404 404 403 404 no no conversation_not_found no"},
 	{"admin", "queue_removal", before},
-	{"admin", "transfer", "200 200 403 201 204 yes not_assignee yes"},
-	{"admin", "disabling", "401 401 401 401 401 no - -"},
+	{"admin", "transfer", "200 200 403 201 204 yes yes not_assignee yes"},
+	{"admin", "disabling", "401 401 401 401 401 no no - -"},
 }
 
 // TestAuthorizationTransitions checks that access to a support
@@ -145,7 +146,8 @@ func (p *prober) run() string {
 		status(p.subject.Raw("POST", path+"/messages", map[string]string{"client_msg_id": p.uniq(), "body": "hello"})),
 		status(p.subject.Raw("POST", fmt.Sprintf("/api/v1/support/conversations/%d/notes", p.conv), map[string]string{"client_msg_id": p.uniq(), "body": "note"})),
 		status(p.subject.Raw("POST", path+"/read", map[string]int{"seq": 1})),
-		p.listed(),
+		p.listed("/api/v1/conversations"),
+		p.listed("/api/v1/agent/conversations?view=all"),
 		p.wsSend(),
 		p.hears(),
 	}
@@ -154,13 +156,14 @@ func (p *prober) run() string {
 
 func status(r *testkit.Response) string { return fmt.Sprint(r.Status) }
 
-func (p *prober) listed() string {
+// listed tells whether a list the subject fetches holds the conversation.
+func (p *prober) listed(path string) string {
 	var list struct {
 		Items []struct {
 			ID int64 `json:"id"`
 		} `json:"items"`
 	}
-	if r := p.subject.Raw("GET", "/api/v1/conversations", nil); r.Status != http.StatusOK {
+	if r := p.subject.Raw("GET", path, nil); r.Status != http.StatusOK {
 		return "no"
 	} else {
 		r.JSON(p.t, &list)
