@@ -180,17 +180,17 @@ func (s *Service) applyState(ctx context.Context, id Identity, issuedMs int64) (
 		s.log.WarnContext(ctx, "account state unavailable; asking the database", "user_id", id.ID, "err", err)
 		return s.stateFromDatabase(ctx, id)
 	}
+	v, _ := vals[0].(string)
+	if v == "disabled" {
+		return id, errAccountDisabled(errs.Unauthorized)
+	}
 	if r, ok := vals[1].(string); ok {
 		if at, err := strconv.ParseInt(r, 10, 64); err == nil && issuedMs < at {
 			return id, errSessionEnded
 		}
 	}
-	v, _ := vals[0].(string)
-	switch {
-	case v == "disabled":
-		return id, errAccountDisabled(errs.Unauthorized)
-	case strings.HasPrefix(v, "role:"):
-		id.Role = strings.TrimPrefix(v, "role:")
+	if role, ok := strings.CutPrefix(v, "role:"); ok {
+		id.Role = role
 	}
 	return id, nil
 }
