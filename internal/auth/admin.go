@@ -6,8 +6,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/parley-chat/parley/internal/audit"
 	"github.com/parley-chat/parley/internal/errs"
 	"github.com/parley-chat/parley/internal/store"
@@ -137,6 +135,11 @@ func (s *Service) UpdateUser(ctx context.Context, actor Identity, id int64, p Us
 	}
 	if changed {
 		s.publishState(ctx, u)
+		if u.DisabledAt != nil {
+			// Tickets issued before are void even should the account be
+			// enabled again within their life.
+			s.endSessions(ctx, u.ID, *u.DisabledAt, "account_disabled")
+		}
 	}
 	return UserView(u), nil
 }
@@ -164,22 +167,52 @@ func (s *Service) stateKey(userID int64) string {
 	return s.keys("user", strconv.FormatInt(userID, 10), "state")
 }
 
-// applyState checks an authenticated identity against the marker that
-// publishState leaves: a disabled account is refused, a changed role wins
-// over the token's. Redis being down leaves the token's word standing.
-func (s *Service) applyState(ctx context.Context, id Identity) (Identity, error) {
-	v, err := s.rdb.Get(ctx, s.stateKey(id.ID)).Result()
-	switch {
-	case errors.Is(err, redis.Nil):
-		return id, nil
-	case err != nil:
-		s.log.WarnContext(ctx, "account state unavailable", "user_id", id.ID, "err", err)
-		return id, nil
-	case v == "disabled":
-		return id, errAccountDisabled(errs.Unauthorized)
-	case strings.HasPrefix(v, "role:"):
-		id.Role = strings.TrimPrefix(v, "role:")
+var errSessionEnded = errs.R(errs.Unauthorized, "session_revoked", "this session was signed out; sign in again")
+
+// applyState checks an authenticated identity against what publishState
+// and endSessions leave: a token issued before its sessions were revoked
+// is refused, a disabled account is refused, a changed role wins over the
+// token's. With Redis away the database answers instead (see
+// stateFromDatabase).
+func (s *Service) applyState(ctx context.Context, id Identity, issuedMs int64) (Identity, error) {
+	vals, err := s.rdb.MGet(ctx, s.stateKey(id.ID), s.revokedKey(id.ID)).Result()
+	if err != nil {
+		s.log.WarnContext(ctx, "account state unavailable; asking the database", "user_id", id.ID, "err", err)
+		return s.stateFromDatabase(ctx, id)
 	}
+	v, _ := vals[0].(string)
+	if v == "disabled" {
+		return id, errAccountDisabled(errs.Unauthorized)
+	}
+	if r, ok := vals[1].(string); ok {
+		if at, err := strconv.ParseInt(r, 10, 64); err == nil && issuedMs < at {
+			return id, errSessionEnded
+		}
+	}
+	if role, ok := strings.CutPrefix(v, "role:"); ok {
+		id.Role = role
+	}
+	return id, nil
+}
+
+// stateFromDatabase reads the account's role and whether it is disabled
+// when Redis cannot say. Should the database fail too, the token's word is
+// not taken for a privileged role: the caller acts as a plain user, so
+// admin and agent actions fail closed.
+func (s *Service) stateFromDatabase(ctx context.Context, id Identity) (Identity, error) {
+	u, err := s.store.UserByID(ctx, id.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return id, errs.R(errs.Unauthorized, "invalid_token", "the access token is not valid")
+	}
+	if err != nil {
+		s.log.WarnContext(ctx, "account state unavailable; privileges withheld", "user_id", id.ID, "err", err)
+		id.Role = RoleUser
+		return id, nil
+	}
+	if u.DisabledAt != nil {
+		return id, errAccountDisabled(errs.Unauthorized)
+	}
+	id.Role = u.Role
 	return id, nil
 }
 

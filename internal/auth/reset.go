@@ -83,8 +83,9 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string) err
 	if err != nil {
 		return errs.Wrap(err, "hash password")
 	}
-	return s.store.Tx(ctx, func(tx *store.Store) error {
-		now := s.now()
+	var userID int64
+	now := s.now()
+	err = s.store.Tx(ctx, func(tx *store.Store) error {
 		t, err := tx.UseEmailToken(ctx, hashToken(token), purposeResetPassword, now)
 		if errors.Is(err, store.ErrNotFound) {
 			return errs.R(errs.Gone, "invalid_token", "this link is invalid, expired or already used")
@@ -95,12 +96,19 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string) err
 		if err := tx.UpdateUser(ctx, t.UserID, map[string]any{"password_hash": hash}); err != nil {
 			return errs.Wrap(err, "set password")
 		}
+		userID = t.UserID
 		return tx.RevokeUserRefreshTokens(ctx, t.UserID, now)
 	})
+	if err != nil {
+		return err
+	}
+	s.endSessions(ctx, userID, now, "password_changed")
+	return nil
 }
 
 // ChangePassword checks the current password, sets the new one, signs out
-// every other session and returns a fresh one for the caller.
+// every other session (refresh and access tokens, tickets, open sockets on
+// every node) and returns a fresh one for the caller.
 func (s *Service) ChangePassword(ctx context.Context, id Identity, current, next string) (*Session, error) {
 	if p := passwordProblem(next); p != "" {
 		return nil, errs.Field("new_password", p)
@@ -118,11 +126,14 @@ func (s *Service) ChangePassword(ctx context.Context, id Identity, current, next
 		return nil, errs.Wrap(err, "hash password")
 	}
 	var sess *Session
+	// The caller's new session is issued after this instant, so that it
+	// survives the revocation of everything issued before.
+	revoked := s.now()
 	err = s.store.Tx(ctx, func(tx *store.Store) error {
 		if err := tx.UpdateUser(ctx, u.ID, map[string]any{"password_hash": hash}); err != nil {
 			return err
 		}
-		if err := tx.RevokeUserRefreshTokens(ctx, u.ID, s.now()); err != nil {
+		if err := tx.RevokeUserRefreshTokens(ctx, u.ID, revoked); err != nil {
 			return err
 		}
 		sess, err = s.newSession(ctx, tx, u, "")
@@ -131,6 +142,7 @@ func (s *Service) ChangePassword(ctx context.Context, id Identity, current, next
 	if err != nil {
 		return nil, asDomain(err, "change password")
 	}
+	s.endSessions(ctx, u.ID, revoked, "password_changed")
 	return sess, nil
 }
 

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/parley-chat/parley/internal/errs"
 	"github.com/parley-chat/parley/internal/store"
@@ -29,6 +30,10 @@ type Session struct {
 
 type accessClaims struct {
 	Role string `json:"role"`
+	// IssuedMs is the issue time in milliseconds: revoking a user's
+	// sessions voids the tokens issued before that millisecond, and the
+	// second of iat is too coarse to tell a stolen token from the new one.
+	IssuedMs int64 `json:"ims,omitempty"`
 	jwt.RegisteredClaims
 }
 
@@ -66,7 +71,11 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Identity, err
 	if err != nil {
 		return Identity{}, errs.R(errs.Unauthorized, "invalid_token", "the access token is not valid")
 	}
-	return s.applyState(ctx, Identity{Kind: "user", ID: id, Role: c.Role})
+	issued := c.IssuedMs
+	if issued == 0 && c.IssuedAt != nil {
+		issued = c.IssuedAt.UnixMilli()
+	}
+	return s.applyState(ctx, Identity{Kind: "user", ID: id, Role: c.Role}, issued)
 }
 
 // newSession issues an access token and a refresh token of family (a new
@@ -76,7 +85,7 @@ func (s *Service) newSession(ctx context.Context, tx *store.Store, u *store.User
 		return nil, errAccountDisabled(errs.Unauthorized)
 	}
 	now := s.now()
-	claims := accessClaims{Role: u.Role, RegisteredClaims: jwt.RegisteredClaims{
+	claims := accessClaims{Role: u.Role, IssuedMs: now.UnixMilli(), RegisteredClaims: jwt.RegisteredClaims{
 		Issuer: "parley", Subject: strconv.FormatInt(u.ID, 10),
 		IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(s.cfg.AccessTokenTTL)),
 	}}
@@ -165,6 +174,7 @@ func (s *Service) Refresh(ctx context.Context, token string) (*Session, error) {
 	var (
 		sess   *Session
 		reused bool
+		owner  int64
 	)
 	err := s.store.Tx(ctx, func(tx *store.Store) error {
 		now := s.now()
@@ -179,14 +189,14 @@ func (s *Service) Refresh(ctx context.Context, token string) (*Session, error) {
 			return bad
 		}
 		if rt.UsedAt != nil {
-			reused = true
+			reused, owner = true, rt.UserID
 			return tx.RevokeRefreshFamily(ctx, rt.FamilyID, now)
 		}
 		if ok, err := tx.MarkRefreshTokenUsed(ctx, rt.ID, now); err != nil || !ok {
 			if err != nil {
 				return errs.Wrap(err, "spend refresh token")
 			}
-			reused = true
+			reused, owner = true, rt.UserID
 			return tx.RevokeRefreshFamily(ctx, rt.FamilyID, now)
 		}
 		u, err := tx.UserByID(ctx, rt.UserID)
@@ -204,6 +214,9 @@ func (s *Service) Refresh(ctx context.Context, token string) (*Session, error) {
 	}
 	if reused {
 		s.log.WarnContext(ctx, "refresh token reused; family revoked")
+		// Which access tokens and sockets came of the leaked family is not
+		// known: all of the account's end, and its owner signs in again.
+		s.endSessions(ctx, owner, s.now(), "session_revoked")
 		return nil, errs.R(errs.Unauthorized, "refresh_token_reused", "this refresh token was already used; every session of it has been signed out")
 	}
 	return sess, nil
@@ -228,12 +241,44 @@ func (s *Service) Logout(ctx context.Context, token string) error {
 	return nil
 }
 
-// LogoutEverywhere revokes every refresh token of the caller.
+// LogoutEverywhere revokes every refresh token of the caller, voids their
+// access tokens and unused tickets and closes their sockets on every node.
 func (s *Service) LogoutEverywhere(ctx context.Context, id Identity) error {
-	if err := s.store.RevokeUserRefreshTokens(ctx, id.ID, s.now()); err != nil {
+	now := s.now()
+	if err := s.store.RevokeUserRefreshTokens(ctx, id.ID, now); err != nil {
 		return errs.Wrap(err, "logout everywhere")
 	}
+	s.endSessions(ctx, id.ID, now, "signed_out")
 	return nil
+}
+
+func (s *Service) revokedKey(userID int64) string {
+	return s.keys("user", strconv.FormatInt(userID, 10), "revoked")
+}
+
+// endSessions ends what credentials a user holds besides refresh tokens
+// (revoked by the caller, in its transaction): access tokens and tickets
+// issued before at are refused from now on, and the user's open sockets
+// close on every node with code 4001. The mark lives as long as an access
+// token could.
+func (s *Service) endSessions(ctx context.Context, userID int64, at time.Time, reason string) {
+	ttl := max(s.cfg.AccessTokenTTL+s.cfg.AccessTokenTTL/2, TicketTTL)
+	if err := s.rdb.Set(ctx, s.revokedKey(userID), at.UnixMilli(), ttl).Err(); err != nil {
+		s.log.ErrorContext(ctx, "session revocation not published; access tokens already issued stay valid until they expire", "user_id", userID, "err", err)
+	}
+	if s.sessions != nil {
+		s.sessions.CloseUser(ctx, userID, reason)
+	}
+}
+
+// revokedAt returns the millisecond before which the user's access tokens
+// and tickets are void (0 when none was set within a token's life).
+func (s *Service) revokedAt(ctx context.Context, userID int64) (int64, error) {
+	v, err := s.rdb.Get(ctx, s.revokedKey(userID)).Int64()
+	if errors.Is(err, redis.Nil) {
+		return 0, nil
+	}
+	return v, err
 }
 
 func randomToken(n int) string {

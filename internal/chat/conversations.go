@@ -28,6 +28,40 @@ func member(ctx context.Context, st *store.Store, conversationID, userID int64) 
 	return m, nil
 }
 
+// reader checks that userID may read a conversation now and returns their
+// membership, nil for a support conversation's staff who never took part
+// in it. A support conversation asks the Access hook whatever rows say;
+// every other kind is read by its members.
+func (s *Service) reader(ctx context.Context, st *store.Store, conversationID, userID int64) (*store.Conversation, *store.Member, error) {
+	convs, err := s.kinds.conversations(ctx, st, []int64{conversationID})
+	if err != nil {
+		return nil, nil, errs.Wrap(err, "load conversation")
+	}
+	c := convs[conversationID]
+	if c == nil {
+		return nil, nil, errNoConversation
+	}
+	if c.Kind != "support" || s.access == nil {
+		m, err := member(ctx, st, conversationID, userID)
+		return c, m, err
+	}
+	ok, err := s.access.UserCanRead(ctx, st, c, userID)
+	if err != nil {
+		return nil, nil, errs.Wrap(err, "check access")
+	}
+	if !ok {
+		return nil, nil, errNoConversation
+	}
+	m, err := st.Member(ctx, conversationID, userID)
+	if errors.Is(err, store.ErrNotFound) {
+		return c, nil, nil
+	}
+	if err != nil {
+		return nil, nil, errs.Wrap(err, "load membership")
+	}
+	return c, m, nil
+}
+
 // OpenDirect returns the direct conversation between userID and peerID,
 // creating it on first use; created tells which. Creating it may be refused
 // by the DirectOpenPolicy (e.g. 422 not_friends).
@@ -106,7 +140,7 @@ func directKey(a, b int64) string {
 
 // Get returns one conversation of the caller.
 func (s *Service) Get(ctx context.Context, userID, conversationID int64) (*Conversation, error) {
-	m, err := member(ctx, s.store, conversationID, userID)
+	_, m, err := s.reader(ctx, s.store, conversationID, userID)
 	if err != nil {
 		return nil, err
 	}
@@ -114,7 +148,11 @@ func (s *Service) Get(ctx context.Context, userID, conversationID int64) (*Conve
 	if err != nil {
 		return nil, errs.Wrap(err, "load conversation")
 	}
-	v, err := s.conversationView(ctx, userID, c, m.ReadSeq)
+	var readSeq int64
+	if m != nil {
+		readSeq = m.ReadSeq
+	}
+	v, err := s.conversationView(ctx, userID, c, readSeq)
 	if err != nil {
 		return nil, errs.Wrap(err, "load conversation")
 	}

@@ -251,11 +251,23 @@ func (s *Service) authorizeSend(ctx context.Context, tx *store.Store, actor Acto
 	var conv *store.Conversation
 	switch actor.Kind {
 	case "user":
-		if _, err := member(ctx, tx, in.ConversationID, actor.ID); err != nil {
+		c, err := tx.ConversationByID(ctx, in.ConversationID)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, errNoConversation
+		}
+		if err != nil {
 			return nil, err
 		}
-		c, err := tx.ConversationByID(ctx, in.ConversationID)
-		if err != nil {
+		if c.Kind == "support" && s.access != nil {
+			// Who writes to a visitor follows the current role, site and
+			// assignment; a membership row proves nothing.
+			if err := s.access.UserCanSend(ctx, tx, c, actor.ID, in.Kind); err != nil {
+				return nil, err
+			}
+			conv = c
+			break
+		}
+		if _, err := member(ctx, tx, in.ConversationID, actor.ID); err != nil {
 			return nil, err
 		}
 		if s.policy != nil {
@@ -285,17 +297,15 @@ func (s *Service) authorizeSend(ctx context.Context, tx *store.Store, actor Acto
 	return conv, nil
 }
 
-// publishMessage sends a new message to the members and to whoever else
-// the conversation's Access hook names (a support conversation's visitor,
-// never for notes).
+// publishMessage sends a new message to the members; in a support
+// conversation, to those the Access hook names now (the members who still
+// serve its site, and the visitor unless it is a note).
 func (s *Service) publishMessage(ctx context.Context, conv *store.Conversation, msg *store.Message, view *Message, members []store.Member) {
-	keys := make([]string, 0, len(members)+1)
+	ids := make([]int64, 0, len(members))
 	for _, m := range members {
-		keys = append(keys, UserKey(m.UserID))
+		ids = append(ids, m.UserID)
 	}
-	if s.access != nil && conv.Kind == "support" {
-		keys = append(keys, s.access.Audience(ctx, conv, msg)...)
-	}
+	keys := s.audience(ctx, conv, msg, ids)
 	if err := s.pub.Publish(ctx, keys, MessageFrame{Type: "message", Message: view}); err != nil {
 		s.log.WarnContext(ctx, "publish failed; clients will resync", "err", err)
 	}
@@ -334,7 +344,7 @@ type Page struct {
 // History returns messages of a conversation in ascending seq: those after
 // afterSeq when given, else those before beforeSeq when given, else the newest.
 func (s *Service) History(ctx context.Context, userID, conversationID int64, afterSeq, beforeSeq *int64, limit int) (*Page, error) {
-	if err := s.canRead(ctx, conversationID, userID); err != nil {
+	if _, _, err := s.reader(ctx, s.store, conversationID, userID); err != nil {
 		return nil, err
 	}
 	return s.history(ctx, conversationID, afterSeq, beforeSeq, limit, false)
@@ -354,27 +364,6 @@ func (s *Service) VisitorHistory(ctx context.Context, visitorID, conversationID 
 		return nil, err
 	}
 	return s.history(ctx, conversationID, afterSeq, beforeSeq, limit, true)
-}
-
-// canRead lets members read, and non-members whom the Access hook allows
-// (agents of a support conversation's site).
-func (s *Service) canRead(ctx context.Context, conversationID, userID int64) error {
-	_, err := member(ctx, s.store, conversationID, userID)
-	if err == nil || s.access == nil {
-		return err
-	}
-	c, cerr := s.store.ConversationByID(ctx, conversationID)
-	if cerr != nil || c.Kind != "support" {
-		return err
-	}
-	ok, aerr := s.access.UserCanRead(ctx, s.store, c, userID)
-	if aerr != nil {
-		return errs.Wrap(aerr, "check access")
-	}
-	if !ok {
-		return err
-	}
-	return nil
 }
 
 func (s *Service) history(ctx context.Context, conversationID int64, afterSeq, beforeSeq *int64, limit int, hideNotes bool) (*Page, error) {
@@ -418,7 +407,7 @@ func (s *Service) MarkRead(ctx context.Context, userID, conversationID, seq int6
 	if seq < 1 {
 		return errs.Field("seq", "must be ≥ 1")
 	}
-	if _, err := member(ctx, s.store, conversationID, userID); err != nil {
+	if _, _, err := s.reader(ctx, s.store, conversationID, userID); err != nil {
 		return err
 	}
 	var members []store.Member
@@ -463,7 +452,8 @@ func (s *Service) Recall(ctx context.Context, userID, messageID int64) (*Message
 	if err != nil {
 		return nil, errs.Wrap(err, "load message")
 	}
-	if _, err := member(ctx, s.store, m.ConversationID, userID); err != nil {
+	conv, _, err := s.reader(ctx, s.store, m.ConversationID, userID)
+	if err != nil {
 		return nil, errs.R(errs.NotFound, "message_not_found", "no such message")
 	}
 	if m.SenderKind != "user" || m.SenderID != userID {
@@ -488,7 +478,7 @@ func (s *Service) Recall(ctx context.Context, userID, messageID int64) (*Message
 				for _, mm := range members {
 					ids = append(ids, mm.UserID)
 				}
-				s.publish(ctx, ids, RecallFrame{Type: "recall", ConversationID: m.ConversationID, Seq: m.Seq})
+				s.PublishKeys(ctx, s.audience(ctx, conv, m, ids), RecallFrame{Type: "recall", ConversationID: m.ConversationID, Seq: m.Seq})
 			}
 		}
 	}
@@ -504,7 +494,7 @@ func (s *Service) Typing(ctx context.Context, userID, conversationID int64, stat
 	if state != "start" && state != "stop" {
 		return errs.Field("state", "start or stop")
 	}
-	if _, err := member(ctx, s.store, conversationID, userID); err != nil {
+	if _, _, err := s.reader(ctx, s.store, conversationID, userID); err != nil {
 		return err
 	}
 	members, err := s.store.MembersOf(ctx, conversationID)
@@ -539,18 +529,31 @@ func (s *Service) sendAllowed(ctx context.Context, actor Actor) error {
 	return nil
 }
 
-// withAudience turns user ids into recipient keys and, for a support
-// conversation, adds its visitor.
+// withAudience turns user ids into the recipient keys of an event of a
+// conversation that is not a message (see audience).
 func (s *Service) withAudience(ctx context.Context, conversationID int64, userIDs []int64) []string {
-	keys := make([]string, 0, len(userIDs)+1)
-	for _, id := range userIDs {
+	convs, err := s.kinds.conversations(ctx, s.store, []int64{conversationID})
+	if err != nil || convs[conversationID] == nil {
+		return userKeys(userIDs) // gone meanwhile: nobody new hears of it
+	}
+	return s.audience(ctx, convs[conversationID], nil, userIDs)
+}
+
+// audience returns the recipient keys of an event of conv: the users
+// named, and for a support conversation whom its Access hook names at this
+// moment instead, so that whoever lost access stops hearing it at once,
+// on every node.
+func (s *Service) audience(ctx context.Context, conv *store.Conversation, msg *store.Message, userIDs []int64) []string {
+	if s.access != nil && conv.Kind == "support" {
+		return s.access.Audience(ctx, conv, msg, userIDs)
+	}
+	return userKeys(userIDs)
+}
+
+func userKeys(ids []int64) []string {
+	keys := make([]string, 0, len(ids))
+	for _, id := range ids {
 		keys = append(keys, UserKey(id))
-	}
-	if s.access == nil {
-		return keys
-	}
-	if c, err := s.store.ConversationByID(ctx, conversationID); err == nil && c.Kind == "support" {
-		keys = append(keys, s.access.Audience(ctx, c, nil)...)
 	}
 	return keys
 }

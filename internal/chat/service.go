@@ -46,20 +46,27 @@ type SendCheck struct {
 	Members []store.Member
 }
 
-// Access opens support conversations beyond plain membership: to their
-// visitor, and to the agents of their site. It also names who else hears
-// a message (the visitor, never for notes).
+// Access decides who reads, writes and hears support conversations. It
+// answers from the current role, site, queues and assignment at each call:
+// membership rows of a support conversation remember who took part (and
+// their read marks), they grant nothing.
 type Access interface {
 	// VisitorCanUse returns nil when the visitor may read and post in conv,
 	// else a domain error (404 for someone else's conversation).
 	VisitorCanUse(ctx context.Context, st *store.Store, conv *store.Conversation, visitorID int64) error
-	// UserCanRead reports whether a user who is not a member may read conv.
+	// UserCanRead reports whether a user may read conv now: its history,
+	// its frames, their read mark and typing.
 	UserCanRead(ctx context.Context, st *store.Store, conv *store.Conversation, userID int64) (bool, error)
+	// UserCanSend returns nil when a user may post a message of kind in
+	// conv now, else a domain error (404 when they may not even read it).
+	UserCanSend(ctx context.Context, st *store.Store, conv *store.Conversation, userID int64, kind string) error
 	// AfterSend runs inside the send's transaction (first-reply stamps,
 	// reopening a resolved chat, …).
 	AfterSend(ctx context.Context, tx *store.Store, conv *store.Conversation, msg *store.Message) error
-	// Audience returns extra recipient keys for a new message.
-	Audience(ctx context.Context, conv *store.Conversation, msg *store.Message) []string
+	// Audience returns the recipient keys of an event of conv (msg is nil
+	// for events that are not a message): those of userIDs who may read conv
+	// at the moment of publishing, and its visitor unless msg is a note.
+	Audience(ctx context.Context, conv *store.Conversation, msg *store.Message, userIDs []int64) []string
 	// Published runs after a new message was committed and published.
 	Published(ctx context.Context, conv *store.Conversation, msg *Message)
 }

@@ -31,8 +31,8 @@ func (s *Service) PostSystemTx(ctx context.Context, tx *store.Store, conversatio
 }
 
 // Announce publishes committed messages to the current members of their
-// conversations (extra users too, e.g. someone just removed), and to a
-// support conversation's visitor.
+// conversations (extra users too, e.g. someone just removed); in a support
+// conversation to those its Access hook names now, the visitor included.
 func (s *Service) Announce(ctx context.Context, extra []int64, msgs ...*store.Message) {
 	for _, m := range msgs {
 		if m == nil {
@@ -43,18 +43,15 @@ func (s *Service) Announce(ctx context.Context, extra []int64, msgs ...*store.Me
 			s.log.WarnContext(ctx, "announce: load members", "err", err)
 			continue
 		}
-		keys := make([]string, 0, len(members)+len(extra)+1)
-		for _, id := range extra {
-			keys = append(keys, UserKey(id))
-		}
+		ids := append([]int64{}, extra...)
 		for _, mm := range members {
-			keys = append(keys, UserKey(mm.UserID))
+			ids = append(ids, mm.UserID)
 		}
-		if s.access != nil {
-			if conv, err := s.store.ConversationByID(ctx, m.ConversationID); err == nil && conv.Kind == "support" {
-				keys = append(keys, s.access.Audience(ctx, conv, m)...)
-			}
+		convs, err := s.kinds.conversations(ctx, s.store, []int64{m.ConversationID})
+		if err != nil || convs[m.ConversationID] == nil {
+			continue
 		}
+		keys := s.audience(ctx, convs[m.ConversationID], m, ids)
 		views, err := s.messageViews(ctx, []store.Message{*m})
 		if err != nil {
 			continue

@@ -43,6 +43,7 @@ func TestEveryAdminActionIsLoggedOnce(t *testing.T) {
 	admin.Do("PATCH", fmt.Sprintf("/api/v1/admin/users/%d", agent.UserID), map[string]any{"role": "agent"}, http.StatusOK, nil)
 	admin.Do("PATCH", fmt.Sprintf("/api/v1/admin/users/%d", bob.UserID), map[string]any{"disabled": true}, http.StatusOK, nil)
 	admin.Do("PATCH", fmt.Sprintf("/api/v1/admin/users/%d", bob.UserID), map[string]any{"disabled": false}, http.StatusOK, nil)
+	bob = srv.Login("bob", "password-bob") // disabling ended bob's sessions
 	admin.Do("POST", fmt.Sprintf("/api/v1/admin/wallets/%d/credit", bob.UserID), map[string]any{"amount_cents": 500, "note": "welcome"}, http.StatusCreated, nil)
 
 	var site siteBody

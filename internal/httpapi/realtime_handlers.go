@@ -24,14 +24,18 @@ func (s *Server) ticket(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"ticket": t, "expires_in": int(auth.TicketTTL.Seconds())})
 }
 
-// websocket redeems the ticket and upgrades. After the upgrade the
-// connection belongs to the hub and the handler returns nil.
+// websocket redeems the ticket and upgrades. The ticket names only who it
+// was issued to; the account or visitor is read afresh here. After the
+// upgrade the connection belongs to the hub and the handler returns nil.
 func (s *Server) websocket(c echo.Context) error {
 	id, err := s.deps.Auth.RedeemTicket(c.Request().Context(), c.QueryParam("ticket"))
 	if err != nil {
 		return err
 	}
 	if id.Kind == "visitor" {
+		if id, err = s.deps.Support.VisitorIdentity(c.Request().Context(), id.ID); err != nil {
+			return err
+		}
 		return s.visitorSocket(c, id) // checked against the site's origins
 	}
 	if !s.originAllowed(c.Request()) {
@@ -40,9 +44,7 @@ func (s *Server) websocket(c echo.Context) error {
 	if id.Kind != "user" {
 		return errs.R(errs.Forbidden, "forbidden", "unsupported identity")
 	}
-	if u, err := s.deps.Auth.Me(c.Request().Context(), id); err == nil {
-		id.Name = u.Nickname
-	}
+	// RedeemTicket read the account as it is now: its role, its nickname.
 	_ = s.deps.Hub.Serve(c.Response(), c.Request(), chat.UserKey(id.ID), id)
 	return nil
 }

@@ -5,6 +5,8 @@ package kv
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"sync"
 	"time"
@@ -29,12 +31,18 @@ type KV struct {
 func Open(ctx context.Context, redisURL, prefix string) (*KV, error) {
 	k := &KV{Prefix: prefix, stop: make(chan struct{})}
 	if redisURL == "" {
+		// It listens on loopback, where any local process could connect and
+		// read or write tickets, rate limits and account states: a password
+		// made afresh at every start, known only to this process, keeps
+		// them out.
 		m := miniredis.NewMiniRedis()
+		password := randomPassword()
+		m.RequireAuth(password)
 		if err := m.StartAddr("127.0.0.1:0"); err != nil {
 			return nil, fmt.Errorf("start embedded redis: %w", err)
 		}
 		k.embedded = m
-		k.opts = &redis.Options{Addr: m.Addr()}
+		k.opts = &redis.Options{Addr: m.Addr(), Password: password}
 		go k.tick()
 	} else {
 		opts, err := redis.ParseURL(redisURL)
@@ -61,6 +69,14 @@ func Open(ctx context.Context, redisURL, prefix string) (*KV, error) {
 		return nil, fmt.Errorf("reach redis: %w", err)
 	}
 	return k, nil
+}
+
+func randomPassword() string {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	return hex.EncodeToString(b)
 }
 
 // tick advances the embedded server's clock: miniredis expires keys only

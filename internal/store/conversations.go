@@ -83,9 +83,12 @@ type ConversationCursor struct {
 func (s *Store) ConversationsForUser(ctx context.Context, userID int64, after *ConversationCursor, limit int) ([]ConversationRow, error) {
 	q := s.q(ctx).Table("conversations AS c").
 		Select("c.*, m.read_seq").
-		Joins("JOIN conversation_members m ON m.conversation_id = c.id AND m.user_id = ?", userID)
+		Joins("JOIN conversation_members m ON m.conversation_id = c.id AND m.user_id = ?", userID).
+		// A support conversation is listed only while its member serves its
+		// site: the row remembers who took part, it grants nothing.
+		Where("(c.kind <> 'support' OR EXISTS (SELECT 1 FROM support_conversations sc JOIN users u ON u.id = m.user_id WHERE sc.conversation_id = c.id AND " + staffRule("sc.site_id") + "))")
 	if after != nil {
-		q = q.Where("c.last_message_at < ? OR (c.last_message_at = ? AND c.id < ?)", after.At, after.At, after.ID)
+		q = q.Where("(c.last_message_at < ? OR (c.last_message_at = ? AND c.id < ?))", after.At, after.At, after.ID)
 	}
 	var rows []ConversationRow
 	err := q.Order("c.last_message_at DESC").Order("c.id DESC").Limit(limit).Scan(&rows).Error

@@ -104,23 +104,6 @@ func (s *Store) AgentQueues(ctx context.Context, userID int64) ([]Queue, error) 
 	return out, err
 }
 
-// IsSiteAgent reports whether a user is in any queue of a site.
-func (s *Store) IsSiteAgent(ctx context.Context, siteID, userID int64) (bool, error) {
-	var n int64
-	err := s.q(ctx).Table("queue_agents AS qa").Joins("JOIN queues q ON q.id = qa.queue_id").
-		Where("q.site_id = ? AND qa.user_id = ?", siteID, userID).Count(&n).Error
-	return n > 0, err
-}
-
-// SiteStaffIDs lists the users who may act on a site's conversations: the
-// agents of its queues and every admin.
-func (s *Store) SiteStaffIDs(ctx context.Context, siteID int64) ([]int64, error) {
-	var ids []int64
-	err := s.q(ctx).Raw(`SELECT qa.user_id FROM queue_agents qa JOIN queues q ON q.id = qa.queue_id WHERE q.site_id = ?
-		UNION SELECT id FROM users WHERE role = 'admin'`, siteID).Scan(&ids).Error
-	return ids, err
-}
-
 // SetAgentStatus records an agent's chosen status.
 func (s *Store) SetAgentStatus(ctx context.Context, userID int64, status string, at time.Time) error {
 	return s.q(ctx).Clauses(clause.OnConflict{
@@ -169,6 +152,8 @@ func (s *Store) Candidates(ctx context.Context, queueID int64, connectedSince ti
 	err := s.q(ctx).Table("queue_agents AS qa").
 		Select("qa.user_id, qa.capacity, a.last_assigned_at, (SELECT COUNT(*) FROM support_conversations sc WHERE sc.assignee_id = qa.user_id AND sc.status = 'assigned') AS load").
 		Joins("JOIN agents a ON a.user_id = qa.user_id").
+		// Someone demoted or disabled keeps their queue rows but takes no chats.
+		Joins("JOIN users u ON u.id = qa.user_id AND u.disabled_at IS NULL AND u.role IN ('agent', 'admin')").
 		Where("qa.queue_id = ? AND a.status = 'online' AND (a.disconnected_at IS NULL OR a.disconnected_at > ?)", queueID, connectedSince).
 		Order("load ASC").Order(clauseExpr("a.last_assigned_at IS NOT NULL")).Order("a.last_assigned_at ASC").Order("qa.user_id").
 		Scan(&out).Error

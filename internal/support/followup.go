@@ -112,6 +112,11 @@ func (s *Service) responsibleAgents(ctx context.Context, sc *store.SupportConver
 			ids = all
 		}
 	}
+	// Only who serves the site now hears of its visitors by mail.
+	ids, err := s.store.SiteStaffAmong(ctx, sc.SiteID, ids)
+	if err != nil {
+		return nil, err
+	}
 	users, err := s.store.UsersByIDs(ctx, ids)
 	if err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package support
 import (
 	"context"
 	"errors"
+	"slices"
 	"unicode/utf8"
 
 	"github.com/parley-chat/parley/internal/auth"
@@ -42,9 +43,16 @@ func (s *Service) Inbox(ctx context.Context, actor auth.Identity, in InboxQuery)
 	if err := s.checkInboxScope(ctx, actor, in.SiteID, in.QueueID); err != nil {
 		return nil, 0, err
 	}
+	served, err := s.servedSites(ctx, actor.ID)
+	if err != nil {
+		return nil, 0, err
+	}
 	switch in.View {
 	case "", "mine":
 		f.AssigneeID = &actor.ID
+		// Chats still assigned to someone who no longer serves their site
+		// are not theirs to see.
+		f.SiteIDs = served
 		if in.Status == "" {
 			f.Status = StatusAssigned
 		}
@@ -55,23 +63,16 @@ func (s *Service) Inbox(ctx context.Context, actor auth.Identity, in InboxQuery)
 		}
 		f.QueueIDs = []int64{}
 		for _, q := range queues {
-			f.QueueIDs = append(f.QueueIDs, q.ID)
+			if served == nil || slices.Contains(served, q.SiteID) {
+				f.QueueIDs = append(f.QueueIDs, q.ID)
+			}
 		}
 		if in.Status != "" && in.Status != StatusQueued {
 			return []Conversation{}, 0, nil // the queued view holds queued conversations only
 		}
 		f.Status = StatusQueued
 	case "all":
-		if !actor.IsAdmin() {
-			queues, err := s.store.AgentQueues(ctx, actor.ID)
-			if err != nil {
-				return nil, 0, errs.Wrap(err, "load queues")
-			}
-			f.SiteIDs = []int64{}
-			for _, q := range queues {
-				f.SiteIDs = append(f.SiteIDs, q.SiteID)
-			}
-		}
+		f.SiteIDs = served
 	default:
 		return nil, 0, errs.Field("view", "mine, queued or all")
 	}
@@ -83,6 +84,38 @@ func (s *Service) Inbox(ctx context.Context, actor auth.Identity, in InboxQuery)
 		return nil, 0, errs.Wrap(err, "list conversations")
 	}
 	return s.views(ctx, rows, in.Limit)
+}
+
+// servedSites returns the sites a user serves now: nil (every site) for an
+// enabled admin, the sites of their queues for an enabled agent, and none
+// for anyone else, whatever queue rows are left from before a demotion.
+func (s *Service) servedSites(ctx context.Context, userID int64) ([]int64, error) {
+	u, err := s.store.UserByID(ctx, userID)
+	if errors.Is(err, store.ErrNotFound) {
+		return []int64{}, nil
+	}
+	if err != nil {
+		return nil, errs.Wrap(err, "load user")
+	}
+	switch {
+	case u.DisabledAt != nil:
+		return []int64{}, nil
+	case u.Role == auth.RoleAdmin:
+		return nil, nil
+	case u.Role != auth.RoleAgent:
+		return []int64{}, nil
+	}
+	queues, err := s.store.AgentQueues(ctx, userID)
+	if err != nil {
+		return nil, errs.Wrap(err, "load queues")
+	}
+	sites := []int64{}
+	for _, q := range queues {
+		if !slices.Contains(sites, q.SiteID) {
+			sites = append(sites, q.SiteID)
+		}
+	}
+	return sites, nil
 }
 
 // checkInboxScope refuses filters on a site or queue the agent does not serve.

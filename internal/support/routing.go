@@ -240,37 +240,10 @@ func (s *Service) publishPositions(ctx context.Context, queueID int64) {
 	}
 }
 
+// siteAgentIDs lists who serves a site now: its enabled agents and every
+// enabled admin.
 func (s *Service) siteAgentIDs(ctx context.Context, siteID int64) ([]int64, error) {
-	queues, err := s.store.QueuesOfSite(ctx, siteID)
-	if err != nil {
-		return nil, err
-	}
-	seen := map[int64]bool{}
-	var ids []int64
-	for _, q := range queues {
-		as, err := s.store.QueueAgents(ctx, q.ID)
-		if err != nil {
-			return nil, err
-		}
-		for _, a := range as {
-			if !seen[a.UserID] {
-				seen[a.UserID] = true
-				ids = append(ids, a.UserID)
-			}
-		}
-	}
-	// Admins oversee every site, in a queue or not.
-	admins, err := s.store.UserIDsWithRole(ctx, "admin")
-	if err != nil {
-		return nil, err
-	}
-	for _, id := range admins {
-		if !seen[id] {
-			seen[id] = true
-			ids = append(ids, id)
-		}
-	}
-	return ids, nil
+	return s.store.SiteStaffIDs(ctx, siteID)
 }
 
 // AgentStatus is an agent's chosen status and whether they are connected.

@@ -148,7 +148,8 @@ func (s *Service) VisitorCanUse(ctx context.Context, st *store.Store, conv *stor
 	return err
 }
 
-// UserCanRead lets admins and the agents of the conversation's site read it.
+// UserCanRead lets the staff of the conversation's site read it: enabled
+// admins, and enabled agents in one of its queues, as they are now.
 func (s *Service) UserCanRead(ctx context.Context, st *store.Store, conv *store.Conversation, userID int64) (bool, error) {
 	sc, err := st.SupportConversationByID(ctx, conv.ID)
 	if errors.Is(err, store.ErrNotFound) {
@@ -160,15 +161,37 @@ func (s *Service) UserCanRead(ctx context.Context, st *store.Store, conv *store.
 	return s.canActOnSite(ctx, st, sc.SiteID, userID)
 }
 
-func (s *Service) canActOnSite(ctx context.Context, st *store.Store, siteID, userID int64) (bool, error) {
-	u, err := st.UserByID(ctx, userID)
+var errNotAssignee = errs.R(errs.Forbidden, "not_assignee", "only the agent this conversation is assigned to writes to the visitor; claim it first")
+
+// UserCanSend lets the site's staff write private notes, and only the
+// current assignee among them write to the visitor: whoever the
+// conversation was transferred away from, or moved on from after a
+// time-out, reads it still and writes no more.
+func (s *Service) UserCanSend(ctx context.Context, st *store.Store, conv *store.Conversation, userID int64, kind string) error {
+	sc, err := st.SupportConversationByID(ctx, conv.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return errNoConversation
+	}
 	if err != nil {
-		return false, nil
+		return err
 	}
-	if u.Role == "admin" {
-		return true, nil
+	ok, err := s.canActOnSite(ctx, st, sc.SiteID, userID)
+	if err != nil {
+		return err
 	}
-	return st.IsSiteAgent(ctx, siteID, userID)
+	if !ok {
+		return errNoConversation
+	}
+	if kind == "note" || (sc.AssigneeID != nil && *sc.AssigneeID == userID) {
+		return nil
+	}
+	return errNotAssignee
+}
+
+// canActOnSite reports whether a user serves a site now (the store's
+// staff rule: an enabled admin, or an enabled agent in one of its queues).
+func (s *Service) canActOnSite(ctx context.Context, st *store.Store, siteID, userID int64) (bool, error) {
+	return st.IsSiteStaff(ctx, siteID, userID)
 }
 
 // AfterSend keeps the support state in step with messages: an agent's
@@ -200,17 +223,28 @@ func (s *Service) AfterSend(ctx context.Context, tx *store.Store, conv *store.Co
 	return nil
 }
 
-// Audience adds the visitor to every event of their conversation except
-// private notes.
-func (s *Service) Audience(ctx context.Context, conv *store.Conversation, msg *store.Message) []string {
-	if msg != nil && msg.Kind == "note" {
-		return nil
-	}
+// Audience names who hears an event of a conversation when it is
+// published: of userIDs, those who serve its site at this moment, and the
+// visitor for every event but private notes.
+func (s *Service) Audience(ctx context.Context, conv *store.Conversation, msg *store.Message, userIDs []int64) []string {
 	sc, err := s.store.SupportConversationByID(ctx, conv.ID)
 	if err != nil {
 		return nil
 	}
-	return []string{chat.VisitorKey(sc.VisitorID)}
+	staff, err := s.store.SiteStaffAmong(ctx, sc.SiteID, userIDs)
+	if err != nil {
+		// Nobody is told rather than someone who lost access: clients resync.
+		s.log.WarnContext(ctx, "audience unavailable", "conversation_id", conv.ID, "err", err)
+		staff = nil
+	}
+	keys := make([]string, 0, len(staff)+1)
+	for _, id := range staff {
+		keys = append(keys, chat.UserKey(id))
+	}
+	if msg == nil || msg.Kind != "note" {
+		keys = append(keys, chat.VisitorKey(sc.VisitorID))
+	}
+	return keys
 }
 
 // logEvent appends to the conversation event log inside tx.

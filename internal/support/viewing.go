@@ -3,6 +3,7 @@ package support
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -133,5 +134,13 @@ func (s *Service) announceViewers(ctx context.Context, siteID, conversationID in
 		s.log.WarnContext(ctx, "viewers not announced", "conversation_id", conversationID, "err", err)
 		return
 	}
-	s.chat.PublishTo(ctx, staff, ViewersFrame{Type: "viewers", ConversationID: conversationID, Viewers: list})
+	// A session that started viewing before its user lost access to the
+	// site (a queue removal leaves the socket open) is no viewer any more.
+	shown := make([]Viewer, 0, len(list))
+	for _, v := range list {
+		if slices.Contains(staff, v.UserID) {
+			shown = append(shown, v)
+		}
+	}
+	s.chat.PublishTo(ctx, staff, ViewersFrame{Type: "viewers", ConversationID: conversationID, Viewers: shown})
 }

@@ -21,9 +21,10 @@ func (s *Service) visitorConversation(ctx context.Context, visitorID, conversati
 	return sc, nil
 }
 
-// memberIDs lists the agents in a conversation.
-func (s *Service) memberIDs(ctx context.Context, conversationID int64) []int64 {
-	ms, err := s.store.MembersOf(ctx, conversationID)
+// memberIDs lists the agents who took part in a conversation and serve
+// its site now: whoever lost access hears nothing more of it.
+func (s *Service) memberIDs(ctx context.Context, sc *store.SupportConversation) []int64 {
+	ms, err := s.store.MembersOf(ctx, sc.ConversationID)
 	if err != nil {
 		return nil
 	}
@@ -31,7 +32,11 @@ func (s *Service) memberIDs(ctx context.Context, conversationID int64) []int64 {
 	for _, m := range ms {
 		ids = append(ids, m.UserID)
 	}
-	return ids
+	staff, err := s.store.SiteStaffAmong(ctx, sc.SiteID, ids)
+	if err != nil {
+		return nil
+	}
+	return staff
 }
 
 // VisitorTyping tells the conversation's agents that the visitor types.
@@ -44,7 +49,7 @@ func (s *Service) VisitorTyping(ctx context.Context, visitorID, conversationID i
 	if v, err := s.store.VisitorByID(ctx, sc.VisitorID); err == nil && v.Name != "" {
 		name = v.Name
 	}
-	s.chat.PublishTo(ctx, s.memberIDs(ctx, conversationID), chat.TypingFrame{Type: "typing", ConversationID: conversationID,
+	s.chat.PublishTo(ctx, s.memberIDs(ctx, sc), chat.TypingFrame{Type: "typing", ConversationID: conversationID,
 		From: chat.Sender{Kind: "visitor", ID: visitorID, Name: name}, State: state})
 	return nil
 }
@@ -59,12 +64,13 @@ type VisitorReadFrame struct {
 
 // VisitorRead passes the visitor's read mark to the agents (a receipt).
 func (s *Service) VisitorRead(ctx context.Context, visitorID, conversationID, seq int64) error {
-	if _, err := s.visitorConversation(ctx, visitorID, conversationID); err != nil {
+	sc, err := s.visitorConversation(ctx, visitorID, conversationID)
+	if err != nil {
 		return err
 	}
 	if err := s.store.AdvanceVisitorReadSeq(ctx, conversationID, seq); err != nil {
 		return errs.Wrap(err, "mark read")
 	}
-	s.chat.PublishTo(ctx, s.memberIDs(ctx, conversationID), VisitorReadFrame{Type: "read", ConversationID: conversationID, VisitorID: visitorID, Seq: seq})
+	s.chat.PublishTo(ctx, s.memberIDs(ctx, sc), VisitorReadFrame{Type: "read", ConversationID: conversationID, VisitorID: visitorID, Seq: seq})
 	return nil
 }

@@ -360,6 +360,12 @@ func (s *Service) AuthenticateVisitor(ctx context.Context, token string) (auth.I
 	if !ok {
 		return auth.Identity{}, errs.R(errs.Unauthorized, "invalid_visitor_token", "the visitor token is not valid; start a new session")
 	}
+	return s.VisitorIdentity(ctx, id)
+}
+
+// VisitorIdentity returns a visitor's identity as stored now (a realtime
+// ticket names only the id): 401 for a visitor that no longer exists.
+func (s *Service) VisitorIdentity(ctx context.Context, id int64) (auth.Identity, error) {
 	v, err := s.store.VisitorByID(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return auth.Identity{}, errs.R(errs.Unauthorized, "invalid_visitor_token", "the visitor token is not valid; start a new session")
