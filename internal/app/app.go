@@ -23,6 +23,7 @@ import (
 	"github.com/parley-chat/parley/internal/media"
 	"github.com/parley-chat/parley/internal/metrics"
 	"github.com/parley-chat/parley/internal/notify"
+	"github.com/parley-chat/parley/internal/outbound"
 	"github.com/parley-chat/parley/internal/ratelimit"
 	"github.com/parley-chat/parley/internal/realtime"
 	"github.com/parley-chat/parley/internal/social"
@@ -51,6 +52,7 @@ type App struct {
 	Media    *media.Service
 	Support  *support.Service
 	Webhooks *webhooks.Service
+	Outbound *outbound.Client // every request to a URL someone typed
 	Wallet   *wallet.Service
 	Audit    *audit.Service
 	HTTP     *httpapi.Server
@@ -118,7 +120,8 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 	a.Chat.SetAccess(a.Support)
 	a.Support.SetViewers(a.KV.Client, a.KV.Key, cfg.ViewerTTL)
 	a.Support.SetLimiter(ratelimit.New(a.KV.Client, a.KV.Key("rl")))
-	a.Webhooks = webhooks.New(a.Store, a.Jobs, log)
+	a.Outbound = outbound.New(outbound.Config{Allow: cfg.OutboundAllow, PublicURL: cfg.PublicURL})
+	a.Webhooks = webhooks.New(a.Store, a.Jobs, a.Outbound, log)
 	a.Support.SetEvents(a.Webhooks)
 	if a.Media, err = newMedia(a.Store, ratelimit.New(a.KV.Client, a.KV.Key("rl")), cfg, log); err != nil {
 		return nil, err

@@ -8,7 +8,6 @@
 package outbound
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net"
