@@ -179,7 +179,9 @@ func TestWebhookRedirectsStayOnTheirHost(t *testing.T) {
 	defer target.Close()
 	final := &counter{}
 	mux := http.NewServeMux()
-	mux.HandleFunc("/same-host", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/final", http.StatusTemporaryRedirect) })
+	mux.HandleFunc("/same-host", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/final", http.StatusTemporaryRedirect)
+	})
 	mux.HandleFunc("/to-loopback", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, target.URL+"/admin", http.StatusTemporaryRedirect)
 	})
