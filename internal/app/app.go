@@ -131,6 +131,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 	a.Chat.SetRedPackets(a.Wallet)
 	a.HTTP = httpapi.New(httpapi.Config{
 		PublicURL: cfg.PublicURL, ConsoleOrigins: cfg.ConsoleOrigins, MaxBodyBytes: cfg.MaxBodyBytes, TrustedProxies: cfg.TrustedProxies,
+		BodyRate: httpapi.BodyRate{Min: cfg.HTTPMinBodyRate, Window: cfg.HTTPBodyRateWindow, Total: cfg.HTTPReadTimeout},
 	}, httpapi.Deps{
 		Auth: a.Auth, Chat: a.Chat, Social: a.Social, Support: a.Support, Webhooks: a.Webhooks, Hub: a.Hub, Metrics: a.Metrics, Log: log,
 		Media: a.Media, Wallet: a.Wallet, Audit: a.Audit,
@@ -184,12 +185,18 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, withWorker bool) error
 	}
 	go a.Jobs.RunOutbox(ctx, 2*time.Second)
 	go a.Support.RunViewers(ctx)
+	// Strangers get bounded time and connections: slow headers and bodies
+	// are cut (the WebSocket upgrader clears these deadlines once the
+	// socket is open; melody's ping/pong watches it from then on), and one
+	// peer address holds at most PARLEY_MAX_CONNS_PER_IP connections.
 	srv := &http.Server{
 		Handler:           a.HTTP.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       120 * time.Second,
+		ReadHeaderTimeout: a.Config.HTTPReadHeaderTimeout,
+		ReadTimeout:       a.Config.HTTPReadTimeout,
+		IdleTimeout:       a.Config.HTTPIdleTimeout,
 		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
 	}
+	ln = httpapi.LimitConnsPerIP(ln, a.Config.MaxConnsPerIP, a.Config.TrustedProxies, a.Metrics)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	var serveErr error
