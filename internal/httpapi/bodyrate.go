@@ -22,8 +22,9 @@ type BodyRate struct {
 }
 
 // limitBodyRate wraps every request body so that a client trickling bytes
-// (one every few hundred milliseconds keeps a plain read timeout happy for
-// ever) is cut after one window and its connection closed. Once a request
+// (one every few hundred milliseconds would hold a connection for as long
+// as the whole-request timeout allows) is cut after one window and its
+// connection closed. Once a request
 // is read whole, the read deadline is lifted: the server's ReadTimeout
 // bounds reading, and left in place it would cancel a handler still
 // working when it passes. A WebSocket upgrade has no body; the upgrader
