@@ -23,6 +23,7 @@ import (
 	"github.com/parley-chat/parley/internal/media"
 	"github.com/parley-chat/parley/internal/metrics"
 	"github.com/parley-chat/parley/internal/notify"
+	"github.com/parley-chat/parley/internal/outbound"
 	"github.com/parley-chat/parley/internal/ratelimit"
 	"github.com/parley-chat/parley/internal/realtime"
 	"github.com/parley-chat/parley/internal/social"
@@ -51,6 +52,7 @@ type App struct {
 	Media    *media.Service
 	Support  *support.Service
 	Webhooks *webhooks.Service
+	Outbound *outbound.Client // every request to a URL someone typed
 	Wallet   *wallet.Service
 	Audit    *audit.Service
 	HTTP     *httpapi.Server
@@ -118,7 +120,8 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 	a.Chat.SetAccess(a.Support)
 	a.Support.SetViewers(a.KV.Client, a.KV.Key, cfg.ViewerTTL)
 	a.Support.SetLimiter(ratelimit.New(a.KV.Client, a.KV.Key("rl")))
-	a.Webhooks = webhooks.New(a.Store, a.Jobs, log)
+	a.Outbound = outbound.New(outbound.Config{Allow: cfg.OutboundAllow, PublicURL: cfg.PublicURL})
+	a.Webhooks = webhooks.New(a.Store, a.Jobs, a.Outbound, log)
 	a.Support.SetEvents(a.Webhooks)
 	if a.Media, err = newMedia(a.Store, ratelimit.New(a.KV.Client, a.KV.Key("rl")), cfg, log); err != nil {
 		return nil, err
@@ -128,6 +131,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 	a.Chat.SetRedPackets(a.Wallet)
 	a.HTTP = httpapi.New(httpapi.Config{
 		PublicURL: cfg.PublicURL, ConsoleOrigins: cfg.ConsoleOrigins, MaxBodyBytes: cfg.MaxBodyBytes, TrustedProxies: cfg.TrustedProxies,
+		BodyRate: httpapi.BodyRate{Min: cfg.HTTPMinBodyRate, Window: cfg.HTTPBodyRateWindow, Total: cfg.HTTPReadTimeout},
 	}, httpapi.Deps{
 		Auth: a.Auth, Chat: a.Chat, Social: a.Social, Support: a.Support, Webhooks: a.Webhooks, Hub: a.Hub, Metrics: a.Metrics, Log: log,
 		Media: a.Media, Wallet: a.Wallet, Audit: a.Audit,
@@ -180,12 +184,18 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, withWorker bool) error
 	}
 	go a.Jobs.RunRelay(ctx)
 	go a.Support.RunViewers(ctx)
+	// Strangers get bounded time and connections: slow headers and bodies
+	// are cut (the WebSocket upgrader clears these deadlines once the
+	// socket is open; melody's ping/pong watches it from then on), and one
+	// peer address holds at most PARLEY_MAX_CONNS_PER_IP connections.
 	srv := &http.Server{
 		Handler:           a.HTTP.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       120 * time.Second,
+		ReadHeaderTimeout: a.Config.HTTPReadHeaderTimeout,
+		ReadTimeout:       a.Config.HTTPReadTimeout,
+		IdleTimeout:       a.Config.HTTPIdleTimeout,
 		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
 	}
+	ln = httpapi.LimitConnsPerIP(ln, a.Config.MaxConnsPerIP, a.Config.TrustedProxies, a.Metrics)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	var serveErr error

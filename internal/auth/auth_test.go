@@ -143,6 +143,43 @@ func TestWrongPasswordsAndLoginRateLimit(t *testing.T) {
 	}
 }
 
+// TestLoginLimitCountsTheAccountWhateverNamesIt spends the account's
+// budget half by username, half by e-mail (in any letter case): the next
+// try is refused however the account is named, while another account
+// and an unknown login keep their own counts.
+func TestLoginLimitCountsTheAccountWhateverNamesIt(t *testing.T) {
+	const perAccount = 4
+	srv := testkit.Start(t, testkit.WithConfig(func(c *config.Config) { c.LoginLimitPerAccount = perAccount }))
+	admin := srv.Setup()
+	srv.NewUser(admin, "bob")
+	c := srv.Client()
+	login := func(name, password string) *testkit.Response {
+		return c.Raw("POST", "/api/v1/auth/login", map[string]string{"login": name, "password": password})
+	}
+	names := []string{"bob", "bob@example.com", "BOB", " Bob@Example.com "}
+	for i, name := range names[:perAccount] {
+		if r := login(name, "wrong-password"); r.Status != http.StatusUnauthorized || r.ErrorCode() != "invalid_credentials" {
+			t.Fatalf("try %d as %q: %d %s", i+1, name, r.Status, r.Body)
+		}
+	}
+	for _, name := range []string{"bob", "bob@example.com"} {
+		if r := login(name, "password-bob"); r.Status != http.StatusTooManyRequests || r.ErrorCode() != "rate_limited" {
+			t.Fatalf("try %d as %q with the right password: %d %s", perAccount+1, name, r.Status, r.Body)
+		}
+	}
+	if r := login("admin@example.com", "admin-password"); r.Status != http.StatusOK {
+		t.Fatalf("another account was limited too: %d %s", r.Status, r.Body)
+	}
+	for i := 0; i < perAccount; i++ {
+		if r := login("Nobody", "wrong-password"); r.Status != http.StatusUnauthorized {
+			t.Fatalf("unknown login, try %d: %d %s", i+1, r.Status, r.Body)
+		}
+	}
+	if r := login("nobody", "wrong-password"); r.Status != http.StatusTooManyRequests {
+		t.Fatalf("unknown login past its budget: %d %s", r.Status, r.Body)
+	}
+}
+
 func TestRefreshRotatesAndAReusedTokenRevokesTheFamily(t *testing.T) {
 	srv := testkit.Start(t)
 	admin := srv.Setup()

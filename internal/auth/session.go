@@ -118,12 +118,18 @@ func (s *Service) Login(ctx context.Context, login, password, ip string) (*Sessi
 	if err := s.limit(ctx, "login:ip:"+ip, s.cfg.Limits.LoginPerIP); err != nil {
 		return nil, err
 	}
-	if err := s.limit(ctx, "login:acct:"+login, s.cfg.Limits.LoginPerAccount); err != nil {
-		return nil, err
-	}
 	u, err := s.store.UserByLogin(ctx, login)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, errs.Wrap(err, "find user")
+	}
+	// The account's tries are counted on the account, not on the string
+	// that names it: a username and an e-mail share one budget.
+	acctKey := "login:acct:name:" + login
+	if u != nil {
+		acctKey = "login:acct:id:" + strconv.FormatInt(u.ID, 10)
+	}
+	if err := s.limit(ctx, acctKey, s.cfg.Limits.LoginPerAccount); err != nil {
+		return nil, err
 	}
 	if u == nil {
 		CheckPassword(dummyHash, password)
@@ -143,7 +149,7 @@ func (s *Service) Login(ctx context.Context, login, password, ip string) (*Sessi
 	if err != nil {
 		return nil, err
 	}
-	_ = s.limiter.Reset(ctx, "login:acct:"+login)
+	_ = s.limiter.Reset(ctx, acctKey)
 	return sess, nil
 }
 

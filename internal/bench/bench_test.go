@@ -24,6 +24,7 @@ func benchServer(t *testing.T) *testkit.Server {
 		c.LoginLimitPerAccount = 100000
 		c.SendLimitPerMinute = 1000000
 		c.WidgetSessionLimitPerIP = 100000
+		c.MaxConnsPerIP = 0 // every bench socket comes from 127.0.0.1
 	}))
 	srv.Setup()
 	return srv

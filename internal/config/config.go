@@ -54,6 +54,15 @@ type Config struct {
 
 	MaxBodyBytes int64
 
+	HTTPReadHeaderTimeout time.Duration
+	HTTPReadTimeout       time.Duration
+	HTTPIdleTimeout       time.Duration
+	HTTPMinBodyRate       int64
+	HTTPBodyRateWindow    time.Duration
+	MaxConnsPerIP         int
+
+	OutboundAllow []*net.IPNet
+
 	SiteSecretGrace time.Duration
 
 	ResetLimitPerAccount      int
@@ -140,6 +149,13 @@ func Settings() []Setting {
 		{Env: "PARLEY_VISITOR_NOTIFY_DELAY", Flag: "visitor-notify-delay", Default: "5m", Help: "how long an agent's reply waits unseen before it is mailed to the visitor (one mail per window)", set: duration(func(c *Config) *time.Duration { return &c.VisitorNotifyDelay })},
 		{Env: "PARLEY_VIEWER_TTL", Flag: "viewer-ttl", Default: "45s", Help: "how long an agent stays listed as viewing a conversation after their node stops answering", set: duration(func(c *Config) *time.Duration { return &c.ViewerTTL })},
 		{Env: "PARLEY_MAX_BODY_BYTES", Flag: "max-body-bytes", Default: "1048576", Help: "largest JSON request body accepted (bigger gets 413)", set: integer64(func(c *Config) *int64 { return &c.MaxBodyBytes }, 1024)},
+		{Env: "PARLEY_HTTP_READ_HEADER_TIMEOUT", Flag: "http-read-header-timeout", Default: "10s", Help: "time a client has to send a request's headers", set: duration(func(c *Config) *time.Duration { return &c.HTTPReadHeaderTimeout })},
+		{Env: "PARLEY_HTTP_READ_TIMEOUT", Flag: "http-read-timeout", Default: "10m", Help: "time a client has to send a whole request, body included (uploads too); WebSockets are not bound by it once open", set: duration(func(c *Config) *time.Duration { return &c.HTTPReadTimeout })},
+		{Env: "PARLEY_HTTP_IDLE_TIMEOUT", Flag: "http-idle-timeout", Default: "2m", Help: "how long an idle keep-alive connection stays open between requests", set: duration(func(c *Config) *time.Duration { return &c.HTTPIdleTimeout })},
+		{Env: "PARLEY_HTTP_MIN_BODY_RATE", Flag: "http-min-body-rate", Default: "1024", Help: "slowest a request body may arrive, in bytes per second averaged over PARLEY_HTTP_BODY_RATE_WINDOW; slower bodies are cut and their connection closed (0 turns it off)", set: integer64(func(c *Config) *int64 { return &c.HTTPMinBodyRate }, 0)},
+		{Env: "PARLEY_HTTP_BODY_RATE_WINDOW", Flag: "http-body-rate-window", Default: "20s", Help: "window over which the body rate is measured; a body that sends nothing for this long is cut too", set: duration(func(c *Config) *time.Duration { return &c.HTTPBodyRateWindow })},
+		{Env: "PARLEY_MAX_CONNS_PER_IP", Flag: "max-conns-per-ip", Default: "256", Help: "open connections (WebSockets included) one peer address may hold; more are closed at once. Peers in PARLEY_TRUSTED_PROXIES are not capped (0 turns the cap off)", set: integer(func(c *Config) *int { return &c.MaxConnsPerIP }, 0)},
+		{Env: "PARLEY_OUTBOUND_ALLOW", Flag: "outbound-allow", Default: "", Help: "comma-separated CIDRs of internal addresses (loopback, private, link-local…) that requests Parley makes to URLs people typed, such as webhooks, may reach; empty reaches only public addresses", set: cidrs(func(c *Config) *[]*net.IPNet { return &c.OutboundAllow })},
 		{Env: "PARLEY_UPLOAD_MAX_IMAGE", Flag: "upload-max-image", Default: "10MB", Help: "largest image upload (KB, MB, GB are powers of 1024)", set: size(func(c *Config) *int64 { return &c.UploadMaxImage })},
 		{Env: "PARLEY_UPLOAD_MAX_VOICE", Flag: "upload-max-voice", Default: "5MB", Help: "largest voice upload", set: size(func(c *Config) *int64 { return &c.UploadMaxVoice })},
 		{Env: "PARLEY_UPLOAD_MAX_VOICE_DURATION", Flag: "upload-max-voice-duration", Default: "5m", Help: "longest voice message", set: duration(func(c *Config) *time.Duration { return &c.UploadMaxVoiceDuration })},

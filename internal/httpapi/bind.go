@@ -23,6 +23,8 @@ func bind(c echo.Context, dto any) error {
 		var typeErr *json.UnmarshalTypeError
 		var maxErr *http.MaxBytesError
 		switch {
+		case errors.Is(err, errSlowBody):
+			return err
 		case errors.As(err, &maxErr):
 			return &errs.Error{Code: errs.TooLarge, Reason: "too_large", Message: fmt.Sprintf("the request body is over %d bytes", maxErr.Limit)}
 		case errors.Is(err, io.EOF):
@@ -104,6 +106,9 @@ func bindBodyError(err error) error {
 	var maxErr *http.MaxBytesError
 	if errors.As(err, &maxErr) {
 		return &errs.Error{Code: errs.TooLarge, Reason: "too_large", Message: fmt.Sprintf("the request body is over %d bytes", maxErr.Limit)}
+	}
+	if errors.Is(err, errSlowBody) {
+		return err
 	}
 	return errs.R(errs.Invalid, "bad_body", "the request body could not be read")
 }

@@ -63,7 +63,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 		// The database could not be reached: a retry may well succeed.
 		err = &errs.Error{Code: errs.Unavailable, Reason: "unavailable", Message: "the service is briefly unavailable; try again", Err: e.Err}
 	}
-	if e, ok := errs.As(err); ok {
+	if errors.Is(err, errSlowBody) {
+		// The connection closes after this answer; the client may not read it.
+		status, body = http.StatusRequestTimeout, errorDetail{Code: "request_timeout", Message: "the request body arrived too slowly"}
+	} else if e, ok := errs.As(err); ok {
 		status = statusOf[e.Code]
 		if e.Code != errs.Internal {
 			body = errorDetail{Code: e.PublicCode(), Message: e.Message, Details: e.Details}

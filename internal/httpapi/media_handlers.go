@@ -53,6 +53,9 @@ func (s *Server) upload(c echo.Context) error {
 			if errors.As(err, &mbe) {
 				return &errs.Error{Code: errs.TooLarge, Reason: "too_large", Message: "the upload is too large"}
 			}
+			if errors.Is(err, errSlowBody) {
+				return err
+			}
 			return errs.R(errs.Invalid, "invalid_input", "the multipart body is malformed")
 		}
 		switch part.FormName() {

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -57,17 +58,41 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 			c.Error(err)
 		}
 		route := c.Path()
-		if route == "" {
+		if !s.routePaths[route] {
 			route = "unmatched"
 		}
+		method := methodLabel(c.Request().Method)
 		status := c.Response().Status
 		took := time.Since(start)
-		s.deps.Metrics.HTTPRequests.WithLabelValues(c.Request().Method, route, strconv.Itoa(status)).Inc()
-		s.deps.Metrics.HTTPDuration.WithLabelValues(c.Request().Method, route).Observe(took.Seconds())
+		s.deps.Metrics.HTTPRequests.WithLabelValues(method, route, statusLabel(status)).Inc()
+		s.deps.Metrics.HTTPDuration.WithLabelValues(method, route).Observe(took.Seconds())
 		if route != "/healthz" && route != "/readyz" && route != "/metrics" {
-			s.deps.Log.Debug("http", "method", c.Request().Method, "route", route, "status", status,
+			s.deps.Log.Debug("http", "method", method, "route", route, "status", status,
 				"took_ms", took.Milliseconds(), "request_id", requestID(c), "user_id", identity(c).ID)
 		}
 		return nil
 	}
+}
+
+// knownMethods are the metric label values a request method may take;
+// any other string a client sends counts as "other", so that strangers
+// cannot grow /metrics by inventing methods.
+var knownMethods = map[string]bool{
+	http.MethodGet: true, http.MethodHead: true, http.MethodPost: true, http.MethodPut: true,
+	http.MethodPatch: true, http.MethodDelete: true, http.MethodOptions: true,
+	http.MethodConnect: true, http.MethodTrace: true,
+}
+
+func methodLabel(m string) string {
+	if knownMethods[m] {
+		return m
+	}
+	return "other"
+}
+
+func statusLabel(code int) string {
+	if code < 100 || code > 599 {
+		return "other"
+	}
+	return strconv.Itoa(code)
 }

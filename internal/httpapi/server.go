@@ -35,6 +35,7 @@ type Config struct {
 	ConsoleOrigins []string // origins allowed to open /ws, besides the public URL's
 	MaxBodyBytes   int64
 	TrustedProxies []*net.IPNet // peers whose X-Forwarded-For and X-Forwarded-Proto count
+	BodyRate       BodyRate     // slowest a request body may arrive
 }
 
 // Deps are the services the handlers call.
@@ -59,6 +60,9 @@ type Server struct {
 	e    *echo.Echo
 	deps Deps
 	cfg  Config
+	// routePaths are the registered route templates: the only values the
+	// metrics' route label takes, besides "unmatched".
+	routePaths map[string]bool
 }
 
 // New builds the HTTP server with every route.
@@ -72,11 +76,15 @@ func New(cfg Config, deps Deps) *Server {
 	e.HTTPErrorHandler = s.handleError
 	s.routes()
 	s.wireRealtime()
+	s.routePaths = map[string]bool{}
+	for _, r := range e.Routes() {
+		s.routePaths[r.Path] = true
+	}
 	return s
 }
 
 // Handler returns the root HTTP handler.
-func (s *Server) Handler() http.Handler { return s.e }
+func (s *Server) Handler() http.Handler { return limitBodyRate(s.e, s.cfg.BodyRate) }
 
 // Routes lists method and path of every registered route, for the
 // OpenAPI test.

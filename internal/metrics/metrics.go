@@ -16,6 +16,7 @@ type Metrics struct {
 
 	HTTPRequests    *prometheus.CounterVec
 	HTTPDuration    *prometheus.HistogramVec
+	ConnsRefused    prometheus.Counter
 	WSSessions      prometheus.Gauge
 	WSFrames        *prometheus.CounterVec
 	WSSlowClosed    prometheus.Counter
@@ -31,12 +32,15 @@ func New() *Metrics {
 	m := &Metrics{
 		Registry: prometheus.NewRegistry(),
 		HTTPRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "parley_http_requests_total", Help: "HTTP requests by method, route and status.",
+			Name: "parley_http_requests_total", Help: "HTTP requests by method, route and status (unknown methods count as other, unmatched paths as unmatched).",
 		}, []string{"method", "route", "status"}),
 		HTTPDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "parley_http_request_duration_seconds", Help: "HTTP request latency by route.",
 			Buckets: []float64{.001, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
 		}, []string{"method", "route"}),
+		ConnsRefused: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "parley_http_connections_refused_total", Help: "Connections closed on accept because their peer address already held PARLEY_MAX_CONNS_PER_IP.",
+		}),
 		WSSessions: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "parley_ws_sessions", Help: "Open WebSocket sessions on this node.",
 		}),
@@ -65,7 +69,7 @@ func New() *Metrics {
 	m.Registry.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.HTTPRequests, m.HTTPDuration, m.WSSessions, m.WSFrames, m.WSSlowClosed,
+		m.HTTPRequests, m.HTTPDuration, m.ConnsRefused, m.WSSessions, m.WSFrames, m.WSSlowClosed,
 		m.MessagesSent, m.JobsProcessed, m.JobsEnqueued, m.PublishFailures, m.MailsSent,
 	)
 	return m

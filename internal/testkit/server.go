@@ -47,6 +47,22 @@ func WithSMTP(url string) Option { return func(c *config.Config) { c.SMTPURL = u
 // WithConfig applies any change to the configuration.
 func WithConfig(f func(*config.Config)) Option { return Option(f) }
 
+// WithOutboundAllow lets the server's outbound requests (webhooks) reach
+// the given internal CIDRs, such as "127.0.0.1/32" for a receiver the test
+// started. Without it, as in a default deployment, they reach only public
+// addresses, so tests prove the guard.
+func WithOutboundAllow(cidrs ...string) Option {
+	return func(c *config.Config) {
+		for _, s := range cidrs {
+			_, n, err := net.ParseCIDR(s)
+			if err != nil {
+				panic(fmt.Sprintf("testkit.WithOutboundAllow(%q): %v", s, err))
+			}
+			c.OutboundAllow = append(c.OutboundAllow, n)
+		}
+	}
+}
+
 // Start starts a server and stops it when the test ends.
 func Start(tb testing.TB, opts ...Option) *Server {
 	tb.Helper()

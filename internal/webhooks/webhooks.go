@@ -26,6 +26,7 @@ import (
 	"github.com/parley-chat/parley/internal/audit"
 	"github.com/parley-chat/parley/internal/auth"
 	"github.com/parley-chat/parley/internal/errs"
+	"github.com/parley-chat/parley/internal/outbound"
 	"github.com/parley-chat/parley/internal/store"
 )
 
@@ -41,14 +42,15 @@ type Jobs interface {
 type Service struct {
 	store  *store.Store
 	jobs   Jobs
-	client *http.Client
+	client *outbound.Client
 	log    *slog.Logger
 	now    func() time.Time
 }
 
-// New builds the service.
-func New(st *store.Store, jobs Jobs, log *slog.Logger) *Service {
-	return &Service{store: st, jobs: jobs, client: &http.Client{Timeout: 10 * time.Second}, log: log,
+// New builds the service. Every delivery goes through client, Parley's one
+// door for requests to URLs people typed.
+func New(st *store.Store, jobs Jobs, client *outbound.Client, log *slog.Logger) *Service {
+	return &Service{store: st, jobs: jobs, client: client, log: log,
 		now: func() time.Time { return time.Now().UTC() }}
 }
 
@@ -95,6 +97,12 @@ func (s *Service) Create(ctx context.Context, actor auth.Identity, siteID int64,
 	u, err := url.Parse(strings.TrimSpace(rawURL))
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(rawURL) > 2000 {
 		return nil, errs.Field("url", "an http(s) URL")
+	}
+	if u.User != nil {
+		return nil, errs.Field("url", "must not carry a user name or password: authenticate the request with the webhook's signature")
+	}
+	if s.client.CheckURL(u.String()) != nil {
+		return nil, errs.Field("url", "must reach a public address: loopback, private, link-local, multicast and unspecified addresses, localhost and Parley's own URL are refused unless PARLEY_OUTBOUND_ALLOW lists them")
 	}
 	for _, e := range events {
 		known := false
@@ -247,7 +255,10 @@ func (s *Service) Emit(ctx context.Context, tx *store.Store, siteID int64, event
 }
 
 // Deliver posts a delivery to its webhook. A non-2xx answer or a network
-// error is recorded and returned, so the job is retried with back-off.
+// error is recorded and returned, so the job is retried with back-off. The
+// log says only "refused" or "failed" (with the status when there was an
+// answer): the admin who typed the URL learns nothing of why a port is
+// closed, so the log cannot serve to scan the network.
 func (s *Service) Deliver(ctx context.Context, deliveryID int64, last bool) error {
 	d, err := s.store.DeliveryByID(ctx, deliveryID)
 	if errors.Is(err, store.ErrNotFound) {
@@ -277,7 +288,7 @@ func (s *Service) Deliver(ctx context.Context, deliveryID int64, last bool) erro
 	req.Header.Set("X-Parley-Delivery", strconv.FormatInt(d.ID, 10))
 	req.Header.Set("X-Parley-Signature", "t="+ts+",v1="+Sign(w.Secret, ts, []byte(d.Payload)))
 	resp, err := s.client.Do(req)
-	fields := map[string]any{"attempts": d.Attempts + 1}
+	fields := map[string]any{"attempts": d.Attempts + 1, "last_status_code": 0}
 	if err == nil {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 		resp.Body.Close()
@@ -286,9 +297,21 @@ func (s *Service) Deliver(ctx context.Context, deliveryID int64, last bool) erro
 			fields["status"], fields["delivered_at"], fields["last_error"] = "delivered", s.now(), ""
 			return s.store.UpdateDelivery(ctx, d.ID, fields)
 		}
+		fields["last_error"] = "failed"
 		err = fmt.Errorf("webhook answered %d", resp.StatusCode)
+	} else {
+		// The operator's log gets the cause, without the URL (its query
+		// may hold the host site's token); the job's error stays generic.
+		cause := err
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			cause = ue.Err
+		}
+		outcome := outbound.Outcome(err)
+		fields["last_error"] = outcome
+		s.log.InfoContext(ctx, "webhook delivery not sent", "delivery_id", d.ID, "webhook_id", w.ID, "outcome", outcome, "err", cause)
+		err = fmt.Errorf("webhook delivery %s", outcome)
 	}
-	fields["last_error"] = err.Error()
 	if last {
 		fields["status"] = "failed"
 	}

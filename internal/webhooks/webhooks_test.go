@@ -57,7 +57,7 @@ func (r *receiver) events() []received {
 }
 
 func TestWebhooksAreSignedAndRetriedAfterA500(t *testing.T) {
-	srv := testkit.Start(t)
+	srv := testkit.Start(t, testkit.WithOutboundAllow("127.0.0.1/32"))
 	admin := srv.Setup()
 	var site struct {
 		ID        int64  `json:"id"`
