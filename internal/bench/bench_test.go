@@ -24,6 +24,7 @@ func benchServer(t *testing.T) *testkit.Server {
 		c.LoginLimitPerAccount = 100000
 		c.SendLimitPerMinute = 1000000
 		c.WidgetSessionLimitPerIP = 100000
+		c.WSSendFramesPerSec = 100000
 	}))
 	srv.Setup()
 	return srv

@@ -48,8 +48,8 @@ func DefaultBudgets(sendsPerSecond int) Budgets {
 		FrameTyping:   {Socket: Rate{5, 10}, Identity: Rate{10, 20}},
 		FrameViewing:  {Socket: Rate{5, 10}, Identity: Rate{10, 20}},
 		FramePresence: {Socket: Rate{1, 5}, Identity: Rate{2, 10}},
-		FramePing:     {Socket: Rate{1, 5}, Identity: Rate{4, 20}},
-		FrameOther:    {Socket: Rate{2, 10}, Identity: Rate{4, 20}},
+		FramePing:     {Socket: Rate{1, 20}, Identity: Rate{4, 40}},
+		FrameOther:    {Socket: Rate{2, 20}, Identity: Rate{4, 40}},
 	}
 }
 
