@@ -107,13 +107,13 @@ func TestTypingFloodFromAVisitorKeepsTheAgentOnline(t *testing.T) {
 	if n := srv.App.Hub.LocalSessions(fmt.Sprintf("u:%d", agent.UserID)); n != 2 {
 		t.Fatalf("the agent has %d sockets open after the flood, want 2", n)
 	}
-	t.Logf("flooder wrote %d typing frames on %d sockets (%d rate_limited answers read); agent sockets open: 2 of 2", written, sockets, limited)
 
 	// The visitor comes back with a real message: both agent sockets get it
 	// within a second, behind whatever typing got through.
 	deadline := time.Now().Add(time.Second)
 	visitor.Do("POST", fmt.Sprintf("/api/v1/widget/conversations/%d/messages", conv.ID),
 		map[string]string{"client_msg_id": "after-flood", "body": "are you there?"}, http.StatusCreated, nil)
+	reached := 0
 	for i, ws := range agentSockets {
 		var f struct {
 			Message testkit.Message `json:"message"`
@@ -127,11 +127,29 @@ func TestTypingFloodFromAVisitorKeepsTheAgentOnline(t *testing.T) {
 			if err != nil {
 				t.Fatalf("agent socket %d: %v", i, err)
 			}
-			if frame.Type() == "message" {
+			switch frame.Type() {
+			case "message":
 				frame.Decode(t, &f)
+			case "typing":
+				reached++
 			}
 		}
 	}
+	metrics := string(srv.Client().Do("GET", "/metrics", nil, http.StatusOK, nil).Body)
+	t.Logf("flooder wrote %d typing frames on %d sockets, all %d closed; the server read %s of them, refused %s (%d rate_limited answers read), "+
+		"%d typing frames reached the agent's sockets; agent sockets open: 2 of 2",
+		written, sockets, sockets, metricValue(metrics, `parley_ws_frames_total{direction="in",type="typing"}`),
+		metricValue(metrics, "parley_ws_frames_rate_limited_total"), limited, reached)
+}
+
+// metricValue returns the value of one series in a /metrics body.
+func metricValue(body, series string) string {
+	for _, line := range strings.Split(body, "\n") {
+		if v, ok := strings.CutPrefix(line, series+" "); ok {
+			return v
+		}
+	}
+	return "?"
 }
 
 // TestGroupMemberFloodingTypingIsClosedNotTheOthers: a member who floods a
@@ -152,16 +170,17 @@ func TestGroupMemberFloodingTypingIsClosedNotTheOthers(t *testing.T) {
 	}
 
 	admin.SendText(g.ConversationID, "still-here", "everyone still here?")
-	for name, w := range map[string]*testkit.WS{"bob": bobWS, "carol": carolWS} {
+	for _, w := range []*testkit.WS{bobWS, carolWS} {
 		var f struct {
 			Message testkit.Message `json:"message"`
 		}
-		w.ReadType("message", 5*time.Second).Decode(t, &f)
 		for f.Message.ClientMsgID != "still-here" {
 			w.ReadType("message", 5*time.Second).Decode(t, &f)
 		}
-		if n := srv.App.Hub.LocalSessions(fmt.Sprintf("u:%d", map[string]int64{"bob": bob.UserID, "carol": carol.UserID}[name])); n != 1 {
-			t.Fatalf("%s has %d sockets open, want 1", name, n)
+	}
+	for _, u := range []*testkit.Client{bob, carol} {
+		if n := srv.App.Hub.LocalSessions(fmt.Sprintf("u:%d", u.UserID)); n != 1 {
+			t.Fatalf("user %d has %d sockets open, want 1", u.UserID, n)
 		}
 	}
 	metrics := string(srv.Client().Do("GET", "/metrics", nil, http.StatusOK, nil).Body)
