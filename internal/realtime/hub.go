@@ -74,9 +74,10 @@ type state struct {
 	// pending counts the frames queued for the session and not yet
 	// written: melody does not tell the length of its queue.
 	pending atomic.Int32
-	// limits is the session's frame budget, shared its identity's on this
-	// node (set once the session is registered), strikes its tolerance of
-	// refused frames; closing is set once it is being closed for flooding.
+	// limits is the session's own frame budget and shared the one its
+	// identity has on this node (set once the session is registered);
+	// strikes is its tolerance of refused frames; closing is set once it
+	// is being closed for flooding.
 	limits  *limiterSet
 	shared  *limiterSet
 	strikes *rate.Limiter
@@ -414,6 +415,7 @@ type target struct {
 	st *state
 }
 
+// deliver queues payload for every ready session of recipient on this node.
 func (h *Hub) deliver(recipient string, payload []byte, ephemeral bool) {
 	h.mu.RLock()
 	targets := make([]target, 0, len(h.sessions[recipient]))
