@@ -87,6 +87,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 	}
 	a.Jobs = jobs.NewClient(a.KV.NewClient(), a.Store, cfg.RedisPrefix, log, a.Metrics)
 	a.Hub = realtime.NewHub(newBroker(cfg, a.KV, log), log, a.Metrics)
+	a.Hub.SetBudgets(realtime.DefaultBudgets(cfg.WSSendFramesPerSec))
 	a.Auth = auth.New(a.Store, a.KV.Client, a.KV.Key, a.Jobs, a.Mailer, auth.Config{
 		Secret: cfg.Secret, PreviousSecret: cfg.SecretPrevious, PublicURL: cfg.PublicURL,
 		AccessTokenTTL: cfg.AccessTokenTTL, RefreshTokenTTL: cfg.RefreshTokenTTL,

@@ -69,7 +69,8 @@ Drives a running Parley through its public API and prints what it measured.
 Start the server for it with raised limits, e.g.
   PARLEY_LOGIN_LIMIT_PER_IP=100000 PARLEY_LOGIN_LIMIT_PER_ACCOUNT=100000 \
   PARLEY_SEND_LIMIT_PER_MINUTE=1000000 PARLEY_GROUP_MEMBER_CAP=100000 \
-  PARLEY_WIDGET_SESSION_LIMIT_PER_IP=100000 PARLEY_MAX_CONNS_PER_IP=0 parley serve
+  PARLEY_WIDGET_SESSION_LIMIT_PER_IP=100000 PARLEY_WS_SEND_FRAMES_PER_SECOND=100000 \
+  PARLEY_MAX_CONNS_PER_IP=0 parley serve
 (every bench socket comes from one address, over the default connection cap)
 and point it at a throw-away data dir or database: the bench creates users,
 groups and sites and deletes nothing. The admin password may also come from

@@ -25,6 +25,7 @@ func benchServer(t *testing.T) *testkit.Server {
 		c.SendLimitPerMinute = 1000000
 		c.WidgetSessionLimitPerIP = 100000
 		c.MaxConnsPerIP = 0 // every bench socket comes from 127.0.0.1
+		c.WSSendFramesPerSec = 100000
 	}))
 	srv.Setup()
 	return srv

@@ -30,7 +30,7 @@ var errLoginLimited = errors.New("login answered 429: the server's login rate li
 	"start it with PARLEY_LOGIN_LIMIT_PER_IP=100000 (and PARLEY_LOGIN_LIMIT_PER_ACCOUNT=100000), or wait out the window")
 
 // errSendLimited explains a send refused by the per-user send limit.
-var errSendLimited = errors.New("a send answered 429 rate_limited: start the server with PARLEY_SEND_LIMIT_PER_MINUTE=1000000 for benchmarks")
+var errSendLimited = errors.New("a send answered 429 rate_limited: start the server with PARLEY_SEND_LIMIT_PER_MINUTE=1000000 and PARLEY_WS_SEND_FRAMES_PER_SECOND=100000 for benchmarks")
 
 // client is one caller of the REST API: a user, a visitor or anonymous.
 type client struct {

@@ -31,6 +31,9 @@ type TypingFrame struct {
 	State          string `json:"state"`
 }
 
+// Ephemeral lets a receiver that is behind miss a typing frame.
+func (TypingFrame) Ephemeral() bool { return true }
+
 // RecallFrame tells that a message was recalled.
 type RecallFrame struct {
 	Type           string `json:"type"` // recall

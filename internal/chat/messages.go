@@ -437,6 +437,7 @@ func (s *Service) MarkRead(ctx context.Context, userID, conversationID, seq int6
 		for _, m := range members {
 			ids = append(ids, m.UserID)
 		}
+		ids = s.unblocked(ctx, userID, ids)
 		s.PublishKeys(ctx, s.withAudience(ctx, conversationID, ids), ReadFrame{Type: "read", ConversationID: conversationID, UserID: userID, Seq: seq})
 	}
 	return nil
@@ -511,6 +512,7 @@ func (s *Service) Typing(ctx context.Context, userID, conversationID int64, stat
 			ids = append(ids, m.UserID)
 		}
 	}
+	ids = s.unblocked(ctx, userID, ids)
 	s.PublishKeys(ctx, s.withAudience(ctx, conversationID, ids), TypingFrame{Type: "typing", ConversationID: conversationID,
 		From: Sender{Kind: "user", ID: userID, Name: displayName(u)}, State: state})
 	return nil
@@ -527,6 +529,27 @@ func (s *Service) sendAllowed(ctx context.Context, actor Actor) error {
 		return &errs.Error{Code: errs.RateLimited, Reason: "rate_limited", RetryAfter: secs, Message: fmt.Sprintf("sending too fast; wait %d seconds", secs)}
 	}
 	return nil
+}
+
+// unblocked drops from ids the users with a block either way with userID:
+// they see nothing of each other's typing or reading, as of presence. If
+// blocks cannot be read, nobody hears of it: the frame is only a hint.
+func (s *Service) unblocked(ctx context.Context, userID int64, ids []int64) []int64 {
+	blocked, err := s.store.BlockedAmong(ctx, userID, ids)
+	if err != nil {
+		s.log.WarnContext(ctx, "load blocks", "user_id", userID, "err", err)
+		return nil
+	}
+	if len(blocked) == 0 {
+		return ids
+	}
+	out := ids[:0]
+	for _, id := range ids {
+		if !blocked[id] {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // withAudience turns user ids into the recipient keys of an event of a

@@ -51,6 +51,7 @@ type Config struct {
 	LoginLimitWindow     time.Duration
 	RegisterLimitPerIP   int
 	SendLimitPerMinute   int
+	WSSendFramesPerSec   int
 
 	MaxBodyBytes int64
 
@@ -143,6 +144,7 @@ func Settings() []Setting {
 		{Env: "PARLEY_FRIEND_REQUEST_LIMIT_PER_HOUR", Flag: "friend-request-limit-per-hour", Default: "30", Help: "friend requests one user may send per hour", set: integer(func(c *Config) *int { return &c.FriendRequestLimitPerHour }, 1)},
 		{Env: "PARLEY_GROUP_JOIN_LIMIT_PER_HOUR", Flag: "group-join-limit-per-hour", Default: "30", Help: "groups one user may join or ask to join per hour (by number or invite)", set: integer(func(c *Config) *int { return &c.GroupJoinLimitPerHour }, 1)},
 		{Env: "PARLEY_SEND_LIMIT_PER_MINUTE", Flag: "send-limit-per-minute", Default: "600", Help: "messages one user may send per minute", set: integer(func(c *Config) *int { return &c.SendLimitPerMinute }, 1)},
+		{Env: "PARLEY_WS_SEND_FRAMES_PER_SECOND", Flag: "ws-send-frames-per-second", Default: "50", Help: "send frames one socket may send per second (an identity twice as many over its sockets on a node); other frame types have fixed budgets", set: integer(func(c *Config) *int { return &c.WSSendFramesPerSec }, 1)},
 		{Env: "PARLEY_GROUP_MEMBER_CAP", Flag: "group-member-cap", Default: "500", Help: "most members a group may have", set: integer(func(c *Config) *int { return &c.GroupMemberCap }, 2)},
 		{Env: "PARLEY_AGENT_GRACE", Flag: "agent-grace", Default: "60s", Help: "how long an online agent who lost every connection still gets chats", set: duration(func(c *Config) *time.Duration { return &c.AgentGrace })},
 		{Env: "PARLEY_AGENT_NOTIFY_DELAY", Flag: "agent-notify-delay", Default: "1m", Help: "how long a visitor's message waits unanswered before the responsible agents are mailed", set: duration(func(c *Config) *time.Duration { return &c.AgentNotifyDelay })},

@@ -125,10 +125,15 @@ func (s *Server) handleFrame(sess *realtime.Session, data []byte) {
 	if err != nil {
 		fe := err.(*realtime.FrameError)
 		m.WSFrames.WithLabelValues("in", "invalid").Inc()
-		sess.Send(realtime.NewErrorFrame(fe.ClientMsgID, fe.Code, fe.Message))
+		if sess.Admit(realtime.FrameOther, fe.ClientMsgID) {
+			sess.Send(realtime.NewErrorFrame(fe.ClientMsgID, fe.Code, fe.Message))
+		}
 		return
 	}
 	m.WSFrames.WithLabelValues("in", f.Type).Inc()
+	if !sess.Admit(f.Type, f.ClientMsgID) {
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	if id.Kind == "visitor" {

@@ -14,17 +14,24 @@ import (
 type Metrics struct {
 	Registry *prometheus.Registry
 
-	HTTPRequests    *prometheus.CounterVec
-	HTTPDuration    *prometheus.HistogramVec
-	ConnsRefused    prometheus.Counter
-	WSSessions      prometheus.Gauge
-	WSFrames        *prometheus.CounterVec
-	WSSlowClosed    prometheus.Counter
-	MessagesSent    *prometheus.CounterVec
-	JobsProcessed   *prometheus.CounterVec
-	JobsEnqueued    *prometheus.CounterVec
-	PublishFailures prometheus.Counter
-	MailsSent       *prometheus.CounterVec
+	HTTPRequests *prometheus.CounterVec
+	HTTPDuration *prometheus.HistogramVec
+	WSSessions   prometheus.Gauge
+	WSFrames     *prometheus.CounterVec
+	WSSlowClosed prometheus.Counter
+	ConnsRefused prometheus.Counter
+	// WSRateLimited counts client frames refused for their budget,
+	// WSFloodClosed the sessions closed (1008) for going on, and
+	// WSEphemeralDropped the ephemeral frames dropped for a session that
+	// was behind.
+	WSRateLimited      prometheus.Counter
+	WSFloodClosed      prometheus.Counter
+	WSEphemeralDropped prometheus.Counter
+	MessagesSent       *prometheus.CounterVec
+	JobsProcessed      *prometheus.CounterVec
+	JobsEnqueued       *prometheus.CounterVec
+	PublishFailures    prometheus.Counter
+	MailsSent          *prometheus.CounterVec
 }
 
 // New builds and registers the collectors.
@@ -50,6 +57,15 @@ func New() *Metrics {
 		WSSlowClosed: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "parley_ws_slow_consumers_closed_total", Help: "Sessions closed because their outgoing buffer was full.",
 		}),
+		WSRateLimited: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "parley_ws_frames_rate_limited_total", Help: "Client frames refused because their sender was over its frame budget.",
+		}),
+		WSFloodClosed: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "parley_ws_flooders_closed_total", Help: "Sessions closed (1008) for sending over their frame budget without stopping.",
+		}),
+		WSEphemeralDropped: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "parley_ws_ephemeral_dropped_total", Help: "Ephemeral frames (typing, viewing, presence) dropped for a session that was behind.",
+		}),
 		MessagesSent: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "parley_messages_sent_total", Help: "Messages stored, by conversation kind and message kind.",
 		}, []string{"conversation_kind", "kind"}),
@@ -70,6 +86,7 @@ func New() *Metrics {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.HTTPRequests, m.HTTPDuration, m.ConnsRefused, m.WSSessions, m.WSFrames, m.WSSlowClosed,
+		m.WSRateLimited, m.WSFloodClosed, m.WSEphemeralDropped,
 		m.MessagesSent, m.JobsProcessed, m.JobsEnqueued, m.PublishFailures, m.MailsSent,
 	)
 	return m

@@ -2,6 +2,7 @@ package realtime
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,10 +13,12 @@ import (
 	"runtime/debug"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
 	"github.com/olahol/melody"
+	"golang.org/x/time/rate"
 
 	"github.com/parley-chat/parley/internal/metrics"
 )
@@ -33,6 +36,12 @@ const (
 	// agent during a widget storm on a loaded machine. Melody allocates the
 	// whole queue up front, but at 8 bytes a frame 128 cost 1 KB.
 	sendBuffer = 128
+	// ephemeralRoom is how many frames may wait in a session's queue for an
+	// ephemeral frame (typing, viewing, presence, a rate_limited answer) to
+	// join them. Past it the receiver is behind and the frame is dropped:
+	// it is stale by the time it would be read, and the rest of the queue
+	// stays for the durable frames, whose loss alone closes a session.
+	ephemeralRoom = sendBuffer / 2
 	// Per-socket buffers are what idle sockets cost. Reading goes through
 	// a small buffer of the session's own, big enough for a typical client
 	// frame in one read (longer frames are read straight into the message);
@@ -60,6 +69,19 @@ type state struct {
 	// upgraded tells Serve that the upgrade is done (nil) or failed; it is
 	// used once, then dropped.
 	upgraded chan error
+
+	hub *Hub
+	// pending counts the frames queued for the session and not yet
+	// written: melody does not tell the length of its queue.
+	pending atomic.Int32
+	// limits is the session's own frame budget and shared the one its
+	// identity has on this node (set once the session is registered);
+	// strikes is its tolerance of refused frames; closing is set once it
+	// is being closed for flooding.
+	limits  *limiterSet
+	shared  *limiterSet
+	strikes *rate.Limiter
+	closing atomic.Bool
 }
 
 // Hub owns the WebSocket sessions of this node and the index from
@@ -71,8 +93,12 @@ type Hub struct {
 	metrics *metrics.Metrics
 
 	mu       sync.RWMutex
-	sessions map[string]map[*melody.Session]bool // value: ready (hello sent)
+	sessions map[string]map[*melody.Session]*state // value: nil until hello is sent
 	nextID   uint64
+	budgets  Budgets
+	// identities holds the budget each identity with a session here shares
+	// between its sessions.
+	identities map[string]*identityLimits
 
 	onConnect    func(s *Session)
 	onDisconnect func(s *Session)
@@ -100,7 +126,8 @@ func (s *Session) Send(frame any) {
 	if err != nil {
 		return
 	}
-	_ = s.s.Write(b)
+	st := s.state()
+	st.hub.write(s.s, st, b, isEphemeral(frame))
 }
 
 // NewHub builds the hub; it takes delivery from broker.
@@ -114,7 +141,8 @@ func NewHub(broker Broker, log *slog.Logger, m *metrics.Metrics) *Hub {
 	mel.Upgrader.ReadBufferSize = readBufferSize
 	mel.Upgrader.WriteBufferSize = writeBufferSize
 	mel.Upgrader.WriteBufferPool = writeBuffers
-	h := &Hub{m: mel, broker: broker, log: log, metrics: m, sessions: map[string]map[*melody.Session]bool{}}
+	h := &Hub{m: mel, broker: broker, log: log, metrics: m, sessions: map[string]map[*melody.Session]*state{},
+		budgets: DefaultBudgets(DefaultSendsPerSecond), identities: map[string]*identityLimits{}}
 	mel.HandleConnect(h.connected)
 	mel.HandleDisconnect(h.disconnected)
 	mel.HandleMessage(func(s *melody.Session, b []byte) {
@@ -123,7 +151,16 @@ func NewHub(broker Broker, log *slog.Logger, m *metrics.Metrics) *Hub {
 		}
 	})
 	mel.HandleMessageBinary(func(s *melody.Session, b []byte) {
-		h.aside(func() { (&Session{s}).Send(NewErrorFrame("", "bad_json", "frames are JSON text, not binary")) })
+		h.aside(func() {
+			if sess := (&Session{s}); sess.Admit(FrameOther, "") {
+				sess.Send(NewErrorFrame("", "bad_json", "frames are JSON text, not binary"))
+			}
+		})
+	})
+	mel.HandleSentMessage(func(s *melody.Session, _ []byte) {
+		if st := (&Session{s}).state(); st != nil {
+			st.pending.Add(-1)
+		}
 	})
 	mel.HandleError(h.handleError)
 	return h
@@ -134,6 +171,14 @@ func NewHub(broker Broker, log *slog.Logger, m *metrics.Metrics) *Hub {
 func (h *Hub) OnConnect(f func(*Session))         { h.onConnect = f }
 func (h *Hub) OnDisconnect(f func(*Session))      { h.onDisconnect = f }
 func (h *Hub) OnMessage(f func(*Session, []byte)) { h.onMessage = f }
+
+// DefaultSendsPerSecond is the send frames a socket may send a second
+// unless SetBudgets says otherwise.
+const DefaultSendsPerSecond = 50
+
+// SetBudgets sets the frame budgets of sessions opened from now on; call it
+// before serving.
+func (h *Hub) SetBudgets(b Budgets) { h.budgets = b }
 
 // Start connects the hub to its broker.
 func (h *Hub) Start(ctx context.Context) error { return h.broker.Start(ctx, h.deliverLocal) }
@@ -156,7 +201,8 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, recipient string, id
 	id := strconv.FormatUint(h.nextID, 36) + "-" + strconv.FormatInt(time.Now().UnixNano()%1e9, 36)
 	h.mu.Unlock()
 	upgraded := make(chan error, 1)
-	st := &state{id: id, recipient: recipient, identity: identity, upgraded: upgraded}
+	st := &state{id: id, recipient: recipient, identity: identity, upgraded: upgraded, hub: h,
+		limits: newLimiterSet(h.budgets, false), strikes: rate.NewLimiter(strikeRate, strikeBurst)}
 	go h.run(&hijackRecorder{ResponseWriter: w, state: st}, r, st)
 	return <-upgraded
 }
@@ -223,10 +269,17 @@ func (h *Hub) connect(s *melody.Session, r string) {
 	set := h.sessions[r]
 	first := set == nil
 	if first {
-		set = map[*melody.Session]bool{}
+		set = map[*melody.Session]*state{}
 		h.sessions[r] = set
 	}
-	set[s] = false // counted at once, delivered to once hello is out
+	set[s] = nil // counted at once, delivered to once hello is out
+	idl := h.identities[r]
+	if idl == nil {
+		idl = &identityLimits{limits: newLimiterSet(h.budgets, true)}
+		h.identities[r] = idl
+	}
+	idl.sessions++
+	(&Session{s}).state().shared = idl.limits
 	h.mu.Unlock()
 	if first {
 		h.brokerCall(func(ctx context.Context) error { return h.broker.Subscribe(ctx, r) })
@@ -240,7 +293,7 @@ func (h *Hub) connect(s *melody.Session, r string) {
 	// after hello.
 	h.mu.Lock()
 	if _, ok := h.sessions[r][s]; ok {
-		h.sessions[r][s] = true
+		h.sessions[r][s] = (&Session{s}).state()
 	}
 	h.mu.Unlock()
 }
@@ -254,6 +307,11 @@ func (h *Hub) disconnected(s *melody.Session) {
 		if len(set) == 0 {
 			delete(h.sessions, r)
 			last = true
+		}
+	}
+	if idl := h.identities[r]; idl != nil {
+		if idl.sessions--; idl.sessions <= 0 {
+			delete(h.identities, r)
 		}
 	}
 	h.mu.Unlock()
@@ -296,15 +354,39 @@ func (h *Hub) brokerCall(f func(ctx context.Context) error) {
 	}
 }
 
+// Ephemeral is implemented by frames that tell a passing state (typing,
+// viewing, presence): a receiver that is behind may miss them, and the
+// next change or a resync tells the truth again.
+type Ephemeral interface {
+	// Ephemeral reports whether the frame may be dropped for a slow receiver.
+	Ephemeral() bool
+}
+
+func isEphemeral(frame any) bool {
+	e, ok := frame.(Ephemeral)
+	return ok && e.Ephemeral()
+}
+
+// ephemeralMarker starts a broker payload whose frame is ephemeral, so that
+// the receiving node drops it for a session that is behind as this one
+// does. Frames are JSON objects, so they never start with a NUL byte.
+var ephemeralMarker = []byte("\x00eph\x00")
+
 // Publish sends frame to every session of each recipient key: this node's
 // at once, other nodes' through the broker. The frame is encoded once.
+// A frame that is Ephemeral is dropped for a session that is behind;
+// any other fills its queue, and a full queue closes the session.
 func (h *Hub) Publish(ctx context.Context, recipients []string, frame any) error {
 	b, err := json.Marshal(frame)
 	if err != nil {
 		return err
 	}
+	ephemeral := isEphemeral(frame)
 	for _, r := range recipients {
-		h.deliverLocal(r, b)
+		h.deliver(r, b, ephemeral)
+	}
+	if ephemeral {
+		b = append(append(make([]byte, 0, len(ephemeralMarker)+len(b)), ephemeralMarker...), b...)
 	}
 	if err := h.broker.PublishMany(ctx, recipients, b); err != nil {
 		h.metrics.PublishFailures.Inc()
@@ -313,20 +395,53 @@ func (h *Hub) Publish(ctx context.Context, recipients []string, frame any) error
 	return nil
 }
 
+// deliverLocal hands a payload from another node to this node's sessions.
 func (h *Hub) deliverLocal(recipient string, payload []byte) {
-	if h.closeControl(recipient, payload) {
-		return
+	if len(payload) > 0 && payload[0] == 0 {
+		if h.closeControl(recipient, payload) {
+			return
+		}
+		if bytes.HasPrefix(payload, ephemeralMarker) {
+			h.deliver(recipient, payload[len(ephemeralMarker):], true)
+			return
+		}
 	}
+	h.deliver(recipient, payload, false)
+}
+
+// target is a session delivered to, with its state.
+type target struct {
+	s  *melody.Session
+	st *state
+}
+
+// deliver queues payload for every ready session of recipient on this node.
+func (h *Hub) deliver(recipient string, payload []byte, ephemeral bool) {
 	h.mu.RLock()
-	targets := make([]*melody.Session, 0, len(h.sessions[recipient]))
-	for s, ready := range h.sessions[recipient] {
-		if ready {
-			targets = append(targets, s)
+	targets := make([]target, 0, len(h.sessions[recipient]))
+	for s, st := range h.sessions[recipient] {
+		if st != nil {
+			targets = append(targets, target{s, st})
 		}
 	}
 	h.mu.RUnlock()
-	for _, s := range targets {
-		_ = s.Write(payload)
+	for _, t := range targets {
+		h.write(t.s, t.st, payload, ephemeral)
+	}
+}
+
+// write queues payload for a session. An ephemeral frame is dropped when
+// the session's queue is more than half full: only durable frames fill
+// it, so a session is closed as a slow consumer only for failing to read
+// what it must not miss.
+func (h *Hub) write(s *melody.Session, st *state, payload []byte, ephemeral bool) {
+	if ephemeral && st.pending.Load() >= ephemeralRoom {
+		h.metrics.WSEphemeralDropped.Inc()
+		return
+	}
+	st.pending.Add(1)
+	if s.Write(payload) != nil {
+		st.pending.Add(-1)
 	}
 }
 

@@ -30,6 +30,10 @@ type PresenceFrame struct {
 	LastSeenAt *time.Time `json:"last_seen_at"`
 }
 
+// Ephemeral lets a receiver that is behind miss a presence change; the
+// friend list it fetches on resync tells the current one.
+func (PresenceFrame) Ephemeral() bool { return true }
+
 // PresenceTracker keeps who is connected and who said they are idle.
 // LocalPresence serves one node; with scale-out a Redis tracker (per-node
 // session counts under a heartbeat TTL) takes its place behind the same

@@ -375,10 +375,12 @@ func (s *Store) SetAgentDisconnected(ctx context.Context, userID int64, at *time
 	return s.q(ctx).Model(&Agent{}).Where("user_id = ?", userID).Update("disconnected_at", at).Error
 }
 
-// AdvanceVisitorReadSeq raises the visitor's read mark of a conversation.
-func (s *Store) AdvanceVisitorReadSeq(ctx context.Context, conversationID, seq int64) error {
-	return s.q(ctx).Model(&SupportConversation{}).
-		Where("conversation_id = ? AND visitor_read_seq < ?", conversationID, seq).Update("visitor_read_seq", seq).Error
+// AdvanceVisitorReadSeq raises the visitor's read mark of a conversation;
+// it reports whether the mark moved.
+func (s *Store) AdvanceVisitorReadSeq(ctx context.Context, conversationID, seq int64) (bool, error) {
+	res := s.q(ctx).Model(&SupportConversation{}).
+		Where("conversation_id = ? AND visitor_read_seq < ?", conversationID, seq).Update("visitor_read_seq", seq)
+	return res.RowsAffected > 0, res.Error
 }
 
 // ClaimVisitorNotify stamps the conversation's visitor as mailed at now

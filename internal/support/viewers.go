@@ -29,6 +29,10 @@ type ViewersFrame struct {
 	Viewers        []Viewer `json:"viewers"`
 }
 
+// Ephemeral lets an agent who is behind miss a viewers frame; the next
+// change sends the whole list again.
+func (ViewersFrame) Ephemeral() bool { return true }
+
 // viewerEntry is one session's view of a conversation, as stored.
 type viewerEntry struct {
 	UserID  int64  `json:"user_id"`

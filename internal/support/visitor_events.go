@@ -68,8 +68,12 @@ func (s *Service) VisitorRead(ctx context.Context, visitorID, conversationID, se
 	if err != nil {
 		return err
 	}
-	if err := s.store.AdvanceVisitorReadSeq(ctx, conversationID, seq); err != nil {
+	moved, err := s.store.AdvanceVisitorReadSeq(ctx, conversationID, seq)
+	if err != nil {
 		return errs.Wrap(err, "mark read")
+	}
+	if !moved { // the agents know already: a repeated mark is not news
+		return nil
 	}
 	s.chat.PublishTo(ctx, s.memberIDs(ctx, sc), VisitorReadFrame{Type: "read", ConversationID: conversationID, VisitorID: visitorID, Seq: seq})
 	return nil

@@ -1,0 +1,161 @@
+package realtime
+
+import (
+	"encoding/json"
+	"io"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"golang.org/x/time/rate"
+)
+
+// Rate is a token bucket: PerSecond frames a second on average, Burst at
+// once.
+type Rate struct {
+	PerSecond float64
+	Burst     int
+}
+
+// FrameBudget is what may be sent of one client frame type: by one socket,
+// and by one identity (a user or visitor) over all its sockets on this node.
+type FrameBudget struct {
+	Socket   Rate
+	Identity Rate
+}
+
+// FrameOther names, in Budgets, the frames that fail to decode, have an
+// unknown type or are binary: they cost the server a reply each.
+const FrameOther = "other"
+
+// budgetTypes are the frame types that have a budget, in the order of a
+// limiter set's slots.
+var budgetTypes = [...]string{FrameSend, FrameRead, FrameTyping, FramePing, FramePresence, FrameViewing, FrameOther}
+
+// Budgets maps every client frame type, and FrameOther, to its budget.
+type Budgets map[string]FrameBudget
+
+// DefaultBudgets are the frame budgets of a hub, with sends per second a
+// socket may make (an identity may make twice as many over its sockets).
+// The others are a few times what the console and the widget send when
+// used hard: typing and viewing change a few times a second at most, read
+// marks follow a user through their conversations, presence and pings come
+// every few seconds.
+func DefaultBudgets(sendsPerSecond int) Budgets {
+	send := float64(sendsPerSecond)
+	return Budgets{
+		FrameSend:     {Socket: Rate{send, 2 * sendsPerSecond}, Identity: Rate{2 * send, 4 * sendsPerSecond}},
+		FrameRead:     {Socket: Rate{10, 30}, Identity: Rate{20, 60}},
+		FrameTyping:   {Socket: Rate{5, 10}, Identity: Rate{10, 20}},
+		FrameViewing:  {Socket: Rate{5, 10}, Identity: Rate{10, 20}},
+		FramePresence: {Socket: Rate{1, 5}, Identity: Rate{2, 10}},
+		FramePing:     {Socket: Rate{1, 20}, Identity: Rate{4, 40}},
+		FrameOther:    {Socket: Rate{2, 20}, Identity: Rate{4, 40}},
+	}
+}
+
+// Strikes: each frame refused for its budget costs the socket a strike;
+// strikes come back at strikeRate a second, up to strikeBurst. A socket that
+// runs out (one that keeps sending at a sustained multiple of a budget, or
+// fires a long burst) is closed with 1008. A client that merely brushes a
+// budget never comes near.
+const (
+	strikeRate  = 2
+	strikeBurst = 50
+)
+
+// limiterSet holds one token bucket per budgeted frame type.
+type limiterSet [len(budgetTypes)]*rate.Limiter
+
+func newLimiterSet(b Budgets, identity bool) *limiterSet {
+	var ls limiterSet
+	for i, t := range budgetTypes {
+		r := b[t].Socket
+		if identity {
+			r = b[t].Identity
+		}
+		ls[i] = rate.NewLimiter(rate.Limit(r.PerSecond), r.Burst)
+	}
+	return &ls
+}
+
+// slot returns the index of frame type t in a limiter set.
+func slot(t string) int {
+	for i, bt := range budgetTypes[:len(budgetTypes)-1] {
+		if bt == t {
+			return i
+		}
+	}
+	return len(budgetTypes) - 1
+}
+
+// identityLimits is the budget an identity shares between its sockets on
+// this node, kept while it has one.
+type identityLimits struct {
+	limits   *limiterSet
+	sessions int
+}
+
+// rateLimitedFrame is the refusal of a frame without a client id, encoded
+// once.
+var rateLimitedFrame, _ = json.Marshal(newRateLimited(""))
+
+func newRateLimited(clientMsgID string) ErrorFrame {
+	return NewErrorFrame(clientMsgID, "rate_limited", "too many frames; slow down, or the connection is closed")
+}
+
+// closeFlooding is the close frame of a socket that ran out of strikes.
+var closeFlooding = websocket.FormatCloseMessage(websocket.ClosePolicyViolation, "too many frames")
+
+// Admit charges one frame of type typ (a client frame type, or FrameOther)
+// to the session's budget and to its identity's. It reports whether the
+// frame may be handled. A refused frame is answered with a rate_limited
+// error frame (echoing clientMsgID), dropped instead when the sender is
+// not reading its own answers; a session that keeps going is closed with
+// 1008. Only the sender is ever refused or closed.
+//
+// Per-identity budgets are kept per node, not in Redis: a frame is the
+// hottest path there is, and a Redis round trip for each would cost more
+// than the frames it guards. An identity with sockets on several nodes
+// gets a budget on each, a small multiple, and what reaches receivers is
+// bounded anyway: ephemeral frames are dropped for a receiver that is
+// behind, and sends have their own cross-node limit.
+func (s *Session) Admit(typ, clientMsgID string) bool {
+	st := s.state()
+	if st.closing.Load() {
+		return false
+	}
+	i := slot(typ)
+	if st.limits[i].Allow() && (st.shared == nil || st.shared[i].Allow()) {
+		return true
+	}
+	if !st.strikes.Allow() {
+		if st.closing.CompareAndSwap(false, true) {
+			st.hub.log.Warn("closing flooding websocket sender", "session_id", st.id, "recipient", st.recipient, "frame_type", typ)
+			st.hub.metrics.WSFloodClosed.Inc()
+			closeSender(s, st)
+		}
+		return false
+	}
+	st.hub.metrics.WSRateLimited.Inc()
+	payload := rateLimitedFrame
+	if clientMsgID != "" {
+		payload, _ = json.Marshal(newRateLimited(clientMsgID))
+	}
+	st.hub.write(s.s, st, payload, true)
+	return false
+}
+
+// closeSender closes a flooding session with 1008. It runs while the
+// session's reader waits for it: what the client already sent is read and
+// dropped first, so the close is not lost to the reset the kernel answers
+// a close with when unread input remains; then the close frame is queued
+// and the reader left waiting until the writer has sent it and closed the
+// connection.
+func closeSender(s *Session, st *state) {
+	if st.conn != nil {
+		_ = st.conn.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+		_, _ = io.Copy(io.Discard, io.LimitReader(st.conn, 4<<20))
+		_ = st.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	}
+	_ = s.s.CloseWithMsg(closeFlooding)
+}
