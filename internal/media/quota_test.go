@@ -70,15 +70,31 @@ type uploadResult struct {
 }
 
 // postUpload sends a multipart body as c without failing the test, for
-// goroutines.
-func postUpload(c *testkit.Client, body []byte, contentType string) uploadResult {
-	req, err := http.NewRequest("POST", c.Base+"/api/v1/uploads", bytes.NewReader(body))
+// goroutines. It writes the first half of the body, calls halfway (also
+// when the server answers before), waits for release, then writes the
+// rest: every upload is then in flight at once.
+func postUpload(c *testkit.Client, body []byte, contentType string, halfway func(), release <-chan struct{}) uploadResult {
+	var once sync.Once
+	pr, pw := io.Pipe()
+	go func() {
+		_, err := pw.Write(body[:len(body)/2])
+		once.Do(halfway)
+		if err == nil {
+			<-release
+			_, err = pw.Write(body[len(body)/2:])
+		}
+		pw.CloseWithError(err)
+	}()
+	req, err := http.NewRequest("POST", c.Base+"/api/v1/uploads", pr)
 	if err != nil {
 		return uploadResult{err: err}
 	}
+	req.ContentLength = int64(len(body))
 	req.Header.Set("Content-Type", contentType)
 	req.Header.Set("Authorization", c.Scheme+" "+c.Token)
 	resp, err := (&http.Client{Timeout: time.Minute}).Do(req)
+	once.Do(halfway)
+	pr.Close()
 	if err != nil {
 		return uploadResult{err: err}
 	}
@@ -101,8 +117,9 @@ func sumOf(data []byte) string {
 	return hex.EncodeToString(h[:])
 }
 
-// Eight uploads at once by a visitor whose quota holds two of them: two
-// are stored, six are refused, and the media directory grows by the two
+// Eight uploads at once (each sends half its bytes, and none goes on
+// before all have) by a visitor whose quota holds two of them: two are
+// stored, six are refused, and the media directory grows by the two
 // accepted files and nothing else (nor does anything stay in the spool).
 func TestParallelUploadsOverQuotaLeaveNoFiles(t *testing.T) {
 	const quota, size, n = 4 << 20, 1536 << 10, 8
@@ -115,15 +132,19 @@ func TestParallelUploadsOverQuotaLeaveNoFiles(t *testing.T) {
 		bodies[i], types[i] = multipartBody(t, fmt.Sprintf("part-%d.bin", i), "file", filled(byte('a'+i), size))
 	}
 	results := make([]uploadResult, n)
-	var wg sync.WaitGroup
+	var wg, halfway sync.WaitGroup
+	release := make(chan struct{})
 	for i := range n {
 		wg.Add(1)
+		halfway.Add(1)
 		go func() {
 			defer wg.Done()
-			results[i] = postUpload(v.Client, bodies[i], types[i])
+			results[i] = postUpload(v.Client, bodies[i], types[i], halfway.Done, release)
 			results[i].size = size
 		}()
 	}
+	halfway.Wait() // no upload is complete, none is stored: all are in flight
+	close(release)
 	wg.Wait()
 
 	var accepted, acceptedBytes int64
