@@ -57,6 +57,7 @@ type App struct {
 	Audit    *audit.Service
 	HTTP     *httpapi.Server
 	worker   *jobs.Worker
+	schedule *jobs.Scheduler
 }
 
 // New builds every part. Migrations are applied first when the
@@ -143,7 +144,10 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 		Static: web.New(sub(agentconsole.Dist), sub(widget.Dist), nil, a.Support.FrameAncestors),
 	})
 	a.worker = jobs.NewWorker(a.KV.AsynqOpt(), cfg.RedisPrefix, cfg.WorkerConcurrency,
-		jobs.Handlers{Verify: a.Auth, Digest: a.Chat, Support: a.Support, Webhooks: a.Webhooks, Wallet: a.Wallet}, a.Store, log, a.Metrics)
+		jobs.Handlers{Verify: a.Auth, Digest: a.Chat, Support: a.Support, Webhooks: a.Webhooks, Wallet: a.Wallet, Media: a.Media}, a.Store, log, a.Metrics)
+	if a.schedule, err = jobs.NewScheduler(a.KV.AsynqOpt(), cfg.RedisPrefix, jobs.Periods{CleanUploads: cfg.UploadCleanupInterval}, log); err != nil {
+		return nil, err
+	}
 	ok = true
 	return a, nil
 }
@@ -182,6 +186,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, withWorker bool) error
 		if err := a.worker.Start(); err != nil {
 			return fmt.Errorf("start worker: %w", err)
 		}
+		if err := a.startPeriodic(ctx); err != nil {
+			return err
+		}
 	}
 	go a.Jobs.RunRelay(ctx)
 	go a.Support.RunViewers(ctx)
@@ -210,6 +217,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, withWorker bool) error
 	defer cancel()
 	_ = srv.Shutdown(sctx)
 	if withWorker {
+		a.schedule.Shutdown()
 		a.worker.Shutdown()
 	}
 	if errors.Is(serveErr, http.ErrServerClosed) {
@@ -223,10 +231,29 @@ func (a *App) RunWorker(ctx context.Context) error {
 	if err := a.worker.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
+	if err := a.startPeriodic(ctx); err != nil {
+		return err
+	}
 	go a.Jobs.RunRelay(ctx)
 	a.Log.Info("worker started", "concurrency", a.Config.WorkerConcurrency)
 	<-ctx.Done()
+	a.schedule.Shutdown()
 	a.worker.Shutdown()
+	return nil
+}
+
+// startPeriodic starts enqueueing the periodic tasks and cleans uploads
+// once now: files a stopped process wrote without recording them go at
+// start-up rather than a period later.
+func (a *App) startPeriodic(ctx context.Context) error {
+	if err := a.schedule.Start(); err != nil {
+		return fmt.Errorf("start scheduler: %w", err)
+	}
+	go func() {
+		if err := a.Media.CleanUploads(ctx); err != nil && ctx.Err() == nil {
+			a.Log.Error("upload clean-up at start-up failed", "err", err)
+		}
+	}()
 	return nil
 }
 

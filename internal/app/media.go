@@ -28,7 +28,7 @@ func newMedia(st *store.Store, limiter *ratelimit.Limiter, cfg *config.Config, l
 		MaxImage: cfg.UploadMaxImage, MaxVoice: cfg.UploadMaxVoice, MaxVoiceDuration: cfg.UploadMaxVoiceDuration,
 		MaxVideo: cfg.UploadMaxVideo, MaxFile: cfg.UploadMaxFile, Quota: cfg.UploadQuota,
 		VisitorQuota: cfg.UploadVisitorQuota, VisitorUploads: cfg.UploadVisitorLimit, VisitorUploadWindow: cfg.UploadLimitWindow,
-		UserUploads: cfg.UploadLimit,
-		URLTTL:      cfg.MediaURLTTL, PublicURL: cfg.PublicURL, Secret: cfg.Secret, PreviousSecret: cfg.SecretPrevious, TempDir: tmp,
+		UserUploads: cfg.UploadLimit, SiteVisitorDailyBudget: cfg.UploadSiteVisitorDailyBudget, UnattachedTTL: cfg.UploadUnattachedTTL,
+		URLTTL: cfg.MediaURLTTL, PublicURL: cfg.PublicURL, Secret: cfg.Secret, PreviousSecret: cfg.SecretPrevious, TempDir: tmp,
 	}, log), nil
 }

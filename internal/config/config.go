@@ -86,6 +86,10 @@ type Config struct {
 	UploadVisitorQuota     int64
 	MediaURLTTL            time.Duration
 
+	UploadSiteVisitorDailyBudget int64
+	UploadUnattachedTTL          time.Duration
+	UploadCleanupInterval        time.Duration
+
 	AgentGrace         time.Duration
 	AgentNotifyDelay   time.Duration
 	VisitorNotifyDelay time.Duration
@@ -165,6 +169,9 @@ func Settings() []Setting {
 		{Env: "PARLEY_UPLOAD_MAX_FILE", Flag: "upload-max-file", Default: "25MB", Help: "largest upload of any other file", set: size(func(c *Config) *int64 { return &c.UploadMaxFile })},
 		{Env: "PARLEY_UPLOAD_QUOTA", Flag: "upload-quota", Default: "1GB", Help: "storage each user's uploads may take in all", set: size(func(c *Config) *int64 { return &c.UploadQuota })},
 		{Env: "PARLEY_UPLOAD_VISITOR_QUOTA", Flag: "upload-visitor-quota", Default: "50MB", Help: "storage each widget visitor's uploads may take in all", set: size(func(c *Config) *int64 { return &c.UploadVisitorQuota })},
+		{Env: "PARLEY_UPLOAD_SITE_VISITOR_DAILY_BUDGET", Flag: "upload-site-visitor-daily-budget", Default: "1GB", Help: "storage the anonymous widget visitors of one site may upload in all per day (UTC)", set: size(func(c *Config) *int64 { return &c.UploadSiteVisitorDailyBudget })},
+		{Env: "PARLEY_UPLOAD_UNATTACHED_TTL", Flag: "upload-unattached-ttl", Default: "24h", Help: "how long an upload no message carries is kept before the clean-up deletes it", set: duration(func(c *Config) *time.Duration { return &c.UploadUnattachedTTL })},
+		{Env: "PARLEY_UPLOAD_CLEANUP_INTERVAL", Flag: "upload-cleanup-interval", Default: "1h", Help: "how often the upload clean-up runs (unattached uploads, files without a row)", set: duration(func(c *Config) *time.Duration { return &c.UploadCleanupInterval })},
 		{Env: "PARLEY_MEDIA_URL_TTL", Flag: "media-url-ttl", Default: "24h", Help: "lifetime of the signed URLs that serve media", set: duration(func(c *Config) *time.Duration { return &c.MediaURLTTL })},
 		{Env: "PARLEY_RED_PACKET_MAX_CENTS", Flag: "red-packet-max-cents", Default: "20000", Help: "largest red packet, in cents", set: integer64(func(c *Config) *int64 { return &c.RedPacketMaxCents }, 1)},
 		{Env: "PARLEY_RED_PACKET_TTL", Flag: "red-packet-ttl", Default: "24h", Help: "how long a red packet can be grabbed before what is left goes back to its sender", set: duration(func(c *Config) *time.Duration { return &c.RedPacketTTL })},

@@ -63,7 +63,7 @@ func (s *Server) upload(c echo.Context) error {
 			b, _ := io.ReadAll(io.LimitReader(part, 32))
 			kind = strings.TrimSpace(string(b))
 		case "file":
-			a, err := s.deps.Media.UploadAs(req.Context(), uploader(c), media.UploadInput{Name: part.FileName(), Kind: kind}, part)
+			a, err := s.deps.Media.UploadAs(req.Context(), uploader(c), media.UploadInput{Name: part.FileName(), Kind: kind, Size: req.ContentLength}, part)
 			if err != nil {
 				return err
 			}

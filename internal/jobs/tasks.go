@@ -15,6 +15,7 @@ const (
 	TypeNotifyAgents  = "support:notify_agents"
 	TypeNotifyVisitor = "support:notify_visitor"
 	TypeRefundPacket  = "wallet:refund_red_packet"
+	TypeCleanUploads  = "media:clean_uploads"
 )
 
 // WebhookMaxRetry is how many times a failed webhook delivery is retried,
@@ -64,3 +65,7 @@ type RefundPacketPayload struct {
 type ConversationPayload struct {
 	ConversationID int64 `json:"conversation_id"`
 }
+
+// CleanUploadsPayload asks for one pass of the upload clean-up. It is
+// empty: the periodic task is unique for its period on every node.
+type CleanUploadsPayload struct{}

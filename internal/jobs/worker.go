@@ -47,6 +47,13 @@ type PacketRefunder interface {
 	RefundRedPacket(ctx context.Context, redPacketID int64) error
 }
 
+// UploadCleaner deletes expired upload reservations, uploads no message
+// carries after their time, and files without a row; safe to run on
+// several nodes at once.
+type UploadCleaner interface {
+	CleanUploads(ctx context.Context) error
+}
+
 // Handlers are the services that do the work of each task type.
 type Handlers struct {
 	Verify   VerifyMailer
@@ -54,6 +61,7 @@ type Handlers struct {
 	Support  Support
 	Webhooks WebhookDeliverer
 	Wallet   PacketRefunder
+	Media    UploadCleaner
 }
 
 // Ledger tells the worker whether an outbox job still waits and records
@@ -173,6 +181,9 @@ func NewWorker(opt asynq.RedisConnOpt, prefix string, concurrency int, h Handler
 			return err
 		}
 		return h.Wallet.RefundRedPacket(ctx, p.RedPacketID)
+	})
+	mux.HandleFunc(TypeCleanUploads, func(ctx context.Context, t *asynq.Task) error {
+		return h.Media.CleanUploads(ctx)
 	})
 	return &Worker{srv: srv, mux: mux}
 }

@@ -30,7 +30,12 @@ type Config struct {
 	VisitorUploadWindow time.Duration
 	// UserUploads is how many uploads a user may start per
 	// VisitorUploadWindow; 0 turns the limit off.
-	UserUploads    int
+	UserUploads int
+	// SiteVisitorDailyBudget is how many bytes the anonymous visitors of
+	// one site may upload in all per day (UTC).
+	SiteVisitorDailyBudget int64
+	// UnattachedTTL is how long an upload no message carries is kept.
+	UnattachedTTL  time.Duration
 	URLTTL         time.Duration
 	PublicURL      string
 	Secret         string // the deployment secret; URL keys derive from it

@@ -120,6 +120,11 @@ func inlineSafe(mime string) bool {
 // and only where the send itself is allowed: their own conversations.
 func (s *Service) CheckAttachment(ctx context.Context, tx *store.Store, senderKind string, senderID, uploadID int64, kind string) error {
 	by := store.Uploader{Kind: senderKind, ID: senderID}
+	// Locked until the send commits, so that the clean-up of unattached
+	// uploads cannot delete it under the message.
+	if _, err := tx.LockUpload(ctx, uploadID); err != nil {
+		return err
+	}
 	row, err := tx.UploadByID(ctx, uploadID)
 	if errors.Is(err, store.ErrNotFound) {
 		return errs.R(errs.NotFound, "attachment_not_found", "no such attachment")

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -24,7 +25,7 @@ type ObjectInfo struct {
 
 // Storage keeps media bytes by key. Keys are slash-separated relative
 // paths such as "uploads/ab/cd/<sha256>". The data-dir implementation is
-// DirStorage; an S3-compatible store can implement the same four methods.
+// DirStorage; an S3-compatible store can implement the same five methods.
 type Storage interface {
 	// Put stores the bytes of r under key, replacing any object there.
 	// Readers never see a partly written object.
@@ -35,6 +36,10 @@ type Storage interface {
 	Stat(ctx context.Context, key string) (ObjectInfo, error)
 	// Delete removes the object; deleting an absent key is not an error.
 	Delete(ctx context.Context, key string) error
+	// List calls fn for each object whose key starts with prefix, partly
+	// written ones included, in no particular order; an error from fn
+	// stops it.
+	List(ctx context.Context, prefix string, fn func(key string, info ObjectInfo) error) error
 }
 
 // DirStorage keeps objects as files under a directory.
@@ -129,6 +134,38 @@ func (d *DirStorage) Delete(_ context.Context, key string) error {
 		return err
 	}
 	return nil
+}
+
+// List walks the files under the prefix's directory.
+func (d *DirStorage) List(ctx context.Context, prefix string, fn func(key string, info ObjectInfo) error) error {
+	dir := filepath.Join(d.root, filepath.FromSlash(prefix))
+	err := filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, os.ErrNotExist) {
+				return nil // gone meanwhile, or no upload yet
+			}
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if e.IsDir() {
+			return nil
+		}
+		fi, err := e.Info()
+		if errors.Is(err, os.ErrNotExist) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(d.root, p)
+		if err != nil {
+			return err
+		}
+		return fn(filepath.ToSlash(rel), ObjectInfo{Size: fi.Size(), ModTime: fi.ModTime()})
+	})
+	return err
 }
 
 // blobKey is where a blob's bytes live: two levels of fan-out keep any

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"time"
 
 	"github.com/parley-chat/parley/internal/errs"
 	"github.com/parley-chat/parley/internal/store"
@@ -19,6 +20,10 @@ import (
 type UploadInput struct {
 	Name string // the client's file name, kept (sanitised) for downloads only
 	Kind string // optional: the kind the client means to send; "" accepts any
+	// Size is the most the file can be, when the client said so (the
+	// request's length); 0 when unknown. No more room than this is held
+	// in the quota while the bytes arrive.
+	Size int64
 }
 
 // Upload streams r to storage and records it for userID; see UploadAs.
@@ -27,27 +32,27 @@ func (s *Service) Upload(ctx context.Context, userID int64, in UploadInput, r io
 }
 
 // UploadAs streams r to storage and records it for a user or a widget
-// visitor. Reading stops at the limit of the kind the content turns out to
-// be (or the client asked for), or at what is left of the uploader's
-// quota. Errors: 400 empty or cut short, 413 too_large / too_long /
-// quota_exceeded, 415 when the content is not the kind asked for, 422
-// unreadable_media, 429 when a visitor uploads too often.
+// visitor. Room in the uploader's quota (and in the site's daily budget
+// for an anonymous visitor) is reserved before the bytes are read, and
+// reading stops at the reservation or at the limit of the kind the
+// content turns out to be (or the client asked for). The bytes are
+// spooled to a temporary file and reach the media directory only in the
+// transaction that records them. Errors: 400 empty or cut short, 413
+// too_large / too_long / quota_exceeded / upload_budget_exceeded, 415
+// when the content is not the kind asked for, 422 unreadable_media, 429
+// rate_limited or upload_budget_spent.
 func (s *Service) UploadAs(ctx context.Context, by store.Uploader, in UploadInput, r io.Reader) (*Attachment, error) {
 	switch in.Kind {
 	case "", KindImage, KindVoice, KindVideo, KindFile:
 	default:
 		return nil, errs.Field("kind", "one of image, voice, video, file")
 	}
-	quota := s.quotaOf(by)
 	if err := s.uploadAllowed(ctx, by); err != nil {
 		return nil, err
 	}
-	used, err := s.store.UploadBytes(ctx, by)
+	site, err := s.budgetSite(ctx, by)
 	if err != nil {
-		return nil, errs.Wrap(err, "count uploads")
-	}
-	if used >= quota {
-		return nil, quotaExceeded(quota)
+		return nil, err
 	}
 	head := make([]byte, SniffLen)
 	n, err := io.ReadFull(r, head)
@@ -66,7 +71,15 @@ func (s *Service) UploadAs(ctx context.Context, by store.Uploader, in UploadInpu
 	if err != nil {
 		return nil, err
 	}
-	readCap := min(limit, quota-used)
+	want := limit
+	if in.Size > 0 {
+		want = min(want, in.Size)
+	}
+	res, err := s.reserve(ctx, by, site, want)
+	if err != nil {
+		return nil, err
+	}
+	defer s.release(res)
 
 	tmp, err := os.CreateTemp(s.cfg.TempDir, "upload-*")
 	if err != nil {
@@ -74,7 +87,7 @@ func (s *Service) UploadAs(ctx context.Context, by store.Uploader, in UploadInpu
 	}
 	defer func() { tmp.Close(); os.Remove(tmp.Name()) }()
 	h := sha256.New()
-	size, err := io.Copy(io.MultiWriter(tmp, h), io.LimitReader(io.MultiReader(bytes.NewReader(head), r), readCap+1))
+	size, err := io.Copy(io.MultiWriter(tmp, h), io.LimitReader(io.MultiReader(bytes.NewReader(head), r), res.bytes+1))
 	if err != nil {
 		var pe *os.PathError
 		if errors.As(err, &pe) {
@@ -82,20 +95,22 @@ func (s *Service) UploadAs(ctx context.Context, by store.Uploader, in UploadInpu
 		}
 		return nil, s.readError(err)
 	}
-	if size > readCap {
+	if size > res.bytes {
 		if size > limit {
 			return nil, tooLarge(limit)
 		}
-		return nil, quotaExceeded(quota)
+		return nil, res.refusal
 	}
 	sum := hex.EncodeToString(h.Sum(nil))
 
+	var p *prepared
 	blob, err := s.store.BlobBySHA256(ctx, sum)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		if blob, err = s.ingest(ctx, tmp, size, sum, sn); err != nil {
+		if p, err = s.prepare(tmp, size, sum, sn); err != nil {
 			return nil, err
 		}
+		blob = p.blob
 	case err != nil:
 		return nil, errs.Wrap(err, "find blob")
 	}
@@ -108,22 +123,16 @@ func (s *Service) UploadAs(ctx context.Context, by store.Uploader, in UploadInpu
 	} else {
 		up.UserID = &by.ID
 	}
-	err = s.store.Tx(ctx, func(tx *store.Store) error {
-		if err := tx.LockUploader(ctx, by); err != nil {
-			return err
+	err = s.commit(ctx, res, up, blob, p)
+	if errors.Is(err, errBlobGone) {
+		// The clean-up removed this content since it was looked up:
+		// store it afresh.
+		if p, err = s.prepare(tmp, size, sum, sn); err != nil {
+			return nil, err
 		}
-		used, err := tx.UploadBytes(ctx, by)
-		if err != nil {
-			return err
-		}
-		if used+blob.Size+blob.ThumbSize > quota {
-			return quotaExceeded(quota)
-		}
-		if err := tx.CreateBlob(ctx, blob); err != nil {
-			return err
-		}
-		return tx.CreateUpload(ctx, up)
-	})
+		blob = p.blob
+		err = s.commit(ctx, res, up, blob, p)
+	}
 	if err != nil {
 		if _, ok := errs.As(err); ok {
 			return nil, err
@@ -162,10 +171,21 @@ func (s *Service) limitFor(sn Sniffed, kind string) (int64, error) {
 	return s.cfg.MaxFile, nil
 }
 
-// ingest reads, checks and stores content seen for the first time.
-func (s *Service) ingest(ctx context.Context, f *os.File, size int64, sum string, sn Sniffed) (*store.MediaBlob, error) {
+// prepared is content seen for the first time, read and checked, with
+// the bytes to store: the spooled file, or an image's cleaned copy, and
+// its thumbnail.
+type prepared struct {
+	blob  *store.MediaBlob
+	file  *os.File
+	body  []byte // nil: store file as it is
+	thumb []byte
+}
+
+// prepare reads and checks content seen for the first time; nothing is
+// stored yet.
+func (s *Service) prepare(f *os.File, size int64, sum string, sn Sniffed) (*prepared, error) {
 	blob := &store.MediaBlob{SHA256: sum, Kind: KindFile, Mime: sn.Mime, Size: size, CreatedAt: s.now()}
-	var body io.Reader
+	p := &prepared{blob: blob, file: f}
 	switch sn.Format {
 	case formatJPEG, formatPNG, formatGIF, formatWebP:
 		img, err := processImage(f, size, sn.Format)
@@ -179,11 +199,9 @@ func (s *Service) ingest(ctx context.Context, f *os.File, size int64, sum string
 		}
 		blob.Kind, blob.Width, blob.Height = KindImage, img.width, img.height
 		if img.body != nil {
-			body, blob.Size = bytes.NewReader(img.body), int64(len(img.body))
+			p.body, blob.Size = img.body, int64(len(img.body))
 		}
-		if _, err := s.storage.Put(ctx, thumbKey(sum), bytes.NewReader(img.thumb)); err != nil {
-			return nil, errs.Wrap(err, "store thumbnail")
-		}
+		p.thumb = img.thumb
 		blob.ThumbMime, blob.ThumbSize = img.thumbMime, int64(len(img.thumb))
 	case formatMatroska, formatOgg, formatMP4:
 		var info AVInfo
@@ -211,16 +229,7 @@ func (s *Service) ingest(ctx context.Context, f *os.File, size int64, sum string
 			blob.Mime = "application/octet-stream" // a container of codecs we don't play: a file
 		}
 	}
-	if body == nil {
-		if _, err := f.Seek(0, io.SeekStart); err != nil {
-			return nil, errs.Wrap(err, "rewind upload")
-		}
-		body = f
-	}
-	if _, err := s.storage.Put(ctx, blobKey(sum), body); err != nil {
-		return nil, errs.Wrap(err, "store upload")
-	}
-	return blob, nil
+	return p, nil
 }
 
 // fits checks a blob against the kind asked for and the kind's limits
@@ -251,6 +260,23 @@ func (s *Service) readError(err error) error {
 	return &errs.Error{Code: errs.Invalid, Reason: "upload_interrupted", Message: "the upload was cut short", Err: err}
 }
 
+// budgetSite is the site whose daily visitor budget an upload counts
+// toward: an anonymous visitor's; 0 for users and for visitors the host
+// site identified.
+func (s *Service) budgetSite(ctx context.Context, by store.Uploader) (int64, error) {
+	if by.Kind != "visitor" {
+		return 0, nil
+	}
+	v, err := s.store.VisitorByID(ctx, by.ID)
+	if err != nil {
+		return 0, errs.Wrap(err, "find visitor")
+	}
+	if v.ExternalID != nil {
+		return 0, nil
+	}
+	return v.SiteID, nil
+}
+
 // quotaOf is the storage an uploader's uploads may take in all.
 func (s *Service) quotaOf(by store.Uploader) int64 {
 	if by.Kind == "visitor" {
@@ -271,6 +297,21 @@ func (s *Service) uploadAllowed(ctx context.Context, by store.Uploader) error {
 
 func quotaExceeded(quota int64) error {
 	return &errs.Error{Code: errs.TooLarge, Reason: "quota_exceeded", Message: fmt.Sprintf("your uploads would take more than your %s of storage", human(quota))}
+}
+
+// budgetSpent refuses an anonymous visitor's upload when the site's
+// visitors have used today's budget, until the next day (UTC).
+func budgetSpent(budget int64, now time.Time) error {
+	secs := int(now.Truncate(24*time.Hour).Add(24*time.Hour).Sub(now)/time.Second) + 1
+	return &errs.Error{Code: errs.RateLimited, Reason: "upload_budget_spent", RetryAfter: secs,
+		Message: fmt.Sprintf("this site's visitors have used today's %s of uploads; try again tomorrow", human(budget))}
+}
+
+// budgetExceeded refuses a file larger than what is left of the site's
+// daily visitor budget.
+func budgetExceeded(left int64) error {
+	return &errs.Error{Code: errs.TooLarge, Reason: "upload_budget_exceeded",
+		Message: fmt.Sprintf("this file is larger than the %s left of today's upload budget for this site's visitors", human(left))}
 }
 
 func tooLarge(limit int64) error {

@@ -17,6 +17,7 @@ type helpDesk struct {
 	admin   *testkit.Client
 	agent   *testkit.Client
 	siteKey string
+	secret  string // the site's secret, for identity tokens
 }
 
 func newHelpDesk(t *testing.T, opts ...testkit.Option) *helpDesk {
@@ -25,6 +26,7 @@ func newHelpDesk(t *testing.T, opts ...testkit.Option) *helpDesk {
 	admin := srv.Setup()
 	var site struct {
 		PublicKey string `json:"public_key"`
+		Secret    string `json:"secret"`
 		Queues    []struct {
 			ID int64 `json:"id"`
 		} `json:"queues"`
@@ -35,7 +37,7 @@ func newHelpDesk(t *testing.T, opts ...testkit.Option) *helpDesk {
 	agent := srv.Login("agent", "password-agent")
 	admin.Do("PUT", fmt.Sprintf("/api/v1/queues/%d/agents/%d", site.Queues[0].ID, agent.UserID), map[string]int{"capacity": 5}, http.StatusNoContent, nil)
 	agent.Do("PUT", "/api/v1/agent/status", map[string]string{"status": "online"}, http.StatusOK, nil)
-	return &helpDesk{srv: srv, admin: admin, agent: agent, siteKey: site.PublicKey}
+	return &helpDesk{srv: srv, admin: admin, agent: agent, siteKey: site.PublicKey, secret: site.Secret}
 }
 
 // visitor starts a widget session and opens its support conversation.

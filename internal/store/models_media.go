@@ -54,5 +54,18 @@ type UploadRow struct {
 	Blob MediaBlob
 }
 
+// UploadReservation holds room in an uploader's quota while an upload's
+// bytes arrive. SiteID is set for an anonymous visitor's upload, whose
+// room is also held in the site's daily visitor budget.
+type UploadReservation struct {
+	ID        int64 `gorm:"primaryKey"`
+	UserID    *int64
+	VisitorID *int64
+	SiteID    *int64
+	Bytes     int64
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
 // mediaModels lists the tables of uploads.
-func mediaModels() []any { return []any{&MediaBlob{}, &Upload{}} }
+func mediaModels() []any { return []any{&MediaBlob{}, &Upload{}, &UploadReservation{}} }

@@ -3,8 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-
-	"gorm.io/gorm/clause"
 )
 
 // BlobBySHA256 returns the blob with this content hash or ErrNotFound.
@@ -14,12 +12,6 @@ func (s *Store) BlobBySHA256(ctx context.Context, sum string) (*MediaBlob, error
 		return nil, translate(err)
 	}
 	return &b, nil
-}
-
-// CreateBlob inserts b unless a blob with its hash exists (two uploads of
-// the same content may race; both stored the same bytes under one key).
-func (s *Store) CreateBlob(ctx context.Context, b *MediaBlob) error {
-	return translate(s.q(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(b).Error)
 }
 
 // CreateUpload inserts u.

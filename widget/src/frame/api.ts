@@ -10,8 +10,10 @@ export class ApiError extends Error {
     super(message)
   }
 
-  /** Worth trying again later: the network, time-outs, rate limits, server trouble. */
+  /** Worth trying again later: the network, time-outs, rate limits, server trouble
+   *  (not a site's upload budget spent for the day). */
   get retryable(): boolean {
+    if (this.code === 'upload_budget_spent') return false
     return this.status === 0 || this.status === 408 || this.status === 429 || this.status >= 500
   }
 }

@@ -241,6 +241,8 @@ describe('the chat with attachments', () => {
 
   it.each([
     [413, 'quota_exceeded', /used all the space/],
+    [413, 'upload_budget_exceeded', /no more attachments today/],
+    [429, 'upload_budget_spent', /no more attachments today/],
     [413, 'too_large', /too large/],
     [415, 'unsupported_media_type', /not a picture/],
     [422, 'unreadable_media', /could not be read/],

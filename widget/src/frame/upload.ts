@@ -54,6 +54,7 @@ export function humanSize(n: number): string {
 
 /** What to tell the visitor when an upload is refused. */
 export function uploadError(e: ApiError, t: Strings): string {
+  if (e.code === 'upload_budget_exceeded' || e.code === 'upload_budget_spent') return t.upBudget
   if (e.status === 413) return e.code === 'quota_exceeded' ? t.upQuota : t.upTooBig
   if (e.status === 415) return t.upType
   if (e.status === 422) return t.upBroken
