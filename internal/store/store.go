@@ -63,11 +63,15 @@ func Open(ctx context.Context, databaseURL, dataDir string, log *slog.Logger) (*
 		// Every transaction takes the write lock up front (immediate) and
 		// waits for it (busy_timeout), so concurrent senders queue instead of
 		// failing with SQLITE_BUSY; WAL keeps readers off the writer's back.
+		// synchronous(FULL) fsyncs the WAL at every commit, so a send acked
+		// after its commit survives power loss too, not only a crash of the
+		// process (NORMAL syncs only at checkpoints). Group commit pays that
+		// fsync once per batch.
 		q := url.Values{}
 		q.Add("_pragma", "busy_timeout(15000)")
 		q.Add("_pragma", "journal_mode(WAL)")
 		q.Add("_pragma", "foreign_keys(1)")
-		q.Add("_pragma", "synchronous(NORMAL)")
+		q.Add("_pragma", "synchronous(FULL)")
 		q.Set("_txlock", "immediate")
 		db, err = gorm.Open(sqlite.Open("file:"+path+"?"+q.Encode()), cfg)
 		dialect = SQLite
