@@ -61,6 +61,13 @@ func (in *SendInput) validate() error {
 	return nil
 }
 
+// Deadlines of the Redis calls on the send path: the rate limit before
+// the send is stored, and the publish and digest scheduling after.
+const (
+	limiterDeadline   = time.Second
+	afterSendDeadline = 3 * time.Second
+)
+
 // Actor is who acts in a conversation: a user or a widget visitor.
 type Actor struct {
 	Kind string // user | visitor
@@ -119,10 +126,15 @@ func (s *Service) SendAs(ctx context.Context, actor Actor, in SendInput) (*Messa
 		return view, nil
 	}
 	s.metrics.MessagesSent.WithLabelValues(conv.Kind, msg.Kind).Inc()
-	s.publishMessage(ctx, conv, msg, view, members)
+	// The message is stored: telling the others goes on even if the
+	// sender's socket or request ends now, but within a deadline, so a
+	// stalled Redis holds up no sender.
+	after, cancel := context.WithTimeout(context.WithoutCancel(ctx), afterSendDeadline)
+	defer cancel()
+	s.publishMessage(after, conv, msg, view, members)
 	if conv.Kind == "direct" && actor.Kind == "user" {
 		// Groups don't mail: a busy group would flood every inbox.
-		s.scheduleOfflineDigests(ctx, actor.ID, conv.ID, members)
+		s.scheduleOfflineDigests(after, actor.ID, conv.ID, members)
 	}
 	return view, nil
 }
@@ -516,6 +528,9 @@ func (s *Service) Typing(ctx context.Context, userID, conversationID int64, stat
 
 // sendAllowed applies the per-sender send rate limit.
 func (s *Service) sendAllowed(ctx context.Context, actor Actor) error {
+	// The limiter lets the send through when Redis does not answer in time.
+	ctx, cancel := context.WithTimeout(ctx, limiterDeadline)
+	defer cancel()
 	ok, wait, err := s.limiter.Allow(ctx, fmt.Sprintf("send:%s:%d", actor.Kind, actor.ID), s.cfg.SendLimitPerMinute, time.Minute)
 	if err != nil {
 		s.log.WarnContext(ctx, "rate limiter unavailable", "err", err)
