@@ -61,11 +61,15 @@ func (in *SendInput) validate() error {
 	return nil
 }
 
-// Deadlines of the Redis calls on the send path: the rate limit before
-// the send is stored, and the publish and digest scheduling after.
+// Deadlines on the send path. The rate limit before the send is stored
+// and the publish after get a short one, so a stalled Redis holds up no
+// sender; what follows the commit as a whole gets a longer one, because it
+// also writes to the database (a support conversation's webhook
+// deliveries; a digest that Redis refused goes to the job outbox).
 const (
 	limiterDeadline   = time.Second
-	afterSendDeadline = 3 * time.Second
+	redisDeadline     = 3 * time.Second
+	afterSendDeadline = 15 * time.Second
 )
 
 // Actor is who acts in a conversation: a user or a widget visitor.
@@ -127,8 +131,7 @@ func (s *Service) SendAs(ctx context.Context, actor Actor, in SendInput) (*Messa
 	}
 	s.metrics.MessagesSent.WithLabelValues(conv.Kind, msg.Kind).Inc()
 	// The message is stored: telling the others goes on even if the
-	// sender's socket or request ends now, but within a deadline, so a
-	// stalled Redis holds up no sender.
+	// sender's socket or request ends now, within a deadline.
 	after, cancel := context.WithTimeout(context.WithoutCancel(ctx), afterSendDeadline)
 	defer cancel()
 	s.publishMessage(after, conv, msg, view, members)
@@ -304,7 +307,10 @@ func (s *Service) publishMessage(ctx context.Context, conv *store.Conversation, 
 	if s.access != nil && conv.Kind == "support" {
 		keys = append(keys, s.access.Audience(ctx, conv, msg)...)
 	}
-	if err := s.pub.Publish(ctx, keys, MessageFrame{Type: "message", Message: view}); err != nil {
+	pctx, cancel := context.WithTimeout(ctx, redisDeadline)
+	err := s.pub.Publish(pctx, keys, MessageFrame{Type: "message", Message: view})
+	cancel()
+	if err != nil {
 		s.log.WarnContext(ctx, "publish failed; clients will resync", "err", err)
 	}
 	if s.access != nil && conv.Kind == "support" {
