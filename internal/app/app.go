@@ -140,6 +140,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 		Ready: []httpapi.Checker{
 			{Name: "database", Check: a.Store.Ping},
 			{Name: "redis", Check: a.KV.Ping},
+			{Name: "disk", Check: diskCheck(cfg.DataDir, a.Store)},
 		},
 		Static: web.New(sub(agentconsole.Dist), sub(widget.Dist), nil, a.Support.FrameAncestors),
 	})
@@ -212,9 +213,15 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, withWorker bool) error
 	case serveErr = <-errc:
 	}
 	a.Log.Info("shutting down")
-	a.Hub.Close()
+	// Sends first: every queued one gets its ack or unavailable while the
+	// sockets are still open to carry the answers; then the sockets close
+	// (1012) after the frame each is handling; then HTTP drains.
 	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
+	dctx, dcancel := context.WithTimeout(sctx, 10*time.Second)
+	a.Chat.Close(dctx)
+	dcancel()
+	a.Hub.Close(sctx)
 	_ = srv.Shutdown(sctx)
 	if withWorker {
 		a.schedule.Shutdown()

@@ -61,6 +61,17 @@ func (in *SendInput) validate() error {
 	return nil
 }
 
+// Deadlines on the send path. The rate limit before the send is stored
+// and the publish after get a short one, so a stalled Redis holds up no
+// sender; what follows the commit as a whole gets a longer one, because it
+// also writes to the database (a support conversation's webhook
+// deliveries; a digest that Redis refused goes to the job outbox).
+const (
+	limiterDeadline   = time.Second
+	redisDeadline     = 3 * time.Second
+	afterSendDeadline = 15 * time.Second
+)
+
 // Actor is who acts in a conversation: a user or a widget visitor.
 type Actor struct {
 	Kind string // user | visitor
@@ -119,7 +130,11 @@ func (s *Service) SendAs(ctx context.Context, actor Actor, in SendInput) (*Messa
 		return view, nil
 	}
 	s.metrics.MessagesSent.WithLabelValues(conv.Kind, msg.Kind).Inc()
-	s.publishMessage(ctx, conv, msg, view, members)
+	// The message is stored: telling the others goes on even if the
+	// sender's socket or request ends now, within a deadline.
+	after, cancel := context.WithTimeout(context.WithoutCancel(ctx), afterSendDeadline)
+	defer cancel()
+	s.publishMessage(after, conv, msg, view, members)
 	return view, nil
 }
 
@@ -306,7 +321,10 @@ func (s *Service) publishMessage(ctx context.Context, conv *store.Conversation, 
 		ids = append(ids, m.UserID)
 	}
 	keys := s.audience(ctx, conv, msg, ids)
-	if err := s.pub.Publish(ctx, keys, MessageFrame{Type: "message", Message: view}); err != nil {
+	pctx, cancel := context.WithTimeout(ctx, redisDeadline)
+	err := s.pub.Publish(pctx, keys, MessageFrame{Type: "message", Message: view})
+	cancel()
+	if err != nil {
 		s.log.WarnContext(ctx, "publish failed; clients will resync", "err", err)
 	}
 	if s.access != nil && conv.Kind == "support" {
@@ -520,6 +538,9 @@ func (s *Service) Typing(ctx context.Context, userID, conversationID int64, stat
 
 // sendAllowed applies the per-sender send rate limit.
 func (s *Service) sendAllowed(ctx context.Context, actor Actor) error {
+	// The limiter lets the send through when Redis does not answer in time.
+	ctx, cancel := context.WithTimeout(ctx, limiterDeadline)
+	defer cancel()
 	ok, wait, err := s.limiter.Allow(ctx, fmt.Sprintf("send:%s:%d", actor.Kind, actor.ID), s.cfg.SendLimitPerMinute, time.Minute)
 	if err != nil {
 		s.log.WarnContext(ctx, "rate limiter unavailable", "err", err)

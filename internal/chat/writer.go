@@ -53,13 +53,23 @@ type sendWriter struct {
 
 	pending atomic.Int64 // submitted, not yet answered
 
+	// gate is held for reading while a send enters the queue, so that
+	// closing the queue waits for those already on their way in.
+	gate   sync.RWMutex
+	closed bool
+	// done is closed once the writer has answered every send it took.
+	done chan struct{}
+	// abandon is set when the shutdown's deadline passed: what is still
+	// queued is answered unavailable without being stored.
+	abandon atomic.Bool
+
 	mu   sync.Mutex
 	cond *sync.Cond
 	held bool
 }
 
 func newSendWriter(s *Service) *sendWriter {
-	w := &sendWriter{s: s, queue: make(chan *sendReq, writerQueue)}
+	w := &sendWriter{s: s, queue: make(chan *sendReq, writerQueue), done: make(chan struct{})}
 	w.cond = sync.NewCond(&w.mu)
 	go w.run(w.queue)
 	return w
@@ -68,13 +78,20 @@ func newSendWriter(s *Service) *sendWriter {
 // submit queues one send and waits for its commit (or ctx).
 func (w *sendWriter) submit(ctx context.Context, actor Actor, in SendInput, conv *store.Conversation) sendResult {
 	r := &sendReq{ctx: ctx, actor: actor, in: in, conv: conv, done: make(chan sendResult, 1)}
+	w.gate.RLock()
+	if w.closed {
+		w.gate.RUnlock()
+		return sendResult{err: errShuttingDown}
+	}
 	w.pending.Add(1)
 	select {
 	case w.queue <- r:
 	case <-ctx.Done():
+		w.gate.RUnlock()
 		w.pending.Add(-1)
 		return sendResult{err: ctx.Err()}
 	}
+	w.gate.RUnlock()
 	select {
 	case res := <-r.done:
 		return res
@@ -85,7 +102,31 @@ func (w *sendWriter) submit(ctx context.Context, actor Actor, in SendInput, conv
 	}
 }
 
+// errShuttingDown answers a send the node stopped taking, or could no
+// longer store, because it is shutting down.
+var errShuttingDown = &errs.Error{Code: errs.Unavailable, Reason: "unavailable",
+	Message: "the server is restarting; retry with the same client_msg_id"}
+
+// close stops taking sends (later ones are answered unavailable) and
+// answers every queued one: stored and acked as usual while ctx lasts,
+// unavailable without being stored once it has ended.
+func (w *sendWriter) close(ctx context.Context) {
+	w.gate.Lock()
+	if !w.closed {
+		w.closed = true
+		close(w.queue)
+	}
+	w.gate.Unlock()
+	select {
+	case <-w.done:
+	case <-ctx.Done():
+		w.abandon.Store(true)
+		<-w.done // the batch in its transaction ends by its deadline
+	}
+}
+
 func (w *sendWriter) run(ch chan *sendReq) {
+	defer close(w.done)
 	batch := make([]*sendReq, 0, maxBatch)
 	for first := range ch {
 		w.waitReleased()
@@ -93,7 +134,10 @@ func (w *sendWriter) run(ch chan *sendReq) {
 	drain:
 		for len(batch) < maxBatch {
 			select {
-			case r := <-ch:
+			case r, ok := <-ch:
+				if !ok { // closed: this is the last batch
+					break drain
+				}
 				batch = append(batch, r)
 			default:
 				break drain
@@ -107,6 +151,10 @@ func (w *sendWriter) run(ch chan *sendReq) {
 func (w *sendWriter) commit(batch []*sendReq) {
 	live := batch[:0:0]
 	for _, r := range batch {
+		if w.abandon.Load() {
+			w.answer(r, sendResult{err: errShuttingDown})
+			continue
+		}
 		if err := r.ctx.Err(); err != nil {
 			w.answer(r, sendResult{err: err})
 			continue
@@ -243,6 +291,11 @@ func (s *Service) HoldSends() (release func()) {
 		w.cond.Broadcast()
 	}
 }
+
+// Close stops taking sends and answers every queued one, stored while ctx
+// lasts and unavailable after; it returns when each has its answer. Sends
+// after Close are answered unavailable at once.
+func (s *Service) Close(ctx context.Context) { s.writer.close(ctx) }
 
 // QueuedSends counts the sends submitted and not yet answered.
 func (s *Service) QueuedSends() int { return int(s.writer.pending.Load()) }

@@ -134,7 +134,8 @@ func (s *Server) handleFrame(sess *realtime.Session, data []byte) {
 	if !sess.Admit(f.Type, f.ClientMsgID) {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	// The frame's work ends with the socket and the server.
+	ctx, cancel := context.WithTimeout(sess.Context(), 15*time.Second)
 	defer cancel()
 	if id.Kind == "visitor" {
 		s.handleVisitorFrame(ctx, sess, id, f)

@@ -82,6 +82,14 @@ type state struct {
 	shared  *limiterSet
 	strikes *rate.Limiter
 	closing atomic.Bool
+	// ctx ends when the socket closes or the hub does; frame work runs
+	// under it.
+	ctx    context.Context
+	cancel context.CancelFunc
+	// busy is held while a frame of the session is handled; shuttingDown says
+	// the close frame is queued, so frames read after it are dropped.
+	busy         sync.Mutex
+	shuttingDown bool
 }
 
 // Hub owns the WebSocket sessions of this node and the index from
@@ -92,17 +100,25 @@ type Hub struct {
 	log     *slog.Logger
 	metrics *metrics.Metrics
 
-	mu       sync.RWMutex
-	sessions map[string]map[*melody.Session]*state // value: nil until hello is sent
-	nextID   uint64
-	budgets  Budgets
+	mu         sync.RWMutex
+	sessions   map[string]map[*melody.Session]*state // value: nil until hello is sent
+	nextID     uint64
+	subscribed map[string]bool // recipients the broker knows this node holds
+	budgets    Budgets
 	// identities holds the budget each identity with a session here shares
 	// between its sessions.
 	identities map[string]*identityLimits
 
+	// subLocks orders the broker subscription changes of one recipient.
+	subLocks [64]sync.Mutex
+
 	onConnect    func(s *Session)
 	onDisconnect func(s *Session)
 	onMessage    func(s *Session, data []byte)
+
+	// ctx ends when the hub closes; every session's context derives from it.
+	ctx    context.Context
+	cancel context.CancelFunc
 }
 
 // Session is one client connection as the rest of Parley sees it.
@@ -119,6 +135,10 @@ func (s *Session) Recipient() string { return s.state().recipient }
 
 // Identity is what the caller attached when the session opened.
 func (s *Session) Identity() any { return s.state().identity }
+
+// Context ends when the socket closes or the server shuts down: work done
+// for a frame of this session runs under it.
+func (s *Session) Context() context.Context { return s.state().ctx }
 
 // Send writes one frame to this session. A full buffer closes the session.
 func (s *Session) Send(frame any) {
@@ -142,14 +162,11 @@ func NewHub(broker Broker, log *slog.Logger, m *metrics.Metrics) *Hub {
 	mel.Upgrader.WriteBufferSize = writeBufferSize
 	mel.Upgrader.WriteBufferPool = writeBuffers
 	h := &Hub{m: mel, broker: broker, log: log, metrics: m, sessions: map[string]map[*melody.Session]*state{},
-		budgets: DefaultBudgets(DefaultSendsPerSecond), identities: map[string]*identityLimits{}}
+		budgets: DefaultBudgets(DefaultSendsPerSecond), identities: map[string]*identityLimits{}, subscribed: map[string]bool{}}
+	h.ctx, h.cancel = context.WithCancel(context.Background())
 	mel.HandleConnect(h.connected)
 	mel.HandleDisconnect(h.disconnected)
-	mel.HandleMessage(func(s *melody.Session, b []byte) {
-		if h.onMessage != nil {
-			h.aside(func() { h.onMessage(&Session{s}, b) })
-		}
-	})
+	mel.HandleMessage(h.message)
 	mel.HandleMessageBinary(func(s *melody.Session, b []byte) {
 		h.aside(func() {
 			if sess := (&Session{s}); sess.Admit(FrameOther, "") {
@@ -203,6 +220,7 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, recipient string, id
 	upgraded := make(chan error, 1)
 	st := &state{id: id, recipient: recipient, identity: identity, upgraded: upgraded, hub: h,
 		limits: newLimiterSet(h.budgets, false), strikes: rate.NewLimiter(strikeRate, strikeBurst)}
+	st.ctx, st.cancel = context.WithCancel(h.ctx)
 	go h.run(&hijackRecorder{ResponseWriter: w, state: st}, r, st)
 	return <-upgraded
 }
@@ -223,6 +241,22 @@ func (h *Hub) run(w http.ResponseWriter, r *http.Request, st *state) {
 		}
 	}()
 	err = h.m.HandleRequestWithKeys(w, r, map[string]any{keyState: st})
+	st.cancel()
+}
+
+// message handles one frame on the session's reading goroutine, so the
+// frames of a session are handled one at a time, in order.
+func (h *Hub) message(s *melody.Session, b []byte) {
+	if h.onMessage == nil {
+		return
+	}
+	st := (&Session{s}).state()
+	st.busy.Lock()
+	defer st.busy.Unlock()
+	if st.shuttingDown {
+		return // the close frame is out: an answer could not follow it
+	}
+	h.aside(func() { h.onMessage(&Session{s}, b) })
 }
 
 // aside runs f on a short-lived goroutine and waits for it. A session's
@@ -281,9 +315,7 @@ func (h *Hub) connect(s *melody.Session, r string) {
 	idl.sessions++
 	(&Session{s}).state().shared = idl.limits
 	h.mu.Unlock()
-	if first {
-		h.brokerCall(func(ctx context.Context) error { return h.broker.Subscribe(ctx, r) })
-	}
+	h.syncSubscription(r)
 	h.metrics.WSSessions.Inc()
 	if h.onConnect != nil {
 		h.onConnect(&Session{s})
@@ -299,14 +331,13 @@ func (h *Hub) connect(s *melody.Session, r string) {
 }
 
 func (h *Hub) disconnected(s *melody.Session) {
+	(&Session{s}).state().cancel()
 	r := (&Session{s}).Recipient()
 	h.mu.Lock()
-	last := false
 	if set := h.sessions[r]; set != nil {
 		delete(set, s)
 		if len(set) == 0 {
 			delete(h.sessions, r)
-			last = true
 		}
 	}
 	if idl := h.identities[r]; idl != nil {
@@ -315,13 +346,53 @@ func (h *Hub) disconnected(s *melody.Session) {
 		}
 	}
 	h.mu.Unlock()
-	if last {
-		h.brokerCall(func(ctx context.Context) error { return h.broker.Unsubscribe(ctx, r) })
-	}
-	h.metrics.WSSessions.Dec()
+	h.syncSubscription(r)
 	if h.onDisconnect != nil {
 		h.onDisconnect(&Session{s})
 	}
+	// Counted until its close is handled, so that the gauge at rest says
+	// every close has had its effects (presence, agent connectivity).
+	h.metrics.WSSessions.Dec()
+}
+
+// syncSubscription brings the broker in line with this node's sessions of
+// r: subscribed while there is one, not after the last. The changes of one
+// recipient are made one at a time, each after reading the sessions anew,
+// so a quick close-and-reopen can't end with the unsubscribe of the old
+// session landing after the subscribe of the new one (the node would hold
+// a session that other nodes neither reach nor count).
+func (h *Hub) syncSubscription(r string) {
+	mu := &h.subLocks[fnv32(r)%uint32(len(h.subLocks))]
+	mu.Lock()
+	defer mu.Unlock()
+	h.mu.RLock()
+	want, have := len(h.sessions[r]) > 0, h.subscribed[r]
+	h.mu.RUnlock()
+	if want == have {
+		return
+	}
+	// The broker keeps what it was told even when Redis is down (and
+	// re-asserts it on its heartbeat), so the change counts as made.
+	if want {
+		h.brokerCall(func(ctx context.Context) error { return h.broker.Subscribe(ctx, r) })
+	} else {
+		h.brokerCall(func(ctx context.Context) error { return h.broker.Unsubscribe(ctx, r) })
+	}
+	h.mu.Lock()
+	if want {
+		h.subscribed[r] = true
+	} else {
+		delete(h.subscribed, r)
+	}
+	h.mu.Unlock()
+}
+
+func fnv32(s string) uint32 {
+	h := uint32(2166136261)
+	for i := 0; i < len(s); i++ {
+		h = (h ^ uint32(s[i])) * 16777619
+	}
+	return h
 }
 
 // handleError closes a session whose outgoing buffer is full: the client
@@ -465,9 +536,33 @@ func (h *Hub) LocalSessions(recipient string) int {
 }
 
 // Close closes every session with 1012 (service restart), so that clients
-// reconnect, possibly to another node, and stops the broker.
-func (h *Hub) Close() {
-	_ = h.m.CloseWithMsg(websocket.FormatCloseMessage(websocket.CloseServiceRestart, "server restarting"))
+// reconnect, possibly to another node, and stops the broker. A frame being
+// handled is answered first: its session's close frame follows the
+// answer. Frames read after that are dropped unhandled (the client, told
+// to reconnect, resends what got no answer). When ctx ends first, the
+// frames still being handled have their contexts ended.
+func (h *Hub) Close(ctx context.Context) {
+	stop := context.AfterFunc(ctx, h.cancel)
+	defer stop()
+	msg := websocket.FormatCloseMessage(websocket.CloseServiceRestart, "server restarting")
+	h.mu.RLock()
+	var all []*melody.Session
+	for _, set := range h.sessions {
+		for s := range set {
+			all = append(all, s)
+		}
+	}
+	h.mu.RUnlock()
+	for _, s := range all {
+		st := (&Session{s}).state()
+		st.busy.Lock()
+		st.shuttingDown = true
+		st.busy.Unlock()
+		_ = s.CloseWithMsg(msg)
+	}
+	h.cancel()
+	// Sessions still opening are not in the index yet.
+	_ = h.m.CloseWithMsg(msg)
 	_ = h.broker.Close()
 }
 

@@ -100,7 +100,7 @@ func (s *Store) Migrate(ctx context.Context, fsys fs.FS) ([]string, error) {
 		}
 		defer conn.Exec("SELECT pg_advisory_unlock(7202601)")
 		var err error
-		done, err = (&Store{db: conn, dialect: s.dialect}).migrate(ctx, fsys)
+		done, err = (&Store{db: conn, dialect: s.dialect, diskFull: s.diskFull}).migrate(ctx, fsys)
 		return err
 	})
 	return done, err

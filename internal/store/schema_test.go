@@ -123,3 +123,33 @@ func TestBothDialectsHaveTheSameMigrations(t *testing.T) {
 		t.Fatalf("sqlite %v vs postgres %v", a, b)
 	}
 }
+
+// TestSQLiteSyncsEveryCommit checks the durability setting of embedded
+// mode: FULL syncs the WAL at each commit, so an acked message survives
+// power loss too (NORMAL would lose the last commits before a checkpoint).
+func TestSQLiteSyncsEveryCommit(t *testing.T) {
+	st, err := store.Open(context.Background(), "", t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	db, err := st.SQL()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Several connections at once: the setting must hold on each.
+	var wg sync.WaitGroup
+	for i := 0; i < 4; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var mode int
+			if err := db.QueryRow("PRAGMA synchronous").Scan(&mode); err != nil {
+				t.Error(err)
+			} else if mode != 2 {
+				t.Errorf("PRAGMA synchronous = %d, want 2 (FULL)", mode)
+			}
+		}()
+	}
+	wg.Wait()
+}

@@ -13,8 +13,11 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
+	"syscall"
 	"time"
 
+	gosqlite "github.com/glebarez/go-sqlite"
 	"github.com/glebarez/sqlite"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
@@ -43,6 +46,10 @@ type Store struct {
 	// afterCommit holds, inside Tx, what to run once the outermost
 	// transaction has committed; nil outside a transaction.
 	afterCommit *[]func()
+	// diskFull is when a transaction last failed because the database
+	// could not write (UnixNano; 0 since one committed), shared by every
+	// Store of one handle.
+	diskFull *atomic.Int64
 }
 
 // Open connects to databaseURL, or to the SQLite file DATA_DIR/parley.db
@@ -66,11 +73,15 @@ func Open(ctx context.Context, databaseURL, dataDir string, log *slog.Logger) (*
 		// Every transaction takes the write lock up front (immediate) and
 		// waits for it (busy_timeout), so concurrent senders queue instead of
 		// failing with SQLITE_BUSY; WAL keeps readers off the writer's back.
+		// synchronous(FULL) fsyncs the WAL at every commit, so a send acked
+		// after its commit survives power loss too, not only a crash of the
+		// process (NORMAL syncs only at checkpoints). Group commit pays that
+		// fsync once per batch.
 		q := url.Values{}
 		q.Add("_pragma", "busy_timeout(15000)")
 		q.Add("_pragma", "journal_mode(WAL)")
 		q.Add("_pragma", "foreign_keys(1)")
-		q.Add("_pragma", "synchronous(NORMAL)")
+		q.Add("_pragma", "synchronous(FULL)")
 		q.Set("_txlock", "immediate")
 		db, err = gorm.Open(sqlite.Open("file:"+path+"?"+q.Encode()), cfg)
 		dialect = SQLite
@@ -96,7 +107,7 @@ func Open(ctx context.Context, databaseURL, dataDir string, log *slog.Logger) (*
 		sqlDB.Close()
 		return nil, fmt.Errorf("reach %s database: %w", dialect, err)
 	}
-	return &Store{db: db, dialect: dialect}, nil
+	return &Store{db: db, dialect: dialect, diskFull: new(atomic.Int64)}, nil
 }
 
 // Dialect reports which database is in use.
@@ -131,18 +142,22 @@ func (s *Store) Gorm() *gorm.DB { return s.db }
 func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
 	if s.afterCommit != nil { // nested: the outer transaction runs the hooks
 		return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			return fn(&Store{db: tx, dialect: s.dialect, afterCommit: s.afterCommit})
+			return fn(&Store{db: tx, dialect: s.dialect, afterCommit: s.afterCommit, diskFull: s.diskFull})
 		})
 	}
 	var hooks []func()
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		hooks = hooks[:0] // a retried fn starts afresh
-		return fn(&Store{db: tx, dialect: s.dialect, afterCommit: &hooks})
+		return fn(&Store{db: tx, dialect: s.dialect, afterCommit: &hooks, diskFull: s.diskFull})
 	})
-	if err == nil {
+	switch {
+	case err == nil:
+		s.diskFull.Store(0)
 		for _, h := range hooks {
 			h()
 		}
+	case IsDiskFull(err):
+		s.diskFull.Store(time.Now().UnixNano())
 	}
 	return err
 }
@@ -155,6 +170,16 @@ func (s *Store) AfterCommit(fn func()) {
 		return
 	}
 	*s.afterCommit = append(*s.afterCommit, fn)
+}
+
+// DiskFullSince reports when a transaction last failed because the
+// database could not write, if none has committed since.
+func (s *Store) DiskFullSince() (time.Time, bool) {
+	n := s.diskFull.Load()
+	if n == 0 {
+		return time.Time{}, false
+	}
+	return time.Unix(0, n), true
 }
 
 // SavePoint marks a point inside a transaction that RollbackTo returns to.
@@ -181,11 +206,41 @@ func translate(err error) error {
 	return err
 }
 
+// IsDiskFull reports whether err means that a write to disk failed: the
+// disk (or the quota, or the file size limit) is full, or the device
+// failed. SQLite reports these as SQLITE_FULL (13) and SQLITE_IOERR (10,
+// with extended codes 10 + 256·n); files written directly give the errno.
+func IsDiskFull(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) || errors.Is(err, syscall.EFBIG) || errors.Is(err, syscall.EIO) {
+		return true
+	}
+	var se *gosqlite.Error
+	if errors.As(err, &se) {
+		if c := se.Code() & 0xff; c == sqliteFull || c == sqliteIOErr {
+			return true
+		}
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "database or disk is full") || strings.Contains(msg, "disk I/O error")
+}
+
+// SQLite's primary result codes for a full disk and an I/O error.
+const (
+	sqliteIOErr = 10
+	sqliteFull  = 13
+)
+
 // IsUnavailable reports whether err means the database could not be reached
-// (as opposed to a query that failed on its merits).
+// or could not write (as opposed to a query that failed on its merits).
 func IsUnavailable(err error) bool {
 	if err == nil {
 		return false
+	}
+	if IsDiskFull(err) {
+		return true
 	}
 	msg := err.Error()
 	for _, s := range []string{"connection refused", "broken pipe", "connection reset", "bad connection", "database is closed",

@@ -368,6 +368,21 @@ func (s *Store) ConversationEventsForReport(ctx context.Context, siteID int64, f
 	return out, err
 }
 
+// AgentForUpdate returns an agent's status row locked until the
+// transaction ends (ErrNotFound if never set). On SQLite every write
+// transaction holds the database's write lock already.
+func (s *Store) AgentForUpdate(ctx context.Context, userID int64) (*Agent, error) {
+	q := s.q(ctx)
+	if s.dialect == Postgres {
+		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	var a Agent
+	if err := q.First(&a, "user_id = ?", userID).Error; err != nil {
+		return nil, translate(err)
+	}
+	return &a, nil
+}
+
 // SetAgentDisconnected records that an agent's last session closed at at,
 // or (nil) that they are connected again. No row: the agent never chose a
 // status, and connectivity does not matter.

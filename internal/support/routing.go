@@ -343,20 +343,41 @@ func (s *Service) available(a *store.Agent) bool {
 // AgentConnectivity is told when a user's session opens or closes. The
 // last session closing starts the agent's grace period; a session opening
 // ends it and, for an online agent, takes waiting conversations.
+//
+// The agent's row lock puts the calls for one agent in order, on every
+// node, and the sessions are counted under it: sessions are counted
+// before their open is reported and uncounted before their close is, so
+// the last call to take the lock sees every session that opened or closed
+// before it. A late close of an old session then cannot mark disconnected
+// an agent whose new session opened meanwhile, here or on another node.
 func (s *Service) AgentConnectivity(ctx context.Context, userID int64) {
 	if s.sessions == nil {
 		return
 	}
-	var at *time.Time
-	if s.sessions(userID) == 0 {
-		now := s.now()
-		at = &now
-	}
-	if err := s.store.SetAgentDisconnected(ctx, userID, at); err != nil {
+	connected := false
+	err := s.store.Tx(ctx, func(tx *store.Store) error {
+		a, err := tx.AgentForUpdate(ctx, userID)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil // never chose a status: connectivity does not matter
+		}
+		if err != nil {
+			return err
+		}
+		connected = s.sessions(userID) > 0
+		switch {
+		case connected && a.DisconnectedAt != nil:
+			return tx.SetAgentDisconnected(ctx, userID, nil)
+		case !connected && a.DisconnectedAt == nil:
+			now := s.now()
+			return tx.SetAgentDisconnected(ctx, userID, &now)
+		}
+		return nil
+	})
+	if err != nil {
 		s.log.WarnContext(ctx, "agent connectivity", "user_id", userID, "err", err)
 		return
 	}
-	if at == nil {
+	if connected {
 		s.drain(ctx, userID)
 	}
 }
