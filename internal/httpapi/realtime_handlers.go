@@ -123,7 +123,11 @@ func (s *Server) handleFrame(sess *realtime.Session, data []byte) {
 	if err != nil {
 		fe := err.(*realtime.FrameError)
 		m.WSFrames.WithLabelValues("in", "invalid").Inc()
-		sess.Send(realtime.NewErrorFrame(fe.ClientMsgID, fe.Code, fe.Message))
+		ef := realtime.NewErrorFrame(fe.ClientMsgID, fe.Code, fe.Message)
+		if fe.Field != "" {
+			ef.Details = map[string]string{fe.Field: strings.TrimPrefix(fe.Message, fe.Field+": ")}
+		}
+		sess.Send(ef)
 		return
 	}
 	m.WSFrames.WithLabelValues("in", f.Type).Inc()
@@ -170,10 +174,11 @@ func (s *Server) handleFrame(sess *realtime.Session, data []byte) {
 
 func (s *Server) sendFrameError(ctx context.Context, sess *realtime.Session, clientMsgID string, err error) {
 	code, msg, until := "internal", "something went wrong on our side; retry with the same client_msg_id", ""
+	var details map[string]string
 	if e, ok := errs.As(err); ok && e.Code == errs.Internal && store.IsUnavailable(e.Err) {
 		code, msg = "unavailable", "the service is briefly unavailable; retry with the same client_msg_id"
 	} else if e, ok := errs.As(err); ok && e.Code != errs.Internal {
-		code, msg = e.PublicCode(), e.Message
+		code, msg, details = e.PublicCode(), e.Message, e.Details
 		if e.Until != nil {
 			until = e.Until.UTC().Format(time.RFC3339)
 		}
@@ -184,6 +189,6 @@ func (s *Server) sendFrameError(ctx context.Context, sess *realtime.Session, cli
 		s.deps.Log.ErrorContext(ctx, "frame failed", "session_id", sess.ID(), "err", err)
 	}
 	f := realtime.NewErrorFrame(clientMsgID, code, msg)
-	f.Until = until
+	f.Until, f.Details = until, details
 	sess.Send(f)
 }

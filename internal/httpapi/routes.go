@@ -19,6 +19,7 @@ func (s *Server) routes() {
 	e.Use(s.observe)
 	e.Use(middleware.Recover())
 	e.Use(s.securityHeaders)
+	e.Use(validParams)
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
