@@ -9,8 +9,8 @@ import (
 	"testing"
 
 	"github.com/parley-chat/parley/internal/config"
-	"github.com/parley-chat/parley/internal/text"
 	"github.com/parley-chat/parley/internal/testkit"
+	"github.com/parley-chat/parley/internal/text"
 )
 
 // bodyFuzz is one endpoint whose JSON body is fuzzed: a real server with
