@@ -29,6 +29,8 @@ type Session struct {
 
 type accessClaims struct {
 	Role string `json:"role"`
+	// Unverified marks an account whose e-mail was not verified at issue.
+	Unverified bool `json:"unv,omitempty"`
 	jwt.RegisteredClaims
 }
 
@@ -66,7 +68,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Identity, err
 	if err != nil {
 		return Identity{}, errs.R(errs.Unauthorized, "invalid_token", "the access token is not valid")
 	}
-	return s.applyState(ctx, Identity{Kind: "user", ID: id, Role: c.Role})
+	return s.applyState(ctx, Identity{Kind: "user", ID: id, Role: c.Role, Unverified: c.Unverified})
 }
 
 // newSession issues an access token and a refresh token of family (a new
@@ -76,7 +78,7 @@ func (s *Service) newSession(ctx context.Context, tx *store.Store, u *store.User
 		return nil, errAccountDisabled(errs.Unauthorized)
 	}
 	now := s.now()
-	claims := accessClaims{Role: u.Role, RegisteredClaims: jwt.RegisteredClaims{
+	claims := accessClaims{Role: u.Role, Unverified: unverified(u), RegisteredClaims: jwt.RegisteredClaims{
 		Issuer: "parley", Subject: strconv.FormatInt(u.ID, 10),
 		IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(s.cfg.AccessTokenTTL)),
 	}}

@@ -141,6 +141,10 @@ func (s *Server) handleFrame(sess *realtime.Session, data []byte) {
 	case realtime.FramePing:
 		sess.Send(pongFrame{Type: "pong"})
 	case realtime.FrameSend:
+		if err := s.deps.Auth.RequireVerified(ctx, id); err != nil {
+			s.sendFrameError(ctx, sess, f.ClientMsgID, err)
+			return
+		}
 		msg, err := s.deps.Chat.Send(ctx, id.ID, chat.SendInput{
 			ConversationID: f.ConversationID, ClientMsgID: f.ClientMsgID, Kind: f.Kind, Body: f.Body,
 			AttachmentID: f.AttachmentID, ReplyToSeq: f.ReplyToSeq,
