@@ -103,7 +103,11 @@ func (s *scanner) value(path string, depth int) (field, problem string, ok bool)
 		}
 		return "", "", true
 	}
-	for s.pos < len(s.data) && !bytes.ContainsRune([]byte(",]} \t\r\n"), rune(s.data[s.pos])) {
+	for s.pos < len(s.data) { // a number, true, false or null
+		switch s.data[s.pos] {
+		case ',', ']', '}', ' ', '\t', '\r', '\n':
+			return "", "", true
+		}
 		s.pos++
 	}
 	return "", "", true
