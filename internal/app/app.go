@@ -96,7 +96,9 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 			LoginPerIP: cfg.LoginLimitPerIP, LoginPerAccount: cfg.LoginLimitPerAccount,
 			RegisterPerIP: cfg.RegisterLimitPerIP, Window: cfg.LoginLimitWindow,
 			ResetPerAccount: cfg.ResetLimitPerAccount, TicketsPerMinute: cfg.TicketLimitPerMinute,
+			VerifyMailPerAccount: cfg.ResetLimitPerAccount,
 		},
+		RequireVerifiedEmail: cfg.RequireVerifiedEmail,
 	}, log)
 	a.Auth.SetSessions(userSockets{a.Hub, log})
 	a.Audit = audit.New(a.Store, log)

@@ -7,6 +7,9 @@ type Identity struct {
 	ID   int64  `json:"id"`
 	Role string `json:"role,omitempty"`
 	Name string `json:"name,omitempty"`
+	// Unverified is set for a user whose e-mail was not verified when
+	// their access token was issued (see Service.RequireVerified).
+	Unverified bool `json:"unverified,omitempty"`
 }
 
 // Roles.

@@ -32,7 +32,10 @@ type Limits struct {
 	ResetPerAccount int
 	// TicketsPerMinute caps realtime tickets per user or visitor.
 	TicketsPerMinute int
-	Window           time.Duration
+	// VerifyMailPerAccount caps verification mails a user may ask for
+	// again per Window.
+	VerifyMailPerAccount int
+	Window               time.Duration
 }
 
 // Config is what the auth service needs to know of the deployment.
@@ -45,6 +48,9 @@ type Config struct {
 	AccessTokenTTL  time.Duration
 	RefreshTokenTTL time.Duration
 	Limits          Limits
+	// RequireVerifiedEmail keeps accounts whose e-mail is not verified
+	// from messaging, befriending, groups and uploads.
+	RequireVerifiedEmail bool
 }
 
 // Service implements accounts and sessions.

@@ -34,6 +34,8 @@ type accessClaims struct {
 	// sessions voids the tokens issued before that millisecond, and the
 	// second of iat is too coarse to tell a stolen token from the new one.
 	IssuedMs int64 `json:"ims,omitempty"`
+	// Unverified marks an account whose e-mail was not verified at issue.
+	Unverified bool `json:"unv,omitempty"`
 	jwt.RegisteredClaims
 }
 
@@ -75,7 +77,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Identity, err
 	if issued == 0 && c.IssuedAt != nil {
 		issued = c.IssuedAt.UnixMilli()
 	}
-	return s.applyState(ctx, Identity{Kind: "user", ID: id, Role: c.Role}, issued)
+	return s.applyState(ctx, Identity{Kind: "user", ID: id, Role: c.Role, Unverified: c.Unverified}, issued)
 }
 
 // newSession issues an access token and a refresh token of family (a new
@@ -85,7 +87,7 @@ func (s *Service) newSession(ctx context.Context, tx *store.Store, u *store.User
 		return nil, errAccountDisabled(errs.Unauthorized)
 	}
 	now := s.now()
-	claims := accessClaims{Role: u.Role, IssuedMs: now.UnixMilli(), RegisteredClaims: jwt.RegisteredClaims{
+	claims := accessClaims{Role: u.Role, IssuedMs: now.UnixMilli(), Unverified: unverified(u), RegisteredClaims: jwt.RegisteredClaims{
 		Issuer: "parley", Subject: strconv.FormatInt(u.ID, 10),
 		IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(s.cfg.AccessTokenTTL)),
 	}}

@@ -12,6 +12,7 @@ import (
 	"github.com/parley-chat/parley/internal/audit"
 	"github.com/parley-chat/parley/internal/errs"
 	"github.com/parley-chat/parley/internal/store"
+	"github.com/parley-chat/parley/internal/text"
 )
 
 // User is an account as the API shows it.
@@ -61,6 +62,10 @@ type NewUser struct {
 var usernameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_.]{2,31}$`)
 
 func (n *NewUser) normalise() error {
+	// Accounts are also made from the command line, past the API's checks.
+	if err := text.Fields("username", n.Username, "email", n.Email, "nickname", n.Nickname, "password", n.Password); err != nil {
+		return err
+	}
 	n.Username = strings.ToLower(strings.TrimSpace(n.Username))
 	n.Email = strings.ToLower(strings.TrimSpace(n.Email))
 	n.Nickname = strings.TrimSpace(n.Nickname)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/parley-chat/parley/internal/errs"
 	"github.com/parley-chat/parley/internal/store"
+	"github.com/parley-chat/parley/internal/text"
 )
 
 // SendInput is one message to send, from the send frame or REST.
@@ -26,6 +27,11 @@ type SendInput struct {
 var errDuplicate = errors.New("duplicate client_msg_id")
 
 func (in *SendInput) validate() error {
+	// Checked here too (not only where requests are decoded) so that one
+	// bad send never reaches a batch and rolls back its neighbours.
+	if err := text.Fields("client_msg_id", in.ClientMsgID, "kind", in.Kind, "body", in.Body); err != nil {
+		return err
+	}
 	if in.ClientMsgID == "" || len(in.ClientMsgID) > 64 {
 		return errs.Field("client_msg_id", "required, at most 64 characters")
 	}
@@ -45,9 +51,6 @@ func (in *SendInput) validate() error {
 	}
 	if !media && strings.TrimSpace(in.Body) == "" {
 		return errs.Field("body", "a text message needs a body")
-	}
-	if !utf8.ValidString(in.Body) {
-		return errs.Field("body", "must be UTF-8 text")
 	}
 	if utf8.RuneCountInString(in.Body) > MaxBodyRunes {
 		return &errs.Error{Code: errs.TooLarge, Reason: "body_too_long", Message: fmt.Sprintf("a message holds at most %d characters", MaxBodyRunes)}

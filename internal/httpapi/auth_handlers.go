@@ -187,3 +187,12 @@ func (s *Server) changePassword(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, sess)
 }
+
+// resendVerification mails the signed-in user a new verification link.
+func (s *Server) resendVerification(c echo.Context) error {
+	u, err := s.deps.Auth.ResendVerification(c.Request().Context(), identity(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusAccepted, map[string]string{"email": u.Email})
+}

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,21 +13,25 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/parley-chat/parley/internal/errs"
+	"github.com/parley-chat/parley/internal/text"
 )
 
 // bind decodes the JSON body into dto (a request DTO, never a model).
-// Unknown fields are refused so that typos don't pass silently.
+// Unknown fields are refused so that typos don't pass silently, and so is
+// any string that is not valid text (see package text), naming its field.
 func bind(c echo.Context, dto any) error {
-	dec := json.NewDecoder(c.Request().Body)
+	body, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		return bindBodyError(err)
+	}
+	if field, problem := text.BadJSON(body); field != "" {
+		return errs.Field(field, problem)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dto); err != nil {
 		var typeErr *json.UnmarshalTypeError
-		var maxErr *http.MaxBytesError
 		switch {
-		case errors.Is(err, errSlowBody):
-			return err
-		case errors.As(err, &maxErr):
-			return &errs.Error{Code: errs.TooLarge, Reason: "too_large", Message: fmt.Sprintf("the request body is over %d bytes", maxErr.Limit)}
 		case errors.Is(err, io.EOF):
 			return errs.R(errs.Invalid, "bad_json", "a JSON body is required")
 		case errors.As(err, &typeErr) && typeErr.Field != "":
@@ -56,6 +61,32 @@ func jsonKind(k string) string {
 		return "object"
 	}
 	return k
+}
+
+// validParams refuses query and path parameters that are not valid text
+// (a NUL or invalid UTF-8 from %00 or %FF), naming the parameter, before
+// any handler passes them on.
+func validParams(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		for i, name := range c.ParamNames() {
+			if i < len(c.ParamValues()) {
+				if err := text.Check(name, c.ParamValues()[i]); err != nil {
+					return err
+				}
+			}
+		}
+		for name, values := range c.QueryParams() {
+			if err := text.Check(name, name); err != nil {
+				return err
+			}
+			for _, v := range values {
+				if err := text.Check(name, v); err != nil {
+					return err
+				}
+			}
+		}
+		return next(c)
+	}
 }
 
 // pathID reads a positive integer path parameter.
@@ -109,6 +140,10 @@ func bindBodyError(err error) error {
 	}
 	if errors.Is(err, errSlowBody) {
 		return err
+	}
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		return he // the body limit's 413
 	}
 	return errs.R(errs.Invalid, "bad_body", "the request body could not be read")
 }

@@ -13,9 +13,9 @@ import (
 // friendRoutes registers friends, requests, categories, blocks, add-me
 // codes and presence.
 func (s *Server) friendRoutes(user *echo.Group) {
-	user.POST("/friend-requests", s.sendFriendRequest)
+	user.POST("/friend-requests", s.sendFriendRequest, s.requireVerified)
 	user.GET("/friend-requests", s.listFriendRequests)
-	user.POST("/friend-requests/:id/accept", s.acceptFriendRequest)
+	user.POST("/friend-requests/:id/accept", s.acceptFriendRequest, s.requireVerified)
 	user.POST("/friend-requests/:id/reject", s.rejectFriendRequest)
 	user.DELETE("/friend-requests/:id", s.cancelFriendRequest)
 	user.GET("/friends", s.listFriends)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/parley-chat/parley/internal/config"
 	"github.com/parley-chat/parley/internal/testkit"
+	"github.com/parley-chat/parley/internal/text"
 )
 
 // bodyFuzz is one endpoint whose JSON body is fuzzed: a real server with
@@ -63,9 +64,11 @@ func (fx *fuzzFixture) endpoint(method, path string, signedIn bool) bodyFuzz {
 }
 
 // run adds the seeds and fuzzes: whatever the body, the answer is never a
-// 5xx, and every error is the JSON envelope with a code and a message.
+// 5xx, every error is the JSON envelope with a code and a message, and a
+// body with a string that is not text (NUL, invalid UTF-8) is a 400 that
+// names the string's field.
 func (b bodyFuzz) run(f *testing.F, seeds ...string) {
-	for _, s := range append(seeds, ``, `{}`, `null`, `[]`, `"x"`, `{"a":`, `{"`+string(rune(0))+`":1}`, "\xff\xfe", `{"x":1e999}`) {
+	for _, s := range append(seeds, ``, `{}`, `null`, `[]`, `"x"`, `{"a":`, `{"`+string(rune(0))+`":1}`, "\xff\xfe", `{"x":1e999}`, `{"x":"\u0000"}`, "{\"x\":\"\xff\"}") {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
@@ -78,6 +81,9 @@ func (b bodyFuzz) run(f *testing.F, seeds ...string) {
 		b.h.ServeHTTP(rec, req)
 		if rec.Code >= 500 {
 			t.Fatalf("%s %s %q: %d %s", b.method, b.path, body, rec.Code, rec.Body)
+		}
+		if field, _ := text.BadJSON(body); field != "" && (rec.Code != http.StatusBadRequest || !namesField(rec.Body.Bytes(), field)) {
+			t.Fatalf("%s %s %q: %d %s, want 400 invalid_input naming %q", b.method, b.path, body, rec.Code, rec.Body, field)
 		}
 		if rec.Code >= 400 {
 			var e struct {
@@ -100,7 +106,9 @@ func FuzzRegisterBody(f *testing.F) {
 	fx.endpoint("POST", "/api/v1/auth/register", false).run(f,
 		`{"username":"zed","email":"zed@example.com","password":"long enough password"}`,
 		`{"username":"zed","email":"not an email","password":"x","nickname":"Zed"}`,
-		`{"username":123,"email":[],"password":{}}`)
+		`{"username":123,"email":[],"password":{}}`,
+		`{"username":"zed\u0000","email":"zed@example.com","password":"long enough password"}`,
+		"{\"username\":\"zed\",\"email\":\"zed@example.com\",\"password\":\"long enough password\",\"nickname\":\"Z\xffed\"}")
 }
 
 func FuzzLoginBody(f *testing.F) {
@@ -108,7 +116,9 @@ func FuzzLoginBody(f *testing.F) {
 	fx.endpoint("POST", "/api/v1/auth/login", false).run(f,
 		`{"login":"admin","password":"admin-password"}`,
 		`{"login":"admin@example.com","password":"wrong"}`,
-		`{"login":"","password":""}`)
+		`{"login":"","password":""}`,
+		`{"login":"admin\u0000","password":"admin-password"}`,
+		"{\"login\":\"adm\xc3\",\"password\":\"admin-password\"}")
 }
 
 func FuzzSendMessageBody(f *testing.F) {
@@ -117,7 +127,9 @@ func FuzzSendMessageBody(f *testing.F) {
 		`{"client_msg_id":"c1","kind":"text","body":"hello"}`,
 		`{"client_msg_id":"c2","kind":"image","attachment_id":99}`,
 		`{"client_msg_id":"c3","kind":"text","body":"re","reply_to_seq":-1}`,
-		`{"client_msg_id":"","kind":"red_packet"}`)
+		`{"client_msg_id":"","kind":"red_packet"}`,
+		`{"client_msg_id":"c4","kind":"text","body":"a\u0000b"}`,
+		"{\"client_msg_id\":\"c5\xff\",\"kind\":\"text\",\"body\":\"hi\"}")
 }
 
 func FuzzCreateGroupBody(f *testing.F) {
@@ -125,7 +137,9 @@ func FuzzCreateGroupBody(f *testing.F) {
 	fx.endpoint("POST", "/api/v1/groups", true).run(f,
 		`{"name":"Friends","join_policy":"open"}`,
 		`{"name":"Club","avatar_url":"https://img.example/a.png","join_policy":"approval"}`,
-		`{"name":"","join_policy":"whatever"}`)
+		`{"name":"","join_policy":"whatever"}`,
+		`{"name":"Nul\u0000","join_policy":"open"}`,
+		"{\"name\":\"\xed\xa0\x80\",\"join_policy\":\"open\"}")
 }
 
 func FuzzWidgetSessionBody(f *testing.F) {
@@ -133,21 +147,25 @@ func FuzzWidgetSessionBody(f *testing.F) {
 	fx.endpoint("POST", "/api/v1/widget/session", false).run(f,
 		fmt.Sprintf(`{"site_key":%q,"page_url":"https://shop.example/p","referrer":"","locale":"en"}`, fx.siteKey),
 		fmt.Sprintf(`{"site_key":%q,"visitor_token":"vt_x","identity_token":"a.b.c"}`, fx.siteKey),
-		`{"site_key":"pk_nope"}`)
+		`{"site_key":"pk_nope"}`,
+		fmt.Sprintf(`{"site_key":%q,"page_url":"https://shop.example/\u0000","locale":"en"}`, fx.siteKey),
+		fmt.Sprintf("{\"site_key\":%q,\"referrer\":\"\xff\",\"locale\":\"en\"}", fx.siteKey))
 }
 
 func FuzzCreateSiteBody(f *testing.F) {
 	fx := newFuzzFixture(f)
-	fx.endpoint("POST", "/api/v1/sites", true).run(f, `{"name":"Shop"}`, `{"name":""}`)
+	fx.endpoint("POST", "/api/v1/sites", true).run(f, `{"name":"Shop"}`, `{"name":""}`, `{"name":"Sh\u0000p"}`, "{\"name\":\"Sh\xffp\"}")
 }
 
 func FuzzUpdateSiteBody(f *testing.F) {
 	fx := newFuzzFixture(f)
 	fx.endpoint("PATCH", fmt.Sprintf("/api/v1/sites/%d", fx.siteID), true).run(f,
-		`{"name":"Shop","color":"#336699","greeting":"Hi","allowed_origins":["https://shop.example"]}`,
-		`{"business_hours":{"timezone":"Europe/Paris","days":{"mon":[{"from":"09:00","to":"17:00"}]}}}`,
-		`{"prechat":[{"name":"email","label":"E-mail","required":true}]}`,
-		`{"allowed_origins":["not a url"],"color":"red"}`)
+		`{"name":"Shop","color":"#336699","greeting":"Hi","away_message":"Back soon","allowed_origins":["https://shop.example"]}`,
+		`{"time_zone":"Europe/Paris","business_hours":{"mon":["09:00-17:00"],"sat":["10:00-12:30","14:00-16:00"]}}`,
+		`{"prechat_fields":[{"name":"email","label":"E-mail","type":"email","required":true}],"require_identity":false}`,
+		`{"allowed_origins":["not a url"],"color":"red","time_zone":"Mars/Olympus"}`,
+		`{"greeting":"Hi\u0000there","prechat_fields":[{"name":"n","label":"\u0000","type":"text"}]}`,
+		"{\"away_message\":\"\xff\xfe\",\"business_hours\":{\"mon\":[\"09:00-17:00\xc3\"]}}")
 }
 
 func FuzzRedPacketBody(f *testing.F) {
@@ -156,5 +174,7 @@ func FuzzRedPacketBody(f *testing.F) {
 		`{"total_cents":100,"count":1,"kind":"lucky","greeting":"Enjoy","client_msg_id":"r1"}`,
 		`{"total_cents":300,"count":3,"kind":"equal","greeting":"","client_msg_id":"r2"}`,
 		`{"total_cents":-5,"count":0,"kind":"lucky"}`,
-		`{"total_cents":9223372036854775807,"count":2147483648,"kind":"equal","client_msg_id":"r3"}`)
+		`{"total_cents":9223372036854775807,"count":2147483648,"kind":"equal","client_msg_id":"r3"}`,
+		`{"total_cents":100,"count":1,"kind":"lucky","greeting":"\u0000","client_msg_id":"r4"}`,
+		"{\"total_cents\":100,\"count\":1,\"kind\":\"lucky\",\"greeting\":\"hi\",\"client_msg_id\":\"r5\xfe\"}")
 }

@@ -14,9 +14,9 @@ import (
 
 // groupRoutes registers groups, members, join requests and invites.
 func (s *Server) groupRoutes(user *echo.Group) {
-	user.POST("/groups", s.createGroup)
+	user.POST("/groups", s.createGroup, s.requireVerified)
 	user.GET("/groups", s.listGroups)
-	user.POST("/groups/join", s.joinGroup)
+	user.POST("/groups/join", s.joinGroup, s.requireVerified)
 	user.GET("/groups/:id", s.getGroup)
 	user.PATCH("/groups/:id", s.patchGroup)
 	user.DELETE("/groups/:id", s.dissolveGroup)
@@ -32,7 +32,7 @@ func (s *Server) groupRoutes(user *echo.Group) {
 	user.GET("/groups/:id/invites", s.listInvites)
 	user.DELETE("/groups/:id/invites/:token", s.revokeInvite)
 	user.GET("/invites/:token", s.previewInvite)
-	user.POST("/invites/:token/accept", s.acceptInvite)
+	user.POST("/invites/:token/accept", s.acceptInvite, s.requireVerified)
 }
 
 type createGroupRequest struct {

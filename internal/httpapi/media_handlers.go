@@ -24,7 +24,7 @@ const multipartOverhead = 64 << 10
 // Users and widget visitors both upload; visitors read uploads back under
 // /widget, beside the rest of their API.
 func (s *Server) mediaRoutes(user *echo.Group) {
-	s.e.POST("/api/v1/uploads", s.upload, s.requireUserOrVisitor)
+	s.e.POST("/api/v1/uploads", s.upload, s.requireUserOrVisitor, s.requireVerified)
 	user.GET("/uploads/:id", s.getUpload)
 	s.e.GET("/api/v1/widget/uploads/:id", s.getUpload, s.requireVisitor)
 	for _, p := range []string{"/media/:id", "/media/:id/thumb"} {

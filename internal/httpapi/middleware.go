@@ -34,6 +34,18 @@ func (s *Server) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// requireVerified keeps users whose e-mail is not verified yet from what
+// needs it (messaging, friends, groups, uploads); use after requireUser
+// or requireUserOrVisitor (visitors pass).
+func (s *Server) requireVerified(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if err := s.deps.Auth.RequireVerified(c.Request().Context(), identity(c)); err != nil {
+			return err
+		}
+		return next(c)
+	}
+}
+
 // requireAdmin lets only admins through; use after requireUser.
 func requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {

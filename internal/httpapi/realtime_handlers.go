@@ -126,7 +126,11 @@ func (s *Server) handleFrame(sess *realtime.Session, data []byte) {
 		fe := err.(*realtime.FrameError)
 		m.WSFrames.WithLabelValues("in", "invalid").Inc()
 		if sess.Admit(realtime.FrameOther, fe.ClientMsgID) {
-			sess.Send(realtime.NewErrorFrame(fe.ClientMsgID, fe.Code, fe.Message))
+			ef := realtime.NewErrorFrame(fe.ClientMsgID, fe.Code, fe.Message)
+			if fe.Field != "" {
+				ef.Details = map[string]string{fe.Field: strings.TrimPrefix(fe.Message, fe.Field+": ")}
+			}
+			sess.Send(ef)
 		}
 		return
 	}
@@ -145,6 +149,10 @@ func (s *Server) handleFrame(sess *realtime.Session, data []byte) {
 	case realtime.FramePing:
 		sess.Send(pongFrame{Type: "pong"})
 	case realtime.FrameSend:
+		if err := s.deps.Auth.RequireVerified(ctx, id); err != nil {
+			s.sendFrameError(ctx, sess, f.ClientMsgID, err)
+			return
+		}
 		msg, err := s.deps.Chat.Send(ctx, id.ID, chat.SendInput{
 			ConversationID: f.ConversationID, ClientMsgID: f.ClientMsgID, Kind: f.Kind, Body: f.Body,
 			AttachmentID: f.AttachmentID, ReplyToSeq: f.ReplyToSeq,
@@ -178,10 +186,11 @@ func (s *Server) handleFrame(sess *realtime.Session, data []byte) {
 
 func (s *Server) sendFrameError(ctx context.Context, sess *realtime.Session, clientMsgID string, err error) {
 	code, msg, until := "internal", "something went wrong on our side; retry with the same client_msg_id", ""
+	var details map[string]string
 	if e, ok := errs.As(err); ok && e.Code == errs.Internal && store.IsUnavailable(e.Err) {
 		code, msg = "unavailable", "the service is briefly unavailable; retry with the same client_msg_id"
 	} else if e, ok := errs.As(err); ok && e.Code != errs.Internal {
-		code, msg = e.PublicCode(), e.Message
+		code, msg, details = e.PublicCode(), e.Message, e.Details
 		if e.Until != nil {
 			until = e.Until.UTC().Format(time.RFC3339)
 		}
@@ -192,6 +201,6 @@ func (s *Server) sendFrameError(ctx context.Context, sess *realtime.Session, cli
 		s.deps.Log.ErrorContext(ctx, "frame failed", "session_id", sess.ID(), "err", err)
 	}
 	f := realtime.NewErrorFrame(clientMsgID, code, msg)
-	f.Until = until
+	f.Until, f.Details = until, details
 	sess.Send(f)
 }

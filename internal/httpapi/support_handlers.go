@@ -34,7 +34,7 @@ func (s *Server) supportRoutes(api, user *echo.Group) {
 	user.POST("/support/conversations/:id/transfer", s.transfer)
 	user.POST("/support/conversations/:id/resolve", s.resolve)
 	user.POST("/support/conversations/:id/reopen", s.reopen)
-	user.POST("/support/conversations/:id/notes", s.note)
+	user.POST("/support/conversations/:id/notes", s.note, s.requireVerified)
 	user.GET("/support/visitors/:id/conversations", s.visitorConversations)
 
 	api.POST("/widget/session", s.widgetSession)

@@ -11,7 +11,7 @@ import (
 // walletRoutes registers the wallet, red packets and the admin credit.
 func (s *Server) walletRoutes(user *echo.Group) {
 	user.GET("/wallet", s.getWallet)
-	user.POST("/conversations/:id/red-packets", s.sendRedPacket)
+	user.POST("/conversations/:id/red-packets", s.sendRedPacket, s.requireVerified)
 	user.POST("/red-packets/:id/grab", s.grabRedPacket)
 	user.GET("/red-packets/:id", s.getRedPacket)
 	user.POST("/admin/wallets/:user_id/credit", s.adminCreditWallet, requireAdmin)

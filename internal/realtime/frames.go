@@ -10,6 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/parley-chat/parley/internal/text"
 )
 
 // Client frame types.
@@ -42,6 +44,7 @@ type FrameError struct {
 	Code        string
 	Message     string
 	ClientMsgID string
+	Field       string // the field at fault, when one is
 }
 
 func (e *FrameError) Error() string { return e.Code + ": " + e.Message }
@@ -53,6 +56,15 @@ const MaxClientMsgIDLen = 64
 // every refusal is a *FrameError.
 func DecodeClientFrame(data []byte) (ClientFrame, error) {
 	var f ClientFrame
+	if field, problem := text.BadJSON(data); field != "" {
+		// Refused before decoding: Go's decoder would turn bad bytes into
+		// U+FFFD and let NULs through to the database.
+		cid := peekClientMsgID(data)
+		if field == "client_msg_id" {
+			cid = ""
+		}
+		return f, &FrameError{Code: "invalid_input", Message: field + ": " + problem, ClientMsgID: cid, Field: field}
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&f); err != nil {
@@ -144,6 +156,8 @@ type ErrorFrame struct {
 	Code        string `json:"code"`
 	Message     string `json:"message"`
 	Until       string `json:"until,omitempty"`
+	// Details names the fields at fault, as in REST's error envelope.
+	Details map[string]string `json:"details,omitempty"`
 }
 
 // NewErrorFrame builds an error frame.

@@ -3,6 +3,8 @@ package realtime
 import (
 	"errors"
 	"testing"
+
+	"github.com/parley-chat/parley/internal/text"
 )
 
 // FuzzDecodeClientFrame checks that no input makes the decoder panic, and
@@ -23,12 +25,23 @@ func FuzzDecodeClientFrame(f *testing.F) {
 		`{"type":"ping"}{"type":"ping"}`,
 		`[1,2,3]`, `null`, `"str"`, `{`, ``, "\x00\xff",
 		`{"type":"send","client_msg_id":"` + string(make([]byte, 100)) + `","conversation_id":1}`,
+		`{"type":"send","client_msg_id":"a1","conversation_id":1,"kind":"text","body":"h\u0000i"}`,
+		`{"type":"send","client_msg_id":"a\u0000","conversation_id":1,"kind":"text","body":"hi"}`,
+		"{\"type\":\"send\",\"client_msg_id\":\"a1\",\"conversation_id\":1,\"kind\":\"text\",\"body\":\"h\xffi\"}",
+		"{\"type\":\"typing\",\"conversation_id\":3,\"state\":\"st\xc3\"}",
+		`{"type":"presence","status":"away\u0000"}`,
 	}
 	for _, s := range seeds {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fr, err := DecodeClientFrame(data)
+		if field, _ := text.BadJSON(data); field != "" {
+			var fe *FrameError
+			if !errors.As(err, &fe) || fe.Code != "invalid_input" || fe.Field != field {
+				t.Fatalf("%q: %v, want invalid_input naming %q", data, err, field)
+			}
+		}
 		if err != nil {
 			var fe *FrameError
 			if !errors.As(err, &fe) || fe.Code == "" || fe.Message == "" {
@@ -70,6 +83,9 @@ func TestDecodeClientFrame(t *testing.T) {
 		{"presence online", `{"type":"presence","status":"online"}`, "", ""},
 		{"presence offline is not for clients", `{"type":"presence","status":"offline"}`, "invalid_frame", ""},
 		{"presence without status", `{"type":"presence"}`, "invalid_frame", ""},
+		{"NUL in body keeps id", `{"type":"send","client_msg_id":"c2","conversation_id":2,"body":"a\u0000"}`, "invalid_input", "c2"},
+		{"invalid UTF-8 in body keeps id", "{\"type\":\"send\",\"client_msg_id\":\"c3\",\"conversation_id\":2,\"body\":\"\xff\"}", "invalid_input", "c3"},
+		{"NUL in client_msg_id is not echoed", `{"type":"send","client_msg_id":"c\u0000","conversation_id":2,"body":"a"}`, "invalid_input", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

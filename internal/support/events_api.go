@@ -10,6 +10,7 @@ import (
 	"github.com/parley-chat/parley/internal/chat"
 	"github.com/parley-chat/parley/internal/errs"
 	"github.com/parley-chat/parley/internal/store"
+	"github.com/parley-chat/parley/internal/text"
 	"github.com/parley-chat/parley/internal/webhooks"
 )
 
@@ -46,6 +47,9 @@ func (s *Service) PushEvent(ctx context.Context, siteID int64, timestamp, signat
 	}
 	if err := s.verifySigned(site, timestamp, signature, body); err != nil {
 		return err
+	}
+	if field, problem := text.BadJSON(body); field != "" {
+		return errs.Field(field, problem)
 	}
 	var ev ServerEvent
 	dec := json.NewDecoder(bytes.NewReader(body))

@@ -18,6 +18,7 @@ import (
 	"github.com/parley-chat/parley/internal/auth"
 	"github.com/parley-chat/parley/internal/errs"
 	"github.com/parley-chat/parley/internal/store"
+	"github.com/parley-chat/parley/internal/text"
 )
 
 // MaxIdentityTTL is the furthest ahead an identity token may expire.
@@ -162,6 +163,11 @@ func (s *Service) parseIdentity(site *store.Site, token string) (*identityClaims
 	if c.Subject == "" || len(c.Subject) > 200 {
 		return nil, errs.R(errs.Unauthorized, "invalid_identity", "the identity token needs a sub (the visitor's id on your site)")
 	}
+	// The claims are the host site's JSON, decoded past the request's
+	// own text checks.
+	if err := text.Fields("identity_token.sub", c.Subject, "identity_token.name", c.Name, "identity_token.email", c.Email); err != nil {
+		return nil, err
+	}
 	if c.ExpiresAt.Time.After(s.now().Add(MaxIdentityTTL + time.Minute)) {
 		return nil, errs.R(errs.Unauthorized, "invalid_identity", "identity tokens may expire at most 24 hours ahead")
 	}
@@ -176,6 +182,11 @@ func (s *Service) StartSession(ctx context.Context, in SessionInput) (*Session, 
 	if err := s.limiter.Hit(ctx, "widget_session:ip:"+in.IP, s.cfg.WidgetSessionsPerIPPerMinute, time.Minute, "starting chat sessions"); err != nil {
 		return nil, err
 	}
+	if err := text.Fields("site_key", in.SiteKey, "visitor_token", in.VisitorToken, "page_url", in.PageURL, "referrer", in.Referrer, "locale", in.Locale); err != nil {
+		return nil, err
+	}
+	// The user agent is a header, not typed text: keep what is readable.
+	in.UserAgent = strings.ReplaceAll(strings.ToValidUTF8(in.UserAgent, ""), "\x00", "")
 	site, err := s.store.SiteByPublicKey(ctx, strings.TrimSpace(in.SiteKey))
 	if errors.Is(err, store.ErrNotFound) || in.SiteKey == "" {
 		return nil, errs.R(errs.NotFound, "site_not_found", "no site has this key")

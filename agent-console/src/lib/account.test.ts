@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { changePassword, passwordProblem, profilePatch, requestReset, tokenFromQuery } from './account'
-import { TokenStore } from './api'
+import { changePassword, needsVerification, passwordProblem, profilePatch, requestReset, resendVerification, tokenFromQuery } from './account'
+import { ApiError, TokenStore } from './api'
 import { memoryStore } from './types'
 
 function fake(answer: unknown) {
@@ -42,5 +42,27 @@ describe('account', () => {
     expect(tokenFromQuery('abc ')).toBe('abc')
     expect(tokenFromQuery(['x', 'y'])).toBe('x')
     expect(tokenFromQuery(undefined)).toBe('')
+  })
+  it('asks unverified non-admins to verify', () => {
+    expect(needsVerification(null)).toBe(false)
+    expect(needsVerification({ email_verified: false, role: 'user' })).toBe(true)
+    expect(needsVerification({ email_verified: false, role: 'agent' })).toBe(true)
+    expect(needsVerification({ email_verified: false, role: 'admin' })).toBe(false)
+    expect(needsVerification({ email_verified: true, role: 'user' })).toBe(false)
+  })
+  it('says where the new verification mail went', async () => {
+    const { api, calls } = fake({ email: 'ana@example.com' })
+    const r = await resendVerification(api)
+    expect(calls[0].path).toBe('/api/v1/me/verification')
+    expect(r).toEqual({ ok: true, text: expect.stringContaining('ana@example.com') })
+  })
+  it('says how long to wait past the limit, and when already verified', async () => {
+    const failing = (err: Error) => ({ tokens: new TokenStore(memoryStore()), post: async () => Promise.reject(err), patch: async () => undefined }) as never
+    const limited = await resendVerification(failing(new ApiError(429, 'rate_limited', 'slow down', undefined, 600)))
+    expect(limited.ok).toBe(false)
+    expect(limited.text).toMatch(/10/)
+    const done = await resendVerification(failing(new ApiError(409, 'already_verified', 'verified')))
+    expect(done).toMatchObject({ ok: true, verified: true })
+    expect((await resendVerification(failing(new Error('offline')))).ok).toBe(false)
   })
 })

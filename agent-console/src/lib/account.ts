@@ -1,6 +1,6 @@
 // Account calls: forgotten password, password change, sign out everywhere,
 // profile edits.
-import type { ApiClient } from './api'
+import { ApiError, type ApiClient } from './api'
 import { t } from './i18n'
 import type { AuthResponse, User } from './types'
 
@@ -46,4 +46,24 @@ export function profilePatch(user: Pick<User, 'nickname' | 'avatar_url'>, nickna
 /** The reset token from the landing URL's query (hash routing puts it after #/reset-password?). */
 export function tokenFromQuery(q: unknown): string {
   return typeof q === 'string' ? q.trim() : Array.isArray(q) && typeof q[0] === 'string' ? q[0].trim() : ''
+}
+
+/**
+ * Whether the user still has to verify their e-mail: until then the server
+ * refuses messaging, friend requests, groups and uploads (admins always pass).
+ */
+export function needsVerification(user: Pick<User, 'email_verified' | 'role'> | null): boolean {
+  return !!user && !user.email_verified && user.role !== 'admin'
+}
+
+/** Asks for a new verification mail and says, in the user's language, what happened. */
+export async function resendVerification(api: Client): Promise<{ ok: boolean; text: string; verified?: boolean }> {
+  try {
+    const r = await api.post<{ email: string }>('/api/v1/me/verification', {})
+    return { ok: true, text: t('unverified.sent', { email: r?.email ?? '' }) }
+  } catch (err) {
+    if (err instanceof ApiError && err.code === 'already_verified') return { ok: true, text: t('unverified.already'), verified: true }
+    if (err instanceof ApiError && err.status === 429) return { ok: false, text: t('unverified.wait', { n: Math.max(1, Math.ceil((err.retryAfter ?? 60) / 60)) }) }
+    return { ok: false, text: t('unverified.failed') }
+  }
 }
