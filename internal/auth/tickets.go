@@ -87,7 +87,7 @@ func (s *Service) RedeemTicket(ctx context.Context, raw string) (Identity, error
 	if u.DisabledAt != nil {
 		return Identity{}, errAccountDisabled(errs.Unauthorized)
 	}
-	return Identity{Kind: "user", ID: u.ID, Role: u.Role, Name: u.Nickname}, nil
+	return Identity{Kind: "user", ID: u.ID, Role: u.Role, Name: u.Nickname, Unverified: unverified(u)}, nil
 }
 
 func errRealtimeDown(err error) error {
