@@ -451,3 +451,27 @@ func likePattern(text string) string {
 	esc := strings.NewReplacer("!", "!!", "%", "!%", "_", "!_").Replace(strings.ToLower(text))
 	return "%" + esc + "%"
 }
+
+// TakeSupportConversation assigns an open conversation to agentID only if
+// it is still assigned to from (nil: to nobody), and reports whether it
+// did. Of two claims racing for one conversation only one can match.
+func (s *Store) TakeSupportConversation(ctx context.Context, conversationID, agentID int64, from *int64, at time.Time) (bool, error) {
+	q := s.q(ctx).Model(&SupportConversation{}).Where("conversation_id = ? AND status <> 'resolved'", conversationID)
+	if from == nil {
+		q = q.Where("assignee_id IS NULL")
+	} else {
+		q = q.Where("assignee_id = ?", *from)
+	}
+	res := q.Updates(map[string]any{"status": "assigned", "assignee_id": agentID, "assigned_at": at})
+	return res.RowsAffected == 1, res.Error
+}
+
+// RateSupportConversation records the rating of a resolved conversation
+// that has none yet, and reports whether it did: the condition sits in
+// the update, so of concurrent ratings exactly one is stored.
+func (s *Store) RateSupportConversation(ctx context.Context, conversationID int64, score int, comment string, at time.Time) (bool, error) {
+	res := s.q(ctx).Model(&SupportConversation{}).
+		Where("conversation_id = ? AND status = 'resolved' AND rating IS NULL", conversationID).
+		Updates(map[string]any{"rating": score, "rating_comment": comment, "rated_at": at})
+	return res.RowsAffected == 1, res.Error
+}

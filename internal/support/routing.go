@@ -214,15 +214,11 @@ func (s *Service) announce(ctx context.Context, events []routed) {
 			if agents, err := s.siteAgentIDs(ctx, sc.SiteID); err == nil {
 				s.chat.PublishTo(ctx, agents, ConversationFrame{Type: "conversation", Event: e.event, Conversation: v})
 			}
-			switch e.event {
-			case "assigned", "claimed", "transferred":
-				if sc.Status == StatusAssigned {
-					s.emit(ctx, sc.SiteID, "conversation.assigned", map[string]any{"conversation": v})
-				}
-			case "resolved":
-				s.emit(ctx, sc.SiteID, "conversation.resolved", map[string]any{"conversation": v})
-			case "rated":
-				s.emit(ctx, sc.SiteID, "conversation.rated", map[string]any{"conversation": v})
+		}
+		if hook := webhookEvent(e.event, sc); hook != "" {
+			// The host site gets its own view: the last message may be a note.
+			if v, err := s.hostView(ctx, sc); err == nil {
+				s.emit(ctx, sc.SiteID, hook, map[string]any{"conversation": v})
 			}
 		}
 		if e.timeout > 0 && s.jobs != nil {
@@ -232,6 +228,21 @@ func (s *Service) announce(ctx context.Context, events []routed) {
 			s.publishPositions(ctx, e.queueID)
 		}
 	}
+}
+
+// webhookEvent names the webhook event a routing event is ("" for none).
+func webhookEvent(event string, sc *store.SupportConversation) string {
+	switch event {
+	case "assigned", "claimed", "transferred":
+		if sc.Status == StatusAssigned {
+			return "conversation.assigned"
+		}
+	case "resolved":
+		return "conversation.resolved"
+	case "rated":
+		return "conversation.rated"
+	}
+	return ""
 }
 
 // publishPositions sends every waiting visitor of a queue their position.
