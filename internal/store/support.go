@@ -138,6 +138,12 @@ func (s *Store) AgentByID(ctx context.Context, userID int64) (*Agent, error) {
 	return &a, nil
 }
 
+// EnsureAgent gives a user who never chose a status an offline agent
+// row, so that LockAgent has a row to lock.
+func (s *Store) EnsureAgent(ctx context.Context, userID int64, at time.Time) error {
+	return s.q(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&Agent{UserID: userID, Status: "offline", StatusAt: at}).Error
+}
+
 // LockAgent takes an agent's row lock until the transaction ends, so that
 // two queues can't both fill the agent's last slot.
 func (s *Store) LockAgent(ctx context.Context, userID int64) error {

@@ -302,7 +302,12 @@ func (s *Service) Claim(ctx context.Context, actor auth.Identity, conversationID
 		if err := tx.LockQueue(ctx, sc.QueueID); err != nil {
 			return err
 		}
-		if err := tx.LockAgent(ctx, actor.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+		// The agent's row serialises everything that fills their slots
+		// (routing, transfers, claims from other queues).
+		if err := tx.EnsureAgent(ctx, actor.ID, s.now()); err != nil {
+			return err
+		}
+		if err := tx.LockAgent(ctx, actor.ID); err != nil {
 			return err
 		}
 		// Read again under the locks: another claim may have just committed.

@@ -132,25 +132,32 @@ func TestConcurrentClaimsHaveExactlyOneWinner(t *testing.T) {
 		}
 	}
 
-	// One agent of capacity 1 claiming five waiting conversations at once
-	// gets exactly one.
-	d.admin.Do("PUT", fmt.Sprintf("/api/v1/queues/%d/agents/%d", d.queue, d.agents[0].UserID), map[string]int{"capacity": 1}, http.StatusNoContent, nil)
+	// One agent of capacity 1 claiming five waiting conversations of five
+	// queues at once gets exactly one.
 	solo := d.agents[0]
-	var clients []*testkit.Client
-	var ids []int64
-	for i := 0; i < 5; i++ {
-		v, _ := d.srv.NewVisitor(d.site.PublicKey, nil)
-		clients, ids = append(clients, solo), append(ids, v.Open(nil).ID)
-	}
-	// Agent 0 may have won a round above: that slot must be free first.
 	var mine struct {
 		Items []testkit.SupportConversation `json:"items"`
 	}
 	solo.Do("GET", "/api/v1/agent/conversations?view=mine&limit=200", nil, http.StatusOK, &mine)
-	for _, c := range mine.Items {
+	for _, c := range mine.Items { // agent 0 may have won a round above
 		if c.Status == "assigned" {
 			solo.Do("POST", fmt.Sprintf("/api/v1/support/conversations/%d/resolve", c.ID), nil, http.StatusOK, nil)
 		}
+	}
+	var clients []*testkit.Client
+	var ids []int64
+	for i := 0; i < 5; i++ {
+		q := d.queue
+		if i > 0 {
+			var created struct {
+				ID int64 `json:"id"`
+			}
+			d.admin.Do("POST", fmt.Sprintf("/api/v1/sites/%d/queues", d.site.ID), map[string]string{"name": fmt.Sprint("Queue ", i)}, http.StatusCreated, &created)
+			q = created.ID
+		}
+		d.admin.Do("PUT", fmt.Sprintf("/api/v1/queues/%d/agents/%d", q, solo.UserID), map[string]int{"capacity": 1}, http.StatusNoContent, nil)
+		v, _ := d.srv.NewVisitor(d.site.PublicKey, nil)
+		clients, ids = append(clients, solo), append(ids, v.Open(map[string]any{"queue_id": q}).ID)
 	}
 	statuses, codes := claimAll(t, clients, ids)
 	won := 0
