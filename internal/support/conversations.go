@@ -276,8 +276,8 @@ type ClaimInput struct {
 
 // Claim takes a conversation for the calling agent: a waiting one, or,
 // with Takeover, an admin takes one another agent holds (logged in the
-// action log). The claimer needs room under their capacity; an admin in
-// none of the site's queues has no capacity to respect. Of many claims
+// action log). The claimer needs room under their capacity; an admin who
+// serves no queue has no capacity to respect. Of many claims
 // racing for one conversation exactly one wins; the others get 409
 // already_assigned.
 func (s *Service) Claim(ctx context.Context, actor auth.Identity, conversationID int64, in ClaimInput) (*Conversation, error) {
@@ -331,7 +331,7 @@ func (s *Service) Claim(ctx context.Context, actor auth.Identity, conversationID
 				return err
 			}
 			if load >= capacity {
-				return errs.R(errs.Conflict, "at_capacity", fmt.Sprintf("you already have %d conversations, your capacity", load))
+				return errs.R(errs.Conflict, "at_capacity", fmt.Sprintf("you have %d conversations, as many as your capacity allows", load))
 			}
 		}
 		// The conditional update decides the race: it only takes the
