@@ -119,7 +119,7 @@ var authzMatrix = map[string]authzRow{
 	"GET /api/v1/agent/status":                         {"", "", "401 401 401 200 200 200 200 200"},
 	"PUT /api/v1/agent/status":                         {"", `{"status":"online"}`, "401 401 401 403 403 200 200 200"},
 	"GET /api/v1/agent/conversations":                  {"", "", "401 401 401 200 200 200 200 200"},
-	"POST /api/v1/support/conversations/{id}/claim":    {"support", "", "401 401 401 403 403 403 200 200"},
+	"POST /api/v1/support/conversations/{id}/claim":    {"support", "", "401 401 401 403 403 403 200 409"},
 	"POST /api/v1/support/conversations/{id}/transfer": {"support", `{"queue_id":{queue2}}`, "401 401 401 403 403 403 200 200"},
 	"POST /api/v1/support/conversations/{id}/resolve":  {"support", "", "401 401 401 403 403 403 200 200"},
 	"POST /api/v1/support/conversations/{id}/reopen":   {"support_resolved", "", "401 401 401 403 403 403 200 200"},

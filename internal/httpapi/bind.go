@@ -49,6 +49,14 @@ func bind(c echo.Context, dto any) error {
 	return nil
 }
 
+// bindOptional is bind for a route whose body may be left out entirely.
+func bindOptional(c echo.Context, dto any) error {
+	if c.Request().ContentLength == 0 {
+		return nil
+	}
+	return bind(c, dto)
+}
+
 func jsonKind(k string) string {
 	switch {
 	case strings.HasPrefix(k, "int"), strings.HasPrefix(k, "uint"), strings.HasPrefix(k, "float"):

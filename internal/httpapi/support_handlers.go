@@ -261,7 +261,11 @@ func (s *Server) claim(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	conv, err := s.deps.Support.Claim(c.Request().Context(), identity(c), id)
+	var req support.ClaimInput
+	if err := bindOptional(c, &req); err != nil {
+		return err
+	}
+	conv, err := s.deps.Support.Claim(c.Request().Context(), identity(c), id, req)
 	if err != nil {
 		return err
 	}

@@ -121,6 +121,12 @@ func (s *Store) AgentByID(ctx context.Context, userID int64) (*Agent, error) {
 	return &a, nil
 }
 
+// EnsureAgent gives a user who never chose a status an offline agent
+// row, so that LockAgent has a row to lock.
+func (s *Store) EnsureAgent(ctx context.Context, userID int64, at time.Time) error {
+	return s.q(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&Agent{UserID: userID, Status: "offline", StatusAt: at}).Error
+}
+
 // LockAgent takes an agent's row lock until the transaction ends, so that
 // two queues can't both fill the agent's last slot.
 func (s *Store) LockAgent(ctx context.Context, userID int64) error {
@@ -452,4 +458,28 @@ func (s *Store) LastSeqFrom(ctx context.Context, conversationID int64, senderKin
 func likePattern(text string) string {
 	esc := strings.NewReplacer("!", "!!", "%", "!%", "_", "!_").Replace(strings.ToLower(text))
 	return "%" + esc + "%"
+}
+
+// TakeSupportConversation assigns an open conversation to agentID only if
+// it is still assigned to from (nil: to nobody), and reports whether it
+// did. Of two claims racing for one conversation only one can match.
+func (s *Store) TakeSupportConversation(ctx context.Context, conversationID, agentID int64, from *int64, at time.Time) (bool, error) {
+	q := s.q(ctx).Model(&SupportConversation{}).Where("conversation_id = ? AND status <> 'resolved'", conversationID)
+	if from == nil {
+		q = q.Where("assignee_id IS NULL")
+	} else {
+		q = q.Where("assignee_id = ?", *from)
+	}
+	res := q.Updates(map[string]any{"status": "assigned", "assignee_id": agentID, "assigned_at": at})
+	return res.RowsAffected == 1, res.Error
+}
+
+// RateSupportConversation records the rating of a resolved conversation
+// that has none yet, and reports whether it did: the condition sits in
+// the update, so of concurrent ratings exactly one is stored.
+func (s *Store) RateSupportConversation(ctx context.Context, conversationID int64, score int, comment string, at time.Time) (bool, error) {
+	res := s.q(ctx).Model(&SupportConversation{}).
+		Where("conversation_id = ? AND status = 'resolved' AND rating IS NULL", conversationID).
+		Updates(map[string]any{"rating": score, "rating_comment": comment, "rated_at": at})
+	return res.RowsAffected == 1, res.Error
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/parley-chat/parley/internal/audit"
 	"github.com/parley-chat/parley/internal/auth"
 	"github.com/parley-chat/parley/internal/chat"
 	"github.com/parley-chat/parley/internal/errs"
@@ -57,13 +58,20 @@ type ConversationFrame struct {
 	Conversation *Conversation `json:"conversation"`
 }
 
-// conversationView builds the view; forAgent adds the visitor's details.
+// conversationView builds the view; forAgent adds the visitor's details
+// and private notes.
 func (s *Service) conversationView(ctx context.Context, sc *store.SupportConversation, forAgent bool) (*Conversation, error) {
-	return s.conversationViewIn(ctx, s.store, sc, forAgent)
+	return s.view(ctx, s.store, sc, forAgent, !forAgent)
 }
 
-// conversationViewIn is conversationView read through st (a transaction).
-func (s *Service) conversationViewIn(ctx context.Context, st *store.Store, sc *store.SupportConversation, forAgent bool) (*Conversation, error) {
+// hostView is what the host site's webhooks are told, read through st (the
+// event's transaction): the visitor's details, which the site knows
+// anyway, but never a private note.
+func (s *Service) hostView(ctx context.Context, st *store.Store, sc *store.SupportConversation) (*Conversation, error) {
+	return s.view(ctx, st, sc, true, true)
+}
+
+func (s *Service) view(ctx context.Context, st *store.Store, sc *store.SupportConversation, forAgent, hideNotes bool) (*Conversation, error) {
 	conv, err := st.ConversationByID(ctx, sc.ConversationID)
 	if err != nil {
 		return nil, err
@@ -104,8 +112,7 @@ func (s *Service) conversationViewIn(ctx context.Context, st *store.Store, sc *s
 		_ = json.Unmarshal([]byte(sc.Prechat), &v.Prechat)
 	}
 	if conv.LastSeq > 0 {
-		hide := !forAgent
-		if ms, err := st.MessagesBefore(ctx, conv.ID, 0, 1, hide); err == nil && len(ms) == 1 {
+		if ms, err := st.MessagesBefore(ctx, conv.ID, 0, 1, hideNotes); err == nil && len(ms) == 1 {
 			if page, err := s.chat.MessagesView(ctx, ms); err == nil {
 				v.LastMessage = &page[0]
 			}
@@ -263,36 +270,107 @@ func (s *Service) supportFor(ctx context.Context, st *store.Store, actor auth.Id
 	return sc, nil
 }
 
-// Claim takes a conversation for the calling agent (waiting ones, or any
-// of their site's when they are an admin).
-func (s *Service) Claim(ctx context.Context, actor auth.Identity, conversationID int64) (*Conversation, error) {
-	var events []routed
+// ClaimInput is an agent's request to take a conversation.
+type ClaimInput struct {
+	// Takeover lets an admin take a conversation another agent holds.
+	Takeover bool `json:"takeover"`
+}
+
+// Claim takes a conversation for the calling agent: a waiting one, or,
+// with Takeover, an admin takes one another agent holds (logged in the
+// action log). The claimer needs room under their capacity; an admin who
+// serves no queue has no capacity to respect. Of many claims
+// racing for one conversation exactly one wins; the others get 409
+// already_assigned.
+func (s *Service) Claim(ctx context.Context, actor auth.Identity, conversationID int64, in ClaimInput) (*Conversation, error) {
+	var (
+		events []routed
+		freed  *int64
+		sys    *store.Message
+	)
 	err := s.store.Tx(ctx, func(tx *store.Store) error {
 		sc, err := s.supportFor(ctx, tx, actor, conversationID)
 		if err != nil {
 			return err
 		}
-		if sc.Status == StatusResolved {
-			return errs.R(errs.Conflict, "resolved", "this conversation is resolved; reopen it first")
+		u, err := tx.UserByID(ctx, actor.ID)
+		if err != nil {
+			return err
 		}
-		if sc.AssigneeID != nil && *sc.AssigneeID == actor.ID {
-			return nil
+		admin := u.Role == "admin"
+		if in.Takeover && !admin {
+			return errs.R(errs.Forbidden, "takeover_admin_only", "only admins take over a conversation another agent holds")
 		}
 		if err := tx.LockQueue(ctx, sc.QueueID); err != nil {
 			return err
 		}
-		r, err := s.assignTx(ctx, tx, sc, actor.ID, s.now(), "claimed")
-		if r != nil {
-			events = append(events, *r)
+		// The agent's row serialises everything that fills their slots
+		// (routing, transfers, claims from other queues).
+		if err := tx.EnsureAgent(ctx, actor.ID, s.now()); err != nil {
+			return err
 		}
-		return err
+		if err := tx.LockAgent(ctx, actor.ID); err != nil {
+			return err
+		}
+		// Read again under the locks: another claim may have just committed.
+		if sc, err = tx.SupportConversationByID(ctx, conversationID); err != nil {
+			return err
+		}
+		if sc.Status == StatusResolved {
+			return errs.R(errs.Conflict, "resolved", "this conversation is resolved; reopen it first")
+		}
+		from := sc.AssigneeID
+		if from != nil && *from == actor.ID {
+			return nil
+		}
+		if from != nil && !in.Takeover {
+			return errAlreadyAssigned
+		}
+		capacity := s.capacityOn(ctx, tx, sc.QueueID, actor.ID)
+		if capacity > 0 || !admin {
+			load, err := tx.AgentLoad(ctx, actor.ID)
+			if err != nil {
+				return err
+			}
+			if load >= capacity {
+				return errs.R(errs.Conflict, "at_capacity", fmt.Sprintf("you have %d conversations, as many as your capacity allows", load))
+			}
+		}
+		// The conditional update decides the race: it only takes the
+		// conversation from the assignee read above.
+		taken, err := tx.TakeSupportConversation(ctx, conversationID, actor.ID, from, s.now())
+		if err != nil {
+			return err
+		}
+		if !taken {
+			return errAlreadyAssigned
+		}
+		r, err := s.assignTx(ctx, tx, sc, actor.ID, s.now(), "claimed")
+		if err != nil {
+			return err
+		}
+		events = append(events, *r)
+		if from == nil {
+			return nil
+		}
+		freed = from
+		if sys, err = s.chat.PostSystemTx(ctx, tx, conversationID, fmt.Sprintf("%s took over the conversation from %s", s.userName(ctx, tx, actor.ID), s.userName(ctx, tx, *from))); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, actor.ID, "conversation.takeover", "conversation", conversationID, map[string]any{"site_id": sc.SiteID, "from_agent_id": *from})
 	})
 	if err != nil {
 		return nil, asDomain(err, "claim")
 	}
+	s.chat.Announce(ctx, nil, sys)
 	s.announce(ctx, events)
+	if freed != nil {
+		s.drain(ctx, *freed)
+	}
 	return s.agentView(ctx, conversationID)
 }
+
+var errAlreadyAssigned = errs.R(errs.Conflict, "already_assigned", "another agent has this conversation; an admin can take it over")
 
 // TransferInput names where a conversation goes: an agent or a queue.
 type TransferInput struct {
@@ -514,15 +592,23 @@ func (s *Service) Rate(ctx context.Context, visitorID, conversationID int64, sco
 	if err != nil {
 		return nil, errs.Wrap(err, "load conversation")
 	}
-	if sc.Status != StatusResolved {
-		return nil, errs.R(errs.Conflict, "not_resolved", "a conversation can be rated once it is resolved")
-	}
-	if sc.Rating != nil {
-		return nil, errs.R(errs.Conflict, "already_rated", "this conversation was already rated")
-	}
 	err = s.store.Tx(ctx, func(tx *store.Store) error {
-		if err := tx.UpdateSupportConversation(ctx, conversationID, map[string]any{"rating": score, "rating_comment": strings.TrimSpace(comment), "rated_at": s.now()}); err != nil {
+		// The update itself checks "resolved and not rated yet", so that of
+		// concurrent ratings exactly one is stored; a read first would let
+		// several pass.
+		rated, err := tx.RateSupportConversation(ctx, conversationID, score, strings.TrimSpace(comment), s.now())
+		if err != nil {
 			return err
+		}
+		if !rated {
+			now, err := tx.SupportConversationByID(ctx, conversationID)
+			if err != nil {
+				return err
+			}
+			if now.Status != StatusResolved {
+				return errs.R(errs.Conflict, "not_resolved", "a conversation can be rated once it is resolved")
+			}
+			return errs.R(errs.Conflict, "already_rated", "this conversation was already rated")
 		}
 		if err := s.logEvent(ctx, tx, sc, "rated", sc.AssigneeID, int64(score)); err != nil {
 			return err
@@ -530,7 +616,7 @@ func (s *Service) Rate(ctx context.Context, visitorID, conversationID int64, sco
 		return s.emitConversation(ctx, tx, conversationID, "conversation.rated")
 	})
 	if err != nil {
-		return nil, errs.Wrap(err, "rate")
+		return nil, asDomain(err, "rate")
 	}
 	s.announce(ctx, []routed{{conversationID: conversationID, event: "rated"}})
 	sc, _ = s.store.SupportConversationByID(ctx, conversationID)

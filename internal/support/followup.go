@@ -170,7 +170,8 @@ func (s *Service) NotifyVisitor(ctx context.Context, conversationID int64) error
 		}
 		fmt.Fprintf(&b, "%s:\n%s\n\n", m.Sender.Name, m.Body)
 	}
-	if link := chatLink(visitor.PageURL); link != "" {
+	// The site's origins may have changed since the page was stored.
+	if link := chatLink(visitor.PageURL); link != "" && s.pageAllowed(site, visitor.PageURL) {
 		fmt.Fprintf(&b, "Continue the conversation: %s\n", link)
 	}
 	mail := notify.Mail{To: []string{visitor.Email}, Subject: fmt.Sprintf("%s answered your message", site.Name), Text: b.String()}

@@ -113,7 +113,7 @@ func (s *Service) emitConversation(ctx context.Context, tx *store.Store, convers
 		return err
 	}
 	return s.events.Emit(ctx, tx, sc.SiteID, event, func() (any, error) {
-		v, err := s.conversationViewIn(ctx, tx, sc, true)
+		v, err := s.hostView(ctx, tx, sc)
 		return map[string]any{"conversation": v}, err
 	})
 }

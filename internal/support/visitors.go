@@ -120,6 +120,16 @@ func (s *Service) OriginAllowed(site *store.Site, origin string) bool {
 	return false
 }
 
+// pageAllowed reports whether a page URL is an http(s) page, without
+// credentials, of an origin the site allows (see OriginAllowed).
+func (s *Service) pageAllowed(site *store.Site, page string) bool {
+	u, err := url.Parse(page)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+		return false
+	}
+	return s.OriginAllowed(site, u.Scheme+"://"+u.Host)
+}
+
 // FrameAncestors returns the origins whose pages may frame the widget of
 // the site with this public key: its allowed origins, or an empty list
 // when it accepts every origin. ok is false when no site has the key.
@@ -196,6 +206,11 @@ func (s *Service) StartSession(ctx context.Context, in SessionInput) (*Session, 
 	}
 	if !s.OriginAllowed(site, in.Origin) {
 		return nil, errs.R(errs.Forbidden, "origin_not_allowed", "this website is not allowed to use this chat")
+	}
+	// Agents open the page URL and the follow-up mail links to it: a page
+	// outside the site's origins would put a stranger's link in both.
+	if in.PageURL != "" && !s.pageAllowed(site, in.PageURL) {
+		return nil, errs.Field("page_url", "must be an http(s) page of one of the site's allowed origins")
 	}
 	var claims *identityClaims
 	if in.IdentityToken != "" {

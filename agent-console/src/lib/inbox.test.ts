@@ -161,10 +161,13 @@ describe('neighbour', () => {
 
 describe('actions and labels', () => {
   it('offers what fits the status', () => {
-    expect(actionsFor(sc(1), ME)).toEqual({ claim: true, transfer: true, resolve: true, reopen: false })
-    expect(actionsFor(mine(1), ME)).toEqual({ claim: false, transfer: true, resolve: true, reopen: false })
-    expect(actionsFor(mine(1, { status: 'resolved' }), ME)).toEqual({ claim: false, transfer: false, resolve: false, reopen: true })
-    expect(actionsFor(sc(1, { status: 'assigned', assignee: { id: 9, name: 'X' } }), ME).claim).toBe(true)
+    expect(actionsFor(sc(1), ME)).toEqual({ claim: true, takeover: false, transfer: true, resolve: true, reopen: false })
+    expect(actionsFor(mine(1), ME)).toEqual({ claim: false, takeover: false, transfer: true, resolve: true, reopen: false })
+    expect(actionsFor(mine(1, { status: 'resolved' }), ME)).toEqual({ claim: false, takeover: false, transfer: false, resolve: false, reopen: true })
+    const held = sc(1, { status: 'assigned', assignee: { id: 9, name: 'X' } })
+    expect(actionsFor(held, ME)).toMatchObject({ claim: false, takeover: false })
+    expect(actionsFor(held, ME, true)).toMatchObject({ claim: false, takeover: true })
+    expect(actionsFor(mine(1), ME, true).takeover).toBe(false)
   })
 
   it('labels the status', () => {

@@ -118,11 +118,20 @@ export function neighbour(rows: readonly { id: number }[], current: number | nul
   return rows[j].id
 }
 
-/** What the agent may do with a conversation now. */
-export function actionsFor(c: SupportConversation, myId: number | null): { claim: boolean; transfer: boolean; resolve: boolean; reopen: boolean } {
+/**
+ * What the agent may do with a conversation now: claim a waiting one, or,
+ * as an admin, take over one another agent holds.
+ */
+export function actionsFor(
+  c: SupportConversation,
+  myId: number | null,
+  admin = false,
+): { claim: boolean; takeover: boolean; transfer: boolean; resolve: boolean; reopen: boolean } {
   const mine = c.assignee?.id === myId && c.status === 'assigned'
+  const held = c.status === 'assigned' && !!c.assignee && !mine
   return {
-    claim: c.status === 'queued' || (c.status === 'assigned' && !mine),
+    claim: c.status === 'queued' || (c.status === 'assigned' && !c.assignee),
+    takeover: admin && held,
     transfer: c.status !== 'resolved',
     resolve: c.status !== 'resolved',
     reopen: c.status === 'resolved',

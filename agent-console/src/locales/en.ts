@@ -403,6 +403,7 @@ const en = {
   "inbox.goOnline": "Go online to get conversations.",
   "inbox.noneHere": "No conversations here.",
   "inbox.claim": "Claim",
+  "inbox.takeover": "Take over",
   "inbox.transfer": "Transfer",
   "inbox.resolve": "Resolve",
   "inbox.reopen": "Reopen",

@@ -403,6 +403,7 @@ const zhCN: Dictionary = {
   "inbox.goOnline": "切换为在线即可接待会话。",
   "inbox.noneHere": "这里没有会话。",
   "inbox.claim": "接入",
+  "inbox.takeover": "接管",
   "inbox.transfer": "转接",
   "inbox.resolve": "结束会话",
   "inbox.reopen": "重新打开",

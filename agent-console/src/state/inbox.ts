@@ -202,6 +202,8 @@ async function act(id: number, action: 'claim' | 'resolve' | 'reopen' | 'transfe
 }
 
 export const claim = (id: number) => act(id, 'claim')
+/** An admin takes a conversation another agent holds. */
+export const takeover = (id: number) => act(id, 'claim', { takeover: true })
 export const resolve = (id: number) => act(id, 'resolve')
 export const reopen = (id: number) => act(id, 'reopen')
 export const transfer = (id: number, to: { agent_id: number } | { queue_id: number }) => act(id, 'transfer', to)
