@@ -528,6 +528,17 @@ func (h *Hub) Sessions(recipient string) int {
 	return 0
 }
 
+// count is the number of sessions in the index.
+func (h *Hub) count() int {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	n := 0
+	for _, set := range h.sessions {
+		n += len(set)
+	}
+	return n
+}
+
 // LocalSessions counts the sessions of recipient on this node.
 func (h *Hub) LocalSessions(recipient string) int {
 	h.mu.RLock()
@@ -561,6 +572,11 @@ func (h *Hub) Close(ctx context.Context) {
 		_ = s.CloseWithMsg(msg)
 	}
 	h.cancel()
+	// Let those sessions end before melody's hub stops: one that ends just
+	// as the hub stops waits for it forever and never reports its close.
+	for h.count() > 0 && ctx.Err() == nil {
+		time.Sleep(10 * time.Millisecond)
+	}
 	// Sessions still opening are not in the index yet.
 	_ = h.m.CloseWithMsg(msg)
 	_ = h.broker.Close()
