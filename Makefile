@@ -29,7 +29,7 @@ widget/node_modules/.installed: widget/package-lock.json
 test: go-test web-test
 
 go-test:
-	$(GO) test ./...
+	$(GO) test -timeout 30m ./...
 
 web-test: agent-console/node_modules/.installed widget/node_modules/.installed
 	cd agent-console && $(NPM) test --silent
