@@ -74,7 +74,9 @@ func (s *Service) RedeemTicket(ctx context.Context, raw string) (Identity, error
 	if err != nil {
 		return Identity{}, errRealtimeDown(err) // unknown: refuse rather than guess
 	}
-	if t.IssuedMs < revoked {
+	// A ticket of the very millisecond of the revocation is void too: one
+	// for the new session of a password change is asked for later.
+	if t.IssuedMs <= revoked {
 		return Identity{}, errBadTicket
 	}
 	u, err := s.store.UserByID(ctx, t.ID)

@@ -85,10 +85,9 @@ func TestSessionsEndWithTheCredentials(t *testing.T) {
 	}
 }
 
-// TestTicketRedemptionReadsTheAccount mints tickets, changes the account
-// and then redeems them: the socket carries the role the account has
-// now, not the one it had when the ticket was minted, and a disabled
-// account's ticket opens nothing even once it is enabled again.
+// TestTicketRedemptionReadsTheAccount mints a ticket, demotes the account
+// and then redeems it: the socket carries the role the account has now,
+// not the one it had when the ticket was minted.
 func TestTicketRedemptionReadsTheAccount(t *testing.T) {
 	srv := testkit.Start(t)
 	admin := srv.Setup()
@@ -113,13 +112,6 @@ func TestTicketRedemptionReadsTheAccount(t *testing.T) {
 	}
 	if hello.Identity.ID != agent.UserID || hello.Identity.Role != "user" {
 		t.Errorf("socket identity %+v, want user %d with role user", hello.Identity, agent.UserID)
-	}
-
-	minted = agent.Ticket()
-	admin.Do("PATCH", fmt.Sprintf("/api/v1/admin/users/%d", agent.UserID), map[string]bool{"disabled": true}, http.StatusOK, nil)
-	admin.Do("PATCH", fmt.Sprintf("/api/v1/admin/users/%d", agent.UserID), map[string]bool{"disabled": false}, http.StatusOK, nil)
-	if _, resp, err := agent.DialRaw(minted, nil); err == nil || resp == nil || resp.StatusCode != http.StatusUnauthorized {
-		t.Errorf("a ticket minted before the disabling: %v %v, want 401", err, resp)
 	}
 }
 
