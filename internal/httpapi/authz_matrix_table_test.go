@@ -33,6 +33,7 @@ var authzMatrix = map[string]authzRow{
 	"GET /api/v1/me":                              {"", "", "401 401 401 200 200 200 200 200"},
 	"PATCH /api/v1/me":                            {"", `{"nickname":"Renamed"}`, "401 401 401 200 200 200 200 200"},
 	"POST /api/v1/me/password":                    {"", `{"current_password":"not-the-one","new_password":"another-long-one"}`, "401 401 401 400 400 400 400 400"},
+	"POST /api/v1/me/verification":                {"", "", "401 401 401 409 409 409 409 409"},
 	"GET /api/v1/users/search":                    {"", "?q=bo", "401 401 401 200 200 200 200 200"},
 	"POST /api/v1/admin/users":                    {"", `{"username":"made{uniq}","email":"made{uniq}@example.com","password":"correct-horse-{uniq}"}`, "401 401 401 403 403 403 403 201"},
 	"GET /api/v1/admin/users":                     {"", "?q=ali", "401 401 401 403 403 403 403 200"},
