@@ -1,4 +1,4 @@
-// REST calls for friends, blocks, add-me links and groups (see API.md).
+// REST calls for friends, blocks, add-me links and groups (the OpenAPI document at /api/openapi.json).
 import type { ApiClient } from './api'
 import type {
   AddLink,

@@ -1,4 +1,4 @@
-// Shapes of the Parley REST and WebSocket contract (see API.md).
+// Shapes of the Parley REST and WebSocket contract (REST: the OpenAPI document; frames: the README, Using the API).
 
 export type Role = 'user' | 'agent' | 'admin'
 
