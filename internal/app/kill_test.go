@@ -3,7 +3,6 @@ package app_test
 import (
 	"fmt"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -33,42 +32,10 @@ func freePort(t *testing.T) string {
 	return ln.Addr().String()
 }
 
+// startNode starts `parley serve` on a data dir of its own (see serveOn).
 func startNode(t *testing.T, bin string, env []string) *node {
 	t.Helper()
-	addr := freePort(t)
-	logf, err := os.CreateTemp(t.TempDir(), "node-*.log")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, "serve", "--addr", addr, "--data-dir", t.TempDir(), "--public-url", "http://"+addr)
-	cmd.Env = append(os.Environ(), env...)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	n := &node{cmd: cmd, url: "http://" + addr, log: logf}
-	t.Cleanup(func() {
-		_ = n.cmd.Process.Kill()
-		_, _ = n.cmd.Process.Wait()
-		if t.Failed() {
-			b, _ := os.ReadFile(logf.Name())
-			t.Logf("log of %s:\n%s", n.url, b)
-		}
-	})
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		if r, err := http.Get(n.url + "/readyz"); err == nil {
-			r.Body.Close()
-			if r.StatusCode == http.StatusOK {
-				return n
-			}
-		}
-		if time.Now().After(deadline) {
-			b, _ := os.ReadFile(logf.Name())
-			t.Fatalf("node %s not ready:\n%s", n.url, b)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	return serveOn(t, bin, t.TempDir(), t.TempDir(), env)
 }
 
 // TestKilledNodeLosesNoAcknowledgedMessage runs two `parley serve`

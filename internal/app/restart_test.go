@@ -16,15 +16,10 @@ import (
 	"github.com/parley-chat/parley/internal/testkit"
 )
 
-// serveProc is a `parley serve` process on a data dir that outlives it.
-type serveProc struct {
-	cmd *exec.Cmd
-	url string
-}
-
-// serveOn starts `parley serve` on dataDir, logging to a new file in
-// logDir, and waits until it is ready.
-func serveOn(t *testing.T, bin, dataDir, logDir string, env []string) *serveProc {
+// serveOn starts `parley serve` on dataDir (which may outlive it, for a
+// restart), logging to a new file in logDir, and waits until it is ready.
+// Its log is shown when the test fails.
+func serveOn(t *testing.T, bin, dataDir, logDir string, env []string) *node {
 	t.Helper()
 	addr := freePort(t)
 	logf, err := os.CreateTemp(logDir, "serve-*.log")
@@ -37,10 +32,14 @@ func serveOn(t *testing.T, bin, dataDir, logDir string, env []string) *serveProc
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	p := &serveProc{cmd: cmd, url: "http://" + addr}
+	p := &node{cmd: cmd, url: "http://" + addr, log: logf}
 	t.Cleanup(func() {
 		_ = cmd.Process.Kill()
 		_, _ = cmd.Process.Wait()
+		if t.Failed() {
+			b, _ := os.ReadFile(logf.Name())
+			t.Logf("log of %s:\n%s", p.url, b)
+		}
 		logf.Close()
 	})
 	deadline := time.Now().Add(30 * time.Second)
@@ -59,7 +58,7 @@ func serveOn(t *testing.T, bin, dataDir, logDir string, env []string) *serveProc
 }
 
 // stop ends the process with sig and waits for it.
-func (p *serveProc) stop(t *testing.T, sig syscall.Signal) {
+func (p *node) stop(t *testing.T, sig syscall.Signal) {
 	t.Helper()
 	if err := p.cmd.Process.Signal(sig); err != nil {
 		t.Fatal(err)
