@@ -30,12 +30,6 @@ func (s *samples) add(d time.Duration) {
 	s.mu.Unlock()
 }
 
-func (s *samples) count() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.d)
-}
-
 // summary sorts a copy of the samples and reads the percentiles.
 func (s *samples) summary() Latency {
 	s.mu.Lock()

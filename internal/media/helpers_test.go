@@ -2,7 +2,6 @@ package media_test
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"image"
 	"image/color"
@@ -153,12 +152,4 @@ func noisePNG(t testing.TB, w, h int) []byte {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
-}
-
-func decodeJSON(t testing.TB, v any, into any) {
-	t.Helper()
-	b, _ := json.Marshal(v)
-	if err := json.Unmarshal(b, into); err != nil {
-		t.Fatal(err)
-	}
 }
