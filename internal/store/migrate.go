@@ -2,15 +2,16 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
-	"sort"
-	"strconv"
 	"strings"
 	"time"
 
-	"gorm.io/gorm"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/database"
+	"github.com/pressly/goose/v3/lock"
 )
 
 // Migration is one versioned SQL file.
@@ -18,141 +19,142 @@ type Migration struct {
 	Version   int
 	Name      string
 	AppliedAt *time.Time
-	sql       string
 }
 
-// schemaMigration is the bookkeeping row of an applied migration.
-type schemaMigration struct {
-	Version   int `gorm:"primaryKey;autoIncrement:false"`
-	Name      string
-	AppliedAt time.Time
+// migrationLockID is the PostgreSQL advisory lock that keeps two nodes
+// starting at once from migrating together. Releases before goose took
+// the same key, so a node of either kind waits for the other.
+const migrationLockID = 7202601
+
+// legacyMigrationsTable is where releases before goose recorded applied
+// migrations (version, name, applied_at).
+const legacyMigrationsTable = "schema_migrations"
+
+// MigrationsTable is goose's table of applied versions.
+const MigrationsTable = goose.DefaultTablename
+
+// migrator builds a goose provider over this store's pool and the folder
+// of fsys for its dialect (sqlite/ or postgres/). On PostgreSQL goose
+// holds the advisory lock migrationLockID while it reads or migrates.
+func (s *Store) migrator(fsys fs.FS) (*goose.Provider, error) {
+	dir, err := fs.Sub(fsys, string(s.dialect))
+	if err != nil {
+		return nil, fmt.Errorf("read migrations: %w", err)
+	}
+	db, err := s.db.DB()
+	if err != nil {
+		return nil, err
+	}
+	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true)}
+	if s.dialect == Postgres {
+		// Retry the lock each second, for up to ten minutes.
+		locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(migrationLockID), lock.WithLockTimeout(1, 600))
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	return goose.NewProvider(s.gooseDialect(), db, dir, opts...)
 }
 
-func (schemaMigration) TableName() string { return "schema_migrations" }
+func (s *Store) gooseDialect() goose.Dialect {
+	if s.dialect == Postgres {
+		return goose.DialectPostgres
+	}
+	return goose.DialectSQLite3
+}
 
 // Migrations lists the migrations for this store's dialect found in fsys
 // (folders sqlite/ and postgres/), each marked with when it was applied.
 func (s *Store) Migrations(ctx context.Context, fsys fs.FS) ([]Migration, error) {
-	dir := string(s.dialect)
-	entries, err := fs.ReadDir(fsys, dir)
+	p, err := s.migrator(fsys)
 	if err != nil {
-		return nil, fmt.Errorf("read migrations: %w", err)
-	}
-	var out []Migration
-	for _, e := range entries {
-		name := e.Name()
-		if e.IsDir() || !strings.HasSuffix(name, ".sql") {
-			continue
-		}
-		num, _, ok := strings.Cut(name, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil {
-			return nil, fmt.Errorf("migration %s: name must start with a number and _", name)
-		}
-		b, err := fs.ReadFile(fsys, path.Join(dir, name))
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, Migration{Version: v, Name: strings.TrimSuffix(name, ".sql"), sql: string(b)})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Version < out[j].Version })
-	if err := s.ensureMigrationsTable(ctx); err != nil {
 		return nil, err
 	}
-	var applied []schemaMigration
-	if err := s.q(ctx).Find(&applied).Error; err != nil {
+	if err := s.adoptLegacyMigrations(ctx); err != nil {
 		return nil, err
 	}
-	at := map[int]time.Time{}
-	for _, a := range applied {
-		at[a.Version] = a.AppliedAt
+	list, err := p.Status(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("migration status: %w", err)
 	}
-	for i := range out {
-		if t, ok := at[out[i].Version]; ok {
-			t := t
-			out[i].AppliedAt = &t
+	out := make([]Migration, 0, len(list))
+	for _, m := range list {
+		mig := Migration{Version: int(m.Source.Version), Name: migrationName(m.Source.Path)}
+		if m.State == goose.StateApplied {
+			t := m.AppliedAt
+			mig.AppliedAt = &t
 		}
+		out = append(out, mig)
 	}
 	return out, nil
-}
-
-func (s *Store) ensureMigrationsTable(ctx context.Context) error {
-	ts := "DATETIME"
-	if s.dialect == Postgres {
-		ts = "TIMESTAMPTZ"
-	}
-	return s.q(ctx).Exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at " + ts + " NOT NULL)").Error
 }
 
 // Migrate applies, in order and each in its own transaction, every migration
 // not yet applied. It returns the names it applied. On PostgreSQL an
 // advisory lock keeps two nodes starting at once from racing.
 func (s *Store) Migrate(ctx context.Context, fsys fs.FS) ([]string, error) {
-	if s.dialect != Postgres {
-		return s.migrate(ctx, fsys)
-	}
-	var done []string
-	// The advisory lock belongs to a session, so lock, migrate and unlock
-	// all run on one connection.
-	err := s.q(ctx).Connection(func(conn *gorm.DB) error {
-		if err := conn.Exec("SELECT pg_advisory_lock(7202601)").Error; err != nil {
-			return fmt.Errorf("migration lock: %w", err)
-		}
-		defer conn.Exec("SELECT pg_advisory_unlock(7202601)")
-		var err error
-		done, err = (&Store{db: conn, dialect: s.dialect, diskFull: s.diskFull}).migrate(ctx, fsys)
-		return err
-	})
-	return done, err
-}
-
-func (s *Store) migrate(ctx context.Context, fsys fs.FS) ([]string, error) {
-	list, err := s.Migrations(ctx, fsys)
+	p, err := s.migrator(fsys)
 	if err != nil {
 		return nil, err
 	}
-	var done []string
-	for _, m := range list {
-		if m.AppliedAt != nil {
-			continue
-		}
-		err := s.Tx(ctx, func(tx *Store) error {
-			for _, stmt := range splitStatements(m.sql) {
-				if err := tx.q(ctx).Exec(stmt).Error; err != nil {
-					return fmt.Errorf("%w\n%s", err, stmt)
-				}
-			}
-			return tx.q(ctx).Create(&schemaMigration{Version: m.Version, Name: m.Name, AppliedAt: time.Now().UTC()}).Error
-		})
-		if err != nil {
-			return done, fmt.Errorf("migration %s: %w", m.Name, err)
-		}
-		done = append(done, m.Name)
+	if err := s.adoptLegacyMigrations(ctx); err != nil {
+		return nil, err
 	}
-	return done, nil
+	results, err := p.Up(ctx)
+	var partial *goose.PartialError
+	if errors.As(err, &partial) {
+		results = partial.Applied
+		err = fmt.Errorf("migration %s: %w", migrationName(partial.Failed.Source.Path), partial.Err)
+	}
+	var done []string
+	for _, r := range results {
+		done = append(done, migrationName(r.Source.Path))
+	}
+	return done, err
 }
 
-// splitStatements splits a migration file on semicolons that end a line.
-// Migrations keep to that form so both drivers run one statement per Exec.
-func splitStatements(src string) []string {
-	var out []string
-	var cur strings.Builder
-	for _, line := range strings.Split(src, "\n") {
-		trimmed := strings.TrimSpace(line)
-		if strings.HasPrefix(trimmed, "--") {
-			continue
-		}
-		cur.WriteString(line)
-		cur.WriteString("\n")
-		if strings.HasSuffix(trimmed, ";") {
-			if stmt := strings.TrimSpace(cur.String()); stmt != ";" {
-				out = append(out, stmt)
+func migrationName(file string) string { return strings.TrimSuffix(path.Base(file), ".sql") }
+
+// adoptLegacyMigrations moves the record of a database migrated by a
+// release before goose into goose's table, so nothing runs twice: every
+// version in schema_migrations becomes an applied version in
+// goose_db_version (keeping when it was applied), and schema_migrations
+// goes. It does nothing once that is done, or on a new database. On
+// PostgreSQL it holds the migration lock, so two nodes never adopt twice.
+func (s *Store) adoptLegacyMigrations(ctx context.Context) error {
+	if !s.db.Migrator().HasTable(legacyMigrationsTable) {
+		return nil
+	}
+	versions, err := database.NewStore(s.gooseDialect(), MigrationsTable)
+	if err != nil {
+		return err
+	}
+	return s.Tx(ctx, func(tx *Store) error {
+		if s.dialect == Postgres {
+			if err := tx.q(ctx).Exec("SELECT pg_advisory_xact_lock(?)", migrationLockID).Error; err != nil {
+				return fmt.Errorf("migration lock: %w", err)
 			}
-			cur.Reset()
 		}
-	}
-	if rest := strings.TrimSpace(cur.String()); rest != "" {
-		out = append(out, rest)
-	}
-	return out
+		// Checked again under the lock: another node may have adopted.
+		if !tx.db.Migrator().HasTable(legacyMigrationsTable) {
+			return nil
+		}
+		conn := tx.db.Statement.ConnPool
+		if !tx.db.Migrator().HasTable(MigrationsTable) {
+			if err := versions.CreateVersionTable(ctx, conn); err != nil {
+				return fmt.Errorf("create %s: %w", MigrationsTable, err)
+			}
+			if err := versions.Insert(ctx, conn, database.InsertRequest{Version: 0}); err != nil {
+				return fmt.Errorf("create %s: %w", MigrationsTable, err)
+			}
+		}
+		err := tx.q(ctx).Exec("INSERT INTO " + MigrationsTable + " (version_id, is_applied, tstamp)" +
+			" SELECT version, TRUE, applied_at FROM " + legacyMigrationsTable +
+			" WHERE version NOT IN (SELECT version_id FROM " + MigrationsTable + ") ORDER BY version").Error
+		if err != nil {
+			return fmt.Errorf("adopt %s: %w", legacyMigrationsTable, err)
+		}
+		return tx.q(ctx).Exec("DROP TABLE " + legacyMigrationsTable).Error
+	})
 }

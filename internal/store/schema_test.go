@@ -51,7 +51,7 @@ func TestMigratedSchemaMatchesTheModels(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			modelTables := map[string]bool{"schema_migrations": true}
+			modelTables := map[string]bool{store.MigrationsTable: true}
 			for _, model := range store.Models() {
 				s, err := schema.Parse(model, &sync.Map{}, db.NamingStrategy)
 				if err != nil {
@@ -127,6 +127,8 @@ func TestBothDialectsHaveTheSameMigrations(t *testing.T) {
 // TestSQLiteSyncsEveryCommit checks the durability setting of embedded
 // mode: FULL syncs the WAL at each commit, so an acked message survives
 // power loss too (NORMAL would lose the last commits before a checkpoint).
+// The other settings Open asks for (WAL, foreign keys, the busy timeout)
+// must hold on every connection as well.
 func TestSQLiteSyncsEveryCommit(t *testing.T) {
 	st, err := store.Open(context.Background(), "", t.TempDir(), nil)
 	if err != nil {
@@ -143,11 +145,26 @@ func TestSQLiteSyncsEveryCommit(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var mode int
-			if err := db.QueryRow("PRAGMA synchronous").Scan(&mode); err != nil {
+			// One connection for the four reads, so each pragma is read
+			// on the same connection.
+			conn, err := db.Conn(context.Background())
+			if err != nil {
 				t.Error(err)
-			} else if mode != 2 {
-				t.Errorf("PRAGMA synchronous = %d, want 2 (FULL)", mode)
+				return
+			}
+			defer conn.Close()
+			for _, p := range []struct{ pragma, want string }{
+				{"synchronous", "2"}, // FULL
+				{"journal_mode", "wal"},
+				{"foreign_keys", "1"},
+				{"busy_timeout", "15000"},
+			} {
+				var got string
+				if err := conn.QueryRowContext(context.Background(), "PRAGMA "+p.pragma).Scan(&got); err != nil {
+					t.Error(err)
+				} else if got != p.want {
+					t.Errorf("PRAGMA %s = %s, want %s", p.pragma, got, p.want)
+				}
 			}
 		}()
 	}

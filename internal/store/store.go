@@ -17,11 +17,11 @@ import (
 	"syscall"
 	"time"
 
-	gosqlite "github.com/glebarez/go-sqlite"
-	"github.com/glebarez/sqlite"
+	"github.com/libtnb/sqlite"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
+	moderncsqlite "modernc.org/sqlite"
 )
 
 // Errors the store returns; services map them to domain errors.
@@ -217,7 +217,7 @@ func IsDiskFull(err error) bool {
 	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) || errors.Is(err, syscall.EFBIG) || errors.Is(err, syscall.EIO) {
 		return true
 	}
-	var se *gosqlite.Error
+	var se *moderncsqlite.Error
 	if errors.As(err, &se) {
 		if c := se.Code() & 0xff; c == sqliteFull || c == sqliteIOErr {
 			return true

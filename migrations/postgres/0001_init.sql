@@ -1,3 +1,4 @@
+-- +goose Up
 CREATE TABLE users (
     id BIGSERIAL PRIMARY KEY,
     username TEXT NOT NULL,

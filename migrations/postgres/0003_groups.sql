@@ -1,3 +1,4 @@
+-- +goose Up
 CREATE TABLE chat_groups (
     id BIGSERIAL PRIMARY KEY,
     number BIGINT NOT NULL,

@@ -1,3 +1,4 @@
+-- +goose Up
 CREATE TABLE sites (
     id BIGSERIAL PRIMARY KEY,
     name TEXT NOT NULL,

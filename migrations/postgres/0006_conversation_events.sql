@@ -1,3 +1,4 @@
+-- +goose Up
 CREATE TABLE conversation_events (
     id BIGSERIAL PRIMARY KEY,
     conversation_id BIGINT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,

@@ -1,3 +1,4 @@
+-- +goose Up
 CREATE TABLE webhooks (
     id BIGSERIAL PRIMARY KEY,
     site_id BIGINT NOT NULL REFERENCES sites (id) ON DELETE CASCADE,

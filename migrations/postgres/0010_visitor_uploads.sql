@@ -1,3 +1,4 @@
+-- +goose Up
 -- Widget visitors upload too: an upload belongs to a user or to a visitor,
 -- never both.
 ALTER TABLE uploads ALTER COLUMN user_id DROP NOT NULL;

@@ -1,3 +1,4 @@
+-- +goose Up
 CREATE TABLE job_outbox (
     id BIGSERIAL PRIMARY KEY,
     type TEXT NOT NULL,

@@ -1,3 +1,4 @@
+-- +goose Up
 ALTER TABLE users ADD COLUMN disabled_at TIMESTAMPTZ;
 
 CREATE TABLE audit_log (

@@ -1,3 +1,4 @@
+-- +goose Up
 -- An upload reserves its room in the uploader's quota (and, for an
 -- anonymous visitor, in the site's daily visitor budget) before its bytes
 -- are read; the reservation is dropped when the upload is stored or refused.

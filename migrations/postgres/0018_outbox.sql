@@ -1,3 +1,4 @@
+-- +goose Up
 -- Every job a change decides is a row written in the change's transaction;
 -- a relay hands due rows to the job queue (task id = row id) and hands
 -- again what is due and not done. A row is done when its handler succeeded

@@ -1,3 +1,4 @@
+-- +goose Up
 ALTER TABLE users ADD COLUMN last_seen_at DATETIME;
 
 CREATE TABLE friend_categories (

@@ -1,3 +1,4 @@
+-- +goose Up
 CREATE TABLE chat_groups (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     number INTEGER NOT NULL,

@@ -1,3 +1,4 @@
+-- +goose Up
 CREATE TABLE media_blobs (
     sha256 TEXT PRIMARY KEY,
     kind TEXT NOT NULL,

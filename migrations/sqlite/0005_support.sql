@@ -1,3 +1,4 @@
+-- +goose Up
 CREATE TABLE sites (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     name TEXT NOT NULL,

@@ -1,3 +1,4 @@
+-- +goose Up
 CREATE TABLE conversation_events (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     conversation_id INTEGER NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,

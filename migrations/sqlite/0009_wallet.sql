@@ -1,3 +1,4 @@
+-- +goose Up
 CREATE TABLE wallets (
     user_id INTEGER PRIMARY KEY REFERENCES users (id),
     balance_cents INTEGER NOT NULL DEFAULT 0 CHECK (balance_cents >= 0),

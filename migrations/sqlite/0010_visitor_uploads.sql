@@ -1,3 +1,4 @@
+-- +goose Up
 -- Widget visitors upload too: an upload belongs to a user or to a visitor,
 -- never both. SQLite cannot drop NOT NULL in place, so the table is rebuilt
 -- (nothing references uploads by foreign key).

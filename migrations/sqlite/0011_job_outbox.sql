@@ -1,3 +1,4 @@
+-- +goose Up
 CREATE TABLE job_outbox (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     type TEXT NOT NULL,

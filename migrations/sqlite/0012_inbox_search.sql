@@ -1,3 +1,4 @@
+-- +goose Up
 -- The inbox filters by site and status, newest first; search narrows the
 -- same walk, checking each conversation's messages through their
 -- (conversation_id, seq) index.
