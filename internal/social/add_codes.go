@@ -1,13 +1,18 @@
 package social
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/png"
 	"strings"
 
-	"github.com/skip2/go-qrcode"
+	qr "github.com/piglig/go-qr"
 
 	"github.com/parley-chat/parley/internal/auth"
 	"github.com/parley-chat/parley/internal/errs"
@@ -72,11 +77,37 @@ func (s *Service) AddQR(ctx context.Context, userID int64) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	png, err := qrcode.Encode(link.URL, qrcode.Medium, QRSize)
+	img, err := drawQR(link.URL)
 	if err != nil {
 		return nil, errs.Wrap(err, "draw QR code")
 	}
-	return png, nil
+	return img, nil
+}
+
+// drawQR draws text as a QR code (medium error correction) centred on a
+// white QRSize×QRSize PNG, each module a whole number of pixels and a quiet
+// zone of at least four modules around it.
+func drawQR(text string) ([]byte, error) {
+	code, err := qr.EncodeText(text, qr.Medium)
+	if err != nil {
+		return nil, err
+	}
+	const border = 4
+	scale := max(1, QRSize/(code.Size()+2*border))
+	sym, err := code.ToImage(qr.NewQrCodeImgConfig(scale, border))
+	if err != nil {
+		return nil, err
+	}
+	side := max(QRSize, sym.Bounds().Dx())
+	canvas := image.NewGray(image.Rect(0, 0, side, side))
+	draw.Draw(canvas, canvas.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
+	at := image.Pt((side-sym.Bounds().Dx())/2, (side-sym.Bounds().Dy())/2)
+	draw.Draw(canvas, sym.Bounds().Add(at), sym, sym.Bounds().Min, draw.Src)
+	var out bytes.Buffer
+	if err := png.Encode(&out, canvas); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
 }
 
 // ResolveAddCode returns the owner of an add-me code. Unknown and revoked

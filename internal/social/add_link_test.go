@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	qr "github.com/piglig/go-qr"
+
 	"github.com/parley-chat/parley/internal/testkit"
 )
 
@@ -38,6 +40,9 @@ func TestAddMeLinkQRCodeResolveAndRevoke(t *testing.T) {
 	}
 	if b := img.Bounds(); b.Dx() < 100 || b.Dx() > 1024 || b.Dx() != b.Dy() {
 		t.Fatalf("qr is %v", b)
+	}
+	if text, err := qr.Decode(img); err != nil || text != link.URL {
+		t.Fatalf("qr reads %q (%v), want %q", text, err, link.URL)
 	}
 
 	var owner publicUser
