@@ -7,15 +7,7 @@
 // the server sends one of a few values, inline objects instead of a shared
 // schema), the alias below narrows it and says so in a comment.
 
-import type { components } from '../generated/api'
-
-type Schemas = components['schemas']
-
-/** Every field of T present, except the listed ones (the document marks none required). */
-type Sent<T, Optional extends keyof T = never> = Required<Omit<T, Optional>> & Pick<T, Optional>
-
-/** T with the fields of O replaced. */
-type Override<T, O> = Omit<T, keyof O> & O
+import type { Override, Schemas, Sent } from './schemas'
 
 /** The document types role as a plain string. */
 export type Role = 'user' | 'agent' | 'admin'
