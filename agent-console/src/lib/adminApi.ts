@@ -2,51 +2,30 @@
 // users and wallet credits (see README "Customer service").
 import { t } from './i18n'
 import type { Api } from './socialApi'
+import type { Override, Schemas, Sent } from './schemas'
 import type { CannedResponse, PublicUser, Role, User } from './types'
 
 const enc = encodeURIComponent
 
-export interface PrechatField {
-  name: string
-  label: string
-  type: 'text' | 'email'
-  required: boolean
-}
+/** The document describes pre-chat fields inline. */
+export type PrechatField = Sent<NonNullable<Schemas['Site']['prechat_fields']>[number]>
 
 export type BusinessHours = Record<string, string[]>
 
-export interface QueueAgent {
-  user_id: number
-  name: string
-  capacity: number
-  status: string
-}
+/** A queue's agent; the document describes it inline. */
+export type QueueAgent = Sent<NonNullable<Schemas['Queue']['agents']>[number]>
 
-export interface AdminQueue {
-  id: number
-  site_id?: number
-  name: string
-  is_default: boolean
-  assign_timeout_s: number
-  agents: QueueAgent[]
-}
+export type AdminQueue = Override<Sent<Schemas['Queue'], 'site_id'>, { agents: QueueAgent[] }>
 
-export interface Site {
-  id: number
-  name: string
-  public_key: string
-  secret?: string
-  allowed_origins: string[]
-  color: string
-  greeting: string
-  away_message: string
-  business_hours: BusinessHours | null
-  time_zone: string
-  prechat_fields: PrechatField[] | null
-  require_identity: boolean
-  snippet: string
-  queues: AdminQueue[]
-}
+/**
+ * The document marks no field of a site required, types business_hours
+ * loosely in SitePatch and does not mark business_hours and prechat_fields
+ * nullable; its inline queues lack the agents' names and status.
+ */
+export type Site = Override<
+  Sent<Schemas['Site'], 'secret' | 'previous_secret_until' | 'created_at'>,
+  { business_hours: BusinessHours | null; prechat_fields: PrechatField[] | null; queues: AdminQueue[] }
+>
 
 export type SitePatch = Partial<
   Pick<
@@ -63,25 +42,9 @@ export type SitePatch = Partial<
   >
 >
 
-export interface Webhook {
-  id: number
-  site_id: number
-  url: string
-  events: string[]
-  secret?: string
-  created_at: string
-}
+export type Webhook = Sent<Schemas['Webhook'], 'secret'>
 
-export interface WebhookDelivery {
-  id: number
-  event: string
-  status: 'pending' | 'delivered' | 'failed'
-  attempts: number
-  last_status_code: number
-  last_error: string
-  created_at: string
-  delivered_at: string | null
-}
+export type WebhookDelivery = Sent<Schemas['WebhookDelivery'], 'payload'>
 
 export const webhookEvents = [
   'conversation.created',
@@ -181,16 +144,8 @@ export const patchUser = (api: Api, id: number, body: { role?: Role; disabled?: 
   api.patch<AdminUser>(`/api/v1/admin/users/${id}`, body)
 
 // The admin action log.
-export interface AuditEntry {
-  id: number
-  actor: { id: number; username: string } | null
-  action: string
-  target_type: string
-  target_id: number
-  detail: Record<string, unknown>
-  ip: string
-  created_at: string
-}
+/** The document types detail as an empty object. */
+export type AuditEntry = Override<Sent<Schemas['AuditEntry']>, { detail: Record<string, unknown> }>
 
 export async function listAudit(
   api: Api,

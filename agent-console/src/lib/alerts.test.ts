@@ -42,7 +42,7 @@ describe('mute', () => {
 
 describe('notificationBody', () => {
   it('describes media and trims long text', () => {
-    expect(notificationBody(msg(1, { kind: 'image', body: '', attachment: { id: 1, kind: 'image', mime: 'image/png', size: 1, name: 'a', url: 'u' } }))).toBe(
+    expect(notificationBody(msg(1, { kind: 'image', body: '', attachment: { id: 1, kind: 'image', mime: 'image/png', size: 1, name: 'a', url: 'u', url_expires_at: '2025-01-01T12:00:00Z' } }))).toBe(
       'Sent an image',
     )
     expect(notificationBody(msg(1, { body: 'x'.repeat(200) }))).toHaveLength(140)

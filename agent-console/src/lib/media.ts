@@ -61,7 +61,7 @@ export function mediaSendBody(
 }
 
 /** Whether the attachment's signed URLs have (nearly) run out. */
-export function linkExpired(a: Pick<Attachment, 'url_expires_at'>, now: number, marginMs = 5_000): boolean {
+export function linkExpired(a: Partial<Pick<Attachment, 'url_expires_at'>>, now: number, marginMs = 5_000): boolean {
   if (!a.url_expires_at) return false
   const at = Date.parse(a.url_expires_at)
   return Number.isFinite(at) && at - marginMs <= now

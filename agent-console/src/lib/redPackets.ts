@@ -2,37 +2,21 @@
 // and the checks of the send dialog.
 import { t } from './i18n'
 import { amountError, formatCents, parseCents } from './money'
+import type { Schemas, Sent, Override } from './schemas'
 
-export type PacketStatus = 'open' | 'exhausted' | 'expired'
+export type PacketStatus = NonNullable<Schemas['RedPacket']['status']>
 
-export interface RedPacket {
-  id: number
-  conversation_id?: number
-  sender_id?: number
-  kind: 'lucky' | 'equal'
-  total_cents: number
-  count: number
-  greeting: string
-  remaining_count: number
-  status: PacketStatus
-  expires_at?: string
-}
+/** The document marks no field required; the server always sends these. */
+export type RedPacket = Sent<Schemas['RedPacket'], 'conversation_id' | 'sender_id' | 'expires_at'>
 
-export interface Claim {
-  user_id: number
-  name: string
-  amount_cents: number
-  claimed_at: string
-}
+export type Claim = Sent<Schemas['RedPacketClaim']>
 
-export interface RedPacketDetails extends RedPacket {
-  sender_name?: string
-  remaining_cents?: number
-  refunded_cents?: number
-  claims?: Claim[]
-  luckiest?: Claim | null
-  my_claim?: Claim | null
-}
+/** The details add optional fields to the packet; claims as above. */
+export type RedPacketDetails = RedPacket &
+  Override<
+    Omit<Schemas['RedPacketDetails'], keyof Schemas['RedPacket']>,
+    { claims?: Claim[]; luckiest?: Claim | null; my_claim?: Claim | null }
+  >
 
 export interface RedPacketFrame {
   type: 'red_packet'

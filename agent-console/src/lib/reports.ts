@@ -1,42 +1,16 @@
 // Site reports: the date range, the per-day series with the empty days
 // filled in, and the CSV export.
 import { t } from './i18n'
+import type { Override, Schemas } from './schemas'
 
-export interface ReportStats {
-  conversations: number
-  missed: number
-  resolved: number
-  wait_median_s: number | null
-  wait_p90_s: number | null
-  first_response_median_s: number | null
-  first_response_p90_s: number | null
-  resolution_median_s: number | null
-  resolution_p90_s: number | null
-  ratings: number
-  csat_average: number | null
-}
+/** The document marks no field of a report required; the server sends them all. */
+export type ReportStats = Required<Schemas['ReportStats']>
 
-export interface DayStats extends ReportStats {
-  date: string
-}
+export type DayStats = ReportStats & { date: string }
 
-export interface AgentStats {
-  agent_id: number
-  name: string
-  assigned: number
-  resolved: number
-  first_response_median_s: number | null
-  ratings: number
-  csat_average: number | null
-}
+export type AgentStats = Required<NonNullable<Schemas['Report']['agents']>[number]>
 
-export interface Report {
-  from: string
-  to: string
-  totals: ReportStats
-  days: DayStats[]
-  agents: AgentStats[]
-}
+export type Report = Override<Required<Schemas['Report']>, { totals: ReportStats; days: DayStats[]; agents: AgentStats[] }>
 
 export interface DateRange {
   /** First day, YYYY-MM-DD (UTC). */

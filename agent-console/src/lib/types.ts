@@ -1,241 +1,144 @@
-// Shapes of the Parley REST and WebSocket contract (REST: the OpenAPI document; frames: the README, Using the API).
+// Shapes of the Parley REST and WebSocket contract. REST shapes are the
+// OpenAPI document's schemas, generated into src/generated/api.ts by
+// scripts/gen-api-types.mjs; frames: the README, Using the API.
+//
+// Where the document is looser than what the server sends (fields it leaves
+// out of `required`, nullable fields it does not mark, plain strings where
+// the server sends one of a few values, inline objects instead of a shared
+// schema), the alias below narrows it and says so in a comment.
 
+import type { Override, Schemas, Sent } from './schemas'
+
+/** The document types role as a plain string. */
 export type Role = 'user' | 'agent' | 'admin'
 
-export interface User {
-  id: number
-  username: string
-  email: string
-  nickname: string
-  avatar_url: string
-  role: Role
-  email_verified: boolean
-  created_at: string
-}
+export type User = Override<Sent<Schemas['User'], 'disabled'>, { role: Role }>
 
-export interface Peer {
-  id: number
-  username: string
-  nickname: string
-  avatar_url: string
-}
+export type Peer = Sent<Schemas['PublicUser']>
 
 /** Another user as the social endpoints show them. */
 export type PublicUser = Peer
 
-export type PresenceStatus = 'online' | 'away' | 'offline'
+export type Presence = Schemas['Presence']
 
-export interface Presence {
-  status: PresenceStatus
-  last_seen_at: string | null
-}
+export type PresenceStatus = Presence['status']
 
-export type RequestStatus = 'pending' | 'accepted' | 'rejected' | 'canceled'
+export type RequestStatus = Schemas['FriendRequest']['status']
 
-export interface FriendRequest {
-  id: number
-  from: PublicUser
-  to: PublicUser
-  message: string
-  status: RequestStatus
-  created_at: string
-}
+export type FriendRequest = Override<Schemas['FriendRequest'], { from: PublicUser; to: PublicUser }>
 
-export interface Friend {
-  user: PublicUser
-  remark: string
-  category_id: number | null
-  presence?: Presence | null
-  since: string
-}
+/** The document marks presence required; lists built before presence arrives leave it out. */
+export type Friend = Override<Schemas['Friend'], { user: PublicUser; presence?: Presence | null }>
 
-export interface FriendCategory {
-  id: number
-  name: string
-  position: number
-}
+export type FriendCategory = Schemas['FriendCategory']
 
-export interface AddLink {
-  code: string
-  url: string
-}
+export type AddLink = Schemas['AddLink']
 
-export type GroupRole = 'owner' | 'admin' | 'member'
+export type GroupRole = NonNullable<Schemas['Group']['my_role']>
+
+/** The document types join_policy as a plain string. */
 export type JoinPolicy = 'open' | 'approval' | 'invite'
 
-export interface Group {
-  id: number
-  number: number
-  name: string
-  avatar_url: string
-  announcement: string
-  join_policy: JoinPolicy
-  mute_all: boolean
-  member_count: number
-  member_cap: number
-  owner_id: number
-  conversation_id: number
-  my_role?: GroupRole
-  created_at: string
-}
+export type Group = Override<Sent<Schemas['Group'], 'my_role'>, { join_policy: JoinPolicy }>
 
-export interface GroupMember {
-  user: PublicUser
-  role: GroupRole
-  muted_until: string | null
-  joined_at: string
-  presence?: Presence | null
-}
+/** The document describes user and presence inline and role as a plain string. */
+export type GroupMember = Override<
+  Sent<Schemas['GroupMember'], 'presence'>,
+  { user: PublicUser; role: GroupRole; presence?: Presence | null }
+>
 
-export interface JoinRequest {
-  id: number
-  user: PublicUser
-  message?: string
-  created_at: string
-}
+export type JoinRequest = Override<Sent<Schemas['JoinRequest'], 'message' | 'status'>, { user: PublicUser }>
 
-export interface Invite {
-  token: string
-  url: string
-  expires_at: string | null
-  max_uses: number
-  uses: number
-}
+export type Invite = Sent<Schemas['Invite'], 'created_at'>
 
-export interface InvitePreview {
-  group: { id?: number; name: string; number: number; avatar_url: string; member_count: number }
-  expires_at: string | null
-  uses: number
-  max_uses: number
-}
+export type InvitePreview = Override<
+  Sent<Schemas['InvitePreview']>,
+  { group: Sent<NonNullable<Schemas['InvitePreview']['group']>, 'id'> }
+>
 
+/** The document describes one object with every field optional; the server sends one of two shapes. */
 export type JoinResult = { status: 'joined'; group: Group } | { status: 'pending'; request_id: number }
 
-export interface Sender {
-  kind: 'user' | 'visitor' | 'system'
-  id: number | string
-  name: string
-}
+/** Visitors and the system are named by id too; the document types id as an integer only. */
+export type Sender = Override<Sent<Schemas['Sender']>, { id: number | string }>
 
-export interface Message {
-  id: number
-  conversation_id: number
-  seq: number
-  client_msg_id: string
-  sender: Sender
-  kind: string
-  body: string
-  attachment?: Attachment | null
-  reply_to_seq?: number | null
-  created_at: string
-  recalled_at?: string | null
-  /** Messages of kind red_packet carry the packet, read live. */
-  red_packet?: import('./redPackets').RedPacket | null
-}
-
-export type MediaKind = 'image' | 'voice' | 'video' | 'file'
+/**
+ * The document does not list red_packet, types attachment as an empty
+ * object and does not mark reply_to_seq and recalled_at nullable.
+ */
+export type Message = Override<
+  Sent<Schemas['Message'], 'attachment' | 'reply_to_seq' | 'recalled_at'>,
+  {
+    sender: Sender
+    attachment?: Attachment | null
+    reply_to_seq?: number | null
+    recalled_at?: string | null
+    /** Messages of kind red_packet carry the packet, read live. */
+    red_packet?: import('./redPackets').RedPacket | null
+  }
+>
 
 /** An upload as POST /api/v1/uploads answers it and as messages carry it. */
-export interface Attachment {
-  id: number
-  kind: MediaKind
-  mime: string
-  size: number
-  name: string
-  /** Signed and expiring (see url_expires_at). */
-  url: string
-  thumb_url?: string
-  width?: number
-  height?: number
-  duration_ms?: number
-  url_expires_at?: string
-}
+export type Attachment = Schemas['Attachment']
 
-export type ConversationKind = 'direct' | 'group' | 'support'
+export type MediaKind = Attachment['kind']
 
-export type SupportStatus = 'queued' | 'assigned' | 'resolved'
+export type ConversationKind = NonNullable<Schemas['Conversation']['kind']>
 
-export interface VisitorInfo {
-  id: number
-  name: string
-  email: string
-  external_id?: string
-  page_url: string
-  referrer: string
-  locale: string
-  user_agent: string
-  identified: boolean
-}
+export type SupportStatus = NonNullable<Schemas['SupportConversation']['status']>
 
-/** A support conversation as the agent inbox lists it. */
-export interface SupportConversation {
-  id: number
-  kind: 'support'
-  title: string
-  status: SupportStatus
-  site_id: number
-  queue_id: number
-  queue_name: string
-  queue_position?: number
-  assignee: { id: number; name: string } | null
-  visitor?: VisitorInfo
-  prechat?: Record<string, string>
-  last_seq: number
-  last_message: Message | null
-  rating: number | null
-  rating_comment?: string
-  created_at: string
-  assigned_at: string | null
-  resolved_at: string | null
-}
+/** The document describes the visitor inline. */
+export type VisitorInfo = Sent<NonNullable<Schemas['SupportConversation']['visitor']>, 'external_id'>
 
-export interface CannedResponse {
-  id: number
-  shortcut: string
-  body: string
-}
+/**
+ * A support conversation as the agent inbox lists it. The document types
+ * kind as a plain string, prechat as an empty object, and does not mark
+ * assignee, last_message, rating, assigned_at and resolved_at nullable.
+ */
+export type SupportConversation = Override<
+  Sent<Schemas['SupportConversation'], 'queue_position' | 'visitor' | 'prechat' | 'rating_comment'>,
+  {
+    kind: 'support'
+    assignee: { id: number; name: string } | null
+    visitor?: VisitorInfo
+    prechat?: Record<string, string>
+    last_message: Message | null
+    rating: number | null
+    assigned_at: string | null
+    resolved_at: string | null
+  }
+>
 
-export interface QueueInfo {
-  id: number
-  site_id: number
-  name: string
-  is_default: boolean
-  agents?: Array<{ user_id: number; capacity: number }>
-}
+export type CannedResponse = Sent<Schemas['CannedResponse']>
 
-export interface SiteInfo {
-  id: number
-  name: string
-  queues: QueueInfo[]
-}
+type SiteQueue = NonNullable<Schemas['Site']['queues']>[number]
+
+/** A queue as a site lists it; the document describes it inline. */
+export type QueueInfo = Override<
+  Sent<SiteQueue, 'agents' | 'assign_timeout_s'>,
+  { agents?: Array<Sent<NonNullable<SiteQueue['agents']>[number]>> }
+>
+
+/** A site as agents read it (GET /api/v1/sites/{id}). */
+export type SiteInfo = Override<Pick<Sent<Schemas['Site']>, 'id' | 'name'>, { queues: QueueInfo[] }>
 
 export type AgentStatus = 'online' | 'away' | 'offline'
 
-export interface Conversation {
-  id: number
-  kind: ConversationKind
-  title: string
-  last_seq: number
-  read_seq: number
-  unread: number
-  last_message: Message | null
-  peer?: Peer
-}
+/** The document names peer as a plain PublicUser with optional fields. */
+export type Conversation = Override<
+  Sent<Schemas['Conversation'], 'peer' | 'created_at'>,
+  { last_message: Message | null; peer?: Peer }
+>
 
+/** A page of a list; the document has MessagePage (next_cursor a number) and inline pages elsewhere. */
 export interface Page<T> {
   items: T[]
   next_cursor: string | number | null
 }
 
-export interface TokenPair {
-  access_token: string
-  refresh_token: string
-  expires_in: number
-}
+export type TokenPair = Sent<Omit<Schemas['Session'], 'user'>>
 
-export interface AuthResponse extends TokenPair {
-  user: User
-}
+export type AuthResponse = TokenPair & { user: User }
 
 // Frames sent by the server over /ws.
 export type ServerFrame =

@@ -12,7 +12,7 @@ import {
 } from './upload'
 import type { Attachment } from './types'
 
-const att: Attachment = { id: 9, kind: 'image', mime: 'image/png', size: 100, name: 'a.png', url: '/media/9?exp=1&sig=x' }
+const att: Attachment = { id: 9, kind: 'image', mime: 'image/png', size: 100, name: 'a.png', url: '/media/9?exp=1&sig=x', url_expires_at: '2025-01-01T12:00:00Z' }
 
 function run(events: UploadEvent[], from: UploadState = initialUpload(100)): UploadState {
   return events.reduce(uploadStep, from)

@@ -12,19 +12,13 @@ import {
   type RedPacketDetails,
   type RedPacketFrame,
 } from '../lib/redPackets'
+import type { Schemas } from '../lib/schemas'
 import type { Message } from '../lib/types'
 import { onServerFrame, receiveMessages } from './chat'
 import { api, session } from './session'
 
-export interface WalletEntry {
-  id: number
-  amount_cents: number
-  reason: 'credit' | 'red_packet_send' | 'red_packet_grab' | 'red_packet_refund'
-  ref_id: number
-  note: string
-  balance_after_cents: number
-  created_at: string
-}
+/** The document marks no field of a wallet entry required; the server sends them all. */
+export type WalletEntry = Required<Schemas['WalletEntry']>
 
 export const wallet = reactive({
   balance_cents: null as number | null,

@@ -11,116 +11,98 @@ import {
   type InitData,
 } from '../protocol'
 import { ApiError, call } from './api'
-import { backoff } from './backoff'
-import { fmt, pickStrings, type Strings } from './i18n'
-import { renderText } from './links'
-import { Outbox, newClientId } from './outbox'
-import { cleanPrechat, EMAIL_RE, validatePrechat, type PrechatField } from './prechat'
+import { Delivery } from './delivery'
+import { History } from './history'
+import { pickStrings, type Strings } from './i18n'
+import { newClientId, type Outbox } from './outbox'
+import { cleanPrechat, EMAIL_RE, validatePrechat } from './prechat'
+import { DeviceStore, fatalMessage, openSession } from './session'
 import { Socket } from './socket'
-import { MessageStore, type Message } from './store'
-import { filesOf, humanSize, kindOf, overLimit, tooBigWords, upload, uploadError, type Attachment, type Limits } from './upload'
+import type { Message, MessageStore } from './store'
+import type { Conversation, Page, Session, Site, Visitor } from './types'
+import { filesOf, Uploads, type Limits } from './upload'
+import { ChatView, type LogActions } from './view'
 
-interface Visitor {
-  id: number
-  name: string
-  email: string
-  identified: boolean
-}
-
-interface Site {
-  name: string
-  color: string
-  greeting: string
-  away_message: string
-  online: boolean
-  open: boolean
-  prechat: PrechatField[] | null
-  queues: Array<{ id: number; name: string }> | null
-}
-
-interface Conversation {
-  id: number
-  status: 'queued' | 'assigned' | 'resolved' | string
-  queue_position?: number | null
-  assignee: { id: number; name: string } | null
-  last_seq: number
-  rating: number | null
-}
-
-interface Session {
-  visitor_token: string
-  visitor: Visitor
-  site: Site
-  conversation: Conversation | null
-  uploads?: Limits
-}
-
-interface Page {
-  items: Message[] | null
-  next_cursor: number | null
-}
-
-/** Frame error codes the send path should simply try again. */
-const RETRY_CODES = ['rate_limited', 'internal', 'unavailable', 'internal_error', 'timeout']
-
-type Refs = Record<string, HTMLElement>
-
-function refs(doc: Document): Refs {
-  const out: Refs = {}
-  doc.querySelectorAll<HTMLElement>('[data-ref]').forEach((el) => {
-    out[el.getAttribute('data-ref') as string] = el
-  })
-  return out
-}
-
-/** The chat inside the frame. One instance per frame page. */
+/**
+ * The chat inside the frame, one instance per frame page: it holds the
+ * chat's state and wires the host page, the session, the socket, the
+ * outbox, the uploads and the view together.
+ */
 export class ChatApp {
-  t: Strings
-  readonly r: Refs
+  readonly view: ChatView
   hostOrigin: string | null = null
   init: InitData | null = null
   token: string | null = null
   identity: string | null = null
-  /** The visitor interacted (opened or wrote): from now on the token may be stored. */
-  persisted = false
   visible = false
   site: Site | null = null
   visitor: Visitor | null = null
   conv: Conversation | null = null
-  readonly store = new MessageStore()
-  readonly outbox = new Outbox()
+  readonly history: History
+  readonly delivery: Delivery
+  readonly uploads: Uploads
+  readonly device: DeviceStore
   socket: Socket
   agentReadSeq = 0
-  /**
-   * Everything up to this seq has been fetched or received in order. Acks do
-   * not move it: a message confirmed over REST while the socket was down may
-   * sit above one that was missed.
-   */
-  syncedSeq = 0
   unread = 0
-  hasEarlier = false
   prechatValues: Record<string, string> | null = null
   rated = false
   /** The largest upload of each kind, from the session. */
   limits: Limits | null = null
-  /** Files still uploading, by client_msg_id: their bytes never leave the page's memory. */
-  private files = new Map<string, File>()
   private opening: Promise<void> | null = null
-  private inflight = new Set<string>()
-  private flushTimer: ReturnType<typeof setTimeout> | null = null
   private typingTimer: ReturnType<typeof setTimeout> | null = null
   private typingSentAt = 0
-  private agentTypingTimer: ReturnType<typeof setTimeout> | null = null
   private connectedOnce = false
   private wantSocket = false
   private stars = 0
+  private readonly actions: LogActions = {
+    openImage: (url, name) => this.view.openImage(url, name),
+    remove: (id) => {
+      this.uploads.remove(id)
+      this.save()
+      this.render()
+    },
+    retry: (id) => {
+      this.outbox.retry(id)
+      this.render()
+      this.flush()
+    },
+  }
 
   constructor(
     readonly doc: Document,
     readonly win: Window,
   ) {
-    this.r = refs(doc)
-    this.t = pickStrings(win.navigator?.language).t
+    this.view = new ChatView(doc, pickStrings(win.navigator?.language).t)
+    this.device = new DeviceStore(() => this.win.localStorage, () => 'parley:v1:' + (this.init ? this.init.siteKey : ''))
+    this.history = new History((id, query) => call<Page>('GET', `/widget/conversations/${id}/messages?${query}`, undefined, this.token))
+    this.delivery = new Delivery({
+      ready: () => !!this.site,
+      conversationId: () => (this.conv ? this.conv.id : null),
+      openConversation: () => this.ensureConversation(),
+      socket: () => this.socket,
+      post: (id, body) => call<Message>('POST', `/widget/conversations/${id}/messages`, body, this.token),
+      confirmed: (m) => this.store.add(m),
+      changed: () => {
+        this.save()
+        this.render()
+      },
+    })
+    this.uploads = new Uploads(this.outbox, {
+      token: () => this.token,
+      limits: () => this.limits,
+      t: () => this.t,
+      progress: (id, fraction, uploading) => this.view.progress(id, fraction, uploading),
+      uploaded: () => {
+        this.save()
+        this.render()
+        this.flush()
+      },
+      changed: () => {
+        this.save()
+        this.render()
+      },
+    })
     const wsBase = win.location.origin.replace(/^http/, 'ws')
     this.socket = new Socket(
       wsBase + '/ws?ticket=',
@@ -137,8 +119,20 @@ export class ChatApp {
     this.wire()
   }
 
-  get storageKey(): string {
-    return 'parley:v1:' + (this.init ? this.init.siteKey : '')
+  get t(): Strings {
+    return this.view.t
+  }
+
+  get store(): MessageStore {
+    return this.history.store
+  }
+
+  get outbox(): Outbox {
+    return this.delivery.outbox
+  }
+
+  showNotice(text: string): void {
+    this.view.showNotice(text)
   }
 
   // ---- host messages ------------------------------------------------------
@@ -167,10 +161,10 @@ export class ChatApp {
   async start(init: InitData): Promise<void> {
     this.init = init
     const { lang, t } = pickStrings(init.locale)
-    this.t = t
+    this.view.t = t
     this.doc.documentElement.lang = lang
-    this.labels()
-    const saved = this.load()
+    this.view.labels((n) => this.pickStars(n))
+    const saved = this.device.load()
     this.token = typeof saved.token === 'string' ? saved.token : null
     this.outbox.load(saved.outbox)
     this.identity = init.identityToken || null
@@ -182,55 +176,29 @@ export class ChatApp {
   async runSession(reset: boolean): Promise<void> {
     const init = this.init
     if (!init) return
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const s = await call<Session>('POST', '/widget/session', {
-          site_key: init.siteKey,
-          visitor_token: this.token || undefined,
-          identity_token: this.identity || undefined,
-          page_url: init.pageUrl,
-          referrer: init.referrer,
-          locale: init.locale,
-        })
-        const first = !this.site
-        this.token = s.visitor_token
-        this.visitor = s.visitor
-        this.site = s.site
-        this.limits = s.uploads || null
-        this.save()
-        if (first) this.toHost({ type: MSG_READY, color: s.site.color })
-        this.applySite()
-        await this.setConversation(s.conversation, reset)
-        return
-      } catch (e) {
+    let s: Session
+    try {
+      const r = await openSession(init, { token: this.token, identity: this.identity })
+      s = r.session
+      this.identity = r.identity
+    } catch (e) {
+      // A refresh that failed keeps what we have: the socket retries anyway.
+      if (!this.site) {
         const err = e as ApiError
-        if (err.status === 401 && this.identity && (err.code === 'invalid_identity' || err.code === 'identity_expired')) {
-          console.warn(`Parley: identify() was given a token the server refused (${err.code}); chatting anonymously.`)
-          this.identity = null
-          continue
-        }
-        if (err.retryable && attempt < 3) {
-          await sleep(backoff(attempt))
-          continue
-        }
-        if (!this.site) {
-          this.fatal(err)
-          return
-        }
-        // A refresh that failed: keep what we have, the socket retries anyway.
-        return
+        this.toHost({ type: MSG_ERROR, code: err.code, message: fatalMessage(err, this.hostOrigin) })
+        this.view.showNotice(this.t.error)
       }
+      return
     }
-  }
-
-  fatal(err: ApiError): void {
-    const why: Record<string, string> = {
-      origin_not_allowed: `this page's origin (${this.hostOrigin}) is not among the site's allowed origins`,
-      site_not_found: 'no site has this data-site key',
-      identity_required: 'this site needs Parley.identify() with a signed identity token first',
-    }
-    this.toHost({ type: MSG_ERROR, code: err.code, message: why[err.code] || `${err.message} (${err.code})` })
-    this.showNotice(this.t.error)
+    const first = !this.site
+    this.token = s.visitor_token
+    this.visitor = s.visitor
+    this.site = s.site
+    this.limits = s.uploads || null
+    this.save()
+    if (first) this.toHost({ type: MSG_READY, color: s.site.color })
+    this.view.applySite(s.site)
+    await this.setConversation(s.conversation, reset)
   }
 
   async setConversation(c: Conversation | null, reload: boolean): Promise<void> {
@@ -241,9 +209,8 @@ export class ChatApp {
     this.conv = c
     if (c && c.status !== 'resolved') this.rated = false
     if (changed || reload) {
-      this.store.clear()
+      this.history.reset()
       this.agentReadSeq = 0
-      this.syncedSeq = 0
       if (c) await this.loadHistory()
     }
     if (c) {
@@ -259,12 +226,7 @@ export class ChatApp {
     const c = this.conv
     if (!c) return
     try {
-      const p = await call<Page>('GET', `/widget/conversations/${c.id}/messages?limit=50`, undefined, this.token)
-      if (this.conv !== c) return
-      this.store.merge(p.items || [])
-      this.synced(p.items || [])
-      this.hasEarlier = p.next_cursor != null && (p.items || []).length > 0
-      this.dropConfirmed()
+      if (await this.history.latest(c.id, () => this.conv === c)) this.dropConfirmed()
     } catch {
       // The socket's catch-up fetches it once connected.
     }
@@ -273,37 +235,17 @@ export class ChatApp {
   async loadEarlier(): Promise<void> {
     const c = this.conv
     if (!c) return
-    const before = this.store.minSeq()
-    const p = await call<Page>('GET', `/widget/conversations/${c.id}/messages?before_seq=${before}&limit=50`, undefined, this.token)
-    if (this.conv !== c) return
-    const body = this.r.body
-    const h = body.scrollHeight
-    this.store.merge(p.items || [])
-    this.hasEarlier = p.next_cursor != null && (p.items || []).length > 0
-    this.render(false)
-    body.scrollTop += body.scrollHeight - h
+    // Draw once the page is in, keeping the reading position.
+    if (await this.history.earlier(c.id, () => this.conv === c)) this.view.keepPosition(() => this.render(false))
   }
 
-  /** Fetches everything after the last known seq (accepting gaps: notes never come). */
+  /** Fetches everything after the last message known in order. */
   async catchUp(): Promise<Message[]> {
     const c = this.conv
-    const out: Message[] = []
-    if (!c) return out
-    for (let i = 0; i < 20; i++) {
-      const after = this.syncedSeq
-      const p = await call<Page>('GET', `/widget/conversations/${c.id}/messages?after_seq=${after}&limit=200`, undefined, this.token)
-      if (this.conv !== c) return out
-      const items = p.items || []
-      out.push(...this.store.merge(items))
-      this.synced(items)
-      if (items.length < 200) break
-    }
-    this.dropConfirmed()
+    if (!c) return []
+    const out = await this.history.catchUp(c.id, () => this.conv === c)
+    if (this.conv === c) this.dropConfirmed()
     return out
-  }
-
-  synced(items: Message[]): void {
-    for (const m of items) if (m.seq > this.syncedSeq) this.syncedSeq = m.seq
   }
 
   async onSocketOpen(): Promise<void> {
@@ -331,16 +273,11 @@ export class ChatApp {
     switch (f.type) {
       case 'ack': {
         const m = f.message as Message | undefined
-        if (typeof f.client_msg_id === 'string') this.acked(f.client_msg_id, m)
+        if (typeof f.client_msg_id === 'string') this.delivery.acked(f.client_msg_id, m)
         break
       }
       case 'error': {
-        const id = f.client_msg_id
-        if (typeof id === 'string' && id && this.outbox.get(id) && !RETRY_CODES.includes(String(f.code))) {
-          this.outbox.fail(id, String(f.message || f.code))
-          this.save()
-          this.render()
-        }
+        this.delivery.refused(f.client_msg_id, f.code, f.message)
         break
       }
       case 'message': {
@@ -350,11 +287,10 @@ export class ChatApp {
           void this.runSession(false)
           return
         }
-        if (m.client_msg_id && this.outbox.get(m.client_msg_id)) this.acked(m.client_msg_id, m)
-        const gap = m.seq > this.syncedSeq + 1
-        if (!gap) this.synced([m])
-        if (this.store.add(m)) {
-          if (m.sender && m.sender.kind === 'user') this.hideTyping()
+        if (m.client_msg_id && this.outbox.get(m.client_msg_id)) this.delivery.acked(m.client_msg_id, m)
+        const { added, gap } = this.history.received(m)
+        if (added) {
+          if (m.sender && m.sender.kind === 'user') this.view.hideTyping()
           this.noticeIncoming(m)
           this.markRead()
           this.render()
@@ -366,8 +302,8 @@ export class ChatApp {
       case 'typing': {
         const from = f.from as { kind?: string; name?: string } | undefined
         if (!c || f.conversation_id !== c.id || !from || from.kind !== 'user') return
-        if (f.state === 'start') this.showTyping(from.name || '')
-        else this.hideTyping()
+        if (f.state === 'start') this.view.showTyping(from.name || '')
+        else this.view.hideTyping()
         break
       }
       case 'read': {
@@ -383,31 +319,15 @@ export class ChatApp {
         const next = f.conversation as Conversation | undefined
         if (!next) return
         if (typeof f.queue_position === 'number') next.queue_position = f.queue_position
-        if (c && next.id !== c.id) {
-          void this.setConversation(next, false)
-          return
-        }
         void this.setConversation(next, false)
         break
       }
     }
   }
 
-  acked(id: string, m: Message | undefined): void {
-    this.inflight.delete(id)
-    const had = this.outbox.ack(id)
-    const added = m ? this.store.add(m) : false
-    if (had || added) {
-      this.save()
-      this.render()
-    }
-  }
-
   /** Pending messages whose copy came back (e.g. with history) are done. */
   dropConfirmed(): void {
-    for (const p of this.outbox.items.slice()) {
-      if (this.store.hasClientId(p.client_msg_id)) this.outbox.ack(p.client_msg_id)
-    }
+    this.delivery.dropConfirmed((id) => this.store.hasClientId(id))
     this.save()
   }
 
@@ -449,74 +369,15 @@ export class ChatApp {
    * uploads, then sent like a message (same never-lose rules).
    */
   attach(files: File[]): void {
-    if (!files.length || this.r.composer.hidden) return
+    if (!files.length || this.view.composerHidden) return
     this.interacted()
-    const errors: string[] = []
-    for (const file of files) {
-      const meta = { name: file.name || 'file', size: file.size, type: file.type || '' }
-      const max = overLimit(meta, this.limits)
-      if (max) {
-        errors.push(tooBigWords(meta, max, this.t))
-        continue
-      }
-      const id = newClientId()
-      this.files.set(id, file)
-      this.outbox.addMedia(id, kindOf(meta.type), meta)
-      void this.startUpload(id)
-    }
-    this.showAttachError(errors.join(' '))
+    this.view.showAttachError(this.uploads.add(files))
     this.render()
     this.flush()
   }
 
-  showAttachError(text: string): void {
-    this.r.attachErr.textContent = text
-    this.r.attachErr.hidden = !text
-  }
-
-  async startUpload(id: string, attempt = 0): Promise<void> {
-    const p = this.outbox.get(id)
-    const file = this.files.get(id)
-    if (!p || !p.file) return
-    if (!file) {
-      // The page was reloaded meanwhile: nothing left to upload.
-      this.outbox.remove(id)
-      this.render()
-      return
-    }
-    try {
-      const a = await upload(file, p.file.name, p.kind || 'file', this.token, (f) => this.progress(id, f))
-      this.files.delete(id)
-      this.outbox.uploaded(id, a)
-      this.save()
-      this.render()
-      this.flush()
-    } catch (e) {
-      const err = e as ApiError
-      if (!this.outbox.get(id)) return
-      if (err.retryable && attempt < 4) {
-        await sleep(backoff(attempt))
-        return this.startUpload(id, attempt + 1)
-      }
-      this.outbox.fail(id, uploadError(err, this.t))
-      this.render()
-    }
-  }
-
-  /** Moves one progress bar without drawing the whole log again. */
-  progress(id: string, fraction: number): void {
-    const p = this.outbox.get(id)
-    if (!p) return
-    p.progress = fraction
-    const bar = this.r.log.querySelector<HTMLProgressElement>(`[data-client-id="${id}"] progress`)
-    if (bar) bar.value = fraction
-    const label = this.r.log.querySelector(`[data-client-id="${id}"] .status`)
-    if (label && p.state === 'uploading') label.textContent = fmt(this.t.uploading, { n: Math.round(fraction * 100) })
-  }
-
   /** Opens the conversation on the first message (or after the pre-chat form). */
   ensureConversation(): Promise<void> {
-    if (this.conv && this.conv.status !== 'resolved') return Promise.resolve()
     if (this.conv) return Promise.resolve() // a resolved chat reopens when the visitor writes
     if (!this.opening) {
       const body: Record<string, unknown> = {}
@@ -534,52 +395,7 @@ export class ChatApp {
   }
 
   flush(): void {
-    if (this.flushTimer) clearTimeout(this.flushTimer)
-    this.flushTimer = null
-    if (!this.site || !this.outbox.items.length) return
-    if (!this.conv) {
-      this.ensureConversation().then(
-        () => this.flush(),
-        (e: ApiError) => {
-          if (e.retryable) this.flushLater(backoff(1))
-          else for (const p of this.outbox.items) this.outbox.fail(p.client_msg_id, e.message)
-          this.render()
-        },
-      )
-      return
-    }
-    const conv = this.conv
-    for (const p of this.outbox.due()) {
-      if (this.inflight.has(p.client_msg_id)) continue
-      const via = Outbox.via(p, this.socket.open)
-      this.outbox.tried(p, via)
-      const frame = Outbox.payload(p, conv.id)
-      if (via === 'ws' && this.socket.send({ type: 'send', ...frame })) continue
-      this.inflight.add(p.client_msg_id)
-      call<Message>('POST', `/widget/conversations/${conv.id}/messages`, { ...frame, conversation_id: undefined }, this.token)
-        .then(
-          (m) => this.acked(p.client_msg_id, m),
-          (e: ApiError) => {
-            this.inflight.delete(p.client_msg_id)
-            if (!e.retryable) {
-              this.outbox.fail(p.client_msg_id, e.message)
-              this.save()
-              this.render()
-            }
-          },
-        )
-        .finally(() => this.flushLater())
-    }
-    this.flushLater()
-  }
-
-  private flushLater(delay?: number): void {
-    if (this.flushTimer) clearTimeout(this.flushTimer)
-    this.flushTimer = null
-    const waiting = this.outbox.items.filter((p) => p.state === 'sending')
-    if (!waiting.length) return
-    const next = delay ?? Math.max(50, Math.min(...waiting.map((p) => p.next_at)) - Date.now())
-    this.flushTimer = setTimeout(() => this.flush(), next)
+    this.delivery.flush()
   }
 
   // ---- typing -------------------------------------------------------------
@@ -603,18 +419,6 @@ export class ChatApp {
     this.typingSentAt = 0
   }
 
-  showTyping(name: string): void {
-    const el = this.r.typing
-    el.textContent = fmt(this.t.typing, { name: name || '…' })
-    el.hidden = false
-    if (this.agentTypingTimer) clearTimeout(this.agentTypingTimer)
-    this.agentTypingTimer = setTimeout(() => this.hideTyping(), 6000)
-  }
-
-  hideTyping(): void {
-    this.r.typing.hidden = true
-  }
-
   // ---- visibility and storage ---------------------------------------------
 
   setVisible(open: boolean): void {
@@ -626,430 +430,90 @@ export class ChatApp {
       this.toHost({ type: MSG_UNREAD, count: 0 })
     }
     this.markRead()
-    const input = this.r.input as HTMLTextAreaElement
-    if (!this.r.composer.hidden) setTimeout(() => input.focus(), 0)
+    const input = this.view.input
+    if (!this.view.composerHidden) setTimeout(() => input.focus(), 0)
   }
 
   /** The first open or send: only now may the widget keep anything on the device. */
   interacted(): void {
-    if (this.persisted) return
-    this.persisted = true
+    if (this.device.persisted) return
+    this.device.persisted = true
     this.save()
   }
 
-  load(): { token?: unknown; outbox?: unknown } {
-    try {
-      const raw = this.win.localStorage.getItem(this.storageKey)
-      return raw ? JSON.parse(raw) : {}
-    } catch {
-      return {}
-    }
-  }
-
   save(): void {
-    if (!this.persisted || !this.token) return
-    try {
-      this.win.localStorage.setItem(this.storageKey, JSON.stringify({ token: this.token, outbox: this.outbox.dump() }))
-    } catch {
-      // Storage blocked (private mode, third-party rules): the chat still works for this page.
-    }
+    this.device.save(this.token, this.outbox.dump())
   }
 
   // ---- rendering ----------------------------------------------------------
-
-  labels(): void {
-    const t = this.t
-    const r = this.r
-    r.title.textContent = t.title
-    r.close.setAttribute('aria-label', t.close)
-    r.banner.textContent = t.offline
-    r.earlier.textContent = t.earlier
-    r.emailLabel.textContent = t.emailLabel
-    r.emailSave.textContent = t.emailSave
-    ;(r.email as HTMLInputElement).placeholder = t.emailLabel
-    r.rateTitle.textContent = t.rateTitle
-    r.rateCommentLabel.textContent = t.rateComment
-    ;(r.rateComment as HTMLTextAreaElement).placeholder = t.rateComment
-    r.rateSend.textContent = t.rateSend
-    r.inputLabel.textContent = t.placeholder
-    ;(r.input as HTMLTextAreaElement).placeholder = t.placeholder
-    r.send.setAttribute('aria-label', t.send)
-    r.attach.setAttribute('aria-label', t.attach)
-    r.lightboxClose.setAttribute('aria-label', t.closeImage)
-    r.log.setAttribute('aria-label', t.log)
-    const stars = r.stars
-    stars.textContent = ''
-    for (let n = 1; n <= 5; n++) {
-      const b = this.doc.createElement('button')
-      b.type = 'button'
-      b.className = 'star'
-      b.textContent = '★'
-      b.setAttribute('aria-label', fmt(t.rateStar, { n }))
-      b.setAttribute('aria-pressed', 'false')
-      b.setAttribute('data-score', String(n))
-      b.setAttribute('data-testid', `parley-rating-${n}`)
-      b.addEventListener('click', () => this.pickStars(n))
-      stars.appendChild(b)
-    }
-  }
-
-  showNotice(text: string): void {
-    this.r.notice.textContent = text
-    this.r.notice.hidden = false
-    this.r.composer.hidden = true
-    this.r.prechat.hidden = true
-  }
-
-  applySite(): void {
-    const s = this.site
-    if (!s) return
-    const color = /^#[0-9a-fA-F]{6}$/.test(s.color) ? s.color : '#4f46e5'
-    this.doc.documentElement.style.setProperty('--c', color)
-    this.r.title.textContent = s.name || this.t.title
-    this.r.mark.textContent = (s.name || 'P').trim().charAt(0).toUpperCase() || 'P'
-    this.r.greeting.textContent = s.greeting || ''
-    this.r.greeting.hidden = !s.greeting
-  }
 
   get offline(): boolean {
     return !!this.site && (!this.site.online || !this.site.open)
   }
 
   renderBanner(): void {
-    this.r.banner.hidden = !this.wantSocket || this.socket.open || !this.connectedOnce
+    this.view.showBanner(this.wantSocket && !this.socket.open && this.connectedOnce)
   }
 
   render(stick = true): void {
-    const { r, t, site, conv } = this
+    const { site, conv } = this
     if (!site) return
-    const body = r.body
-    const atBottom = body.scrollHeight - body.scrollTop - body.clientHeight < 40
-    r.subtitle.textContent = this.offline ? t.away : t.online
-    r.earlier.hidden = !this.hasEarlier
-
-    // Away message and e-mail capture while nobody can answer.
-    r.away.hidden = !this.offline
-    r.awayMsg.textContent = site.away_message || t.away
-    const email = this.visitor && this.visitor.email
-    r.emailForm.hidden = !!email
-    if (email) r.emailNote.textContent = fmt(t.emailSaved, { email })
-
-    // Pre-chat form before the first message, then the composer.
     const fields = site.prechat || []
-    const needForm = !conv && fields.length > 0 && !this.prechatValues && !this.outbox.items.length
-    if (needForm && r.prechat.hidden) this.buildPrechat(fields)
-    r.prechat.hidden = !needForm
-    r.composer.hidden = needForm
-
-    this.renderLog()
-
-    // Queue position while waiting.
-    const q = conv && conv.status === 'queued'
-    r.queue.hidden = !q
-    if (q && conv) {
-      const pos = conv.queue_position
-      r.queue.textContent = pos == null ? t.waiting : pos <= 1 ? t.queueNext : fmt(t.queue, { n: pos })
-    }
-
-    // Rating once resolved.
-    const rate = !!conv && conv.status === 'resolved' && (conv.rating == null || this.rated)
-    r.rating.hidden = !rate
-    if (rate && conv && conv.rating != null && this.rated) this.ratedView()
+    this.view.render(
+      {
+        site,
+        visitor: this.visitor,
+        conv,
+        offline: this.offline,
+        hasEarlier: this.history.hasEarlier,
+        needForm: !conv && fields.length > 0 && !this.prechatValues && !this.outbox.items.length,
+        rate: !!conv && conv.status === 'resolved' && (conv.rating == null || this.rated),
+        rated: this.rated,
+        messages: this.store.list(),
+        pending: this.outbox.items,
+        agentReadSeq: this.agentReadSeq,
+      },
+      this.actions,
+      stick,
+    )
     this.renderBanner()
-    if (stick && atBottom) body.scrollTop = body.scrollHeight
-  }
-
-  renderLog(): void {
-    const { doc, t } = this
-    const log = this.r.log
-    log.textContent = ''
-    const list = this.store.list()
-    let lastMine: Message | null = null
-    for (const m of list) if (m.sender && m.sender.kind === 'visitor') lastMine = m
-    for (const m of list) {
-      const li = doc.createElement('li')
-      li.setAttribute('data-testid', 'parley-message')
-      li.setAttribute('data-seq', String(m.seq))
-      if (m.kind === 'system' || (m.sender && m.sender.kind === 'system')) {
-        li.className = 'msg sys'
-        renderText(doc, li, m.body || '')
-      } else {
-        const mine = m.sender && m.sender.kind === 'visitor'
-        li.className = mine ? 'msg mine' : 'msg theirs'
-        if (!mine) {
-          const av = doc.createElement('span')
-          av.className = 'avatar'
-          av.setAttribute('aria-hidden', 'true')
-          av.textContent = (m.sender.name || '?').trim().charAt(0).toUpperCase()
-          li.appendChild(av)
-        }
-        const wrap = doc.createElement('div')
-        wrap.className = 'bubble-wrap'
-        const who = doc.createElement('span')
-        who.className = 'who'
-        who.textContent = mine ? t.you : m.sender.name || ''
-        wrap.appendChild(who)
-        if (m.attachment) wrap.appendChild(this.attachmentView(m.attachment))
-        if (m.body || !m.attachment) {
-          const bubble = doc.createElement('p')
-          bubble.className = 'bubble'
-          bubble.setAttribute('data-testid', 'parley-message-body')
-          renderText(doc, bubble, m.body || '')
-          wrap.appendChild(bubble)
-        }
-        if (m === lastMine && this.agentReadSeq >= m.seq) {
-          const rc = doc.createElement('span')
-          rc.className = 'status'
-          rc.setAttribute('data-testid', 'parley-read')
-          rc.textContent = t.read
-          wrap.appendChild(rc)
-        }
-        li.appendChild(wrap)
-      }
-      log.appendChild(li)
-    }
-    for (const p of this.outbox.items) {
-      const li = doc.createElement('li')
-      li.className = 'msg mine pending'
-      li.setAttribute('data-testid', 'parley-message')
-      li.setAttribute('data-pending', p.state)
-      li.setAttribute('data-client-id', p.client_msg_id)
-      const wrap = doc.createElement('div')
-      wrap.className = 'bubble-wrap'
-      if (p.file) {
-        wrap.appendChild(p.attachment ? this.attachmentView(p.attachment) : this.uploadView(p.file.name, p.file.size, p.progress || 0))
-      } else {
-        const bubble = doc.createElement('p')
-        bubble.className = 'bubble'
-        bubble.setAttribute('data-testid', 'parley-message-body')
-        renderText(doc, bubble, p.body)
-        wrap.appendChild(bubble)
-      }
-      if (p.state === 'failed' && p.file && !p.attachment) {
-        // Refused (too large, not a picture, unreadable): say why; trying again won't help.
-        const e = doc.createElement('span')
-        e.className = 'status failed'
-        e.setAttribute('role', 'alert')
-        e.setAttribute('data-testid', 'parley-upload-error')
-        e.textContent = p.error || t.upFailed
-        const b = doc.createElement('button')
-        b.type = 'button'
-        b.className = 'link-btn'
-        b.textContent = t.remove
-        b.addEventListener('click', () => {
-          this.outbox.remove(p.client_msg_id)
-          this.files.delete(p.client_msg_id)
-          this.save()
-          this.render()
-        })
-        wrap.appendChild(e)
-        wrap.appendChild(b)
-      } else if (p.state === 'failed') {
-        const b = doc.createElement('button')
-        b.type = 'button'
-        b.className = 'status failed'
-        b.textContent = t.failed
-        b.title = p.error || ''
-        b.addEventListener('click', () => {
-          this.outbox.retry(p.client_msg_id)
-          this.render()
-          this.flush()
-        })
-        wrap.appendChild(b)
-      } else {
-        const s = doc.createElement('span')
-        s.className = 'status'
-        s.textContent = p.state === 'uploading' ? fmt(t.uploading, { n: Math.round((p.progress || 0) * 100) }) : t.sending
-        wrap.appendChild(s)
-      }
-      li.appendChild(wrap)
-      log.appendChild(li)
-    }
-  }
-
-  /** A picture as a thumbnail that opens large; anything else as a download link with its name and size. */
-  attachmentView(a: Attachment): HTMLElement {
-    const { doc, t } = this
-    const url = safeUrl(a.url)
-    if (a.kind === 'image' && url) {
-      const b = doc.createElement('button')
-      b.type = 'button'
-      b.className = 'thumb'
-      b.setAttribute('aria-label', fmt(t.openImage, { name: a.name }))
-      const img = doc.createElement('img')
-      img.setAttribute('data-testid', 'parley-attachment-image')
-      img.alt = a.name
-      img.src = safeUrl(a.thumb_url) || url
-      if (a.width && a.height) {
-        const scale = Math.min(1, 200 / a.width, 200 / a.height)
-        img.width = Math.max(1, Math.round(a.width * scale))
-        img.height = Math.max(1, Math.round(a.height * scale))
-      }
-      b.appendChild(img)
-      b.addEventListener('click', () => this.openImage(url, a.name))
-      return b
-    }
-    if ((a.kind === 'voice' || a.kind === 'video') && url) {
-      const el = doc.createElement(a.kind === 'voice' ? 'audio' : 'video')
-      el.controls = true
-      el.preload = 'metadata'
-      el.src = url
-      el.className = 'media'
-      return el
-    }
-    const link = doc.createElement('a')
-    link.className = 'file'
-    link.setAttribute('data-testid', 'parley-attachment-file')
-    if (url) link.href = url
-    link.download = a.name
-    link.target = '_blank'
-    link.rel = 'noopener noreferrer'
-    const name = doc.createElement('span')
-    name.className = 'file__name'
-    name.textContent = a.name
-    const size = doc.createElement('span')
-    size.className = 'file__size'
-    size.textContent = humanSize(a.size)
-    link.appendChild(name)
-    link.appendChild(size)
-    link.setAttribute('aria-label', fmt(t.download, { name: a.name, size: humanSize(a.size) }))
-    return link
-  }
-
-  /** A file on its way: name, size and a progress bar. */
-  uploadView(name: string, size: number, progress: number): HTMLElement {
-    const doc = this.doc
-    const box = doc.createElement('div')
-    box.className = 'file'
-    const n = doc.createElement('span')
-    n.className = 'file__name'
-    n.textContent = name
-    const s = doc.createElement('span')
-    s.className = 'file__size'
-    s.textContent = humanSize(size)
-    const bar = doc.createElement('progress')
-    bar.max = 1
-    bar.value = progress
-    bar.setAttribute('data-testid', 'parley-upload-progress')
-    bar.setAttribute('aria-label', name)
-    box.appendChild(n)
-    box.appendChild(s)
-    box.appendChild(bar)
-    return box
-  }
-
-  openImage(url: string, name: string): void {
-    const img = this.r.lightboxImg as HTMLImageElement
-    img.src = url
-    img.alt = name
-    this.r.lightbox.hidden = false
-    this.r.lightboxClose.focus()
-  }
-
-  closeImage(): boolean {
-    if (this.r.lightbox.hidden) return false
-    this.r.lightbox.hidden = true
-    ;(this.r.lightboxImg as HTMLImageElement).removeAttribute('src')
-    return true
-  }
-
-  buildPrechat(fields: PrechatField[]): void {
-    const { doc, t } = this
-    const form = this.r.prechat
-    form.textContent = ''
-    for (const f of fields) {
-      const id = 'parley-pre-' + f.name
-      const label = doc.createElement('label')
-      label.htmlFor = id
-      label.textContent = f.label + (f.required ? ' *' : '')
-      const input = doc.createElement('input')
-      input.id = id
-      input.name = f.name
-      input.type = f.type === 'email' ? 'email' : 'text'
-      input.required = !!f.required
-      input.setAttribute('data-testid', 'parley-prechat-' + f.name)
-      if (f.type === 'email' && this.visitor && this.visitor.email) input.value = this.visitor.email
-      else if (f.name === 'name' && this.visitor && this.visitor.name) input.value = this.visitor.name
-      const err = doc.createElement('span')
-      err.className = 'err'
-      err.id = id + '-err'
-      err.setAttribute('aria-live', 'polite')
-      input.setAttribute('aria-describedby', err.id)
-      form.appendChild(label)
-      form.appendChild(input)
-      form.appendChild(err)
-    }
-    const b = doc.createElement('button')
-    b.type = 'submit'
-    b.className = 'btn'
-    b.textContent = t.start
-    b.setAttribute('data-testid', 'parley-prechat-submit')
-    form.appendChild(b)
   }
 
   submitPrechat(): void {
     const site = this.site
     if (!site) return
     const fields = site.prechat || []
-    const values: Record<string, string> = {}
-    for (const f of fields) {
-      const el = this.r.prechat.querySelector<HTMLInputElement>(`[name="${CSS.escape(f.name)}"]`)
-      values[f.name] = el ? el.value : ''
-    }
-    const errors = validatePrechat(fields, values)
-    let firstBad: HTMLInputElement | null = null
-    for (const f of fields) {
-      const el = this.r.prechat.querySelector<HTMLInputElement>(`[name="${CSS.escape(f.name)}"]`)
-      const err = this.doc.getElementById('parley-pre-' + f.name + '-err')
-      const e = errors[f.name]
-      if (el) el.setAttribute('aria-invalid', e ? 'true' : 'false')
-      if (err) err.textContent = e === 'required' ? this.t.required : e === 'email' ? this.t.badEmail : ''
-      if (e && el && !firstBad) firstBad = el
-    }
-    if (firstBad) {
-      firstBad.focus()
-      return
-    }
+    const values = this.view.prechatValues(fields)
+    if (!this.view.prechatErrors(fields, validatePrechat(fields, values))) return
     this.interacted()
     this.prechatValues = cleanPrechat(fields, values)
     this.render()
-    ;(this.r.input as HTMLTextAreaElement).focus()
+    this.view.input.focus()
     this.ensureConversation().catch(() => undefined)
   }
 
   async submitEmail(): Promise<void> {
-    const input = this.r.email as HTMLInputElement
-    const email = input.value.trim()
-    if (!EMAIL_RE.test(email)) {
-      this.r.emailNote.textContent = this.t.emailBad
-      input.setAttribute('aria-invalid', 'true')
-      input.focus()
-      return
-    }
-    input.setAttribute('aria-invalid', 'false')
+    const email = this.view.emailValue((v) => EMAIL_RE.test(v))
+    if (email == null) return
     this.interacted()
     try {
       this.visitor = await call<Visitor>('PATCH', '/widget/visitor', { email }, this.token)
       this.render()
     } catch (e) {
-      this.r.emailNote.textContent = (e as Error).message
+      this.view.emailNote((e as Error).message)
     }
   }
 
   pickStars(n: number): void {
     this.stars = n
-    this.r.stars.querySelectorAll('button').forEach((b, i) => {
-      b.classList.toggle('on', i < n)
-      b.setAttribute('aria-pressed', i === n - 1 ? 'true' : 'false')
-    })
-    ;(this.r.rateSend as HTMLButtonElement).disabled = false
+    this.view.pickStars(n)
   }
 
   async submitRating(): Promise<void> {
     const c = this.conv
     if (!c || !this.stars) return
-    const comment = (this.r.rateComment as HTMLTextAreaElement).value.trim()
-    ;(this.r.rateSend as HTMLButtonElement).disabled = true
+    const comment = this.view.ratingComment
+    this.view.ratingBusy(true)
     try {
       const next = await call<Conversation>('POST', `/widget/conversations/${c.id}/rating`, { score: this.stars, comment: comment || undefined }, this.token)
       this.rated = true
@@ -1062,32 +526,24 @@ export class ChatApp {
         if (this.conv) this.conv.rating = this.stars
         this.render()
       } else {
-        this.r.rateNote.textContent = err.message
-        ;(this.r.rateSend as HTMLButtonElement).disabled = false
+        this.view.ratingNote(err.message)
+        this.view.ratingBusy(false)
       }
     }
-  }
-
-  ratedView(): void {
-    const r = this.r
-    r.stars.hidden = true
-    r.rateComment.hidden = true
-    r.rateSend.hidden = true
-    r.rateTitle.textContent = this.t.rated
   }
 
   // ---- events -------------------------------------------------------------
 
   wire(): void {
-    const r = this.r
-    const input = r.input as HTMLTextAreaElement
+    const r = this.view.r
+    const input = this.view.input
     r.close.addEventListener('click', () => this.toHost({ type: MSG_CLOSE }))
     this.doc.addEventListener('keydown', (e) => {
-      if (e.key === 'Escape' && !this.closeImage()) this.toHost({ type: MSG_CLOSE })
+      if (e.key === 'Escape' && !this.view.closeImage()) this.toHost({ type: MSG_CLOSE })
     })
-    r.lightboxClose.addEventListener('click', () => this.closeImage())
+    r.lightboxClose.addEventListener('click', () => this.view.closeImage())
     r.lightbox.addEventListener('click', (e) => {
-      if (e.target === r.lightbox) this.closeImage()
+      if (e.target === r.lightbox) this.view.closeImage()
     })
     // Attachments: the button, drag and drop anywhere on the chat, pasting a picture.
     const picker = r.fileInput as HTMLInputElement
@@ -1122,7 +578,7 @@ export class ChatApp {
       e.preventDefault()
       const v = input.value
       input.value = ''
-      this.autosize()
+      this.view.autosize()
       this.send(v)
       input.focus()
     })
@@ -1133,7 +589,7 @@ export class ChatApp {
       }
     })
     input.addEventListener('input', () => {
-      this.autosize()
+      this.view.autosize()
       this.onInput()
     })
     input.addEventListener('focus', () => this.interacted())
@@ -1148,19 +604,4 @@ export class ChatApp {
     r.rateSend.addEventListener('click', () => void this.submitRating())
     r.earlier.addEventListener('click', () => void this.loadEarlier().catch(() => undefined))
   }
-
-  autosize(): void {
-    const input = this.r.input as HTMLTextAreaElement
-    input.style.height = 'auto'
-    input.style.height = Math.min(input.scrollHeight, 120) + 'px'
-  }
-}
-
-/** Media URLs come from the server; only web URLs and paths ever reach src or href. */
-function safeUrl(u: string | undefined): string {
-  return u && /^(https?:\/\/|\/(?!\/))/i.test(u) ? u : ''
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms))
 }

@@ -7,3 +7,7 @@ export function backoff(attempt: number, rand: () => number = Math.random, base 
   const cap = Math.min(max, base * Math.pow(2, Math.max(0, Math.min(attempt, 20))))
   return Math.round(cap / 2 + (rand() * cap) / 2)
 }
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms))
+}

@@ -1,25 +1,9 @@
-import type { Attachment } from './upload'
+import type { Message } from './types'
+
+export type { Message, Sender } from './types'
 
 // The visitor's view of one conversation: confirmed messages by seq and the
 // messages still on their way (pending, keyed by client_msg_id).
-
-export interface Sender {
-  kind: 'user' | 'visitor' | 'system' | string
-  id: number
-  name: string
-}
-
-export interface Message {
-  id: number
-  conversation_id: number
-  seq: number
-  client_msg_id?: string
-  sender: Sender
-  kind: string
-  body: string
-  attachment?: Attachment | null
-  created_at: string
-}
 
 /** Confirmed messages of one conversation, ordered by seq, without doubles. */
 export class MessageStore {

@@ -70,6 +70,7 @@ const picture: Attachment = {
   thumb_url: '/media/41/thumb?exp=1&sig=b',
   width: 400,
   height: 200,
+  url_expires_at: '2025-01-01T12:00:00Z',
 }
 
 describe('attachments', () => {
@@ -258,9 +259,9 @@ describe('the chat with attachments', () => {
 
   it('draws files as download links with their name and size', () => {
     app.store.add({ id: 3, conversation_id: 7, seq: 3, sender: { kind: 'user', id: 2, name: 'Ann' }, kind: 'file', body: '',
-      attachment: { id: 5, kind: 'file', mime: 'application/pdf', size: 2560, name: 'invoice.pdf', url: '/media/5?exp=1&sig=c' }, created_at: '' })
+      attachment: { id: 5, kind: 'file', mime: 'application/pdf', size: 2560, name: 'invoice.pdf', url: '/media/5?exp=1&sig=c', url_expires_at: '' }, created_at: '' })
     app.store.add({ id: 4, conversation_id: 7, seq: 4, sender: { kind: 'user', id: 2, name: 'Ann' }, kind: 'file', body: '',
-      attachment: { id: 6, kind: 'file', mime: 'text/plain', size: 1, name: 'x', url: 'javascript:alert(1)' }, created_at: '' })
+      attachment: { id: 6, kind: 'file', mime: 'text/plain', size: 1, name: 'x', url: 'javascript:alert(1)', url_expires_at: '' }, created_at: '' })
     app.render()
     const [a, bad] = Array.from(document.querySelectorAll<HTMLAnchorElement>('[data-testid="parley-attachment-file"]'))
     expect(a.getAttribute('href')).toBe('/media/5?exp=1&sig=c')

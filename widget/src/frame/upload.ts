@@ -1,22 +1,15 @@
 import { ApiError } from './api'
+import { backoff, sleep } from './backoff'
 import { fmt, type Strings } from './i18n'
+import { newClientId, type Outbox } from './outbox'
+import type { Attachment } from './types'
 
 // Attachments from the visitor: which kind a file is sent as, the size
-// check before sending, the upload itself (XMLHttpRequest, for progress)
-// and the plain words for what the server refused.
+// check before sending, the upload itself (XMLHttpRequest, for progress),
+// the queue of files on their way (Uploads) and the plain words for what
+// the server refused.
 
-/** An upload as the server describes it, in upload answers and messages. */
-export interface Attachment {
-  id: number
-  kind: 'image' | 'voice' | 'video' | 'file' | string
-  mime: string
-  size: number
-  name: string
-  url: string
-  thumb_url?: string
-  width?: number
-  height?: number
-}
+export type { Attachment } from './types'
 
 /** The largest upload of each kind, from the widget session. */
 export type Limits = Partial<Record<'image' | 'voice' | 'video' | 'file', number>>
@@ -126,4 +119,91 @@ export function upload(
     xhr.ontimeout = xhr.onerror
     xhr.send(form)
   })
+}
+
+export interface UploadHooks {
+  token(): string | null
+  limits(): Limits | null
+  t(): Strings
+  /** Upload progress of one pending message, 0 to 1. */
+  progress(clientMsgId: string, fraction: number, uploading: boolean): void
+  /** An upload is done: its message can be sent now. */
+  uploaded(): void
+  /** The outbox changed: keep and draw it. */
+  changed(): void
+}
+
+/**
+ * The visitor's files on their way: each is checked against the site's
+ * limits, put in the outbox as an uploading message, uploaded (tried again
+ * with back-off on network trouble), then left to the outbox to send.
+ * Their bytes never leave the page's memory.
+ */
+export class Uploads {
+  private files = new Map<string, File>()
+
+  constructor(
+    private readonly outbox: Outbox,
+    private readonly hooks: UploadHooks,
+    private readonly send: typeof upload = upload,
+    private readonly wait: (ms: number) => Promise<void> = sleep,
+  ) {}
+
+  /** Starts uploading the files that may be sent; returns the words for those refused at once. */
+  add(files: File[]): string {
+    const errors: string[] = []
+    for (const file of files) {
+      const meta = { name: file.name || 'file', size: file.size, type: file.type || '' }
+      const max = overLimit(meta, this.hooks.limits())
+      if (max) {
+        errors.push(tooBigWords(meta, max, this.hooks.t()))
+        continue
+      }
+      const id = newClientId()
+      this.files.set(id, file)
+      this.outbox.addMedia(id, kindOf(meta.type), meta)
+      void this.start(id)
+    }
+    return errors.join(' ')
+  }
+
+  /** The visitor gives up on a refused upload. */
+  remove(id: string): void {
+    this.outbox.remove(id)
+    this.files.delete(id)
+  }
+
+  private async start(id: string, attempt = 0): Promise<void> {
+    const p = this.outbox.get(id)
+    const file = this.files.get(id)
+    if (!p || !p.file) return
+    if (!file) {
+      // The page was reloaded meanwhile: nothing left to upload.
+      this.outbox.remove(id)
+      this.hooks.changed()
+      return
+    }
+    try {
+      const a = await this.send(file, p.file.name, p.kind || 'file', this.hooks.token(), (f) => this.progress(id, f))
+      this.files.delete(id)
+      this.outbox.uploaded(id, a)
+      this.hooks.uploaded()
+    } catch (e) {
+      const err = e as ApiError
+      if (!this.outbox.get(id)) return
+      if (err.retryable && attempt < 4) {
+        await this.wait(backoff(attempt))
+        return this.start(id, attempt + 1)
+      }
+      this.outbox.fail(id, uploadError(err, this.hooks.t()))
+      this.hooks.changed()
+    }
+  }
+
+  private progress(id: string, fraction: number): void {
+    const p = this.outbox.get(id)
+    if (!p) return
+    p.progress = fraction
+    this.hooks.progress(id, fraction, p.state === 'uploading')
+  }
 }
