@@ -107,6 +107,16 @@ func shown(b []byte) string {
 	return string(b)
 }
 
+// ServerFrameProblem says what is wrong with a frame the server sent, by
+// the AsyncAPI document, or "" if nothing is: for tests that read a socket
+// themselves rather than through WS.
+func ServerFrameProblem(data []byte) string {
+	if p := checkFrame(data, true); p != "" {
+		return p + "\nframe: " + shown(data)
+	}
+	return ""
+}
+
 // checkFrame says what is wrong with a frame according to the AsyncAPI
 // document, or "" if it matches. fromServer picks the receive messages.
 func checkFrame(data []byte, fromServer bool) string {
