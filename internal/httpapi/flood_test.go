@@ -266,10 +266,16 @@ func openGroup(owner *testkit.Client, members ...*testkit.Client) group {
 }
 
 // bigTyping is an ephemeral frame big enough to fill a socket's buffers
-// in a few hundred copies.
+// in a few hundred copies: a typing frame with a very long name.
 type bigTyping struct {
-	Type string `json:"type"`
-	Pad  string `json:"pad"`
+	Type           string `json:"type"`
+	ConversationID int64  `json:"conversation_id"`
+	From           struct {
+		Kind string `json:"kind"`
+		ID   int64  `json:"id"`
+		Name string `json:"name"`
+	} `json:"from"`
+	State string `json:"state"`
 }
 
 func (bigTyping) Ephemeral() bool { return true }
@@ -286,7 +292,8 @@ func TestEphemeralFramesAreDroppedForAReceiverThatIsBehind(t *testing.T) {
 	conv := sender.OpenDirect(idle.UserID)
 	ws := idle.On(nodes[1]).Dial()
 	key := fmt.Sprintf("u:%d", idle.UserID)
-	big := bigTyping{Type: "typing", Pad: strings.Repeat("z", 60*1024)}
+	big := bigTyping{Type: "typing", ConversationID: conv.ID, State: "start"}
+	big.From.Kind, big.From.ID, big.From.Name = "user", sender.UserID, strings.Repeat("z", 60*1024)
 	ctx := context.Background()
 	for range 300 {
 		if err := nodes[0].App.Hub.Publish(ctx, []string{key}, big); err != nil {

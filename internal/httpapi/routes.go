@@ -25,6 +25,7 @@ func (s *Server) routes() {
 	e.GET("/readyz", s.readyz)
 	e.GET("/metrics", echo.WrapHandler(s.deps.Metrics.Handler()))
 	e.GET("/api/openapi.json", s.openAPI)
+	e.GET("/api/asyncapi.json", s.asyncAPI)
 	e.GET("/ws", s.websocket)
 
 	api := e.Group("/api/v1", middleware.BodyLimit(bodyLimit(s.cfg.MaxBodyBytes)))

@@ -114,6 +114,9 @@ func TestPrivateNotesNeverLeaveTheAgents(t *testing.T) {
 				return
 			}
 			out.add("widget frame", f)
+			if p := testkit.ServerFrameProblem(f); p != "" {
+				t.Error(p)
+			}
 		}
 	}()
 	msgs := fmt.Sprintf("/api/v1/widget/conversations/%d/messages", conv)

@@ -132,7 +132,7 @@ func TestCollisionDetectionAcrossNodes(t *testing.T) {
 	if c := errCode(cws); c != "forbidden" {
 		t.Fatalf("an agent of another site: %q", c)
 	}
-	aws.Send(map[string]any{"type": "viewing", "conversation_id": conv.ID, "state": "peek"})
+	aws.SendUnchecked(map[string]any{"type": "viewing", "conversation_id": conv.ID, "state": "peek"})
 	if c := errCode(aws); c != "invalid_frame" {
 		t.Fatalf("bad state: %q", c)
 	}

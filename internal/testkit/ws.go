@@ -65,8 +65,34 @@ func (c *Client) DialRaw(ticket string, h http.Header) (*websocket.Conn, *http.R
 	return websocket.DefaultDialer.Dial(u, h)
 }
 
-// Send writes one frame (JSON-encoded unless it is a string or []byte).
+// Send writes one frame: a string or []byte as it is, anything else
+// JSON-encoded and first checked against the AsyncAPI document's client
+// frames. Tests of refused frames use SendUnchecked.
 func (w *WS) Send(frame any) {
+	w.tb.Helper()
+	switch frame.(type) {
+	case string, []byte:
+		w.write(frame)
+		return
+	}
+	b, err := json.Marshal(frame)
+	if err != nil {
+		w.tb.Fatalf("ws frame: %v", err)
+	}
+	if problem := checkFrame(b, false); problem != "" {
+		w.tb.Fatalf("%s\nframe: %s", problem, shown(b))
+	}
+	w.write(b)
+}
+
+// SendUnchecked writes a frame that the AsyncAPI document need not allow,
+// to test how the server refuses it.
+func (w *WS) SendUnchecked(frame any) {
+	w.tb.Helper()
+	w.write(frame)
+}
+
+func (w *WS) write(frame any) {
 	w.tb.Helper()
 	var b []byte
 	switch f := frame.(type) {
@@ -92,8 +118,11 @@ func (w *WS) Read(timeout time.Duration) Frame {
 	return f
 }
 
-// TryRead returns the next frame or the read error.
+// TryRead returns the next frame or the read error. Every frame is checked
+// against the AsyncAPI document's server frames: one it does not describe
+// fails the test.
 func (w *WS) TryRead(timeout time.Duration) (Frame, error) {
+	w.tb.Helper()
 	_ = w.Conn.SetReadDeadline(time.Now().Add(timeout))
 	_, b, err := w.Conn.ReadMessage()
 	if err != nil {
@@ -102,6 +131,9 @@ func (w *WS) TryRead(timeout time.Duration) (Frame, error) {
 	var f Frame
 	if err := json.Unmarshal(b, &f); err != nil {
 		w.tb.Fatalf("server sent non-JSON frame %q", b)
+	}
+	if problem := checkFrame(b, true); problem != "" {
+		w.tb.Errorf("%s\nframe: %s", problem, shown(b))
 	}
 	return f, nil
 }

@@ -14,6 +14,10 @@ export const MSG_CLOSE = 'parley:close' // frame → loader: hide me
 export const MSG_UNREAD = 'parley:unread' // frame → loader: {count, beep}
 export const MSG_MESSAGE = 'parley:message' // frame → loader: {message} for Parley.on('message')
 
+// WebSocket frames, generated from the AsyncAPI document (/api/asyncapi.json)
+// by scripts/gen-frames.mjs before every build and test run.
+export type { ClientFrame, ServerFrame } from './generated/frames'
+
 export interface InitData {
   type: typeof MSG_INIT
   siteKey: string

@@ -1,6 +1,7 @@
 // Shapes of the Parley REST and WebSocket contract. REST shapes are the
 // OpenAPI document's schemas, generated into src/generated/api.ts by
-// scripts/gen-api-types.mjs; frames: the README, Using the API.
+// scripts/gen-api-types.mjs; frames are the AsyncAPI document's messages,
+// generated into src/generated/frames.ts by scripts/gen-frames.mjs.
 //
 // Where the document is looser than what the server sends (fields it leaves
 // out of `required`, nullable fields it does not mark, plain strings where
@@ -140,39 +141,9 @@ export type TokenPair = Sent<Omit<Schemas['Session'], 'user'>>
 
 export type AuthResponse = TokenPair & { user: User }
 
-// Frames sent by the server over /ws.
-export type ServerFrame =
-  | { type: 'hello'; session_id: string; identity: unknown; heartbeat_s: number }
-  | { type: 'pong' }
-  | { type: 'ack'; client_msg_id: string; message: Message }
-  | { type: 'error'; client_msg_id?: string; code: string; message: string; until?: string }
-  | { type: 'message'; message: Message }
-  | { type: 'read'; conversation_id: number; user_id?: number; visitor_id?: number; seq: number }
-  | { type: 'typing'; conversation_id: number; from: unknown; state: 'start' | 'stop' }
-  | { type: 'recall'; conversation_id: number; seq: number }
-  | { type: 'conversation'; event?: string; conversation: Conversation | SupportConversation }
-  | { type: 'presence'; user_id: number; status: PresenceStatus; last_seen_at: string | null }
-  | { type: 'friend_request'; request: FriendRequest }
-  | { type: 'friend'; event: 'added' | 'removed'; user: PublicUser }
-  | { type: 'group'; event: string; group_id: number; group?: Group }
-  | { type: string; [key: string]: unknown }
-
-// Frames the console sends.
-export type ClientFrame =
-  | {
-      type: 'send'
-      client_msg_id: string
-      conversation_id: number
-      kind: string
-      body?: string
-      attachment_id?: number
-      reply_to_seq?: number
-    }
-  | { type: 'read'; conversation_id: number; seq: number }
-  | { type: 'typing'; conversation_id: number; state: 'start' | 'stop' }
-  | { type: 'viewing'; conversation_id: number; state: 'start' | 'stop' }
-  | { type: 'presence'; status: 'online' | 'away' }
-  | { type: 'ping' }
+// Frames over /ws, generated from the AsyncAPI document (/api/asyncapi.json)
+// by scripts/gen-frames.mjs before every build and test run.
+export type { ClientFrame, ServerFrame } from '../generated/frames'
 
 /** Minimal Storage surface, so tests can pass an in-memory map. */
 export interface KeyValueStore {
