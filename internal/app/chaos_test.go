@@ -494,6 +494,9 @@ func (tr *traffic) retry(who actor, method, path string, body, out any) (int, er
 			}
 			tr.errs5xx[status]++
 			tr.mu.Unlock()
+			if status != http.StatusServiceUnavailable {
+				tr.t.Logf("answered %d (retried): %v", status, err)
+			}
 		}
 		if time.Now().After(deadline) {
 			return status, fmt.Errorf("no answer for 45 s: %v", err)
