@@ -37,17 +37,20 @@ func (s *Service) SendOfflineDigest(ctx context.Context, userID, conversationID 
 	if len(unread) == 0 {
 		return nil // read in time
 	}
+	// The mail is written before the claim: the claim is then given back
+	// only when sending fails, not when a read does (its connection cut,
+	// the release could fail too, and the claim would stop every retry).
+	mail, err := s.digestMail(ctx, u, conversationID, unread)
+	if err != nil {
+		return err
+	}
 	now := s.now()
 	window := s.cfg.OfflineNotifyDelay
 	claimed, err := s.store.ClaimDigest(ctx, conversationID, userID, now, now.Add(-window))
 	if err != nil || !claimed {
 		return err
 	}
-	mail, err := s.digestMail(ctx, u, conversationID, unread)
-	if err == nil {
-		err = s.mailer.Send(ctx, mail)
-	}
-	if err != nil {
+	if err = s.mailer.Send(ctx, mail); err != nil {
 		// Give the claim back so that the retry may send it.
 		_ = s.store.ReleaseDigest(ctx, conversationID, userID, m.NotifiedAt)
 		s.metrics.MailsSent.WithLabelValues("offline_digest", "error").Inc()

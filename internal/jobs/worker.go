@@ -92,12 +92,7 @@ func NewWorker(opt asynq.RedisConnOpt, prefix string, concurrency int, h Handler
 		ShutdownTimeout: 10 * time.Second,
 		// Delayed tasks (offline digests) become due within a second.
 		DelayedTaskCheckInterval: time.Second,
-		RetryDelayFunc: func(n int, err error, t *asynq.Task) time.Duration {
-			if t.Type() == TypeWebhook {
-				return time.Duration(1<<min(n, 12)) * time.Second // 1 s, 2 s, 4 s … about an hour
-			}
-			return asynq.DefaultRetryDelayFunc(n, err, t)
-		},
+		RetryDelayFunc: retryDelay,
 		Logger:   asynqLogger{log},
 		LogLevel: asynq.WarnLevel,
 		ErrorHandler: asynq.ErrorHandlerFunc(func(ctx context.Context, t *asynq.Task, err error) {
@@ -186,6 +181,22 @@ func NewWorker(opt asynq.RedisConnOpt, prefix string, concurrency int, h Handler
 		return h.Media.CleanUploads(ctx)
 	})
 	return &Worker{srv: srv, mux: mux}
+}
+
+// retryDelay is how long a failed task waits before its next try. A
+// webhook backs off from 1 s to about an hour. Other tasks try again after
+// a second the first time (most failures are a moment's: a database
+// connection cut, a failover) and when their worker died under them (asynq
+// finds that out only once the task's lease has run out, up to two minutes
+// late already), then back off as asynq does by default.
+func retryDelay(n int, err error, t *asynq.Task) time.Duration {
+	switch {
+	case t.Type() == TypeWebhook:
+		return time.Duration(1<<min(n, 12)) * time.Second // 1 s, 2 s, 4 s … about an hour
+	case n == 0 || errors.Is(err, asynq.ErrLeaseExpired):
+		return time.Second
+	}
+	return asynq.DefaultRetryDelayFunc(n, err, t)
 }
 
 // settle runs an outbox job's task only while the job is not done (the

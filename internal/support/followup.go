@@ -55,13 +55,13 @@ func (s *Service) NotifyAgents(ctx context.Context, conversationID int64) error 
 	if err != nil || len(recipients) == 0 {
 		return err
 	}
+	site, _ := s.store.SiteByID(ctx, sc.SiteID)
+	visitor, _ := s.store.VisitorByID(ctx, sc.VisitorID)
 	lastSeq := msgs[len(msgs)-1].Seq
 	claimed, err := s.store.ClaimAgentsNotified(ctx, conversationID, lastSeq)
 	if err != nil || !claimed {
 		return err
 	}
-	site, _ := s.store.SiteByID(ctx, sc.SiteID)
-	visitor, _ := s.store.VisitorByID(ctx, sc.VisitorID)
 	who := "A visitor"
 	if visitor != nil && visitor.Name != "" {
 		who = visitor.Name
@@ -148,17 +148,20 @@ func (s *Service) NotifyVisitor(ctx context.Context, conversationID int64) error
 	if err != nil || len(msgs) == 0 {
 		return err // seen in time
 	}
-	now := s.now()
-	claimed, err := s.store.ClaimVisitorNotify(ctx, conversationID, now, now.Add(-s.cfg.VisitorNotifyDelay))
-	if err != nil || !claimed {
-		return err
-	}
+	// Everything the mail needs is read before the claim: a read failing
+	// after it would keep the claim, and the retry would find the mail
+	// already claimed and never send it.
 	site, err := s.store.SiteByID(ctx, sc.SiteID)
 	if err != nil {
 		return err
 	}
 	views, err := s.chat.MessagesView(ctx, msgs)
 	if err != nil {
+		return err
+	}
+	now := s.now()
+	claimed, err := s.store.ClaimVisitorNotify(ctx, conversationID, now, now.Add(-s.cfg.VisitorNotifyDelay))
+	if err != nil || !claimed {
 		return err
 	}
 	var b strings.Builder

@@ -295,7 +295,7 @@ func (s *Service) Deliver(ctx context.Context, deliveryID int64, last bool) erro
 		fields["last_status_code"] = resp.StatusCode
 		if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 			fields["status"], fields["delivered_at"], fields["last_error"] = "delivered", s.now(), ""
-			return s.store.UpdateDelivery(ctx, d.ID, fields)
+			return s.markDelivered(ctx, d.ID, fields)
 		}
 		fields["last_error"] = "failed"
 		err = fmt.Errorf("webhook answered %d", resp.StatusCode)
@@ -319,6 +319,27 @@ func (s *Service) Deliver(ctx context.Context, deliveryID int64, last bool) erro
 		return uerr
 	}
 	return err
+}
+
+// markDelivered records a delivery the site accepted. Not recording it
+// would post it again on the retry, so a failed write (its database
+// connection cut under it, say) is tried again for a few seconds, on a
+// context of its own, before the error goes to the job.
+func (s *Service) markDelivered(ctx context.Context, id int64, fields map[string]any) error {
+	mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	for wait := 50 * time.Millisecond; ; wait *= 2 {
+		err := s.store.UpdateDelivery(mctx, id, fields)
+		if err == nil {
+			return nil
+		}
+		s.log.WarnContext(ctx, "webhook delivered but not yet recorded; trying again", "delivery_id", id, "err", err)
+		select {
+		case <-mctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+	}
 }
 
 // Sign is the hex HMAC-SHA256 of "timestamp.body" with the secret: the
