@@ -62,6 +62,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if e, ok := errs.As(err); ok && e.Code == errs.Internal && store.IsUnavailable(e.Err) {
 		// The database could not be reached: a retry may well succeed.
 		err = &errs.Error{Code: errs.Unavailable, Reason: "unavailable", Message: "the service is briefly unavailable; try again", Err: e.Err}
+	} else if !ok && store.IsUnavailable(err) {
+		// The same, from a path that returned the store's error unwrapped.
+		err = &errs.Error{Code: errs.Unavailable, Reason: "unavailable", Message: "the service is briefly unavailable; try again", Err: err}
 	}
 	if errors.Is(err, errSlowBody) {
 		// The connection closes after this answer; the client may not read it.

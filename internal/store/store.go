@@ -245,7 +245,7 @@ func IsUnavailable(err error) bool {
 	msg := err.Error()
 	for _, s := range []string{"connection refused", "broken pipe", "connection reset", "bad connection", "database is closed",
 		"failed to connect", "no such host", "i/o timeout", "conn closed", "unexpected EOF", "use of closed network connection",
-		"server closed the connection", "SQLSTATE 57P01", "SQLSTATE 08"} {
+		"server closed the connection", "SQLSTATE 57P0", "SQLSTATE 08"} {
 		if strings.Contains(msg, s) {
 			return true
 		}
