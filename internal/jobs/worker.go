@@ -92,9 +92,9 @@ func NewWorker(opt asynq.RedisConnOpt, prefix string, concurrency int, h Handler
 		ShutdownTimeout: 10 * time.Second,
 		// Delayed tasks (offline digests) become due within a second.
 		DelayedTaskCheckInterval: time.Second,
-		RetryDelayFunc: retryDelay,
-		Logger:   asynqLogger{log},
-		LogLevel: asynq.WarnLevel,
+		RetryDelayFunc:           retryDelay,
+		Logger:                   asynqLogger{log},
+		LogLevel:                 asynq.WarnLevel,
 		ErrorHandler: asynq.ErrorHandlerFunc(func(ctx context.Context, t *asynq.Task, err error) {
 			log.ErrorContext(ctx, "job failed", "task", t.Type(), "err", err)
 		}),
