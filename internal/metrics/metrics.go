@@ -63,7 +63,7 @@ func New() *Metrics {
 			Name: "parley_ws_sessions", Help: "Open WebSocket sessions on this node.",
 		}),
 		WSFrames: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "parley_ws_frames_total", Help: "WebSocket frames by direction (in: received, out: queued to a session) and type; unknown types, undecodable and binary frames count as other.",
+			Name: "parley_ws_frames_total", Help: "WebSocket frames by direction (in: received, out: handed to a session's queue) and type; unknown types, undecodable and binary frames count as other.",
 		}, []string{"direction", "type"}),
 		WSSlowClosed: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "parley_ws_slow_consumers_closed_total", Help: "Sessions closed because their outgoing buffer was full.",

@@ -510,12 +510,13 @@ func (h *Hub) write(s *melody.Session, st *state, payload []byte, ephemeral bool
 		h.metrics.WSEphemeralDropped.Inc()
 		return
 	}
+	// Counted before the write: once queued, the frame may reach the
+	// client before Write returns.
+	h.metrics.FrameOut(frameType(payload))
 	st.pending.Add(1)
 	if s.Write(payload) != nil {
 		st.pending.Add(-1)
-		return
 	}
-	h.metrics.FrameOut(frameType(payload))
 }
 
 // typePrefix starts every frame Parley sends: each frame struct has Type
