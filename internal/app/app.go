@@ -83,9 +83,11 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 	if a.KV, err = kv.Open(ctx, cfg.RedisURL, cfg.RedisPrefix); err != nil {
 		return nil, err
 	}
-	if a.Mailer, err = notify.New(cfg.SMTPURL, log); err != nil {
+	mailer, err := notify.New(cfg.SMTPURL, log)
+	if err != nil {
 		return nil, fmt.Errorf("PARLEY_SMTP_URL: %w", err)
 	}
+	a.Mailer = a.Metrics.CountMails(mailer)
 	a.Jobs = jobs.NewClient(a.KV.NewClient(), a.Store, cfg.RedisPrefix, log, a.Metrics)
 	a.Hub = realtime.NewHub(newBroker(cfg, a.KV, log), log, a.Metrics)
 	a.Hub.SetBudgets(realtime.DefaultBudgets(cfg.WSSendFramesPerSec))

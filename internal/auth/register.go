@@ -68,6 +68,7 @@ func (s *Service) SendSignupAttemptMail(ctx context.Context, userID int64) error
 		return err
 	}
 	return s.mailer.Send(ctx, notify.Mail{
+		Kind:    notify.KindSignupAttempt,
 		To:      []string{u.Email},
 		Subject: "Someone tried to register with your e-mail on Parley",
 		Text: fmt.Sprintf("Hello %s,\n\nSomeone tried to create a new Parley account with this address, which already has "+
@@ -98,6 +99,7 @@ func (s *Service) SendVerificationMail(ctx context.Context, userID int64) error 
 	}
 	link := s.cfg.PublicURL + "/console/#/verify-email?token=" + url.QueryEscape(token)
 	return s.mailer.Send(ctx, notify.Mail{
+		Kind:    notify.KindEmailVerification,
 		To:      []string{u.Email},
 		Subject: "Confirm your e-mail for Parley",
 		Text: fmt.Sprintf("Hello %s,\n\nPlease confirm your e-mail address by opening this link:\n\n%s\n\n"+

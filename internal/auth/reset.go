@@ -63,6 +63,7 @@ func (s *Service) SendResetMail(ctx context.Context, userID int64) error {
 	}
 	link := s.cfg.PublicURL + "/console/#/reset-password?token=" + url.QueryEscape(token)
 	return s.mailer.Send(ctx, notify.Mail{
+		Kind:    notify.KindPasswordReset,
 		To:      []string{u.Email},
 		Subject: "Reset your Parley password",
 		Text: fmt.Sprintf("Hello %s,\n\nTo choose a new password, open this link within an hour:\n\n%s\n\n"+

@@ -17,6 +17,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/parley-chat/parley/internal/errs"
+	"github.com/parley-chat/parley/internal/ratelimit"
 	"github.com/parley-chat/parley/internal/store"
 )
 
@@ -161,10 +162,7 @@ func (s *Service) limit(ctx context.Context, key string, n int) error {
 		s.log.WarnContext(ctx, "rate limiter unavailable", "err", err)
 	}
 	if !ok {
-		secs := int(wait.Round(time.Second).Seconds())
-		if secs < 1 {
-			secs = 1
-		}
+		secs := ratelimit.RetryAfterSeconds(wait)
 		return &errs.Error{Code: errs.RateLimited, Reason: "rate_limited", RetryAfter: secs,
 			Message: fmt.Sprintf("too many attempts; try again in %d seconds", secs)}
 	}

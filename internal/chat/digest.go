@@ -53,10 +53,8 @@ func (s *Service) SendOfflineDigest(ctx context.Context, userID, conversationID 
 	if err = s.mailer.Send(ctx, mail); err != nil {
 		// Give the claim back so that the retry may send it.
 		_ = s.store.ReleaseDigest(ctx, conversationID, userID, m.NotifiedAt)
-		s.metrics.MailsSent.WithLabelValues("offline_digest", "error").Inc()
 		return err
 	}
-	s.metrics.MailsSent.WithLabelValues("offline_digest", "ok").Inc()
 	return nil
 }
 
@@ -81,6 +79,7 @@ func (s *Service) digestMail(ctx context.Context, u *store.User, conversationID 
 	}
 	fmt.Fprintf(&b, "Reply here: %s/console/#/c/%d\n", s.cfg.PublicURL, conversationID)
 	return notify.Mail{
+		Kind:    notify.KindOfflineDigest,
 		To:      []string{u.Email},
 		Subject: fmt.Sprintf("New messages from %s", from),
 		Text:    b.String(),

@@ -119,12 +119,10 @@ func (s *Server) presenceChanged(id auth.Identity, f func(ctx context.Context, u
 // handleFrame answers one client frame. Bad frames get an error frame and
 // the socket stays open.
 func (s *Server) handleFrame(sess *realtime.Session, data []byte) {
-	m := s.deps.Metrics
 	id, _ := sess.Identity().(auth.Identity)
 	f, err := realtime.DecodeClientFrame(data)
 	if err != nil {
 		fe := err.(*realtime.FrameError)
-		m.WSFrames.WithLabelValues("in", "invalid").Inc()
 		if sess.Admit(realtime.FrameOther, fe.ClientMsgID) {
 			ef := realtime.NewErrorFrame(fe.ClientMsgID, fe.Code, fe.Message)
 			if fe.Field != "" {
@@ -134,7 +132,6 @@ func (s *Server) handleFrame(sess *realtime.Session, data []byte) {
 		}
 		return
 	}
-	m.WSFrames.WithLabelValues("in", f.Type).Inc()
 	if !sess.Admit(f.Type, f.ClientMsgID) {
 		return
 	}

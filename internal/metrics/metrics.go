@@ -3,11 +3,18 @@
 package metrics
 
 import (
+	"context"
+	"fmt"
+	"log/slog"
 	"net/http"
+	"slices"
+	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/parley-chat/parley/internal/notify"
 )
 
 // Metrics is every collector Parley exports.
@@ -32,6 +39,10 @@ type Metrics struct {
 	JobsEnqueued       *prometheus.CounterVec
 	PublishFailures    prometheus.Counter
 	MailsSent          *prometheus.CounterVec
+
+	// framesIn and framesOut are WSFrames' counters by type, resolved once
+	// (fixed sets, written to on every frame).
+	framesIn, framesOut map[string]prometheus.Counter
 }
 
 // New builds and registers the collectors.
@@ -52,7 +63,7 @@ func New() *Metrics {
 			Name: "parley_ws_sessions", Help: "Open WebSocket sessions on this node.",
 		}),
 		WSFrames: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "parley_ws_frames_total", Help: "WebSocket frames by direction (in, out) and type.",
+			Name: "parley_ws_frames_total", Help: "WebSocket frames by direction (in: received, out: handed to a session's queue) and type; unknown types, undecodable and binary frames count as other.",
 		}, []string{"direction", "type"}),
 		WSSlowClosed: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "parley_ws_slow_consumers_closed_total", Help: "Sessions closed because their outgoing buffer was full.",
@@ -79,7 +90,7 @@ func New() *Metrics {
 			Name: "parley_realtime_publish_failures_total", Help: "Realtime publishes that failed after commit.",
 		}),
 		MailsSent: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "parley_mails_total", Help: "Mails handed to the mailer, by kind and result.",
+			Name: "parley_mails_total", Help: "Mails handed to the mailer, by kind (" + strings.Join(MailKinds, ", ") + ") and result (ok, error).",
 		}, []string{"kind", "result"}),
 	}
 	m.Registry.MustRegister(
@@ -89,7 +100,100 @@ func New() *Metrics {
 		m.WSRateLimited, m.WSFloodClosed, m.WSEphemeralDropped,
 		m.MessagesSent, m.JobsProcessed, m.JobsEnqueued, m.PublishFailures, m.MailsSent,
 	)
+	// Every label of the fixed sets is there from the start, at 0, so that
+	// a rate over it works before the first event.
+	for _, k := range MailKinds {
+		for _, r := range []string{"ok", "error"} {
+			m.MailsSent.WithLabelValues(k, r)
+		}
+	}
+	m.framesIn, m.framesOut = map[string]prometheus.Counter{}, map[string]prometheus.Counter{}
+	for _, t := range FrameTypesIn {
+		m.framesIn[t] = m.WSFrames.WithLabelValues("in", t)
+	}
+	for _, t := range FrameTypesOut {
+		m.framesOut[t] = m.WSFrames.WithLabelValues("out", t)
+	}
 	return m
+}
+
+// Other is the label of a mail kind or frame type outside the fixed sets.
+const Other = "other"
+
+// MailKinds are the kind labels of parley_mails_total: one for each mail
+// Parley sends (the Kind of a notify.Mail), and other.
+var MailKinds = []string{
+	notify.KindOfflineDigest, notify.KindAgentFollowUp, notify.KindVisitorFollowUp,
+	notify.KindEmailVerification, notify.KindPasswordReset, notify.KindSignupAttempt, Other,
+}
+
+// FrameTypesIn are the type labels of received frames: the client frame
+// types, and other for the rest.
+var FrameTypesIn = []string{"send", "read", "typing", "ping", "presence", "viewing", Other}
+
+// FrameTypesOut are the type labels of frames sent to clients.
+var FrameTypesOut = []string{
+	"hello", "ack", "error", "pong", "message", "recall", "read", "typing", "presence", "viewers",
+	"conversation", "friend", "friend_request", "group", "red_packet", "event", Other,
+}
+
+// FrameIn counts a frame received from a client.
+func (m *Metrics) FrameIn(typ string) {
+	c, ok := m.framesIn[typ]
+	if !ok {
+		c = m.framesIn[Other]
+	}
+	c.Inc()
+}
+
+// FrameOut counts a frame queued to a client. It takes the type as bytes,
+// read from the encoded frame, so that the hot path allocates nothing.
+func (m *Metrics) FrameOut(typ []byte) {
+	c, ok := m.framesOut[string(typ)]
+	if !ok {
+		c = m.framesOut[Other]
+	}
+	c.Inc()
+}
+
+// fold keeps label values to a fixed set, so that no client can grow the
+// series without bound.
+func fold(v string, set []string) string {
+	if slices.Contains(set, v) {
+		return v
+	}
+	return Other
+}
+
+// CountMails returns next counting every mail by kind and result.
+func (m *Metrics) CountMails(next notify.Mailer) notify.Mailer {
+	return &countingMailer{next: next, m: m}
+}
+
+type countingMailer struct {
+	next notify.Mailer
+	m    *Metrics
+}
+
+func (c *countingMailer) Send(ctx context.Context, mail notify.Mail) error {
+	err := c.next.Send(ctx, mail)
+	result := "ok"
+	if err != nil {
+		result = "error"
+	}
+	c.m.MailsSent.WithLabelValues(fold(mail.Kind, MailKinds), result).Inc()
+	return err
+}
+
+// String describes the wrapped mailer for start-up logs.
+func (c *countingMailer) String() string { return fmt.Sprint(c.next) }
+
+// LogValue keeps the wrapped mailer's own (password-free) log form.
+func (c *countingMailer) LogValue() slog.Value {
+	if lv, ok := c.next.(slog.LogValuer); ok {
+		return lv.LogValue()
+	}
+	return slog.StringValue(c.String())
 }
 
 // Handler serves the registry in the Prometheus text format.

@@ -21,11 +21,22 @@ var ErrInvalidMail = errors.New("notify: invalid mail")
 // Mail is one message to send. Text is required in practice, since it is what
 // every client can show; HTML is an optional alternative rendering of it.
 type Mail struct {
+	Kind    string   // what the mail is, one of the Kind constants: counted in metrics, never sent
 	To      []string // addresses as in a To header: "bob@example.com" or "Bob <bob@example.com>"
 	Subject string
 	Text    string
 	HTML    string
 }
+
+// The kinds of mail Parley sends.
+const (
+	KindOfflineDigest     = "offline_digest"     // unread messages of a user who was away
+	KindAgentFollowUp     = "agent_follow_up"    // a visitor waits and no agent is online
+	KindVisitorFollowUp   = "visitor_follow_up"  // an agent answered a visitor who left
+	KindEmailVerification = "email_verification" // a link that confirms an address
+	KindPasswordReset     = "password_reset"     // a link that sets a new password
+	KindSignupAttempt     = "signup_attempt"     // someone tried to register with a taken address
+)
 
 // Mailer sends mail.
 //

@@ -54,7 +54,7 @@ var _ Mailer = (*SMTPMailer)(nil)
 // is 587, the submission port. The scheme smtps speaks TLS from the first
 // byte; its default port is 465.
 //
-// User information, when present, is sent with AUTH PLAIN. net/smtp refuses to
+// User information, when present, is sent with AUTH PLAIN. go-mail refuses to
 // send it over an unencrypted connection to any host but localhost, so
 // credentials never travel in clear text.
 //

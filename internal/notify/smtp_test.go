@@ -52,6 +52,17 @@ func TestSMTPMailerSend(t *testing.T) {
 			wantText: text,
 		},
 		{
+			name: "chinese",
+			mail: notify.Mail{
+				To:      []string{"王小明 <xiaoming@example.com>"},
+				Subject: "您有一条新的客服留言，请尽快登录 Parley 控制台查看并回复访客的问题",
+				Text:    "您好，\n\n访客在您离线时留言：\n“请问你们的退款政策是什么？我在上周购买的商品还没有到货。”\n" + longLink + "\n",
+				HTML:    "<p>您好，<a href=\"" + longLink + "\">查看对话</a></p>",
+			},
+			wantType: "multipart/alternative",
+			wantText: "您好，\n\n访客在您离线时留言：\n“请问你们的退款政策是什么？我在上周购买的商品还没有到货。”\n" + longLink + "\n",
+		},
+		{
 			name:     "line break added",
 			mail:     notify.Mail{To: []string{"alice@example.com"}, Subject: "x", Text: "no final newline"},
 			wantType: "text/plain",

@@ -1,5 +1,14 @@
-// Package ratelimit counts attempts per key in fixed windows kept in Redis,
-// so that every node of a deployment shares the same counts.
+// Package ratelimit limits events per key with GCRA (the generic cell rate
+// algorithm) kept in Redis by github.com/go-redis/redis_rate, so that every
+// node of a deployment shares the same counts.
+//
+// A limit of N events per window allows a burst of N and then one more event
+// every window/N: a client that spent its burst waits for one slot, not for a
+// whole window to end, and no client gets 2N through by straddling the edge
+// of a fixed window. The state of a key is one Redis string updated by a Lua
+// script (EVALSHA, with Redis' own TIME as the clock), which expires once the
+// key is back to a full burst. redis_rate stores it under "rate:" followed by
+// the key.
 package ratelimit
 
 import (
@@ -8,59 +17,52 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/go-redis/redis_rate/v10"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/parley-chat/parley/internal/errs"
 )
 
-// Limiter allows at most N events per key per window.
+// Limiter allows at most N events per key per window, in bursts of at most N.
 type Limiter struct {
-	rdb    *redis.Client
+	rl     *redis_rate.Limiter
 	prefix string
 }
 
 // New returns a limiter whose keys start with prefix.
 func New(rdb *redis.Client, prefix string) *Limiter {
-	return &Limiter{rdb: rdb, prefix: prefix}
+	return &Limiter{rl: redis_rate.NewLimiter(rdb), prefix: prefix}
 }
 
 // Allow counts one event for key and reports whether it is within limit
-// events per window; when not, it also returns how long until the window
-// resets. If Redis cannot be reached the event is allowed: a limiter outage
-// must not lock every user out.
+// events per window; when not, it also returns how long until the next event
+// would be allowed. A refused event is not counted. A limit or window of 0 or
+// less allows everything. If Redis cannot be reached the event is allowed
+// and the error returned: a limiter outage must not lock every user out.
 func (l *Limiter) Allow(ctx context.Context, key string, limit int, window time.Duration) (bool, time.Duration, error) {
-	k := l.prefix + ":" + key
-	var incr *redis.IntCmd
-	var ttl *redis.DurationCmd
-	_, err := l.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.SetNX(ctx, k, 0, window)
-		incr = p.Incr(ctx, k)
-		ttl = p.PTTL(ctx, k)
-		return nil
-	})
+	if limit <= 0 || window <= 0 {
+		return true, 0, nil
+	}
+	res, err := l.rl.Allow(ctx, l.prefix+":"+key, redis_rate.Limit{Rate: limit, Burst: limit, Period: window})
 	if err != nil {
 		return true, 0, err
 	}
-	if incr.Val() <= int64(limit) {
+	if res.Allowed > 0 {
 		return true, 0, nil
 	}
-	wait := ttl.Val()
-	if wait <= 0 {
-		wait = window
-	}
-	return false, wait, nil
+	return false, res.RetryAfter, nil
 }
 
-// Reset forgets the count of key (e.g. after a successful login).
+// Reset forgets the events of key (e.g. after a successful login).
 func (l *Limiter) Reset(ctx context.Context, key string) error {
-	return l.rdb.Del(ctx, l.prefix+":"+key).Err()
+	return l.rl.Reset(ctx, l.prefix+":"+key)
 }
 
 // Hit counts one event for key and, past limit events per window, returns
-// a rate_limited error (429) whose RetryAfter is the seconds until the
-// window resets; doing names what was limited ("sending friend requests").
-// A limit of 0 or less disables the check. If Redis cannot be reached the
-// event is allowed and the outage logged.
+// a rate_limited error (429) whose RetryAfter is the seconds until the next
+// event would be allowed; doing names what was limited ("sending friend
+// requests"). A limit of 0 or less disables the check. If Redis cannot be
+// reached the event is allowed and the outage logged.
 func (l *Limiter) Hit(ctx context.Context, key string, limit int, window time.Duration, doing string) error {
 	if l == nil || limit <= 0 {
 		return nil
@@ -72,7 +74,13 @@ func (l *Limiter) Hit(ctx context.Context, key string, limit int, window time.Du
 	if ok {
 		return nil
 	}
-	secs := max(1, int(wait.Round(time.Second).Seconds()))
+	secs := RetryAfterSeconds(wait)
 	return &errs.Error{Code: errs.RateLimited, Reason: "rate_limited", RetryAfter: secs,
 		Message: fmt.Sprintf("too many attempts at %s; try again in %d seconds", doing, secs)}
+}
+
+// RetryAfterSeconds rounds wait up to whole seconds, at least one, for a
+// Retry-After header: rounding down would invite a retry that is refused again.
+func RetryAfterSeconds(wait time.Duration) int {
+	return max(1, int((wait+time.Second-1)/time.Second))
 }

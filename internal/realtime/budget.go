@@ -121,10 +121,11 @@ var closeFlooding = websocket.FormatCloseMessage(websocket.ClosePolicyViolation,
 // behind, and sends have their own cross-node limit.
 func (s *Session) Admit(typ, clientMsgID string) bool {
 	st := s.state()
+	i := slot(typ)
+	st.hub.metrics.FrameIn(budgetTypes[i])
 	if st.closing.Load() {
 		return false
 	}
-	i := slot(typ)
 	if st.limits[i].Allow() && (st.shared == nil || st.shared[i].Allow()) {
 		return true
 	}

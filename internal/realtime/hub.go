@@ -510,10 +510,27 @@ func (h *Hub) write(s *melody.Session, st *state, payload []byte, ephemeral bool
 		h.metrics.WSEphemeralDropped.Inc()
 		return
 	}
+	// Counted before the write: once queued, the frame may reach the
+	// client before Write returns.
+	h.metrics.FrameOut(frameType(payload))
 	st.pending.Add(1)
 	if s.Write(payload) != nil {
 		st.pending.Add(-1)
 	}
+}
+
+// typePrefix starts every frame Parley sends: each frame struct has Type
+// as its first field.
+var typePrefix = []byte(`{"type":"`)
+
+// frameType reads the type of an outgoing frame without decoding it.
+func frameType(payload []byte) []byte {
+	rest, ok := bytes.CutPrefix(payload, typePrefix)
+	if !ok {
+		return nil
+	}
+	typ, _, _ := bytes.Cut(rest, []byte{'"'})
+	return typ
 }
 
 // Sessions counts the sessions of recipient on this node, or answers 1

@@ -83,7 +83,7 @@ func (s *Service) NotifyAgents(ctx context.Context, conversationID int64) error 
 		fmt.Fprintf(&b, "Their e-mail: %s\n", visitor.Email)
 	}
 	fmt.Fprintf(&b, "Answer in the console: %s/console/#/inbox/%d\n", s.cfg.PublicURL, conversationID)
-	mail := notify.Mail{To: recipients, Subject: fmt.Sprintf("%s is waiting on %s", who, siteName), Text: b.String()}
+	mail := notify.Mail{Kind: notify.KindAgentFollowUp, To: recipients, Subject: fmt.Sprintf("%s is waiting on %s", who, siteName), Text: b.String()}
 	if err := s.mailer.Send(ctx, mail); err != nil {
 		_ = s.store.SetAgentsNotified(ctx, conversationID, sc.AgentsNotifiedSeq)
 		return err
@@ -177,7 +177,7 @@ func (s *Service) NotifyVisitor(ctx context.Context, conversationID int64) error
 	if link := chatLink(visitor.PageURL); link != "" && s.pageAllowed(site, visitor.PageURL) {
 		fmt.Fprintf(&b, "Continue the conversation: %s\n", link)
 	}
-	mail := notify.Mail{To: []string{visitor.Email}, Subject: fmt.Sprintf("%s answered your message", site.Name), Text: b.String()}
+	mail := notify.Mail{Kind: notify.KindVisitorFollowUp, To: []string{visitor.Email}, Subject: fmt.Sprintf("%s answered your message", site.Name), Text: b.String()}
 	if err := s.mailer.Send(ctx, mail); err != nil {
 		_ = s.store.ReleaseVisitorNotify(ctx, conversationID, sc.VisitorNotifiedAt)
 		return err

@@ -1,16 +1,22 @@
-// Package smtpd is an in-process SMTP server for tests. It speaks enough of
-// the protocol for net/smtp and keeps every message it accepts in memory, so
-// that tests can check what the mailer really put on the wire.
+// Package smtpd is an in-process SMTP server for tests, built on
+// github.com/emersion/go-smtp. It keeps every message it accepts in memory,
+// so that tests can check what the mailer really put on the wire.
 package smtpd
 
 import (
+	"bytes"
 	"crypto/tls"
+	"errors"
 	"fmt"
+	"io"
 	"net"
 	"slices"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/emersion/go-sasl"
+	"github.com/emersion/go-smtp"
 )
 
 // Message is one mail the server accepted.
@@ -32,15 +38,14 @@ type Options struct {
 
 // Server is a running test SMTP server. Its methods are safe for concurrent use.
 type Server struct {
-	ln      net.Listener
-	opts    Options
-	tlsConf *tls.Config
-	wg      sync.WaitGroup
+	ln   net.Listener
+	opts Options
+	srv  *smtp.Server
+	done chan struct{} // closed when Serve returns
 
 	mu      sync.Mutex
 	msgs    []Message
 	arrived chan struct{} // closed and replaced whenever a message arrives
-	conns   map[net.Conn]struct{}
 	closed  bool
 }
 
@@ -61,22 +66,27 @@ func StartWith(tb testing.TB, opts Options) *Server {
 	if err != nil {
 		tb.Fatalf("smtpd: listen: %v", err)
 	}
-	s := &Server{
-		ln:      ln,
-		opts:    opts,
-		arrived: make(chan struct{}),
-		conns:   map[net.Conn]struct{}{},
-	}
+	s := &Server{ln: ln, opts: opts, arrived: make(chan struct{}), done: make(chan struct{})}
+	s.srv = smtp.NewServer(smtp.BackendFunc(s.newSession))
+	s.srv.Domain = "smtpd.test"
+	// PLAIN over plain text is what a relay on localhost may allow; the
+	// mailer's own rule is what keeps credentials off other hosts' wires.
+	s.srv.AllowInsecureAuth = true
+	s.srv.ReadTimeout = 10 * time.Second
+	s.srv.WriteTimeout = 10 * time.Second
+	s.srv.ErrorLog = nopLogger{}
 	if opts.StartTLS || opts.ImplicitTLS {
-		s.tlsConf = selfSignedConfig(tb)
+		conf := selfSignedConfig(tb)
+		if opts.ImplicitTLS {
+			s.ln = tls.NewListener(ln, conf)
+		} else {
+			s.srv.TLSConfig = conf // go-smtp offers STARTTLS when it has one
+		}
 	}
-	if opts.ImplicitTLS {
-		s.ln = tls.NewListener(ln, s.tlsConf)
-	}
-	// Counted before the goroutine starts so that Close never waits on a
-	// zero counter while the accept loop adds to it.
-	s.wg.Add(1)
-	go s.serve()
+	go func() {
+		defer close(s.done)
+		_ = s.srv.Serve(s.ln)
+	}()
 	tb.Cleanup(s.Close)
 	return s
 }
@@ -139,51 +149,12 @@ func (s *Server) Close() {
 		return
 	}
 	s.closed = true
-	_ = s.ln.Close()
-	for c := range s.conns {
-		_ = c.Close()
-	}
 	s.mu.Unlock()
-	s.wg.Wait()
-}
-
-func (s *Server) serve() {
-	defer s.wg.Done()
-	for {
-		conn, err := s.ln.Accept()
-		if err != nil {
-			return // closed
-		}
-		if !s.track(conn) {
-			_ = conn.Close()
-			return
-		}
-		s.wg.Add(1)
-		go func() {
-			defer s.wg.Done()
-			defer s.untrack(conn)
-			newSession(s, conn).run()
-		}()
-	}
-}
-
-// track registers conn so that Close can drop it; it reports false once the
-// server is closed.
-func (s *Server) track(conn net.Conn) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return false
-	}
-	s.conns[conn] = struct{}{}
-	return true
-}
-
-func (s *Server) untrack(conn net.Conn) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.conns, conn)
-	_ = conn.Close()
+	_ = s.srv.Close()
+	// Closed here too: go-smtp only closes the listeners Serve has
+	// registered, and Serve may not have started yet.
+	_ = s.ln.Close()
+	<-s.done
 }
 
 // store keeps msg and wakes WaitFor callers.
@@ -194,3 +165,64 @@ func (s *Server) store(msg Message) {
 	close(s.arrived)
 	s.arrived = make(chan struct{})
 }
+
+func (s *Server) newSession(c *smtp.Conn) (smtp.Session, error) {
+	return &session{srv: s, conn: c}, nil
+}
+
+// session records one connection's envelope and hands each message to the server.
+type session struct {
+	srv  *Server
+	conn *smtp.Conn
+	user string
+	from string
+	to   []string
+}
+
+var _ smtp.AuthSession = (*session)(nil)
+
+func (s *session) AuthMechanisms() []string { return []string{sasl.Plain} }
+
+func (s *session) Auth(mech string) (sasl.Server, error) {
+	if mech != sasl.Plain {
+		return nil, smtp.ErrAuthUnknownMechanism
+	}
+	return sasl.NewPlainServer(func(identity, username, password string) error {
+		if username == "" {
+			return errors.New("empty user name")
+		}
+		s.user = username // any password is accepted
+		return nil
+	}), nil
+}
+
+func (s *session) Mail(from string, _ *smtp.MailOptions) error {
+	s.from = from
+	return nil
+}
+
+func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	s.to = append(s.to, to)
+	return nil
+}
+
+func (s *session) Data(r io.Reader) error {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	_, encrypted := s.conn.TLSConnectionState()
+	s.srv.store(Message{From: s.from, To: slices.Clone(s.to), Data: bytes.Clone(data), User: s.user, TLS: encrypted})
+	return nil
+}
+
+func (s *session) Reset() { s.from, s.to = "", nil }
+
+func (s *session) Logout() error { return nil }
+
+// nopLogger drops the server's own error log: the tests assert on what
+// arrived, and a client that hangs up early is not a failure.
+type nopLogger struct{}
+
+func (nopLogger) Printf(string, ...any) {}
+func (nopLogger) Println(...any)        {}

@@ -85,24 +85,18 @@ func TestServerProtocol(t *testing.T) {
 	if _, _, err := c.ReadResponse(220); err != nil {
 		t.Fatal(err)
 	}
+	// The protocol itself is go-smtp's; these steps check what the
+	// stand-in records: the AUTH PLAIN identity, a null sender and the
+	// dot-unstuffed data.
 	steps := []struct {
 		cmd  string
 		want int
 	}{
-		{"MAIL FROM:<early@example.com>", 503},
-		{"HELO client", 250},
-		{"NOOP", 250},
-		{"RCPT TO:<a@example.com>", 503},
-		{"MAIL FROM:<x@example.com>", 250},
-		{"MAIL FROM:<y@example.com>", 503},
-		{"RSET", 250},
-		{"DATA", 503},
-		{"MAIL FROM:<>", 250},
-		{"RCPT TO:bad", 501},
-		{"RCPT TO:<a@example.com>", 250},
+		{"EHLO client", 250},
 		{"AUTH LOGIN", 504},
 		{"AUTH PLAIN AGFsaWNlAHNlY3JldA==", 235}, // "\x00alice\x00secret"
-		{"VRFY a", 502},
+		{"MAIL FROM:<>", 250},
+		{"RCPT TO:<a@example.com>", 250},
 		{"DATA", 354},
 	}
 	for _, s := range steps {
