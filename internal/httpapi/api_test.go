@@ -231,7 +231,7 @@ func TestOpenAPIDocumentMatchesTheRoutes(t *testing.T) {
 }
 
 func isDocumented(p string) bool {
-	return strings.HasPrefix(p, "/api/") || p == "/ws" || p == "/healthz" || p == "/readyz" || p == "/metrics"
+	return strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/media/") || p == "/ws" || p == "/healthz" || p == "/readyz" || p == "/metrics"
 }
 
 func echoToOpenAPI(p string) string {

@@ -97,6 +97,11 @@ var authzMatrix = map[string]authzRow{
 	"POST /api/v1/uploads":            {"", "@upload", "401 201 201 201 201 201 201 201"},
 	"GET /api/v1/uploads/{id}":        {"upload", "", "401 401 401 200 404 404 404 404"},
 	"GET /api/v1/widget/uploads/{id}": {"visitor_upload", "", "401 200 404 401 401 401 401 401"},
+	// Signed media links: without a valid exp and sig nobody gets the content.
+	"GET /media/{id}":        {"upload", "", "403 403 403 403 403 403 403 403"},
+	"HEAD /media/{id}":       {"upload", "", "403 403 403 403 403 403 403 403"},
+	"GET /media/{id}/thumb":  {"upload", "", "403 403 403 403 403 403 403 403"},
+	"HEAD /media/{id}/thumb": {"upload", "", "403 403 403 403 403 403 403 403"},
 
 	"POST /api/v1/sites":                               {"", `{"name":"s{uniq}"}`, "401 401 401 403 403 403 403 201"},
 	"GET /api/v1/sites":                                {"", "", "401 401 401 200 200 200 200 200"},
