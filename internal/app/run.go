@@ -16,6 +16,7 @@ import (
 	"github.com/parley-chat/parley/internal/bench"
 	"github.com/parley-chat/parley/internal/config"
 	"github.com/parley-chat/parley/internal/errs"
+	"github.com/parley-chat/parley/internal/httpapi"
 	"github.com/parley-chat/parley/internal/store"
 	"github.com/parley-chat/parley/migrations"
 )
@@ -30,6 +31,7 @@ Usage:
   parley admin credit --user U --amount-cents N [--note "…"] [flags]
   parley admin audit-wallets [flags]
   parley bench   --url URL --admin-password PW [--workload w1,w2,w3,w4,w5] [--json] [flags]
+  parley openapi           print the OpenAPI document of the REST API (as served at /api/openapi.json)
 
 Every flag is also an environment variable: --data-dir is PARLEY_DATA_DIR.
 Run "parley serve -h" for the list of settings.
@@ -61,6 +63,12 @@ func Run(ctx context.Context, env Env) error {
 		return runAdmin(ctx, env, args)
 	case "bench":
 		return bench.Main(ctx, args, env.Getenv, env.Stdout, env.Stderr)
+	case "openapi":
+		if len(args) > 0 {
+			return fmt.Errorf("openapi takes no arguments, got %q", args)
+		}
+		_, err := fmt.Fprintln(env.Stdout, string(httpapi.OpenAPIDocument()))
+		return err
 	case "help", "-h", "--help":
 		fmt.Fprint(env.Stdout, usage)
 		return nil

@@ -3,6 +3,7 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"strings"
 	"sync"
@@ -109,5 +110,26 @@ func TestServeAnnouncesItsURLsAndStopsOnSignal(t *testing.T) {
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("serve did not stop")
+	}
+}
+
+func TestOpenAPICommandPrintsTheServedDocument(t *testing.T) {
+	var out, errOut bytes.Buffer
+	err := app.Run(context.Background(), app.Env{Args: []string{"openapi"}, Getenv: func(string) string { return "" }, Stdout: &out, Stderr: &errOut})
+	if err != nil {
+		t.Fatalf("openapi: %v\n%s", err, errOut.String())
+	}
+	var doc struct {
+		OpenAPI string         `json:"openapi"`
+		Paths   map[string]any `json:"paths"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
+		t.Fatalf("output is not JSON: %v\n%.200s", err, out.String())
+	}
+	if !strings.HasPrefix(doc.OpenAPI, "3.1") || doc.Paths["/api/v1/auth/login"] == nil {
+		t.Fatalf("openapi %q with %d paths, want 3.1 with /api/v1/auth/login", doc.OpenAPI, len(doc.Paths))
+	}
+	if _, err := run(t, "openapi", "extra"); err == nil {
+		t.Fatal("openapi accepted an argument")
 	}
 }

@@ -13,11 +13,12 @@ type authzRow struct {
 
 // authzMatrix has one row per documented route.
 var authzMatrix = map[string]authzRow{
-	"GET /healthz":          {"", "", "200 200 200 200 200 200 200 200"},
-	"GET /readyz":           {"", "", "200 200 200 200 200 200 200 200"},
-	"GET /metrics":          {"", "", "200 200 200 200 200 200 200 200"},
-	"GET /ws":               {"", "", "401 401 401 401 401 401 401 401"},
-	"GET /api/openapi.json": {"", "", "200 200 200 200 200 200 200 200"},
+	"GET /healthz":           {"", "", "200 200 200 200 200 200 200 200"},
+	"GET /readyz":            {"", "", "200 200 200 200 200 200 200 200"},
+	"GET /metrics":           {"", "", "200 200 200 200 200 200 200 200"},
+	"GET /ws":                {"", "", "401 401 401 401 401 401 401 401"},
+	"GET /api/openapi.json":  {"", "", "200 200 200 200 200 200 200 200"},
+	"GET /api/asyncapi.json": {"", "", "200 200 200 200 200 200 200 200"},
 
 	"GET /api/v1/setup":                           {"", "", "200 200 200 200 200 200 200 200"},
 	"POST /api/v1/setup":                          {"", `{"username":"root{uniq}","email":"root{uniq}@example.com","password":"correct-horse-battery"}`, "409 409 409 409 409 409 409 409"},
@@ -97,6 +98,11 @@ var authzMatrix = map[string]authzRow{
 	"POST /api/v1/uploads":            {"", "@upload", "401 201 201 201 201 201 201 201"},
 	"GET /api/v1/uploads/{id}":        {"upload", "", "401 401 401 200 404 404 404 404"},
 	"GET /api/v1/widget/uploads/{id}": {"visitor_upload", "", "401 200 404 401 401 401 401 401"},
+	// Signed media links: without a valid exp and sig nobody gets the content.
+	"GET /media/{id}":        {"upload", "", "403 403 403 403 403 403 403 403"},
+	"HEAD /media/{id}":       {"upload", "", "403 403 403 403 403 403 403 403"},
+	"GET /media/{id}/thumb":  {"upload", "", "403 403 403 403 403 403 403 403"},
+	"HEAD /media/{id}/thumb": {"upload", "", "403 403 403 403 403 403 403 403"},
 
 	"POST /api/v1/sites":                               {"", `{"name":"s{uniq}"}`, "401 401 401 403 403 403 403 201"},
 	"GET /api/v1/sites":                                {"", "", "401 401 401 200 200 200 200 200"},

@@ -97,7 +97,11 @@ func fetch(t testing.TB, url string, header ...string) *testkit.Response {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	testkit.CheckResponse(t, req, resp.StatusCode, resp.Header, b)
 	return &testkit.Response{Status: resp.StatusCode, Header: resp.Header, Body: b}
 }
 

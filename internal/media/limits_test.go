@@ -137,6 +137,7 @@ func TestAGigabyteUploadIsCutOffWithBoundedMemory(t *testing.T) {
 	}
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
+	testkit.CheckResponse(t, resp.Request, resp.StatusCode, resp.Header, b)
 	if resp.StatusCode != 413 || !strings.Contains(string(b), `"too_large"`) {
 		t.Fatalf("status %d %s", resp.StatusCode, b)
 	}
@@ -166,6 +167,7 @@ func TestUploadThroughput(t *testing.T) {
 	}
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
+	testkit.CheckResponse(t, resp.Request, resp.StatusCode, resp.Header, b)
 	if resp.StatusCode != 201 {
 		t.Fatalf("%d %s", resp.StatusCode, b)
 	}

@@ -99,7 +99,13 @@ func postUpload(c *testkit.Client, body []byte, contentType string, halfway func
 		return uploadResult{err: err}
 	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	b, err := io.ReadAll(resp.Body)
+	if err == nil {
+		err = testkit.ContractError(req, resp.StatusCode, resp.Header, b)
+	}
+	if err != nil {
+		return uploadResult{err: err}
+	}
 	var e struct {
 		Error struct {
 			Code string `json:"code"`

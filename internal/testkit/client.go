@@ -59,6 +59,7 @@ func (r *Response) ErrorCode() string {
 }
 
 // Raw sends body as is (a string or []byte) or JSON-encoded (anything else).
+// The answer must be one the OpenAPI document describes (see CheckResponse).
 func (c *Client) Raw(method, path string, body any, header ...string) *Response {
 	c.tb.Helper()
 	var rd io.Reader
@@ -97,7 +98,11 @@ func (c *Client) Raw(method, path string, body any, header ...string) *Response 
 		c.tb.Fatalf("%s %s: %v", method, path, err)
 	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		c.tb.Fatalf("%s %s: read the answer: %v", method, path, err)
+	}
+	CheckResponse(c.tb, req, resp.StatusCode, resp.Header, b)
 	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: b}
 }
 
