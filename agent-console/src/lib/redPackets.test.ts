@@ -10,6 +10,7 @@ const packet = (over: Partial<RedPacket> = {}): RedPacket => ({
   count: 3,
   greeting: 'Happy new year',
   remaining_count: 3,
+  expires_at: '2025-01-02T12:00:00.000Z',
   status: 'open',
   ...over,
 })

@@ -24,6 +24,7 @@ export function conv(id: number, over: Partial<Conversation> = {}): Conversation
     read_seq: 0,
     unread: 0,
     last_message: null,
+    created_at: '2025-01-01T12:00:00.000Z',
     ...over,
   }
 }
