@@ -170,7 +170,7 @@ func (s *Service) createLogged(ctx context.Context, actorID int64, n NewUser) (*
 
 // Me returns the caller's own account.
 func (s *Service) Me(ctx context.Context, id Identity) (*User, error) {
-	if id.Kind != "user" {
+	if id.Kind != store.SenderUser {
 		return nil, errs.E(errs.Forbidden, "only users have an account")
 	}
 	u, err := s.store.UserByID(ctx, id.ID)
@@ -191,7 +191,7 @@ type MePatch struct {
 
 // UpdateMe changes the caller's nickname or avatar.
 func (s *Service) UpdateMe(ctx context.Context, id Identity, p MePatch) (*User, error) {
-	if id.Kind != "user" {
+	if id.Kind != store.SenderUser {
 		return nil, errs.E(errs.Forbidden, "only users have an account")
 	}
 	fields := map[string]any{}

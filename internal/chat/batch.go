@@ -24,7 +24,7 @@ var errPerMessage = errors.New("batch needs the per-message path")
 // Media (their attachment checks), notes and visitors keep the per-message
 // path, which runs every check inside the transaction.
 func plainSend(actor Actor, in SendInput) bool {
-	return actor.Kind == "user" && in.Kind == "text" && in.AttachmentID == nil
+	return actor.Kind == store.SenderUser && in.Kind == store.MessageText && in.AttachmentID == nil
 }
 
 // storeBatch stores the plain sends of reqs in tx and fills their results;
@@ -77,9 +77,9 @@ func (s *Service) storeBatch(ctx context.Context, tx *store.Store, reqs []*sendR
 		r := reqs[i]
 		c := convs[r.in.ConversationID]
 		switch {
-		case c == nil, c.Kind != "support" && !isMember(members[c.ID], r.actor.ID):
+		case c == nil, c.Kind != store.KindSupport && !isMember(members[c.ID], r.actor.ID):
 			results[i], done[i] = sendResult{err: errNoConversation}, true
-		case c.Kind == "support":
+		case c.Kind == store.KindSupport:
 			// per-message path
 		default:
 			checks = append(checks, SendCheck{Conv: c, UserID: r.actor.ID, Members: members[c.ID]})
@@ -198,7 +198,7 @@ func (s *Service) storeBatch(ctx context.Context, tx *store.Store, reqs []*sendR
 // clientKey names a send by its sender's client_msg_id.
 type clientKey struct {
 	conversationID int64
-	senderKind     string
+	senderKind     store.SenderKind
 	senderID       int64
 	clientMsgID    string
 }
@@ -245,7 +245,7 @@ func (s *Service) viewAll(ctx context.Context, results []sendResult) {
 // membership, which does change, is read by every batch.
 type kindCache struct {
 	mu    sync.Mutex
-	kinds map[int64]string
+	kinds map[int64]store.ConversationKind
 }
 
 // kindCacheSize bounds the cache; it starts over when full.
@@ -275,7 +275,7 @@ func (c *kindCache) conversations(ctx context.Context, tx *store.Store, ids []in
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.kinds == nil || len(c.kinds)+len(read) > kindCacheSize {
-		c.kinds = make(map[int64]string, len(read))
+		c.kinds = make(map[int64]store.ConversationKind, len(read))
 	}
 	for id, conv := range read {
 		c.kinds[id] = conv.Kind

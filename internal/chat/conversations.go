@@ -41,7 +41,7 @@ func (s *Service) reader(ctx context.Context, st *store.Store, conversationID, u
 	if c == nil {
 		return nil, nil, errNoConversation
 	}
-	if c.Kind != "support" || s.access == nil {
+	if c.Kind != store.KindSupport || s.access == nil {
 		m, err := member(ctx, st, conversationID, userID)
 		return c, m, err
 	}
@@ -94,7 +94,7 @@ func (s *Service) OpenDirect(ctx context.Context, userID, peerID int64) (*Conver
 			}
 		}
 		now := s.now()
-		c = &store.Conversation{Kind: "direct", DirectKey: &key, LastMessageAt: &now, CreatedAt: now, UpdatedAt: now}
+		c = &store.Conversation{Kind: store.KindDirect, DirectKey: &key, LastMessageAt: &now, CreatedAt: now, UpdatedAt: now}
 		if err := tx.CreateConversation(ctx, c); err != nil {
 			return err
 		}

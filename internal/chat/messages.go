@@ -15,12 +15,12 @@ import (
 
 // SendInput is one message to send, from the send frame or REST.
 type SendInput struct {
-	ConversationID int64  `json:"-"`
-	ClientMsgID    string `json:"client_msg_id"`
-	Kind           string `json:"kind"`
-	Body           string `json:"body"`
-	AttachmentID   *int64 `json:"attachment_id"`
-	ReplyToSeq     *int64 `json:"reply_to_seq"`
+	ConversationID int64             `json:"-"`
+	ClientMsgID    string            `json:"client_msg_id"`
+	Kind           store.MessageKind `json:"kind"`
+	Body           string            `json:"body"`
+	AttachmentID   *int64            `json:"attachment_id"`
+	ReplyToSeq     *int64            `json:"reply_to_seq"`
 }
 
 // errDuplicate rolls back a send whose client_msg_id was stored meanwhile.
@@ -29,19 +29,19 @@ var errDuplicate = errors.New("duplicate client_msg_id")
 func (in *SendInput) validate() error {
 	// Checked here too (not only where requests are decoded) so that one
 	// bad send never reaches a batch and rolls back its neighbours.
-	if err := text.Fields("client_msg_id", in.ClientMsgID, "kind", in.Kind, "body", in.Body); err != nil {
+	if err := text.Fields("client_msg_id", in.ClientMsgID, "kind", string(in.Kind), "body", in.Body); err != nil {
 		return err
 	}
 	if in.ClientMsgID == "" || len(in.ClientMsgID) > 64 {
 		return errs.Field("client_msg_id", "required, at most 64 characters")
 	}
 	if in.Kind == "" {
-		in.Kind = "text"
+		in.Kind = store.MessageText
 	}
-	media := isMediaKind(in.Kind)
+	media := in.Kind.IsMedia()
 	switch {
-	case in.Kind == "text", in.Kind == "note", media:
-	case in.Kind == "red_packet":
+	case in.Kind == store.MessageText, in.Kind == store.MessageNote, media:
+	case in.Kind == store.MessageRedPacket:
 		return errs.R(errs.Rule, "unsupported_kind", "red packets are sent with POST /api/v1/conversations/{id}/red-packets")
 	default:
 		return errs.Field("kind", "unknown message kind")
@@ -77,14 +77,14 @@ const (
 
 // Actor is who acts in a conversation: a user or a widget visitor.
 type Actor struct {
-	Kind string // user | visitor
+	Kind store.SenderKind // user | visitor
 	ID   int64
 }
 
 // Send stores a message from userID and returns it once committed. A
 // retry with the same client_msg_id returns the message already stored.
 func (s *Service) Send(ctx context.Context, userID int64, in SendInput) (*Message, error) {
-	return s.SendAs(ctx, Actor{Kind: "user", ID: userID}, in)
+	return s.SendAs(ctx, Actor{Kind: store.SenderUser, ID: userID}, in)
 }
 
 // SendAs is Send for any actor: users post where they are members (and
@@ -132,7 +132,7 @@ func (s *Service) SendAs(ctx context.Context, actor Actor, in SendInput) (*Messa
 	if replay {
 		return view, nil
 	}
-	s.metrics.MessagesSent.WithLabelValues(conv.Kind, msg.Kind).Inc()
+	s.metrics.MessagesSent.WithLabelValues(string(conv.Kind), string(msg.Kind)).Inc()
 	// The message is stored: telling the others goes on even if the
 	// sender's socket or request ends now, within a deadline.
 	after, cancel := context.WithTimeout(context.WithoutCancel(ctx), afterSendDeadline)
@@ -242,12 +242,12 @@ func (s *Service) sendInTx(ctx context.Context, tx *store.Store, actor Actor, in
 		return sendResult{err: err}
 	}
 	r.msg = msg
-	if actor.Kind == "user" {
+	if actor.Kind == store.SenderUser {
 		if _, err := tx.AdvanceReadSeq(ctx, in.ConversationID, actor.ID, msg.Seq); err != nil {
 			return sendResult{err: err}
 		}
 	}
-	if s.access != nil && conv.Kind == "support" {
+	if s.access != nil && conv.Kind == store.KindSupport {
 		if err := s.access.AfterSend(ctx, tx, conv, msg); err != nil {
 			return sendResult{err: err}
 		}
@@ -255,7 +255,7 @@ func (s *Service) sendInTx(ctx context.Context, tx *store.Store, actor Actor, in
 	if r.members, err = tx.MembersOf(ctx, in.ConversationID); err != nil {
 		return sendResult{err: err}
 	}
-	if actor.Kind == "user" {
+	if actor.Kind == store.SenderUser {
 		if err := s.scheduleOfflineDigests(ctx, tx, actor.ID, conv, r.members); err != nil {
 			return sendResult{err: err}
 		}
@@ -268,7 +268,7 @@ func (s *Service) sendInTx(ctx context.Context, tx *store.Store, actor Actor, in
 func (s *Service) authorizeSend(ctx context.Context, tx *store.Store, actor Actor, in SendInput) (*store.Conversation, error) {
 	var conv *store.Conversation
 	switch actor.Kind {
-	case "user":
+	case store.SenderUser:
 		c, err := tx.ConversationByID(ctx, in.ConversationID)
 		if errors.Is(err, store.ErrNotFound) {
 			return nil, errNoConversation
@@ -276,7 +276,7 @@ func (s *Service) authorizeSend(ctx context.Context, tx *store.Store, actor Acto
 		if err != nil {
 			return nil, err
 		}
-		if c.Kind == "support" && s.access != nil {
+		if c.Kind == store.KindSupport && s.access != nil {
 			// Who writes to a visitor follows the current role, site and
 			// assignment; a membership row proves nothing.
 			if err := s.access.UserCanSend(ctx, tx, c, actor.ID, in.Kind); err != nil {
@@ -294,9 +294,9 @@ func (s *Service) authorizeSend(ctx context.Context, tx *store.Store, actor Acto
 			}
 		}
 		conv = c
-	case "visitor":
+	case store.SenderVisitor:
 		c, err := tx.ConversationByID(ctx, in.ConversationID)
-		if errors.Is(err, store.ErrNotFound) || (err == nil && (c.Kind != "support" || s.access == nil)) {
+		if errors.Is(err, store.ErrNotFound) || (err == nil && (c.Kind != store.KindSupport || s.access == nil)) {
 			return nil, errNoConversation
 		}
 		if err != nil {
@@ -309,7 +309,7 @@ func (s *Service) authorizeSend(ctx context.Context, tx *store.Store, actor Acto
 	default:
 		return nil, errNoConversation
 	}
-	if in.Kind == "note" && (conv.Kind != "support" || actor.Kind != "user") {
+	if in.Kind == store.MessageNote && (conv.Kind != store.KindSupport || actor.Kind != store.SenderUser) {
 		return nil, errs.R(errs.Rule, "notes_support_only", "private notes exist only in support conversations, written by agents")
 	}
 	return conv, nil
@@ -330,7 +330,7 @@ func (s *Service) publishMessage(ctx context.Context, conv *store.Conversation, 
 	if err != nil {
 		s.log.WarnContext(ctx, "publish failed; clients will resync", "err", err)
 	}
-	if s.access != nil && conv.Kind == "support" {
+	if s.access != nil && conv.Kind == store.KindSupport {
 		s.access.Published(ctx, conv, view)
 	}
 }
@@ -340,7 +340,7 @@ func (s *Service) publishMessage(ctx context.Context, conv *store.Conversation, 
 // session; the outbox folds them to one per user and window. Groups don't
 // mail: a busy group would flood every inbox.
 func (s *Service) scheduleOfflineDigests(ctx context.Context, tx *store.Store, senderID int64, conv *store.Conversation, members []store.Member) error {
-	if conv.Kind != "direct" {
+	if conv.Kind != store.KindDirect {
 		return nil
 	}
 	for _, m := range members {
@@ -375,7 +375,7 @@ func (s *Service) History(ctx context.Context, userID, conversationID int64, aft
 // part of it.
 func (s *Service) VisitorHistory(ctx context.Context, visitorID, conversationID int64, afterSeq, beforeSeq *int64, limit int) (*Page, error) {
 	c, err := s.store.ConversationByID(ctx, conversationID)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && (c.Kind != "support" || s.access == nil)) {
+	if errors.Is(err, store.ErrNotFound) || (err == nil && (c.Kind != store.KindSupport || s.access == nil)) {
 		return nil, errNoConversation
 	}
 	if err != nil {
@@ -478,10 +478,10 @@ func (s *Service) Recall(ctx context.Context, userID, messageID int64) (*Message
 	if err != nil {
 		return nil, errs.R(errs.NotFound, "message_not_found", "no such message")
 	}
-	if m.SenderKind != "user" || m.SenderID != userID {
+	if m.SenderKind != store.SenderUser || m.SenderID != userID {
 		return nil, errs.R(errs.Forbidden, "not_sender", "only the sender may recall this message")
 	}
-	if m.Kind == "red_packet" {
+	if m.Kind == store.MessageRedPacket {
 		return nil, errs.R(errs.Rule, "not_recallable", "a red packet cannot be recalled; what is left is refunded when it expires")
 	}
 	if m.RecalledAt == nil {
@@ -535,7 +535,7 @@ func (s *Service) Typing(ctx context.Context, userID, conversationID int64, stat
 	}
 	ids = s.unblocked(ctx, userID, ids)
 	s.PublishKeys(ctx, s.withAudience(ctx, conversationID, ids), TypingFrame{Type: "typing", ConversationID: conversationID,
-		From: Sender{Kind: "user", ID: userID, Name: displayName(u)}, State: state})
+		From: Sender{Kind: store.SenderUser, ID: userID, Name: displayName(u)}, State: state})
 	return nil
 }
 
@@ -591,7 +591,7 @@ func (s *Service) withAudience(ctx context.Context, conversationID int64, userID
 // moment instead, so that whoever lost access stops hearing it at once,
 // on every node.
 func (s *Service) audience(ctx context.Context, conv *store.Conversation, msg *store.Message, userIDs []int64) []string {
-	if s.access != nil && conv.Kind == "support" {
+	if s.access != nil && conv.Kind == store.KindSupport {
 		return s.access.Audience(ctx, conv, msg, userIDs)
 	}
 	return userKeys(userIDs)

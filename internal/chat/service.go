@@ -59,7 +59,7 @@ type Access interface {
 	UserCanRead(ctx context.Context, st *store.Store, conv *store.Conversation, userID int64) (bool, error)
 	// UserCanSend returns nil when a user may post a message of kind in
 	// conv now, else a domain error (404 when they may not even read it).
-	UserCanSend(ctx context.Context, st *store.Store, conv *store.Conversation, userID int64, kind string) error
+	UserCanSend(ctx context.Context, st *store.Store, conv *store.Conversation, userID int64, kind store.MessageKind) error
 	// AfterSend runs inside the send's transaction (first-reply stamps,
 	// reopening a resolved chat, …).
 	AfterSend(ctx context.Context, tx *store.Store, conv *store.Conversation, msg *store.Message) error

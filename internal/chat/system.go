@@ -21,8 +21,8 @@ func (s *Service) PostSystemTx(ctx context.Context, tx *store.Store, conversatio
 	id := make([]byte, 8)
 	_, _ = rand.Read(id)
 	m := &store.Message{
-		ConversationID: conversationID, Seq: seq, SenderKind: "system", SenderID: 0,
-		ClientMsgID: "sys-" + hex.EncodeToString(id), Kind: "system", Body: body, CreatedAt: now,
+		ConversationID: conversationID, Seq: seq, SenderKind: store.SenderSystem, SenderID: 0,
+		ClientMsgID: "sys-" + hex.EncodeToString(id), Kind: store.MessageSystem, Body: body, CreatedAt: now,
 	}
 	if err := tx.CreateMessage(ctx, m); err != nil {
 		return nil, err

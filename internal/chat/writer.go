@@ -257,7 +257,7 @@ func (w *sendWriter) single(ctx context.Context, r *sendReq) sendResult {
 // conversation by its short path, anything else (support conversations,
 // visitors) with every check repeated in the transaction.
 func (s *Service) storeOne(ctx context.Context, tx *store.Store, r *sendReq, members map[int64][]store.Member) sendResult {
-	if r.actor.Kind == "user" && r.conv != nil && r.conv.Kind != "support" {
+	if r.actor.Kind == store.SenderUser && r.conv != nil && r.conv.Kind != store.KindSupport {
 		return s.storeChecked(ctx, tx, r.actor, r.in, r.conv, members)
 	}
 	return s.sendInTx(ctx, tx, r.actor, r.in)

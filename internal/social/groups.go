@@ -118,7 +118,7 @@ func (s *Service) CreateGroup(ctx context.Context, userID int64, in NewGroup) (*
 	for attempt := 0; attempt < 5; attempt++ {
 		err = s.store.Tx(ctx, func(tx *store.Store) error {
 			now := s.now()
-			conv := &store.Conversation{Kind: "group", Title: name, LastMessageAt: &now, CreatedAt: now, UpdatedAt: now}
+			conv := &store.Conversation{Kind: store.KindGroup, Title: name, LastMessageAt: &now, CreatedAt: now, UpdatedAt: now}
 			if err := tx.CreateConversation(ctx, conv); err != nil {
 				return err
 			}

@@ -55,9 +55,9 @@ var (
 // plain members stay silent.
 func (s *Service) CheckSend(ctx context.Context, tx *store.Store, conv *store.Conversation, userID int64) error {
 	switch conv.Kind {
-	case "direct":
+	case store.KindDirect:
 		return s.checkDirectSend(ctx, tx, conv, userID)
-	case "group":
+	case store.KindGroup:
 		return s.checkGroupSend(ctx, tx, conv, userID)
 	}
 	return nil
@@ -71,11 +71,11 @@ func (s *Service) CheckSends(ctx context.Context, tx *store.Store, sends []chat.
 	var groupConvs []int64
 	for _, c := range sends {
 		switch c.Conv.Kind {
-		case "direct":
+		case store.KindDirect:
 			if p := peer(c.Members, c.UserID); p != 0 {
 				pairs = append(pairs, store.Pair{A: c.UserID, B: p})
 			}
-		case "group":
+		case store.KindGroup:
 			groupConvs = append(groupConvs, c.Conv.ID)
 		}
 	}
@@ -90,12 +90,12 @@ func (s *Service) CheckSends(ctx context.Context, tx *store.Store, sends []chat.
 	verdicts := make([]error, len(sends))
 	for i, c := range sends {
 		switch c.Conv.Kind {
-		case "direct":
+		case store.KindDirect:
 			if p := peer(c.Members, c.UserID); p != 0 {
 				pair := store.Pair{A: c.UserID, B: p}
 				verdicts[i] = directVerdict(blocked[pair], friends[pair], errBlockedSend)
 			}
-		case "group":
+		case store.KindGroup:
 			for k := range c.Members {
 				if c.Members[k].UserID == c.UserID {
 					verdicts[i] = s.groupVerdict(&c.Members[k], groups[c.Conv.ID])

@@ -433,7 +433,7 @@ func (s *Store) SetAgentsNotified(ctx context.Context, conversationID, seq int64
 
 // MessagesFrom returns up to limit messages after afterSeq sent by a kind
 // of sender (user or visitor), leaving out notes and system messages.
-func (s *Store) MessagesFrom(ctx context.Context, conversationID, afterSeq int64, senderKind string, limit int) ([]Message, error) {
+func (s *Store) MessagesFrom(ctx context.Context, conversationID, afterSeq int64, senderKind SenderKind, limit int) ([]Message, error) {
 	var ms []Message
 	err := s.q(ctx).Where("conversation_id = ? AND seq > ? AND sender_kind = ? AND kind NOT IN ('note', 'system') AND recalled_at IS NULL",
 		conversationID, afterSeq, senderKind).Order("seq").Limit(limit).Find(&ms).Error
@@ -442,7 +442,7 @@ func (s *Store) MessagesFrom(ctx context.Context, conversationID, afterSeq int64
 
 // LastSeqFrom is the seq of the newest message by a kind of sender (0 if none),
 // leaving out notes and system messages.
-func (s *Store) LastSeqFrom(ctx context.Context, conversationID int64, senderKind string) (int64, error) {
+func (s *Store) LastSeqFrom(ctx context.Context, conversationID int64, senderKind SenderKind) (int64, error) {
 	var seq *int64
 	err := s.q(ctx).Model(&Message{}).Select("MAX(seq)").
 		Where("conversation_id = ? AND sender_kind = ? AND kind NOT IN ('note', 'system')", conversationID, senderKind).Scan(&seq).Error

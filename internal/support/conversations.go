@@ -31,24 +31,24 @@ type Agent struct {
 
 // Conversation is a support conversation as agents and its visitor see it.
 type Conversation struct {
-	ID            int64             `json:"id"`
-	Kind          string            `json:"kind"` // support
-	Title         string            `json:"title"`
-	Status        string            `json:"status"`
-	SiteID        int64             `json:"site_id"`
-	QueueID       int64             `json:"queue_id"`
-	QueueName     string            `json:"queue_name"`
-	QueuePosition *int              `json:"queue_position,omitempty"`
-	Assignee      *Agent            `json:"assignee"`
-	Visitor       *Visitor          `json:"visitor,omitempty"`
-	Prechat       map[string]string `json:"prechat,omitempty"`
-	LastSeq       int64             `json:"last_seq"`
-	LastMessage   *chat.Message     `json:"last_message"`
-	Rating        *int              `json:"rating"`
-	RatingComment string            `json:"rating_comment,omitempty"`
-	CreatedAt     time.Time         `json:"created_at"`
-	AssignedAt    *time.Time        `json:"assigned_at"`
-	ResolvedAt    *time.Time        `json:"resolved_at"`
+	ID            int64                  `json:"id"`
+	Kind          store.ConversationKind `json:"kind"` // support
+	Title         string                 `json:"title"`
+	Status        string                 `json:"status"`
+	SiteID        int64                  `json:"site_id"`
+	QueueID       int64                  `json:"queue_id"`
+	QueueName     string                 `json:"queue_name"`
+	QueuePosition *int                   `json:"queue_position,omitempty"`
+	Assignee      *Agent                 `json:"assignee"`
+	Visitor       *Visitor               `json:"visitor,omitempty"`
+	Prechat       map[string]string      `json:"prechat,omitempty"`
+	LastSeq       int64                  `json:"last_seq"`
+	LastMessage   *chat.Message          `json:"last_message"`
+	Rating        *int                   `json:"rating"`
+	RatingComment string                 `json:"rating_comment,omitempty"`
+	CreatedAt     time.Time              `json:"created_at"`
+	AssignedAt    *time.Time             `json:"assigned_at"`
+	ResolvedAt    *time.Time             `json:"resolved_at"`
 }
 
 // ConversationFrame carries a support conversation's new state.
@@ -77,7 +77,7 @@ func (s *Service) view(ctx context.Context, st *store.Store, sc *store.SupportCo
 		return nil, err
 	}
 	v := &Conversation{
-		ID: sc.ConversationID, Kind: "support", Status: sc.Status, SiteID: sc.SiteID, QueueID: sc.QueueID,
+		ID: sc.ConversationID, Kind: store.KindSupport, Status: sc.Status, SiteID: sc.SiteID, QueueID: sc.QueueID,
 		LastSeq: conv.LastSeq, Rating: sc.Rating, RatingComment: sc.RatingComment, CreatedAt: sc.CreatedAt,
 		AssignedAt: sc.AssignedAt, ResolvedAt: sc.ResolvedAt,
 	}
@@ -171,7 +171,7 @@ func (s *Service) Open(ctx context.Context, visitorID int64, in OpenInput) (*Con
 			return err
 		}
 		now := s.now()
-		conv := &store.Conversation{Kind: "support", LastMessageAt: &now, CreatedAt: now, UpdatedAt: now}
+		conv := &store.Conversation{Kind: store.KindSupport, LastMessageAt: &now, CreatedAt: now, UpdatedAt: now}
 		if err := tx.CreateConversation(ctx, conv); err != nil {
 			return err
 		}
@@ -574,7 +574,7 @@ func (s *Service) Note(ctx context.Context, actor auth.Identity, conversationID 
 			return nil, errs.Wrap(err, "join conversation")
 		}
 	}
-	return s.chat.Send(ctx, actor.ID, chat.SendInput{ConversationID: conversationID, ClientMsgID: clientMsgID, Kind: "note", Body: body})
+	return s.chat.Send(ctx, actor.ID, chat.SendInput{ConversationID: conversationID, ClientMsgID: clientMsgID, Kind: store.MessageNote, Body: body})
 }
 
 // Rate records the visitor's rating of a resolved conversation, once.

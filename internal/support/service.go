@@ -121,7 +121,7 @@ func (s *Service) emitConversation(ctx context.Context, tx *store.Store, convers
 // emitMessage tells the site's webhooks, in tx, about a new message;
 // private notes stay inside Parley.
 func (s *Service) emitMessage(ctx context.Context, tx *store.Store, sc *store.SupportConversation, msg *store.Message) error {
-	if s.events == nil || msg.Kind == "note" {
+	if s.events == nil || msg.Kind == store.MessageNote {
 		return nil
 	}
 	return s.events.Emit(ctx, tx, sc.SiteID, "message.created", func() (any, error) {
@@ -167,7 +167,7 @@ var errNotAssignee = errs.R(errs.Forbidden, "not_assignee", "only the agent this
 // current assignee among them write to the visitor: whoever the
 // conversation was transferred away from, or moved on from after a
 // time-out, reads it still and writes no more.
-func (s *Service) UserCanSend(ctx context.Context, st *store.Store, conv *store.Conversation, userID int64, kind string) error {
+func (s *Service) UserCanSend(ctx context.Context, st *store.Store, conv *store.Conversation, userID int64, kind store.MessageKind) error {
 	sc, err := st.SupportConversationByID(ctx, conv.ID)
 	if errors.Is(err, store.ErrNotFound) {
 		return errNoConversation
@@ -182,7 +182,7 @@ func (s *Service) UserCanSend(ctx context.Context, st *store.Store, conv *store.
 	if !ok {
 		return errNoConversation
 	}
-	if kind == "note" || (sc.AssigneeID != nil && *sc.AssigneeID == userID) {
+	if kind == store.MessageNote || (sc.AssigneeID != nil && *sc.AssigneeID == userID) {
 		return nil
 	}
 	return errNotAssignee
@@ -205,19 +205,19 @@ func (s *Service) AfterSend(ctx context.Context, tx *store.Store, conv *store.Co
 	if err := s.emitMessage(ctx, tx, sc, msg); err != nil {
 		return err
 	}
-	if msg.Kind != "note" {
+	if msg.Kind != store.MessageNote {
 		if err := s.scheduleFollowUp(ctx, tx, sc, msg); err != nil {
 			return err
 		}
 	}
 	now := s.now()
 	switch {
-	case msg.SenderKind == "user" && msg.Kind != "note" && sc.FirstResponseAt == nil:
+	case msg.SenderKind == store.SenderUser && msg.Kind != store.MessageNote && sc.FirstResponseAt == nil:
 		if err := tx.UpdateSupportConversation(ctx, conv.ID, map[string]any{"first_response_at": now}); err != nil {
 			return err
 		}
 		return s.logEvent(ctx, tx, sc, "first_reply", &msg.SenderID, 0)
-	case msg.SenderKind == "visitor" && sc.Status == StatusResolved:
+	case msg.SenderKind == store.SenderVisitor && sc.Status == StatusResolved:
 		return s.reopenTx(ctx, tx, sc, now)
 	}
 	return nil
@@ -241,7 +241,7 @@ func (s *Service) Audience(ctx context.Context, conv *store.Conversation, msg *s
 	for _, id := range staff {
 		keys = append(keys, chat.UserKey(id))
 	}
-	if msg == nil || msg.Kind != "note" {
+	if msg == nil || msg.Kind != store.MessageNote {
 		keys = append(keys, chat.VisitorKey(sc.VisitorID))
 	}
 	return keys

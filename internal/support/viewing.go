@@ -27,7 +27,7 @@ func (s *Service) View(ctx context.Context, actor auth.Identity, session string,
 	if s.viewers == nil {
 		return errs.R(errs.Unavailable, "unavailable", "collision detection is not running")
 	}
-	if actor.Kind != "user" {
+	if actor.Kind != store.SenderUser {
 		return errNoConversation
 	}
 	sc, err := s.supportFor(ctx, s.store, actor, conversationID)

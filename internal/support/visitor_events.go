@@ -50,7 +50,7 @@ func (s *Service) VisitorTyping(ctx context.Context, visitorID, conversationID i
 		name = v.Name
 	}
 	s.chat.PublishTo(ctx, s.memberIDs(ctx, sc), chat.TypingFrame{Type: "typing", ConversationID: conversationID,
-		From: chat.Sender{Kind: "visitor", ID: visitorID, Name: name}, State: state})
+		From: chat.Sender{Kind: store.SenderVisitor, ID: visitorID, Name: name}, State: state})
 	return nil
 }
 

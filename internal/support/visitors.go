@@ -403,7 +403,7 @@ func (s *Service) VisitorIdentity(ctx context.Context, id int64) (auth.Identity,
 	if name == "" {
 		name = "Visitor"
 	}
-	return auth.Identity{Kind: "visitor", ID: v.ID, Name: name}, nil
+	return auth.Identity{Kind: store.SenderVisitor, ID: v.ID, Name: name}, nil
 }
 
 // VisitorSite returns the site a visitor belongs to (for the /ws origin check).

@@ -64,7 +64,7 @@ func (s *Service) Grab(ctx context.Context, userID, packetID int64) (*Grabbed, e
 			if err != nil {
 				return err
 			}
-			if conv.Kind == "direct" {
+			if conv.Kind == store.KindDirect {
 				return errOwnDirect
 			}
 		}

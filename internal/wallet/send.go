@@ -87,8 +87,8 @@ func (s *Service) Send(ctx context.Context, userID int64, in SendInput) (*Sent, 
 		if err != nil {
 			return err
 		}
-		if m, err := tx.MessageByClientID(ctx, in.ConversationID, "user", userID, in.ClientMsgID); err == nil {
-			if m.Kind != "red_packet" {
+		if m, err := tx.MessageByClientID(ctx, in.ConversationID, store.SenderUser, userID, in.ClientMsgID); err == nil {
+			if m.Kind != store.MessageRedPacket {
 				return errs.R(errs.Conflict, "client_msg_id_taken", "this client_msg_id was used for another message")
 			}
 			msg, replay = m, true
@@ -127,7 +127,7 @@ func (s *Service) Send(ctx context.Context, userID int64, in SendInput) (*Sent, 
 		// A concurrent retry of the same send committed first; this one
 		// rolled back, debit included.
 		replay = true
-		if msg, err = s.store.MessageByClientID(ctx, in.ConversationID, "user", userID, in.ClientMsgID); err == nil {
+		if msg, err = s.store.MessageByClientID(ctx, in.ConversationID, store.SenderUser, userID, in.ClientMsgID); err == nil {
 			packet, err = s.store.RedPacketByMessage(ctx, msg.ID)
 		}
 	}
@@ -149,11 +149,11 @@ func (s *Service) Send(ctx context.Context, userID int64, in SendInput) (*Sent, 
 // checkShares applies the count limits of the conversation's kind.
 func (s *Service) checkShares(ctx context.Context, tx *store.Store, conv *store.Conversation, count int) error {
 	switch conv.Kind {
-	case "direct":
+	case store.KindDirect:
 		if count != 1 {
 			return errs.Field("count", "a red packet in a direct chat has exactly 1 share")
 		}
-	case "group":
+	case store.KindGroup:
 		n, err := tx.CountMembers(ctx, conv.ID)
 		if err != nil {
 			return err
