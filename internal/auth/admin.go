@@ -16,9 +16,6 @@ type Sessions interface {
 	CloseUser(ctx context.Context, userID int64, reason string)
 }
 
-// SetSessions installs the realtime sessions closer. Set once at wiring time.
-func (s *Service) SetSessions(x Sessions) { s.sessions = x }
-
 // UserPatch is an admin's change to an account; nil fields stay.
 type UserPatch struct {
 	Role     *string `json:"role"`

@@ -19,10 +19,6 @@ type Attachments interface {
 	AttachmentViews(ctx context.Context, ids []int64) (map[int64]any, error)
 }
 
-// SetAttachments installs the media hook. Set once at wiring time; without
-// it media messages are refused.
-func (s *Service) SetAttachments(a Attachments) { s.media = a }
-
 // checkAttachment runs inside the send's transaction.
 func (s *Service) checkAttachment(ctx context.Context, tx *store.Store, actor Actor, in SendInput) error {
 	if !in.Kind.IsMedia() {
@@ -36,7 +32,7 @@ func (s *Service) checkAttachment(ctx context.Context, tx *store.Store, actor Ac
 
 // attachAll fills the attachment of each view whose message carries one
 // and is not recalled; views[i] must be the view of ms[i].
-func (s *Service) attachAll(ctx context.Context, ms []store.Message, views []Message) error {
+func (s *Views) attachAll(ctx context.Context, ms []store.Message, views []Message) error {
 	if s.media == nil {
 		return nil
 	}

@@ -13,13 +13,9 @@ type RedPacketViews interface {
 	RedPacketViews(ctx context.Context, messageIDs []int64) (map[int64]any, error)
 }
 
-// SetRedPackets installs the wallet hook. Set once at wiring time; without
-// it red_packet messages carry no red_packet field.
-func (s *Service) SetRedPackets(r RedPacketViews) { s.packets = r }
-
 // AuthorizeUserSendTx checks, inside the caller's transaction, that a user
-// may post in a conversation under the same rules as a message (member,
-// friends in a direct chat, not muted in a group) and returns it.
+// may post in a conversation under the same rules as a message (those of
+// its kind) and returns it.
 func (s *Service) AuthorizeUserSendTx(ctx context.Context, tx *store.Store, userID, conversationID int64) (*store.Conversation, error) {
 	return s.authorizeSend(ctx, tx, Actor{Kind: store.SenderUser, ID: userID}, SendInput{ConversationID: conversationID, Kind: store.MessageRedPacket})
 }
@@ -50,7 +46,7 @@ func (s *Service) PostRedPacketTx(ctx context.Context, tx *store.Store, userID, 
 
 // attachRedPackets fills the red_packet of each view whose message is one;
 // views[i] must be the view of ms[i].
-func (s *Service) attachRedPackets(ctx context.Context, ms []store.Message, views []Message) error {
+func (s *Views) attachRedPackets(ctx context.Context, ms []store.Message, views []Message) error {
 	if s.packets == nil {
 		return nil
 	}

@@ -30,7 +30,7 @@ type Message struct {
 	RecalledAt     *time.Time        `json:"recalled_at,omitempty"`
 }
 
-// Peer is the other person of a direct conversation.
+// Peer is the other person of a conversation of two.
 type Peer struct {
 	ID        int64  `json:"id"`
 	Username  string `json:"username"`
@@ -51,8 +51,23 @@ type Conversation struct {
 	CreatedAt   time.Time              `json:"created_at"`
 }
 
-// messageViews converts stored messages, resolving sender names.
-func (s *Service) messageViews(ctx context.Context, ms []store.Message) ([]Message, error) {
+// Views turns stored messages into what clients see: sender names,
+// attachments, red packets. It needs no chat service, so that the kinds
+// built before it (whose webhooks show messages) use it too.
+type Views struct {
+	store   *store.Store
+	media   Attachments
+	packets RedPacketViews
+}
+
+// NewViews builds the message views; media describes attachments (nil:
+// none are shown) and packets red packets (nil: none are shown).
+func NewViews(st *store.Store, media Attachments, packets RedPacketViews) *Views {
+	return &Views{store: st, media: media, packets: packets}
+}
+
+// Messages converts stored messages, resolving sender names.
+func (s *Views) Messages(ctx context.Context, ms []store.Message) ([]Message, error) {
 	var ids, visitorIDs []int64
 	for _, m := range ms {
 		switch m.SenderKind {
@@ -158,7 +173,7 @@ func (s *Service) conversationViews(ctx context.Context, userID int64, rows []st
 			v := messageView(m, users)
 			c.LastMessage = &v
 		}
-		if r.Kind == store.KindDirect {
+		if r.DirectKey != nil { // a conversation of two shows the other one
 			for _, m := range members[r.ID] {
 				if u := users[m.UserID]; m.UserID != userID && u != nil {
 					c.Peer = &Peer{ID: u.ID, Username: u.Username, Nickname: u.Nickname, AvatarURL: u.AvatarURL}
@@ -182,5 +197,5 @@ func (s *Service) conversationView(ctx context.Context, userID int64, c *store.C
 
 // MessagesView converts stored messages for other services' views.
 func (s *Service) MessagesView(ctx context.Context, ms []store.Message) ([]Message, error) {
-	return s.messageViews(ctx, ms)
+	return s.views.Messages(ctx, ms)
 }

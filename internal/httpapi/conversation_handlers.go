@@ -22,7 +22,7 @@ func (s *Server) openDirect(c echo.Context) error {
 	if req.UserID <= 0 {
 		return errs.Field("user_id", "required")
 	}
-	conv, created, err := s.deps.Chat.OpenDirect(c.Request().Context(), identity(c).ID, req.UserID)
+	conv, created, err := s.deps.Social.OpenDirect(c.Request().Context(), identity(c).ID, req.UserID)
 	if err != nil {
 		return err
 	}

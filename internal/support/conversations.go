@@ -67,11 +67,11 @@ func (s *Service) conversationView(ctx context.Context, sc *store.SupportConvers
 // hostView is what the host site's webhooks are told, read through st (the
 // event's transaction): the visitor's details, which the site knows
 // anyway, but never a private note.
-func (s *Service) hostView(ctx context.Context, st *store.Store, sc *store.SupportConversation) (*Conversation, error) {
+func (s *Rules) hostView(ctx context.Context, st *store.Store, sc *store.SupportConversation) (*Conversation, error) {
 	return s.view(ctx, st, sc, true, true)
 }
 
-func (s *Service) view(ctx context.Context, st *store.Store, sc *store.SupportConversation, forAgent, hideNotes bool) (*Conversation, error) {
+func (s *Rules) view(ctx context.Context, st *store.Store, sc *store.SupportConversation, forAgent, hideNotes bool) (*Conversation, error) {
 	conv, err := st.ConversationByID(ctx, sc.ConversationID)
 	if err != nil {
 		return nil, err
@@ -113,7 +113,7 @@ func (s *Service) view(ctx context.Context, st *store.Store, sc *store.SupportCo
 	}
 	if conv.LastSeq > 0 {
 		if ms, err := st.MessagesBefore(ctx, conv.ID, 0, 1, hideNotes); err == nil && len(ms) == 1 {
-			if page, err := s.chat.MessagesView(ctx, ms); err == nil {
+			if page, err := s.views.Messages(ctx, ms); err == nil {
 				v.LastMessage = &page[0]
 			}
 		}
@@ -538,12 +538,12 @@ func (s *Service) Reopen(ctx context.Context, actor auth.Identity, conversationI
 }
 
 // reopenTx reopens inside another transaction (a visitor writing again).
-func (s *Service) reopenTx(ctx context.Context, tx *store.Store, sc *store.SupportConversation, now time.Time) error {
+func (s *Rules) reopenTx(ctx context.Context, tx *store.Store, sc *store.SupportConversation, now time.Time) error {
 	_, err := s.reopenRouted(ctx, tx, sc, now)
 	return err
 }
 
-func (s *Service) reopenRouted(ctx context.Context, tx *store.Store, sc *store.SupportConversation, now time.Time) (*routed, error) {
+func (s *Rules) reopenRouted(ctx context.Context, tx *store.Store, sc *store.SupportConversation, now time.Time) (*routed, error) {
 	prev := sc.AssigneeID
 	if err := tx.UpdateSupportConversation(ctx, sc.ConversationID, map[string]any{"status": StatusQueued, "assignee_id": nil, "queued_at": now, "resolved_at": nil, "assigned_at": nil}); err != nil {
 		return nil, err

@@ -16,7 +16,7 @@ const followUpMaxMessages = 10
 // scheduleFollowUp, in the transaction that stores a message, schedules
 // the mail that goes out if nobody reacts in time: agents about a
 // visitor's message, the visitor about an agent's reply.
-func (s *Service) scheduleFollowUp(ctx context.Context, tx *store.Store, sc *store.SupportConversation, msg *store.Message) error {
+func (s *Rules) scheduleFollowUp(ctx context.Context, tx *store.Store, sc *store.SupportConversation, msg *store.Message) error {
 	if s.jobs == nil || s.mailer == nil {
 		return nil
 	}

@@ -143,7 +143,7 @@ func (s *Service) Send(ctx context.Context, userID int64, in SendInput) (*Sent, 
 		s.log.InfoContext(ctx, "red packet sent", "user_id", userID, "conversation_id", in.ConversationID,
 			"red_packet_id", packet.ID, "total_cents", packet.TotalCents, "count", packet.Count)
 	}
-	return &Sent{RedPacket: s.packetView(packet), Message: &views[0]}, nil
+	return &Sent{RedPacket: s.packets.packetView(packet), Message: &views[0]}, nil
 }
 
 // checkShares applies the count limits of the conversation's kind.
