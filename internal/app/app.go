@@ -112,7 +112,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 	// need chat come after it.
 	packets := wallet.NewPackets(a.Store)
 	views := chat.NewViews(a.Store, a.Media, packets)
-	supportRules := support.NewRules(a.Store, views, a.Jobs, a.Webhooks, a.Mailer, support.Config{
+	supportRules := support.NewRules(a.Store, views, a.Hub, support.Viewers{Redis: a.KV.Client, Key: a.KV.Key, TTL: cfg.ViewerTTL}, a.Jobs, a.Webhooks, a.Mailer, support.Config{
 		PublicURL: cfg.PublicURL, Secret: cfg.Secret, AgentGrace: cfg.AgentGrace,
 		PreviousSecret: cfg.SecretPrevious, SiteSecretGrace: cfg.SiteSecretGrace,
 		WidgetSessionsPerIPPerMinute: cfg.WidgetSessionLimitPerIP,
@@ -134,7 +134,6 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 	a.Social = social.New(a.Store, a.Chat, tracker, limiter, social.Config{PublicURL: cfg.PublicURL, GroupMemberCap: cfg.GroupMemberCap,
 		FriendRequestsPerHour: cfg.FriendRequestLimitPerHour, GroupJoinsPerHour: cfg.GroupJoinLimitPerHour}, log)
 	a.Support = support.New(supportRules, a.Chat, sessions, limiter)
-	a.Support.SetViewers(a.KV.Client, a.KV.Key, cfg.ViewerTTL)
 	a.Wallet = wallet.New(a.Store, a.Chat, packets, a.Jobs, wallet.Config{RedPacketMaxCents: cfg.RedPacketMaxCents, RedPacketTTL: cfg.RedPacketTTL}, log)
 	a.HTTP = httpapi.New(httpapi.Config{
 		PublicURL: cfg.PublicURL, ConsoleOrigins: cfg.ConsoleOrigins, MaxBodyBytes: cfg.MaxBodyBytes, TrustedProxies: cfg.TrustedProxies,

@@ -41,6 +41,11 @@ type Kind interface {
 	Audience(ctx context.Context, conv *store.Conversation, msg *store.Message, userIDs []int64) []string
 	// Published runs after a new message was committed and published.
 	Published(ctx context.Context, conv *store.Conversation, msg *Message)
+	// Typing runs when actor, on session, starts (typing) or stops typing
+	// in conv, before chat tells those who read it. It reports whether the
+	// kind showed it to someone itself: chat's refusal to tell the readers
+	// is then no error.
+	Typing(ctx context.Context, conv *store.Conversation, actor Actor, session string, typing bool) (shown bool)
 	// OfflineDigest reports whether members with no open session are
 	// mailed a digest of the messages they missed.
 	OfflineDigest() bool
@@ -102,5 +107,9 @@ func (closedKind) Audience(context.Context, *store.Conversation, *store.Message,
 }
 
 func (closedKind) Published(context.Context, *store.Conversation, *Message) {}
+
+func (closedKind) Typing(context.Context, *store.Conversation, Actor, string, bool) bool {
+	return false
+}
 
 func (closedKind) OfflineDigest() bool { return false }

@@ -475,32 +475,78 @@ func (s *Service) Recall(ctx context.Context, userID, messageID int64) (*Message
 	return &views[0], nil
 }
 
-// Typing tells the other members that the caller started or stopped typing.
-func (s *Service) Typing(ctx context.Context, userID, conversationID int64, state string) error {
+// Typing tells whoever reads a conversation that actor, on session,
+// started or stopped typing: its kind first (see Kind.Typing), then the
+// other members, as the kind names its audience (never the actor, nor
+// users with a block either way with a user actor).
+func (s *Service) Typing(ctx context.Context, actor Actor, session string, conversationID int64, state string) error {
 	if state != "start" && state != "stop" {
 		return errs.Field("state", "start or stop")
 	}
-	if _, _, err := s.reader(ctx, s.store, conversationID, Actor{Kind: store.SenderUser, ID: userID}); err != nil {
+	convs, err := s.cache.conversations(ctx, s.store, []int64{conversationID})
+	if err != nil {
+		return errs.Wrap(err, "load conversation")
+	}
+	shown := false
+	if c := convs[conversationID]; c != nil {
+		shown = s.kind(c).Typing(ctx, c, actor, session, state == "start")
+	}
+	if err := s.tellTyping(ctx, actor, conversationID, state); err != nil && !shown {
+		return err
+	}
+	return nil
+}
+
+func (s *Service) tellTyping(ctx context.Context, actor Actor, conversationID int64, state string) error {
+	conv, _, err := s.reader(ctx, s.store, conversationID, actor)
+	if err != nil {
 		return err
 	}
 	members, err := s.store.MembersOf(ctx, conversationID)
 	if err != nil {
 		return errs.Wrap(err, "load members")
 	}
-	u, err := s.store.UserByID(ctx, userID)
-	if err != nil {
-		return errs.Wrap(err, "load user")
+	from := Sender{Kind: actor.Kind, ID: actor.ID}
+	switch actor.Kind {
+	case store.SenderUser:
+		u, err := s.store.UserByID(ctx, actor.ID)
+		if err != nil {
+			return errs.Wrap(err, "load user")
+		}
+		from.Name = displayName(u)
+	case store.SenderVisitor:
+		from.Name = "Visitor"
+		if v, err := s.store.VisitorByID(ctx, actor.ID); err == nil && v.Name != "" {
+			from.Name = v.Name
+		}
 	}
 	ids := make([]int64, 0, len(members))
 	for _, m := range members {
-		if m.UserID != userID {
+		if actor.Kind != store.SenderUser || m.UserID != actor.ID {
 			ids = append(ids, m.UserID)
 		}
 	}
-	ids = s.unblocked(ctx, userID, ids)
-	s.PublishKeys(ctx, s.withAudience(ctx, conversationID, ids), TypingFrame{Type: "typing", ConversationID: conversationID,
-		From: Sender{Kind: store.SenderUser, ID: userID, Name: displayName(u)}, State: state})
+	if actor.Kind == store.SenderUser {
+		ids = s.unblocked(ctx, actor.ID, ids)
+	}
+	own := actorKey(actor)
+	keys := s.audience(ctx, conv, nil, ids)
+	out := keys[:0]
+	for _, k := range keys {
+		if k != own {
+			out = append(out, k)
+		}
+	}
+	s.PublishKeys(ctx, out, TypingFrame{Type: "typing", ConversationID: conversationID, From: from, State: state})
 	return nil
+}
+
+// actorKey is the realtime recipient key of an actor.
+func actorKey(a Actor) string {
+	if a.Kind == store.SenderVisitor {
+		return VisitorKey(a.ID)
+	}
+	return UserKey(a.ID)
 }
 
 // sendAllowed applies the per-sender send rate limit.

@@ -66,6 +66,16 @@ func NewViews(st *store.Store, media Attachments, packets RedPacketViews) *Views
 	return &Views{store: st, media: media, packets: packets}
 }
 
+// In returns the views reading sender names through st: a kind's hook
+// passes its transaction, so that a view built inside it needs no second
+// connection (SQLite's pool could be taken by senders waiting for the
+// write lock that very transaction holds).
+func (s *Views) In(st *store.Store) *Views {
+	c := *s
+	c.store = st
+	return &c
+}
+
 // Messages converts stored messages, resolving sender names.
 func (s *Views) Messages(ctx context.Context, ms []store.Message) ([]Message, error) {
 	var ids, visitorIDs []int64

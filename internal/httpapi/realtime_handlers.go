@@ -167,10 +167,7 @@ func (s *Server) handleFrame(sess *realtime.Session, data []byte) {
 			s.sendFrameError(ctx, sess, "", err)
 		}
 	case realtime.FrameTyping:
-		// An agent viewing a support conversation they are not a member of
-		// still shows as typing to the other viewers.
-		viewing := s.deps.Support.ViewerTyping(ctx, sess.ID(), f.ConversationID, f.State)
-		if err := s.deps.Chat.Typing(ctx, id.ID, f.ConversationID, f.State); err != nil && !viewing {
+		if err := s.deps.Chat.Typing(ctx, chat.Actor{Kind: store.SenderUser, ID: id.ID}, sess.ID(), f.ConversationID, f.State); err != nil {
 			s.sendFrameError(ctx, sess, "", err)
 		}
 	case realtime.FrameViewing:

@@ -62,7 +62,7 @@ func (s *Server) handleVisitorFrame(ctx context.Context, sess *realtime.Session,
 		}
 		sess.Send(chat.AckFrame{Type: "ack", ClientMsgID: f.ClientMsgID, Message: msg})
 	case realtime.FrameTyping:
-		if err := s.deps.Support.VisitorTyping(ctx, id.ID, f.ConversationID, f.State); err != nil {
+		if err := s.deps.Chat.Typing(ctx, chat.Actor{Kind: store.SenderVisitor, ID: id.ID}, sess.ID(), f.ConversationID, f.State); err != nil {
 			s.sendFrameError(ctx, sess, "", err)
 		}
 	case realtime.FrameRead:

@@ -43,6 +43,11 @@ func (memberRules) Audience(_ context.Context, _ *store.Conversation, _ *store.M
 // Published has nothing to add after a send.
 func (memberRules) Published(context.Context, *store.Conversation, *chat.Message) {}
 
+// Typing is shown to the members alone, by chat.
+func (memberRules) Typing(context.Context, *store.Conversation, chat.Actor, string, bool) bool {
+	return false
+}
+
 // DirectKind is the rules of direct conversations: two friends, neither
 // blocking the other; whoever is offline is mailed a digest.
 type DirectKind struct{ memberRules }

@@ -113,7 +113,7 @@ func (s *Rules) view(ctx context.Context, st *store.Store, sc *store.SupportConv
 	}
 	if conv.LastSeq > 0 {
 		if ms, err := st.MessagesBefore(ctx, conv.ID, 0, 1, hideNotes); err == nil && len(ms) == 1 {
-			if page, err := s.views.Messages(ctx, ms); err == nil {
+			if page, err := s.views.In(st).Messages(ctx, ms); err == nil {
 				v.LastMessage = &page[0]
 			}
 		}

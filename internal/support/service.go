@@ -11,6 +11,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/parley-chat/parley/internal/chat"
 	"github.com/parley-chat/parley/internal/errs"
 	"github.com/parley-chat/parley/internal/notify"
@@ -65,25 +67,41 @@ type Config struct {
 // events, follow-up mails). It needs no chat service, so that chat is
 // built with it; Service, which needs chat, embeds it.
 type Rules struct {
-	store  *store.Store
-	views  *chat.Views
-	jobs   Jobs
-	events Events
-	mailer notify.Mailer
-	cfg    Config
-	log    *slog.Logger
-	now    func() time.Time
+	store   *store.Store
+	views   *chat.Views
+	pub     chat.Publisher
+	viewers *viewerSet // nil: collision detection is off
+	jobs    Jobs
+	events  Events
+	mailer  notify.Mailer
+	cfg     Config
+	log     *slog.Logger
+	now     func() time.Time
 }
 
 var _ chat.Kind = (*Rules)(nil)
 
+// Viewers is where collision detection keeps who views which
+// conversation: in Redis, shared by every node, under keys made by Key; a
+// dead node's viewers go after TTL. A nil Redis turns it off.
+type Viewers struct {
+	Redis *redis.Client
+	Key   func(parts ...string) string
+	TTL   time.Duration
+}
+
 // NewRules builds the rules of support conversations. views shows messages
-// in webhook events; events (nil: none) tells the host sites' webhooks.
-func NewRules(st *store.Store, views *chat.Views, jobs Jobs, events Events, mailer notify.Mailer, cfg Config, log *slog.Logger) *Rules {
-	// Microseconds: PostgreSQL keeps no finer, and assignment stamps are
-	// compared after a round trip through the database.
-	return &Rules{store: st, views: views, jobs: jobs, events: events, mailer: mailer, cfg: cfg, log: log,
+// in webhook events; pub tells agents who views a conversation; events
+// (nil: none) tells the host sites' webhooks.
+func NewRules(st *store.Store, views *chat.Views, pub chat.Publisher, viewers Viewers, jobs Jobs, events Events, mailer notify.Mailer, cfg Config, log *slog.Logger) *Rules {
+	r := &Rules{store: st, views: views, pub: pub, jobs: jobs, events: events, mailer: mailer, cfg: cfg, log: log,
+		// Microseconds: PostgreSQL keeps no finer, and assignment stamps
+		// are compared after a round trip through the database.
 		now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
+	if viewers.Redis != nil {
+		r.viewers = newViewerSet(viewers.Redis, viewers.Key, viewers.TTL)
+	}
+	return r
 }
 
 // Service implements customer service.
@@ -92,7 +110,6 @@ type Service struct {
 	chat     *chat.Service
 	sessions Sessions
 	tokenKey []byte
-	viewers  *viewerSet
 	limiter  *ratelimit.Limiter
 	oldKeys  [][]byte // keys of previous deployment secrets, verify only
 }
@@ -136,7 +153,7 @@ func (s *Rules) emitMessage(ctx context.Context, tx *store.Store, sc *store.Supp
 		return nil
 	}
 	return s.events.Emit(ctx, tx, sc.SiteID, "message.created", func() (any, error) {
-		views, err := s.views.Messages(ctx, []store.Message{*msg})
+		views, err := s.views.In(tx).Messages(ctx, []store.Message{*msg})
 		if err != nil {
 			return nil, err
 		}
