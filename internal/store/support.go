@@ -204,9 +204,32 @@ func (s *Store) SupportConversationByID(ctx context.Context, conversationID int6
 	return &sc, nil
 }
 
-// UpdateSupportConversation sets the named columns.
-func (s *Store) UpdateSupportConversation(ctx context.Context, conversationID int64, fields map[string]any) error {
-	return s.q(ctx).Model(&SupportConversation{}).Where("conversation_id = ?", conversationID).Updates(fields).Error
+// SupportConversationUpdate is a change of a support conversation: nil
+// (or unset) fields stay as they are.
+type SupportConversationUpdate struct {
+	Status          *string
+	QueueID         *int64
+	AssigneeID      Null[int64]
+	QueuedAt        Null[time.Time]
+	AssignedAt      Null[time.Time]
+	FirstResponseAt Null[time.Time]
+	ResolvedAt      Null[time.Time]
+}
+
+// UpdateSupportConversation writes the fields u sets.
+func (s *Store) UpdateSupportConversation(ctx context.Context, conversationID int64, u SupportConversationUpdate) error {
+	c := columns{}
+	putPtr(c, "status", u.Status)
+	putPtr(c, "queue_id", u.QueueID)
+	putNull(c, "assignee_id", u.AssigneeID)
+	putNull(c, "queued_at", u.QueuedAt)
+	putNull(c, "assigned_at", u.AssignedAt)
+	putNull(c, "first_response_at", u.FirstResponseAt)
+	putNull(c, "resolved_at", u.ResolvedAt)
+	if len(c) == 0 {
+		return nil
+	}
+	return s.q(ctx).Model(&SupportConversation{}).Where("conversation_id = ?", conversationID).Updates(map[string]any(c)).Error
 }
 
 // SupportFilter selects support conversations for an agent's inbox.

@@ -444,7 +444,8 @@ func (s *Service) Transfer(ctx context.Context, actor auth.Identity, conversatio
 		if err := s.logEvent(ctx, tx, sc, "transferred", &actor.ID, 0); err != nil {
 			return err
 		}
-		if err := tx.UpdateSupportConversation(ctx, conversationID, map[string]any{"queue_id": q.ID, "status": StatusQueued, "assignee_id": nil, "queued_at": now, "assigned_at": nil}); err != nil {
+		if err := tx.UpdateSupportConversation(ctx, conversationID, store.SupportConversationUpdate{
+			QueueID: &q.ID, Status: new(StatusQueued), AssigneeID: store.SetNull[int64](), QueuedAt: store.SetTo(now), AssignedAt: store.SetNull[time.Time]()}); err != nil {
 			return err
 		}
 		sc.QueueID, sc.Status, sc.AssigneeID, sc.QueuedAt = q.ID, StatusQueued, nil, &now
@@ -483,7 +484,7 @@ func (s *Service) Resolve(ctx context.Context, actor auth.Identity, conversation
 			return errs.R(errs.Conflict, "already_resolved", "this conversation is already resolved")
 		}
 		freed = sc.AssigneeID
-		if err := tx.UpdateSupportConversation(ctx, conversationID, map[string]any{"status": StatusResolved, "resolved_at": s.now()}); err != nil {
+		if err := tx.UpdateSupportConversation(ctx, conversationID, store.SupportConversationUpdate{Status: new(StatusResolved), ResolvedAt: store.SetTo(s.now())}); err != nil {
 			return err
 		}
 		if err := s.logEvent(ctx, tx, sc, "resolved", sc.AssigneeID, 0); err != nil {
@@ -545,7 +546,8 @@ func (s *Rules) reopenTx(ctx context.Context, tx *store.Store, sc *store.Support
 
 func (s *Rules) reopenRouted(ctx context.Context, tx *store.Store, sc *store.SupportConversation, now time.Time) (*routed, error) {
 	prev := sc.AssigneeID
-	if err := tx.UpdateSupportConversation(ctx, sc.ConversationID, map[string]any{"status": StatusQueued, "assignee_id": nil, "queued_at": now, "resolved_at": nil, "assigned_at": nil}); err != nil {
+	if err := tx.UpdateSupportConversation(ctx, sc.ConversationID, store.SupportConversationUpdate{
+		Status: new(StatusQueued), AssigneeID: store.SetNull[int64](), QueuedAt: store.SetTo(now), ResolvedAt: store.SetNull[time.Time](), AssignedAt: store.SetNull[time.Time]()}); err != nil {
 		return nil, err
 	}
 	if err := s.logEvent(ctx, tx, sc, "reopened", nil, 0); err != nil {

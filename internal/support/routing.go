@@ -106,7 +106,8 @@ func (s *Service) capacityOn(ctx context.Context, tx *store.Store, queueID, user
 
 // assignTx gives sc to agentID and makes them a member of the conversation.
 func (s *Rules) assignTx(ctx context.Context, tx *store.Store, sc *store.SupportConversation, agentID int64, now time.Time, event string) (*routed, error) {
-	if err := tx.UpdateSupportConversation(ctx, sc.ConversationID, map[string]any{"status": StatusAssigned, "assignee_id": agentID, "assigned_at": now}); err != nil {
+	if err := tx.UpdateSupportConversation(ctx, sc.ConversationID, store.SupportConversationUpdate{
+		Status: new(StatusAssigned), AssigneeID: store.SetTo(agentID), AssignedAt: store.SetTo(now)}); err != nil {
 		return nil, err
 	}
 	if _, err := tx.Member(ctx, sc.ConversationID, agentID); errors.Is(err, store.ErrNotFound) {

@@ -241,7 +241,7 @@ func (s *Rules) AfterSend(ctx context.Context, tx *store.Store, conv *store.Conv
 	now := s.now()
 	switch {
 	case msg.SenderKind == store.SenderUser && msg.Kind != store.MessageNote && sc.FirstResponseAt == nil:
-		if err := tx.UpdateSupportConversation(ctx, conv.ID, map[string]any{"first_response_at": now}); err != nil {
+		if err := tx.UpdateSupportConversation(ctx, conv.ID, store.SupportConversationUpdate{FirstResponseAt: store.SetTo(now)}); err != nil {
 			return err
 		}
 		return s.logEvent(ctx, tx, sc, "first_reply", &msg.SenderID, 0)
