@@ -320,9 +320,33 @@ func (s *Store) VisitorByExternalID(ctx context.Context, siteID int64, externalI
 	return &v, nil
 }
 
-// UpdateVisitor sets the named columns of a visitor.
-func (s *Store) UpdateVisitor(ctx context.Context, id int64, fields map[string]any) error {
-	return translate(s.q(ctx).Model(&Visitor{}).Where("id = ?", id).Updates(fields).Error)
+// VisitorUpdate is a change of a visitor: nil fields stay as they are.
+type VisitorUpdate struct {
+	ExternalID *string
+	Name       *string
+	Email      *string
+	PageURL    *string
+	Referrer   *string
+	Locale     *string
+	UserAgent  *string
+	LastSeenAt *time.Time
+}
+
+// UpdateVisitor writes the fields u sets of a visitor.
+func (s *Store) UpdateVisitor(ctx context.Context, id int64, u VisitorUpdate) error {
+	c := columns{}
+	putPtr(c, "external_id", u.ExternalID)
+	putPtr(c, "name", u.Name)
+	putPtr(c, "email", u.Email)
+	putPtr(c, "page_url", u.PageURL)
+	putPtr(c, "referrer", u.Referrer)
+	putPtr(c, "locale", u.Locale)
+	putPtr(c, "user_agent", u.UserAgent)
+	putPtr(c, "last_seen_at", u.LastSeenAt)
+	if len(c) == 0 {
+		return nil
+	}
+	return translate(s.q(ctx).Model(&Visitor{}).Where("id = ?", id).Updates(map[string]any(c)).Error)
 }
 
 // VisitorsByIDs returns visitors keyed by id.

@@ -183,7 +183,7 @@ func (s *Service) Open(ctx context.Context, visitorID int64, in OpenInput) (*Con
 		if err := s.logEvent(ctx, tx, sc, "created", nil, 0); err != nil {
 			return err
 		}
-		if len(fields) > 0 {
+		if fields != (store.VisitorUpdate{}) {
 			if err := tx.UpdateVisitor(ctx, visitorID, fields); err != nil {
 				return err
 			}
@@ -211,36 +211,37 @@ func (s *Service) Open(ctx context.Context, visitorID int64, in OpenInput) (*Con
 
 // checkPrechat validates the pre-chat answers against the site's fields and
 // returns them as JSON, plus visitor fields to fill (name, e-mail).
-func checkPrechat(site *store.Site, answers map[string]string) (string, map[string]any, error) {
+func checkPrechat(site *store.Site, answers map[string]string) (string, store.VisitorUpdate, error) {
+	var none store.VisitorUpdate
 	fields := prechat(site)
 	out := map[string]string{}
-	visitor := map[string]any{}
+	var visitor store.VisitorUpdate
 	known := map[string]bool{}
 	for _, f := range fields {
 		known[f.Name] = true
 		v := strings.TrimSpace(answers[f.Name])
 		if v == "" && f.Required {
-			return "", nil, errs.Field("prechat."+f.Name, f.Label+" is required")
+			return "", none, errs.Field("prechat."+f.Name, f.Label+" is required")
 		}
 		if utf8.RuneCountInString(v) > 500 {
-			return "", nil, errs.Field("prechat."+f.Name, "at most 500 characters")
+			return "", none, errs.Field("prechat."+f.Name, "at most 500 characters")
 		}
 		if v != "" && f.Type == "email" && (!strings.Contains(v, "@") || strings.ContainsAny(v, " <>")) {
-			return "", nil, errs.Field("prechat."+f.Name, "a valid e-mail address")
+			return "", none, errs.Field("prechat."+f.Name, "a valid e-mail address")
 		}
 		if v != "" {
 			out[f.Name] = v
 			switch f.Name {
 			case "name":
-				visitor["name"] = clip(v, 100)
+				visitor.Name = new(clip(v, 100))
 			case "email":
-				visitor["email"] = clip(v, 200)
+				visitor.Email = new(clip(v, 200))
 			}
 		}
 	}
 	for k := range answers {
 		if !known[k] {
-			return "", nil, errs.Field("prechat."+k, "this site has no such pre-chat field")
+			return "", none, errs.Field("prechat."+k, "this site has no such pre-chat field")
 		}
 	}
 	if len(out) == 0 {
