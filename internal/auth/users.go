@@ -194,22 +194,22 @@ func (s *Service) UpdateMe(ctx context.Context, id Identity, p MePatch) (*User, 
 	if id.Kind != store.SenderUser {
 		return nil, errs.E(errs.Forbidden, "only users have an account")
 	}
-	fields := map[string]any{}
+	var fields store.UserUpdate
 	if p.Nickname != nil {
 		n := strings.TrimSpace(*p.Nickname)
 		if n == "" || utf8.RuneCountInString(n) > 64 {
 			return nil, errs.Field("nickname", "1 to 64 characters")
 		}
-		fields["nickname"] = n
+		fields.Nickname = &n
 	}
 	if p.AvatarURL != nil {
 		a := strings.TrimSpace(*p.AvatarURL)
 		if a != "" && !(strings.HasPrefix(a, "https://") || strings.HasPrefix(a, "http://") || strings.HasPrefix(a, "/")) || len(a) > 1024 {
 			return nil, errs.Field("avatar_url", "an http(s) URL or a path on this server")
 		}
-		fields["avatar_url"] = a
+		fields.AvatarURL = &a
 	}
-	if len(fields) > 0 {
+	if fields != (store.UserUpdate{}) {
 		if err := s.store.UpdateUser(ctx, id.ID, fields); err != nil {
 			return nil, errs.Wrap(err, "update user")
 		}
