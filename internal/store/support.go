@@ -38,10 +38,40 @@ func (s *Store) Sites(ctx context.Context) ([]Site, error) {
 	return out, err
 }
 
-// UpdateSite sets the named columns of a site.
-func (s *Store) UpdateSite(ctx context.Context, id int64, fields map[string]any) error {
-	fields["updated_at"] = time.Now().UTC()
-	return translate(s.q(ctx).Model(&Site{}).Where("id = ?", id).Updates(fields).Error)
+// SiteUpdate is a change of a site: nil fields stay as they are.
+type SiteUpdate struct {
+	Name                *string
+	Secret              *string
+	PreviousSecret      *string
+	PreviousSecretUntil *time.Time
+	AllowedOrigins      *string
+	Color               *string
+	Greeting            *string
+	AwayMessage         *string
+	BusinessHours       *string
+	TimeZone            *string
+	PrechatFields       *string
+	RequireIdentity     *bool
+}
+
+// UpdateSite writes the fields u sets of a site, and the time of the
+// change.
+func (s *Store) UpdateSite(ctx context.Context, id int64, u SiteUpdate) error {
+	c := columns{}
+	putPtr(c, "name", u.Name)
+	putPtr(c, "secret", u.Secret)
+	putPtr(c, "previous_secret", u.PreviousSecret)
+	putPtr(c, "previous_secret_until", u.PreviousSecretUntil)
+	putPtr(c, "allowed_origins", u.AllowedOrigins)
+	putPtr(c, "color", u.Color)
+	putPtr(c, "greeting", u.Greeting)
+	putPtr(c, "away_message", u.AwayMessage)
+	putPtr(c, "business_hours", u.BusinessHours)
+	putPtr(c, "time_zone", u.TimeZone)
+	putPtr(c, "prechat_fields", u.PrechatFields)
+	putPtr(c, "require_identity", u.RequireIdentity)
+	c["updated_at"] = time.Now().UTC()
+	return translate(s.q(ctx).Model(&Site{}).Where("id = ?", id).Updates(map[string]any(c)).Error)
 }
 
 // CreateQueue inserts a queue.
