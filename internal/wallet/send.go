@@ -71,7 +71,7 @@ func (s *Service) validate(in *SendInput) error {
 // A retry with the same client_msg_id returns the packet already sent and
 // debits nothing. Errors: 400 on a bad field (count must be 1 in a direct
 // chat and at most the members in a group), 413 greeting_too_long, 404
-// conversation_not_found, the chat send policy's 422s (not_friends,
+// conversation_not_found, the conversation kind's 422s (not_friends,
 // muted, muted_all), 422 insufficient_funds, 409 client_msg_id_taken.
 func (s *Service) Send(ctx context.Context, userID int64, in SendInput) (*Sent, error) {
 	if err := s.validate(&in); err != nil {
