@@ -91,7 +91,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 	a.Jobs = jobs.NewClient(a.KV.NewClient(), a.Store, cfg.RedisPrefix, log, a.Metrics)
 	a.Hub = realtime.NewHub(newBroker(cfg, a.KV, log), log, a.Metrics)
 	a.Hub.SetBudgets(realtime.DefaultBudgets(cfg.WSSendFramesPerSec))
-	a.Auth = auth.New(a.Store, a.KV.Client, a.KV.Key, a.Jobs, a.Mailer, auth.Config{
+	a.Auth = auth.New(a.Store, a.KV.Client, a.KV.Key, a.Jobs, a.Mailer, userSockets{a.Hub, log}, auth.Config{
 		Secret: cfg.Secret, PreviousSecret: cfg.SecretPrevious, PublicURL: cfg.PublicURL,
 		AccessTokenTTL: cfg.AccessTokenTTL, RefreshTokenTTL: cfg.RefreshTokenTTL,
 		Limits: auth.Limits{
@@ -102,39 +102,41 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 		},
 		RequireVerifiedEmail: cfg.RequireVerifiedEmail,
 	}, log)
-	a.Auth.SetSessions(userSockets{a.Hub, log})
 	a.Audit = audit.New(a.Store, log)
-	a.Chat = chat.New(a.Store, a.Hub, presence{a.Hub}, a.Jobs, a.Mailer,
-		ratelimit.New(a.KV.Client, a.KV.Key("rl")), a.Metrics, chat.Config{
-			PublicURL: cfg.PublicURL, OfflineNotifyDelay: cfg.OfflineNotifyDelay, SendLimitPerMinute: cfg.SendLimitPerMinute,
-		}, log)
-	sessions := func(userID int64) int { return a.Hub.Sessions(chat.UserKey(userID)) }
-	var tracker social.PresenceTracker = social.NewLocalPresence(sessions)
-	if cfg.RedisURL != "" {
-		tracker = social.NewRedisPresence(a.KV.Client, cfg.RedisPrefix, sessions)
+	limiter := ratelimit.New(a.KV.Client, a.KV.Key("rl"))
+	a.Outbound = outbound.New(outbound.Config{Allow: cfg.OutboundAllow, PublicURL: cfg.PublicURL})
+	a.Webhooks = webhooks.New(a.Store, a.Jobs, a.Outbound, log)
+	if a.Media, err = newMedia(a.Store, limiter, cfg, log); err != nil {
+		return nil, err
 	}
-	a.Social = social.New(a.Store, a.Chat, tracker, social.Config{PublicURL: cfg.PublicURL, GroupMemberCap: cfg.GroupMemberCap,
-		FriendRequestsPerHour: cfg.FriendRequestLimitPerHour, GroupJoinsPerHour: cfg.GroupJoinLimitPerHour}, log)
-	a.Chat.SetSendPolicy(a.Social)
-	a.Social.SetLimiter(ratelimit.New(a.KV.Client, a.KV.Key("rl")))
-	a.Support = support.New(a.Store, a.Chat, a.Jobs, a.Mailer, sessions, support.Config{
+	// Chat is built with the rules of every kind of conversation; those
+	// need only the store and what is built above. The services that
+	// need chat come after it.
+	packets := wallet.NewPackets(a.Store)
+	views := chat.NewViews(a.Store, a.Media, packets)
+	supportRules := support.NewRules(a.Store, views, a.Hub, support.Viewers{Redis: a.KV.Client, Key: a.KV.Key, TTL: cfg.ViewerTTL}, a.Jobs, a.Webhooks, a.Mailer, support.Config{
 		PublicURL: cfg.PublicURL, Secret: cfg.Secret, AgentGrace: cfg.AgentGrace,
 		PreviousSecret: cfg.SecretPrevious, SiteSecretGrace: cfg.SiteSecretGrace,
 		WidgetSessionsPerIPPerMinute: cfg.WidgetSessionLimitPerIP,
 		AgentNotifyDelay:             cfg.AgentNotifyDelay, VisitorNotifyDelay: cfg.VisitorNotifyDelay,
 	}, log)
-	a.Chat.SetAccess(a.Support)
-	a.Support.SetViewers(a.KV.Client, a.KV.Key, cfg.ViewerTTL)
-	a.Support.SetLimiter(ratelimit.New(a.KV.Client, a.KV.Key("rl")))
-	a.Outbound = outbound.New(outbound.Config{Allow: cfg.OutboundAllow, PublicURL: cfg.PublicURL})
-	a.Webhooks = webhooks.New(a.Store, a.Jobs, a.Outbound, log)
-	a.Support.SetEvents(a.Webhooks)
-	if a.Media, err = newMedia(a.Store, ratelimit.New(a.KV.Client, a.KV.Key("rl")), cfg, log); err != nil {
-		return nil, err
+	kinds := chat.Kinds{
+		store.KindDirect:  social.DirectKind{},
+		store.KindGroup:   social.NewGroupKind(),
+		store.KindSupport: supportRules,
 	}
-	a.Chat.SetAttachments(a.Media)
-	a.Wallet = wallet.New(a.Store, a.Chat, a.Jobs, wallet.Config{RedPacketMaxCents: cfg.RedPacketMaxCents, RedPacketTTL: cfg.RedPacketTTL}, log)
-	a.Chat.SetRedPackets(a.Wallet)
+	a.Chat = chat.New(a.Store, a.Hub, presence{a.Hub}, a.Jobs, a.Mailer, limiter, a.Metrics, kinds, views, chat.Config{
+		PublicURL: cfg.PublicURL, OfflineNotifyDelay: cfg.OfflineNotifyDelay, SendLimitPerMinute: cfg.SendLimitPerMinute,
+	}, log)
+	sessions := func(userID int64) int { return a.Hub.Sessions(chat.UserKey(userID)) }
+	var tracker social.PresenceTracker = social.NewLocalPresence(sessions)
+	if cfg.RedisURL != "" {
+		tracker = social.NewRedisPresence(a.KV.Client, cfg.RedisPrefix, sessions)
+	}
+	a.Social = social.New(a.Store, a.Chat, tracker, limiter, social.Config{PublicURL: cfg.PublicURL, GroupMemberCap: cfg.GroupMemberCap,
+		FriendRequestsPerHour: cfg.FriendRequestLimitPerHour, GroupJoinsPerHour: cfg.GroupJoinLimitPerHour}, log)
+	a.Support = support.New(supportRules, a.Chat, sessions, limiter)
+	a.Wallet = wallet.New(a.Store, a.Chat, packets, a.Jobs, wallet.Config{RedPacketMaxCents: cfg.RedPacketMaxCents, RedPacketTTL: cfg.RedPacketTTL}, log)
 	a.HTTP = httpapi.New(httpapi.Config{
 		PublicURL: cfg.PublicURL, ConsoleOrigins: cfg.ConsoleOrigins, MaxBodyBytes: cfg.MaxBodyBytes, TrustedProxies: cfg.TrustedProxies,
 		BodyRate: httpapi.BodyRate{Min: cfg.HTTPMinBodyRate, Window: cfg.HTTPBodyRateWindow, Total: cfg.HTTPReadTimeout},

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/parley-chat/parley/internal/audit"
 	"github.com/parley-chat/parley/internal/errs"
@@ -15,9 +16,6 @@ import (
 type Sessions interface {
 	CloseUser(ctx context.Context, userID int64, reason string)
 }
-
-// SetSessions installs the realtime sessions closer. Set once at wiring time.
-func (s *Service) SetSessions(x Sessions) { s.sessions = x }
 
 // UserPatch is an admin's change to an account; nil fields stay.
 type UserPatch struct {
@@ -98,10 +96,10 @@ func (s *Service) UpdateUser(ctx context.Context, actor Identity, id int64, p Us
 		if wasAdmin && (role != RoleAdmin || disabled) && len(admins) <= 1 {
 			return errs.R(errs.Conflict, "last_admin", "this is the last enabled admin: make another admin first")
 		}
-		fields := map[string]any{}
+		var fields store.UserUpdate
 		now := s.now()
 		if role != u.Role {
-			fields["role"] = role
+			fields.Role = &role
 			if err := audit.Record(ctx, tx, actor.ID, "user.role", "user", u.ID, map[string]any{"from": u.Role, "to": role}); err != nil {
 				return errs.Wrap(err, "record action")
 			}
@@ -111,20 +109,20 @@ func (s *Service) UpdateUser(ctx context.Context, actor Identity, id int64, p Us
 			action := "user.enable"
 			if disabled {
 				action = "user.disable"
-				fields["disabled_at"] = now
+				fields.DisabledAt = store.SetTo(now)
 				u.DisabledAt = &now
 				if err := tx.RevokeUserRefreshTokens(ctx, u.ID, now); err != nil {
 					return errs.Wrap(err, "revoke sessions")
 				}
 			} else {
-				fields["disabled_at"] = nil
+				fields.DisabledAt = store.SetNull[time.Time]()
 				u.DisabledAt = nil
 			}
 			if err := audit.Record(ctx, tx, actor.ID, action, "user", u.ID, nil); err != nil {
 				return errs.Wrap(err, "record action")
 			}
 		}
-		if len(fields) == 0 {
+		if fields == (store.UserUpdate{}) {
 			return nil
 		}
 		changed = true

@@ -1,12 +1,14 @@
 package auth
 
+import "github.com/parley-chat/parley/internal/store"
+
 // Identity is who is calling: a signed-in user (with their role) or a
 // widget visitor.
 type Identity struct {
-	Kind string `json:"kind"` // user | visitor
-	ID   int64  `json:"id"`
-	Role string `json:"role,omitempty"`
-	Name string `json:"name,omitempty"`
+	Kind store.SenderKind `json:"kind"` // user | visitor
+	ID   int64            `json:"id"`
+	Role string           `json:"role,omitempty"`
+	Name string           `json:"name,omitempty"`
 	// Unverified is set for a user whose e-mail was not verified when
 	// their access token was issued (see Service.RequireVerified).
 	Unverified bool `json:"unverified,omitempty"`
@@ -20,4 +22,4 @@ const (
 )
 
 // IsAdmin reports whether the identity is an admin user.
-func (i Identity) IsAdmin() bool { return i.Kind == "user" && i.Role == RoleAdmin }
+func (i Identity) IsAdmin() bool { return i.Kind == store.SenderUser && i.Role == RoleAdmin }

@@ -122,7 +122,7 @@ func (s *Service) VerifyEmail(ctx context.Context, token string) (*User, error) 
 		if err != nil {
 			return errs.Wrap(err, "use token")
 		}
-		if err := tx.UpdateUser(ctx, t.UserID, map[string]any{"email_verified_at": now}); err != nil {
+		if err := tx.UpdateUser(ctx, t.UserID, store.UserUpdate{EmailVerifiedAt: &now}); err != nil {
 			return errs.Wrap(err, "verify user")
 		}
 		u, err = tx.UserByID(ctx, t.UserID)

@@ -94,7 +94,7 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string) err
 		if err != nil {
 			return errs.Wrap(err, "use token")
 		}
-		if err := tx.UpdateUser(ctx, t.UserID, map[string]any{"password_hash": hash}); err != nil {
+		if err := tx.UpdateUser(ctx, t.UserID, store.UserUpdate{PasswordHash: &hash}); err != nil {
 			return errs.Wrap(err, "set password")
 		}
 		userID = t.UserID
@@ -131,7 +131,7 @@ func (s *Service) ChangePassword(ctx context.Context, id Identity, current, next
 	// survives the revocation of everything issued before.
 	revoked := s.now()
 	err = s.store.Tx(ctx, func(tx *store.Store) error {
-		if err := tx.UpdateUser(ctx, u.ID, map[string]any{"password_hash": hash}); err != nil {
+		if err := tx.UpdateUser(ctx, u.ID, store.UserUpdate{PasswordHash: &hash}); err != nil {
 			return err
 		}
 		if err := tx.RevokeUserRefreshTokens(ctx, u.ID, revoked); err != nil {

@@ -67,11 +67,12 @@ type Service struct {
 	now      func() time.Time
 }
 
-// New builds the service. keys prefixes Redis keys for this deployment.
-func New(st *store.Store, rdb *redis.Client, keys func(parts ...string) string, jobs Jobs, mailer notify.Mailer, cfg Config, log *slog.Logger) *Service {
+// New builds the service. keys prefixes Redis keys for this deployment;
+// sessions closes the sockets of a user signed out or disabled.
+func New(st *store.Store, rdb *redis.Client, keys func(parts ...string) string, jobs Jobs, mailer notify.Mailer, sessions Sessions, cfg Config, log *slog.Logger) *Service {
 	return &Service{
 		store: st, rdb: rdb, keys: keys, limiter: ratelimit.New(rdb, keys("rl")),
-		jobs: jobs, mailer: mailer, cfg: cfg, log: log,
+		jobs: jobs, mailer: mailer, sessions: sessions, cfg: cfg, log: log,
 		now: func() time.Time { return time.Now().UTC() },
 	}
 }

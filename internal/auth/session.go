@@ -78,7 +78,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Identity, err
 	if issued == 0 && c.IssuedAt != nil {
 		issued = c.IssuedAt.UnixMilli()
 	}
-	return s.applyState(ctx, Identity{Kind: "user", ID: id, Role: c.Role, Unverified: c.Unverified}, issued)
+	return s.applyState(ctx, Identity{Kind: store.SenderUser, ID: id, Role: c.Role, Unverified: c.Unverified}, issued)
 }
 
 // newSession issues an access token and a refresh token of family (a new

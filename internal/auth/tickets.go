@@ -21,9 +21,9 @@ const TicketTTL = 30 * time.Second
 // by the nodes) gains nothing by naming a role: redemption reads the
 // account as it is now.
 type ticket struct {
-	Kind     string `json:"kind"`
-	ID       int64  `json:"id"`
-	IssuedMs int64  `json:"issued_ms"`
+	Kind     store.SenderKind `json:"kind"`
+	ID       int64            `json:"id"`
+	IssuedMs int64            `json:"issued_ms"`
 }
 
 var errBadTicket = errs.R(errs.Unauthorized, "invalid_ticket", "the ticket is unknown, expired or already used")
@@ -64,9 +64,9 @@ func (s *Service) RedeemTicket(ctx context.Context, raw string) (Identity, error
 		return Identity{}, errBadTicket
 	}
 	switch t.Kind {
-	case "visitor":
-		return Identity{Kind: "visitor", ID: t.ID}, nil
-	case "user":
+	case store.SenderVisitor:
+		return Identity{Kind: store.SenderVisitor, ID: t.ID}, nil
+	case store.SenderUser:
 	default:
 		return Identity{}, errBadTicket
 	}
@@ -89,7 +89,7 @@ func (s *Service) RedeemTicket(ctx context.Context, raw string) (Identity, error
 	if u.DisabledAt != nil {
 		return Identity{}, errAccountDisabled(errs.Unauthorized)
 	}
-	return Identity{Kind: "user", ID: u.ID, Role: u.Role, Name: u.Nickname, Unverified: unverified(u)}, nil
+	return Identity{Kind: store.SenderUser, ID: u.ID, Role: u.Role, Name: u.Nickname, Unverified: unverified(u)}, nil
 }
 
 func errRealtimeDown(err error) error {

@@ -170,7 +170,7 @@ func (s *Service) createLogged(ctx context.Context, actorID int64, n NewUser) (*
 
 // Me returns the caller's own account.
 func (s *Service) Me(ctx context.Context, id Identity) (*User, error) {
-	if id.Kind != "user" {
+	if id.Kind != store.SenderUser {
 		return nil, errs.E(errs.Forbidden, "only users have an account")
 	}
 	u, err := s.store.UserByID(ctx, id.ID)
@@ -191,25 +191,25 @@ type MePatch struct {
 
 // UpdateMe changes the caller's nickname or avatar.
 func (s *Service) UpdateMe(ctx context.Context, id Identity, p MePatch) (*User, error) {
-	if id.Kind != "user" {
+	if id.Kind != store.SenderUser {
 		return nil, errs.E(errs.Forbidden, "only users have an account")
 	}
-	fields := map[string]any{}
+	var fields store.UserUpdate
 	if p.Nickname != nil {
 		n := strings.TrimSpace(*p.Nickname)
 		if n == "" || utf8.RuneCountInString(n) > 64 {
 			return nil, errs.Field("nickname", "1 to 64 characters")
 		}
-		fields["nickname"] = n
+		fields.Nickname = &n
 	}
 	if p.AvatarURL != nil {
 		a := strings.TrimSpace(*p.AvatarURL)
 		if a != "" && !(strings.HasPrefix(a, "https://") || strings.HasPrefix(a, "http://") || strings.HasPrefix(a, "/")) || len(a) > 1024 {
 			return nil, errs.Field("avatar_url", "an http(s) URL or a path on this server")
 		}
-		fields["avatar_url"] = a
+		fields.AvatarURL = &a
 	}
-	if len(fields) > 0 {
+	if fields != (store.UserUpdate{}) {
 		if err := s.store.UpdateUser(ctx, id.ID, fields); err != nil {
 			return nil, errs.Wrap(err, "update user")
 		}

@@ -21,7 +21,7 @@ var ErrEmailUnverified = errs.R(errs.Forbidden, "email_unverified",
 // so that a verification counts at once, without a new token.
 // Errors: 403 email_unverified.
 func (s *Service) RequireVerified(ctx context.Context, id Identity) error {
-	if !s.cfg.RequireVerifiedEmail || id.Kind != "user" || !id.Unverified || id.IsAdmin() {
+	if !s.cfg.RequireVerifiedEmail || id.Kind != store.SenderUser || !id.Unverified || id.IsAdmin() {
 		return nil
 	}
 	u, err := s.store.UserByID(ctx, id.ID)

@@ -14,27 +14,14 @@ type Attachments interface {
 	// sender (senderKind user or visitor) may attach the upload to a
 	// message of this kind: 404 unknown, 403 someone else's, 422 of
 	// another kind.
-	CheckAttachment(ctx context.Context, tx *store.Store, senderKind string, senderID, uploadID int64, kind string) error
+	CheckAttachment(ctx context.Context, tx *store.Store, senderKind store.SenderKind, senderID, uploadID int64, kind store.MessageKind) error
 	// AttachmentViews describes uploads, with fresh signed URLs, by id.
 	AttachmentViews(ctx context.Context, ids []int64) (map[int64]any, error)
 }
 
-// SetAttachments installs the media hook. Set once at wiring time; without
-// it media messages are refused.
-func (s *Service) SetAttachments(a Attachments) { s.media = a }
-
-// isMediaKind reports whether messages of kind carry an attachment.
-func isMediaKind(kind string) bool {
-	switch kind {
-	case "image", "voice", "video", "file":
-		return true
-	}
-	return false
-}
-
 // checkAttachment runs inside the send's transaction.
 func (s *Service) checkAttachment(ctx context.Context, tx *store.Store, actor Actor, in SendInput) error {
-	if !isMediaKind(in.Kind) {
+	if !in.Kind.IsMedia() {
 		return nil
 	}
 	if s.media == nil {
@@ -45,7 +32,7 @@ func (s *Service) checkAttachment(ctx context.Context, tx *store.Store, actor Ac
 
 // attachAll fills the attachment of each view whose message carries one
 // and is not recalled; views[i] must be the view of ms[i].
-func (s *Service) attachAll(ctx context.Context, ms []store.Message, views []Message) error {
+func (s *Views) attachAll(ctx context.Context, ms []store.Message, views []Message) error {
 	if s.media == nil {
 		return nil
 	}

@@ -3,15 +3,16 @@ package chat
 import (
 	"context"
 	"errors"
+	"sort"
 	"sync"
 
 	"github.com/parley-chat/parley/internal/store"
 )
 
 // The batch path stores the commonest send, a user's text message to a
-// direct or group conversation, with a fixed number of statements per
-// batch: the members of its conversations, the send policy (blocks and
-// friendships, groups), the seqs, one multi-row insert and the read marks.
+// conversation of a batched kind (see Kind.Batched), with a fixed number of
+// statements per batch: the members of its conversations, each kind's
+// CheckSends, the seqs, one multi-row insert and the read marks.
 // A batch of a hundred messages costs about what one did.
 
 // errPerMessage rolls back a batch whose batch path met what only the
@@ -24,14 +25,14 @@ var errPerMessage = errors.New("batch needs the per-message path")
 // Media (their attachment checks), notes and visitors keep the per-message
 // path, which runs every check inside the transaction.
 func plainSend(actor Actor, in SendInput) bool {
-	return actor.Kind == "user" && in.Kind == "text" && in.AttachmentID == nil
+	return actor.Kind == store.SenderUser && in.Kind == store.MessageText && in.AttachmentID == nil
 }
 
 // storeBatch stores the plain sends of reqs in tx and fills their results;
 // done[i] tells which requests it answered. It leaves to the per-message
 // path every send of a conversation that has any other send in the batch
-// (so one conversation's seqs follow arrival order) and of support
-// conversations (whose hooks read and write more).
+// (so one conversation's seqs follow arrival order) and of the kinds that
+// are not batched (whose hooks read and write more).
 func (s *Service) storeBatch(ctx context.Context, tx *store.Store, reqs []*sendReq, results []sendResult) ([]bool, error) {
 	done := make([]bool, len(reqs))
 	mixed := map[int64]bool{}
@@ -57,7 +58,7 @@ func (s *Service) storeBatch(ctx context.Context, tx *store.Store, reqs []*sendR
 	if len(take) == 0 {
 		return done, nil
 	}
-	convs, err := s.kinds.conversations(ctx, tx, convIDs)
+	convs, err := s.cache.conversations(ctx, tx, convIDs)
 	if err != nil {
 		return nil, err
 	}
@@ -70,35 +71,45 @@ func (s *Service) storeBatch(ctx context.Context, tx *store.Store, reqs []*sendR
 		return nil, err
 	}
 
-	// Who may post: members, then the send policy.
-	var checks []SendCheck
-	var checked []int
+	// Who may post: each kind judges its sends, all at once.
+	checks := map[store.ConversationKind][]SendCheck{}
+	checked := map[store.ConversationKind][]int{}
+	var order []store.ConversationKind
 	for _, i := range take {
 		r := reqs[i]
 		c := convs[r.in.ConversationID]
-		switch {
-		case c == nil, c.Kind != "support" && !isMember(members[c.ID], r.actor.ID):
+		if c == nil {
 			results[i], done[i] = sendResult{err: errNoConversation}, true
-		case c.Kind == "support":
-			// per-message path
-		default:
-			checks = append(checks, SendCheck{Conv: c, UserID: r.actor.ID, Members: members[c.ID]})
-			checked = append(checked, i)
+			continue
 		}
+		if !s.kind(c).Batched() {
+			continue // per-message path
+		}
+		k := c.Kind
+		if _, ok := checks[k]; !ok {
+			order = append(order, k)
+		}
+		checks[k] = append(checks[k], SendCheck{Conv: c, UserID: r.actor.ID, Member: memberOf(members[c.ID], r.actor.ID), Members: members[c.ID]})
+		checked[k] = append(checked[k], i)
 	}
-	if s.policy != nil && len(checks) > 0 {
-		verdicts, err := s.policy.CheckSends(ctx, tx, checks)
+	var judged []int
+	for _, k := range order {
+		verdicts, err := s.kinds[k].CheckSends(ctx, tx, checks[k])
 		if err != nil {
 			return nil, err
 		}
-		for k, v := range verdicts {
+		for n, v := range verdicts {
+			i := checked[k][n]
 			if v != nil {
-				results[checked[k]], done[checked[k]] = sendResult{err: v}, true
+				results[i], done[i] = sendResult{err: v}, true
 			}
 		}
+		judged = append(judged, checked[k]...)
 	}
+	sort.Ints(judged) // arrival order, whatever the kinds
+	checkedAll := judged
 	var pass []int
-	for _, i := range checked {
+	for _, i := range checkedAll {
 		if !done[i] {
 			pass = append(pass, i)
 		}
@@ -198,7 +209,7 @@ func (s *Service) storeBatch(ctx context.Context, tx *store.Store, reqs []*sendR
 // clientKey names a send by its sender's client_msg_id.
 type clientKey struct {
 	conversationID int64
-	senderKind     string
+	senderKind     store.SenderKind
 	senderID       int64
 	clientMsgID    string
 }
@@ -207,13 +218,14 @@ func keyOf(r *sendReq) clientKey {
 	return clientKey{r.in.ConversationID, r.actor.Kind, r.actor.ID, r.in.ClientMsgID}
 }
 
-func isMember(ms []store.Member, userID int64) bool {
-	for _, m := range ms {
-		if m.UserID == userID {
-			return true
+// memberOf returns userID's membership among ms, nil if none.
+func memberOf(ms []store.Member, userID int64) *store.Member {
+	for i := range ms {
+		if ms[i].UserID == userID {
+			return &ms[i]
 		}
 	}
-	return false
+	return nil
 }
 
 // viewAll builds the views the batch path did not (those of the
@@ -231,7 +243,7 @@ func (s *Service) viewAll(ctx context.Context, results []sendResult) {
 	if len(ms) == 0 {
 		return
 	}
-	views, err := s.messageViews(ctx, ms)
+	views, err := s.views.Messages(ctx, ms)
 	if err != nil {
 		return
 	}
@@ -245,7 +257,7 @@ func (s *Service) viewAll(ctx context.Context, results []sendResult) {
 // membership, which does change, is read by every batch.
 type kindCache struct {
 	mu    sync.Mutex
-	kinds map[int64]string
+	kinds map[int64]store.ConversationKind
 }
 
 // kindCacheSize bounds the cache; it starts over when full.
@@ -275,7 +287,7 @@ func (c *kindCache) conversations(ctx context.Context, tx *store.Store, ids []in
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.kinds == nil || len(c.kinds)+len(read) > kindCacheSize {
-		c.kinds = make(map[int64]string, len(read))
+		c.kinds = make(map[int64]store.ConversationKind, len(read))
 	}
 	for id, conv := range read {
 		c.kinds[id] = conv.Kind

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -13,14 +12,14 @@ import (
 	"github.com/parley-chat/parley/internal/store"
 )
 
-var errNoConversation = errs.R(errs.NotFound, "conversation_not_found", "no such conversation")
+var errNoConversation = ErrNoConversation
 
-// member returns the caller's membership, or 404 for conversations the
-// caller is not in: whether it exists is none of their business.
-func member(ctx context.Context, st *store.Store, conversationID, userID int64) (*store.Member, error) {
+// membership returns userID's membership of a conversation, nil when they
+// have none.
+func membership(ctx context.Context, st *store.Store, conversationID, userID int64) (*store.Member, error) {
 	m, err := st.Member(ctx, conversationID, userID)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, errNoConversation
+		return nil, nil
 	}
 	if err != nil {
 		return nil, errs.Wrap(err, "load membership")
@@ -28,12 +27,11 @@ func member(ctx context.Context, st *store.Store, conversationID, userID int64) 
 	return m, nil
 }
 
-// reader checks that userID may read a conversation now and returns their
-// membership, nil for a support conversation's staff who never took part
-// in it. A support conversation asks the Access hook whatever rows say;
-// every other kind is read by its members.
-func (s *Service) reader(ctx context.Context, st *store.Store, conversationID, userID int64) (*store.Conversation, *store.Member, error) {
-	convs, err := s.kinds.conversations(ctx, st, []int64{conversationID})
+// reader checks, under the rules of its kind, that actor may read a
+// conversation now, and returns it with their membership: nil for a
+// visitor, or for whoever reads without one (a site's staff).
+func (s *Service) reader(ctx context.Context, st *store.Store, conversationID int64, actor Actor) (*store.Conversation, *store.Member, error) {
+	convs, err := s.cache.conversations(ctx, st, []int64{conversationID})
 	if err != nil {
 		return nil, nil, errs.Wrap(err, "load conversation")
 	}
@@ -41,106 +39,38 @@ func (s *Service) reader(ctx context.Context, st *store.Store, conversationID, u
 	if c == nil {
 		return nil, nil, errNoConversation
 	}
-	if c.Kind != "support" || s.access == nil {
-		m, err := member(ctx, st, conversationID, userID)
-		return c, m, err
+	var m *store.Member
+	if actor.Kind == store.SenderUser {
+		if m, err = membership(ctx, st, conversationID, actor.ID); err != nil {
+			return nil, nil, err
+		}
 	}
-	ok, err := s.access.UserCanRead(ctx, st, c, userID)
-	if err != nil {
+	if err := s.kind(c).CanRead(ctx, st, c, actor, m); err != nil {
+		if _, ok := errs.As(err); ok {
+			return nil, nil, err
+		}
 		return nil, nil, errs.Wrap(err, "check access")
-	}
-	if !ok {
-		return nil, nil, errNoConversation
-	}
-	m, err := st.Member(ctx, conversationID, userID)
-	if errors.Is(err, store.ErrNotFound) {
-		return c, nil, nil
-	}
-	if err != nil {
-		return nil, nil, errs.Wrap(err, "load membership")
 	}
 	return c, m, nil
 }
 
-// OpenDirect returns the direct conversation between userID and peerID,
-// creating it on first use; created tells which. Creating it may be refused
-// by the DirectOpenPolicy (e.g. 422 not_friends).
-func (s *Service) OpenDirect(ctx context.Context, userID, peerID int64) (*Conversation, bool, error) {
-	if peerID == userID {
-		return nil, false, errs.Field("user_id", "you cannot open a conversation with yourself")
-	}
-	if _, err := s.store.UserByID(ctx, peerID); errors.Is(err, store.ErrNotFound) {
-		return nil, false, errs.R(errs.NotFound, "user_not_found", "no such user")
-	} else if err != nil {
-		return nil, false, errs.Wrap(err, "load peer")
-	}
-	key := directKey(userID, peerID)
-	var (
-		conv    *store.Conversation
-		created bool
-	)
-	err := s.store.Tx(ctx, func(tx *store.Store) error {
-		c, err := tx.ConversationByDirectKey(ctx, key)
-		if err == nil {
-			conv = c
-			return nil
-		}
-		if !errors.Is(err, store.ErrNotFound) {
-			return err
-		}
-		if p, ok := s.policy.(DirectOpenPolicy); ok {
-			if err := p.CheckOpenDirect(ctx, tx, userID, peerID); err != nil {
-				return err
-			}
-		}
-		now := s.now()
-		c = &store.Conversation{Kind: "direct", DirectKey: &key, LastMessageAt: &now, CreatedAt: now, UpdatedAt: now}
-		if err := tx.CreateConversation(ctx, c); err != nil {
-			return err
-		}
-		for _, uid := range []int64{userID, peerID} {
-			if err := tx.AddMember(ctx, &store.Member{ConversationID: c.ID, UserID: uid, Role: "member", JoinedAt: now}); err != nil {
-				return err
-			}
-		}
-		conv, created = c, true
-		return nil
-	})
-	if errors.Is(err, store.ErrConflict) {
-		// Both people opened it at the same moment: the other insert won.
-		conv, err = s.store.ConversationByDirectKey(ctx, key)
-		created = false
-	}
+// ConversationView returns a conversation as userID sees it, for the
+// kinds that create conversations.
+func (s *Service) ConversationView(ctx context.Context, userID int64, c *store.Conversation) (*Conversation, error) {
+	var readSeq int64
+	m, err := membership(ctx, s.store, c.ID, userID)
 	if err != nil {
-		if _, ok := errs.As(err); ok {
-			return nil, false, err
-		}
-		return nil, false, errs.Wrap(err, "open direct conversation")
+		return nil, err
 	}
-	view, err := s.conversationView(ctx, userID, conv, 0)
-	if err != nil {
-		return nil, false, errs.Wrap(err, "load conversation")
+	if m != nil {
+		readSeq = m.ReadSeq
 	}
-	if created {
-		if peerView, err := s.conversationView(ctx, peerID, conv, 0); err == nil {
-			s.publish(ctx, []int64{peerID}, ConversationFrame{Type: "conversation", Conversation: peerView})
-		}
-	} else if m, err := s.store.Member(ctx, conv.ID, userID); err == nil {
-		view.ReadSeq, view.Unread = m.ReadSeq, max(0, view.LastSeq-m.ReadSeq)
-	}
-	return view, created, nil
-}
-
-func directKey(a, b int64) string {
-	if a > b {
-		a, b = b, a
-	}
-	return fmt.Sprintf("d:%d:%d", a, b)
+	return s.conversationView(ctx, userID, c, readSeq)
 }
 
 // Get returns one conversation of the caller.
 func (s *Service) Get(ctx context.Context, userID, conversationID int64) (*Conversation, error) {
-	_, m, err := s.reader(ctx, s.store, conversationID, userID)
+	_, m, err := s.reader(ctx, s.store, conversationID, Actor{Kind: store.SenderUser, ID: userID})
 	if err != nil {
 		return nil, err
 	}

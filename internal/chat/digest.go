@@ -63,7 +63,7 @@ func (s *Service) digestMail(ctx context.Context, u *store.User, conversationID 
 	if more {
 		unread = unread[:digestMaxMessages]
 	}
-	views, err := s.messageViews(ctx, unread)
+	views, err := s.views.Messages(ctx, unread)
 	if err != nil {
 		return notify.Mail{}, err
 	}

@@ -15,12 +15,12 @@ import (
 
 // SendInput is one message to send, from the send frame or REST.
 type SendInput struct {
-	ConversationID int64  `json:"-"`
-	ClientMsgID    string `json:"client_msg_id"`
-	Kind           string `json:"kind"`
-	Body           string `json:"body"`
-	AttachmentID   *int64 `json:"attachment_id"`
-	ReplyToSeq     *int64 `json:"reply_to_seq"`
+	ConversationID int64             `json:"-"`
+	ClientMsgID    string            `json:"client_msg_id"`
+	Kind           store.MessageKind `json:"kind"`
+	Body           string            `json:"body"`
+	AttachmentID   *int64            `json:"attachment_id"`
+	ReplyToSeq     *int64            `json:"reply_to_seq"`
 }
 
 // errDuplicate rolls back a send whose client_msg_id was stored meanwhile.
@@ -29,19 +29,19 @@ var errDuplicate = errors.New("duplicate client_msg_id")
 func (in *SendInput) validate() error {
 	// Checked here too (not only where requests are decoded) so that one
 	// bad send never reaches a batch and rolls back its neighbours.
-	if err := text.Fields("client_msg_id", in.ClientMsgID, "kind", in.Kind, "body", in.Body); err != nil {
+	if err := text.Fields("client_msg_id", in.ClientMsgID, "kind", string(in.Kind), "body", in.Body); err != nil {
 		return err
 	}
 	if in.ClientMsgID == "" || len(in.ClientMsgID) > 64 {
 		return errs.Field("client_msg_id", "required, at most 64 characters")
 	}
 	if in.Kind == "" {
-		in.Kind = "text"
+		in.Kind = store.MessageText
 	}
-	media := isMediaKind(in.Kind)
+	media := in.Kind.IsMedia()
 	switch {
-	case in.Kind == "text", in.Kind == "note", media:
-	case in.Kind == "red_packet":
+	case in.Kind == store.MessageText, in.Kind == store.MessageNote, media:
+	case in.Kind == store.MessageRedPacket:
 		return errs.R(errs.Rule, "unsupported_kind", "red packets are sent with POST /api/v1/conversations/{id}/red-packets")
 	default:
 		return errs.Field("kind", "unknown message kind")
@@ -67,8 +67,8 @@ func (in *SendInput) validate() error {
 // Deadlines on the send path. The rate limit before the send is stored
 // and the publish after get a short one, so a stalled Redis holds up no
 // sender; what follows the commit as a whole gets a longer one, because it
-// also writes to the database (a support conversation's webhook
-// deliveries; a digest that Redis refused goes to the job outbox).
+// also writes to the database (a kind's Published hook; a digest that
+// Redis refused goes to the job outbox).
 const (
 	limiterDeadline   = time.Second
 	redisDeadline     = 3 * time.Second
@@ -77,18 +77,18 @@ const (
 
 // Actor is who acts in a conversation: a user or a widget visitor.
 type Actor struct {
-	Kind string // user | visitor
+	Kind store.SenderKind // user | visitor
 	ID   int64
 }
 
 // Send stores a message from userID and returns it once committed. A
 // retry with the same client_msg_id returns the message already stored.
 func (s *Service) Send(ctx context.Context, userID int64, in SendInput) (*Message, error) {
-	return s.SendAs(ctx, Actor{Kind: "user", ID: userID}, in)
+	return s.SendAs(ctx, Actor{Kind: store.SenderUser, ID: userID}, in)
 }
 
-// SendAs is Send for any actor: users post where they are members (and
-// the send policy allows), visitors where the Access hook says so.
+// SendAs is Send for any actor: users and visitors post where the kind of
+// the conversation lets them (see Kind.CanSend).
 func (s *Service) SendAs(ctx context.Context, actor Actor, in SendInput) (*Message, error) {
 	if err := in.validate(); err != nil {
 		return nil, err
@@ -123,7 +123,7 @@ func (s *Service) SendAs(ctx context.Context, actor Actor, in SendInput) (*Messa
 	}
 	view := res.view
 	if view == nil { // not built by the batch (a concurrent retry, a single send)
-		views, err := s.messageViews(ctx, []store.Message{*msg})
+		views, err := s.views.Messages(ctx, []store.Message{*msg})
 		if err != nil {
 			return nil, errs.Wrap(err, "load message")
 		}
@@ -132,7 +132,7 @@ func (s *Service) SendAs(ctx context.Context, actor Actor, in SendInput) (*Messa
 	if replay {
 		return view, nil
 	}
-	s.metrics.MessagesSent.WithLabelValues(conv.Kind, msg.Kind).Inc()
+	s.metrics.MessagesSent.WithLabelValues(string(conv.Kind), string(msg.Kind)).Inc()
 	// The message is stored: telling the others goes on even if the
 	// sender's socket or request ends now, within a deadline.
 	after, cancel := context.WithTimeout(context.WithoutCancel(ctx), afterSendDeadline)
@@ -143,12 +143,13 @@ func (s *Service) SendAs(ctx context.Context, actor Actor, in SendInput) (*Messa
 
 // precheck runs, for the sends the batch path does not take (media,
 // notes, visitors; see plainSend), before the send joins a batch and on
-// any connection, the checks that only read: membership and send policy,
+// any connection, the checks that only read: the kind's CanSend,
 // the attachment, and whether this client_msg_id is stored already (then
 // it answers with that message, a replay). It returns the conversation
 // for the writer. Inside the batch the membership is confirmed again (the
-// sender's read mark moves only if they are still a member), and support
-// conversations, whose hooks read and write more, repeat every check there.
+// sender's read mark moves only if they are still a member), and the kinds
+// that are not batched, whose hooks read and write more, repeat every check
+// there.
 func (s *Service) precheck(ctx context.Context, actor Actor, in SendInput) sendResult {
 	conv, err := s.authorizeSend(ctx, s.store, actor, in)
 	if err != nil {
@@ -219,7 +220,7 @@ func (s *Service) storeChecked(ctx context.Context, tx *store.Store, actor Actor
 }
 
 // sendInTx stores one message inside tx: the checks, the seq, the row, the
-// sender's read mark and the support hook. The group-commit writer calls it
+// sender's read mark and the kind's AfterSend. The group-commit writer calls it
 // once per message of a batch, all in one transaction.
 func (s *Service) sendInTx(ctx context.Context, tx *store.Store, actor Actor, in SendInput) sendResult {
 	var r sendResult
@@ -242,20 +243,18 @@ func (s *Service) sendInTx(ctx context.Context, tx *store.Store, actor Actor, in
 		return sendResult{err: err}
 	}
 	r.msg = msg
-	if actor.Kind == "user" {
+	if actor.Kind == store.SenderUser {
 		if _, err := tx.AdvanceReadSeq(ctx, in.ConversationID, actor.ID, msg.Seq); err != nil {
 			return sendResult{err: err}
 		}
 	}
-	if s.access != nil && conv.Kind == "support" {
-		if err := s.access.AfterSend(ctx, tx, conv, msg); err != nil {
-			return sendResult{err: err}
-		}
+	if err := s.kind(conv).AfterSend(ctx, tx, conv, msg); err != nil {
+		return sendResult{err: err}
 	}
 	if r.members, err = tx.MembersOf(ctx, in.ConversationID); err != nil {
 		return sendResult{err: err}
 	}
-	if actor.Kind == "user" {
+	if actor.Kind == store.SenderUser {
 		if err := s.scheduleOfflineDigests(ctx, tx, actor.ID, conv, r.members); err != nil {
 			return sendResult{err: err}
 		}
@@ -264,60 +263,34 @@ func (s *Service) sendInTx(ctx context.Context, tx *store.Store, actor Actor, in
 }
 
 // authorizeSend checks, inside the send's transaction, that actor may post
-// this message in its conversation, and returns the conversation.
+// this message in its conversation under the rules of its kind, and
+// returns the conversation.
 func (s *Service) authorizeSend(ctx context.Context, tx *store.Store, actor Actor, in SendInput) (*store.Conversation, error) {
-	var conv *store.Conversation
+	c, err := tx.ConversationByID(ctx, in.ConversationID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, errNoConversation
+	}
+	if err != nil {
+		return nil, err
+	}
+	var m *store.Member
 	switch actor.Kind {
-	case "user":
-		c, err := tx.ConversationByID(ctx, in.ConversationID)
-		if errors.Is(err, store.ErrNotFound) {
-			return nil, errNoConversation
-		}
-		if err != nil {
+	case store.SenderUser:
+		if m, err = membership(ctx, tx, in.ConversationID, actor.ID); err != nil {
 			return nil, err
 		}
-		if c.Kind == "support" && s.access != nil {
-			// Who writes to a visitor follows the current role, site and
-			// assignment; a membership row proves nothing.
-			if err := s.access.UserCanSend(ctx, tx, c, actor.ID, in.Kind); err != nil {
-				return nil, err
-			}
-			conv = c
-			break
-		}
-		if _, err := member(ctx, tx, in.ConversationID, actor.ID); err != nil {
-			return nil, err
-		}
-		if s.policy != nil {
-			if err := s.policy.CheckSend(ctx, tx, c, actor.ID); err != nil {
-				return nil, err
-			}
-		}
-		conv = c
-	case "visitor":
-		c, err := tx.ConversationByID(ctx, in.ConversationID)
-		if errors.Is(err, store.ErrNotFound) || (err == nil && (c.Kind != "support" || s.access == nil)) {
-			return nil, errNoConversation
-		}
-		if err != nil {
-			return nil, err
-		}
-		if err := s.access.VisitorCanUse(ctx, tx, c, actor.ID); err != nil {
-			return nil, err
-		}
-		conv = c
+	case store.SenderVisitor:
 	default:
 		return nil, errNoConversation
 	}
-	if in.Kind == "note" && (conv.Kind != "support" || actor.Kind != "user") {
-		return nil, errs.R(errs.Rule, "notes_support_only", "private notes exist only in support conversations, written by agents")
+	if err := s.kind(c).CanSend(ctx, tx, c, actor, m, in.Kind); err != nil {
+		return nil, err
 	}
-	return conv, nil
+	return c, nil
 }
 
-// publishMessage sends a new message to the members; in a support
-// conversation, to those the Access hook names now (the members who still
-// serve its site, and the visitor unless it is a note).
+// publishMessage sends a new message to its audience, as the kind of the
+// conversation names it now (see Kind.Audience).
 func (s *Service) publishMessage(ctx context.Context, conv *store.Conversation, msg *store.Message, view *Message, members []store.Member) {
 	ids := make([]int64, 0, len(members))
 	for _, m := range members {
@@ -330,17 +303,15 @@ func (s *Service) publishMessage(ctx context.Context, conv *store.Conversation, 
 	if err != nil {
 		s.log.WarnContext(ctx, "publish failed; clients will resync", "err", err)
 	}
-	if s.access != nil && conv.Kind == "support" {
-		s.access.Published(ctx, conv, view)
-	}
+	s.kind(conv).Published(ctx, conv, view)
 }
 
 // scheduleOfflineDigests writes, in the send's transaction, a digest job
-// for every other member of a direct conversation who has no open
-// session; the outbox folds them to one per user and window. Groups don't
-// mail: a busy group would flood every inbox.
+// for every other member who has no open session, in the kinds that mail
+// them (see Kind.OfflineDigest); the outbox folds them to one per user and
+// window.
 func (s *Service) scheduleOfflineDigests(ctx context.Context, tx *store.Store, senderID int64, conv *store.Conversation, members []store.Member) error {
-	if conv.Kind != "direct" {
+	if !s.kind(conv).OfflineDigest() {
 		return nil
 	}
 	for _, m := range members {
@@ -365,7 +336,7 @@ type Page struct {
 // History returns messages of a conversation in ascending seq: those after
 // afterSeq when given, else those before beforeSeq when given, else the newest.
 func (s *Service) History(ctx context.Context, userID, conversationID int64, afterSeq, beforeSeq *int64, limit int) (*Page, error) {
-	if _, _, err := s.reader(ctx, s.store, conversationID, userID); err != nil {
+	if _, _, err := s.reader(ctx, s.store, conversationID, Actor{Kind: store.SenderUser, ID: userID}); err != nil {
 		return nil, err
 	}
 	return s.history(ctx, conversationID, afterSeq, beforeSeq, limit, false)
@@ -374,14 +345,7 @@ func (s *Service) History(ctx context.Context, userID, conversationID int64, aft
 // VisitorHistory is History for a widget visitor: private notes are never
 // part of it.
 func (s *Service) VisitorHistory(ctx context.Context, visitorID, conversationID int64, afterSeq, beforeSeq *int64, limit int) (*Page, error) {
-	c, err := s.store.ConversationByID(ctx, conversationID)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && (c.Kind != "support" || s.access == nil)) {
-		return nil, errNoConversation
-	}
-	if err != nil {
-		return nil, errs.Wrap(err, "load conversation")
-	}
-	if err := s.access.VisitorCanUse(ctx, s.store, c, visitorID); err != nil {
+	if _, _, err := s.reader(ctx, s.store, conversationID, Actor{Kind: store.SenderVisitor, ID: visitorID}); err != nil {
 		return nil, err
 	}
 	return s.history(ctx, conversationID, afterSeq, beforeSeq, limit, true)
@@ -404,7 +368,7 @@ func (s *Service) history(ctx context.Context, conversationID int64, afterSeq, b
 	if err != nil {
 		return nil, errs.Wrap(err, "load history")
 	}
-	items, err := s.messageViews(ctx, ms)
+	items, err := s.views.Messages(ctx, ms)
 	if err != nil {
 		return nil, errs.Wrap(err, "load history")
 	}
@@ -428,7 +392,7 @@ func (s *Service) MarkRead(ctx context.Context, userID, conversationID, seq int6
 	if seq < 1 {
 		return errs.Field("seq", "must be ≥ 1")
 	}
-	if _, _, err := s.reader(ctx, s.store, conversationID, userID); err != nil {
+	if _, _, err := s.reader(ctx, s.store, conversationID, Actor{Kind: store.SenderUser, ID: userID}); err != nil {
 		return err
 	}
 	var members []store.Member
@@ -474,14 +438,14 @@ func (s *Service) Recall(ctx context.Context, userID, messageID int64) (*Message
 	if err != nil {
 		return nil, errs.Wrap(err, "load message")
 	}
-	conv, _, err := s.reader(ctx, s.store, m.ConversationID, userID)
+	conv, _, err := s.reader(ctx, s.store, m.ConversationID, Actor{Kind: store.SenderUser, ID: userID})
 	if err != nil {
 		return nil, errs.R(errs.NotFound, "message_not_found", "no such message")
 	}
-	if m.SenderKind != "user" || m.SenderID != userID {
+	if m.SenderKind != store.SenderUser || m.SenderID != userID {
 		return nil, errs.R(errs.Forbidden, "not_sender", "only the sender may recall this message")
 	}
-	if m.Kind == "red_packet" {
+	if m.Kind == store.MessageRedPacket {
 		return nil, errs.R(errs.Rule, "not_recallable", "a red packet cannot be recalled; what is left is refunded when it expires")
 	}
 	if m.RecalledAt == nil {
@@ -504,39 +468,85 @@ func (s *Service) Recall(ctx context.Context, userID, messageID int64) (*Message
 			}
 		}
 	}
-	views, err := s.messageViews(ctx, []store.Message{*m})
+	views, err := s.views.Messages(ctx, []store.Message{*m})
 	if err != nil {
 		return nil, errs.Wrap(err, "load message")
 	}
 	return &views[0], nil
 }
 
-// Typing tells the other members that the caller started or stopped typing.
-func (s *Service) Typing(ctx context.Context, userID, conversationID int64, state string) error {
+// Typing tells whoever reads a conversation that actor, on session,
+// started or stopped typing: its kind first (see Kind.Typing), then the
+// other members, as the kind names its audience (never the actor, nor
+// users with a block either way with a user actor).
+func (s *Service) Typing(ctx context.Context, actor Actor, session string, conversationID int64, state string) error {
 	if state != "start" && state != "stop" {
 		return errs.Field("state", "start or stop")
 	}
-	if _, _, err := s.reader(ctx, s.store, conversationID, userID); err != nil {
+	convs, err := s.cache.conversations(ctx, s.store, []int64{conversationID})
+	if err != nil {
+		return errs.Wrap(err, "load conversation")
+	}
+	shown := false
+	if c := convs[conversationID]; c != nil {
+		shown = s.kind(c).Typing(ctx, c, actor, session, state == "start")
+	}
+	if err := s.tellTyping(ctx, actor, conversationID, state); err != nil && !shown {
+		return err
+	}
+	return nil
+}
+
+func (s *Service) tellTyping(ctx context.Context, actor Actor, conversationID int64, state string) error {
+	conv, _, err := s.reader(ctx, s.store, conversationID, actor)
+	if err != nil {
 		return err
 	}
 	members, err := s.store.MembersOf(ctx, conversationID)
 	if err != nil {
 		return errs.Wrap(err, "load members")
 	}
-	u, err := s.store.UserByID(ctx, userID)
-	if err != nil {
-		return errs.Wrap(err, "load user")
+	from := Sender{Kind: actor.Kind, ID: actor.ID}
+	switch actor.Kind {
+	case store.SenderUser:
+		u, err := s.store.UserByID(ctx, actor.ID)
+		if err != nil {
+			return errs.Wrap(err, "load user")
+		}
+		from.Name = displayName(u)
+	case store.SenderVisitor:
+		from.Name = "Visitor"
+		if v, err := s.store.VisitorByID(ctx, actor.ID); err == nil && v.Name != "" {
+			from.Name = v.Name
+		}
 	}
 	ids := make([]int64, 0, len(members))
 	for _, m := range members {
-		if m.UserID != userID {
+		if actor.Kind != store.SenderUser || m.UserID != actor.ID {
 			ids = append(ids, m.UserID)
 		}
 	}
-	ids = s.unblocked(ctx, userID, ids)
-	s.PublishKeys(ctx, s.withAudience(ctx, conversationID, ids), TypingFrame{Type: "typing", ConversationID: conversationID,
-		From: Sender{Kind: "user", ID: userID, Name: displayName(u)}, State: state})
+	if actor.Kind == store.SenderUser {
+		ids = s.unblocked(ctx, actor.ID, ids)
+	}
+	own := actorKey(actor)
+	keys := s.audience(ctx, conv, nil, ids)
+	out := keys[:0]
+	for _, k := range keys {
+		if k != own {
+			out = append(out, k)
+		}
+	}
+	s.PublishKeys(ctx, out, TypingFrame{Type: "typing", ConversationID: conversationID, From: from, State: state})
 	return nil
+}
+
+// actorKey is the realtime recipient key of an actor.
+func actorKey(a Actor) string {
+	if a.Kind == store.SenderVisitor {
+		return VisitorKey(a.ID)
+	}
+	return UserKey(a.ID)
 }
 
 // sendAllowed applies the per-sender send rate limit.
@@ -579,22 +589,18 @@ func (s *Service) unblocked(ctx context.Context, userID int64, ids []int64) []in
 // withAudience turns user ids into the recipient keys of an event of a
 // conversation that is not a message (see audience).
 func (s *Service) withAudience(ctx context.Context, conversationID int64, userIDs []int64) []string {
-	convs, err := s.kinds.conversations(ctx, s.store, []int64{conversationID})
+	convs, err := s.cache.conversations(ctx, s.store, []int64{conversationID})
 	if err != nil || convs[conversationID] == nil {
 		return userKeys(userIDs) // gone meanwhile: nobody new hears of it
 	}
 	return s.audience(ctx, convs[conversationID], nil, userIDs)
 }
 
-// audience returns the recipient keys of an event of conv: the users
-// named, and for a support conversation whom its Access hook names at this
-// moment instead, so that whoever lost access stops hearing it at once,
-// on every node.
+// audience returns the recipient keys of an event of conv: among the users
+// named, whom its kind names at this moment, so that whoever lost access
+// stops hearing it at once, on every node.
 func (s *Service) audience(ctx context.Context, conv *store.Conversation, msg *store.Message, userIDs []int64) []string {
-	if s.access != nil && conv.Kind == "support" {
-		return s.access.Audience(ctx, conv, msg, userIDs)
-	}
-	return userKeys(userIDs)
+	return s.kind(conv).Audience(ctx, conv, msg, userIDs)
 }
 
 func userKeys(ids []int64) []string {

@@ -13,15 +13,11 @@ type RedPacketViews interface {
 	RedPacketViews(ctx context.Context, messageIDs []int64) (map[int64]any, error)
 }
 
-// SetRedPackets installs the wallet hook. Set once at wiring time; without
-// it red_packet messages carry no red_packet field.
-func (s *Service) SetRedPackets(r RedPacketViews) { s.packets = r }
-
 // AuthorizeUserSendTx checks, inside the caller's transaction, that a user
-// may post in a conversation under the same rules as a message (member,
-// friends in a direct chat, not muted in a group) and returns it.
+// may post in a conversation under the same rules as a message (those of
+// its kind) and returns it.
 func (s *Service) AuthorizeUserSendTx(ctx context.Context, tx *store.Store, userID, conversationID int64) (*store.Conversation, error) {
-	return s.authorizeSend(ctx, tx, Actor{Kind: "user", ID: userID}, SendInput{ConversationID: conversationID, Kind: "red_packet"})
+	return s.authorizeSend(ctx, tx, Actor{Kind: store.SenderUser, ID: userID}, SendInput{ConversationID: conversationID, Kind: store.MessageRedPacket})
 }
 
 // PostRedPacketTx stores the red_packet message of a packet being sent,
@@ -36,8 +32,8 @@ func (s *Service) PostRedPacketTx(ctx context.Context, tx *store.Store, userID, 
 		return nil, err
 	}
 	m := &store.Message{
-		ConversationID: conversationID, Seq: seq, SenderKind: "user", SenderID: userID,
-		ClientMsgID: clientMsgID, Kind: "red_packet", Body: greeting, CreatedAt: now,
+		ConversationID: conversationID, Seq: seq, SenderKind: store.SenderUser, SenderID: userID,
+		ClientMsgID: clientMsgID, Kind: store.MessageRedPacket, Body: greeting, CreatedAt: now,
 	}
 	if err := tx.CreateMessage(ctx, m); err != nil {
 		return nil, err
@@ -50,13 +46,13 @@ func (s *Service) PostRedPacketTx(ctx context.Context, tx *store.Store, userID, 
 
 // attachRedPackets fills the red_packet of each view whose message is one;
 // views[i] must be the view of ms[i].
-func (s *Service) attachRedPackets(ctx context.Context, ms []store.Message, views []Message) error {
+func (s *Views) attachRedPackets(ctx context.Context, ms []store.Message, views []Message) error {
 	if s.packets == nil {
 		return nil
 	}
 	var ids []int64
 	for _, m := range ms {
-		if m.Kind == "red_packet" {
+		if m.Kind == store.MessageRedPacket {
 			ids = append(ids, m.ID)
 		}
 	}
@@ -68,7 +64,7 @@ func (s *Service) attachRedPackets(ctx context.Context, ms []store.Message, view
 		return err
 	}
 	for i, m := range ms {
-		if p, ok := found[m.ID]; ok && m.Kind == "red_packet" {
+		if p, ok := found[m.ID]; ok && m.Kind == store.MessageRedPacket {
 			views[i].RedPacket = p
 		}
 	}

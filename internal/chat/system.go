@@ -21,8 +21,8 @@ func (s *Service) PostSystemTx(ctx context.Context, tx *store.Store, conversatio
 	id := make([]byte, 8)
 	_, _ = rand.Read(id)
 	m := &store.Message{
-		ConversationID: conversationID, Seq: seq, SenderKind: "system", SenderID: 0,
-		ClientMsgID: "sys-" + hex.EncodeToString(id), Kind: "system", Body: body, CreatedAt: now,
+		ConversationID: conversationID, Seq: seq, SenderKind: store.SenderSystem, SenderID: 0,
+		ClientMsgID: "sys-" + hex.EncodeToString(id), Kind: store.MessageSystem, Body: body, CreatedAt: now,
 	}
 	if err := tx.CreateMessage(ctx, m); err != nil {
 		return nil, err
@@ -31,8 +31,8 @@ func (s *Service) PostSystemTx(ctx context.Context, tx *store.Store, conversatio
 }
 
 // Announce publishes committed messages to the current members of their
-// conversations (extra users too, e.g. someone just removed); in a support
-// conversation to those its Access hook names now, the visitor included.
+// conversations (extra users too, e.g. someone just removed), as the kind
+// of each names its audience now.
 func (s *Service) Announce(ctx context.Context, extra []int64, msgs ...*store.Message) {
 	for _, m := range msgs {
 		if m == nil {
@@ -47,12 +47,12 @@ func (s *Service) Announce(ctx context.Context, extra []int64, msgs ...*store.Me
 		for _, mm := range members {
 			ids = append(ids, mm.UserID)
 		}
-		convs, err := s.kinds.conversations(ctx, s.store, []int64{m.ConversationID})
+		convs, err := s.cache.conversations(ctx, s.store, []int64{m.ConversationID})
 		if err != nil || convs[m.ConversationID] == nil {
 			continue
 		}
 		keys := s.audience(ctx, convs[m.ConversationID], m, ids)
-		views, err := s.messageViews(ctx, []store.Message{*m})
+		views, err := s.views.Messages(ctx, []store.Message{*m})
 		if err != nil {
 			continue
 		}

@@ -9,28 +9,28 @@ import (
 
 // Sender says who sent a message.
 type Sender struct {
-	Kind string `json:"kind"` // user | visitor | system
-	ID   int64  `json:"id"`
-	Name string `json:"name"`
+	Kind store.SenderKind `json:"kind"` // user | visitor | system
+	ID   int64            `json:"id"`
+	Name string           `json:"name"`
 }
 
 // Message is a message as clients see it.
 type Message struct {
-	ID             int64      `json:"id"`
-	ConversationID int64      `json:"conversation_id"`
-	Seq            int64      `json:"seq"`
-	ClientMsgID    string     `json:"client_msg_id"`
-	Sender         Sender     `json:"sender"`
-	Kind           string     `json:"kind"`
-	Body           string     `json:"body"`
-	Attachment     any        `json:"attachment,omitempty"`
-	RedPacket      any        `json:"red_packet,omitempty"` // for kind red_packet
-	ReplyToSeq     *int64     `json:"reply_to_seq,omitempty"`
-	CreatedAt      time.Time  `json:"created_at"`
-	RecalledAt     *time.Time `json:"recalled_at,omitempty"`
+	ID             int64             `json:"id"`
+	ConversationID int64             `json:"conversation_id"`
+	Seq            int64             `json:"seq"`
+	ClientMsgID    string            `json:"client_msg_id"`
+	Sender         Sender            `json:"sender"`
+	Kind           store.MessageKind `json:"kind"`
+	Body           string            `json:"body"`
+	Attachment     any               `json:"attachment,omitempty"`
+	RedPacket      any               `json:"red_packet,omitempty"` // for kind red_packet
+	ReplyToSeq     *int64            `json:"reply_to_seq,omitempty"`
+	CreatedAt      time.Time         `json:"created_at"`
+	RecalledAt     *time.Time        `json:"recalled_at,omitempty"`
 }
 
-// Peer is the other person of a direct conversation.
+// Peer is the other person of a conversation of two.
 type Peer struct {
 	ID        int64  `json:"id"`
 	Username  string `json:"username"`
@@ -40,25 +40,50 @@ type Peer struct {
 
 // Conversation is a conversation as one member sees it.
 type Conversation struct {
-	ID          int64     `json:"id"`
-	Kind        string    `json:"kind"`
-	Title       string    `json:"title"`
-	LastSeq     int64     `json:"last_seq"`
-	ReadSeq     int64     `json:"read_seq"`
-	Unread      int64     `json:"unread"`
-	LastMessage *Message  `json:"last_message"`
-	Peer        *Peer     `json:"peer,omitempty"`
-	CreatedAt   time.Time `json:"created_at"`
+	ID          int64                  `json:"id"`
+	Kind        store.ConversationKind `json:"kind"`
+	Title       string                 `json:"title"`
+	LastSeq     int64                  `json:"last_seq"`
+	ReadSeq     int64                  `json:"read_seq"`
+	Unread      int64                  `json:"unread"`
+	LastMessage *Message               `json:"last_message"`
+	Peer        *Peer                  `json:"peer,omitempty"`
+	CreatedAt   time.Time              `json:"created_at"`
 }
 
-// messageViews converts stored messages, resolving sender names.
-func (s *Service) messageViews(ctx context.Context, ms []store.Message) ([]Message, error) {
+// Views turns stored messages into what clients see: sender names,
+// attachments, red packets. It needs no chat service, so that the kinds
+// built before it (whose webhooks show messages) use it too.
+type Views struct {
+	store   *store.Store
+	media   Attachments
+	packets RedPacketViews
+}
+
+// NewViews builds the message views; media describes attachments (nil:
+// none are shown) and packets red packets (nil: none are shown).
+func NewViews(st *store.Store, media Attachments, packets RedPacketViews) *Views {
+	return &Views{store: st, media: media, packets: packets}
+}
+
+// In returns the views reading sender names through st: a kind's hook
+// passes its transaction, so that a view built inside it needs no second
+// connection (SQLite's pool could be taken by senders waiting for the
+// write lock that very transaction holds).
+func (s *Views) In(st *store.Store) *Views {
+	c := *s
+	c.store = st
+	return &c
+}
+
+// Messages converts stored messages, resolving sender names.
+func (s *Views) Messages(ctx context.Context, ms []store.Message) ([]Message, error) {
 	var ids, visitorIDs []int64
 	for _, m := range ms {
 		switch m.SenderKind {
-		case "user":
+		case store.SenderUser:
 			ids = append(ids, m.SenderID)
-		case "visitor":
+		case store.SenderVisitor:
 			visitorIDs = append(visitorIDs, m.SenderID)
 		}
 	}
@@ -73,7 +98,7 @@ func (s *Service) messageViews(ctx context.Context, ms []store.Message) ([]Messa
 	out := make([]Message, 0, len(ms))
 	for i := range ms {
 		v := messageView(&ms[i], users)
-		if ms[i].SenderKind == "visitor" {
+		if ms[i].SenderKind == store.SenderVisitor {
 			v.Sender.Name = "Visitor"
 			if vis := visitors[ms[i].SenderID]; vis != nil && vis.Name != "" {
 				v.Sender.Name = vis.Name
@@ -97,11 +122,11 @@ func messageView(m *store.Message, users map[int64]*store.User) Message {
 		ReplyToSeq: m.ReplyToSeq, CreatedAt: m.CreatedAt, RecalledAt: m.RecalledAt,
 	}
 	switch m.SenderKind {
-	case "user":
+	case store.SenderUser:
 		if u := users[m.SenderID]; u != nil {
 			v.Sender.Name = displayName(u)
 		}
-	case "system":
+	case store.SenderSystem:
 		v.Sender.Name = "Parley"
 	}
 	if m.RecalledAt != nil {
@@ -140,7 +165,7 @@ func (s *Service) conversationViews(ctx context.Context, userID int64, rows []st
 		}
 	}
 	for _, m := range last {
-		if m.SenderKind == "user" {
+		if m.SenderKind == store.SenderUser {
 			userIDs = append(userIDs, m.SenderID)
 		}
 	}
@@ -158,7 +183,7 @@ func (s *Service) conversationViews(ctx context.Context, userID int64, rows []st
 			v := messageView(m, users)
 			c.LastMessage = &v
 		}
-		if r.Kind == "direct" {
+		if r.DirectKey != nil { // a conversation of two shows the other one
 			for _, m := range members[r.ID] {
 				if u := users[m.UserID]; m.UserID != userID && u != nil {
 					c.Peer = &Peer{ID: u.ID, Username: u.Username, Nickname: u.Nickname, AvatarURL: u.AvatarURL}
@@ -182,5 +207,5 @@ func (s *Service) conversationView(ctx context.Context, userID int64, c *store.C
 
 // MessagesView converts stored messages for other services' views.
 func (s *Service) MessagesView(ctx context.Context, ms []store.Message) ([]Message, error) {
-	return s.messageViews(ctx, ms)
+	return s.views.Messages(ctx, ms)
 }

@@ -253,11 +253,11 @@ func (w *sendWriter) single(ctx context.Context, r *sendReq) sendResult {
 	return res
 }
 
-// storeOne stores a send: a user's message to a direct or group
-// conversation by its short path, anything else (support conversations,
-// visitors) with every check repeated in the transaction.
+// storeOne stores a send: a user's message to a conversation of a batched
+// kind by its short path, anything else (other kinds, visitors) with every
+// check repeated in the transaction.
 func (s *Service) storeOne(ctx context.Context, tx *store.Store, r *sendReq, members map[int64][]store.Member) sendResult {
-	if r.actor.Kind == "user" && r.conv != nil && r.conv.Kind != "support" {
+	if r.actor.Kind == store.SenderUser && r.conv != nil && s.kind(r.conv).Batched() {
 		return s.storeChecked(ctx, tx, r.actor, r.in, r.conv, members)
 	}
 	return s.sendInTx(ctx, tx, r.actor, r.in)

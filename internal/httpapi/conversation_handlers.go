@@ -7,6 +7,7 @@ import (
 
 	"github.com/parley-chat/parley/internal/chat"
 	"github.com/parley-chat/parley/internal/errs"
+	"github.com/parley-chat/parley/internal/store"
 )
 
 type openDirectRequest struct {
@@ -21,7 +22,7 @@ func (s *Server) openDirect(c echo.Context) error {
 	if req.UserID <= 0 {
 		return errs.Field("user_id", "required")
 	}
-	conv, created, err := s.deps.Chat.OpenDirect(c.Request().Context(), identity(c).ID, req.UserID)
+	conv, created, err := s.deps.Social.OpenDirect(c.Request().Context(), identity(c).ID, req.UserID)
 	if err != nil {
 		return err
 	}
@@ -85,7 +86,7 @@ type sendRequest struct {
 }
 
 func (s *Server) sendMessage(c echo.Context) error {
-	return s.send(c, chat.Actor{Kind: "user", ID: identity(c).ID})
+	return s.send(c, chat.Actor{Kind: store.SenderUser, ID: identity(c).ID})
 }
 
 // send binds a send request for the conversation in the path and stores
@@ -99,11 +100,11 @@ func (s *Server) send(c echo.Context, actor chat.Actor) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	if actor.Kind == "visitor" && req.Kind == "note" {
+	if actor.Kind == store.SenderVisitor && store.MessageKind(req.Kind) == store.MessageNote {
 		return errs.Field("kind", "visitors cannot write notes")
 	}
 	msg, err := s.deps.Chat.SendAs(c.Request().Context(), actor, chat.SendInput{
-		ConversationID: id, ClientMsgID: req.ClientMsgID, Kind: req.Kind, Body: req.Body,
+		ConversationID: id, ClientMsgID: req.ClientMsgID, Kind: store.MessageKind(req.Kind), Body: req.Body,
 		AttachmentID: req.AttachmentID, ReplyToSeq: req.ReplyToSeq,
 	})
 	if err != nil {

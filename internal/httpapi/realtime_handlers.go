@@ -32,7 +32,7 @@ func (s *Server) websocket(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if id.Kind == "visitor" {
+	if id.Kind == store.SenderVisitor {
 		if id, err = s.deps.Support.VisitorIdentity(c.Request().Context(), id.ID); err != nil {
 			return err
 		}
@@ -41,7 +41,7 @@ func (s *Server) websocket(c echo.Context) error {
 	if !s.originAllowed(c.Request()) {
 		return errs.R(errs.Forbidden, "origin_not_allowed", "this origin may not open a Parley socket")
 	}
-	if id.Kind != "user" {
+	if id.Kind != store.SenderUser {
 		return errs.R(errs.Forbidden, "forbidden", "unsupported identity")
 	}
 	// RedeemTicket read the account as it is now: its role, its nickname.
@@ -95,7 +95,7 @@ func (s *Server) wireRealtime() {
 	})
 	hub.OnDisconnect(func(sess *realtime.Session) {
 		id, _ := sess.Identity().(auth.Identity)
-		if id.Kind == "user" {
+		if id.Kind == store.SenderUser {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			s.deps.Support.SessionClosed(ctx, sess.ID())
 			cancel()
@@ -108,7 +108,7 @@ func (s *Server) wireRealtime() {
 
 // presenceChanged tells social that a user's session opened or closed.
 func (s *Server) presenceChanged(id auth.Identity, f func(ctx context.Context, userID int64)) {
-	if id.Kind != "user" || id.ID == 0 {
+	if id.Kind != store.SenderUser || id.ID == 0 {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -138,7 +138,7 @@ func (s *Server) handleFrame(sess *realtime.Session, data []byte) {
 	// The frame's work ends with the socket and the server.
 	ctx, cancel := context.WithTimeout(sess.Context(), 15*time.Second)
 	defer cancel()
-	if id.Kind == "visitor" {
+	if id.Kind == store.SenderVisitor {
 		s.handleVisitorFrame(ctx, sess, id, f)
 		return
 	}
@@ -151,7 +151,7 @@ func (s *Server) handleFrame(sess *realtime.Session, data []byte) {
 			return
 		}
 		msg, err := s.deps.Chat.Send(ctx, id.ID, chat.SendInput{
-			ConversationID: f.ConversationID, ClientMsgID: f.ClientMsgID, Kind: f.Kind, Body: f.Body,
+			ConversationID: f.ConversationID, ClientMsgID: f.ClientMsgID, Kind: store.MessageKind(f.Kind), Body: f.Body,
 			AttachmentID: f.AttachmentID, ReplyToSeq: f.ReplyToSeq,
 		})
 		if err != nil {
@@ -164,10 +164,7 @@ func (s *Server) handleFrame(sess *realtime.Session, data []byte) {
 			s.sendFrameError(ctx, sess, "", err)
 		}
 	case realtime.FrameTyping:
-		// An agent viewing a support conversation they are not a member of
-		// still shows as typing to the other viewers.
-		viewing := s.deps.Support.ViewerTyping(ctx, sess.ID(), f.ConversationID, f.State)
-		if err := s.deps.Chat.Typing(ctx, id.ID, f.ConversationID, f.State); err != nil && !viewing {
+		if err := s.deps.Chat.Typing(ctx, chat.Actor{Kind: store.SenderUser, ID: id.ID}, sess.ID(), f.ConversationID, f.State); err != nil {
 			s.sendFrameError(ctx, sess, "", err)
 		}
 	case realtime.FrameViewing:

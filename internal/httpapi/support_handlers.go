@@ -11,6 +11,7 @@ import (
 	"github.com/parley-chat/parley/internal/chat"
 	"github.com/parley-chat/parley/internal/errs"
 	"github.com/parley-chat/parley/internal/media"
+	"github.com/parley-chat/parley/internal/store"
 	"github.com/parley-chat/parley/internal/support"
 )
 
@@ -394,7 +395,7 @@ func (s *Server) widgetMessages(c echo.Context) error {
 }
 
 func (s *Server) widgetSend(c echo.Context) error {
-	return s.send(c, chat.Actor{Kind: "visitor", ID: identity(c).ID})
+	return s.send(c, chat.Actor{Kind: store.SenderVisitor, ID: identity(c).ID})
 }
 
 type ratingRequest struct {

@@ -10,6 +10,7 @@ import (
 	"github.com/parley-chat/parley/internal/chat"
 	"github.com/parley-chat/parley/internal/errs"
 	"github.com/parley-chat/parley/internal/realtime"
+	"github.com/parley-chat/parley/internal/store"
 )
 
 // requireUserOrVisitor accepts a user's Bearer token or a visitor's token.
@@ -47,12 +48,12 @@ func (s *Server) handleVisitorFrame(ctx context.Context, sess *realtime.Session,
 	case realtime.FramePing:
 		sess.Send(pongFrame{Type: "pong"})
 	case realtime.FrameSend:
-		if f.Kind == "note" {
+		if store.MessageKind(f.Kind) == store.MessageNote {
 			sess.Send(realtime.NewErrorFrame(f.ClientMsgID, "invalid_input", "visitors cannot write notes"))
 			return
 		}
-		msg, err := s.deps.Chat.SendAs(ctx, chat.Actor{Kind: "visitor", ID: id.ID}, chat.SendInput{
-			ConversationID: f.ConversationID, ClientMsgID: f.ClientMsgID, Kind: f.Kind, Body: f.Body,
+		msg, err := s.deps.Chat.SendAs(ctx, chat.Actor{Kind: store.SenderVisitor, ID: id.ID}, chat.SendInput{
+			ConversationID: f.ConversationID, ClientMsgID: f.ClientMsgID, Kind: store.MessageKind(f.Kind), Body: f.Body,
 			AttachmentID: f.AttachmentID, ReplyToSeq: f.ReplyToSeq,
 		})
 		if err != nil {
@@ -61,7 +62,7 @@ func (s *Server) handleVisitorFrame(ctx context.Context, sess *realtime.Session,
 		}
 		sess.Send(chat.AckFrame{Type: "ack", ClientMsgID: f.ClientMsgID, Message: msg})
 	case realtime.FrameTyping:
-		if err := s.deps.Support.VisitorTyping(ctx, id.ID, f.ConversationID, f.State); err != nil {
+		if err := s.deps.Chat.Typing(ctx, chat.Actor{Kind: store.SenderVisitor, ID: id.ID}, sess.ID(), f.ConversationID, f.State); err != nil {
 			s.sendFrameError(ctx, sess, "", err)
 		}
 	case realtime.FrameRead:

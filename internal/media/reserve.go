@@ -57,7 +57,7 @@ func (s *Service) reserve(ctx context.Context, by store.Uploader, site, want int
 			res.bytes, res.refusal = budgetLeft, budgetExceeded(budgetLeft)
 		}
 		r := &store.UploadReservation{Bytes: res.bytes, CreatedAt: now, ExpiresAt: now.Add(reservationTTL)}
-		if by.Kind == "visitor" {
+		if by.Kind == store.SenderVisitor {
 			r.VisitorID = &by.ID
 		} else {
 			r.UserID = &by.ID

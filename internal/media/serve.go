@@ -14,7 +14,7 @@ import (
 // Get returns an upload with fresh URLs to its uploader or to a member of
 // a conversation where it was sent; see GetAs.
 func (s *Service) Get(ctx context.Context, userID, id int64) (*Attachment, error) {
-	return s.GetAs(ctx, store.Uploader{Kind: "user", ID: userID}, id)
+	return s.GetAs(ctx, store.Uploader{Kind: store.SenderUser, ID: userID}, id)
 }
 
 // GetAs returns an upload with fresh URLs to its uploader, to a member of
@@ -45,9 +45,9 @@ func (s *Service) GetAs(ctx context.Context, by store.Uploader, id int64) (*Atta
 // recalled, where this user is a member or this visitor is the visitor.
 func sharedWith(ctx context.Context, st *store.Store, uploadID int64, by store.Uploader) (bool, error) {
 	switch by.Kind {
-	case "user":
+	case store.SenderUser:
 		return st.UploadSharedWith(ctx, uploadID, by.ID)
-	case "visitor":
+	case store.SenderVisitor:
 		return st.UploadSharedWithVisitor(ctx, uploadID, by.ID)
 	}
 	return false, nil
@@ -118,7 +118,7 @@ func inlineSafe(mime string) bool {
 // if it is someone else's that was shared with them, 422 if its kind is
 // not the message's. A visitor's upload is thus sent only by that visitor,
 // and only where the send itself is allowed: their own conversations.
-func (s *Service) CheckAttachment(ctx context.Context, tx *store.Store, senderKind string, senderID, uploadID int64, kind string) error {
+func (s *Service) CheckAttachment(ctx context.Context, tx *store.Store, senderKind store.SenderKind, senderID, uploadID int64, kind store.MessageKind) error {
 	by := store.Uploader{Kind: senderKind, ID: senderID}
 	// Locked until the send commits, so that the clean-up of unattached
 	// uploads cannot delete it under the message.
@@ -142,8 +142,8 @@ func (s *Service) CheckAttachment(ctx context.Context, tx *store.Store, senderKi
 		}
 		return errs.R(errs.Forbidden, "not_your_attachment", "attach only your own uploads")
 	}
-	if row.Blob.Kind != kind {
-		return errs.R(errs.Rule, "attachment_kind_mismatch", "the attachment is a "+row.Blob.Kind+", not a "+kind)
+	if row.Blob.Kind != string(kind) {
+		return errs.R(errs.Rule, "attachment_kind_mismatch", "the attachment is a "+row.Blob.Kind+", not a "+string(kind))
 	}
 	return nil
 }

@@ -28,7 +28,7 @@ type UploadInput struct {
 
 // Upload streams r to storage and records it for userID; see UploadAs.
 func (s *Service) Upload(ctx context.Context, userID int64, in UploadInput, r io.Reader) (*Attachment, error) {
-	return s.UploadAs(ctx, store.Uploader{Kind: "user", ID: userID}, in, r)
+	return s.UploadAs(ctx, store.Uploader{Kind: store.SenderUser, ID: userID}, in, r)
 }
 
 // UploadAs streams r to storage and records it for a user or a widget
@@ -118,7 +118,7 @@ func (s *Service) UploadAs(ctx context.Context, by store.Uploader, in UploadInpu
 		return nil, err
 	}
 	up := &store.Upload{BlobSHA256: sum, Name: SanitizeName(in.Name), CreatedAt: s.now()}
-	if by.Kind == "visitor" {
+	if by.Kind == store.SenderVisitor {
 		up.VisitorID = &by.ID
 	} else {
 		up.UserID = &by.ID
@@ -264,7 +264,7 @@ func (s *Service) readError(err error) error {
 // toward: an anonymous visitor's; 0 for users and for visitors the host
 // site identified.
 func (s *Service) budgetSite(ctx context.Context, by store.Uploader) (int64, error) {
-	if by.Kind != "visitor" {
+	if by.Kind != store.SenderVisitor {
 		return 0, nil
 	}
 	v, err := s.store.VisitorByID(ctx, by.ID)
@@ -279,7 +279,7 @@ func (s *Service) budgetSite(ctx context.Context, by store.Uploader) (int64, err
 
 // quotaOf is the storage an uploader's uploads may take in all.
 func (s *Service) quotaOf(by store.Uploader) int64 {
-	if by.Kind == "visitor" {
+	if by.Kind == store.SenderVisitor {
 		return s.cfg.VisitorQuota
 	}
 	return s.cfg.Quota
@@ -289,7 +289,7 @@ func (s *Service) quotaOf(by store.Uploader) int64 {
 // users each have their own count per window.
 func (s *Service) uploadAllowed(ctx context.Context, by store.Uploader) error {
 	n := s.cfg.UserUploads
-	if by.Kind == "visitor" {
+	if by.Kind == store.SenderVisitor {
 		n = s.cfg.VisitorUploads
 	}
 	return s.limiter.Hit(ctx, fmt.Sprintf("upload:%s:%d", by.Kind, by.ID), n, s.cfg.VisitorUploadWindow, "uploading")

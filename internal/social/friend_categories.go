@@ -130,7 +130,7 @@ func (s *Service) UpdateCategory(ctx context.Context, userID, id int64, p Catego
 			if nameTaken(cs, name, id) {
 				return errCategoryExists
 			}
-			if err := tx.UpdateFriendCategory(ctx, id, map[string]any{"name": name}); errors.Is(err, store.ErrConflict) {
+			if err := tx.UpdateFriendCategory(ctx, id, store.FriendCategoryUpdate{Name: &name}); errors.Is(err, store.ErrConflict) {
 				return errCategoryExists
 			} else if err != nil {
 				return err
@@ -166,7 +166,7 @@ func renumber(ctx context.Context, tx *store.Store, cs []store.FriendCategory) e
 		if cs[i].Position == i {
 			continue
 		}
-		if err := tx.UpdateFriendCategory(ctx, cs[i].ID, map[string]any{"position": i}); err != nil {
+		if err := tx.UpdateFriendCategory(ctx, cs[i].ID, store.FriendCategoryUpdate{Position: new(i)}); err != nil {
 			return err
 		}
 		cs[i].Position = i

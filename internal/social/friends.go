@@ -113,16 +113,16 @@ func decodeFriendCursor(s string) (*store.FriendCursor, error) {
 // are filed under (one of the caller's own). Errors: 404 friend_not_found,
 // 404 category_not_found, 400 for a remark over 64 characters.
 func (s *Service) UpdateFriend(ctx context.Context, userID, friendID int64, p FriendPatch) (*Friend, error) {
-	fields := map[string]any{}
+	var u store.FriendshipUpdate
 	if p.Remark != nil {
 		r := strings.TrimSpace(*p.Remark)
 		if !utf8.ValidString(r) || utf8.RuneCountInString(r) > MaxRemarkRunes {
 			return nil, errs.Field("remark", "at most 64 characters")
 		}
-		fields["remark"] = r
+		u.Remark = &r
 	}
 	if p.CategorySet {
-		fields["category_id"] = p.CategoryID
+		u.CategoryID = store.Null[int64]{Set: true, Value: p.CategoryID}
 	}
 	err := s.store.Tx(ctx, func(tx *store.Store) error {
 		if err := tx.LockUsers(ctx, userID); err != nil {
@@ -141,10 +141,10 @@ func (s *Service) UpdateFriend(ctx context.Context, userID, friendID int64, p Fr
 				return err
 			}
 		}
-		if len(fields) == 0 {
+		if u == (store.FriendshipUpdate{}) {
 			return nil
 		}
-		return tx.UpdateFriendship(ctx, userID, friendID, fields)
+		return tx.UpdateFriendship(ctx, userID, friendID, u)
 	})
 	if err != nil {
 		return nil, asDomain(err, "update friend")

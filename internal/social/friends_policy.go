@@ -18,7 +18,7 @@ var (
 
 // checkDirectSend refuses a direct message between people who are not
 // friends (422 not_friends) or when either blocked the other (422 blocked).
-func (s *Service) checkDirectSend(ctx context.Context, tx *store.Store, conv *store.Conversation, userID int64) error {
+func checkDirectSend(ctx context.Context, tx *store.Store, conv *store.Conversation, userID int64) error {
 	members, err := tx.MembersOf(ctx, conv.ID)
 	if err != nil {
 		return err
@@ -27,12 +27,6 @@ func (s *Service) checkDirectSend(ctx context.Context, tx *store.Store, conv *st
 		return checkDirect(ctx, tx, userID, p, errBlockedSend)
 	}
 	return nil
-}
-
-// CheckOpenDirect implements chat.DirectOpenPolicy: a new direct
-// conversation needs a friendship and no block either way.
-func (s *Service) CheckOpenDirect(ctx context.Context, tx *store.Store, userID, peerID int64) error {
-	return checkDirect(ctx, tx, userID, peerID, errBlockedOpen)
 }
 
 func checkDirect(ctx context.Context, tx *store.Store, userID, peerID int64, blockedErr error) error {

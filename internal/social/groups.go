@@ -118,7 +118,7 @@ func (s *Service) CreateGroup(ctx context.Context, userID int64, in NewGroup) (*
 	for attempt := 0; attempt < 5; attempt++ {
 		err = s.store.Tx(ctx, func(tx *store.Store) error {
 			now := s.now()
-			conv := &store.Conversation{Kind: "group", Title: name, LastMessageAt: &now, CreatedAt: now, UpdatedAt: now}
+			conv := &store.Conversation{Kind: store.KindGroup, Title: name, LastMessageAt: &now, CreatedAt: now, UpdatedAt: now}
 			if err := tx.CreateConversation(ctx, conv); err != nil {
 				return err
 			}
@@ -235,7 +235,7 @@ type GroupPatch struct {
 // UpdateGroup changes settings (owner and admins) and tells the members,
 // with a system message for what the history should show.
 func (s *Service) UpdateGroup(ctx context.Context, userID, groupID int64, p GroupPatch) (*Group, error) {
-	fields := map[string]any{}
+	var u store.GroupUpdate
 	var notes []string
 	var g *store.Group
 	var sys []*store.Message
@@ -255,7 +255,7 @@ func (s *Service) UpdateGroup(ctx context.Context, userID, groupID int64, p Grou
 				return err
 			}
 			if name != g.Name {
-				fields["name"] = name
+				u.Name = &name
 				notes = append(notes, fmt.Sprintf("%s renamed the group to %q", who, name))
 			}
 		}
@@ -264,7 +264,7 @@ func (s *Service) UpdateGroup(ctx context.Context, userID, groupID int64, p Grou
 			if err != nil {
 				return err
 			}
-			fields["avatar_url"] = a
+			u.AvatarURL = &a
 		}
 		if p.Announcement != nil {
 			a := strings.TrimSpace(*p.Announcement)
@@ -272,7 +272,7 @@ func (s *Service) UpdateGroup(ctx context.Context, userID, groupID int64, p Grou
 				return errs.Field("announcement", "at most 2000 characters")
 			}
 			if a != g.Announcement {
-				fields["announcement"] = a
+				u.Announcement = &a
 				if a == "" {
 					notes = append(notes, fmt.Sprintf("%s removed the announcement", who))
 				} else {
@@ -284,24 +284,24 @@ func (s *Service) UpdateGroup(ctx context.Context, userID, groupID int64, p Grou
 			if err := checkPolicy(*p.JoinPolicy); err != nil {
 				return err
 			}
-			fields["join_policy"] = *p.JoinPolicy
+			u.JoinPolicy = p.JoinPolicy
 		}
 		if p.MuteAll != nil && *p.MuteAll != g.MuteAll {
-			fields["mute_all"] = *p.MuteAll
+			u.MuteAll = p.MuteAll
 			if *p.MuteAll {
 				notes = append(notes, fmt.Sprintf("%s turned on mute-all: only the owner and admins can speak", who))
 			} else {
 				notes = append(notes, fmt.Sprintf("%s turned off mute-all", who))
 			}
 		}
-		if len(fields) == 0 {
+		if u == (store.GroupUpdate{}) {
 			return nil
 		}
-		if err := tx.UpdateGroup(ctx, g.ID, fields); err != nil {
+		if err := tx.UpdateGroup(ctx, g.ID, u); err != nil {
 			return err
 		}
-		if name, ok := fields["name"].(string); ok {
-			if err := tx.UpdateConversationTitle(ctx, g.ConversationID, name); err != nil {
+		if u.Name != nil {
+			if err := tx.UpdateConversationTitle(ctx, g.ConversationID, *u.Name); err != nil {
 				return err
 			}
 		}
@@ -322,7 +322,7 @@ func (s *Service) UpdateGroup(ctx context.Context, userID, groupID int64, p Grou
 	if err != nil {
 		return nil, err
 	}
-	if len(fields) > 0 {
+	if u != (store.GroupUpdate{}) {
 		s.publishGroup(ctx, view, "updated", nil)
 	}
 	return view, nil

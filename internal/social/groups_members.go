@@ -209,7 +209,7 @@ func (s *Service) UpdateMember(ctx context.Context, actorID, groupID, targetID i
 			return err
 		}
 		who, whom := s.name(ctx, tx, actorID), s.name(ctx, tx, targetID)
-		fields := map[string]any{}
+		var u store.MemberUpdate
 		if p.Role != nil {
 			if actor.Role != RoleOwner {
 				return errNeedOwner
@@ -221,7 +221,7 @@ func (s *Service) UpdateMember(ctx context.Context, actorID, groupID, targetID i
 				return errs.R(errs.Rule, "cannot_change_owner", "use transfer to change the owner")
 			}
 			if *p.Role != target.Role {
-				fields["role"] = *p.Role
+				u.Role = p.Role
 				verb := "made %s an admin"
 				if *p.Role == RoleMember {
 					verb = "removed %s from the admins"
@@ -239,11 +239,11 @@ func (s *Service) UpdateMember(ctx context.Context, actorID, groupID, targetID i
 			}
 			var text string
 			if p.MutedUntil == nil || !p.MutedUntil.After(s.now()) {
-				fields["muted_until"] = nil
+				u.MutedUntil = store.SetNull[time.Time]()
 				text = fmt.Sprintf("%s unmuted %s", who, whom)
 			} else {
 				until := p.MutedUntil.UTC()
-				fields["muted_until"] = until
+				u.MutedUntil = store.SetTo(until)
 				text = fmt.Sprintf("%s muted %s until %s", who, whom, until.Format("2 Jan 2006 15:04 MST"))
 			}
 			m, err := s.chat.PostSystemTx(ctx, tx, g.ConversationID, text)
@@ -252,10 +252,10 @@ func (s *Service) UpdateMember(ctx context.Context, actorID, groupID, targetID i
 			}
 			sys = append(sys, m)
 		}
-		if len(fields) == 0 {
+		if u == (store.MemberUpdate{}) {
 			return nil
 		}
-		return tx.UpdateMember(ctx, g.ConversationID, targetID, fields)
+		return tx.UpdateMember(ctx, g.ConversationID, targetID, u)
 	})
 	if err != nil {
 		return nil, asDomain(err, "update member")
@@ -333,13 +333,13 @@ func (s *Service) Transfer(ctx context.Context, actorID, groupID, toUserID int64
 		} else if err != nil {
 			return err
 		}
-		if err := tx.UpdateMember(ctx, g.ConversationID, toUserID, map[string]any{"role": RoleOwner, "muted_until": nil}); err != nil {
+		if err := tx.UpdateMember(ctx, g.ConversationID, toUserID, store.MemberUpdate{Role: new(RoleOwner), MutedUntil: store.SetNull[time.Time]()}); err != nil {
 			return err
 		}
-		if err := tx.UpdateMember(ctx, g.ConversationID, actorID, map[string]any{"role": RoleAdmin}); err != nil {
+		if err := tx.UpdateMember(ctx, g.ConversationID, actorID, store.MemberUpdate{Role: new(RoleAdmin)}); err != nil {
 			return err
 		}
-		if err := tx.UpdateGroup(ctx, g.ID, map[string]any{"owner_id": toUserID}); err != nil {
+		if err := tx.UpdateGroup(ctx, g.ID, store.GroupUpdate{OwnerID: &toUserID}); err != nil {
 			return err
 		}
 		sys, err = s.chat.PostSystemTx(ctx, tx, g.ConversationID,

@@ -9,15 +9,15 @@ import (
 	"github.com/parley-chat/parley/internal/store"
 )
 
-// checkGroupSend refuses sends by muted members (422 muted, with until)
+// checkSend refuses sends by muted members (422 muted, with until)
 // and, under mute-all, by plain members (422 muted_all).
-func (s *Service) checkGroupSend(ctx context.Context, tx *store.Store, conv *store.Conversation, userID int64) error {
+func (k GroupKind) checkSend(ctx context.Context, tx *store.Store, conv *store.Conversation, userID int64) error {
 	m, err := tx.Member(ctx, conv.ID, userID)
 	if err != nil {
 		return err
 	}
 	if m.Role == RoleOwner || m.Role == RoleAdmin {
-		return s.groupVerdict(m, nil)
+		return k.verdict(m, nil)
 	}
 	g, err := tx.GroupByConversation(ctx, conv.ID)
 	if errors.Is(err, store.ErrNotFound) {
@@ -25,14 +25,14 @@ func (s *Service) checkGroupSend(ctx context.Context, tx *store.Store, conv *sto
 	} else if err != nil {
 		return err
 	}
-	return s.groupVerdict(m, g)
+	return k.verdict(m, g)
 }
 
-// groupVerdict is the rule of groups: a muted member waits until the mute
+// verdict is the rule of groups: a muted member waits until the mute
 // ends; under mute-all only the owner and admins speak. g is nil when the
 // conversation has no group row.
-func (s *Service) groupVerdict(m *store.Member, g *store.Group) error {
-	if m.MutedUntil != nil && m.MutedUntil.After(s.now()) {
+func (k GroupKind) verdict(m *store.Member, g *store.Group) error {
+	if m.MutedUntil != nil && m.MutedUntil.After(k.now()) {
 		until := m.MutedUntil.UTC()
 		return &errs.Error{Code: errs.Rule, Reason: "muted", Until: &until,
 			Message: fmt.Sprintf("you are muted in this group until %s", until.Format("2 Jan 2006 15:04 MST"))}

@@ -24,9 +24,22 @@ func (s *Store) CreateFriendCategory(ctx context.Context, c *FriendCategory) err
 	return translate(s.q(ctx).Create(c).Error)
 }
 
-// UpdateFriendCategory sets the named columns of one category.
-func (s *Store) UpdateFriendCategory(ctx context.Context, id int64, fields map[string]any) error {
-	return translate(s.q(ctx).Model(&FriendCategory{}).Where("id = ?", id).Updates(fields).Error)
+// FriendCategoryUpdate is a change of a category: nil fields stay as
+// they are.
+type FriendCategoryUpdate struct {
+	Name     *string
+	Position *int
+}
+
+// UpdateFriendCategory writes the fields u sets of one category.
+func (s *Store) UpdateFriendCategory(ctx context.Context, id int64, u FriendCategoryUpdate) error {
+	c := columns{}
+	putPtr(c, "name", u.Name)
+	putPtr(c, "position", u.Position)
+	if len(c) == 0 {
+		return nil
+	}
+	return translate(s.q(ctx).Model(&FriendCategory{}).Where("id = ?", id).Updates(map[string]any(c)).Error)
 }
 
 // DeleteFriendCategory removes one category.

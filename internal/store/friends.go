@@ -43,9 +43,22 @@ func (s *Store) DeleteFriendship(ctx context.Context, a, b int64) (bool, error) 
 	return res.RowsAffected > 0, res.Error
 }
 
-// UpdateFriendship sets the named columns of userID's side.
-func (s *Store) UpdateFriendship(ctx context.Context, userID, friendID int64, fields map[string]any) error {
-	return s.q(ctx).Model(&Friendship{}).Where("user_id = ? AND friend_id = ?", userID, friendID).Updates(fields).Error
+// FriendshipUpdate is a change of one side of a friendship: unset fields
+// stay as they are.
+type FriendshipUpdate struct {
+	Remark     *string
+	CategoryID Null[int64]
+}
+
+// UpdateFriendship writes the fields u sets of userID's side.
+func (s *Store) UpdateFriendship(ctx context.Context, userID, friendID int64, u FriendshipUpdate) error {
+	c := columns{}
+	putPtr(c, "remark", u.Remark)
+	putNull(c, "category_id", u.CategoryID)
+	if len(c) == 0 {
+		return nil
+	}
+	return s.q(ctx).Model(&Friendship{}).Where("user_id = ? AND friend_id = ?", userID, friendID).Updates(map[string]any(c)).Error
 }
 
 // FriendRow is one friend in a user's list, with the friend's public

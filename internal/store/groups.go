@@ -74,10 +74,27 @@ func (s *Store) GroupsForUser(ctx context.Context, userID int64, afterID int64, 
 	return rows, err
 }
 
-// UpdateGroup sets the named columns of a group.
-func (s *Store) UpdateGroup(ctx context.Context, id int64, fields map[string]any) error {
-	fields["updated_at"] = time.Now().UTC()
-	return translate(s.q(ctx).Model(&Group{}).Where("id = ?", id).Updates(fields).Error)
+// GroupUpdate is a change of a group: nil fields stay as they are.
+type GroupUpdate struct {
+	Name         *string
+	AvatarURL    *string
+	Announcement *string
+	JoinPolicy   *string
+	MuteAll      *bool
+	OwnerID      *int64
+}
+
+// UpdateGroup writes the fields u sets, and the time of the change.
+func (s *Store) UpdateGroup(ctx context.Context, id int64, u GroupUpdate) error {
+	c := columns{}
+	putPtr(c, "name", u.Name)
+	putPtr(c, "avatar_url", u.AvatarURL)
+	putPtr(c, "announcement", u.Announcement)
+	putPtr(c, "join_policy", u.JoinPolicy)
+	putPtr(c, "mute_all", u.MuteAll)
+	putPtr(c, "owner_id", u.OwnerID)
+	c["updated_at"] = time.Now().UTC()
+	return translate(s.q(ctx).Model(&Group{}).Where("id = ?", id).Updates(map[string]any(c)).Error)
 }
 
 // DeleteGroup removes a group, its invites and requests, and every
@@ -108,9 +125,21 @@ func (s *Store) RemoveMember(ctx context.Context, conversationID, userID int64) 
 	return res.RowsAffected == 1, res.Error
 }
 
-// UpdateMember sets the named columns of one membership.
-func (s *Store) UpdateMember(ctx context.Context, conversationID, userID int64, fields map[string]any) error {
-	return s.q(ctx).Model(&Member{}).Where("conversation_id = ? AND user_id = ?", conversationID, userID).Updates(fields).Error
+// MemberUpdate is a change of a membership: unset fields stay as they are.
+type MemberUpdate struct {
+	Role       *string
+	MutedUntil Null[time.Time]
+}
+
+// UpdateMember writes the fields u sets of one membership.
+func (s *Store) UpdateMember(ctx context.Context, conversationID, userID int64, u MemberUpdate) error {
+	c := columns{}
+	putPtr(c, "role", u.Role)
+	putNull(c, "muted_until", u.MutedUntil)
+	if len(c) == 0 {
+		return nil
+	}
+	return s.q(ctx).Model(&Member{}).Where("conversation_id = ? AND user_id = ?", conversationID, userID).Updates(map[string]any(c)).Error
 }
 
 // MembersPage returns members of a conversation by user id, after afterUserID.

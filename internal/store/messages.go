@@ -28,7 +28,7 @@ func (s *Store) CreateMessage(ctx context.Context, m *Message) error {
 }
 
 // MessageByClientID returns the message a sender sent with this client id.
-func (s *Store) MessageByClientID(ctx context.Context, conversationID int64, senderKind string, senderID int64, clientMsgID string) (*Message, error) {
+func (s *Store) MessageByClientID(ctx context.Context, conversationID int64, senderKind SenderKind, senderID int64, clientMsgID string) (*Message, error) {
 	var m Message
 	err := s.q(ctx).Where("conversation_id = ? AND sender_kind = ? AND sender_id = ? AND client_msg_id = ?",
 		conversationID, senderKind, senderID, clientMsgID).First(&m).Error

@@ -46,7 +46,7 @@ type EmailToken struct {
 // its newest message; seqs are allocated by incrementing it.
 type Conversation struct {
 	ID            int64 `gorm:"primaryKey"`
-	Kind          string
+	Kind          ConversationKind
 	Title         string
 	DirectKey     *string
 	LastSeq       int64
@@ -75,10 +75,10 @@ type Message struct {
 	ID             int64 `gorm:"primaryKey"`
 	ConversationID int64
 	Seq            int64
-	SenderKind     string
+	SenderKind     SenderKind
 	SenderID       int64
 	ClientMsgID    string
-	Kind           string
+	Kind           MessageKind
 	Body           string
 	AttachmentID   *int64
 	ReplyToSeq     *int64

@@ -33,16 +33,16 @@ type Upload struct {
 
 // Uploader is who owns an upload: a user or a widget visitor.
 type Uploader struct {
-	Kind string // user | visitor
+	Kind SenderKind // user | visitor
 	ID   int64
 }
 
 // Owns reports whether the upload belongs to this uploader.
 func (u *Upload) Owns(by Uploader) bool {
 	switch by.Kind {
-	case "user":
+	case SenderUser:
 		return u.UserID != nil && *u.UserID == by.ID
-	case "visitor":
+	case SenderVisitor:
 		return u.VisitorID != nil && *u.VisitorID == by.ID
 	}
 	return false

@@ -38,10 +38,40 @@ func (s *Store) Sites(ctx context.Context) ([]Site, error) {
 	return out, err
 }
 
-// UpdateSite sets the named columns of a site.
-func (s *Store) UpdateSite(ctx context.Context, id int64, fields map[string]any) error {
-	fields["updated_at"] = time.Now().UTC()
-	return translate(s.q(ctx).Model(&Site{}).Where("id = ?", id).Updates(fields).Error)
+// SiteUpdate is a change of a site: nil fields stay as they are.
+type SiteUpdate struct {
+	Name                *string
+	Secret              *string
+	PreviousSecret      *string
+	PreviousSecretUntil *time.Time
+	AllowedOrigins      *string
+	Color               *string
+	Greeting            *string
+	AwayMessage         *string
+	BusinessHours       *string
+	TimeZone            *string
+	PrechatFields       *string
+	RequireIdentity     *bool
+}
+
+// UpdateSite writes the fields u sets of a site, and the time of the
+// change.
+func (s *Store) UpdateSite(ctx context.Context, id int64, u SiteUpdate) error {
+	c := columns{}
+	putPtr(c, "name", u.Name)
+	putPtr(c, "secret", u.Secret)
+	putPtr(c, "previous_secret", u.PreviousSecret)
+	putPtr(c, "previous_secret_until", u.PreviousSecretUntil)
+	putPtr(c, "allowed_origins", u.AllowedOrigins)
+	putPtr(c, "color", u.Color)
+	putPtr(c, "greeting", u.Greeting)
+	putPtr(c, "away_message", u.AwayMessage)
+	putPtr(c, "business_hours", u.BusinessHours)
+	putPtr(c, "time_zone", u.TimeZone)
+	putPtr(c, "prechat_fields", u.PrechatFields)
+	putPtr(c, "require_identity", u.RequireIdentity)
+	c["updated_at"] = time.Now().UTC()
+	return translate(s.q(ctx).Model(&Site{}).Where("id = ?", id).Updates(map[string]any(c)).Error)
 }
 
 // CreateQueue inserts a queue.
@@ -204,9 +234,32 @@ func (s *Store) SupportConversationByID(ctx context.Context, conversationID int6
 	return &sc, nil
 }
 
-// UpdateSupportConversation sets the named columns.
-func (s *Store) UpdateSupportConversation(ctx context.Context, conversationID int64, fields map[string]any) error {
-	return s.q(ctx).Model(&SupportConversation{}).Where("conversation_id = ?", conversationID).Updates(fields).Error
+// SupportConversationUpdate is a change of a support conversation: nil
+// (or unset) fields stay as they are.
+type SupportConversationUpdate struct {
+	Status          *string
+	QueueID         *int64
+	AssigneeID      Null[int64]
+	QueuedAt        Null[time.Time]
+	AssignedAt      Null[time.Time]
+	FirstResponseAt Null[time.Time]
+	ResolvedAt      Null[time.Time]
+}
+
+// UpdateSupportConversation writes the fields u sets.
+func (s *Store) UpdateSupportConversation(ctx context.Context, conversationID int64, u SupportConversationUpdate) error {
+	c := columns{}
+	putPtr(c, "status", u.Status)
+	putPtr(c, "queue_id", u.QueueID)
+	putNull(c, "assignee_id", u.AssigneeID)
+	putNull(c, "queued_at", u.QueuedAt)
+	putNull(c, "assigned_at", u.AssignedAt)
+	putNull(c, "first_response_at", u.FirstResponseAt)
+	putNull(c, "resolved_at", u.ResolvedAt)
+	if len(c) == 0 {
+		return nil
+	}
+	return s.q(ctx).Model(&SupportConversation{}).Where("conversation_id = ?", conversationID).Updates(map[string]any(c)).Error
 }
 
 // SupportFilter selects support conversations for an agent's inbox.
@@ -297,9 +350,33 @@ func (s *Store) VisitorByExternalID(ctx context.Context, siteID int64, externalI
 	return &v, nil
 }
 
-// UpdateVisitor sets the named columns of a visitor.
-func (s *Store) UpdateVisitor(ctx context.Context, id int64, fields map[string]any) error {
-	return translate(s.q(ctx).Model(&Visitor{}).Where("id = ?", id).Updates(fields).Error)
+// VisitorUpdate is a change of a visitor: nil fields stay as they are.
+type VisitorUpdate struct {
+	ExternalID *string
+	Name       *string
+	Email      *string
+	PageURL    *string
+	Referrer   *string
+	Locale     *string
+	UserAgent  *string
+	LastSeenAt *time.Time
+}
+
+// UpdateVisitor writes the fields u sets of a visitor.
+func (s *Store) UpdateVisitor(ctx context.Context, id int64, u VisitorUpdate) error {
+	c := columns{}
+	putPtr(c, "external_id", u.ExternalID)
+	putPtr(c, "name", u.Name)
+	putPtr(c, "email", u.Email)
+	putPtr(c, "page_url", u.PageURL)
+	putPtr(c, "referrer", u.Referrer)
+	putPtr(c, "locale", u.Locale)
+	putPtr(c, "user_agent", u.UserAgent)
+	putPtr(c, "last_seen_at", u.LastSeenAt)
+	if len(c) == 0 {
+		return nil
+	}
+	return translate(s.q(ctx).Model(&Visitor{}).Where("id = ?", id).Updates(map[string]any(c)).Error)
 }
 
 // VisitorsByIDs returns visitors keyed by id.
@@ -433,7 +510,7 @@ func (s *Store) SetAgentsNotified(ctx context.Context, conversationID, seq int64
 
 // MessagesFrom returns up to limit messages after afterSeq sent by a kind
 // of sender (user or visitor), leaving out notes and system messages.
-func (s *Store) MessagesFrom(ctx context.Context, conversationID, afterSeq int64, senderKind string, limit int) ([]Message, error) {
+func (s *Store) MessagesFrom(ctx context.Context, conversationID, afterSeq int64, senderKind SenderKind, limit int) ([]Message, error) {
 	var ms []Message
 	err := s.q(ctx).Where("conversation_id = ? AND seq > ? AND sender_kind = ? AND kind NOT IN ('note', 'system') AND recalled_at IS NULL",
 		conversationID, afterSeq, senderKind).Order("seq").Limit(limit).Find(&ms).Error
@@ -442,7 +519,7 @@ func (s *Store) MessagesFrom(ctx context.Context, conversationID, afterSeq int64
 
 // LastSeqFrom is the seq of the newest message by a kind of sender (0 if none),
 // leaving out notes and system messages.
-func (s *Store) LastSeqFrom(ctx context.Context, conversationID int64, senderKind string) (int64, error) {
+func (s *Store) LastSeqFrom(ctx context.Context, conversationID int64, senderKind SenderKind) (int64, error) {
 	var seq *int64
 	err := s.q(ctx).Model(&Message{}).Select("MAX(seq)").
 		Where("conversation_id = ? AND sender_kind = ? AND kind NOT IN ('note', 'system')", conversationID, senderKind).Scan(&seq).Error

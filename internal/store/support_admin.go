@@ -4,9 +4,23 @@ import (
 	"context"
 )
 
-// UpdateQueue sets the named columns of a queue.
-func (s *Store) UpdateQueue(ctx context.Context, id int64, fields map[string]any) error {
-	res := s.q(ctx).Model(&Queue{}).Where("id = ?", id).Updates(fields)
+// QueueUpdate is a change of a queue: nil fields stay as they are.
+type QueueUpdate struct {
+	Name           *string
+	AssignTimeoutS *int
+	IsDefault      *bool
+}
+
+// UpdateQueue writes the fields u sets; ErrNotFound for no such queue.
+func (s *Store) UpdateQueue(ctx context.Context, id int64, u QueueUpdate) error {
+	c := columns{}
+	putPtr(c, "name", u.Name)
+	putPtr(c, "assign_timeout_s", u.AssignTimeoutS)
+	putPtr(c, "is_default", u.IsDefault)
+	if len(c) == 0 {
+		return nil
+	}
+	res := s.q(ctx).Model(&Queue{}).Where("id = ?", id).Updates(map[string]any(c))
 	if res.Error != nil {
 		return translate(res.Error)
 	}
@@ -60,10 +74,23 @@ func (s *Store) CannedResponseByID(ctx context.Context, id int64) (*CannedRespon
 	return &c, nil
 }
 
-// UpdateCannedResponse sets the named columns of a canned response;
-// ErrConflict on a taken shortcut.
-func (s *Store) UpdateCannedResponse(ctx context.Context, id int64, fields map[string]any) error {
-	return translate(s.q(ctx).Model(&CannedResponse{}).Where("id = ?", id).Updates(fields).Error)
+// CannedResponseUpdate is a change of a canned response: nil fields stay
+// as they are.
+type CannedResponseUpdate struct {
+	Shortcut *string
+	Body     *string
+}
+
+// UpdateCannedResponse writes the fields u sets; ErrConflict on a taken
+// shortcut.
+func (s *Store) UpdateCannedResponse(ctx context.Context, id int64, u CannedResponseUpdate) error {
+	c := columns{}
+	putPtr(c, "shortcut", u.Shortcut)
+	putPtr(c, "body", u.Body)
+	if len(c) == 0 {
+		return nil
+	}
+	return translate(s.q(ctx).Model(&CannedResponse{}).Where("id = ?", id).Updates(map[string]any(c)).Error)
 }
 
 // DeleteCannedResponse removes a canned response.

@@ -52,9 +52,9 @@ func (s *Store) UploadBytes(ctx context.Context, by Uploader) (int64, error) {
 // points at it; only these two fixed names ever reach the SQL.
 func uploaderTable(by Uploader) (table, column string, err error) {
 	switch by.Kind {
-	case "user":
+	case SenderUser:
 		return "users", "user_id", nil
-	case "visitor":
+	case SenderVisitor:
 		return "visitors", "visitor_id", nil
 	}
 	return "", "", fmt.Errorf("unknown uploader kind %q", by.Kind)

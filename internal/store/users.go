@@ -64,10 +64,28 @@ func (s *Store) CountUsers(ctx context.Context) (int64, error) {
 	return n, err
 }
 
-// UpdateUser sets the named columns of one user.
-func (s *Store) UpdateUser(ctx context.Context, id int64, fields map[string]any) error {
-	fields["updated_at"] = time.Now().UTC()
-	res := s.q(ctx).Model(&User{}).Where("id = ?", id).Updates(fields)
+// UserUpdate is a change of an account: unset fields stay as they are.
+type UserUpdate struct {
+	PasswordHash    *string
+	Nickname        *string
+	AvatarURL       *string
+	Role            *string
+	EmailVerifiedAt *time.Time
+	DisabledAt      Null[time.Time]
+}
+
+// UpdateUser writes the fields u sets of one user, and the time of the
+// change; ErrNotFound for no such user.
+func (s *Store) UpdateUser(ctx context.Context, id int64, u UserUpdate) error {
+	c := columns{}
+	putPtr(c, "password_hash", u.PasswordHash)
+	putPtr(c, "nickname", u.Nickname)
+	putPtr(c, "avatar_url", u.AvatarURL)
+	putPtr(c, "role", u.Role)
+	putPtr(c, "email_verified_at", u.EmailVerifiedAt)
+	putNull(c, "disabled_at", u.DisabledAt)
+	c["updated_at"] = time.Now().UTC()
+	res := s.q(ctx).Model(&User{}).Where("id = ?", id).Updates(map[string]any(c))
 	if res.Error != nil {
 		return translate(res.Error)
 	}

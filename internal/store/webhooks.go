@@ -88,9 +88,27 @@ func (s *Store) DeliveryByID(ctx context.Context, id int64) (*WebhookDelivery, e
 	return &d, nil
 }
 
-// UpdateDelivery sets the named columns of a delivery.
-func (s *Store) UpdateDelivery(ctx context.Context, id int64, fields map[string]any) error {
-	return s.q(ctx).Model(&WebhookDelivery{}).Where("id = ?", id).Updates(fields).Error
+// DeliveryUpdate is a change of a delivery: nil fields stay as they are.
+type DeliveryUpdate struct {
+	Status         *string
+	Attempts       *int
+	LastStatusCode *int
+	LastError      *string
+	DeliveredAt    *time.Time
+}
+
+// UpdateDelivery writes the fields u sets of a delivery.
+func (s *Store) UpdateDelivery(ctx context.Context, id int64, u DeliveryUpdate) error {
+	c := columns{}
+	putPtr(c, "status", u.Status)
+	putPtr(c, "attempts", u.Attempts)
+	putPtr(c, "last_status_code", u.LastStatusCode)
+	putPtr(c, "last_error", u.LastError)
+	putPtr(c, "delivered_at", u.DeliveredAt)
+	if len(c) == 0 {
+		return nil
+	}
+	return s.q(ctx).Model(&WebhookDelivery{}).Where("id = ?", id).Updates(map[string]any(c)).Error
 }
 
 // DeliveriesOf lists a webhook's deliveries, newest first.

@@ -31,24 +31,24 @@ type Agent struct {
 
 // Conversation is a support conversation as agents and its visitor see it.
 type Conversation struct {
-	ID            int64             `json:"id"`
-	Kind          string            `json:"kind"` // support
-	Title         string            `json:"title"`
-	Status        string            `json:"status"`
-	SiteID        int64             `json:"site_id"`
-	QueueID       int64             `json:"queue_id"`
-	QueueName     string            `json:"queue_name"`
-	QueuePosition *int              `json:"queue_position,omitempty"`
-	Assignee      *Agent            `json:"assignee"`
-	Visitor       *Visitor          `json:"visitor,omitempty"`
-	Prechat       map[string]string `json:"prechat,omitempty"`
-	LastSeq       int64             `json:"last_seq"`
-	LastMessage   *chat.Message     `json:"last_message"`
-	Rating        *int              `json:"rating"`
-	RatingComment string            `json:"rating_comment,omitempty"`
-	CreatedAt     time.Time         `json:"created_at"`
-	AssignedAt    *time.Time        `json:"assigned_at"`
-	ResolvedAt    *time.Time        `json:"resolved_at"`
+	ID            int64                  `json:"id"`
+	Kind          store.ConversationKind `json:"kind"` // support
+	Title         string                 `json:"title"`
+	Status        string                 `json:"status"`
+	SiteID        int64                  `json:"site_id"`
+	QueueID       int64                  `json:"queue_id"`
+	QueueName     string                 `json:"queue_name"`
+	QueuePosition *int                   `json:"queue_position,omitempty"`
+	Assignee      *Agent                 `json:"assignee"`
+	Visitor       *Visitor               `json:"visitor,omitempty"`
+	Prechat       map[string]string      `json:"prechat,omitempty"`
+	LastSeq       int64                  `json:"last_seq"`
+	LastMessage   *chat.Message          `json:"last_message"`
+	Rating        *int                   `json:"rating"`
+	RatingComment string                 `json:"rating_comment,omitempty"`
+	CreatedAt     time.Time              `json:"created_at"`
+	AssignedAt    *time.Time             `json:"assigned_at"`
+	ResolvedAt    *time.Time             `json:"resolved_at"`
 }
 
 // ConversationFrame carries a support conversation's new state.
@@ -67,17 +67,17 @@ func (s *Service) conversationView(ctx context.Context, sc *store.SupportConvers
 // hostView is what the host site's webhooks are told, read through st (the
 // event's transaction): the visitor's details, which the site knows
 // anyway, but never a private note.
-func (s *Service) hostView(ctx context.Context, st *store.Store, sc *store.SupportConversation) (*Conversation, error) {
+func (s *Rules) hostView(ctx context.Context, st *store.Store, sc *store.SupportConversation) (*Conversation, error) {
 	return s.view(ctx, st, sc, true, true)
 }
 
-func (s *Service) view(ctx context.Context, st *store.Store, sc *store.SupportConversation, forAgent, hideNotes bool) (*Conversation, error) {
+func (s *Rules) view(ctx context.Context, st *store.Store, sc *store.SupportConversation, forAgent, hideNotes bool) (*Conversation, error) {
 	conv, err := st.ConversationByID(ctx, sc.ConversationID)
 	if err != nil {
 		return nil, err
 	}
 	v := &Conversation{
-		ID: sc.ConversationID, Kind: "support", Status: sc.Status, SiteID: sc.SiteID, QueueID: sc.QueueID,
+		ID: sc.ConversationID, Kind: store.KindSupport, Status: sc.Status, SiteID: sc.SiteID, QueueID: sc.QueueID,
 		LastSeq: conv.LastSeq, Rating: sc.Rating, RatingComment: sc.RatingComment, CreatedAt: sc.CreatedAt,
 		AssignedAt: sc.AssignedAt, ResolvedAt: sc.ResolvedAt,
 	}
@@ -113,7 +113,7 @@ func (s *Service) view(ctx context.Context, st *store.Store, sc *store.SupportCo
 	}
 	if conv.LastSeq > 0 {
 		if ms, err := st.MessagesBefore(ctx, conv.ID, 0, 1, hideNotes); err == nil && len(ms) == 1 {
-			if page, err := s.chat.MessagesView(ctx, ms); err == nil {
+			if page, err := s.views.In(st).Messages(ctx, ms); err == nil {
 				v.LastMessage = &page[0]
 			}
 		}
@@ -171,7 +171,7 @@ func (s *Service) Open(ctx context.Context, visitorID int64, in OpenInput) (*Con
 			return err
 		}
 		now := s.now()
-		conv := &store.Conversation{Kind: "support", LastMessageAt: &now, CreatedAt: now, UpdatedAt: now}
+		conv := &store.Conversation{Kind: store.KindSupport, LastMessageAt: &now, CreatedAt: now, UpdatedAt: now}
 		if err := tx.CreateConversation(ctx, conv); err != nil {
 			return err
 		}
@@ -183,7 +183,7 @@ func (s *Service) Open(ctx context.Context, visitorID int64, in OpenInput) (*Con
 		if err := s.logEvent(ctx, tx, sc, "created", nil, 0); err != nil {
 			return err
 		}
-		if len(fields) > 0 {
+		if fields != (store.VisitorUpdate{}) {
 			if err := tx.UpdateVisitor(ctx, visitorID, fields); err != nil {
 				return err
 			}
@@ -211,36 +211,37 @@ func (s *Service) Open(ctx context.Context, visitorID int64, in OpenInput) (*Con
 
 // checkPrechat validates the pre-chat answers against the site's fields and
 // returns them as JSON, plus visitor fields to fill (name, e-mail).
-func checkPrechat(site *store.Site, answers map[string]string) (string, map[string]any, error) {
+func checkPrechat(site *store.Site, answers map[string]string) (string, store.VisitorUpdate, error) {
+	var none store.VisitorUpdate
 	fields := prechat(site)
 	out := map[string]string{}
-	visitor := map[string]any{}
+	var visitor store.VisitorUpdate
 	known := map[string]bool{}
 	for _, f := range fields {
 		known[f.Name] = true
 		v := strings.TrimSpace(answers[f.Name])
 		if v == "" && f.Required {
-			return "", nil, errs.Field("prechat."+f.Name, f.Label+" is required")
+			return "", none, errs.Field("prechat."+f.Name, f.Label+" is required")
 		}
 		if utf8.RuneCountInString(v) > 500 {
-			return "", nil, errs.Field("prechat."+f.Name, "at most 500 characters")
+			return "", none, errs.Field("prechat."+f.Name, "at most 500 characters")
 		}
 		if v != "" && f.Type == "email" && (!strings.Contains(v, "@") || strings.ContainsAny(v, " <>")) {
-			return "", nil, errs.Field("prechat."+f.Name, "a valid e-mail address")
+			return "", none, errs.Field("prechat."+f.Name, "a valid e-mail address")
 		}
 		if v != "" {
 			out[f.Name] = v
 			switch f.Name {
 			case "name":
-				visitor["name"] = clip(v, 100)
+				visitor.Name = new(clip(v, 100))
 			case "email":
-				visitor["email"] = clip(v, 200)
+				visitor.Email = new(clip(v, 200))
 			}
 		}
 	}
 	for k := range answers {
 		if !known[k] {
-			return "", nil, errs.Field("prechat."+k, "this site has no such pre-chat field")
+			return "", none, errs.Field("prechat."+k, "this site has no such pre-chat field")
 		}
 	}
 	if len(out) == 0 {
@@ -444,7 +445,8 @@ func (s *Service) Transfer(ctx context.Context, actor auth.Identity, conversatio
 		if err := s.logEvent(ctx, tx, sc, "transferred", &actor.ID, 0); err != nil {
 			return err
 		}
-		if err := tx.UpdateSupportConversation(ctx, conversationID, map[string]any{"queue_id": q.ID, "status": StatusQueued, "assignee_id": nil, "queued_at": now, "assigned_at": nil}); err != nil {
+		if err := tx.UpdateSupportConversation(ctx, conversationID, store.SupportConversationUpdate{
+			QueueID: &q.ID, Status: new(StatusQueued), AssigneeID: store.SetNull[int64](), QueuedAt: store.SetTo(now), AssignedAt: store.SetNull[time.Time]()}); err != nil {
 			return err
 		}
 		sc.QueueID, sc.Status, sc.AssigneeID, sc.QueuedAt = q.ID, StatusQueued, nil, &now
@@ -483,7 +485,7 @@ func (s *Service) Resolve(ctx context.Context, actor auth.Identity, conversation
 			return errs.R(errs.Conflict, "already_resolved", "this conversation is already resolved")
 		}
 		freed = sc.AssigneeID
-		if err := tx.UpdateSupportConversation(ctx, conversationID, map[string]any{"status": StatusResolved, "resolved_at": s.now()}); err != nil {
+		if err := tx.UpdateSupportConversation(ctx, conversationID, store.SupportConversationUpdate{Status: new(StatusResolved), ResolvedAt: store.SetTo(s.now())}); err != nil {
 			return err
 		}
 		if err := s.logEvent(ctx, tx, sc, "resolved", sc.AssigneeID, 0); err != nil {
@@ -538,14 +540,15 @@ func (s *Service) Reopen(ctx context.Context, actor auth.Identity, conversationI
 }
 
 // reopenTx reopens inside another transaction (a visitor writing again).
-func (s *Service) reopenTx(ctx context.Context, tx *store.Store, sc *store.SupportConversation, now time.Time) error {
+func (s *Rules) reopenTx(ctx context.Context, tx *store.Store, sc *store.SupportConversation, now time.Time) error {
 	_, err := s.reopenRouted(ctx, tx, sc, now)
 	return err
 }
 
-func (s *Service) reopenRouted(ctx context.Context, tx *store.Store, sc *store.SupportConversation, now time.Time) (*routed, error) {
+func (s *Rules) reopenRouted(ctx context.Context, tx *store.Store, sc *store.SupportConversation, now time.Time) (*routed, error) {
 	prev := sc.AssigneeID
-	if err := tx.UpdateSupportConversation(ctx, sc.ConversationID, map[string]any{"status": StatusQueued, "assignee_id": nil, "queued_at": now, "resolved_at": nil, "assigned_at": nil}); err != nil {
+	if err := tx.UpdateSupportConversation(ctx, sc.ConversationID, store.SupportConversationUpdate{
+		Status: new(StatusQueued), AssigneeID: store.SetNull[int64](), QueuedAt: store.SetTo(now), ResolvedAt: store.SetNull[time.Time](), AssignedAt: store.SetNull[time.Time]()}); err != nil {
 		return nil, err
 	}
 	if err := s.logEvent(ctx, tx, sc, "reopened", nil, 0); err != nil {
@@ -574,7 +577,7 @@ func (s *Service) Note(ctx context.Context, actor auth.Identity, conversationID 
 			return nil, errs.Wrap(err, "join conversation")
 		}
 	}
-	return s.chat.Send(ctx, actor.ID, chat.SendInput{ConversationID: conversationID, ClientMsgID: clientMsgID, Kind: "note", Body: body})
+	return s.chat.Send(ctx, actor.ID, chat.SendInput{ConversationID: conversationID, ClientMsgID: clientMsgID, Kind: store.MessageNote, Body: body})
 }
 
 // Rate records the visitor's rating of a resolved conversation, once.

@@ -16,14 +16,14 @@ const followUpMaxMessages = 10
 // scheduleFollowUp, in the transaction that stores a message, schedules
 // the mail that goes out if nobody reacts in time: agents about a
 // visitor's message, the visitor about an agent's reply.
-func (s *Service) scheduleFollowUp(ctx context.Context, tx *store.Store, sc *store.SupportConversation, msg *store.Message) error {
+func (s *Rules) scheduleFollowUp(ctx context.Context, tx *store.Store, sc *store.SupportConversation, msg *store.Message) error {
 	if s.jobs == nil || s.mailer == nil {
 		return nil
 	}
 	switch {
-	case msg.SenderKind == "visitor":
+	case msg.SenderKind == store.SenderVisitor:
 		return s.jobs.EnqueueNotifyAgents(ctx, tx, sc.ConversationID, s.cfg.AgentNotifyDelay)
-	case msg.SenderKind == "user" && msg.Kind != "system":
+	case msg.SenderKind == store.SenderUser && msg.Kind != store.MessageSystem:
 		return s.jobs.EnqueueNotifyVisitor(ctx, tx, sc.ConversationID, s.cfg.VisitorNotifyDelay, s.cfg.VisitorNotifyDelay)
 	}
 	return nil
@@ -42,12 +42,12 @@ func (s *Service) NotifyAgents(ctx context.Context, conversationID int64) error 
 	if err != nil {
 		return err
 	}
-	replied, err := s.store.LastSeqFrom(ctx, conversationID, "user")
+	replied, err := s.store.LastSeqFrom(ctx, conversationID, store.SenderUser)
 	if err != nil {
 		return err
 	}
 	after := max(replied, sc.AgentsNotifiedSeq)
-	msgs, err := s.store.MessagesFrom(ctx, conversationID, after, "visitor", followUpMaxMessages+1)
+	msgs, err := s.store.MessagesFrom(ctx, conversationID, after, store.SenderVisitor, followUpMaxMessages+1)
 	if err != nil || len(msgs) == 0 {
 		return err // answered in time, or already mailed
 	}
@@ -144,7 +144,7 @@ func (s *Service) NotifyVisitor(ctx context.Context, conversationID int64) error
 	if err != nil || visitor.Email == "" {
 		return nil // nobody to write to
 	}
-	msgs, err := s.store.MessagesFrom(ctx, conversationID, sc.VisitorReadSeq, "user", followUpMaxMessages+1)
+	msgs, err := s.store.MessagesFrom(ctx, conversationID, sc.VisitorReadSeq, store.SenderUser, followUpMaxMessages+1)
 	if err != nil || len(msgs) == 0 {
 		return err // seen in time
 	}

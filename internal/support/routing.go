@@ -23,7 +23,7 @@ type routed struct {
 // visitor's previous agent) first when they qualify. With nobody free it
 // stays queued and nil is returned. The queue and the chosen agent are
 // locked, so no two nodes fill the same slot.
-func (s *Service) routeTx(ctx context.Context, tx *store.Store, sc *store.SupportConversation, preferred int64, now time.Time) (*routed, error) {
+func (s *Rules) routeTx(ctx context.Context, tx *store.Store, sc *store.SupportConversation, preferred int64, now time.Time) (*routed, error) {
 	if err := tx.LockQueue(ctx, sc.QueueID); err != nil {
 		return nil, err
 	}
@@ -38,7 +38,7 @@ func (s *Service) routeTx(ctx context.Context, tx *store.Store, sc *store.Suppor
 }
 
 // previousAgent is the agent of the visitor's last resolved conversation.
-func (s *Service) previousAgent(ctx context.Context, tx *store.Store, sc *store.SupportConversation) int64 {
+func (s *Rules) previousAgent(ctx context.Context, tx *store.Store, sc *store.SupportConversation) int64 {
 	prev, err := tx.PreviousAssignee(ctx, sc.VisitorID, sc.ConversationID)
 	if err != nil {
 		return 0
@@ -48,7 +48,7 @@ func (s *Service) previousAgent(ctx context.Context, tx *store.Store, sc *store.
 
 // pickAgent returns an online agent of the queue with room (0 if none),
 // trying preferred first and never except.
-func (s *Service) pickAgent(ctx context.Context, tx *store.Store, queueID, preferred, except int64) (int64, error) {
+func (s *Rules) pickAgent(ctx context.Context, tx *store.Store, queueID, preferred, except int64) (int64, error) {
 	cands, err := tx.Candidates(ctx, queueID, s.now().Add(-s.cfg.AgentGrace))
 	if err != nil {
 		return 0, err
@@ -105,8 +105,9 @@ func (s *Service) capacityOn(ctx context.Context, tx *store.Store, queueID, user
 }
 
 // assignTx gives sc to agentID and makes them a member of the conversation.
-func (s *Service) assignTx(ctx context.Context, tx *store.Store, sc *store.SupportConversation, agentID int64, now time.Time, event string) (*routed, error) {
-	if err := tx.UpdateSupportConversation(ctx, sc.ConversationID, map[string]any{"status": StatusAssigned, "assignee_id": agentID, "assigned_at": now}); err != nil {
+func (s *Rules) assignTx(ctx context.Context, tx *store.Store, sc *store.SupportConversation, agentID int64, now time.Time, event string) (*routed, error) {
+	if err := tx.UpdateSupportConversation(ctx, sc.ConversationID, store.SupportConversationUpdate{
+		Status: new(StatusAssigned), AssigneeID: store.SetTo(agentID), AssignedAt: store.SetTo(now)}); err != nil {
 		return nil, err
 	}
 	if _, err := tx.Member(ctx, sc.ConversationID, agentID); errors.Is(err, store.ErrNotFound) {

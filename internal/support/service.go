@@ -11,6 +11,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/parley-chat/parley/internal/chat"
 	"github.com/parley-chat/parley/internal/errs"
 	"github.com/parley-chat/parley/internal/notify"
@@ -55,36 +57,71 @@ type Config struct {
 	// SiteSecretGrace is how long a rotated site secret keeps verifying.
 	SiteSecretGrace time.Duration
 	// WidgetSessionsPerIPPerMinute caps widget sessions started from one
-	// address (0: unlimited); see SetLimiter.
+	// address (0: unlimited).
 	WidgetSessionsPerIPPerMinute int
+}
+
+// Rules is the kind of support conversations (a chat.Kind): who reads,
+// writes and hears them, and what a message changes of their support state
+// in its transaction (first-reply stamps, reopening and routing, webhook
+// events, follow-up mails). It needs no chat service, so that chat is
+// built with it; Service, which needs chat, embeds it.
+type Rules struct {
+	store   *store.Store
+	views   *chat.Views
+	pub     chat.Publisher
+	viewers *viewerSet // nil: collision detection is off
+	jobs    Jobs
+	events  Events
+	mailer  notify.Mailer
+	cfg     Config
+	log     *slog.Logger
+	now     func() time.Time
+}
+
+var _ chat.Kind = (*Rules)(nil)
+
+// Viewers is where collision detection keeps who views which
+// conversation: in Redis, shared by every node, under keys made by Key; a
+// dead node's viewers go after TTL. A nil Redis turns it off.
+type Viewers struct {
+	Redis *redis.Client
+	Key   func(parts ...string) string
+	TTL   time.Duration
+}
+
+// NewRules builds the rules of support conversations. views shows messages
+// in webhook events; pub tells agents who views a conversation; events
+// (nil: none) tells the host sites' webhooks.
+func NewRules(st *store.Store, views *chat.Views, pub chat.Publisher, viewers Viewers, jobs Jobs, events Events, mailer notify.Mailer, cfg Config, log *slog.Logger) *Rules {
+	r := &Rules{store: st, views: views, pub: pub, jobs: jobs, events: events, mailer: mailer, cfg: cfg, log: log,
+		// Microseconds: PostgreSQL keeps no finer, and assignment stamps
+		// are compared after a round trip through the database.
+		now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
+	if viewers.Redis != nil {
+		r.viewers = newViewerSet(viewers.Redis, viewers.Key, viewers.TTL)
+	}
+	return r
 }
 
 // Service implements customer service.
 type Service struct {
-	store    *store.Store
+	*Rules
 	chat     *chat.Service
-	jobs     Jobs
-	events   Events
-	mailer   notify.Mailer
 	sessions Sessions
-	cfg      Config
 	tokenKey []byte
-	viewers  *viewerSet
 	limiter  *ratelimit.Limiter
 	oldKeys  [][]byte // keys of previous deployment secrets, verify only
-	log      *slog.Logger
-	now      func() time.Time
 }
 
-// New builds the support service.
-func New(st *store.Store, ch *chat.Service, jobs Jobs, mailer notify.Mailer, sessions Sessions, cfg Config, log *slog.Logger) *Service {
+// New builds the support service on the rules chat was built with;
+// limiter caps widget sessions.
+func New(rules *Rules, ch *chat.Service, sessions Sessions, limiter *ratelimit.Limiter) *Service {
 	var old [][]byte
-	if cfg.PreviousSecret != "" {
-		old = append(old, visitorTokenKey(cfg.PreviousSecret))
+	if rules.cfg.PreviousSecret != "" {
+		old = append(old, visitorTokenKey(rules.cfg.PreviousSecret))
 	}
-	// Microseconds: PostgreSQL keeps no finer, and assignment stamps are
-	// compared after a round trip through the database.
-	return &Service{store: st, chat: ch, jobs: jobs, mailer: mailer, sessions: sessions, cfg: cfg, tokenKey: visitorTokenKey(cfg.Secret), oldKeys: old, log: log, now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
+	return &Service{Rules: rules, chat: ch, sessions: sessions, limiter: limiter, tokenKey: visitorTokenKey(rules.cfg.Secret), oldKeys: old}
 }
 
 func visitorTokenKey(secret string) []byte {
@@ -93,18 +130,9 @@ func visitorTokenKey(secret string) []byte {
 	return m.Sum(nil)
 }
 
-var _ chat.Access = (*Service)(nil)
-
-// SetLimiter installs the rate limiter of widget sessions. Set once at
-// wiring time.
-func (s *Service) SetLimiter(l *ratelimit.Limiter) { s.limiter = l }
-
-// SetEvents installs the webhook emitter. Set once at wiring time.
-func (s *Service) SetEvents(e Events) { s.events = e }
-
 // emitConversation tells the site's webhooks, in tx, about a change of a
 // conversation, which it shows as its agents will see it once tx commits.
-func (s *Service) emitConversation(ctx context.Context, tx *store.Store, conversationID int64, event string) error {
+func (s *Rules) emitConversation(ctx context.Context, tx *store.Store, conversationID int64, event string) error {
 	if s.events == nil {
 		return nil
 	}
@@ -120,12 +148,12 @@ func (s *Service) emitConversation(ctx context.Context, tx *store.Store, convers
 
 // emitMessage tells the site's webhooks, in tx, about a new message;
 // private notes stay inside Parley.
-func (s *Service) emitMessage(ctx context.Context, tx *store.Store, sc *store.SupportConversation, msg *store.Message) error {
-	if s.events == nil || msg.Kind == "note" {
+func (s *Rules) emitMessage(ctx context.Context, tx *store.Store, sc *store.SupportConversation, msg *store.Message) error {
+	if s.events == nil || msg.Kind == store.MessageNote {
 		return nil
 	}
 	return s.events.Emit(ctx, tx, sc.SiteID, "message.created", func() (any, error) {
-		views, err := s.chat.MessagesView(ctx, []store.Message{*msg})
+		views, err := s.views.In(tx).Messages(ctx, []store.Message{*msg})
 		if err != nil {
 			return nil, err
 		}
@@ -135,12 +163,12 @@ func (s *Service) emitMessage(ctx context.Context, tx *store.Store, sc *store.Su
 
 // Published runs after a message was committed and published; support's
 // part (webhooks, follow-ups) was written with the message by AfterSend.
-func (s *Service) Published(ctx context.Context, conv *store.Conversation, msg *chat.Message) {}
+func (s *Rules) Published(ctx context.Context, conv *store.Conversation, msg *chat.Message) {}
 
 var errNoConversation = errs.R(errs.NotFound, "conversation_not_found", "no such conversation")
 
-// VisitorCanUse lets a visitor into their own support conversations only.
-func (s *Service) VisitorCanUse(ctx context.Context, st *store.Store, conv *store.Conversation, visitorID int64) error {
+// visitorCanUse lets a visitor into their own support conversations only.
+func (s *Rules) visitorCanUse(ctx context.Context, st *store.Store, conv *store.Conversation, visitorID int64) error {
 	sc, err := st.SupportConversationByID(ctx, conv.ID)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && sc.VisitorID != visitorID) {
 		return errNoConversation
@@ -148,9 +176,9 @@ func (s *Service) VisitorCanUse(ctx context.Context, st *store.Store, conv *stor
 	return err
 }
 
-// UserCanRead lets the staff of the conversation's site read it: enabled
+// userCanRead lets the staff of the conversation's site read it: enabled
 // admins, and enabled agents in one of its queues, as they are now.
-func (s *Service) UserCanRead(ctx context.Context, st *store.Store, conv *store.Conversation, userID int64) (bool, error) {
+func (s *Rules) userCanRead(ctx context.Context, st *store.Store, conv *store.Conversation, userID int64) (bool, error) {
 	sc, err := st.SupportConversationByID(ctx, conv.ID)
 	if errors.Is(err, store.ErrNotFound) {
 		return false, nil
@@ -163,11 +191,11 @@ func (s *Service) UserCanRead(ctx context.Context, st *store.Store, conv *store.
 
 var errNotAssignee = errs.R(errs.Forbidden, "not_assignee", "only the agent this conversation is assigned to writes to the visitor; claim it first")
 
-// UserCanSend lets the site's staff write private notes, and only the
+// userCanSend lets the site's staff write private notes, and only the
 // current assignee among them write to the visitor: whoever the
 // conversation was transferred away from, or moved on from after a
 // time-out, reads it still and writes no more.
-func (s *Service) UserCanSend(ctx context.Context, st *store.Store, conv *store.Conversation, userID int64, kind string) error {
+func (s *Rules) userCanSend(ctx context.Context, st *store.Store, conv *store.Conversation, userID int64, kind store.MessageKind) error {
 	sc, err := st.SupportConversationByID(ctx, conv.ID)
 	if errors.Is(err, store.ErrNotFound) {
 		return errNoConversation
@@ -182,7 +210,7 @@ func (s *Service) UserCanSend(ctx context.Context, st *store.Store, conv *store.
 	if !ok {
 		return errNoConversation
 	}
-	if kind == "note" || (sc.AssigneeID != nil && *sc.AssigneeID == userID) {
+	if kind == store.MessageNote || (sc.AssigneeID != nil && *sc.AssigneeID == userID) {
 		return nil
 	}
 	return errNotAssignee
@@ -190,14 +218,14 @@ func (s *Service) UserCanSend(ctx context.Context, st *store.Store, conv *store.
 
 // canActOnSite reports whether a user serves a site now (the store's
 // staff rule: an enabled admin, or an enabled agent in one of its queues).
-func (s *Service) canActOnSite(ctx context.Context, st *store.Store, siteID, userID int64) (bool, error) {
+func (s *Rules) canActOnSite(ctx context.Context, st *store.Store, siteID, userID int64) (bool, error) {
 	return st.IsSiteStaff(ctx, siteID, userID)
 }
 
 // AfterSend keeps the support state in step with messages: an agent's
 // first reply is stamped, a visitor writing to a resolved chat reopens
 // it, and the message's webhook event and follow-up mail are written.
-func (s *Service) AfterSend(ctx context.Context, tx *store.Store, conv *store.Conversation, msg *store.Message) error {
+func (s *Rules) AfterSend(ctx context.Context, tx *store.Store, conv *store.Conversation, msg *store.Message) error {
 	sc, err := tx.SupportConversationByID(ctx, conv.ID)
 	if err != nil {
 		return err
@@ -205,19 +233,19 @@ func (s *Service) AfterSend(ctx context.Context, tx *store.Store, conv *store.Co
 	if err := s.emitMessage(ctx, tx, sc, msg); err != nil {
 		return err
 	}
-	if msg.Kind != "note" {
+	if msg.Kind != store.MessageNote {
 		if err := s.scheduleFollowUp(ctx, tx, sc, msg); err != nil {
 			return err
 		}
 	}
 	now := s.now()
 	switch {
-	case msg.SenderKind == "user" && msg.Kind != "note" && sc.FirstResponseAt == nil:
-		if err := tx.UpdateSupportConversation(ctx, conv.ID, map[string]any{"first_response_at": now}); err != nil {
+	case msg.SenderKind == store.SenderUser && msg.Kind != store.MessageNote && sc.FirstResponseAt == nil:
+		if err := tx.UpdateSupportConversation(ctx, conv.ID, store.SupportConversationUpdate{FirstResponseAt: store.SetTo(now)}); err != nil {
 			return err
 		}
 		return s.logEvent(ctx, tx, sc, "first_reply", &msg.SenderID, 0)
-	case msg.SenderKind == "visitor" && sc.Status == StatusResolved:
+	case msg.SenderKind == store.SenderVisitor && sc.Status == StatusResolved:
 		return s.reopenTx(ctx, tx, sc, now)
 	}
 	return nil
@@ -226,7 +254,7 @@ func (s *Service) AfterSend(ctx context.Context, tx *store.Store, conv *store.Co
 // Audience names who hears an event of a conversation when it is
 // published: of userIDs, those who serve its site at this moment, and the
 // visitor for every event but private notes.
-func (s *Service) Audience(ctx context.Context, conv *store.Conversation, msg *store.Message, userIDs []int64) []string {
+func (s *Rules) Audience(ctx context.Context, conv *store.Conversation, msg *store.Message, userIDs []int64) []string {
 	sc, err := s.store.SupportConversationByID(ctx, conv.ID)
 	if err != nil {
 		return nil
@@ -241,14 +269,14 @@ func (s *Service) Audience(ctx context.Context, conv *store.Conversation, msg *s
 	for _, id := range staff {
 		keys = append(keys, chat.UserKey(id))
 	}
-	if msg == nil || msg.Kind != "note" {
+	if msg == nil || msg.Kind != store.MessageNote {
 		keys = append(keys, chat.VisitorKey(sc.VisitorID))
 	}
 	return keys
 }
 
 // logEvent appends to the conversation event log inside tx.
-func (s *Service) logEvent(ctx context.Context, tx *store.Store, sc *store.SupportConversation, typ string, agentID *int64, value int64) error {
+func (s *Rules) logEvent(ctx context.Context, tx *store.Store, sc *store.SupportConversation, typ string, agentID *int64, value int64) error {
 	var agent *int64
 	if agentID != nil {
 		id := *agentID

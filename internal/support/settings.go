@@ -72,20 +72,20 @@ func (s *Service) UpdateQueue(ctx context.Context, actor auth.Identity, id int64
 	if !actor.IsAdmin() {
 		return nil, errNeedAdmin
 	}
-	fields := map[string]any{}
+	var u store.QueueUpdate
 	detail := map[string]any{}
 	if p.Name != nil {
 		name := strings.TrimSpace(*p.Name)
 		if name == "" || utf8.RuneCountInString(name) > 64 {
 			return nil, errs.Field("name", "1 to 64 characters")
 		}
-		fields["name"], detail["name"] = name, name
+		u.Name, detail["name"] = &name, name
 	}
 	if p.AssignTimeoutS != nil {
 		if *p.AssignTimeoutS < 1 || *p.AssignTimeoutS > 3600 {
 			return nil, errs.Field("assign_timeout_s", "1 to 3600 seconds")
 		}
-		fields["assign_timeout_s"], detail["assign_timeout_s"] = *p.AssignTimeoutS, *p.AssignTimeoutS
+		u.AssignTimeoutS, detail["assign_timeout_s"] = p.AssignTimeoutS, *p.AssignTimeoutS
 	}
 	if p.IsDefault != nil && !*p.IsDefault {
 		return nil, errs.Field("is_default", "make another queue the default instead")
@@ -104,12 +104,12 @@ func (s *Service) UpdateQueue(ctx context.Context, actor auth.Identity, id int64
 			if err := tx.ClearDefaultQueue(ctx, q.SiteID); err != nil {
 				return errs.Wrap(err, "clear default queue")
 			}
-			fields["is_default"], detail["is_default"] = true, true
+			u.IsDefault, detail["is_default"] = new(true), true
 		}
-		if len(fields) == 0 {
+		if len(detail) == 0 {
 			return nil
 		}
-		if err := tx.UpdateQueue(ctx, id, fields); err != nil {
+		if err := tx.UpdateQueue(ctx, id, u); err != nil {
 			return errs.Wrap(err, "update queue")
 		}
 		if q, err = tx.QueueByID(ctx, id); err != nil {
@@ -223,23 +223,23 @@ func (s *Service) UpdateCannedResponse(ctx context.Context, actor auth.Identity,
 	if err != nil {
 		return nil, err
 	}
-	fields := map[string]any{}
+	var u store.CannedResponseUpdate
 	if p.Shortcut != nil {
 		sc := strings.TrimPrefix(strings.TrimSpace(*p.Shortcut), "/")
 		if !shortcutRE.MatchString(sc) {
 			return nil, errs.Field("shortcut", "1 to 32 characters: a-z, 0-9, _ and -")
 		}
-		fields["shortcut"], c.Shortcut = sc, sc
+		u.Shortcut, c.Shortcut = &sc, sc
 	}
 	if p.Body != nil {
 		if strings.TrimSpace(*p.Body) == "" || utf8.RuneCountInString(*p.Body) > 5000 {
 			return nil, errs.Field("body", "1 to 5000 characters")
 		}
-		fields["body"], c.Body = *p.Body, *p.Body
+		u.Body, c.Body = p.Body, *p.Body
 	}
-	if len(fields) > 0 {
+	if u != (store.CannedResponseUpdate{}) {
 		err = s.store.Tx(ctx, func(tx *store.Store) error {
-			if err := tx.UpdateCannedResponse(ctx, id, fields); err != nil {
+			if err := tx.UpdateCannedResponse(ctx, id, u); err != nil {
 				return err
 			}
 			return audit.Record(ctx, tx, actor.ID, "canned.update", "canned_response", id, map[string]any{"site_id": c.SiteID, "shortcut": c.Shortcut})

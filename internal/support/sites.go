@@ -180,13 +180,14 @@ func (s *Service) UpdateSite(ctx context.Context, actor auth.Identity, id int64,
 	if !actor.IsAdmin() {
 		return nil, errNeedAdmin
 	}
-	fields := map[string]any{}
+	var u store.SiteUpdate
+	var changed []string // for the audit log, by their API names
 	if p.Name != nil {
 		n := strings.TrimSpace(*p.Name)
 		if n == "" || utf8.RuneCountInString(n) > 64 {
 			return nil, errs.Field("name", "1 to 64 characters")
 		}
-		fields["name"] = n
+		u.Name, changed = &n, append(changed, "name")
 	}
 	if p.AllowedOrigins != nil {
 		var origins []string
@@ -197,27 +198,31 @@ func (s *Service) UpdateSite(ctx context.Context, actor auth.Identity, id int64,
 			}
 			origins = append(origins, strings.ToLower(u.Scheme+"://"+u.Host))
 		}
-		fields["allowed_origins"] = strings.Join(origins, "\n")
+		u.AllowedOrigins, changed = new(strings.Join(origins, "\n")), append(changed, "allowed_origins")
 	}
 	if p.Color != nil {
 		if !colorRE.MatchString(*p.Color) {
 			return nil, errs.Field("color", "a colour such as #4f46e5")
 		}
-		fields["color"] = *p.Color
+		u.Color, changed = p.Color, append(changed, "color")
 	}
-	for field, v := range map[string]*string{"greeting": p.Greeting, "away_message": p.AwayMessage} {
-		if v != nil {
-			if utf8.RuneCountInString(*v) > 500 {
-				return nil, errs.Field(field, "at most 500 characters")
+	for _, t := range []struct {
+		field string
+		in    *string
+		out   **string
+	}{{"greeting", p.Greeting, &u.Greeting}, {"away_message", p.AwayMessage, &u.AwayMessage}} {
+		if t.in != nil {
+			if utf8.RuneCountInString(*t.in) > 500 {
+				return nil, errs.Field(t.field, "at most 500 characters")
 			}
-			fields[field] = strings.TrimSpace(*v)
+			*t.out, changed = new(strings.TrimSpace(*t.in)), append(changed, t.field)
 		}
 	}
 	if p.TimeZone != nil {
 		if _, err := time.LoadLocation(*p.TimeZone); err != nil || *p.TimeZone == "" {
 			return nil, errs.Field("time_zone", "an IANA time zone such as Europe/Paris")
 		}
-		fields["time_zone"] = *p.TimeZone
+		u.TimeZone, changed = p.TimeZone, append(changed, "time_zone")
 	}
 	if p.BusinessHours != nil {
 		for day, ranges := range *p.BusinessHours {
@@ -231,7 +236,7 @@ func (s *Service) UpdateSite(ctx context.Context, actor auth.Identity, id int64,
 			}
 		}
 		b, _ := json.Marshal(p.BusinessHours)
-		fields["business_hours"] = string(b)
+		u.BusinessHours, changed = new(string(b)), append(changed, "business_hours")
 	}
 	if p.PrechatFields != nil {
 		for _, f := range *p.PrechatFields {
@@ -240,22 +245,18 @@ func (s *Service) UpdateSite(ctx context.Context, actor auth.Identity, id int64,
 			}
 		}
 		b, _ := json.Marshal(p.PrechatFields)
-		fields["prechat_fields"] = string(b)
+		u.PrechatFields, changed = new(string(b)), append(changed, "prechat_fields")
 	}
 	if p.RequireIdentity != nil {
-		fields["require_identity"] = *p.RequireIdentity
+		u.RequireIdentity, changed = p.RequireIdentity, append(changed, "require_identity")
 	}
 	if _, err := s.store.SiteByID(ctx, id); errors.Is(err, store.ErrNotFound) {
 		return nil, errNoSite
 	}
-	if len(fields) > 0 {
-		changed := make([]string, 0, len(fields))
-		for k := range fields {
-			changed = append(changed, k)
-		}
+	if len(changed) > 0 {
 		sort.Strings(changed)
 		err := s.store.Tx(ctx, func(tx *store.Store) error {
-			if err := tx.UpdateSite(ctx, id, fields); err != nil {
+			if err := tx.UpdateSite(ctx, id, u); err != nil {
 				return err
 			}
 			return audit.Record(ctx, tx, actor.ID, "site.update", "site", id, map[string]any{"fields": changed})
@@ -284,8 +285,8 @@ func (s *Service) RotateSecret(ctx context.Context, actor auth.Identity, id int6
 	}
 	until := s.now().Add(s.cfg.SiteSecretGrace)
 	err = s.store.Tx(ctx, func(tx *store.Store) error {
-		if err := tx.UpdateSite(ctx, id, map[string]any{
-			"secret": randomKey("sk_", 24), "previous_secret": site.Secret, "previous_secret_until": until,
+		if err := tx.UpdateSite(ctx, id, store.SiteUpdate{
+			Secret: new(randomKey("sk_", 24)), PreviousSecret: &site.Secret, PreviousSecretUntil: &until,
 		}); err != nil {
 			return err
 		}

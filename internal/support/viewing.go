@@ -6,19 +6,11 @@ import (
 	"slices"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/parley-chat/parley/internal/auth"
+	"github.com/parley-chat/parley/internal/chat"
 	"github.com/parley-chat/parley/internal/errs"
 	"github.com/parley-chat/parley/internal/store"
 )
-
-// SetViewers turns on collision detection, with state in Redis (shared by
-// every node) under keys made by key; a dead node's viewers go after ttl.
-// Set once at wiring time, before serving.
-func (s *Service) SetViewers(rdb *redis.Client, key func(parts ...string) string, ttl time.Duration) {
-	s.viewers = newViewerSet(rdb, key, ttl)
-}
 
 // View records that an agent's session started or stopped viewing a
 // support conversation, and tells the agents of its site who views it now.
@@ -27,7 +19,7 @@ func (s *Service) View(ctx context.Context, actor auth.Identity, session string,
 	if s.viewers == nil {
 		return errs.R(errs.Unavailable, "unavailable", "collision detection is not running")
 	}
-	if actor.Kind != "user" {
+	if actor.Kind != store.SenderUser {
 		return errNoConversation
 	}
 	sc, err := s.supportFor(ctx, s.store, actor, conversationID)
@@ -49,13 +41,16 @@ func (s *Service) View(ctx context.Context, actor auth.Identity, session string,
 	return nil
 }
 
-// ViewerTyping marks a viewing session as typing or not; it reports whether
-// the session views the conversation.
-func (s *Service) ViewerTyping(ctx context.Context, session string, conversationID int64, state string) bool {
-	if s.viewers == nil {
+// Typing marks an agent's viewing session as typing or not, and tells the
+// site's agents when that changes; it reports whether the session views
+// the conversation (then the agent shows as typing to the other viewers
+// even if they are no member).
+func (s *Rules) Typing(ctx context.Context, conv *store.Conversation, actor chat.Actor, session string, typing bool) bool {
+	if s.viewers == nil || actor.Kind != store.SenderUser {
 		return false
 	}
-	viewing, changed, err := s.viewers.typing(ctx, conversationID, session, state == "start")
+	conversationID := conv.ID
+	viewing, changed, err := s.viewers.typing(ctx, conversationID, session, typing)
 	if err != nil {
 		s.log.WarnContext(ctx, "viewer typing not recorded", "conversation_id", conversationID, "err", err)
 	}
@@ -109,7 +104,7 @@ func (s *Service) RunViewers(ctx context.Context) {
 	}
 }
 
-func (s *Service) announceViewersOf(ctx context.Context, conversationID int64) {
+func (s *Rules) announceViewersOf(ctx context.Context, conversationID int64) {
 	sc, err := s.store.SupportConversationByID(ctx, conversationID)
 	if errors.Is(err, store.ErrNotFound) {
 		return
@@ -123,7 +118,7 @@ func (s *Service) announceViewersOf(ctx context.Context, conversationID int64) {
 
 // announceViewers sends the conversation's viewers to every agent who may
 // act on it (viewers included, so that a newcomer learns who was there).
-func (s *Service) announceViewers(ctx context.Context, siteID, conversationID int64) {
+func (s *Rules) announceViewers(ctx context.Context, siteID, conversationID int64) {
 	list, err := s.viewers.list(ctx, conversationID)
 	if err != nil {
 		s.log.WarnContext(ctx, "viewers not announced", "conversation_id", conversationID, "err", err)
@@ -142,5 +137,11 @@ func (s *Service) announceViewers(ctx context.Context, siteID, conversationID in
 			shown = append(shown, v)
 		}
 	}
-	s.chat.PublishTo(ctx, staff, ViewersFrame{Type: "viewers", ConversationID: conversationID, Viewers: shown})
+	keys := make([]string, 0, len(staff))
+	for _, id := range staff {
+		keys = append(keys, chat.UserKey(id))
+	}
+	if err := s.pub.Publish(ctx, keys, ViewersFrame{Type: "viewers", ConversationID: conversationID, Viewers: shown}); err != nil {
+		s.log.WarnContext(ctx, "viewers not announced; clients will resync", "conversation_id", conversationID, "err", err)
+	}
 }

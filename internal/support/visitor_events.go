@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 
-	"github.com/parley-chat/parley/internal/chat"
 	"github.com/parley-chat/parley/internal/errs"
 	"github.com/parley-chat/parley/internal/store"
 )
@@ -37,21 +36,6 @@ func (s *Service) memberIDs(ctx context.Context, sc *store.SupportConversation) 
 		return nil
 	}
 	return staff
-}
-
-// VisitorTyping tells the conversation's agents that the visitor types.
-func (s *Service) VisitorTyping(ctx context.Context, visitorID, conversationID int64, state string) error {
-	sc, err := s.visitorConversation(ctx, visitorID, conversationID)
-	if err != nil {
-		return err
-	}
-	name := "Visitor"
-	if v, err := s.store.VisitorByID(ctx, sc.VisitorID); err == nil && v.Name != "" {
-		name = v.Name
-	}
-	s.chat.PublishTo(ctx, s.memberIDs(ctx, sc), chat.TypingFrame{Type: "typing", ConversationID: conversationID,
-		From: chat.Sender{Kind: "visitor", ID: visitorID, Name: name}, State: state})
-	return nil
 }
 
 // VisitorReadFrame tells agents how far the visitor has read.

@@ -253,7 +253,7 @@ func (s *Service) StartSession(ctx context.Context, in SessionInput) (*Session, 
 			}
 			ext := claims.Subject
 			if v != nil {
-				if err := tx.UpdateVisitor(ctx, v.ID, map[string]any{"external_id": ext, "name": clip(claims.Name, 100), "email": clip(claims.Email, 200)}); err != nil {
+				if err := tx.UpdateVisitor(ctx, v.ID, store.VisitorUpdate{ExternalID: &ext, Name: new(clip(claims.Name, 100)), Email: new(clip(claims.Email, 200))}); err != nil {
 					return err
 				}
 			} else {
@@ -270,15 +270,15 @@ func (s *Service) StartSession(ctx context.Context, in SessionInput) (*Session, 
 				return err
 			}
 		}
-		fields := map[string]any{"last_seen_at": now, "user_agent": clip(in.UserAgent, 300)}
+		fields := store.VisitorUpdate{LastSeenAt: &now, UserAgent: new(clip(in.UserAgent, 300))}
 		if in.PageURL != "" {
-			fields["page_url"] = clip(in.PageURL, 1000)
+			fields.PageURL = new(clip(in.PageURL, 1000))
 		}
 		if in.Referrer != "" {
-			fields["referrer"] = clip(in.Referrer, 1000)
+			fields.Referrer = new(clip(in.Referrer, 1000))
 		}
 		if in.Locale != "" {
-			fields["locale"] = clip(in.Locale, 20)
+			fields.Locale = new(clip(in.Locale, 20))
 		}
 		if err := tx.UpdateVisitor(ctx, v.ID, fields); err != nil {
 			return err
@@ -403,7 +403,7 @@ func (s *Service) VisitorIdentity(ctx context.Context, id int64) (auth.Identity,
 	if name == "" {
 		name = "Visitor"
 	}
-	return auth.Identity{Kind: "visitor", ID: v.ID, Name: name}, nil
+	return auth.Identity{Kind: store.SenderVisitor, ID: v.ID, Name: name}, nil
 }
 
 // VisitorSite returns the site a visitor belongs to (for the /ws origin check).
@@ -439,22 +439,22 @@ func (s *Service) UpdateContact(ctx context.Context, visitorID int64, p ContactP
 	if v.ExternalID != nil {
 		return nil, errs.R(errs.Rule, "identified", "your details come from the website you are signed in to")
 	}
-	fields := map[string]any{}
+	var fields store.VisitorUpdate
 	if p.Name != nil {
 		n := strings.TrimSpace(*p.Name)
 		if utf8.RuneCountInString(n) > 100 {
 			return nil, errs.Field("name", "at most 100 characters")
 		}
-		fields["name"] = n
+		fields.Name = &n
 	}
 	if p.Email != nil {
 		e := strings.ToLower(strings.TrimSpace(*p.Email))
 		if a, err := mail.ParseAddress(e); e != "" && (err != nil || a.Address != e || !strings.Contains(e, ".")) {
 			return nil, errs.Field("email", "a valid e-mail address")
 		}
-		fields["email"] = e
+		fields.Email = &e
 	}
-	if len(fields) > 0 {
+	if fields != (store.VisitorUpdate{}) {
 		if err := s.store.UpdateVisitor(ctx, visitorID, fields); err != nil {
 			return nil, errs.Wrap(err, "update visitor")
 		}

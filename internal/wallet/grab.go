@@ -53,7 +53,7 @@ func (s *Service) Grab(ctx context.Context, userID, packetID int64) (*Grabbed, e
 		} else if claimed {
 			return errAlreadyClaimed
 		}
-		switch s.status(p) {
+		switch s.packets.status(p) {
 		case StatusExhausted:
 			return errExhausted
 		case StatusExpired:
@@ -64,7 +64,7 @@ func (s *Service) Grab(ctx context.Context, userID, packetID int64) (*Grabbed, e
 			if err != nil {
 				return err
 			}
-			if conv.Kind == "direct" {
+			if conv.Kind == store.KindDirect {
 				return errOwnDirect
 			}
 		}
@@ -90,7 +90,7 @@ func (s *Service) Grab(ctx context.Context, userID, packetID int64) (*Grabbed, e
 	}
 	p.RemainingCents -= claim.AmountCents
 	p.RemainingCount--
-	view := s.packetView(p)
+	view := s.packets.packetView(p)
 	name := ""
 	if u, err := s.store.UserByID(ctx, userID); err == nil {
 		name = displayName(u)

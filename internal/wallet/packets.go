@@ -32,7 +32,20 @@ type Packet struct {
 	ExpiresAt      time.Time `json:"expires_at"`
 }
 
-func (s *Service) packetView(p *store.RedPacket) Packet {
+// Packets describes red packets. It needs only the store, so that chat's
+// message views use it before the wallet service (which needs chat) is
+// built.
+type Packets struct {
+	store *store.Store
+	now   func() time.Time
+}
+
+// NewPackets builds the red packets' views.
+func NewPackets(st *store.Store) *Packets {
+	return &Packets{store: st, now: func() time.Time { return time.Now().UTC() }}
+}
+
+func (s *Packets) packetView(p *store.RedPacket) Packet {
 	return Packet{
 		ID: p.ID, ConversationID: p.ConversationID, SenderID: p.SenderID, Kind: p.Kind,
 		TotalCents: p.TotalCents, Count: p.Count, Greeting: p.Greeting, RemainingCount: p.RemainingCount,
@@ -40,7 +53,7 @@ func (s *Service) packetView(p *store.RedPacket) Packet {
 	}
 }
 
-func (s *Service) status(p *store.RedPacket) string {
+func (s *Packets) status(p *store.RedPacket) string {
 	switch {
 	case p.RemainingCount == 0:
 		return StatusExhausted
@@ -52,7 +65,7 @@ func (s *Service) status(p *store.RedPacket) string {
 
 // RedPacketViews describes the packets of red_packet messages, by message
 // id, for the chat service's message views.
-func (s *Service) RedPacketViews(ctx context.Context, messageIDs []int64) (map[int64]any, error) {
+func (s *Packets) RedPacketViews(ctx context.Context, messageIDs []int64) (map[int64]any, error) {
 	ps, err := s.store.RedPacketsByMessageIDs(ctx, messageIDs)
 	if err != nil {
 		return nil, err
@@ -125,7 +138,7 @@ func (s *Service) Details(ctx context.Context, userID, packetID int64) (*Details
 		return nil, domain(err, "load users")
 	}
 	d := &Details{
-		Packet: s.packetView(p), SenderName: displayName(users[p.SenderID]), RemainingCents: p.RemainingCents,
+		Packet: s.packets.packetView(p), SenderName: displayName(users[p.SenderID]), RemainingCents: p.RemainingCents,
 		RefundedCents: p.RefundedCents, CreatedAt: p.CreatedAt, RefundedAt: p.RefundedAt,
 		Claims: make([]Claimer, 0, len(claims)),
 	}

@@ -71,7 +71,7 @@ func (s *Service) validate(in *SendInput) error {
 // A retry with the same client_msg_id returns the packet already sent and
 // debits nothing. Errors: 400 on a bad field (count must be 1 in a direct
 // chat and at most the members in a group), 413 greeting_too_long, 404
-// conversation_not_found, the chat send policy's 422s (not_friends,
+// conversation_not_found, the conversation kind's 422s (not_friends,
 // muted, muted_all), 422 insufficient_funds, 409 client_msg_id_taken.
 func (s *Service) Send(ctx context.Context, userID int64, in SendInput) (*Sent, error) {
 	if err := s.validate(&in); err != nil {
@@ -87,8 +87,8 @@ func (s *Service) Send(ctx context.Context, userID int64, in SendInput) (*Sent, 
 		if err != nil {
 			return err
 		}
-		if m, err := tx.MessageByClientID(ctx, in.ConversationID, "user", userID, in.ClientMsgID); err == nil {
-			if m.Kind != "red_packet" {
+		if m, err := tx.MessageByClientID(ctx, in.ConversationID, store.SenderUser, userID, in.ClientMsgID); err == nil {
+			if m.Kind != store.MessageRedPacket {
 				return errs.R(errs.Conflict, "client_msg_id_taken", "this client_msg_id was used for another message")
 			}
 			msg, replay = m, true
@@ -127,7 +127,7 @@ func (s *Service) Send(ctx context.Context, userID int64, in SendInput) (*Sent, 
 		// A concurrent retry of the same send committed first; this one
 		// rolled back, debit included.
 		replay = true
-		if msg, err = s.store.MessageByClientID(ctx, in.ConversationID, "user", userID, in.ClientMsgID); err == nil {
+		if msg, err = s.store.MessageByClientID(ctx, in.ConversationID, store.SenderUser, userID, in.ClientMsgID); err == nil {
 			packet, err = s.store.RedPacketByMessage(ctx, msg.ID)
 		}
 	}
@@ -143,17 +143,17 @@ func (s *Service) Send(ctx context.Context, userID int64, in SendInput) (*Sent, 
 		s.log.InfoContext(ctx, "red packet sent", "user_id", userID, "conversation_id", in.ConversationID,
 			"red_packet_id", packet.ID, "total_cents", packet.TotalCents, "count", packet.Count)
 	}
-	return &Sent{RedPacket: s.packetView(packet), Message: &views[0]}, nil
+	return &Sent{RedPacket: s.packets.packetView(packet), Message: &views[0]}, nil
 }
 
 // checkShares applies the count limits of the conversation's kind.
 func (s *Service) checkShares(ctx context.Context, tx *store.Store, conv *store.Conversation, count int) error {
 	switch conv.Kind {
-	case "direct":
+	case store.KindDirect:
 		if count != 1 {
 			return errs.Field("count", "a red packet in a direct chat has exactly 1 share")
 		}
-	case "group":
+	case store.KindGroup:
 		n, err := tx.CountMembers(ctx, conv.ID)
 		if err != nil {
 			return err

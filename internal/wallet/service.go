@@ -39,17 +39,18 @@ type Config struct {
 
 // Service implements wallets and red packets.
 type Service struct {
-	store *store.Store
-	chat  *chat.Service
-	jobs  Jobs
-	cfg   Config
-	log   *slog.Logger
-	now   func() time.Time
+	store   *store.Store
+	chat    *chat.Service
+	packets *Packets
+	jobs    Jobs
+	cfg     Config
+	log     *slog.Logger
+	now     func() time.Time
 }
 
 // New builds the wallet service.
-func New(st *store.Store, c *chat.Service, jobs Jobs, cfg Config, log *slog.Logger) *Service {
-	return &Service{store: st, chat: c, jobs: jobs, cfg: cfg, log: log, now: func() time.Time { return time.Now().UTC() }}
+func New(st *store.Store, c *chat.Service, packets *Packets, jobs Jobs, cfg Config, log *slog.Logger) *Service {
+	return &Service{store: st, chat: c, packets: packets, jobs: jobs, cfg: cfg, log: log, now: func() time.Time { return time.Now().UTC() }}
 }
 
 var (

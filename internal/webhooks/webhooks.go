@@ -203,7 +203,7 @@ func (s *Service) Retry(ctx context.Context, actor auth.Identity, deliveryID int
 		return errs.R(errs.NotFound, "delivery_not_found", "no such delivery")
 	}
 	err := s.store.Tx(ctx, func(tx *store.Store) error {
-		if err := tx.UpdateDelivery(ctx, deliveryID, map[string]any{"status": "pending"}); err != nil {
+		if err := tx.UpdateDelivery(ctx, deliveryID, store.DeliveryUpdate{Status: new("pending")}); err != nil {
 			return err
 		}
 		return s.jobs.EnqueueWebhook(ctx, tx, deliveryID)
@@ -288,16 +288,16 @@ func (s *Service) Deliver(ctx context.Context, deliveryID int64, last bool) erro
 	req.Header.Set("X-Parley-Delivery", strconv.FormatInt(d.ID, 10))
 	req.Header.Set("X-Parley-Signature", "t="+ts+",v1="+Sign(w.Secret, ts, []byte(d.Payload)))
 	resp, err := s.client.Do(req)
-	fields := map[string]any{"attempts": d.Attempts + 1, "last_status_code": 0}
+	fields := store.DeliveryUpdate{Attempts: new(d.Attempts + 1), LastStatusCode: new(0)}
 	if err == nil {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 		resp.Body.Close()
-		fields["last_status_code"] = resp.StatusCode
+		fields.LastStatusCode = &resp.StatusCode
 		if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-			fields["status"], fields["delivered_at"], fields["last_error"] = "delivered", s.now(), ""
+			fields.Status, fields.DeliveredAt, fields.LastError = new("delivered"), new(s.now()), new("")
 			return s.markDelivered(ctx, d.ID, fields)
 		}
-		fields["last_error"] = "failed"
+		fields.LastError = new("failed")
 		err = fmt.Errorf("webhook answered %d", resp.StatusCode)
 	} else {
 		// The operator's log gets the cause, without the URL (its query
@@ -308,12 +308,12 @@ func (s *Service) Deliver(ctx context.Context, deliveryID int64, last bool) erro
 			cause = ue.Err
 		}
 		outcome := outbound.Outcome(err)
-		fields["last_error"] = outcome
+		fields.LastError = &outcome
 		s.log.InfoContext(ctx, "webhook delivery not sent", "delivery_id", d.ID, "webhook_id", w.ID, "outcome", outcome, "err", cause)
 		err = fmt.Errorf("webhook delivery %s", outcome)
 	}
 	if last {
-		fields["status"] = "failed"
+		fields.Status = new("failed")
 	}
 	if uerr := s.store.UpdateDelivery(ctx, d.ID, fields); uerr != nil {
 		return uerr
@@ -325,7 +325,7 @@ func (s *Service) Deliver(ctx context.Context, deliveryID int64, last bool) erro
 // would post it again on the retry, so a failed write (its database
 // connection cut under it, say) is tried again for a few seconds, on a
 // context of its own, before the error goes to the job.
-func (s *Service) markDelivered(ctx context.Context, id int64, fields map[string]any) error {
+func (s *Service) markDelivered(ctx context.Context, id int64, fields store.DeliveryUpdate) error {
 	mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	for wait := 50 * time.Millisecond; ; wait *= 2 {

@@ -1,0 +1,59 @@
+package support_test
+
+import (
+	"testing"
+	"time"
+)
+
+type typingFrame struct {
+	ConversationID int64 `json:"conversation_id"`
+	From           struct {
+		Kind string `json:"kind"`
+		ID   int64  `json:"id"`
+		Name string `json:"name"`
+	} `json:"from"`
+	State string `json:"state"`
+}
+
+// The visitor and the assigned agent see each other type; nobody hears
+// their own typing, and a visitor types only in their own conversations.
+func TestVisitorAndAgentSeeEachOtherType(t *testing.T) {
+	d := newDesk(t, 1, 3)
+	agent := d.agents[0]
+	d.online(agent)
+	v, _ := d.srv.NewVisitor(d.site.PublicKey, nil)
+	conv := v.Open(nil)
+	if got := d.conversation(agent, conv.ID).AssigneeID(); got != agent.UserID {
+		t.Fatalf("conversation assigned to %d, want %d", got, agent.UserID)
+	}
+	vws, aws := v.Dial(), agent.Dial()
+
+	vws.Send(map[string]any{"type": "typing", "conversation_id": conv.ID, "state": "start"})
+	var tf typingFrame
+	aws.ReadType("typing", 5*time.Second).Decode(t, &tf)
+	if tf.ConversationID != conv.ID || tf.From.Kind != "visitor" || tf.From.ID != v.VisitorID || tf.From.Name == "" || tf.State != "start" {
+		t.Fatalf("agent got typing frame %+v", tf)
+	}
+
+	aws.Send(map[string]any{"type": "typing", "conversation_id": conv.ID, "state": "stop"})
+	tf = typingFrame{}
+	vws.ReadType("typing", 5*time.Second).Decode(t, &tf)
+	if tf.ConversationID != conv.ID || tf.From.Kind != "user" || tf.From.ID != agent.UserID || tf.State != "stop" {
+		t.Fatalf("visitor got typing frame %+v", tf)
+	}
+	// Each typist's own frame would have come before the other's: the
+	// first typing frame each read was the other's.
+
+	other, _ := d.srv.NewVisitor(d.site.PublicKey, nil)
+	theirs := other.Open(nil)
+	vws.Send(map[string]any{"type": "typing", "conversation_id": theirs.ID, "state": "start"})
+	var e struct {
+		Code string `json:"code"`
+	}
+	vws.ReadType("error", 5*time.Second).Decode(t, &e)
+	if e.Code != "conversation_not_found" {
+		t.Fatalf("typing in another visitor's conversation: %+v", e)
+	}
+	aws.NoFrame("typing", 300*time.Millisecond)
+	vws.NoFrame("typing", 300*time.Millisecond)
+}
