@@ -84,9 +84,11 @@ func allLogs(t *testing.T, logDir string) string {
 
 // loggedMail is a mail the log mailer printed.
 type loggedMail struct {
-	To      []string `json:"to"`
-	Subject string   `json:"subject"`
-	Text    string   `json:"text"`
+	Time      time.Time `json:"time"`
+	To        []string  `json:"to"`
+	Subject   string    `json:"subject"`
+	Text      string    `json:"text"`
+	MessageID string    `json:"message_id"`
 }
 
 // mails lists the mails every run of the node printed whose text holds

@@ -13,9 +13,12 @@ import (
 const digestMaxMessages = 10
 
 // SendOfflineDigest mails a user the messages of a conversation they have
-// not read, if any are still unread, at most once per window. It is run by
-// the worker and safe to run twice: the claim on the member row decides.
-func (s *Service) SendOfflineDigest(ctx context.Context, userID, conversationID int64) error {
+// not read, if any are still unread, once per window. It is run by the
+// worker as job (the job's id; "" for none) and safe to run twice: the
+// claim on the member row decides. The claim names the job, so that a run
+// of the same job after one that died between claim and send sends the
+// mail again (with the same Message-ID) rather than losing it.
+func (s *Service) SendOfflineDigest(ctx context.Context, job string, userID, conversationID int64) error {
 	m, err := s.store.Member(ctx, conversationID, userID)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil
@@ -44,15 +47,16 @@ func (s *Service) SendOfflineDigest(ctx context.Context, userID, conversationID 
 	if err != nil {
 		return err
 	}
+	mail.MessageID = notify.JobMessageID(job, s.cfg.PublicURL)
 	now := s.now()
 	window := s.cfg.OfflineNotifyDelay
-	claimed, err := s.store.ClaimDigest(ctx, conversationID, userID, now, now.Add(-window))
+	claimed, err := s.store.ClaimDigest(ctx, conversationID, userID, job, now, now.Add(-window))
 	if err != nil || !claimed {
 		return err
 	}
 	if err = s.mailer.Send(ctx, mail); err != nil {
 		// Give the claim back so that the retry may send it.
-		_ = s.store.ReleaseDigest(ctx, conversationID, userID, m.NotifiedAt)
+		_ = s.store.ReleaseDigest(ctx, conversationID, userID, m.NotifiedAt, m.NotifiedJob)
 		return err
 	}
 	return nil

@@ -23,16 +23,18 @@ type VerifyMailer interface {
 }
 
 // DigestMailer sends a user the digest of a conversation's unread messages.
+// job is the task's id, which the mail's claim records.
 type DigestMailer interface {
-	SendOfflineDigest(ctx context.Context, userID, conversationID int64) error
+	SendOfflineDigest(ctx context.Context, job string, userID, conversationID int64) error
 }
 
 // Support does customer service's delayed work: moving unanswered
-// assignments on and mailing agents and visitors who are away.
+// assignments on and mailing agents and visitors who are away (job is the
+// task's id, which a mail's claim records).
 type Support interface {
 	HandleAssignTimeout(ctx context.Context, conversationID, agentID, assignedAt int64) error
-	NotifyAgents(ctx context.Context, conversationID int64) error
-	NotifyVisitor(ctx context.Context, conversationID int64) error
+	NotifyAgents(ctx context.Context, job string, conversationID int64) error
+	NotifyVisitor(ctx context.Context, job string, conversationID int64) error
 }
 
 // WebhookDeliverer posts a stored delivery to its webhook; last says
@@ -138,7 +140,7 @@ func NewWorker(opt asynq.RedisConnOpt, prefix string, concurrency int, h Handler
 		if err := decode(t, &p); err != nil {
 			return err
 		}
-		return h.Digest.SendOfflineDigest(ctx, p.UserID, p.ConversationID)
+		return h.Digest.SendOfflineDigest(ctx, taskID(ctx), p.UserID, p.ConversationID)
 	})
 	mux.HandleFunc(TypeAssignTimeout, func(ctx context.Context, t *asynq.Task) error {
 		var p AssignTimeoutPayload
@@ -152,14 +154,14 @@ func NewWorker(opt asynq.RedisConnOpt, prefix string, concurrency int, h Handler
 		if err := decode(t, &p); err != nil {
 			return err
 		}
-		return h.Support.NotifyAgents(ctx, p.ConversationID)
+		return h.Support.NotifyAgents(ctx, taskID(ctx), p.ConversationID)
 	})
 	mux.HandleFunc(TypeNotifyVisitor, func(ctx context.Context, t *asynq.Task) error {
 		var p ConversationPayload
 		if err := decode(t, &p); err != nil {
 			return err
 		}
-		return h.Support.NotifyVisitor(ctx, p.ConversationID)
+		return h.Support.NotifyVisitor(ctx, taskID(ctx), p.ConversationID)
 	})
 	mux.HandleFunc(TypeWebhook, func(ctx context.Context, t *asynq.Task) error {
 		var p WebhookPayload
@@ -236,6 +238,12 @@ func settle(next asynq.Handler, ledger Ledger, log *slog.Logger) asynq.Handler {
 		}
 		return err
 	})
+}
+
+// taskID is the id of the running task: an outbox job's row id.
+func taskID(ctx context.Context) string {
+	id, _ := asynq.GetTaskID(ctx)
+	return id
 }
 
 func decode(t *asynq.Task, v any) error {

@@ -34,6 +34,9 @@ func (l *LogMailer) Send(ctx context.Context, m Mail) error {
 		slog.String("subject", m.Subject),
 		slog.String("text", m.Text),
 	}
+	if m.MessageID != "" {
+		attrs = append(attrs, slog.String("message_id", m.MessageID))
+	}
 	if m.HTML != "" {
 		attrs = append(attrs, slog.String("html", m.HTML))
 	}

@@ -32,6 +32,15 @@ func TestLogMailerLogsWholeMail(t *testing.T) {
 				HTML:    `<a href="` + longLink + `">Reset</a>`,
 			},
 		},
+		{
+			name: "with message id",
+			mail: notify.Mail{
+				To:        []string{"alice@example.com"},
+				Subject:   "New messages",
+				Text:      "Reply here: " + longLink,
+				MessageID: "parley.job.42@chat.example.com",
+			},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -42,6 +51,7 @@ func TestLogMailerLogsWholeMail(t *testing.T) {
 			}
 			var rec struct {
 				Level, Msg, Subject, Text, HTML string
+				MessageID                       string `json:"message_id"`
 				To                              []string
 			}
 			if err := json.Unmarshal(buf.Bytes(), &rec); err != nil {
@@ -52,6 +62,9 @@ func TestLogMailerLogsWholeMail(t *testing.T) {
 			}
 			if !slices.Equal(rec.To, tt.mail.To) || rec.Subject != tt.mail.Subject {
 				t.Errorf("to %q subject %q", rec.To, rec.Subject)
+			}
+			if rec.MessageID != tt.mail.MessageID {
+				t.Errorf("message_id %q, want %q", rec.MessageID, tt.mail.MessageID)
 			}
 			if rec.Text != tt.mail.Text || rec.HTML != tt.mail.HTML {
 				t.Errorf("text %q html %q, want the whole bodies", rec.Text, rec.HTML)

@@ -21,7 +21,11 @@ func buildMessage(from *mail.Address, to []*mail.Address, m Mail, now time.Time)
 	msg.ToMailAddress(to...)
 	msg.Subject(m.Subject)
 	msg.SetDateWithValue(now)
-	msg.SetMessageIDWithValue(messageID(from))
+	id := m.MessageID
+	if id == "" {
+		id = messageID(from)
+	}
+	msg.SetMessageIDWithValue(id)
 	// Plain text first: in multipart/alternative the last part the reader
 	// can show is the preferred one.
 	msg.SetBodyString(gomail.TypeTextPlain, withFinalNewline(m.Text))

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/mail"
+	"net/url"
 	"strings"
 )
 
@@ -26,6 +27,10 @@ type Mail struct {
 	Subject string
 	Text    string
 	HTML    string
+	// MessageID, when set, is the Message-ID (without angle brackets) that
+	// every send of this mail carries, so that a mail client folds a repeat
+	// into one mail; see JobMessageID. Empty: a new one per send.
+	MessageID string
 }
 
 // The kinds of mail Parley sends.
@@ -71,6 +76,9 @@ func (m Mail) recipients() ([]*mail.Address, error) {
 	if strings.ContainsAny(m.Subject, "\r\n") {
 		return nil, fmt.Errorf("%w: line break in subject", ErrInvalidMail)
 	}
+	if m.MessageID != "" && !validMessageID(m.MessageID) {
+		return nil, fmt.Errorf("%w: message id %q is not local@domain of printable characters", ErrInvalidMail, m.MessageID)
+	}
 	to := make([]*mail.Address, 0, len(m.To))
 	for _, raw := range m.To {
 		// Checked before parsing so that an injection attempt gets a clear
@@ -85,4 +93,39 @@ func (m Mail) recipients() ([]*mail.Address, error) {
 		to = append(to, addr)
 	}
 	return to, nil
+}
+
+// JobMessageID is the Message-ID of the mail a background job sends:
+// "parley.job.<jobID>@<host of publicURL>". Each run of the job sends the
+// same one, so that a repeat (the job run again after a node died between
+// sending and recording that it was done) shows as one mail. Empty when
+// jobID is.
+func JobMessageID(jobID, publicURL string) string {
+	if jobID == "" {
+		return ""
+	}
+	host := "localhost"
+	if u, err := url.Parse(publicURL); err == nil && u.Hostname() != "" {
+		host = u.Hostname()
+	}
+	id := "parley.job." + jobID + "@" + host
+	if !validMessageID(id) {
+		return ""
+	}
+	return id
+}
+
+// validMessageID reports whether id is local@domain of visible ASCII
+// without the characters that would end or break the header.
+func validMessageID(id string) bool {
+	at := strings.IndexByte(id, '@')
+	if at <= 0 || at == len(id)-1 || strings.Count(id, "@") != 1 {
+		return false
+	}
+	for _, r := range id {
+		if r <= ' ' || r >= 0x7f || strings.ContainsRune("<>()[]\\,;:\"", r) {
+			return false
+		}
+	}
+	return true
 }

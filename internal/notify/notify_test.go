@@ -72,6 +72,9 @@ func TestSendRefusesInvalidMail(t *testing.T) {
 		{"CR in recipient", notify.Mail{To: []string{"a@example.com\rBcc: evil@example.com"}, Subject: "hi", Text: "x"}},
 		{"LF in recipient", notify.Mail{To: []string{"a@example.com\nBcc: evil@example.com"}, Subject: "hi", Text: "x"}},
 		{"malformed recipient", notify.Mail{To: []string{"not an address"}, Subject: "hi", Text: "x"}},
+		{"line break in message id", notify.Mail{To: []string{"a@example.com"}, Subject: "hi", Text: "x", MessageID: "a@b\r\nBcc: evil@example.com"}},
+		{"message id without domain", notify.Mail{To: []string{"a@example.com"}, Subject: "hi", Text: "x", MessageID: "abc"}},
+		{"message id in brackets", notify.Mail{To: []string{"a@example.com"}, Subject: "hi", Text: "x", MessageID: "<a@b>"}},
 	}
 	for name, m := range mailers {
 		for _, tt := range tests {
@@ -85,5 +88,35 @@ func TestSendRefusesInvalidMail(t *testing.T) {
 	}
 	if n := len(srv.Messages()); n != 0 {
 		t.Errorf("server received %d messages, want none", n)
+	}
+}
+
+func TestAJobsMailsShareOneMessageID(t *testing.T) {
+	srv := smtpd.Start(t)
+	m, err := notify.NewSMTPMailer(srv.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := notify.JobMessageID("42", "https://chat.example.com:8443/base")
+	if id != "parley.job.42@chat.example.com" {
+		t.Fatalf("JobMessageID = %q", id)
+	}
+	if got := notify.JobMessageID("", "https://chat.example.com"); got != "" {
+		t.Fatalf("JobMessageID without a job = %q, want none", got)
+	}
+	mail := notify.Mail{To: []string{"a@example.com"}, Subject: "hi", Text: "x", MessageID: id}
+	for range 2 {
+		if err := m.Send(t.Context(), mail); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, msg := range srv.Messages() {
+		p := msg.Parse(t)
+		if got := p.Header.Get("Message-ID"); got != "<"+id+">" {
+			t.Errorf("mail %d: Message-ID %q, want <%s>", i, got, id)
+		}
+	}
+	if n := len(srv.Messages()); n != 2 {
+		t.Fatalf("%d mails, want 2", n)
 	}
 }

@@ -104,21 +104,33 @@ func (s *Store) AdvanceReadSeq(ctx context.Context, conversationID, userID, seq 
 	return res.RowsAffected > 0, res.Error
 }
 
-// ClaimDigest stamps the member as mailed at now unless a mail already went
-// out since windowStart. Only the caller that gets true may send the mail.
-func (s *Store) ClaimDigest(ctx context.Context, conversationID, userID int64, now, windowStart time.Time) (bool, error) {
+// ClaimDigest stamps the member as mailed at now by job unless another
+// job's mail was claimed since windowStart. Only the caller that gets true
+// may send the mail; job's own earlier claim (its run died before the mail
+// went out) is renewed, so that the mail is never lost.
+func (s *Store) ClaimDigest(ctx context.Context, conversationID, userID int64, job string, now, windowStart time.Time) (bool, error) {
 	res := s.q(ctx).Model(&Member{}).
-		Where("conversation_id = ? AND user_id = ? AND (notified_at IS NULL OR notified_at < ?)", conversationID, userID, windowStart).
-		Update("notified_at", now)
+		Where("conversation_id = ? AND user_id = ? AND (notified_at IS NULL OR notified_at < ? OR notified_job = ?)",
+			conversationID, userID, windowStart, jobOrNil(job)).
+		Updates(map[string]any{"notified_at": now, "notified_job": jobOrNil(job)})
 	return res.RowsAffected == 1, res.Error
 }
 
-// ReleaseDigest puts back the member's previous notified_at after a mail
-// that could not be sent.
-func (s *Store) ReleaseDigest(ctx context.Context, conversationID, userID int64, previous *time.Time) error {
+// ReleaseDigest puts back the member's previous notified_at and job after
+// a mail that could not be sent.
+func (s *Store) ReleaseDigest(ctx context.Context, conversationID, userID int64, previous *time.Time, previousJob *string) error {
 	return s.q(ctx).Model(&Member{}).
 		Where("conversation_id = ? AND user_id = ?", conversationID, userID).
-		Update("notified_at", previous).Error
+		Updates(map[string]any{"notified_at": previous, "notified_job": previousJob}).Error
+}
+
+// jobOrNil is a job id as a column value: NULL for none, which no
+// comparison matches.
+func jobOrNil(job string) any {
+	if job == "" {
+		return nil
+	}
+	return job
 }
 
 // UpdateConversationTitle renames a conversation (a group's).

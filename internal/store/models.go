@@ -56,13 +56,14 @@ type Conversation struct {
 }
 
 // Member is a user's place in a conversation, with how far they have read
-// and when they were last mailed about it.
+// and when they were last mailed about it (and by which job).
 type Member struct {
 	ConversationID int64 `gorm:"primaryKey;autoIncrement:false"`
 	UserID         int64 `gorm:"primaryKey;autoIncrement:false"`
 	Role           string
 	ReadSeq        int64
 	NotifiedAt     *time.Time
+	NotifiedJob    *string // the job that claimed the last mail
 	MutedUntil     *time.Time
 	JoinedAt       time.Time
 }

@@ -86,7 +86,12 @@ type SupportConversation struct {
 	CreatedAt         time.Time
 	VisitorReadSeq    int64
 	VisitorNotifiedAt *time.Time
-	AgentsNotifiedSeq int64
+	// The jobs that claimed the last mails, and the agents' mark before
+	// their last claim.
+	VisitorNotifiedJob    *string
+	AgentsNotifiedSeq     int64
+	AgentsNotifiedJob     *string
+	AgentsNotifiedFromSeq int64
 }
 
 // CannedResponse is a saved reply an agent inserts with /shortcut.

@@ -481,31 +481,40 @@ func (s *Store) AdvanceVisitorReadSeq(ctx context.Context, conversationID, seq i
 	return res.RowsAffected > 0, res.Error
 }
 
-// ClaimVisitorNotify stamps the conversation's visitor as mailed at now
-// unless a mail went out since windowStart; only a true answer may mail.
-func (s *Store) ClaimVisitorNotify(ctx context.Context, conversationID int64, now, windowStart time.Time) (bool, error) {
+// ClaimVisitorNotify stamps the conversation's visitor as mailed at now by
+// job unless another job's mail was claimed since windowStart; only a true
+// answer may mail. job's own earlier claim is renewed (its run died before
+// the mail went out).
+func (s *Store) ClaimVisitorNotify(ctx context.Context, conversationID int64, job string, now, windowStart time.Time) (bool, error) {
 	res := s.q(ctx).Model(&SupportConversation{}).
-		Where("conversation_id = ? AND (visitor_notified_at IS NULL OR visitor_notified_at < ?)", conversationID, windowStart).
-		Update("visitor_notified_at", now)
+		Where("conversation_id = ? AND (visitor_notified_at IS NULL OR visitor_notified_at < ? OR visitor_notified_job = ?)",
+			conversationID, windowStart, jobOrNil(job)).
+		Updates(map[string]any{"visitor_notified_at": now, "visitor_notified_job": jobOrNil(job)})
 	return res.RowsAffected == 1, res.Error
 }
 
-// ReleaseVisitorNotify puts back the previous stamp after a failed mail.
-func (s *Store) ReleaseVisitorNotify(ctx context.Context, conversationID int64, previous *time.Time) error {
-	return s.q(ctx).Model(&SupportConversation{}).Where("conversation_id = ?", conversationID).Update("visitor_notified_at", previous).Error
+// ReleaseVisitorNotify puts back the previous stamp and job after a failed
+// mail.
+func (s *Store) ReleaseVisitorNotify(ctx context.Context, conversationID int64, previous *time.Time, previousJob *string) error {
+	return s.q(ctx).Model(&SupportConversation{}).Where("conversation_id = ?", conversationID).
+		Updates(map[string]any{"visitor_notified_at": previous, "visitor_notified_job": previousJob}).Error
 }
 
-// ClaimAgentsNotified moves the agents' mail mark to seq if it was below;
-// only a true answer may mail.
-func (s *Store) ClaimAgentsNotified(ctx context.Context, conversationID, seq int64) (bool, error) {
+// ClaimAgentsNotified moves the agents' mail mark from fromSeq to seq for
+// job if it was below seq, or if job itself made the last claim (its run
+// died before the mail went out); only a true answer may mail.
+func (s *Store) ClaimAgentsNotified(ctx context.Context, conversationID int64, job string, fromSeq, seq int64) (bool, error) {
 	res := s.q(ctx).Model(&SupportConversation{}).
-		Where("conversation_id = ? AND agents_notified_seq < ?", conversationID, seq).Update("agents_notified_seq", seq)
+		Where("conversation_id = ? AND (agents_notified_seq < ? OR agents_notified_job = ?)", conversationID, seq, jobOrNil(job)).
+		Updates(map[string]any{"agents_notified_seq": seq, "agents_notified_job": jobOrNil(job), "agents_notified_from_seq": fromSeq})
 	return res.RowsAffected == 1, res.Error
 }
 
-// SetAgentsNotified sets the agents' mail mark (to undo a failed mail).
-func (s *Store) SetAgentsNotified(ctx context.Context, conversationID, seq int64) error {
-	return s.q(ctx).Model(&SupportConversation{}).Where("conversation_id = ?", conversationID).Update("agents_notified_seq", seq).Error
+// SetAgentsNotified sets the agents' mail mark, its job and the mark
+// before it (to undo a failed mail).
+func (s *Store) SetAgentsNotified(ctx context.Context, conversationID, seq int64, job *string, fromSeq int64) error {
+	return s.q(ctx).Model(&SupportConversation{}).Where("conversation_id = ?", conversationID).
+		Updates(map[string]any{"agents_notified_seq": seq, "agents_notified_job": job, "agents_notified_from_seq": fromSeq}).Error
 }
 
 // MessagesFrom returns up to limit messages after afterSeq sent by a kind

@@ -32,9 +32,12 @@ func (s *Rules) scheduleFollowUp(ctx context.Context, tx *store.Store, sc *store
 // NotifyAgents mails the responsible agents the visitor's messages that no
 // agent has answered: the assignee, else the queue's online agents, else
 // all of its agents. Messages since the last mail are folded into one; an
-// agent's reply cancels it. Safe to run twice: the mark on the
-// conversation decides.
-func (s *Service) NotifyAgents(ctx context.Context, conversationID int64) error {
+// agent's reply cancels it. It is run by the worker as job (the job's id;
+// "" for none) and safe to run twice: the mark on the conversation
+// decides. The mark names the job, so that a run of the same job after one
+// that died between claim and send sends the mail again (with the same
+// Message-ID) rather than losing it.
+func (s *Service) NotifyAgents(ctx context.Context, job string, conversationID int64) error {
 	sc, err := s.store.SupportConversationByID(ctx, conversationID)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil
@@ -46,7 +49,11 @@ func (s *Service) NotifyAgents(ctx context.Context, conversationID int64) error 
 	if err != nil {
 		return err
 	}
-	after := max(replied, sc.AgentsNotifiedSeq)
+	from := sc.AgentsNotifiedSeq
+	if job != "" && sc.AgentsNotifiedJob != nil && *sc.AgentsNotifiedJob == job {
+		from = sc.AgentsNotifiedFromSeq // this job's claim, its mail not sent
+	}
+	after := max(replied, from)
 	msgs, err := s.store.MessagesFrom(ctx, conversationID, after, store.SenderVisitor, followUpMaxMessages+1)
 	if err != nil || len(msgs) == 0 {
 		return err // answered in time, or already mailed
@@ -58,7 +65,7 @@ func (s *Service) NotifyAgents(ctx context.Context, conversationID int64) error 
 	site, _ := s.store.SiteByID(ctx, sc.SiteID)
 	visitor, _ := s.store.VisitorByID(ctx, sc.VisitorID)
 	lastSeq := msgs[len(msgs)-1].Seq
-	claimed, err := s.store.ClaimAgentsNotified(ctx, conversationID, lastSeq)
+	claimed, err := s.store.ClaimAgentsNotified(ctx, conversationID, job, from, lastSeq)
 	if err != nil || !claimed {
 		return err
 	}
@@ -83,9 +90,10 @@ func (s *Service) NotifyAgents(ctx context.Context, conversationID int64) error 
 		fmt.Fprintf(&b, "Their e-mail: %s\n", visitor.Email)
 	}
 	fmt.Fprintf(&b, "Answer in the console: %s/console/#/inbox/%d\n", s.cfg.PublicURL, conversationID)
-	mail := notify.Mail{Kind: notify.KindAgentFollowUp, To: recipients, Subject: fmt.Sprintf("%s is waiting on %s", who, siteName), Text: b.String()}
+	mail := notify.Mail{Kind: notify.KindAgentFollowUp, To: recipients, Subject: fmt.Sprintf("%s is waiting on %s", who, siteName), Text: b.String(),
+		MessageID: notify.JobMessageID(job, s.cfg.PublicURL)}
 	if err := s.mailer.Send(ctx, mail); err != nil {
-		_ = s.store.SetAgentsNotified(ctx, conversationID, sc.AgentsNotifiedSeq)
+		_ = s.store.SetAgentsNotified(ctx, conversationID, sc.AgentsNotifiedSeq, sc.AgentsNotifiedJob, sc.AgentsNotifiedFromSeq)
 		return err
 	}
 	return nil
@@ -131,8 +139,9 @@ func (s *Service) responsibleAgents(ctx context.Context, sc *store.SupportConver
 }
 
 // NotifyVisitor mails a visitor who left the agents' replies they have not
-// seen, at most once per window, with a link back to the chat.
-func (s *Service) NotifyVisitor(ctx context.Context, conversationID int64) error {
+// seen, once per window, with a link back to the chat. It is run by the
+// worker as job and claims the mail for it, as NotifyAgents does.
+func (s *Service) NotifyVisitor(ctx context.Context, job string, conversationID int64) error {
 	sc, err := s.store.SupportConversationByID(ctx, conversationID)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil
@@ -160,7 +169,7 @@ func (s *Service) NotifyVisitor(ctx context.Context, conversationID int64) error
 		return err
 	}
 	now := s.now()
-	claimed, err := s.store.ClaimVisitorNotify(ctx, conversationID, now, now.Add(-s.cfg.VisitorNotifyDelay))
+	claimed, err := s.store.ClaimVisitorNotify(ctx, conversationID, job, now, now.Add(-s.cfg.VisitorNotifyDelay))
 	if err != nil || !claimed {
 		return err
 	}
@@ -177,9 +186,10 @@ func (s *Service) NotifyVisitor(ctx context.Context, conversationID int64) error
 	if link := chatLink(visitor.PageURL); link != "" && s.pageAllowed(site, visitor.PageURL) {
 		fmt.Fprintf(&b, "Continue the conversation: %s\n", link)
 	}
-	mail := notify.Mail{Kind: notify.KindVisitorFollowUp, To: []string{visitor.Email}, Subject: fmt.Sprintf("%s answered your message", site.Name), Text: b.String()}
+	mail := notify.Mail{Kind: notify.KindVisitorFollowUp, To: []string{visitor.Email}, Subject: fmt.Sprintf("%s answered your message", site.Name), Text: b.String(),
+		MessageID: notify.JobMessageID(job, s.cfg.PublicURL)}
 	if err := s.mailer.Send(ctx, mail); err != nil {
-		_ = s.store.ReleaseVisitorNotify(ctx, conversationID, sc.VisitorNotifiedAt)
+		_ = s.store.ReleaseVisitorNotify(ctx, conversationID, sc.VisitorNotifiedAt, sc.VisitorNotifiedJob)
 		return err
 	}
 	return nil
