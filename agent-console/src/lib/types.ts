@@ -8,7 +8,8 @@
 // optional fields instead of a shared schema), the alias below narrows it
 // and says so in a comment.
 
-import type { Override, Schemas } from './schemas'
+import type { operations } from '../generated/api'
+import type { Answer, Override, Schemas } from './schemas'
 
 /** The document types role as a plain string. */
 export type Role = 'user' | 'agent' | 'admin'
@@ -96,11 +97,10 @@ export type AgentStatus = 'online' | 'away' | 'offline'
 
 export type Conversation = Schemas['Conversation']
 
-/** A page of a list; the document has MessagePage (next_cursor a number) and inline pages elsewhere. */
-export interface Page<T> {
-  items: T[]
-  next_cursor: string | number | null
-}
+export type MessagePage = Schemas['MessagePage']
+
+/** A page as the operation K (its operationId) answers it, items as the aliases above. */
+export type PageOf<K extends keyof operations, T> = Override<Answer<K>, { items: T[] }>
 
 export type TokenPair = Omit<Schemas['Session'], 'user'>
 
