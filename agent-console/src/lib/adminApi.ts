@@ -16,14 +16,8 @@ export type { QueueAgent }
 
 export type AdminQueue = QueueInfo
 
-/**
- * The document does not mark business_hours and prechat_fields nullable and
- * describes pre-chat fields inline.
- */
-export type Site = Override<
-  Schemas['Site'],
-  { business_hours: BusinessHours | null; prechat_fields: PrechatField[] | null; queues: AdminQueue[] }
->
+/** Pre-chat fields and queue agents as above. */
+export type Site = Override<Schemas['Site'], { prechat_fields: PrechatField[]; queues: AdminQueue[] }>
 
 export type SitePatch = Partial<
   Pick<

@@ -29,12 +29,12 @@ export type Visitor = Pick<Schemas['Visitor'], 'id' | 'name' | 'email' | 'identi
 
 /**
  * The document describes pre-chat fields and queues inline with optional
- * fields and does not mark prechat and queues nullable.
+ * fields, and does not mark queues nullable: a site without queues sends null.
  */
 export type Site = Override<
   Pick<WidgetSite, 'name' | 'color' | 'greeting' | 'away_message' | 'online' | 'open'>,
   {
-    prechat: Required<WidgetSite['prechat'][number]>[] | null
+    prechat: Required<WidgetSite['prechat'][number]>[]
     queues: Required<WidgetSite['queues'][number]>[] | null
   }
 >
