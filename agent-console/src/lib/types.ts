@@ -45,7 +45,7 @@ export type JoinPolicy = 'open' | 'approval' | 'invite'
 export type Group = Override<Schemas['Group'], { join_policy: JoinPolicy }>
 
 /** The document describes user and presence inline and role as a plain string. */
-export type GroupMember = Override<Schemas['GroupMember'], { user: PublicUser; role: GroupRole; presence?: Presence | null }>
+export type GroupMember = Override<Schemas['GroupMember'], { user: PublicUser; role: GroupRole; presence?: Presence }>
 
 /** The document describes user inline. */
 export type JoinRequest = Override<Schemas['JoinRequest'], { user: PublicUser }>
