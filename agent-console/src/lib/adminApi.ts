@@ -2,30 +2,22 @@
 // users and wallet credits (see README "Customer service").
 import { t } from './i18n'
 import type { Api } from './socialApi'
-import type { Override, Schemas, Sent } from './schemas'
-import type { CannedResponse, PublicUser, Role, User } from './types'
+import type { Answer, Override, Schemas } from './schemas'
+import type { CannedResponse, PublicUser, QueueAgent, QueueInfo, Role, User } from './types'
 
 const enc = encodeURIComponent
 
-/** The document describes pre-chat fields inline. */
-export type PrechatField = Sent<NonNullable<Schemas['Site']['prechat_fields']>[number]>
+/** The document describes pre-chat fields inline with optional fields. */
+export type PrechatField = Required<Schemas['Site']['prechat_fields'][number]>
 
 export type BusinessHours = Record<string, string[]>
 
-/** A queue's agent; the document describes it inline. */
-export type QueueAgent = Sent<NonNullable<Schemas['Queue']['agents']>[number]>
+export type { QueueAgent }
 
-export type AdminQueue = Override<Sent<Schemas['Queue'], 'site_id'>, { agents: QueueAgent[] }>
+export type AdminQueue = QueueInfo
 
-/**
- * The document marks no field of a site required, types business_hours
- * loosely in SitePatch and does not mark business_hours and prechat_fields
- * nullable; its inline queues lack the agents' names and status.
- */
-export type Site = Override<
-  Sent<Schemas['Site'], 'secret' | 'previous_secret_until' | 'created_at'>,
-  { business_hours: BusinessHours | null; prechat_fields: PrechatField[] | null; queues: AdminQueue[] }
->
+/** Pre-chat fields and queue agents as above. */
+export type Site = Override<Schemas['Site'], { prechat_fields: PrechatField[]; queues: AdminQueue[] }>
 
 export type SitePatch = Partial<
   Pick<
@@ -42,9 +34,9 @@ export type SitePatch = Partial<
   >
 >
 
-export type Webhook = Sent<Schemas['Webhook'], 'secret'>
+export type Webhook = Schemas['Webhook']
 
-export type WebhookDelivery = Sent<Schemas['WebhookDelivery'], 'payload'>
+export type WebhookDelivery = Schemas['WebhookDelivery']
 
 export const webhookEvents = [
   'conversation.created',
@@ -119,14 +111,11 @@ export const patchCanned = (api: Api, id: number, body: { shortcut?: string; bod
 export const deleteCanned = (api: Api, id: number) => api.delete<void>(`/api/v1/canned-responses/${id}`)
 
 // Users and roles.
-export interface AdminUser extends User {
-  disabled: boolean
-}
+/** An account as the admin pages show it (User, role narrowed as in ./types). */
+export type AdminUser = User
 
-export interface UserPage {
-  items: AdminUser[]
-  next_cursor: string | null
-}
+/** GET /api/v1/admin/users, items as AdminUser. */
+export type UserPage = Override<Answer<'listUsers'>, { items: AdminUser[] }>
 
 /** The admin's list of accounts: q matches username, e-mail or nickname. */
 export async function listUsers(api: Api, opts: { q?: string; role?: Role | ''; cursor?: string | null; limit?: number } = {}): Promise<UserPage> {
@@ -144,8 +133,7 @@ export const patchUser = (api: Api, id: number, body: { role?: Role; disabled?: 
   api.patch<AdminUser>(`/api/v1/admin/users/${id}`, body)
 
 // The admin action log.
-/** The document types detail as an empty object. */
-export type AuditEntry = Override<Sent<Schemas['AuditEntry']>, { detail: Record<string, unknown> }>
+export type AuditEntry = Schemas['AuditEntry']
 
 export async function listAudit(
   api: Api,

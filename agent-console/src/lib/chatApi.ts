@@ -1,5 +1,6 @@
 import { highestSeq } from './messages'
-import type { Conversation, Message, Page, User } from './types'
+import type { Answer } from './schemas'
+import type { Message, MessagePage, User } from './types'
 
 /** The one REST call shape these helpers need (ApiClient.get fits). */
 export type Getter = <T>(path: string) => Promise<T>
@@ -19,7 +20,7 @@ function ascending(items: Message[] | undefined): Message[] {
 
 /** The newest page of a conversation, ascending. */
 export async function fetchLatest(get: Getter, conversationId: number, limit = PAGE_SIZE): Promise<Message[]> {
-  const page = await get<Page<Message>>(messagesPath(conversationId, { limit }))
+  const page = await get<MessagePage>(messagesPath(conversationId, { limit }))
   return ascending(page.items)
 }
 
@@ -30,7 +31,7 @@ export async function fetchBefore(
   beforeSeq: number,
   limit = PAGE_SIZE,
 ): Promise<Message[]> {
-  const page = await get<Page<Message>>(messagesPath(conversationId, { before_seq: beforeSeq, limit }))
+  const page = await get<MessagePage>(messagesPath(conversationId, { before_seq: beforeSeq, limit }))
   return ascending(page.items)
 }
 
@@ -51,7 +52,7 @@ export async function fetchAfter(
   let cursor = afterSeq
   for (let i = 0; i < maxPages; i++) {
     const page = ascending(
-      (await get<Page<Message>>(messagesPath(conversationId, { after_seq: cursor, limit }))).items,
+      (await get<MessagePage>(messagesPath(conversationId, { after_seq: cursor, limit }))).items,
     ).filter((m) => m.seq > cursor)
     if (page.length === 0) break
     out.push(...page)
@@ -61,8 +62,8 @@ export async function fetchAfter(
 }
 
 /** The conversation list (first page; the server orders it). */
-export async function fetchConversations(get: Getter): Promise<Page<Conversation>> {
-  const page = await get<Page<Conversation>>('/api/v1/conversations')
+export async function fetchConversations(get: Getter): Promise<Answer<'listConversations'>> {
+  const page = await get<Answer<'listConversations'>>('/api/v1/conversations')
   return { items: page.items ?? [], next_cursor: page.next_cursor ?? null }
 }
 

@@ -2,30 +2,19 @@
 // and the checks of the send dialog.
 import { t } from './i18n'
 import { amountError, formatCents, parseCents } from './money'
-import type { Schemas, Sent, Override } from './schemas'
+import type { ServerFrame } from '../generated/frames'
+import type { Schemas } from './schemas'
 
-export type PacketStatus = NonNullable<Schemas['RedPacket']['status']>
+export type PacketStatus = Schemas['RedPacket']['status']
 
-/** The document marks no field required; the server always sends these. */
-export type RedPacket = Sent<Schemas['RedPacket'], 'conversation_id' | 'sender_id' | 'expires_at'>
+export type RedPacket = Schemas['RedPacket']
 
-export type Claim = Sent<Schemas['RedPacketClaim']>
+export type Claim = Schemas['RedPacketClaim']
 
-/** The details add optional fields to the packet; claims as above. */
-export type RedPacketDetails = RedPacket &
-  Override<
-    Omit<Schemas['RedPacketDetails'], keyof Schemas['RedPacket']>,
-    { claims?: Claim[]; luckiest?: Claim | null; my_claim?: Claim | null }
-  >
+export type RedPacketDetails = Schemas['RedPacketDetails']
 
-export interface RedPacketFrame {
-  type: 'red_packet'
-  id: number
-  conversation_id?: number
-  remaining_count?: number
-  status?: PacketStatus
-  claimed_by?: Claim | null
-}
+/** The `red_packet` frame, as the AsyncAPI document describes it. */
+export type RedPacketFrame = Extract<ServerFrame, { type: 'red_packet' }>
 
 /** What the console knows about one packet. */
 export interface PacketState {

@@ -28,7 +28,7 @@ describe('quoteOf', () => {
   })
 
   it('uses fetched originals too', () => {
-    const extra = new Map([[1, msg(1, 'first', { sender: { kind: 'visitor', id: 'v', name: 'Visitor' } })]])
+    const extra = new Map([[1, msg(1, 'first', { sender: { kind: 'visitor', id: 12, name: 'Visitor' } })]])
     expect(quoteOf(1, held, extra)).toMatchObject({ found: true, sender: 'Visitor', text: 'first' })
   })
 

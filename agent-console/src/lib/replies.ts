@@ -3,7 +3,7 @@
 import type { Getter } from './chatApi'
 import { t } from './i18n'
 import { previewOf } from './messages'
-import type { Message, Page } from './types'
+import type { Message, MessagePage } from './types'
 
 /** What a reply shows of the message it answers. */
 export interface Quote {
@@ -43,7 +43,7 @@ export function missingQuotes(held: readonly Message[], extra?: ReadonlyMap<numb
 
 /** Fetches one message of a conversation by seq (null when it does not exist). */
 export async function fetchMessage(get: Getter, conversationId: number, seq: number): Promise<Message | null> {
-  const page = await get<Page<Message>>(`/api/v1/conversations/${conversationId}/messages?after_seq=${seq - 1}&limit=1`)
+  const page = await get<MessagePage>(`/api/v1/conversations/${conversationId}/messages?after_seq=${seq - 1}&limit=1`)
   const m = page.items?.[0]
   return m && m.seq === seq ? m : null
 }

@@ -3,14 +3,15 @@
 import { t } from './i18n'
 import type { Override, Schemas } from './schemas'
 
-/** The document marks no field of a report required; the server sends them all. */
-export type ReportStats = Required<Schemas['ReportStats']>
+export type ReportStats = Schemas['ReportStats']
 
+/** The document marks a day's date optional; the server always sends it. */
 export type DayStats = ReportStats & { date: string }
 
-export type AgentStats = Required<NonNullable<Schemas['Report']['agents']>[number]>
+/** The document describes an agent's figures inline with every field optional; the server sends them all. */
+export type AgentStats = Required<Schemas['Report']['agents'][number]>
 
-export type Report = Override<Required<Schemas['Report']>, { totals: ReportStats; days: DayStats[]; agents: AgentStats[] }>
+export type Report = Override<Schemas['Report'], { days: DayStats[]; agents: AgentStats[] }>
 
 export interface DateRange {
   /** First day, YYYY-MM-DD (UTC). */

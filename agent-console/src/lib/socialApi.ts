@@ -11,7 +11,7 @@ import type {
   Invite,
   InvitePreview,
   JoinRequest,
-  Page,
+  PageOf,
   PublicUser,
 } from './types'
 
@@ -117,7 +117,7 @@ export async function listGroups(api: Api, maxPages = 20): Promise<Group[]> {
   let cursor: string | number | null = null
   for (let i = 0; i < maxPages; i++) {
     const path: string = cursor === null ? '/api/v1/groups?limit=200' : `/api/v1/groups?limit=200&cursor=${enc(String(cursor))}`
-    const page: Page<Group> = await api.get<Page<Group>>(path)
+    const page: PageOf<'listGroups', Group> = await api.get<PageOf<'listGroups', Group>>(path)
     out.push(...items(page))
     if (page.next_cursor === null || page.next_cursor === undefined || page.next_cursor === '' || page.next_cursor === cursor) break
     cursor = page.next_cursor
@@ -148,7 +148,7 @@ export async function listMembers(api: Api, id: number, maxPages = 50): Promise<
   let cursor: string | number | null = null
   for (let i = 0; i < maxPages; i++) {
     const q: string = cursor === null ? 'limit=200' : `limit=200&cursor=${enc(String(cursor))}`
-    const page: Page<GroupMember> = await api.get<Page<GroupMember>>(`/api/v1/groups/${id}/members?${q}`)
+    const page: PageOf<'listGroupMembers', GroupMember> = await api.get<PageOf<'listGroupMembers', GroupMember>>(`/api/v1/groups/${id}/members?${q}`)
     out.push(...items(page))
     if (page.next_cursor === null || page.next_cursor === undefined || page.next_cursor === '' || page.next_cursor === cursor) break
     cursor = page.next_cursor

@@ -19,7 +19,7 @@ import type {
   CannedResponse,
   KeyValueStore,
   Message,
-  Page,
+  PageOf,
   ServerFrame,
   SiteInfo,
   SupportConversation,
@@ -129,7 +129,7 @@ export function myAgentId(): number | null {
 
 async function fetchView(view: InboxView): Promise<SupportConversation[]> {
   if (!api) return []
-  const page = await api.get<Page<SupportConversation>>(`/api/v1/agent/conversations?view=${view}&limit=200`)
+  const page = await api.get<PageOf<'listAgentConversations', SupportConversation>>(`/api/v1/agent/conversations?view=${view}&limit=200`)
   return page.items ?? []
 }
 
@@ -309,7 +309,7 @@ export async function runSearch(): Promise<void> {
   const seq = ++searchSeq
   inbox.searching = true
   try {
-    const page = await api.get<Page<SupportConversation>>(`/api/v1/agent/conversations?${inboxQuery(inbox.view, inbox.filters)}`)
+    const page = await api.get<PageOf<'listAgentConversations', SupportConversation>>(`/api/v1/agent/conversations?${inboxQuery(inbox.view, inbox.filters)}`)
     if (seq !== searchSeq) return
     const items = (page.items ?? []).filter(isSupportConversation)
     inbox.items = mergeInbox(inbox.items, items)
@@ -339,7 +339,7 @@ export async function loadSiteList(): Promise<void> {
 export async function loadVisitorHistory(visitorId: number): Promise<void> {
   if (!api) return
   try {
-    const r = await api.get<Page<SupportConversation>>(`/api/v1/support/visitors/${visitorId}/conversations?limit=50`)
+    const r = await api.get<PageOf<'listVisitorConversations', SupportConversation>>(`/api/v1/support/visitors/${visitorId}/conversations?limit=50`)
     const items = (r.items ?? []).filter(isSupportConversation)
     inbox.history[visitorId] = items
   } catch {

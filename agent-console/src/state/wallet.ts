@@ -17,8 +17,7 @@ import type { Message } from '../lib/types'
 import { onServerFrame, receiveMessages } from './chat'
 import { api, session } from './session'
 
-/** The document marks no field of a wallet entry required; the server sends them all. */
-export type WalletEntry = Required<Schemas['WalletEntry']>
+export type WalletEntry = Schemas['WalletEntry']
 
 export const wallet = reactive({
   balance_cents: null as number | null,
@@ -33,7 +32,7 @@ const me = () => session.user?.id ?? null
 
 onServerFrame((f) => {
   if (f.type !== 'red_packet') return
-  const frame = f as unknown as RedPacketFrame
+  const frame: RedPacketFrame = f
   const held = wallet.packets[frame.id]
   if (held) wallet.packets[frame.id] = applyFrame(held, frame, me())
   // A share I took in another tab changes my balance.

@@ -9,6 +9,7 @@ import {
   MSG_UNREAD,
   MSG_VISIBLE,
   type InitData,
+  type ServerFrame,
 } from '../protocol'
 import { ApiError, call } from './api'
 import { Delivery } from './delivery'
@@ -268,11 +269,11 @@ export class ChatApp {
 
   // ---- frames ---------------------------------------------------------------
 
-  onFrame(f: Record<string, unknown>): void {
+  onFrame(f: ServerFrame): void {
     const c = this.conv
     switch (f.type) {
       case 'ack': {
-        const m = f.message as Message | undefined
+        const m: Message | undefined = f.message
         if (typeof f.client_msg_id === 'string') this.delivery.acked(f.client_msg_id, m)
         break
       }
@@ -281,7 +282,7 @@ export class ChatApp {
         break
       }
       case 'message': {
-        const m = f.message as Message
+        const m: Message = f.message
         if (!m || !c) return
         if (m.conversation_id !== c.id) {
           void this.runSession(false)
@@ -300,7 +301,7 @@ export class ChatApp {
         break
       }
       case 'typing': {
-        const from = f.from as { kind?: string; name?: string } | undefined
+        const from = f.from
         if (!c || f.conversation_id !== c.id || !from || from.kind !== 'user') return
         if (f.state === 'start') this.view.showTyping(from.name || '')
         else this.view.hideTyping()
@@ -318,7 +319,8 @@ export class ChatApp {
       case 'conversation': {
         const next = f.conversation as Conversation | undefined
         if (!next) return
-        if (typeof f.queue_position === 'number') next.queue_position = f.queue_position
+        // Not in the AsyncAPI document (the conversation carries it); read in case a frame has it.
+        if ('queue_position' in f && typeof f.queue_position === 'number') next.queue_position = f.queue_position
         void this.setConversation(next, false)
         break
       }

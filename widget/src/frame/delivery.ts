@@ -1,3 +1,4 @@
+import type { ClientFrame } from '../protocol'
 import type { ApiError } from './api'
 import { backoff } from './backoff'
 import { Outbox } from './outbox'
@@ -18,7 +19,7 @@ export interface DeliveryHooks {
   conversationId(): number | null
   /** Opens the conversation (the first message starts it). */
   openConversation(): Promise<void>
-  socket(): { readonly open: boolean; send(frame: object): boolean }
+  socket(): { readonly open: boolean; send(frame: ClientFrame): boolean }
   /** POST /widget/conversations/{id}/messages. */
   post(conversationId: number, body: Record<string, unknown>): Promise<Message>
   /** A confirmed message to show; true when it was new. */

@@ -1,3 +1,4 @@
+import type { ClientFrame } from '../protocol'
 import { backoff } from './backoff'
 import type { Attachment, FileMeta } from './upload'
 
@@ -5,6 +6,9 @@ import type { Attachment, FileMeta } from './upload'
 // keeps its client_msg_id for every retry, so the server stores it once.
 // A picture or file is first uploaded ('uploading'), then sent like text
 // with the upload's id.
+
+/** The send frame without its type: the body of a socket or REST send. */
+export type SendBody = Omit<Extract<ClientFrame, { type: 'send' }>, 'type'>
 
 export interface Pending {
   client_msg_id: string
@@ -123,8 +127,9 @@ export class Outbox {
   }
 
   /** The body of the send frame (and of the REST send) for p. */
-  static payload(p: Pending, conversationId: number): Record<string, unknown> {
-    const out: Record<string, unknown> = { client_msg_id: p.client_msg_id, conversation_id: conversationId, kind: p.kind || 'text', body: p.body }
+  static payload(p: Pending, conversationId: number): SendBody {
+    const kind = (p.kind || 'text') as SendBody['kind']
+    const out: SendBody = { client_msg_id: p.client_msg_id, conversation_id: conversationId, kind, body: p.body }
     if (p.attachment) out.attachment_id = p.attachment.id
     return out
   }

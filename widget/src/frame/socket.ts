@@ -1,3 +1,4 @@
+import type { ClientFrame, ServerFrame } from '../protocol'
 import { backoff } from './backoff'
 
 // The visitor's WebSocket: a single-use ticket over REST, then /ws?ticket=.
@@ -8,7 +9,7 @@ export interface SocketHooks {
   ticket(): Promise<string>
   onOpen(): void
   onClose(): void
-  onFrame(f: Record<string, unknown>): void
+  onFrame(f: ServerFrame): void
   /** The ticket was refused for good (e.g. the visitor token is no longer valid). */
   onAuthError?(e: unknown): void
   /** A (re)connect attempt failed and another is scheduled. */
@@ -52,7 +53,7 @@ export class Socket {
     }
   }
 
-  send(frame: object): boolean {
+  send(frame: ClientFrame): boolean {
     if (!this.ws || !this.open) return false
     try {
       this.ws.send(JSON.stringify(frame))
@@ -99,7 +100,7 @@ export class Socket {
     this.ws = ws
     ws.onmessage = (e) => {
       this.lastHeard = Date.now()
-      let f: Record<string, unknown>
+      let f: ServerFrame
       try {
         f = JSON.parse(String(e.data))
       } catch {
