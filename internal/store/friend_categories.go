@@ -36,10 +36,7 @@ func (s *Store) UpdateFriendCategory(ctx context.Context, id int64, u FriendCate
 	c := columns{}
 	putPtr(c, "name", u.Name)
 	putPtr(c, "position", u.Position)
-	if len(c) == 0 {
-		return nil
-	}
-	return translate(s.q(ctx).Model(&FriendCategory{}).Where("id = ?", id).Updates(map[string]any(c)).Error)
+	return s.update(ctx, &FriendCategory{}, c, "id = ?", id)
 }
 
 // DeleteFriendCategory removes one category.

@@ -55,10 +55,7 @@ func (s *Store) UpdateFriendship(ctx context.Context, userID, friendID int64, u 
 	c := columns{}
 	putPtr(c, "remark", u.Remark)
 	putNull(c, "category_id", u.CategoryID)
-	if len(c) == 0 {
-		return nil
-	}
-	return s.q(ctx).Model(&Friendship{}).Where("user_id = ? AND friend_id = ?", userID, friendID).Updates(map[string]any(c)).Error
+	return s.update(ctx, &Friendship{}, c, "user_id = ? AND friend_id = ?", userID, friendID)
 }
 
 // FriendRow is one friend in a user's list, with the friend's public

@@ -136,10 +136,7 @@ func (s *Store) UpdateMember(ctx context.Context, conversationID, userID int64, 
 	c := columns{}
 	putPtr(c, "role", u.Role)
 	putNull(c, "muted_until", u.MutedUntil)
-	if len(c) == 0 {
-		return nil
-	}
-	return s.q(ctx).Model(&Member{}).Where("conversation_id = ? AND user_id = ?", conversationID, userID).Updates(map[string]any(c)).Error
+	return s.update(ctx, &Member{}, c, "conversation_id = ? AND user_id = ?", conversationID, userID)
 }
 
 // MembersPage returns members of a conversation by user id, after afterUserID.

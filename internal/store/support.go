@@ -256,10 +256,7 @@ func (s *Store) UpdateSupportConversation(ctx context.Context, conversationID in
 	putNull(c, "assigned_at", u.AssignedAt)
 	putNull(c, "first_response_at", u.FirstResponseAt)
 	putNull(c, "resolved_at", u.ResolvedAt)
-	if len(c) == 0 {
-		return nil
-	}
-	return s.q(ctx).Model(&SupportConversation{}).Where("conversation_id = ?", conversationID).Updates(map[string]any(c)).Error
+	return s.update(ctx, &SupportConversation{}, c, "conversation_id = ?", conversationID)
 }
 
 // SupportFilter selects support conversations for an agent's inbox.
@@ -373,10 +370,7 @@ func (s *Store) UpdateVisitor(ctx context.Context, id int64, u VisitorUpdate) er
 	putPtr(c, "locale", u.Locale)
 	putPtr(c, "user_agent", u.UserAgent)
 	putPtr(c, "last_seen_at", u.LastSeenAt)
-	if len(c) == 0 {
-		return nil
-	}
-	return translate(s.q(ctx).Model(&Visitor{}).Where("id = ?", id).Updates(map[string]any(c)).Error)
+	return s.update(ctx, &Visitor{}, c, "id = ?", id)
 }
 
 // VisitorsByIDs returns visitors keyed by id.

@@ -87,10 +87,7 @@ func (s *Store) UpdateCannedResponse(ctx context.Context, id int64, u CannedResp
 	c := columns{}
 	putPtr(c, "shortcut", u.Shortcut)
 	putPtr(c, "body", u.Body)
-	if len(c) == 0 {
-		return nil
-	}
-	return translate(s.q(ctx).Model(&CannedResponse{}).Where("id = ?", id).Updates(map[string]any(c)).Error)
+	return s.update(ctx, &CannedResponse{}, c, "id = ?", id)
 }
 
 // DeleteCannedResponse removes a canned response.

@@ -1,5 +1,7 @@
 package store
 
+import "context"
+
 // Null is an update of a nullable column: written when Set, as NULL when
 // Value is nil. The zero Null leaves the column as it is.
 type Null[T any] struct {
@@ -32,4 +34,13 @@ func putNull[T any](c columns, name string, v Null[T]) {
 		return
 	}
 	c[name] = *v.Value
+}
+
+// update writes the columns c of the rows of model that where picks; an
+// empty c writes nothing.
+func (s *Store) update(ctx context.Context, model any, c columns, where string, args ...any) error {
+	if len(c) == 0 {
+		return nil
+	}
+	return translate(s.q(ctx).Model(model).Where(where, args...).Updates(map[string]any(c)).Error)
 }

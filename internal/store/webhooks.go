@@ -105,10 +105,7 @@ func (s *Store) UpdateDelivery(ctx context.Context, id int64, u DeliveryUpdate) 
 	putPtr(c, "last_status_code", u.LastStatusCode)
 	putPtr(c, "last_error", u.LastError)
 	putPtr(c, "delivered_at", u.DeliveredAt)
-	if len(c) == 0 {
-		return nil
-	}
-	return s.q(ctx).Model(&WebhookDelivery{}).Where("id = ?", id).Updates(map[string]any(c)).Error
+	return s.update(ctx, &WebhookDelivery{}, c, "id = ?", id)
 }
 
 // DeliveriesOf lists a webhook's deliveries, newest first.
