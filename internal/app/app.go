@@ -91,7 +91,13 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 	a.Jobs = jobs.NewClient(a.KV.NewClient(), a.Store, cfg.RedisPrefix, log, a.Metrics)
 	a.Hub = realtime.NewHub(newBroker(cfg, a.KV, log), log, a.Metrics)
 	a.Hub.SetBudgets(realtime.DefaultBudgets(cfg.WSSendFramesPerSec))
-	a.Auth = auth.New(a.Store, a.KV.Client, a.KV.Key, a.Jobs, a.Mailer, userSockets{a.Hub, log}, auth.Config{
+	// Rate limits live in Redis, shared by every node; in embedded mode one
+	// process serves everything, and keeps them in its memory.
+	limiter := ratelimit.New(a.KV.Client, a.KV.Key("rl"))
+	if a.KV.Embedded() {
+		limiter = ratelimit.NewInProcess()
+	}
+	a.Auth = auth.New(a.Store, a.KV.Client, a.KV.Key, limiter, a.Jobs, a.Mailer, userSockets{a.Hub, log}, auth.Config{
 		Secret: cfg.Secret, PreviousSecret: cfg.SecretPrevious, PublicURL: cfg.PublicURL,
 		AccessTokenTTL: cfg.AccessTokenTTL, RefreshTokenTTL: cfg.RefreshTokenTTL,
 		Limits: auth.Limits{
@@ -103,7 +109,6 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 		RequireVerifiedEmail: cfg.RequireVerifiedEmail,
 	}, log)
 	a.Audit = audit.New(a.Store, log)
-	limiter := ratelimit.New(a.KV.Client, a.KV.Key("rl"))
 	a.Outbound = outbound.New(outbound.Config{Allow: cfg.OutboundAllow, PublicURL: cfg.PublicURL})
 	a.Webhooks = webhooks.New(a.Store, a.Jobs, a.Outbound, log)
 	if a.Media, err = newMedia(a.Store, limiter, cfg, log); err != nil {

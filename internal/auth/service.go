@@ -68,10 +68,11 @@ type Service struct {
 }
 
 // New builds the service. keys prefixes Redis keys for this deployment;
-// sessions closes the sockets of a user signed out or disabled.
-func New(st *store.Store, rdb *redis.Client, keys func(parts ...string) string, jobs Jobs, mailer notify.Mailer, sessions Sessions, cfg Config, log *slog.Logger) *Service {
+// limiter holds the sign-in and sign-up limits; sessions closes the sockets
+// of a user signed out or disabled.
+func New(st *store.Store, rdb *redis.Client, keys func(parts ...string) string, limiter *ratelimit.Limiter, jobs Jobs, mailer notify.Mailer, sessions Sessions, cfg Config, log *slog.Logger) *Service {
 	return &Service{
-		store: st, rdb: rdb, keys: keys, limiter: ratelimit.New(rdb, keys("rl")),
+		store: st, rdb: rdb, keys: keys, limiter: limiter,
 		jobs: jobs, mailer: mailer, sessions: sessions, cfg: cfg, log: log,
 		now: func() time.Time { return time.Now().UTC() },
 	}

@@ -27,11 +27,18 @@ import (
 type Limiter struct {
 	rl     *redis_rate.Limiter
 	prefix string
+	mem    *inProcess // set by NewInProcess, in place of rl
 }
 
 // New returns a limiter whose keys start with prefix.
 func New(rdb *redis.Client, prefix string) *Limiter {
 	return &Limiter{rl: redis_rate.NewLimiter(rdb), prefix: prefix}
+}
+
+// NewInProcess returns a limiter that keeps its state in this process: for
+// embedded mode only, where one process serves everything.
+func NewInProcess() *Limiter {
+	return &Limiter{mem: newInProcess()}
 }
 
 // Allow counts one event for key and reports whether it is within limit
@@ -42,6 +49,10 @@ func New(rdb *redis.Client, prefix string) *Limiter {
 func (l *Limiter) Allow(ctx context.Context, key string, limit int, window time.Duration) (bool, time.Duration, error) {
 	if limit <= 0 || window <= 0 {
 		return true, 0, nil
+	}
+	if l.mem != nil {
+		ok, wait := l.mem.allow(key, limit, window)
+		return ok, wait, nil
 	}
 	res, err := l.rl.Allow(ctx, l.prefix+":"+key, redis_rate.Limit{Rate: limit, Burst: limit, Period: window})
 	if err != nil {
@@ -55,6 +66,10 @@ func (l *Limiter) Allow(ctx context.Context, key string, limit int, window time.
 
 // Reset forgets the events of key (e.g. after a successful login).
 func (l *Limiter) Reset(ctx context.Context, key string) error {
+	if l.mem != nil {
+		l.mem.reset(key)
+		return nil
+	}
 	return l.rl.Reset(ctx, l.prefix+":"+key)
 }
 
