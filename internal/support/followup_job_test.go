@@ -23,9 +23,7 @@ func TestFollowUpClaimedByADeadRunIsSentByItsRetry(t *testing.T) {
 		c.AgentNotifyDelay, c.VisitorNotifyDelay = time.Hour, time.Hour
 	}))
 	d.online(d.agents[0])
-	v, _ := d.srv.NewVisitor(d.site.PublicKey, map[string]any{"page_url": d.srv.URL + "/demo"})
-	v.Do("PATCH", "/api/v1/widget/visitor", map[string]string{"name": "Vera", "email": "vera@example.com"}, http.StatusOK, nil)
-	conv := v.Open(nil)
+	v, conv := d.vera(d.srv.URL + "/demo")
 	v.Do("POST", fmt.Sprintf("/api/v1/widget/conversations/%d/messages", conv.ID), map[string]string{"client_msg_id": "v1", "body": "Is it in stock?"}, http.StatusCreated, nil)
 
 	ctx, st, svc := t.Context(), d.srv.App.Store, d.srv.App.Support

@@ -21,9 +21,7 @@ func TestOfflineFollowUpMailsGoOutOnceAndOnlyWhenNeeded(t *testing.T) {
 	d.online(d.agents[0])
 	// 1. Unanswered visitor messages: one mail to the assignee with both;
 	//    then an unseen reply: one mail to the visitor with a link back.
-	v, _ := d.srv.NewVisitor(d.site.PublicKey, map[string]any{"page_url": d.srv.URL + "/demo?product=42"})
-	v.Do("PATCH", "/api/v1/widget/visitor", map[string]string{"name": "Vera", "email": "vera@example.com"}, http.StatusOK, nil)
-	conv := v.Open(nil)
+	v, conv := d.vera(d.srv.URL + "/demo?product=42")
 	for i, body := range []string{"Is it in stock?", "I need it by Friday"} {
 		v.Do("POST", fmt.Sprintf("/api/v1/widget/conversations/%d/messages", conv.ID), map[string]string{"client_msg_id": fmt.Sprint("v", i), "body": body}, http.StatusCreated, nil)
 	}

@@ -51,6 +51,14 @@ func newDesk(t *testing.T, agents, capacity int, opts ...testkit.Option) *desk {
 	return d
 }
 
+// vera is a visitor on pageURL who gave her name and e-mail (so that
+// follow-up mails can reach her) and opened a conversation.
+func (d *desk) vera(pageURL string) (*testkit.Visitor, testkit.SupportConversation) {
+	v, _ := d.srv.NewVisitor(d.site.PublicKey, map[string]any{"page_url": pageURL})
+	v.Do("PATCH", "/api/v1/widget/visitor", map[string]string{"name": "Vera", "email": "vera@example.com"}, http.StatusOK, nil)
+	return v, v.Open(nil)
+}
+
 func (d *desk) online(a *testkit.Client) {
 	a.Do("PUT", "/api/v1/agent/status", map[string]string{"status": "online"}, http.StatusOK, nil)
 }
