@@ -51,6 +51,7 @@ type App struct {
 	Social   *social.Service
 	Media    *media.Service
 	Support  *support.Service
+	Reports  *support.Reports
 	Webhooks *webhooks.Service
 	Outbound *outbound.Client // every request to a URL someone typed
 	Wallet   *wallet.Service
@@ -141,12 +142,13 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 	a.Social = social.New(a.Store, a.Chat, tracker, limiter, social.Config{PublicURL: cfg.PublicURL, GroupMemberCap: cfg.GroupMemberCap,
 		FriendRequestsPerHour: cfg.FriendRequestLimitPerHour, GroupJoinsPerHour: cfg.GroupJoinLimitPerHour}, log)
 	a.Support = support.New(supportRules, a.Chat, sessions, limiter)
+	a.Reports = support.NewReports(a.Store)
 	a.Wallet = wallet.New(a.Store, a.Chat, packets, a.Jobs, wallet.Config{RedPacketMaxCents: cfg.RedPacketMaxCents, RedPacketTTL: cfg.RedPacketTTL}, log)
 	a.HTTP = httpapi.New(httpapi.Config{
 		PublicURL: cfg.PublicURL, ConsoleOrigins: cfg.ConsoleOrigins, MaxBodyBytes: cfg.MaxBodyBytes, TrustedProxies: cfg.TrustedProxies,
 		BodyRate: httpapi.BodyRate{Min: cfg.HTTPMinBodyRate, Window: cfg.HTTPBodyRateWindow, Total: cfg.HTTPReadTimeout},
 	}, httpapi.Deps{
-		Auth: a.Auth, Chat: a.Chat, Social: a.Social, Support: a.Support, Webhooks: a.Webhooks, Hub: a.Hub, Metrics: a.Metrics, Log: log,
+		Auth: a.Auth, Chat: a.Chat, Social: a.Social, Support: a.Support, Reports: a.Reports, Webhooks: a.Webhooks, Hub: a.Hub, Metrics: a.Metrics, Log: log,
 		Media: a.Media, Wallet: a.Wallet, Audit: a.Audit,
 		Ready: []httpapi.Checker{
 			{Name: "database", Check: a.Store.Ping},

@@ -45,6 +45,7 @@ type Deps struct {
 	Social   *social.Service
 	Media    *media.Service
 	Support  *support.Service
+	Reports  *support.Reports
 	Webhooks *webhooks.Service
 	Wallet   *wallet.Service
 	Audit    *audit.Service

@@ -453,7 +453,7 @@ func (s *Server) siteReport(c echo.Context) error {
 		}
 		*dst = t.UTC()
 	}
-	r, err := s.deps.Support.Report(c.Request().Context(), identity(c), id, from, to)
+	r, err := s.deps.Reports.Report(c.Request().Context(), identity(c), id, from, to)
 	if err != nil {
 		return err
 	}

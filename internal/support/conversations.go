@@ -60,7 +60,7 @@ type ConversationFrame struct {
 
 // conversationView builds the view; forAgent adds the visitor's details
 // and private notes.
-func (s *Service) conversationView(ctx context.Context, sc *store.SupportConversation, forAgent bool) (*Conversation, error) {
+func (s *Rules) conversationView(ctx context.Context, sc *store.SupportConversation, forAgent bool) (*Conversation, error) {
 	return s.view(ctx, s.store, sc, forAgent, !forAgent)
 }
 
@@ -251,26 +251,6 @@ func checkPrechat(site *store.Site, answers map[string]string) (string, store.Vi
 	return string(b), visitor, nil
 }
 
-// supportFor loads a support conversation an agent may act on: 404 if it
-// doesn't exist, 403 if it belongs to a site they don't serve.
-func (s *Service) supportFor(ctx context.Context, st *store.Store, actor auth.Identity, conversationID int64) (*store.SupportConversation, error) {
-	sc, err := st.SupportConversationByID(ctx, conversationID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, errNoConversation
-	}
-	if err != nil {
-		return nil, err
-	}
-	ok, err := s.canActOnSite(ctx, st, sc.SiteID, actor.ID)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return nil, errs.R(errs.Forbidden, "forbidden", "you are not an agent of this conversation's site")
-	}
-	return sc, nil
-}
-
 // ClaimInput is an agent's request to take a conversation.
 type ClaimInput struct {
 	// Takeover lets an admin take a conversation another agent holds.
@@ -290,7 +270,7 @@ func (s *Service) Claim(ctx context.Context, actor auth.Identity, conversationID
 		sys    *store.Message
 	)
 	err := s.store.Tx(ctx, func(tx *store.Store) error {
-		sc, err := s.supportFor(ctx, tx, actor, conversationID)
+		sc, err := supportFor(ctx, tx, actor, conversationID)
 		if err != nil {
 			return err
 		}
@@ -355,7 +335,7 @@ func (s *Service) Claim(ctx context.Context, actor auth.Identity, conversationID
 			return nil
 		}
 		freed = from
-		if sys, err = s.chat.PostSystemTx(ctx, tx, conversationID, fmt.Sprintf("%s took over the conversation from %s", s.userName(ctx, tx, actor.ID), s.userName(ctx, tx, *from))); err != nil {
+		if sys, err = s.chat.PostSystemTx(ctx, tx, conversationID, fmt.Sprintf("%s took over the conversation from %s", userName(ctx, tx, actor.ID), userName(ctx, tx, *from))); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, actor.ID, "conversation.takeover", "conversation", conversationID, map[string]any{"site_id": sc.SiteID, "from_agent_id": *from})
@@ -391,7 +371,7 @@ func (s *Service) Transfer(ctx context.Context, actor auth.Identity, conversatio
 		sys    *store.Message
 	)
 	err := s.store.Tx(ctx, func(tx *store.Store) error {
-		sc, err := s.supportFor(ctx, tx, actor, conversationID)
+		sc, err := supportFor(ctx, tx, actor, conversationID)
 		if err != nil {
 			return err
 		}
@@ -400,10 +380,10 @@ func (s *Service) Transfer(ctx context.Context, actor auth.Identity, conversatio
 		}
 		now := s.now()
 		freed = sc.AssigneeID
-		who := s.userName(ctx, tx, actor.ID)
+		who := userName(ctx, tx, actor.ID)
 		if in.AgentID != nil {
 			target := *in.AgentID
-			if ok, err := s.canActOnSite(ctx, tx, sc.SiteID, target); err != nil || !ok {
+			if ok, err := canActOnSite(ctx, tx, sc.SiteID, target); err != nil || !ok {
 				return errs.R(errs.NotFound, "agent_not_found", "no such agent on this site")
 			}
 			a, err := tx.AgentByID(ctx, target)
@@ -420,7 +400,7 @@ func (s *Service) Transfer(ctx context.Context, actor auth.Identity, conversatio
 			if capacity := s.capacityOn(ctx, tx, sc.QueueID, target); load >= capacity {
 				return errs.R(errs.Conflict, "agent_at_capacity", "that agent has no room for another conversation")
 			}
-			if sys, err = s.chat.PostSystemTx(ctx, tx, conversationID, fmt.Sprintf("%s transferred the conversation to %s", who, s.userName(ctx, tx, target))); err != nil {
+			if sys, err = s.chat.PostSystemTx(ctx, tx, conversationID, fmt.Sprintf("%s transferred the conversation to %s", who, userName(ctx, tx, target))); err != nil {
 				return err
 			}
 			if err := s.logEvent(ctx, tx, sc, "transferred", &actor.ID, 0); err != nil {
@@ -477,7 +457,7 @@ func (s *Service) Resolve(ctx context.Context, actor auth.Identity, conversation
 		sys   *store.Message
 	)
 	err := s.store.Tx(ctx, func(tx *store.Store) error {
-		sc, err := s.supportFor(ctx, tx, actor, conversationID)
+		sc, err := supportFor(ctx, tx, actor, conversationID)
 		if err != nil {
 			return err
 		}
@@ -491,7 +471,7 @@ func (s *Service) Resolve(ctx context.Context, actor auth.Identity, conversation
 		if err := s.logEvent(ctx, tx, sc, "resolved", sc.AssigneeID, 0); err != nil {
 			return err
 		}
-		if sys, err = s.chat.PostSystemTx(ctx, tx, conversationID, s.userName(ctx, tx, actor.ID)+" resolved the conversation"); err != nil {
+		if sys, err = s.chat.PostSystemTx(ctx, tx, conversationID, userName(ctx, tx, actor.ID)+" resolved the conversation"); err != nil {
 			return err
 		}
 		return s.emitConversation(ctx, tx, conversationID, "conversation.resolved")
@@ -515,14 +495,14 @@ func (s *Service) Reopen(ctx context.Context, actor auth.Identity, conversationI
 		sys    *store.Message
 	)
 	err := s.store.Tx(ctx, func(tx *store.Store) error {
-		sc, err := s.supportFor(ctx, tx, actor, conversationID)
+		sc, err := supportFor(ctx, tx, actor, conversationID)
 		if err != nil {
 			return err
 		}
 		if sc.Status != StatusResolved {
 			return errs.R(errs.Conflict, "not_resolved", "this conversation is not resolved")
 		}
-		if sys, err = s.chat.PostSystemTx(ctx, tx, conversationID, s.userName(ctx, tx, actor.ID)+" reopened the conversation"); err != nil {
+		if sys, err = s.chat.PostSystemTx(ctx, tx, conversationID, userName(ctx, tx, actor.ID)+" reopened the conversation"); err != nil {
 			return err
 		}
 		r, err := s.reopenRouted(ctx, tx, sc, s.now())
@@ -568,7 +548,7 @@ func (s *Rules) reopenRouted(ctx context.Context, tx *store.Store, sc *store.Sup
 
 // Note adds a private note: agents see it, the visitor never does.
 func (s *Service) Note(ctx context.Context, actor auth.Identity, conversationID int64, clientMsgID, body string) (*chat.Message, error) {
-	if _, err := s.supportFor(ctx, s.store, actor, conversationID); err != nil {
+	if _, err := supportFor(ctx, s.store, actor, conversationID); err != nil {
 		return nil, err
 	}
 	if _, err := s.store.Member(ctx, conversationID, actor.ID); err != nil {
@@ -632,15 +612,4 @@ func (s *Service) agentView(ctx context.Context, conversationID int64) (*Convers
 		return nil, errs.Wrap(err, "load conversation")
 	}
 	return s.conversationView(ctx, sc, true)
-}
-
-func (s *Service) userName(ctx context.Context, st *store.Store, id int64) string {
-	u, err := st.UserByID(ctx, id)
-	if err != nil {
-		return "an agent"
-	}
-	if u.Nickname != "" {
-		return u.Nickname
-	}
-	return u.Username
 }

@@ -141,7 +141,7 @@ func (s *Service) checkInboxScope(ctx context.Context, actor auth.Identity, site
 	} else if err != nil {
 		return errs.Wrap(err, "load site")
 	}
-	ok, err := s.canActOnSite(ctx, s.store, siteID, actor.ID)
+	ok, err := canActOnSite(ctx, s.store, siteID, actor.ID)
 	if err != nil {
 		return errs.Wrap(err, "check site")
 	}
@@ -162,7 +162,7 @@ func (s *Service) VisitorConversations(ctx context.Context, actor auth.Identity,
 	if err != nil {
 		return nil, 0, errs.Wrap(err, "load visitor")
 	}
-	ok, err := s.canActOnSite(ctx, s.store, v.SiteID, actor.ID)
+	ok, err := canActOnSite(ctx, s.store, v.SiteID, actor.ID)
 	if err != nil {
 		return nil, 0, errs.Wrap(err, "check site")
 	}

@@ -314,7 +314,7 @@ func (s *Service) HandleAssignTimeout(ctx context.Context, conversationID, agent
 		if err != nil || next == 0 {
 			return err // nobody else free: it stays with the agent
 		}
-		sys, err = s.chat.PostSystemTx(ctx, tx, conversationID, "No answer in time: the conversation moved to "+s.userName(ctx, tx, next))
+		sys, err = s.chat.PostSystemTx(ctx, tx, conversationID, "No answer in time: the conversation moved to "+userName(ctx, tx, next))
 		if err != nil {
 			return err
 		}
@@ -333,12 +333,6 @@ func (s *Service) HandleAssignTimeout(ctx context.Context, conversationID, agent
 		s.drain(ctx, agentID)
 	}
 	return nil
-}
-
-// available reports whether an agent takes chats now: they chose online,
-// and they are connected or lost their connection within the grace period.
-func (s *Service) available(a *store.Agent) bool {
-	return a.Status == "online" && (a.DisconnectedAt == nil || a.DisconnectedAt.After(s.now().Add(-s.cfg.AgentGrace)))
 }
 
 // AgentConnectivity is told when a user's session opens or closes. The

@@ -67,16 +67,13 @@ type Config struct {
 // events, follow-up mails). It needs no chat service, so that chat is
 // built with it; Service, which needs chat, embeds it.
 type Rules struct {
-	store   *store.Store
+	shared
 	views   *chat.Views
 	pub     chat.Publisher
 	viewers *viewerSet // nil: collision detection is off
 	jobs    Jobs
 	events  Events
 	mailer  notify.Mailer
-	cfg     Config
-	log     *slog.Logger
-	now     func() time.Time
 }
 
 var _ chat.Kind = (*Rules)(nil)
@@ -94,10 +91,11 @@ type Viewers struct {
 // in webhook events; pub tells agents who views a conversation; events
 // (nil: none) tells the host sites' webhooks.
 func NewRules(st *store.Store, views *chat.Views, pub chat.Publisher, viewers Viewers, jobs Jobs, events Events, mailer notify.Mailer, cfg Config, log *slog.Logger) *Rules {
-	r := &Rules{store: st, views: views, pub: pub, jobs: jobs, events: events, mailer: mailer, cfg: cfg, log: log,
+	r := &Rules{shared: shared{store: st, cfg: cfg, log: log,
 		// Microseconds: PostgreSQL keeps no finer, and assignment stamps
 		// are compared after a round trip through the database.
-		now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
+		now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }},
+		views: views, pub: pub, jobs: jobs, events: events, mailer: mailer}
 	if viewers.Redis != nil {
 		r.viewers = newViewerSet(viewers.Redis, viewers.Key, viewers.TTL)
 	}
@@ -186,7 +184,7 @@ func (s *Rules) userCanRead(ctx context.Context, st *store.Store, conv *store.Co
 	if err != nil {
 		return false, err
 	}
-	return s.canActOnSite(ctx, st, sc.SiteID, userID)
+	return canActOnSite(ctx, st, sc.SiteID, userID)
 }
 
 var errNotAssignee = errs.R(errs.Forbidden, "not_assignee", "only the agent this conversation is assigned to writes to the visitor; claim it first")
@@ -203,7 +201,7 @@ func (s *Rules) userCanSend(ctx context.Context, st *store.Store, conv *store.Co
 	if err != nil {
 		return err
 	}
-	ok, err := s.canActOnSite(ctx, st, sc.SiteID, userID)
+	ok, err := canActOnSite(ctx, st, sc.SiteID, userID)
 	if err != nil {
 		return err
 	}
@@ -214,12 +212,6 @@ func (s *Rules) userCanSend(ctx context.Context, st *store.Store, conv *store.Co
 		return nil
 	}
 	return errNotAssignee
-}
-
-// canActOnSite reports whether a user serves a site now (the store's
-// staff rule: an enabled admin, or an enabled agent in one of its queues).
-func (s *Rules) canActOnSite(ctx context.Context, st *store.Store, siteID, userID int64) (bool, error) {
-	return st.IsSiteStaff(ctx, siteID, userID)
 }
 
 // AfterSend keeps the support state in step with messages: an agent's

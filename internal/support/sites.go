@@ -134,21 +134,9 @@ func (s *Service) CreateSite(ctx context.Context, actor auth.Identity, name stri
 // GetSite returns a site to an admin (with its secret) or to one of its
 // agents (without).
 func (s *Service) GetSite(ctx context.Context, actor auth.Identity, id int64) (*Site, error) {
-	site, err := s.store.SiteByID(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, errNoSite
-	}
+	site, err := siteForStaff(ctx, s.store, actor, id)
 	if err != nil {
-		return nil, errs.Wrap(err, "load site")
-	}
-	if !actor.IsAdmin() {
-		ok, err := s.store.IsSiteAgent(ctx, id, actor.ID)
-		if err != nil {
-			return nil, errs.Wrap(err, "check agent")
-		}
-		if !ok {
-			return nil, errs.R(errs.Forbidden, "forbidden", "you are not an agent of this site")
-		}
+		return nil, err
 	}
 	return s.siteView(ctx, site, actor.IsAdmin())
 }
@@ -322,7 +310,7 @@ func (s *Service) siteView(ctx context.Context, site *store.Site, withSecret boo
 			return nil, errs.Wrap(err, "load agents")
 		}
 		for _, a := range agents {
-			qa := QueueAgent{UserID: a.UserID, Name: s.userName(ctx, s.store, a.UserID), Capacity: a.Capacity, Status: "offline"}
+			qa := QueueAgent{UserID: a.UserID, Name: userName(ctx, s.store, a.UserID), Capacity: a.Capacity, Status: "offline"}
 			if st, err := s.store.AgentByID(ctx, a.UserID); err == nil {
 				qa.Status = st.Status
 			}

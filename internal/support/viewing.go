@@ -22,13 +22,13 @@ func (s *Service) View(ctx context.Context, actor auth.Identity, session string,
 	if actor.Kind != store.SenderUser {
 		return errNoConversation
 	}
-	sc, err := s.supportFor(ctx, s.store, actor, conversationID)
+	sc, err := supportFor(ctx, s.store, actor, conversationID)
 	if err != nil {
 		return err
 	}
 	switch state {
 	case "start":
-		err = s.viewers.start(ctx, conversationID, session, actor.ID, s.userName(ctx, s.store, actor.ID))
+		err = s.viewers.start(ctx, conversationID, session, actor.ID, userName(ctx, s.store, actor.ID))
 	case "stop":
 		err = s.viewers.stop(ctx, conversationID, session)
 	default:

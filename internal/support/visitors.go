@@ -415,13 +415,6 @@ func (s *Service) VisitorSite(ctx context.Context, visitorID int64) (*store.Site
 	return s.store.SiteByID(ctx, v.SiteID)
 }
 
-func asDomain(err error, what string) error {
-	if _, ok := errs.As(err); ok {
-		return err
-	}
-	return errs.Wrap(err, what)
-}
-
 // ContactPatch is what a visitor tells about themselves (e.g. the e-mail
 // the widget asks for when nobody is online).
 type ContactPatch struct {
