@@ -51,6 +51,8 @@ type App struct {
 	Social   *social.Service
 	Media    *media.Service
 	Support  *support.Service
+	Routing  *support.Routing
+	Sites    *support.Sites
 	Reports  *support.Reports
 	Webhooks *webhooks.Service
 	Outbound *outbound.Client // every request to a URL someone typed
@@ -141,14 +143,16 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 	}
 	a.Social = social.New(a.Store, a.Chat, tracker, limiter, social.Config{PublicURL: cfg.PublicURL, GroupMemberCap: cfg.GroupMemberCap,
 		FriendRequestsPerHour: cfg.FriendRequestLimitPerHour, GroupJoinsPerHour: cfg.GroupJoinLimitPerHour}, log)
-	a.Support = support.New(supportRules, a.Chat, sessions, limiter)
+	a.Routing = support.NewRouting(supportRules, a.Chat, sessions)
+	a.Sites = support.NewSites(supportRules, a.Routing)
+	a.Support = support.New(supportRules, a.Routing, a.Chat, limiter)
 	a.Reports = support.NewReports(a.Store)
 	a.Wallet = wallet.New(a.Store, a.Chat, packets, a.Jobs, wallet.Config{RedPacketMaxCents: cfg.RedPacketMaxCents, RedPacketTTL: cfg.RedPacketTTL}, log)
 	a.HTTP = httpapi.New(httpapi.Config{
 		PublicURL: cfg.PublicURL, ConsoleOrigins: cfg.ConsoleOrigins, MaxBodyBytes: cfg.MaxBodyBytes, TrustedProxies: cfg.TrustedProxies,
 		BodyRate: httpapi.BodyRate{Min: cfg.HTTPMinBodyRate, Window: cfg.HTTPBodyRateWindow, Total: cfg.HTTPReadTimeout},
 	}, httpapi.Deps{
-		Auth: a.Auth, Chat: a.Chat, Social: a.Social, Support: a.Support, Reports: a.Reports, Webhooks: a.Webhooks, Hub: a.Hub, Metrics: a.Metrics, Log: log,
+		Auth: a.Auth, Chat: a.Chat, Social: a.Social, Support: a.Support, Routing: a.Routing, Sites: a.Sites, Reports: a.Reports, Webhooks: a.Webhooks, Hub: a.Hub, Metrics: a.Metrics, Log: log,
 		Media: a.Media, Wallet: a.Wallet, Audit: a.Audit,
 		Ready: []httpapi.Checker{
 			{Name: "database", Check: a.Store.Ping},
@@ -158,7 +162,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 		Static: web.New(sub(agentconsole.Dist), sub(widget.Dist), nil, a.Support.FrameAncestors),
 	})
 	a.worker = jobs.NewWorker(a.KV.AsynqOpt(), cfg.RedisPrefix, cfg.WorkerConcurrency,
-		jobs.Handlers{Verify: a.Auth, Digest: a.Chat, Support: a.Support, Webhooks: a.Webhooks, Wallet: a.Wallet, Media: a.Media}, a.Store, log, a.Metrics)
+		jobs.Handlers{Verify: a.Auth, Digest: a.Chat, Routing: a.Routing, FollowUps: a.Support, Webhooks: a.Webhooks, Wallet: a.Wallet, Media: a.Media}, a.Store, log, a.Metrics)
 	if a.schedule, err = jobs.NewScheduler(a.KV.AsynqOpt(), cfg.RedisPrefix, jobs.Periods{CleanUploads: cfg.UploadCleanupInterval}, log); err != nil {
 		return nil, err
 	}

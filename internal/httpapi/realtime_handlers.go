@@ -91,7 +91,7 @@ func (s *Server) wireRealtime() {
 		id, _ := sess.Identity().(auth.Identity)
 		sess.Send(helloFrame{Type: "hello", SessionID: sess.ID(), Identity: id, HeartbeatS: int(realtime.HeartbeatPeriod.Seconds())})
 		s.presenceChanged(id, s.deps.Social.Connected)
-		s.presenceChanged(id, s.deps.Support.AgentConnectivity)
+		s.presenceChanged(id, s.deps.Routing.AgentConnectivity)
 	})
 	hub.OnDisconnect(func(sess *realtime.Session) {
 		id, _ := sess.Identity().(auth.Identity)
@@ -101,7 +101,7 @@ func (s *Server) wireRealtime() {
 			cancel()
 		}
 		s.presenceChanged(id, s.deps.Social.Disconnected)
-		s.presenceChanged(id, s.deps.Support.AgentConnectivity)
+		s.presenceChanged(id, s.deps.Routing.AgentConnectivity)
 	})
 	hub.OnMessage(s.handleFrame)
 }

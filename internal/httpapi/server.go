@@ -45,6 +45,8 @@ type Deps struct {
 	Social   *social.Service
 	Media    *media.Service
 	Support  *support.Service
+	Routing  *support.Routing
+	Sites    *support.Sites
 	Reports  *support.Reports
 	Webhooks *webhooks.Service
 	Wallet   *wallet.Service

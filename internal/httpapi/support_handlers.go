@@ -72,7 +72,7 @@ func (s *Server) createSite(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	site, err := s.deps.Support.CreateSite(c.Request().Context(), identity(c), req.Name)
+	site, err := s.deps.Sites.CreateSite(c.Request().Context(), identity(c), req.Name)
 	if err != nil {
 		return err
 	}
@@ -80,7 +80,7 @@ func (s *Server) createSite(c echo.Context) error {
 }
 
 func (s *Server) listSites(c echo.Context) error {
-	sites, err := s.deps.Support.ListSites(c.Request().Context(), identity(c))
+	sites, err := s.deps.Sites.ListSites(c.Request().Context(), identity(c))
 	if err != nil {
 		return err
 	}
@@ -92,7 +92,7 @@ func (s *Server) getSite(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	site, err := s.deps.Support.GetSite(c.Request().Context(), identity(c), id)
+	site, err := s.deps.Sites.GetSite(c.Request().Context(), identity(c), id)
 	if err != nil {
 		return err
 	}
@@ -108,7 +108,7 @@ func (s *Server) patchSite(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	site, err := s.deps.Support.UpdateSite(c.Request().Context(), identity(c), id, req)
+	site, err := s.deps.Sites.UpdateSite(c.Request().Context(), identity(c), id, req)
 	if err != nil {
 		return err
 	}
@@ -120,7 +120,7 @@ func (s *Server) rotateSiteSecret(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	site, err := s.deps.Support.RotateSecret(c.Request().Context(), identity(c), id)
+	site, err := s.deps.Sites.RotateSecret(c.Request().Context(), identity(c), id)
 	if err != nil {
 		return err
 	}
@@ -136,7 +136,7 @@ func (s *Server) createQueue(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	q, err := s.deps.Support.CreateQueue(c.Request().Context(), identity(c), id, req)
+	q, err := s.deps.Sites.CreateQueue(c.Request().Context(), identity(c), id, req)
 	if err != nil {
 		return err
 	}
@@ -160,7 +160,7 @@ func (s *Server) putQueueAgent(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	if err := s.deps.Support.SetQueueAgent(c.Request().Context(), identity(c), qid, uid, req.Capacity); err != nil {
+	if err := s.deps.Sites.SetQueueAgent(c.Request().Context(), identity(c), qid, uid, req.Capacity); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
@@ -208,7 +208,7 @@ func (s *Server) putAgentStatus(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	if err := s.deps.Support.SetStatus(c.Request().Context(), identity(c).ID, req.Status); err != nil {
+	if err := s.deps.Routing.SetStatus(c.Request().Context(), identity(c).ID, req.Status); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, req)
@@ -266,7 +266,7 @@ func (s *Server) claim(c echo.Context) error {
 	if err := bindOptional(c, &req); err != nil {
 		return err
 	}
-	conv, err := s.deps.Support.Claim(c.Request().Context(), identity(c), id, req)
+	conv, err := s.deps.Routing.Claim(c.Request().Context(), identity(c), id, req)
 	if err != nil {
 		return err
 	}
@@ -282,7 +282,7 @@ func (s *Server) transfer(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	conv, err := s.deps.Support.Transfer(c.Request().Context(), identity(c), id, req)
+	conv, err := s.deps.Routing.Transfer(c.Request().Context(), identity(c), id, req)
 	if err != nil {
 		return err
 	}
@@ -294,7 +294,7 @@ func (s *Server) resolve(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	conv, err := s.deps.Support.Resolve(c.Request().Context(), identity(c), id)
+	conv, err := s.deps.Routing.Resolve(c.Request().Context(), identity(c), id)
 	if err != nil {
 		return err
 	}
@@ -306,7 +306,7 @@ func (s *Server) reopen(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	conv, err := s.deps.Support.Reopen(c.Request().Context(), identity(c), id)
+	conv, err := s.deps.Routing.Reopen(c.Request().Context(), identity(c), id)
 	if err != nil {
 		return err
 	}
@@ -461,7 +461,7 @@ func (s *Server) siteReport(c echo.Context) error {
 }
 
 func (s *Server) getAgentStatus(c echo.Context) error {
-	st, err := s.deps.Support.Status(c.Request().Context(), identity(c).ID)
+	st, err := s.deps.Routing.Status(c.Request().Context(), identity(c).ID)
 	if err != nil {
 		return err
 	}

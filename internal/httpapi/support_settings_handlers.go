@@ -25,7 +25,7 @@ func (s *Server) deleteSite(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.deps.Support.DeleteSite(c.Request().Context(), identity(c), id); err != nil {
+	if err := s.deps.Sites.DeleteSite(c.Request().Context(), identity(c), id); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
@@ -36,7 +36,7 @@ func (s *Server) listSiteQueues(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	items, err := s.deps.Support.SiteQueues(c.Request().Context(), identity(c), id)
+	items, err := s.deps.Sites.SiteQueues(c.Request().Context(), identity(c), id)
 	if err != nil {
 		return err
 	}
@@ -52,7 +52,7 @@ func (s *Server) patchQueue(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	q, err := s.deps.Support.UpdateQueue(c.Request().Context(), identity(c), id, req)
+	q, err := s.deps.Sites.UpdateQueue(c.Request().Context(), identity(c), id, req)
 	if err != nil {
 		return err
 	}
@@ -64,7 +64,7 @@ func (s *Server) deleteQueue(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.deps.Support.DeleteQueue(c.Request().Context(), identity(c), id); err != nil {
+	if err := s.deps.Sites.DeleteQueue(c.Request().Context(), identity(c), id); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
@@ -79,7 +79,7 @@ func (s *Server) deleteQueueAgent(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.deps.Support.RemoveQueueAgent(c.Request().Context(), identity(c), qid, uid); err != nil {
+	if err := s.deps.Sites.RemoveQueueAgent(c.Request().Context(), identity(c), qid, uid); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

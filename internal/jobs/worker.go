@@ -28,11 +28,14 @@ type DigestMailer interface {
 	SendOfflineDigest(ctx context.Context, job string, userID, conversationID int64) error
 }
 
-// Support does customer service's delayed work: moving unanswered
-// assignments on and mailing agents and visitors who are away (job is the
-// task's id, which a mail's claim records).
-type Support interface {
+// AssignTimeouts moves customer service's unanswered assignments on.
+type AssignTimeouts interface {
 	HandleAssignTimeout(ctx context.Context, conversationID, agentID, assignedAt int64) error
+}
+
+// FollowUpMailer mails support's agents and visitors who are away (job is
+// the task's id, which a mail's claim records).
+type FollowUpMailer interface {
 	NotifyAgents(ctx context.Context, job string, conversationID int64) error
 	NotifyVisitor(ctx context.Context, job string, conversationID int64) error
 }
@@ -58,12 +61,13 @@ type UploadCleaner interface {
 
 // Handlers are the services that do the work of each task type.
 type Handlers struct {
-	Verify   VerifyMailer
-	Digest   DigestMailer
-	Support  Support
-	Webhooks WebhookDeliverer
-	Wallet   PacketRefunder
-	Media    UploadCleaner
+	Verify    VerifyMailer
+	Digest    DigestMailer
+	Routing   AssignTimeouts
+	FollowUps FollowUpMailer
+	Webhooks  WebhookDeliverer
+	Wallet    PacketRefunder
+	Media     UploadCleaner
 }
 
 // Ledger tells the worker whether an outbox job still waits and records
@@ -147,21 +151,21 @@ func NewWorker(opt asynq.RedisConnOpt, prefix string, concurrency int, h Handler
 		if err := decode(t, &p); err != nil {
 			return err
 		}
-		return h.Support.HandleAssignTimeout(ctx, p.ConversationID, p.AgentID, p.AssignedAt)
+		return h.Routing.HandleAssignTimeout(ctx, p.ConversationID, p.AgentID, p.AssignedAt)
 	})
 	mux.HandleFunc(TypeNotifyAgents, func(ctx context.Context, t *asynq.Task) error {
 		var p ConversationPayload
 		if err := decode(t, &p); err != nil {
 			return err
 		}
-		return h.Support.NotifyAgents(ctx, taskID(ctx), p.ConversationID)
+		return h.FollowUps.NotifyAgents(ctx, taskID(ctx), p.ConversationID)
 	})
 	mux.HandleFunc(TypeNotifyVisitor, func(ctx context.Context, t *asynq.Task) error {
 		var p ConversationPayload
 		if err := decode(t, &p); err != nil {
 			return err
 		}
-		return h.Support.NotifyVisitor(ctx, taskID(ctx), p.ConversationID)
+		return h.FollowUps.NotifyVisitor(ctx, taskID(ctx), p.ConversationID)
 	})
 	mux.HandleFunc(TypeWebhook, func(ctx context.Context, t *asynq.Task) error {
 		var p WebhookPayload

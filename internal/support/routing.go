@@ -6,9 +6,27 @@ import (
 	"time"
 
 	"github.com/parley-chat/parley/internal/chat"
-	"github.com/parley-chat/parley/internal/errs"
 	"github.com/parley-chat/parley/internal/store"
 )
+
+// Routing decides who holds which support conversation: it lets agents
+// claim, transfer, resolve and reopen conversations, moves unanswered
+// assignments on, keeps the agents' status and connectivity, gives a freed
+// slot to the oldest waiting conversation, and tells everyone concerned.
+// The decisions made inside a message's transaction (routing a new or
+// reopened conversation) are the rules' (see routeTx).
+type Routing struct {
+	shared
+	rules    *Rules
+	chat     *chat.Service
+	sessions Sessions
+}
+
+// NewRouting builds the routing on the rules chat was built with;
+// sessions counts an agent's open sessions (nil: connectivity is ignored).
+func NewRouting(rules *Rules, ch *chat.Service, sessions Sessions) *Routing {
+	return &Routing{shared: rules.shared, rules: rules, chat: ch, sessions: sessions}
+}
 
 // routed is what a routing decision changed, announced after commit.
 type routed struct {
@@ -79,7 +97,7 @@ func (s *Rules) pickAgent(ctx context.Context, tx *store.Store, queueID, preferr
 
 // capacityOn is an agent's capacity in a queue (or their largest
 // elsewhere on the site when they are not in that queue).
-func (s *Service) capacityOn(ctx context.Context, tx *store.Store, queueID, userID int64) int {
+func (s *Routing) capacityOn(ctx context.Context, tx *store.Store, queueID, userID int64) int {
 	agents, err := tx.QueueAgents(ctx, queueID)
 	if err == nil {
 		for _, a := range agents {
@@ -139,7 +157,7 @@ func (s *Rules) assignTx(ctx context.Context, tx *store.Store, sc *store.Support
 
 // drain gives an agent with room the oldest waiting conversations of their
 // queues, one routing decision per transaction.
-func (s *Service) drain(ctx context.Context, agentID int64) {
+func (s *Routing) drain(ctx context.Context, agentID int64) {
 	queues, err := s.store.AgentQueues(ctx, agentID)
 	if err != nil {
 		return
@@ -185,7 +203,7 @@ func (s *Service) drain(ctx context.Context, agentID int64) {
 			if err != nil || fresh.Status != StatusQueued {
 				return err // taken meanwhile: the loop looks again
 			}
-			r, err := s.assignTx(ctx, tx, fresh, agentID, s.now(), "assigned")
+			r, err := s.rules.assignTx(ctx, tx, fresh, agentID, s.now(), "assigned")
 			if r != nil {
 				events = append(events, *r)
 			}
@@ -206,16 +224,16 @@ func (s *Service) drain(ctx context.Context, agentID int64) {
 // visitor and agents get its new state, the assignee is told, waiting
 // visitors of the queue get their new positions, and the assignment's
 // time-out is scheduled.
-func (s *Service) announce(ctx context.Context, events []routed) {
+func (s *Routing) announce(ctx context.Context, events []routed) {
 	for _, e := range events {
 		sc, err := s.store.SupportConversationByID(ctx, e.conversationID)
 		if err != nil {
 			continue
 		}
-		if v, err := s.conversationView(ctx, sc, false); err == nil {
+		if v, err := s.rules.conversationView(ctx, sc, false); err == nil {
 			s.chat.PublishKeys(ctx, []string{chat.VisitorKey(sc.VisitorID)}, ConversationFrame{Type: "conversation", Event: e.event, Conversation: v})
 		}
-		if v, err := s.conversationView(ctx, sc, true); err == nil {
+		if v, err := s.rules.conversationView(ctx, sc, true); err == nil {
 			if agents, err := s.siteAgentIDs(ctx, sc.SiteID); err == nil {
 				s.chat.PublishTo(ctx, agents, ConversationFrame{Type: "conversation", Event: e.event, Conversation: v})
 			}
@@ -227,13 +245,13 @@ func (s *Service) announce(ctx context.Context, events []routed) {
 }
 
 // publishPositions sends every waiting visitor of a queue their position.
-func (s *Service) publishPositions(ctx context.Context, queueID int64) {
+func (s *Routing) publishPositions(ctx context.Context, queueID int64) {
 	waiting, err := s.store.OldestQueued(ctx, queueID, 1000)
 	if err != nil {
 		return
 	}
 	for i := range waiting {
-		v, err := s.conversationView(ctx, &waiting[i], false)
+		v, err := s.rules.conversationView(ctx, &waiting[i], false)
 		if err != nil {
 			continue
 		}
@@ -243,54 +261,14 @@ func (s *Service) publishPositions(ctx context.Context, queueID int64) {
 
 // siteAgentIDs lists who serves a site now: its enabled agents and every
 // enabled admin.
-func (s *Service) siteAgentIDs(ctx context.Context, siteID int64) ([]int64, error) {
+func (s *Routing) siteAgentIDs(ctx context.Context, siteID int64) ([]int64, error) {
 	return s.store.SiteStaffIDs(ctx, siteID)
-}
-
-// AgentStatus is an agent's chosen status and whether they are connected.
-type AgentStatus struct {
-	Status    string `json:"status"`
-	Connected bool   `json:"connected"`
-}
-
-// Status returns the caller's chosen status (offline if never chosen).
-func (s *Service) Status(ctx context.Context, userID int64) (*AgentStatus, error) {
-	a, err := s.store.AgentByID(ctx, userID)
-	if errors.Is(err, store.ErrNotFound) {
-		return &AgentStatus{Status: "offline"}, nil
-	}
-	if err != nil {
-		return nil, errs.Wrap(err, "load status")
-	}
-	return &AgentStatus{Status: a.Status, Connected: a.DisconnectedAt == nil}, nil
-}
-
-// SetStatus records an agent's availability; going online takes waiting
-// conversations at once.
-func (s *Service) SetStatus(ctx context.Context, userID int64, status string) error {
-	if status != "online" && status != "away" && status != "offline" {
-		return errs.Field("status", "online, away or offline")
-	}
-	u, err := s.store.UserByID(ctx, userID)
-	if err != nil {
-		return errs.Wrap(err, "load user")
-	}
-	if u.Role != "agent" && u.Role != "admin" {
-		return errs.R(errs.Forbidden, "not_an_agent", "only agents have a status")
-	}
-	if err := s.store.SetAgentStatus(ctx, userID, status, s.now()); err != nil {
-		return errs.Wrap(err, "set status")
-	}
-	if status == "online" {
-		s.drain(ctx, userID)
-	}
-	return nil
 }
 
 // HandleAssignTimeout moves a conversation on when its agent has not
 // answered within the queue's time-out. It re-checks everything: the task
 // may be late, run twice, or the agent may have answered.
-func (s *Service) HandleAssignTimeout(ctx context.Context, conversationID, agentID, assignedAtUnixNano int64) error {
+func (s *Routing) HandleAssignTimeout(ctx context.Context, conversationID, agentID, assignedAtUnixNano int64) error {
 	var (
 		events []routed
 		sys    *store.Message
@@ -310,7 +288,7 @@ func (s *Service) HandleAssignTimeout(ctx context.Context, conversationID, agent
 		if err := tx.LockQueue(ctx, sc.QueueID); err != nil {
 			return err
 		}
-		next, err := s.pickAgent(ctx, tx, sc.QueueID, 0, agentID)
+		next, err := s.rules.pickAgent(ctx, tx, sc.QueueID, 0, agentID)
 		if err != nil || next == 0 {
 			return err // nobody else free: it stays with the agent
 		}
@@ -318,7 +296,7 @@ func (s *Service) HandleAssignTimeout(ctx context.Context, conversationID, agent
 		if err != nil {
 			return err
 		}
-		r, err := s.assignTx(ctx, tx, sc, next, s.now(), "assigned")
+		r, err := s.rules.assignTx(ctx, tx, sc, next, s.now(), "assigned")
 		if r != nil {
 			events = append(events, *r)
 		}
@@ -335,44 +313,29 @@ func (s *Service) HandleAssignTimeout(ctx context.Context, conversationID, agent
 	return nil
 }
 
-// AgentConnectivity is told when a user's session opens or closes. The
-// last session closing starts the agent's grace period; a session opening
-// ends it and, for an online agent, takes waiting conversations.
-//
-// The agent's row lock puts the calls for one agent in order, on every
-// node, and the sessions are counted under it: sessions are counted
-// before their open is reported and uncounted before their close is, so
-// the last call to take the lock sees every session that opened or closed
-// before it. A late close of an old session then cannot mark disconnected
-// an agent whose new session opened meanwhile, here or on another node.
-func (s *Service) AgentConnectivity(ctx context.Context, userID int64) {
-	if s.sessions == nil {
-		return
+// reopenTx reopens inside another transaction (a visitor writing again).
+func (s *Rules) reopenTx(ctx context.Context, tx *store.Store, sc *store.SupportConversation, now time.Time) error {
+	_, err := s.reopenRouted(ctx, tx, sc, now)
+	return err
+}
+
+func (s *Rules) reopenRouted(ctx context.Context, tx *store.Store, sc *store.SupportConversation, now time.Time) (*routed, error) {
+	prev := sc.AssigneeID
+	if err := tx.UpdateSupportConversation(ctx, sc.ConversationID, store.SupportConversationUpdate{
+		Status: new(StatusQueued), AssigneeID: store.SetNull[int64](), QueuedAt: store.SetTo(now), ResolvedAt: store.SetNull[time.Time](), AssignedAt: store.SetNull[time.Time]()}); err != nil {
+		return nil, err
 	}
-	connected := false
-	err := s.store.Tx(ctx, func(tx *store.Store) error {
-		a, err := tx.AgentForUpdate(ctx, userID)
-		if errors.Is(err, store.ErrNotFound) {
-			return nil // never chose a status: connectivity does not matter
-		}
-		if err != nil {
-			return err
-		}
-		connected = s.sessions(userID) > 0
-		switch {
-		case connected && a.DisconnectedAt != nil:
-			return tx.SetAgentDisconnected(ctx, userID, nil)
-		case !connected && a.DisconnectedAt == nil:
-			now := s.now()
-			return tx.SetAgentDisconnected(ctx, userID, &now)
-		}
-		return nil
-	})
-	if err != nil {
-		s.log.WarnContext(ctx, "agent connectivity", "user_id", userID, "err", err)
-		return
+	if err := s.logEvent(ctx, tx, sc, "reopened", nil, 0); err != nil {
+		return nil, err
 	}
-	if connected {
-		s.drain(ctx, userID)
+	sc.Status, sc.AssigneeID, sc.QueuedAt = StatusQueued, nil, &now
+	var preferred int64
+	if prev != nil {
+		preferred = *prev
 	}
+	r, err := s.routeTx(ctx, tx, sc, preferred, now)
+	if r == nil && err == nil {
+		r = &routed{conversationID: sc.ConversationID, event: "reopened", queueID: sc.QueueID}
+	}
+	return r, err
 }

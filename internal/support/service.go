@@ -105,8 +105,8 @@ func NewRules(st *store.Store, views *chat.Views, pub chat.Publisher, viewers Vi
 // Service implements customer service.
 type Service struct {
 	*Rules
+	routing  *Routing
 	chat     *chat.Service
-	sessions Sessions
 	tokenKey []byte
 	limiter  *ratelimit.Limiter
 	oldKeys  [][]byte // keys of previous deployment secrets, verify only
@@ -114,12 +114,12 @@ type Service struct {
 
 // New builds the support service on the rules chat was built with;
 // limiter caps widget sessions.
-func New(rules *Rules, ch *chat.Service, sessions Sessions, limiter *ratelimit.Limiter) *Service {
+func New(rules *Rules, routing *Routing, ch *chat.Service, limiter *ratelimit.Limiter) *Service {
 	var old [][]byte
 	if rules.cfg.PreviousSecret != "" {
 		old = append(old, visitorTokenKey(rules.cfg.PreviousSecret))
 	}
-	return &Service{Rules: rules, chat: ch, sessions: sessions, limiter: limiter, tokenKey: visitorTokenKey(rules.cfg.Secret), oldKeys: old}
+	return &Service{Rules: rules, routing: routing, chat: ch, limiter: limiter, tokenKey: visitorTokenKey(rules.cfg.Secret), oldKeys: old}
 }
 
 func visitorTokenKey(secret string) []byte {

@@ -21,6 +21,20 @@ import (
 	"github.com/parley-chat/parley/internal/store"
 )
 
+// Sites manages the sites that embed the widget: their settings,
+// secrets, business hours, pre-chat form, and queues with their agents
+// (admins; agents of a site read it).
+type Sites struct {
+	shared
+	routing *Routing
+}
+
+// NewSites builds the site management; routing gives an agent put in a
+// queue the conversations waiting there.
+func NewSites(rules *Rules, routing *Routing) *Sites {
+	return &Sites{shared: rules.shared, routing: routing}
+}
+
 // PrechatField is one field of the form a visitor fills before chatting.
 type PrechatField struct {
 	Name     string `json:"name"`
@@ -102,7 +116,7 @@ func randomKey(prefix string, n int) string {
 }
 
 // CreateSite creates a site with a default queue (admins only).
-func (s *Service) CreateSite(ctx context.Context, actor auth.Identity, name string) (*Site, error) {
+func (s *Sites) CreateSite(ctx context.Context, actor auth.Identity, name string) (*Site, error) {
 	if !actor.IsAdmin() {
 		return nil, errNeedAdmin
 	}
@@ -133,7 +147,7 @@ func (s *Service) CreateSite(ctx context.Context, actor auth.Identity, name stri
 
 // GetSite returns a site to an admin (with its secret) or to one of its
 // agents (without).
-func (s *Service) GetSite(ctx context.Context, actor auth.Identity, id int64) (*Site, error) {
+func (s *Sites) GetSite(ctx context.Context, actor auth.Identity, id int64) (*Site, error) {
 	site, err := siteForStaff(ctx, s.store, actor, id)
 	if err != nil {
 		return nil, err
@@ -142,7 +156,7 @@ func (s *Service) GetSite(ctx context.Context, actor auth.Identity, id int64) (*
 }
 
 // ListSites returns every site to admins, and to agents the sites they serve.
-func (s *Service) ListSites(ctx context.Context, actor auth.Identity) ([]Site, error) {
+func (s *Sites) ListSites(ctx context.Context, actor auth.Identity) ([]Site, error) {
 	sites, err := s.store.Sites(ctx)
 	if err != nil {
 		return nil, errs.Wrap(err, "list sites")
@@ -164,7 +178,7 @@ func (s *Service) ListSites(ctx context.Context, actor auth.Identity) ([]Site, e
 }
 
 // UpdateSite changes a site's settings (admins only).
-func (s *Service) UpdateSite(ctx context.Context, actor auth.Identity, id int64, p SitePatch) (*Site, error) {
+func (s *Sites) UpdateSite(ctx context.Context, actor auth.Identity, id int64, p SitePatch) (*Site, error) {
 	if !actor.IsAdmin() {
 		return nil, errNeedAdmin
 	}
@@ -260,7 +274,7 @@ func (s *Service) UpdateSite(ctx context.Context, actor auth.Identity, id int64,
 // requests signed with the old one keep verifying for the configured grace
 // period (SiteSecretGrace), so the host backend can switch without
 // downtime; a secret older than the previous one stops at once.
-func (s *Service) RotateSecret(ctx context.Context, actor auth.Identity, id int64) (*Site, error) {
+func (s *Sites) RotateSecret(ctx context.Context, actor auth.Identity, id int64) (*Site, error) {
 	if !actor.IsAdmin() {
 		return nil, errNeedAdmin
 	}
@@ -286,7 +300,7 @@ func (s *Service) RotateSecret(ctx context.Context, actor auth.Identity, id int6
 	return s.GetSite(ctx, actor, id)
 }
 
-func (s *Service) siteView(ctx context.Context, site *store.Site, withSecret bool) (*Site, error) {
+func (s *Sites) siteView(ctx context.Context, site *store.Site, withSecret bool) (*Site, error) {
 	v := &Site{
 		ID: site.ID, Name: site.Name, PublicKey: site.PublicKey, Color: site.Color, Greeting: site.Greeting,
 		AwayMessage: site.AwayMessage, TimeZone: site.TimeZone, RequireIdentity: site.RequireIdentity,
@@ -365,145 +379,32 @@ func isOpen(site *store.Site, t time.Time) bool {
 	return false
 }
 
-// NewQueue is what it takes to add a queue.
-type NewQueue struct {
-	Name           string `json:"name"`
-	AssignTimeoutS int    `json:"assign_timeout_s"`
-	IsDefault      bool   `json:"is_default"`
-}
-
-// CreateQueue adds a queue to a site (admins only).
-func (s *Service) CreateQueue(ctx context.Context, actor auth.Identity, siteID int64, in NewQueue) (*Queue, error) {
-	if !actor.IsAdmin() {
-		return nil, errNeedAdmin
-	}
-	name := strings.TrimSpace(in.Name)
-	if name == "" || utf8.RuneCountInString(name) > 64 {
-		return nil, errs.Field("name", "1 to 64 characters")
-	}
-	if in.AssignTimeoutS == 0 {
-		in.AssignTimeoutS = 120
-	}
-	if in.AssignTimeoutS < 1 || in.AssignTimeoutS > 3600 {
-		return nil, errs.Field("assign_timeout_s", "1 to 3600 seconds")
-	}
-	if _, err := s.store.SiteByID(ctx, siteID); errors.Is(err, store.ErrNotFound) {
-		return nil, errNoSite
-	}
-	q := &store.Queue{SiteID: siteID, Name: name, IsDefault: in.IsDefault, AssignTimeoutS: in.AssignTimeoutS, CreatedAt: s.now()}
-	err := s.store.Tx(ctx, func(tx *store.Store) error {
-		if err := tx.CreateQueue(ctx, q); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, actor.ID, "queue.create", "queue", q.ID, map[string]any{"site_id": siteID, "name": name})
-	})
-	if err != nil {
-		return nil, errs.Wrap(err, "create queue")
-	}
-	return &Queue{ID: q.ID, SiteID: q.SiteID, Name: q.Name, IsDefault: q.IsDefault, AssignTimeoutS: q.AssignTimeoutS}, nil
-}
-
-// SetQueueAgent puts an agent (role agent or admin) in a queue with a
-// capacity, or changes it; capacity 0 removes them (admins only).
-func (s *Service) SetQueueAgent(ctx context.Context, actor auth.Identity, queueID, userID int64, capacity int) error {
+// DeleteSite removes a site with its queues, visitors, canned responses and
+// webhooks (admins only). A site that has had support conversations keeps
+// its history for reports and cannot be deleted. Errors: 403, 404
+// site_not_found, 409 site_has_conversations.
+func (s *Sites) DeleteSite(ctx context.Context, actor auth.Identity, id int64) error {
 	if !actor.IsAdmin() {
 		return errNeedAdmin
 	}
-	if capacity < 0 || capacity > 100 {
-		return errs.Field("capacity", "0 (remove) to 100 concurrent conversations")
-	}
-	if _, err := s.store.QueueByID(ctx, queueID); errors.Is(err, store.ErrNotFound) {
-		return errs.R(errs.NotFound, "queue_not_found", "no such queue")
-	}
-	u, err := s.store.UserByID(ctx, userID)
-	if errors.Is(err, store.ErrNotFound) {
-		return errs.R(errs.NotFound, "user_not_found", "no such user")
-	}
-	if err != nil {
-		return errs.Wrap(err, "load user")
-	}
-	if u.Role != auth.RoleAgent && u.Role != auth.RoleAdmin {
-		return errs.R(errs.Rule, "not_an_agent", "only users with the agent or admin role can join queues")
-	}
-	err = s.store.Tx(ctx, func(tx *store.Store) error {
-		if capacity == 0 {
-			removed, err := tx.RemoveQueueAgent(ctx, queueID, userID)
-			if err != nil || !removed {
-				return err
-			}
-			return audit.Record(ctx, tx, actor.ID, "queue.agent_remove", "queue", queueID, map[string]any{"user_id": userID})
+	return s.store.Tx(ctx, func(tx *store.Store) error {
+		site, err := tx.SiteByID(ctx, id)
+		if errors.Is(err, store.ErrNotFound) {
+			return errNoSite
 		}
-		if err := tx.UpsertQueueAgent(ctx, &store.QueueAgent{QueueID: queueID, UserID: userID, Capacity: capacity, CreatedAt: s.now()}); err != nil {
-			return err
+		if err != nil {
+			return errs.Wrap(err, "load site")
 		}
-		return audit.Record(ctx, tx, actor.ID, "queue.agent_set", "queue", queueID, map[string]any{"user_id": userID, "capacity": capacity})
+		n, err := tx.CountSiteConversations(ctx, id)
+		if err != nil {
+			return errs.Wrap(err, "count conversations")
+		}
+		if n > 0 {
+			return errs.R(errs.Conflict, "site_has_conversations", "this site has support conversations; their history is kept, so it cannot be deleted")
+		}
+		if err := tx.DeleteSite(ctx, id); err != nil {
+			return errs.Wrap(err, "delete site")
+		}
+		return audit.Record(ctx, tx, actor.ID, "site.delete", "site", id, map[string]any{"name": site.Name})
 	})
-	if err != nil {
-		return errs.Wrap(err, "set queue agent")
-	}
-	if capacity > 0 {
-		s.drain(ctx, userID) // room may have appeared
-	}
-	return nil
-}
-
-// CannedResponse is a saved reply.
-type CannedResponse struct {
-	ID       int64  `json:"id"`
-	Shortcut string `json:"shortcut"`
-	Body     string `json:"body"`
-}
-
-// CreateCannedResponse adds a saved reply to a site (admins and its agents).
-func (s *Service) CreateCannedResponse(ctx context.Context, actor auth.Identity, siteID int64, shortcut, body string) (*CannedResponse, error) {
-	if _, err := s.GetSite(ctx, actor, siteID); err != nil {
-		return nil, err
-	}
-	shortcut = strings.TrimPrefix(strings.TrimSpace(shortcut), "/")
-	if !shortcutRE.MatchString(shortcut) {
-		return nil, errs.Field("shortcut", "1 to 32 characters: a-z, 0-9, _ and -")
-	}
-	if strings.TrimSpace(body) == "" || utf8.RuneCountInString(body) > 5000 {
-		return nil, errs.Field("body", "1 to 5000 characters")
-	}
-	c := &store.CannedResponse{SiteID: siteID, Shortcut: shortcut, Body: body, CreatedAt: s.now()}
-	err := s.store.Tx(ctx, func(tx *store.Store) error {
-		if err := tx.CreateCannedResponse(ctx, c); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, actor.ID, "canned.create", "canned_response", c.ID, map[string]any{"site_id": siteID, "shortcut": shortcut})
-	})
-	if err != nil {
-		if errors.Is(err, store.ErrConflict) {
-			return nil, errs.R(errs.Conflict, "shortcut_taken", "this site already has that shortcut")
-		}
-		return nil, errs.Wrap(err, "create canned response")
-	}
-	return &CannedResponse{ID: c.ID, Shortcut: c.Shortcut, Body: c.Body}, nil
-}
-
-// CannedResponses lists a site's saved replies (admins and its agents).
-func (s *Service) CannedResponses(ctx context.Context, actor auth.Identity, siteID int64) ([]CannedResponse, error) {
-	if _, err := s.GetSite(ctx, actor, siteID); err != nil {
-		return nil, err
-	}
-	cs, err := s.store.CannedResponses(ctx, siteID)
-	if err != nil {
-		return nil, errs.Wrap(err, "list canned responses")
-	}
-	out := make([]CannedResponse, 0, len(cs))
-	for _, c := range cs {
-		out = append(out, CannedResponse{ID: c.ID, Shortcut: c.Shortcut, Body: c.Body})
-	}
-	return out, nil
-}
-
-// siteSecrets are the secrets a site's signatures verify with now: the
-// current one, then the previous one during its grace period.
-func (s *Service) siteSecrets(site *store.Site) []string {
-	out := []string{site.Secret}
-	if site.PreviousSecret != "" && site.PreviousSecretUntil != nil && site.PreviousSecretUntil.After(s.now()) {
-		out = append(out, site.PreviousSecret)
-	}
-	return out
 }

@@ -458,3 +458,13 @@ func (s *Service) UpdateContact(ctx context.Context, visitorID int64, p ContactP
 	}
 	return visitorView(v), nil
 }
+
+// siteSecrets are the secrets a site's signatures verify with now: the
+// current one, then the previous one during its grace period.
+func (s *Service) siteSecrets(site *store.Site) []string {
+	out := []string{site.Secret}
+	if site.PreviousSecret != "" && site.PreviousSecretUntil != nil && site.PreviousSecretUntil.After(s.now()) {
+		out = append(out, site.PreviousSecret)
+	}
+	return out
+}

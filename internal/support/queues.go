@@ -12,43 +12,10 @@ import (
 	"github.com/parley-chat/parley/internal/store"
 )
 
-var (
-	errNoQueue  = errs.R(errs.NotFound, "queue_not_found", "no such queue")
-	errNoCanned = errs.R(errs.NotFound, "canned_response_not_found", "no such canned response")
-)
-
-// DeleteSite removes a site with its queues, visitors, canned responses and
-// webhooks (admins only). A site that has had support conversations keeps
-// its history for reports and cannot be deleted. Errors: 403, 404
-// site_not_found, 409 site_has_conversations.
-func (s *Service) DeleteSite(ctx context.Context, actor auth.Identity, id int64) error {
-	if !actor.IsAdmin() {
-		return errNeedAdmin
-	}
-	return s.store.Tx(ctx, func(tx *store.Store) error {
-		site, err := tx.SiteByID(ctx, id)
-		if errors.Is(err, store.ErrNotFound) {
-			return errNoSite
-		}
-		if err != nil {
-			return errs.Wrap(err, "load site")
-		}
-		n, err := tx.CountSiteConversations(ctx, id)
-		if err != nil {
-			return errs.Wrap(err, "count conversations")
-		}
-		if n > 0 {
-			return errs.R(errs.Conflict, "site_has_conversations", "this site has support conversations; their history is kept, so it cannot be deleted")
-		}
-		if err := tx.DeleteSite(ctx, id); err != nil {
-			return errs.Wrap(err, "delete site")
-		}
-		return audit.Record(ctx, tx, actor.ID, "site.delete", "site", id, map[string]any{"name": site.Name})
-	})
-}
+var errNoQueue = errs.R(errs.NotFound, "queue_not_found", "no such queue")
 
 // SiteQueues lists a site's queues with their agents (admins and the site's agents).
-func (s *Service) SiteQueues(ctx context.Context, actor auth.Identity, siteID int64) ([]Queue, error) {
+func (s *Sites) SiteQueues(ctx context.Context, actor auth.Identity, siteID int64) ([]Queue, error) {
 	site, err := s.GetSite(ctx, actor, siteID)
 	if err != nil {
 		return nil, err
@@ -68,7 +35,7 @@ type QueuePatch struct {
 
 // UpdateQueue renames a queue, changes its assignment time-out or makes it
 // the site's default (admins only). Errors: 403, 400, 404 queue_not_found.
-func (s *Service) UpdateQueue(ctx context.Context, actor auth.Identity, id int64, p QueuePatch) (*Queue, error) {
+func (s *Sites) UpdateQueue(ctx context.Context, actor auth.Identity, id int64, p QueuePatch) (*Queue, error) {
 	if !actor.IsAdmin() {
 		return nil, errNeedAdmin
 	}
@@ -127,7 +94,7 @@ func (s *Service) UpdateQueue(ctx context.Context, actor auth.Identity, id int64
 // move to the site's default queue; the default queue itself and a queue
 // with open conversations stay. Errors: 403, 404 queue_not_found, 409
 // default_queue or queue_has_open_conversations.
-func (s *Service) DeleteQueue(ctx context.Context, actor auth.Identity, id int64) error {
+func (s *Sites) DeleteQueue(ctx context.Context, actor auth.Identity, id int64) error {
 	if !actor.IsAdmin() {
 		return errNeedAdmin
 	}
@@ -173,7 +140,7 @@ func (s *Service) DeleteQueue(ctx context.Context, actor auth.Identity, id int64
 
 // RemoveQueueAgent takes an agent out of a queue (admins only). Errors:
 // 403, 404 queue_not_found or not_in_queue.
-func (s *Service) RemoveQueueAgent(ctx context.Context, actor auth.Identity, queueID, userID int64) error {
+func (s *Sites) RemoveQueueAgent(ctx context.Context, actor auth.Identity, queueID, userID int64) error {
 	if !actor.IsAdmin() {
 		return errNeedAdmin
 	}
@@ -194,81 +161,84 @@ func (s *Service) RemoveQueueAgent(ctx context.Context, actor auth.Identity, que
 	})
 }
 
-// CannedPatch changes a canned response; nil fields stay.
-type CannedPatch struct {
-	Shortcut *string `json:"shortcut"`
-	Body     *string `json:"body"`
+// NewQueue is what it takes to add a queue.
+type NewQueue struct {
+	Name           string `json:"name"`
+	AssignTimeoutS int    `json:"assign_timeout_s"`
+	IsDefault      bool   `json:"is_default"`
 }
 
-// cannedForEdit loads a canned response its site's admins or agents may
-// change: 404 when it does not exist, 403 for anyone else.
-func (s *Service) cannedForEdit(ctx context.Context, actor auth.Identity, id int64) (*store.CannedResponse, error) {
-	c, err := s.store.CannedResponseByID(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, errNoCanned
+// CreateQueue adds a queue to a site (admins only).
+func (s *Sites) CreateQueue(ctx context.Context, actor auth.Identity, siteID int64, in NewQueue) (*Queue, error) {
+	if !actor.IsAdmin() {
+		return nil, errNeedAdmin
 	}
-	if err != nil {
-		return nil, errs.Wrap(err, "load canned response")
+	name := strings.TrimSpace(in.Name)
+	if name == "" || utf8.RuneCountInString(name) > 64 {
+		return nil, errs.Field("name", "1 to 64 characters")
 	}
-	if _, err := s.GetSite(ctx, actor, c.SiteID); err != nil {
-		return nil, err
+	if in.AssignTimeoutS == 0 {
+		in.AssignTimeoutS = 120
 	}
-	return c, nil
-}
-
-// UpdateCannedResponse changes a saved reply (admins and the site's
-// agents). Errors: 400, 403, 404 canned_response_not_found, 409 shortcut_taken.
-func (s *Service) UpdateCannedResponse(ctx context.Context, actor auth.Identity, id int64, p CannedPatch) (*CannedResponse, error) {
-	c, err := s.cannedForEdit(ctx, actor, id)
-	if err != nil {
-		return nil, err
+	if in.AssignTimeoutS < 1 || in.AssignTimeoutS > 3600 {
+		return nil, errs.Field("assign_timeout_s", "1 to 3600 seconds")
 	}
-	var u store.CannedResponseUpdate
-	if p.Shortcut != nil {
-		sc := strings.TrimPrefix(strings.TrimSpace(*p.Shortcut), "/")
-		if !shortcutRE.MatchString(sc) {
-			return nil, errs.Field("shortcut", "1 to 32 characters: a-z, 0-9, _ and -")
-		}
-		u.Shortcut, c.Shortcut = &sc, sc
+	if _, err := s.store.SiteByID(ctx, siteID); errors.Is(err, store.ErrNotFound) {
+		return nil, errNoSite
 	}
-	if p.Body != nil {
-		if strings.TrimSpace(*p.Body) == "" || utf8.RuneCountInString(*p.Body) > 5000 {
-			return nil, errs.Field("body", "1 to 5000 characters")
-		}
-		u.Body, c.Body = p.Body, *p.Body
-	}
-	if u != (store.CannedResponseUpdate{}) {
-		err = s.store.Tx(ctx, func(tx *store.Store) error {
-			if err := tx.UpdateCannedResponse(ctx, id, u); err != nil {
-				return err
-			}
-			return audit.Record(ctx, tx, actor.ID, "canned.update", "canned_response", id, map[string]any{"site_id": c.SiteID, "shortcut": c.Shortcut})
-		})
-		if errors.Is(err, store.ErrConflict) {
-			return nil, errs.R(errs.Conflict, "shortcut_taken", "this site already has that shortcut")
-		}
-		if err != nil {
-			return nil, errs.Wrap(err, "update canned response")
-		}
-	}
-	return &CannedResponse{ID: c.ID, Shortcut: c.Shortcut, Body: c.Body}, nil
-}
-
-// DeleteCannedResponse removes a saved reply (admins and the site's
-// agents). Errors: 403, 404 canned_response_not_found.
-func (s *Service) DeleteCannedResponse(ctx context.Context, actor auth.Identity, id int64) error {
-	c, err := s.cannedForEdit(ctx, actor, id)
-	if err != nil {
-		return err
-	}
-	err = s.store.Tx(ctx, func(tx *store.Store) error {
-		if err := tx.DeleteCannedResponse(ctx, id); err != nil {
+	q := &store.Queue{SiteID: siteID, Name: name, IsDefault: in.IsDefault, AssignTimeoutS: in.AssignTimeoutS, CreatedAt: s.now()}
+	err := s.store.Tx(ctx, func(tx *store.Store) error {
+		if err := tx.CreateQueue(ctx, q); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, actor.ID, "canned.delete", "canned_response", id, map[string]any{"site_id": c.SiteID, "shortcut": c.Shortcut})
+		return audit.Record(ctx, tx, actor.ID, "queue.create", "queue", q.ID, map[string]any{"site_id": siteID, "name": name})
 	})
 	if err != nil {
-		return errs.Wrap(err, "delete canned response")
+		return nil, errs.Wrap(err, "create queue")
+	}
+	return &Queue{ID: q.ID, SiteID: q.SiteID, Name: q.Name, IsDefault: q.IsDefault, AssignTimeoutS: q.AssignTimeoutS}, nil
+}
+
+// SetQueueAgent puts an agent (role agent or admin) in a queue with a
+// capacity, or changes it; capacity 0 removes them (admins only).
+func (s *Sites) SetQueueAgent(ctx context.Context, actor auth.Identity, queueID, userID int64, capacity int) error {
+	if !actor.IsAdmin() {
+		return errNeedAdmin
+	}
+	if capacity < 0 || capacity > 100 {
+		return errs.Field("capacity", "0 (remove) to 100 concurrent conversations")
+	}
+	if _, err := s.store.QueueByID(ctx, queueID); errors.Is(err, store.ErrNotFound) {
+		return errs.R(errs.NotFound, "queue_not_found", "no such queue")
+	}
+	u, err := s.store.UserByID(ctx, userID)
+	if errors.Is(err, store.ErrNotFound) {
+		return errs.R(errs.NotFound, "user_not_found", "no such user")
+	}
+	if err != nil {
+		return errs.Wrap(err, "load user")
+	}
+	if u.Role != auth.RoleAgent && u.Role != auth.RoleAdmin {
+		return errs.R(errs.Rule, "not_an_agent", "only users with the agent or admin role can join queues")
+	}
+	err = s.store.Tx(ctx, func(tx *store.Store) error {
+		if capacity == 0 {
+			removed, err := tx.RemoveQueueAgent(ctx, queueID, userID)
+			if err != nil || !removed {
+				return err
+			}
+			return audit.Record(ctx, tx, actor.ID, "queue.agent_remove", "queue", queueID, map[string]any{"user_id": userID})
+		}
+		if err := tx.UpsertQueueAgent(ctx, &store.QueueAgent{QueueID: queueID, UserID: userID, Capacity: capacity, CreatedAt: s.now()}); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, actor.ID, "queue.agent_set", "queue", queueID, map[string]any{"user_id": userID, "capacity": capacity})
+	})
+	if err != nil {
+		return errs.Wrap(err, "set queue agent")
+	}
+	if capacity > 0 {
+		s.routing.drain(ctx, userID) // room may have appeared
 	}
 	return nil
 }
