@@ -50,9 +50,10 @@ type App struct {
 	Chat     *chat.Service
 	Social   *social.Service
 	Media    *media.Service
-	Support  *support.Service
 	Routing  *support.Routing
 	Sites    *support.Sites
+	Inbox    *support.Inbox
+	Visitors *support.Visitors
 	Reports  *support.Reports
 	Webhooks *webhooks.Service
 	Outbound *outbound.Client // every request to a URL someone typed
@@ -61,6 +62,8 @@ type App struct {
 	HTTP     *httpapi.Server
 	worker   *jobs.Worker
 	schedule *jobs.Scheduler
+
+	FollowUps *support.FollowUps // support's follow-up mails, run by the worker
 }
 
 // New builds every part. Migrations are applied first when the
@@ -145,24 +148,26 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 		FriendRequestsPerHour: cfg.FriendRequestLimitPerHour, GroupJoinsPerHour: cfg.GroupJoinLimitPerHour}, log)
 	a.Routing = support.NewRouting(supportRules, a.Chat, sessions)
 	a.Sites = support.NewSites(supportRules, a.Routing)
-	a.Support = support.New(supportRules, a.Routing, a.Chat, limiter)
+	a.Inbox = support.NewInbox(supportRules, a.Chat)
+	a.Visitors = support.NewVisitors(supportRules, a.Routing, a.Chat, limiter)
+	a.FollowUps = support.NewFollowUps(supportRules, a.Chat, a.Mailer)
 	a.Reports = support.NewReports(a.Store)
 	a.Wallet = wallet.New(a.Store, a.Chat, packets, a.Jobs, wallet.Config{RedPacketMaxCents: cfg.RedPacketMaxCents, RedPacketTTL: cfg.RedPacketTTL}, log)
 	a.HTTP = httpapi.New(httpapi.Config{
 		PublicURL: cfg.PublicURL, ConsoleOrigins: cfg.ConsoleOrigins, MaxBodyBytes: cfg.MaxBodyBytes, TrustedProxies: cfg.TrustedProxies,
 		BodyRate: httpapi.BodyRate{Min: cfg.HTTPMinBodyRate, Window: cfg.HTTPBodyRateWindow, Total: cfg.HTTPReadTimeout},
 	}, httpapi.Deps{
-		Auth: a.Auth, Chat: a.Chat, Social: a.Social, Support: a.Support, Routing: a.Routing, Sites: a.Sites, Reports: a.Reports, Webhooks: a.Webhooks, Hub: a.Hub, Metrics: a.Metrics, Log: log,
+		Auth: a.Auth, Chat: a.Chat, Social: a.Social, Routing: a.Routing, Sites: a.Sites, Inbox: a.Inbox, Visitors: a.Visitors, Reports: a.Reports, Webhooks: a.Webhooks, Hub: a.Hub, Metrics: a.Metrics, Log: log,
 		Media: a.Media, Wallet: a.Wallet, Audit: a.Audit,
 		Ready: []httpapi.Checker{
 			{Name: "database", Check: a.Store.Ping},
 			{Name: "redis", Check: a.KV.Ping},
 			{Name: "disk", Check: diskCheck(cfg.DataDir, a.Store)},
 		},
-		Static: web.New(sub(agentconsole.Dist), sub(widget.Dist), nil, a.Support.FrameAncestors),
+		Static: web.New(sub(agentconsole.Dist), sub(widget.Dist), nil, a.Visitors.FrameAncestors),
 	})
 	a.worker = jobs.NewWorker(a.KV.AsynqOpt(), cfg.RedisPrefix, cfg.WorkerConcurrency,
-		jobs.Handlers{Verify: a.Auth, Digest: a.Chat, Routing: a.Routing, FollowUps: a.Support, Webhooks: a.Webhooks, Wallet: a.Wallet, Media: a.Media}, a.Store, log, a.Metrics)
+		jobs.Handlers{Verify: a.Auth, Digest: a.Chat, Routing: a.Routing, FollowUp: a.FollowUps, Webhooks: a.Webhooks, Wallet: a.Wallet, Media: a.Media}, a.Store, log, a.Metrics)
 	if a.schedule, err = jobs.NewScheduler(a.KV.AsynqOpt(), cfg.RedisPrefix, jobs.Periods{CleanUploads: cfg.UploadCleanupInterval}, log); err != nil {
 		return nil, err
 	}
@@ -209,7 +214,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, withWorker bool) error
 		}
 	}
 	go a.Jobs.RunRelay(ctx)
-	go a.Support.RunViewers(ctx)
+	go a.Inbox.RunViewers(ctx)
 	// Strangers get bounded time and connections: slow headers and bodies
 	// are cut (the WebSocket upgrader clears these deadlines once the
 	// socket is open; melody's ping/pong watches it from then on), and one

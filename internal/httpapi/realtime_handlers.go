@@ -33,7 +33,7 @@ func (s *Server) websocket(c echo.Context) error {
 		return err
 	}
 	if id.Kind == store.SenderVisitor {
-		if id, err = s.deps.Support.VisitorIdentity(c.Request().Context(), id.ID); err != nil {
+		if id, err = s.deps.Visitors.VisitorIdentity(c.Request().Context(), id.ID); err != nil {
 			return err
 		}
 		return s.visitorSocket(c, id) // checked against the site's origins
@@ -97,7 +97,7 @@ func (s *Server) wireRealtime() {
 		id, _ := sess.Identity().(auth.Identity)
 		if id.Kind == store.SenderUser {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			s.deps.Support.SessionClosed(ctx, sess.ID())
+			s.deps.Inbox.SessionClosed(ctx, sess.ID())
 			cancel()
 		}
 		s.presenceChanged(id, s.deps.Social.Disconnected)
@@ -168,7 +168,7 @@ func (s *Server) handleFrame(sess *realtime.Session, data []byte) {
 			s.sendFrameError(ctx, sess, "", err)
 		}
 	case realtime.FrameViewing:
-		if err := s.deps.Support.View(ctx, id, sess.ID(), f.ConversationID, f.State); err != nil {
+		if err := s.deps.Inbox.View(ctx, id, sess.ID(), f.ConversationID, f.State); err != nil {
 			s.sendFrameError(ctx, sess, "", err)
 		}
 	case realtime.FramePresence:

@@ -44,9 +44,10 @@ type Deps struct {
 	Chat     *chat.Service
 	Social   *social.Service
 	Media    *media.Service
-	Support  *support.Service
 	Routing  *support.Routing
 	Sites    *support.Sites
+	Inbox    *support.Inbox
+	Visitors *support.Visitors
 	Reports  *support.Reports
 	Webhooks *webhooks.Service
 	Wallet   *wallet.Service

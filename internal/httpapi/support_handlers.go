@@ -54,7 +54,7 @@ func (s *Server) requireVisitor(next echo.HandlerFunc) echo.HandlerFunc {
 		if !strings.EqualFold(scheme, "Visitor") || token == "" {
 			return errs.R(errs.Unauthorized, "unauthorized", "send Authorization: Visitor <visitor_token> from POST /api/v1/widget/session")
 		}
-		id, err := s.deps.Support.AuthenticateVisitor(c.Request().Context(), strings.TrimSpace(token))
+		id, err := s.deps.Visitors.AuthenticateVisitor(c.Request().Context(), strings.TrimSpace(token))
 		if err != nil {
 			return err
 		}
@@ -180,7 +180,7 @@ func (s *Server) createCanned(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	cr, err := s.deps.Support.CreateCannedResponse(c.Request().Context(), identity(c), id, req.Shortcut, req.Body)
+	cr, err := s.deps.Inbox.CreateCannedResponse(c.Request().Context(), identity(c), id, req.Shortcut, req.Body)
 	if err != nil {
 		return err
 	}
@@ -192,7 +192,7 @@ func (s *Server) listCanned(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	items, err := s.deps.Support.CannedResponses(c.Request().Context(), identity(c), id)
+	items, err := s.deps.Inbox.CannedResponses(c.Request().Context(), identity(c), id)
 	if err != nil {
 		return err
 	}
@@ -234,7 +234,7 @@ func (s *Server) agentConversations(c echo.Context) error {
 	if siteID != nil {
 		q.SiteID = *siteID
 	}
-	items, next, err := s.deps.Support.Inbox(c.Request().Context(), identity(c), q)
+	items, next, err := s.deps.Inbox.List(c.Request().Context(), identity(c), q)
 	if err != nil {
 		return err
 	}
@@ -250,7 +250,7 @@ func (s *Server) visitorConversations(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	items, next, err := s.deps.Support.VisitorConversations(c.Request().Context(), identity(c), id, b, n)
+	items, next, err := s.deps.Inbox.VisitorConversations(c.Request().Context(), identity(c), id, b, n)
 	if err != nil {
 		return err
 	}
@@ -327,7 +327,7 @@ func (s *Server) note(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	m, err := s.deps.Support.Note(c.Request().Context(), identity(c), id, req.ClientMsgID, req.Body)
+	m, err := s.deps.Inbox.Note(c.Request().Context(), identity(c), id, req.ClientMsgID, req.Body)
 	if err != nil {
 		return err
 	}
@@ -349,7 +349,7 @@ func (s *Server) widgetSession(c echo.Context) error {
 			req.Origin = u.Scheme + "://" + u.Host
 		}
 	}
-	sess, err := s.deps.Support.StartSession(c.Request().Context(), req)
+	sess, err := s.deps.Visitors.StartSession(c.Request().Context(), req)
 	if err != nil {
 		return err
 	}
@@ -371,7 +371,7 @@ func (s *Server) widgetOpen(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	conv, err := s.deps.Support.Open(c.Request().Context(), identity(c).ID, req)
+	conv, err := s.deps.Visitors.Open(c.Request().Context(), identity(c).ID, req)
 	if err != nil {
 		return err
 	}
@@ -412,7 +412,7 @@ func (s *Server) widgetRate(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	conv, err := s.deps.Support.Rate(c.Request().Context(), identity(c).ID, id, req.Score, req.Comment)
+	conv, err := s.deps.Visitors.Rate(c.Request().Context(), identity(c).ID, id, req.Score, req.Comment)
 	if err != nil {
 		return err
 	}
@@ -424,7 +424,7 @@ func (s *Server) widgetContact(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	v, err := s.deps.Support.UpdateContact(c.Request().Context(), identity(c).ID, req)
+	v, err := s.deps.Visitors.UpdateContact(c.Request().Context(), identity(c).ID, req)
 	if err != nil {
 		return err
 	}

@@ -29,12 +29,12 @@ func (s *Server) requireUserOrVisitor(next echo.HandlerFunc) echo.HandlerFunc {
 // the page that opens it: the widget's frame (Parley's own origin) or a
 // host page, which must be one of the site's allowed origins.
 func (s *Server) visitorSocket(c echo.Context, id auth.Identity) error {
-	site, err := s.deps.Support.VisitorSite(c.Request().Context(), id.ID)
+	site, err := s.deps.Visitors.VisitorSite(c.Request().Context(), id.ID)
 	if err != nil {
 		return err
 	}
 	origin := c.Request().Header.Get("Origin")
-	if origin != "" && !sameOrigin(origin, s.cfg.PublicURL) && !s.deps.Support.OriginAllowed(site, origin) {
+	if origin != "" && !sameOrigin(origin, s.cfg.PublicURL) && !s.deps.Visitors.OriginAllowed(site, origin) {
 		return errs.R(errs.Forbidden, "origin_not_allowed", "this website is not allowed to use this chat")
 	}
 	_ = s.deps.Hub.Serve(c.Response(), c.Request(), chat.VisitorKey(id.ID), id)
@@ -66,7 +66,7 @@ func (s *Server) handleVisitorFrame(ctx context.Context, sess *realtime.Session,
 			s.sendFrameError(ctx, sess, "", err)
 		}
 	case realtime.FrameRead:
-		if err := s.deps.Support.VisitorRead(ctx, id.ID, f.ConversationID, f.Seq); err != nil {
+		if err := s.deps.Visitors.VisitorRead(ctx, id.ID, f.ConversationID, f.Seq); err != nil {
 			s.sendFrameError(ctx, sess, "", err)
 		}
 	default:

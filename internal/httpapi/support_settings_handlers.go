@@ -94,7 +94,7 @@ func (s *Server) patchCanned(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	cr, err := s.deps.Support.UpdateCannedResponse(c.Request().Context(), identity(c), id, req)
+	cr, err := s.deps.Inbox.UpdateCannedResponse(c.Request().Context(), identity(c), id, req)
 	if err != nil {
 		return err
 	}
@@ -106,7 +106,7 @@ func (s *Server) deleteCanned(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.deps.Support.DeleteCannedResponse(c.Request().Context(), identity(c), id); err != nil {
+	if err := s.deps.Inbox.DeleteCannedResponse(c.Request().Context(), identity(c), id); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

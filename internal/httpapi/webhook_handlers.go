@@ -103,7 +103,7 @@ func (s *Server) pushEvent(c echo.Context) error {
 		return bindBodyError(err)
 	}
 	h := c.Request().Header
-	if err := s.deps.Support.PushEvent(c.Request().Context(), id, h.Get("X-Parley-Timestamp"), h.Get("X-Parley-Signature"), body); err != nil {
+	if err := s.deps.Visitors.PushEvent(c.Request().Context(), id, h.Get("X-Parley-Timestamp"), h.Get("X-Parley-Signature"), body); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusAccepted)

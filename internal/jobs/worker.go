@@ -61,13 +61,13 @@ type UploadCleaner interface {
 
 // Handlers are the services that do the work of each task type.
 type Handlers struct {
-	Verify    VerifyMailer
-	Digest    DigestMailer
-	Routing   AssignTimeouts
-	FollowUps FollowUpMailer
-	Webhooks  WebhookDeliverer
-	Wallet    PacketRefunder
-	Media     UploadCleaner
+	Verify   VerifyMailer
+	Digest   DigestMailer
+	Routing  AssignTimeouts
+	FollowUp FollowUpMailer
+	Webhooks WebhookDeliverer
+	Wallet   PacketRefunder
+	Media    UploadCleaner
 }
 
 // Ledger tells the worker whether an outbox job still waits and records
@@ -158,14 +158,14 @@ func NewWorker(opt asynq.RedisConnOpt, prefix string, concurrency int, h Handler
 		if err := decode(t, &p); err != nil {
 			return err
 		}
-		return h.FollowUps.NotifyAgents(ctx, taskID(ctx), p.ConversationID)
+		return h.FollowUp.NotifyAgents(ctx, taskID(ctx), p.ConversationID)
 	})
 	mux.HandleFunc(TypeNotifyVisitor, func(ctx context.Context, t *asynq.Task) error {
 		var p ConversationPayload
 		if err := decode(t, &p); err != nil {
 			return err
 		}
-		return h.FollowUps.NotifyVisitor(ctx, taskID(ctx), p.ConversationID)
+		return h.FollowUp.NotifyVisitor(ctx, taskID(ctx), p.ConversationID)
 	})
 	mux.HandleFunc(TypeWebhook, func(ctx context.Context, t *asynq.Task) error {
 		var p WebhookPayload

@@ -22,7 +22,7 @@ type CannedPatch struct {
 
 // cannedForEdit loads a canned response its site's admins or agents may
 // change: 404 when it does not exist, 403 for anyone else.
-func (s *Service) cannedForEdit(ctx context.Context, actor auth.Identity, id int64) (*store.CannedResponse, error) {
+func (s *Inbox) cannedForEdit(ctx context.Context, actor auth.Identity, id int64) (*store.CannedResponse, error) {
 	c, err := s.store.CannedResponseByID(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, errNoCanned
@@ -38,7 +38,7 @@ func (s *Service) cannedForEdit(ctx context.Context, actor auth.Identity, id int
 
 // UpdateCannedResponse changes a saved reply (admins and the site's
 // agents). Errors: 400, 403, 404 canned_response_not_found, 409 shortcut_taken.
-func (s *Service) UpdateCannedResponse(ctx context.Context, actor auth.Identity, id int64, p CannedPatch) (*CannedResponse, error) {
+func (s *Inbox) UpdateCannedResponse(ctx context.Context, actor auth.Identity, id int64, p CannedPatch) (*CannedResponse, error) {
 	c, err := s.cannedForEdit(ctx, actor, id)
 	if err != nil {
 		return nil, err
@@ -76,7 +76,7 @@ func (s *Service) UpdateCannedResponse(ctx context.Context, actor auth.Identity,
 
 // DeleteCannedResponse removes a saved reply (admins and the site's
 // agents). Errors: 403, 404 canned_response_not_found.
-func (s *Service) DeleteCannedResponse(ctx context.Context, actor auth.Identity, id int64) error {
+func (s *Inbox) DeleteCannedResponse(ctx context.Context, actor auth.Identity, id int64) error {
 	c, err := s.cannedForEdit(ctx, actor, id)
 	if err != nil {
 		return err
@@ -101,7 +101,7 @@ type CannedResponse struct {
 }
 
 // CreateCannedResponse adds a saved reply to a site (admins and its agents).
-func (s *Service) CreateCannedResponse(ctx context.Context, actor auth.Identity, siteID int64, shortcut, body string) (*CannedResponse, error) {
+func (s *Inbox) CreateCannedResponse(ctx context.Context, actor auth.Identity, siteID int64, shortcut, body string) (*CannedResponse, error) {
 	if _, err := siteForStaff(ctx, s.store, actor, siteID); err != nil {
 		return nil, err
 	}
@@ -129,7 +129,7 @@ func (s *Service) CreateCannedResponse(ctx context.Context, actor auth.Identity,
 }
 
 // CannedResponses lists a site's saved replies (admins and its agents).
-func (s *Service) CannedResponses(ctx context.Context, actor auth.Identity, siteID int64) ([]CannedResponse, error) {
+func (s *Inbox) CannedResponses(ctx context.Context, actor auth.Identity, siteID int64) ([]CannedResponse, error) {
 	if _, err := siteForStaff(ctx, s.store, actor, siteID); err != nil {
 		return nil, err
 	}

@@ -37,7 +37,7 @@ type EventFrame struct {
 // (X-Parley-Timestamp and X-Parley-Signature: hex HMAC-SHA256 of
 // "timestamp.body") and pushes an `event` frame to the named visitor or to
 // an agent of the site.
-func (s *Service) PushEvent(ctx context.Context, siteID int64, timestamp, signature string, body []byte) error {
+func (s *Visitors) PushEvent(ctx context.Context, siteID int64, timestamp, signature string, body []byte) error {
 	site, err := s.store.SiteByID(ctx, siteID)
 	if errors.Is(err, store.ErrNotFound) {
 		return errs.R(errs.NotFound, "site_not_found", "no such site")
@@ -90,7 +90,7 @@ func (s *Service) PushEvent(ctx context.Context, siteID int64, timestamp, signat
 
 // verifySigned accepts a request signed with any secret the site verifies
 // with now (see siteSecrets).
-func (s *Service) verifySigned(site *store.Site, timestamp, signature string, body []byte) error {
+func (s *Visitors) verifySigned(site *store.Site, timestamp, signature string, body []byte) error {
 	var err error
 	for _, secret := range s.siteSecrets(site) {
 		if err = webhooks.Verify(secret, timestamp, signature, body, s.now()); err == nil {

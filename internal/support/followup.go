@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/parley-chat/parley/internal/chat"
 	"github.com/parley-chat/parley/internal/notify"
 	"github.com/parley-chat/parley/internal/store"
 )
@@ -29,6 +30,21 @@ func (s *Rules) scheduleFollowUp(ctx context.Context, tx *store.Store, sc *store
 	return nil
 }
 
+// FollowUps mails who is away what they missed: the responsible agents a
+// visitor's unanswered messages, a visitor who left the agents' unseen
+// replies. The worker runs them; the rules schedule them with each
+// message (see scheduleFollowUp).
+type FollowUps struct {
+	shared
+	chat   *chat.Service
+	mailer notify.Mailer
+}
+
+// NewFollowUps builds the follow-up mails on the rules chat was built with.
+func NewFollowUps(rules *Rules, ch *chat.Service, mailer notify.Mailer) *FollowUps {
+	return &FollowUps{shared: rules.shared, chat: ch, mailer: mailer}
+}
+
 // NotifyAgents mails the responsible agents the visitor's messages that no
 // agent has answered: the assignee, else the queue's online agents, else
 // all of its agents. Messages since the last mail are folded into one; an
@@ -37,7 +53,7 @@ func (s *Rules) scheduleFollowUp(ctx context.Context, tx *store.Store, sc *store
 // decides. The mark names the job, so that a run of the same job after one
 // that died between claim and send sends the mail again (with the same
 // Message-ID) rather than losing it.
-func (s *Service) NotifyAgents(ctx context.Context, job string, conversationID int64) error {
+func (s *FollowUps) NotifyAgents(ctx context.Context, job string, conversationID int64) error {
 	sc, err := s.store.SupportConversationByID(ctx, conversationID)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil
@@ -100,7 +116,7 @@ func (s *Service) NotifyAgents(ctx context.Context, job string, conversationID i
 }
 
 // responsibleAgents are the e-mail addresses to tell about a conversation.
-func (s *Service) responsibleAgents(ctx context.Context, sc *store.SupportConversation) ([]string, error) {
+func (s *FollowUps) responsibleAgents(ctx context.Context, sc *store.SupportConversation) ([]string, error) {
 	var ids []int64
 	if sc.AssigneeID != nil {
 		ids = []int64{*sc.AssigneeID}
@@ -141,7 +157,7 @@ func (s *Service) responsibleAgents(ctx context.Context, sc *store.SupportConver
 // NotifyVisitor mails a visitor who left the agents' replies they have not
 // seen, once per window, with a link back to the chat. It is run by the
 // worker as job and claims the mail for it, as NotifyAgents does.
-func (s *Service) NotifyVisitor(ctx context.Context, job string, conversationID int64) error {
+func (s *FollowUps) NotifyVisitor(ctx context.Context, job string, conversationID int64) error {
 	sc, err := s.store.SupportConversationByID(ctx, conversationID)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil
@@ -183,7 +199,7 @@ func (s *Service) NotifyVisitor(ctx context.Context, job string, conversationID 
 		fmt.Fprintf(&b, "%s:\n%s\n\n", m.Sender.Name, m.Body)
 	}
 	// The site's origins may have changed since the page was stored.
-	if link := chatLink(visitor.PageURL); link != "" && s.pageAllowed(site, visitor.PageURL) {
+	if link := chatLink(visitor.PageURL); link != "" && pageAllowed(site, visitor.PageURL, s.cfg.PublicURL) {
 		fmt.Fprintf(&b, "Continue the conversation: %s\n", link)
 	}
 	mail := notify.Mail{Kind: notify.KindVisitorFollowUp, To: []string{visitor.Email}, Subject: fmt.Sprintf("%s answered your message", site.Name), Text: b.String(),

@@ -26,7 +26,7 @@ func TestFollowUpClaimedByADeadRunIsSentByItsRetry(t *testing.T) {
 	v, conv := d.vera(d.srv.URL + "/demo")
 	v.Do("POST", fmt.Sprintf("/api/v1/widget/conversations/%d/messages", conv.ID), map[string]string{"client_msg_id": "v1", "body": "Is it in stock?"}, http.StatusCreated, nil)
 
-	ctx, st, svc := t.Context(), d.srv.App.Store, d.srv.App.Support
+	ctx, st, svc := t.Context(), d.srv.App.Store, d.srv.App.FollowUps
 	u, _ := url.Parse(d.srv.URL)
 	check := func(what, to, text, job string, n int) {
 		t.Helper()

@@ -7,12 +7,28 @@ import (
 	"unicode/utf8"
 
 	"github.com/parley-chat/parley/internal/auth"
+	"github.com/parley-chat/parley/internal/chat"
 	"github.com/parley-chat/parley/internal/errs"
 	"github.com/parley-chat/parley/internal/store"
 )
 
 // MaxSearchRunes bounds the inbox search text.
 const MaxSearchRunes = 200
+
+// Inbox is the agents' side of support conversations: their lists, the
+// visitors' histories, private notes, canned responses, and who views
+// which conversation (collision detection).
+type Inbox struct {
+	shared
+	rules   *Rules
+	chat    *chat.Service
+	viewers *viewerSet // the rules' (nil: collision detection is off)
+}
+
+// NewInbox builds the inbox on the rules chat was built with.
+func NewInbox(rules *Rules, ch *chat.Service) *Inbox {
+	return &Inbox{shared: rules.shared, rules: rules, chat: ch, viewers: rules.viewers}
+}
 
 // InboxQuery is what an agent asks of their inbox: a view (mine, queued or
 // all), optional filters, a search text and a page.
@@ -26,12 +42,12 @@ type InboxQuery struct {
 	Limit    int
 }
 
-// Inbox lists support conversations for an agent: mine (assigned to me),
+// List lists support conversations for an agent: mine (assigned to me),
 // queued (waiting in my queues) or all (my sites'), narrowed by status,
 // queue, site and a search over messages (notes included) and the
 // visitor's name, e-mail and external id. Filtering on a site or queue the
 // agent does not serve is 403; an unknown one 404.
-func (s *Service) Inbox(ctx context.Context, actor auth.Identity, in InboxQuery) ([]Conversation, int64, error) {
+func (s *Inbox) List(ctx context.Context, actor auth.Identity, in InboxQuery) ([]Conversation, int64, error) {
 	f := store.SupportFilter{BeforeID: in.BeforeID, Status: in.Status, QueueID: in.QueueID, SiteID: in.SiteID}
 	if utf8.RuneCountInString(in.Search) > MaxSearchRunes {
 		return nil, 0, errs.Field("q", "at most 200 characters")
@@ -89,7 +105,7 @@ func (s *Service) Inbox(ctx context.Context, actor auth.Identity, in InboxQuery)
 // servedSites returns the sites a user serves now: nil (every site) for an
 // enabled admin, the sites of their queues for an enabled agent, and none
 // for anyone else, whatever queue rows are left from before a demotion.
-func (s *Service) servedSites(ctx context.Context, userID int64) ([]int64, error) {
+func (s *Inbox) servedSites(ctx context.Context, userID int64) ([]int64, error) {
 	u, err := s.store.UserByID(ctx, userID)
 	if errors.Is(err, store.ErrNotFound) {
 		return []int64{}, nil
@@ -119,7 +135,7 @@ func (s *Service) servedSites(ctx context.Context, userID int64) ([]int64, error
 }
 
 // checkInboxScope refuses filters on a site or queue the agent does not serve.
-func (s *Service) checkInboxScope(ctx context.Context, actor auth.Identity, siteID, queueID int64) error {
+func (s *Inbox) checkInboxScope(ctx context.Context, actor auth.Identity, siteID, queueID int64) error {
 	if queueID > 0 {
 		q, err := s.store.QueueByID(ctx, queueID)
 		if errors.Is(err, store.ErrNotFound) {
@@ -154,7 +170,7 @@ func (s *Service) checkInboxScope(ctx context.Context, actor auth.Identity, site
 // VisitorConversations lists a visitor's conversations, newest first, for
 // the agents of the visitor's site: 404 for an unknown visitor, 403 for
 // anyone else.
-func (s *Service) VisitorConversations(ctx context.Context, actor auth.Identity, visitorID, beforeID int64, limit int) ([]Conversation, int64, error) {
+func (s *Inbox) VisitorConversations(ctx context.Context, actor auth.Identity, visitorID, beforeID int64, limit int) ([]Conversation, int64, error) {
 	v, err := s.store.VisitorByID(ctx, visitorID)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, 0, errs.R(errs.NotFound, "visitor_not_found", "no such visitor")
@@ -177,10 +193,10 @@ func (s *Service) VisitorConversations(ctx context.Context, actor auth.Identity,
 }
 
 // views builds the agents' views of a page of rows and its next cursor.
-func (s *Service) views(ctx context.Context, rows []store.SupportConversation, limit int) ([]Conversation, int64, error) {
+func (s *Inbox) views(ctx context.Context, rows []store.SupportConversation, limit int) ([]Conversation, int64, error) {
 	out := make([]Conversation, 0, len(rows))
 	for i := range rows {
-		v, err := s.conversationView(ctx, &rows[i], true)
+		v, err := s.rules.conversationView(ctx, &rows[i], true)
 		if err != nil {
 			return nil, 0, errs.Wrap(err, "list conversations")
 		}
@@ -191,4 +207,18 @@ func (s *Service) views(ctx context.Context, rows []store.SupportConversation, l
 		next = rows[len(rows)-1].ConversationID
 	}
 	return out, next, nil
+}
+
+// Note adds a private note: agents see it, the visitor never does.
+func (s *Inbox) Note(ctx context.Context, actor auth.Identity, conversationID int64, clientMsgID, body string) (*chat.Message, error) {
+	if _, err := supportFor(ctx, s.store, actor, conversationID); err != nil {
+		return nil, err
+	}
+	if _, err := s.store.Member(ctx, conversationID, actor.ID); err != nil {
+		// Notes come from agents of the site, assigned or not.
+		if err := s.store.AddMember(ctx, &store.Member{ConversationID: conversationID, UserID: actor.ID, Role: "agent", JoinedAt: s.now()}); err != nil && !errors.Is(err, store.ErrConflict) {
+			return nil, errs.Wrap(err, "join conversation")
+		}
+	}
+	return s.chat.Send(ctx, actor.ID, chat.SendInput{ConversationID: conversationID, ClientMsgID: clientMsgID, Kind: store.MessageNote, Body: body})
 }

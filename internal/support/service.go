@@ -1,12 +1,17 @@
 // Package support is Parley's customer service: sites that embed the
 // widget, their visitors, queues of agents, the routing of support
 // conversations to agents, and the agents' actions on them.
+//
+// It is one service per resource, all built on Rules, the support kind
+// of conversation that chat is built with: Sites (sites, settings,
+// queues), Routing (who holds which conversation, agent status), Inbox
+// (the agents' lists, notes, canned responses, viewers), Visitors (the
+// widget's sessions and conversations, the server event API), FollowUps
+// (mails to whoever is away) and Reports.
 package support
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
 	"errors"
 	"log/slog"
 	"time"
@@ -16,7 +21,6 @@ import (
 	"github.com/parley-chat/parley/internal/chat"
 	"github.com/parley-chat/parley/internal/errs"
 	"github.com/parley-chat/parley/internal/notify"
-	"github.com/parley-chat/parley/internal/ratelimit"
 	"github.com/parley-chat/parley/internal/store"
 )
 
@@ -65,7 +69,7 @@ type Config struct {
 // writes and hears them, and what a message changes of their support state
 // in its transaction (first-reply stamps, reopening and routing, webhook
 // events, follow-up mails). It needs no chat service, so that chat is
-// built with it; Service, which needs chat, embeds it.
+// built with it; the services that need chat are built on it after chat.
 type Rules struct {
 	shared
 	views   *chat.Views
@@ -100,32 +104,6 @@ func NewRules(st *store.Store, views *chat.Views, pub chat.Publisher, viewers Vi
 		r.viewers = newViewerSet(viewers.Redis, viewers.Key, viewers.TTL)
 	}
 	return r
-}
-
-// Service implements customer service.
-type Service struct {
-	*Rules
-	routing  *Routing
-	chat     *chat.Service
-	tokenKey []byte
-	limiter  *ratelimit.Limiter
-	oldKeys  [][]byte // keys of previous deployment secrets, verify only
-}
-
-// New builds the support service on the rules chat was built with;
-// limiter caps widget sessions.
-func New(rules *Rules, routing *Routing, ch *chat.Service, limiter *ratelimit.Limiter) *Service {
-	var old [][]byte
-	if rules.cfg.PreviousSecret != "" {
-		old = append(old, visitorTokenKey(rules.cfg.PreviousSecret))
-	}
-	return &Service{Rules: rules, routing: routing, chat: ch, limiter: limiter, tokenKey: visitorTokenKey(rules.cfg.Secret), oldKeys: old}
-}
-
-func visitorTokenKey(secret string) []byte {
-	m := hmac.New(sha256.New, []byte(secret))
-	m.Write([]byte("parley visitor token"))
-	return m.Sum(nil)
 }
 
 // emitConversation tells the site's webhooks, in tx, about a change of a

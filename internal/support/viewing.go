@@ -15,7 +15,7 @@ import (
 // View records that an agent's session started or stopped viewing a
 // support conversation, and tells the agents of its site who views it now.
 // An unknown conversation is 404, one of a site the agent does not serve 403.
-func (s *Service) View(ctx context.Context, actor auth.Identity, session string, conversationID int64, state string) error {
+func (s *Inbox) View(ctx context.Context, actor auth.Identity, session string, conversationID int64, state string) error {
 	if s.viewers == nil {
 		return errs.R(errs.Unavailable, "unavailable", "collision detection is not running")
 	}
@@ -37,7 +37,7 @@ func (s *Service) View(ctx context.Context, actor auth.Identity, session string,
 	if err != nil {
 		return errs.Wrap(err, "record viewer")
 	}
-	s.announceViewers(ctx, sc.SiteID, conversationID)
+	s.rules.announceViewers(ctx, sc.SiteID, conversationID)
 	return nil
 }
 
@@ -61,7 +61,7 @@ func (s *Rules) Typing(ctx context.Context, conv *store.Conversation, actor chat
 }
 
 // SessionClosed forgets what a closed session viewed.
-func (s *Service) SessionClosed(ctx context.Context, session string) {
+func (s *Inbox) SessionClosed(ctx context.Context, session string) {
 	if s.viewers == nil {
 		return
 	}
@@ -70,13 +70,13 @@ func (s *Service) SessionClosed(ctx context.Context, session string) {
 		s.log.WarnContext(ctx, "viewer cleanup failed; entries expire on their own", "err", err)
 	}
 	for _, id := range convs {
-		s.announceViewersOf(ctx, id)
+		s.rules.announceViewersOf(ctx, id)
 	}
 }
 
 // RunViewers keeps this node's viewers alive and sweeps out those of dead
 // nodes until ctx is done.
-func (s *Service) RunViewers(ctx context.Context) {
+func (s *Inbox) RunViewers(ctx context.Context) {
 	if s.viewers == nil {
 		return
 	}
@@ -98,7 +98,7 @@ func (s *Service) RunViewers(ctx context.Context) {
 			s.log.WarnContext(tctx, "viewer sweep failed", "err", err)
 		}
 		for _, id := range convs {
-			s.announceViewersOf(tctx, id)
+			s.rules.announceViewersOf(tctx, id)
 		}
 		cancel()
 	}

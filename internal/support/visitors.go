@@ -2,13 +2,9 @@ package support
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
 	"errors"
 	"net/mail"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -16,10 +12,37 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/parley-chat/parley/internal/auth"
+	"github.com/parley-chat/parley/internal/chat"
 	"github.com/parley-chat/parley/internal/errs"
+	"github.com/parley-chat/parley/internal/ratelimit"
 	"github.com/parley-chat/parley/internal/store"
 	"github.com/parley-chat/parley/internal/text"
 )
+
+// Visitors serves the widget and the host sites: visitors' sessions and
+// identity, their conversations (opening, read marks, ratings), their
+// contact details, and the server event API.
+type Visitors struct {
+	shared
+	rules    *Rules
+	routing  *Routing
+	chat     *chat.Service
+	limiter  *ratelimit.Limiter
+	tokenKey []byte
+	oldKeys  [][]byte // keys of previous deployment secrets, verify only
+}
+
+// NewVisitors builds the visitors' side on the rules chat was built with;
+// routing routes the conversations they open, limiter caps widget
+// sessions.
+func NewVisitors(rules *Rules, routing *Routing, ch *chat.Service, limiter *ratelimit.Limiter) *Visitors {
+	var old [][]byte
+	if rules.cfg.PreviousSecret != "" {
+		old = append(old, visitorTokenKey(rules.cfg.PreviousSecret))
+	}
+	return &Visitors{shared: rules.shared, rules: rules, routing: routing, chat: ch, limiter: limiter,
+		tokenKey: visitorTokenKey(rules.cfg.Secret), oldKeys: old}
+}
 
 // MaxIdentityTTL is the furthest ahead an identity token may expire.
 const MaxIdentityTTL = 24 * time.Hour
@@ -99,7 +122,12 @@ func clip(s string, n int) string {
 // OriginAllowed reports whether a host page origin may use the site: any
 // of its allowed origins, or any origin while the list is empty, and
 // Parley's own origin (its demo page) always.
-func (s *Service) OriginAllowed(site *store.Site, origin string) bool {
+func (s *Visitors) OriginAllowed(site *store.Site, origin string) bool {
+	return originAllowed(site, origin, s.cfg.PublicURL)
+}
+
+// originAllowed is OriginAllowed for the deployment at publicURL.
+func originAllowed(site *store.Site, origin, publicURL string) bool {
 	list := origins(site)
 	if len(list) == 0 || origin == "" {
 		return len(list) == 0
@@ -109,7 +137,7 @@ func (s *Service) OriginAllowed(site *store.Site, origin string) bool {
 		return false
 	}
 	norm := strings.ToLower(u.Scheme + "://" + u.Host)
-	if pu, err := url.Parse(s.cfg.PublicURL); err == nil && strings.ToLower(pu.Scheme+"://"+pu.Host) == norm {
+	if pu, err := url.Parse(publicURL); err == nil && strings.ToLower(pu.Scheme+"://"+pu.Host) == norm {
 		return true
 	}
 	for _, o := range list {
@@ -122,18 +150,18 @@ func (s *Service) OriginAllowed(site *store.Site, origin string) bool {
 
 // pageAllowed reports whether a page URL is an http(s) page, without
 // credentials, of an origin the site allows (see OriginAllowed).
-func (s *Service) pageAllowed(site *store.Site, page string) bool {
+func pageAllowed(site *store.Site, page, publicURL string) bool {
 	u, err := url.Parse(page)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
 		return false
 	}
-	return s.OriginAllowed(site, u.Scheme+"://"+u.Host)
+	return originAllowed(site, u.Scheme+"://"+u.Host, publicURL)
 }
 
 // FrameAncestors returns the origins whose pages may frame the widget of
 // the site with this public key: its allowed origins, or an empty list
 // when it accepts every origin. ok is false when no site has the key.
-func (s *Service) FrameAncestors(ctx context.Context, siteKey string) (list []string, ok bool) {
+func (s *Visitors) FrameAncestors(ctx context.Context, siteKey string) (list []string, ok bool) {
 	siteKey = strings.TrimSpace(siteKey)
 	if siteKey == "" {
 		return nil, false
@@ -156,7 +184,7 @@ type identityClaims struct {
 
 // parseIdentity checks an identity token signed by the host site's backend
 // with the site secret: HS256, a subject, and an expiry at most 24 h ahead.
-func (s *Service) parseIdentity(site *store.Site, token string) (*identityClaims, error) {
+func (s *Visitors) parseIdentity(site *store.Site, token string) (*identityClaims, error) {
 	var c identityClaims
 	var keys jwt.VerificationKeySet
 	for _, secret := range s.siteSecrets(site) {
@@ -188,7 +216,7 @@ func (s *Service) parseIdentity(site *store.Site, token string) (*identityClaims
 // token names the host site's signed-in user: their visitor is found or
 // created by external id, and an anonymous visitor's history on this
 // device is merged into it.
-func (s *Service) StartSession(ctx context.Context, in SessionInput) (*Session, error) {
+func (s *Visitors) StartSession(ctx context.Context, in SessionInput) (*Session, error) {
 	if err := s.limiter.Hit(ctx, "widget_session:ip:"+in.IP, s.cfg.WidgetSessionsPerIPPerMinute, time.Minute, "starting chat sessions"); err != nil {
 		return nil, err
 	}
@@ -209,7 +237,7 @@ func (s *Service) StartSession(ctx context.Context, in SessionInput) (*Session, 
 	}
 	// Agents open the page URL and the follow-up mail links to it: a page
 	// outside the site's origins would put a stranger's link in both.
-	if in.PageURL != "" && !s.pageAllowed(site, in.PageURL) {
+	if in.PageURL != "" && !pageAllowed(site, in.PageURL, s.cfg.PublicURL) {
 		return nil, errs.Field("page_url", "must be an http(s) page of one of the site's allowed origins")
 	}
 	var claims *identityClaims
@@ -301,12 +329,12 @@ func (s *Service) StartSession(ctx context.Context, in SessionInput) (*Session, 
 	}
 	sess := &Session{VisitorToken: token, Visitor: visitorView(v), Site: ws}
 	if sc, err := s.store.LatestSupportConversation(ctx, v.ID); err == nil {
-		sess.Conversation, _ = s.conversationView(ctx, sc, false)
+		sess.Conversation, _ = s.rules.conversationView(ctx, sc, false)
 	}
 	return sess, nil
 }
 
-func (s *Service) widgetSite(ctx context.Context, site *store.Site) (*WidgetSite, error) {
+func (s *Visitors) widgetSite(ctx context.Context, site *store.Site) (*WidgetSite, error) {
 	ws := &WidgetSite{Name: site.Name, Color: site.Color, Greeting: site.Greeting, AwayMessage: site.AwayMessage,
 		Prechat: prechat(site), Open: isOpen(site, s.now())}
 	queues, err := s.store.QueuesOfSite(ctx, site.ID)
@@ -322,66 +350,8 @@ func (s *Service) widgetSite(ctx context.Context, site *store.Site) (*WidgetSite
 	return ws, nil
 }
 
-// visitorToken mints a token for a visitor: its id, a nonce and an HMAC
-// with the server's key. Tokens need no table, so every device of an
-// identified visitor holds a valid one at once.
-func (s *Service) visitorToken(id int64) string {
-	nonce := randomKey("", 9)
-	payload := strconv.FormatInt(id, 10) + "." + nonce
-	return "vt_" + payload + "." + s.sign(payload)
-}
-
-func (s *Service) sign(payload string) string { return signWith(s.tokenKey, payload) }
-
-func signWith(key []byte, payload string) string {
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte(payload))
-	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:24])
-}
-
-// signedByUs reports whether sig signs payload with the current key or the
-// key of the previous deployment secret.
-func (s *Service) signedByUs(payload, sig string) bool {
-	if hmac.Equal([]byte(sig), []byte(s.sign(payload))) {
-		return true
-	}
-	for _, k := range s.oldKeys {
-		if hmac.Equal([]byte(sig), []byte(signWith(k, payload))) {
-			return true
-		}
-	}
-	return false
-}
-
-// signedWithCurrentKey reports whether a visitor token carries the
-// current key's signature (not only a previous key's).
-func (s *Service) signedWithCurrentKey(token string) bool {
-	rest := strings.TrimPrefix(token, "vt_")
-	i := strings.LastIndexByte(rest, '.')
-	return i >= 0 && hmac.Equal([]byte(rest[i+1:]), []byte(s.sign(rest[:i])))
-}
-
-// visitorIDFromToken verifies a visitor token and returns its visitor id.
-func (s *Service) visitorIDFromToken(token string) (int64, bool) {
-	rest, ok := strings.CutPrefix(token, "vt_")
-	if !ok {
-		return 0, false
-	}
-	i := strings.LastIndexByte(rest, '.')
-	if i < 0 {
-		return 0, false
-	}
-	payload, sig := rest[:i], rest[i+1:]
-	if !s.signedByUs(payload, sig) {
-		return 0, false
-	}
-	idPart, _, _ := strings.Cut(payload, ".")
-	id, err := strconv.ParseInt(idPart, 10, 64)
-	return id, err == nil && id > 0
-}
-
 // AuthenticateVisitor checks `Authorization: Visitor <token>`.
-func (s *Service) AuthenticateVisitor(ctx context.Context, token string) (auth.Identity, error) {
+func (s *Visitors) AuthenticateVisitor(ctx context.Context, token string) (auth.Identity, error) {
 	id, ok := s.visitorIDFromToken(token)
 	if !ok {
 		return auth.Identity{}, errs.R(errs.Unauthorized, "invalid_visitor_token", "the visitor token is not valid; start a new session")
@@ -391,7 +361,7 @@ func (s *Service) AuthenticateVisitor(ctx context.Context, token string) (auth.I
 
 // VisitorIdentity returns a visitor's identity as stored now (a realtime
 // ticket names only the id): 401 for a visitor that no longer exists.
-func (s *Service) VisitorIdentity(ctx context.Context, id int64) (auth.Identity, error) {
+func (s *Visitors) VisitorIdentity(ctx context.Context, id int64) (auth.Identity, error) {
 	v, err := s.store.VisitorByID(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return auth.Identity{}, errs.R(errs.Unauthorized, "invalid_visitor_token", "the visitor token is not valid; start a new session")
@@ -407,7 +377,7 @@ func (s *Service) VisitorIdentity(ctx context.Context, id int64) (auth.Identity,
 }
 
 // VisitorSite returns the site a visitor belongs to (for the /ws origin check).
-func (s *Service) VisitorSite(ctx context.Context, visitorID int64) (*store.Site, error) {
+func (s *Visitors) VisitorSite(ctx context.Context, visitorID int64) (*store.Site, error) {
 	v, err := s.store.VisitorByID(ctx, visitorID)
 	if err != nil {
 		return nil, errs.R(errs.Unauthorized, "invalid_visitor_token", "unknown visitor")
@@ -424,7 +394,7 @@ type ContactPatch struct {
 
 // UpdateContact stores a visitor's name or e-mail. Identified visitors'
 // details come from their identity token and are not changed here.
-func (s *Service) UpdateContact(ctx context.Context, visitorID int64, p ContactPatch) (*Visitor, error) {
+func (s *Visitors) UpdateContact(ctx context.Context, visitorID int64, p ContactPatch) (*Visitor, error) {
 	v, err := s.store.VisitorByID(ctx, visitorID)
 	if err != nil {
 		return nil, errs.R(errs.Unauthorized, "invalid_visitor_token", "unknown visitor")
@@ -461,7 +431,7 @@ func (s *Service) UpdateContact(ctx context.Context, visitorID int64, p ContactP
 
 // siteSecrets are the secrets a site's signatures verify with now: the
 // current one, then the previous one during its grace period.
-func (s *Service) siteSecrets(site *store.Site) []string {
+func (s *Visitors) siteSecrets(site *store.Site) []string {
 	out := []string{site.Secret}
 	if site.PreviousSecret != "" && site.PreviousSecretUntil != nil && site.PreviousSecretUntil.After(s.now()) {
 		out = append(out, site.PreviousSecret)
