@@ -300,6 +300,36 @@ func (s *Sites) RotateSecret(ctx context.Context, actor auth.Identity, id int64)
 	return s.GetSite(ctx, actor, id)
 }
 
+// DeleteSite removes a site with its queues, visitors, canned responses and
+// webhooks (admins only). A site that has had support conversations keeps
+// its history for reports and cannot be deleted. Errors: 403, 404
+// site_not_found, 409 site_has_conversations.
+func (s *Sites) DeleteSite(ctx context.Context, actor auth.Identity, id int64) error {
+	if !actor.IsAdmin() {
+		return errNeedAdmin
+	}
+	return s.store.Tx(ctx, func(tx *store.Store) error {
+		site, err := tx.SiteByID(ctx, id)
+		if errors.Is(err, store.ErrNotFound) {
+			return errNoSite
+		}
+		if err != nil {
+			return errs.Wrap(err, "load site")
+		}
+		n, err := tx.CountSiteConversations(ctx, id)
+		if err != nil {
+			return errs.Wrap(err, "count conversations")
+		}
+		if n > 0 {
+			return errs.R(errs.Conflict, "site_has_conversations", "this site has support conversations; their history is kept, so it cannot be deleted")
+		}
+		if err := tx.DeleteSite(ctx, id); err != nil {
+			return errs.Wrap(err, "delete site")
+		}
+		return audit.Record(ctx, tx, actor.ID, "site.delete", "site", id, map[string]any{"name": site.Name})
+	})
+}
+
 func (s *Sites) siteView(ctx context.Context, site *store.Site, withSecret bool) (*Site, error) {
 	v := &Site{
 		ID: site.ID, Name: site.Name, PublicKey: site.PublicKey, Color: site.Color, Greeting: site.Greeting,
@@ -377,34 +407,4 @@ func isOpen(site *store.Site, t time.Time) bool {
 		}
 	}
 	return false
-}
-
-// DeleteSite removes a site with its queues, visitors, canned responses and
-// webhooks (admins only). A site that has had support conversations keeps
-// its history for reports and cannot be deleted. Errors: 403, 404
-// site_not_found, 409 site_has_conversations.
-func (s *Sites) DeleteSite(ctx context.Context, actor auth.Identity, id int64) error {
-	if !actor.IsAdmin() {
-		return errNeedAdmin
-	}
-	return s.store.Tx(ctx, func(tx *store.Store) error {
-		site, err := tx.SiteByID(ctx, id)
-		if errors.Is(err, store.ErrNotFound) {
-			return errNoSite
-		}
-		if err != nil {
-			return errs.Wrap(err, "load site")
-		}
-		n, err := tx.CountSiteConversations(ctx, id)
-		if err != nil {
-			return errs.Wrap(err, "count conversations")
-		}
-		if n > 0 {
-			return errs.R(errs.Conflict, "site_has_conversations", "this site has support conversations; their history is kept, so it cannot be deleted")
-		}
-		if err := tx.DeleteSite(ctx, id); err != nil {
-			return errs.Wrap(err, "delete site")
-		}
-		return audit.Record(ctx, tx, actor.ID, "site.delete", "site", id, map[string]any{"name": site.Name})
-	})
 }
