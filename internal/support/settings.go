@@ -120,7 +120,7 @@ func (s *Service) UpdateQueue(ctx context.Context, actor auth.Identity, id int64
 	if err != nil {
 		return nil, err
 	}
-	return &Queue{ID: q.ID, SiteID: q.SiteID, Name: q.Name, IsDefault: q.IsDefault, AssignTimeoutS: q.AssignTimeoutS}, nil
+	return s.queueView(ctx, q)
 }
 
 // DeleteQueue removes a queue (admins only). Its resolved conversations
