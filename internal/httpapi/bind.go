@@ -140,6 +140,19 @@ type list[T any] struct {
 	NextCursor any `json:"next_cursor"`
 }
 
+// MarshalJSON sends an empty list as [], never null: the document says
+// items is an array, and clients iterate it without a check.
+func (l list[T]) MarshalJSON() ([]byte, error) {
+	items := l.Items
+	if items == nil {
+		items = []T{}
+	}
+	return json.Marshal(struct {
+		Items      []T `json:"items"`
+		NextCursor any `json:"next_cursor"`
+	}{items, l.NextCursor})
+}
+
 // bindBodyError maps a failure to read a raw body (too large, cut off).
 func bindBodyError(err error) error {
 	var maxErr *http.MaxBytesError

@@ -87,7 +87,7 @@ func (s *Sites) UpdateQueue(ctx context.Context, actor auth.Identity, id int64, 
 	if err != nil {
 		return nil, err
 	}
-	return &Queue{ID: q.ID, SiteID: q.SiteID, Name: q.Name, IsDefault: q.IsDefault, AssignTimeoutS: q.AssignTimeoutS}, nil
+	return s.queueView(ctx, q)
 }
 
 // DeleteQueue removes a queue (admins only). Its resolved conversations
@@ -196,7 +196,7 @@ func (s *Sites) CreateQueue(ctx context.Context, actor auth.Identity, siteID int
 	if err != nil {
 		return nil, errs.Wrap(err, "create queue")
 	}
-	return &Queue{ID: q.ID, SiteID: q.SiteID, Name: q.Name, IsDefault: q.IsDefault, AssignTimeoutS: q.AssignTimeoutS}, nil
+	return s.queueView(ctx, q)
 }
 
 // SetQueueAgent puts an agent (role agent or admin) in a queue with a

@@ -77,7 +77,7 @@ type Queue struct {
 	Name           string       `json:"name"`
 	IsDefault      bool         `json:"is_default"`
 	AssignTimeoutS int          `json:"assign_timeout_s"`
-	Agents         []QueueAgent `json:"agents,omitempty"`
+	Agents         []QueueAgent `json:"agents"`
 }
 
 // QueueAgent is an agent of a queue.
@@ -336,6 +336,7 @@ func (s *Sites) siteView(ctx context.Context, site *store.Site, withSecret bool)
 		AwayMessage: site.AwayMessage, TimeZone: site.TimeZone, RequireIdentity: site.RequireIdentity,
 		AllowedOrigins: origins(site), BusinessHours: hours(site), PrechatFields: prechat(site), CreatedAt: site.CreatedAt,
 		Snippet: fmt.Sprintf(`<script src="%s/widget.js" data-site="%s" async></script>`, s.cfg.PublicURL, html.EscapeString(site.PublicKey)),
+		Queues:  []Queue{},
 	}
 	if withSecret {
 		v.Secret = site.Secret
@@ -347,22 +348,31 @@ func (s *Sites) siteView(ctx context.Context, site *store.Site, withSecret bool)
 	if err != nil {
 		return nil, errs.Wrap(err, "load queues")
 	}
-	for _, q := range queues {
-		qv := Queue{ID: q.ID, SiteID: q.SiteID, Name: q.Name, IsDefault: q.IsDefault, AssignTimeoutS: q.AssignTimeoutS}
-		agents, err := s.store.QueueAgents(ctx, q.ID)
+	for i := range queues {
+		qv, err := s.queueView(ctx, &queues[i])
 		if err != nil {
-			return nil, errs.Wrap(err, "load agents")
+			return nil, err
 		}
-		for _, a := range agents {
-			qa := QueueAgent{UserID: a.UserID, Name: userName(ctx, s.store, a.UserID), Capacity: a.Capacity, Status: "offline"}
-			if st, err := s.store.AgentByID(ctx, a.UserID); err == nil {
-				qa.Status = st.Status
-			}
-			qv.Agents = append(qv.Agents, qa)
-		}
-		v.Queues = append(v.Queues, qv)
+		v.Queues = append(v.Queues, *qv)
 	}
 	return v, nil
+}
+
+// queueView shows a queue with its agents ([] when it has none).
+func (s *Sites) queueView(ctx context.Context, q *store.Queue) (*Queue, error) {
+	qv := &Queue{ID: q.ID, SiteID: q.SiteID, Name: q.Name, IsDefault: q.IsDefault, AssignTimeoutS: q.AssignTimeoutS, Agents: []QueueAgent{}}
+	agents, err := s.store.QueueAgents(ctx, q.ID)
+	if err != nil {
+		return nil, errs.Wrap(err, "load agents")
+	}
+	for _, a := range agents {
+		qa := QueueAgent{UserID: a.UserID, Name: userName(ctx, s.store, a.UserID), Capacity: a.Capacity, Status: "offline"}
+		if st, err := s.store.AgentByID(ctx, a.UserID); err == nil {
+			qa.Status = st.Status
+		}
+		qv.Agents = append(qv.Agents, qa)
+	}
+	return qv, nil
 }
 
 func origins(site *store.Site) []string {
@@ -382,8 +392,10 @@ func hours(site *store.Site) BusinessHours {
 }
 
 func prechat(site *store.Site) []PrechatField {
-	out := []PrechatField{}
-	_ = json.Unmarshal([]byte(site.PrechatFields), &out)
+	var out []PrechatField
+	if err := json.Unmarshal([]byte(site.PrechatFields), &out); err != nil || out == nil {
+		return []PrechatField{} // a column that reads "null" or nothing: no fields
+	}
 	return out
 }
 

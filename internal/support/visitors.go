@@ -336,7 +336,7 @@ func (s *Visitors) StartSession(ctx context.Context, in SessionInput) (*Session,
 
 func (s *Visitors) widgetSite(ctx context.Context, site *store.Site) (*WidgetSite, error) {
 	ws := &WidgetSite{Name: site.Name, Color: site.Color, Greeting: site.Greeting, AwayMessage: site.AwayMessage,
-		Prechat: prechat(site), Open: isOpen(site, s.now())}
+		Prechat: prechat(site), Open: isOpen(site, s.now()), Queues: []WidgetQueue{}}
 	queues, err := s.store.QueuesOfSite(ctx, site.ID)
 	if err != nil {
 		return nil, errs.Wrap(err, "load queues")

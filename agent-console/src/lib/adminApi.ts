@@ -7,8 +7,7 @@ import type { CannedResponse, PublicUser, QueueAgent, QueueInfo, Role, User } fr
 
 const enc = encodeURIComponent
 
-/** The document describes pre-chat fields inline with optional fields. */
-export type PrechatField = Required<Schemas['Site']['prechat_fields'][number]>
+export type PrechatField = Schemas['PrechatField']
 
 export type BusinessHours = Record<string, string[]>
 
@@ -16,8 +15,7 @@ export type { QueueAgent }
 
 export type AdminQueue = QueueInfo
 
-/** Pre-chat fields and queue agents as above. */
-export type Site = Override<Schemas['Site'], { prechat_fields: PrechatField[]; queues: AdminQueue[] }>
+export type Site = Schemas['Site']
 
 export type SitePatch = Partial<
   Pick<
@@ -54,6 +52,8 @@ export const getSite = (api: Api, id: number) => api.get<Site>(`/api/v1/sites/${
 export const createSite = (api: Api, body: SitePatch & { name: string }) => api.post<Site>('/api/v1/sites', body)
 export const patchSite = (api: Api, id: number, body: SitePatch) => api.patch<Site>(`/api/v1/sites/${id}`, body)
 export const rotateSecret = (api: Api, id: number) => api.post<Site>(`/api/v1/sites/${id}/secret`, {})
+/** Gives the site's Pusher app a new secret; the old one keeps verifying for the grace period. */
+export const rotatePusherSecret = (api: Api, id: number) => api.post<Site>(`/api/v1/sites/${id}/pusher/rotate`, {})
 
 export const createQueue = (api: Api, siteId: number, name: string, assignTimeoutS?: number) =>
   api.post<AdminQueue>(`/api/v1/sites/${siteId}/queues`, assignTimeoutS ? { name, assign_timeout_s: assignTimeoutS } : { name })

@@ -50,7 +50,19 @@ describe('red packet state from frames', () => {
     const s = applyGrab(stateFromPacket(packet()), { amount_cents: 250, red_packet: packet({ remaining_count: 2 }) }, { id: 7, name: 'Me' })
     expect(s.mine?.amount_cents).toBe(250)
     expect(s.packet.remaining_count).toBe(2)
-    const d = stateFromDetails({ ...packet({ remaining_count: 0, status: 'exhausted' }), claims: [claim(2, 600), claim(7, 400)], luckiest: claim(2, 600) }, 7)
+    const d = stateFromDetails(
+      {
+        ...packet({ remaining_count: 0, status: 'exhausted' }),
+        sender_name: 'Bob',
+        remaining_cents: 0,
+        refunded_cents: 0,
+        created_at: '2026-01-01T00:00:00Z',
+        claims: [claim(2, 600), claim(7, 400)],
+        luckiest: claim(2, 600),
+        my_claim: null,
+      },
+      7,
+    )
     expect(d.mine?.amount_cents).toBe(400)
     expect(d.luckiest?.user_id).toBe(2)
   })

@@ -3,19 +3,15 @@
 // scripts/gen-api-types.mjs; frames are the AsyncAPI document's messages,
 // generated into src/generated/frames.ts by scripts/gen-frames.mjs.
 //
-// Where the document is still looser than what the server sends (plain
-// strings where the server sends one of a few values, inline objects with
-// optional fields instead of a shared schema), the alias below narrows it
-// and says so in a comment.
+// Where the document is still looser than what the server sends, the alias
+// below narrows it and says so in a comment.
 
 import type { operations } from '../generated/api'
 import type { Answer, Override, Schemas } from './schemas'
 
-/** The document types role as a plain string. */
-export type Role = 'user' | 'agent' | 'admin'
+export type User = Schemas['User']
 
-/** The document types role as a plain string. */
-export type User = Override<Schemas['User'], { role: Role }>
+export type Role = User['role']
 
 export type Peer = Schemas['PublicUser']
 
@@ -38,24 +34,20 @@ export type AddLink = Schemas['AddLink']
 
 export type GroupRole = NonNullable<Schemas['Group']['my_role']>
 
-/** The document types join_policy as a plain string. */
-export type JoinPolicy = 'open' | 'approval' | 'invite'
+export type Group = Schemas['Group']
 
-/** The document types join_policy as a plain string. */
-export type Group = Override<Schemas['Group'], { join_policy: JoinPolicy }>
+export type JoinPolicy = Group['join_policy']
 
-/** The document describes user and presence inline and role as a plain string. */
-export type GroupMember = Override<Schemas['GroupMember'], { user: PublicUser; role: GroupRole; presence?: Presence }>
+export type GroupMember = Schemas['GroupMember']
 
-/** The document describes user inline. */
-export type JoinRequest = Override<Schemas['JoinRequest'], { user: PublicUser }>
+export type JoinRequest = Schemas['JoinRequest']
 
 export type Invite = Schemas['Invite']
 
 export type InvitePreview = Schemas['InvitePreview']
 
-/** The document describes one object with optional group and request_id; the server sends one of two shapes. */
-export type JoinResult = { status: 'joined'; group: Group } | { status: 'pending'; request_id: number }
+/** Joined (with the group) or pending (with the request's id). */
+export type JoinResult = Schemas['JoinResult']
 
 export type Sender = Schemas['Sender']
 
@@ -74,26 +66,22 @@ export type VisitorInfo = Schemas['Visitor']
 
 /**
  * A support conversation as the agent inbox lists it. The document types
- * kind as a plain string, prechat as an empty object and describes the
- * assignee inline with optional fields.
+ * prechat as an object with any keys; its values are the visitor's answers.
  */
-export type SupportConversation = Override<
-  Schemas['SupportConversation'],
-  { kind: 'support'; assignee: { id: number; name: string } | null; prechat?: Record<string, string> }
->
+export type SupportConversation = Override<Schemas['SupportConversation'], { prechat?: Record<string, string> }>
 
 export type CannedResponse = Schemas['CannedResponse']
 
-/** A queue's agent; the document describes it inline with optional fields. */
-export type QueueAgent = Required<NonNullable<Schemas['Queue']['agents']>[number]>
+/** A queue's agent. */
+export type QueueAgent = Schemas['QueueAgent']
 
 /** A queue as a site lists it. */
-export type QueueInfo = Override<Schemas['Queue'], { agents?: QueueAgent[] }>
+export type QueueInfo = Schemas['Queue']
 
 /** A site as agents read it (GET /api/v1/sites/{id}). */
-export type SiteInfo = Override<Pick<Schemas['Site'], 'id' | 'name'>, { queues: QueueInfo[] }>
+export type SiteInfo = Pick<Schemas['Site'], 'id' | 'name' | 'queues'>
 
-export type AgentStatus = 'online' | 'away' | 'offline'
+export type AgentStatus = QueueAgent['status']
 
 export type Conversation = Schemas['Conversation']
 

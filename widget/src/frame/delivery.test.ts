@@ -9,7 +9,7 @@ const echo = (id: string, body: Record<string, unknown>): Message => ({
   seq: 1,
   client_msg_id: id,
   sender: { kind: 'visitor', id: 1, name: 'V' },
-  kind: String(body.kind),
+  kind: String(body.kind) as Message['kind'],
   body: String(body.body),
   created_at: '',
 })

@@ -8,7 +8,7 @@ const init = { type: 'parley:init' as const, siteKey: 'pk_1', pageUrl: 'https://
 const session: Session = {
   visitor_token: 'vt_1',
   visitor: { id: 1, name: '', email: '', identified: false },
-  site: { name: 'Shop', color: '#123456', greeting: '', away_message: '', online: true, open: true, prechat: [], queues: null },
+  site: { name: 'Shop', color: '#123456', greeting: '', away_message: '', online: true, open: true, prechat: [], queues: [] },
   uploads: { image: 10485760, voice: 5242880, video: 52428800, file: 20971520 },
   conversation: null,
 }

@@ -2,8 +2,7 @@
 // schemas, generated into src/generated/api.ts (npm run gen:api).
 //
 // The widget keeps only the fields it reads. Where the document is still
-// looser than what the server sends (inline objects with optional fields,
-// lists the server may send as null), the alias narrows it and says so.
+// looser than what the server sends, the alias narrows it and says so.
 
 import type { components } from '../generated/api'
 
@@ -27,23 +26,10 @@ export type Message = Pick<Schemas['Message'], 'id' | 'conversation_id' | 'seq' 
 
 export type Visitor = Pick<Schemas['Visitor'], 'id' | 'name' | 'email' | 'identified'>
 
-/**
- * The document describes pre-chat fields and queues inline with optional
- * fields, and does not mark queues nullable: a site without queues sends null.
- */
-export type Site = Override<
-  Pick<WidgetSite, 'name' | 'color' | 'greeting' | 'away_message' | 'online' | 'open'>,
-  {
-    prechat: Required<WidgetSite['prechat'][number]>[]
-    queues: Required<WidgetSite['queues'][number]>[] | null
-  }
->
+/** The site as the widget shows it. */
+export type Site = Pick<WidgetSite, 'name' | 'color' | 'greeting' | 'away_message' | 'online' | 'open' | 'prechat' | 'queues'>
 
-/** The document describes the assignee inline with optional fields. */
-export type Conversation = Override<
-  Pick<Schemas['SupportConversation'], 'id' | 'status' | 'last_seq' | 'queue_position' | 'rating'>,
-  { assignee: { id: number; name: string } | null }
->
+export type Conversation = Pick<Schemas['SupportConversation'], 'id' | 'status' | 'last_seq' | 'queue_position' | 'rating' | 'assignee'>
 
 /** POST /widget/session. */
 export type Session = Override<

@@ -178,7 +178,7 @@ describe('outbox with media', () => {
 })
 
 describe('the chat with attachments', () => {
-  const site = { name: 'Shop', color: '#123456', greeting: '', away_message: '', online: true, open: true, prechat: [], queues: null }
+  const site = { name: 'Shop', color: '#123456', greeting: '', away_message: '', online: true, open: true, prechat: [], queues: [] }
   let app: ChatApp
   let sends: Array<Record<string, unknown>>
 
