@@ -62,10 +62,22 @@ func (s *Service) Authenticate(ctx context.Context, appID, method, path string, 
 	want := StringToSign(method, path, query)
 	for _, secret := range app.Secrets(s.now()) {
 		if equal(sig, HMAC(secret, want)) {
-			return app, nil
+			return app, s.admit(ctx, app)
 		}
 	}
 	return nil, apiErr(401, "Invalid signature: expected HMAC SHA256 hex digest of %q", want)
+}
+
+// admit charges a request to the app's budget: 429 past it.
+func (s *Service) admit(ctx context.Context, app *App) error {
+	if s.limiter == nil || s.cfg.APIRequestsPerMinute <= 0 {
+		return nil
+	}
+	ok, _, err := s.limiter.Allow(ctx, "pusher-api:"+app.ID, s.cfg.APIRequestsPerMinute, time.Minute)
+	if err != nil || ok {
+		return nil // a Redis outage does not stop the API
+	}
+	return apiErr(429, "Too many requests for this app: at most %d a minute", s.cfg.APIRequestsPerMinute)
 }
 
 // Event is an event to trigger through the HTTP API.

@@ -21,6 +21,12 @@ type Config struct {
 	MaxEventBytes         int           // largest event data
 	ClientEventsPerSecond int           // client events one socket may send a second
 	PresenceTimeout       time.Duration // how soon a dead node's members go
+	APIRequestsPerMinute  int           // HTTP API requests an app may make a minute
+}
+
+// Limiter is a rate limit shared by the nodes.
+type Limiter interface {
+	Allow(ctx context.Context, key string, limit int, window time.Duration) (bool, time.Duration, error)
 }
 
 // Hooks receives the channel events that Pusher webhooks tell.
@@ -46,6 +52,7 @@ type Service struct {
 	hub     *realtime.Hub
 	reg     *registry
 	hooks   Hooks
+	limiter Limiter
 	metrics *metrics.Metrics
 	cfg     Config
 	log     *slog.Logger
@@ -64,6 +71,9 @@ func New(st *store.Store, hub *realtime.Hub, rdb *redis.Client, key func(parts .
 		reg: &registry{rdb: rdb, key: key, node: hex.EncodeToString(id), ttl: cfg.PresenceTimeout},
 		now: func() time.Time { return time.Now().UTC() }}
 }
+
+// SetLimiter sets the limiter of the HTTP API's requests per app.
+func (s *Service) SetLimiter(l Limiter) { s.limiter = l }
 
 // SetHooks sets where channel webhook events go.
 func (s *Service) SetHooks(h Hooks) { s.hooks = h }
