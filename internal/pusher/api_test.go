@@ -32,7 +32,9 @@ func TestHTTPAPIRefusesBadRequests(t *testing.T) {
 		{"stale timestamp", func() *testkit.Response {
 			return api(t, srv, c, c.Secret, "POST", path, nil, good, time.Now().Add(-11*time.Minute))
 		}, 401},
-		{"unknown app", func() *testkit.Response { return api(t, srv, c, c.Secret, "POST", "/apps/1/events", nil, good, time.Now()) }, 404},
+		{"unknown app", func() *testkit.Response {
+			return api(t, srv, c, c.Secret, "POST", "/apps/1/events", nil, good, time.Now())
+		}, 404},
 		{"bad channel name", func() *testkit.Response {
 			return api(t, srv, c, c.Secret, "POST", path, nil, map[string]any{"name": "e", "data": "d", "channel": "a b"}, time.Now())
 		}, 400},

@@ -180,4 +180,6 @@ func api(t *testing.T, srv *testkit.Server, c creds, secret, method, path string
 	return srv.Client().Raw(method, path+"?"+q.Encode(), raw)
 }
 
-func presenceData(id string) string { return fmt.Sprintf(`{"user_id":%q,"user_info":{"name":%q}}`, id, "N"+id) }
+func presenceData(id string) string {
+	return fmt.Sprintf(`{"user_id":%q,"user_info":{"name":%q}}`, id, "N"+id)
+}
