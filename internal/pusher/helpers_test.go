@@ -3,6 +3,7 @@ package pusher_test
 import (
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -183,3 +184,5 @@ func api(t *testing.T, srv *testkit.Server, c creds, secret, method, path string
 func presenceData(id string) string {
 	return fmt.Sprintf(`{"user_id":%q,"user_info":{"name":%q}}`, id, "N"+id)
 }
+
+func netListen() (net.Listener, error) { return net.Listen("tcp", "127.0.0.1:0") }
