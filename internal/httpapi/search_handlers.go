@@ -31,10 +31,8 @@ func (s *Server) search(c echo.Context) error {
 		in.SenderID = *sender
 	}
 	if n != nil {
-		if *n > chat.SearchMaxLimit {
-			*n = chat.SearchMaxLimit + 1 // refused by the service, naming limit
-		}
-		in.Limit = int(*n)
+		// Any value over the maximum is refused by the service, naming limit.
+		in.Limit = int(min(*n, chat.SearchMaxLimit+1))
 	}
 	page, err := s.deps.Chat.Search(c.Request().Context(), identity(c).ID, in)
 	if err != nil {
