@@ -146,6 +146,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 	}
 	a.Chat = chat.New(a.Store, a.Hub, presence{a.Hub}, a.Jobs, a.Mailer, limiter, a.Metrics, kinds, views, chat.Config{
 		PublicURL: cfg.PublicURL, OfflineNotifyDelay: cfg.OfflineNotifyDelay, SendLimitPerMinute: cfg.SendLimitPerMinute,
+		SearchLimitPerMinute: cfg.SearchLimitPerMinute,
 	}, log)
 	sessions := func(userID int64) int { return a.Hub.Sessions(chat.UserKey(userID)) }
 	var tracker social.PresenceTracker = social.NewLocalPresence(sessions)

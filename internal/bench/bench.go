@@ -61,16 +61,21 @@ type Options struct {
 	W5Messages    int
 	W5SeedWorkers int
 	W5Readers     int
+
+	W7Messages    int
+	W7SeedWorkers int
+	W7Searches    int
+	W7Searchers   int
 }
 
-const usage = `Usage: parley bench --url URL --admin-user NAME --admin-password PW [--workload w1,w2,w3,w4,w5] [--json] [flags]
+const usage = `Usage: parley bench --url URL --admin-user NAME --admin-password PW [--workload w1,w2,w3,w4,w5,w7] [--json] [flags]
 
 Drives a running Parley through its public API and prints what it measured.
 Start the server for it with raised limits, e.g.
   PARLEY_LOGIN_LIMIT_PER_IP=100000 PARLEY_LOGIN_LIMIT_PER_ACCOUNT=100000 \
   PARLEY_SEND_LIMIT_PER_MINUTE=1000000 PARLEY_GROUP_MEMBER_CAP=100000 \
   PARLEY_WIDGET_SESSION_LIMIT_PER_IP=100000 PARLEY_WS_SEND_FRAMES_PER_SECOND=100000 \
-  PARLEY_MAX_CONNS_PER_IP=0 parley serve
+  PARLEY_MAX_CONNS_PER_IP=0 PARLEY_SEARCH_LIMIT_PER_MINUTE=1000000 parley serve
 (every bench socket comes from one address, over the default connection cap)
 and point it at a throw-away data dir or database: the bench creates users,
 groups and sites and deletes nothing. The admin password may also come from
@@ -143,6 +148,11 @@ func Parse(args []string, getenv func(string) string, stderr io.Writer) (Options
 	fs.IntVar(&o.W5Messages, "w5-messages", 100000, "W5: messages in the conversation whose history is read")
 	fs.IntVar(&o.W5SeedWorkers, "w5-seed-workers", 8, "W5: concurrent REST sends while seeding")
 	fs.IntVar(&o.W5Readers, "w5-readers", 1, "W5: concurrent readers, each paging through the whole history")
+
+	fs.IntVar(&o.W7Messages, "w7-messages", 1000000, "W7: messages seeded over 8 conversations before searching (seeding goes through the REST send)")
+	fs.IntVar(&o.W7SeedWorkers, "w7-seed-workers", 8, "W7: concurrent REST sends while seeding")
+	fs.IntVar(&o.W7Searches, "w7-searches", 700, "W7: searches to time, cycling through the query mix")
+	fs.IntVar(&o.W7Searchers, "w7-searchers", 2, "W7: searches at once")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -156,10 +166,10 @@ func Parse(args []string, getenv func(string) string, stderr io.Writer) (Options
 		w = strings.ToLower(strings.TrimSpace(w))
 		switch w {
 		case "":
-		case "w1", "w2", "w3", "w4", "w5":
+		case "w1", "w2", "w3", "w4", "w5", "w7":
 			o.Workloads = append(o.Workloads, w)
 		default:
-			return o, fmt.Errorf("unknown workload %q (w1 to w5)", w)
+			return o, fmt.Errorf("unknown workload %q (w1 to w5, w7)", w)
 		}
 	}
 	for _, r := range strings.Split(rates, ",") {
@@ -193,6 +203,8 @@ func (o *Options) validate() error {
 		return errors.New("W4 needs --w4-visitors, --w4-agents and --w4-capacity ≥ 1")
 	case o.W5Messages < 1 || o.W5SeedWorkers < 1 || o.W5Readers < 1:
 		return errors.New("W5 needs --w5-messages, --w5-seed-workers and --w5-readers ≥ 1")
+	case o.W7Messages < 1 || o.W7SeedWorkers < 1 || o.W7Searches < 1 || o.W7Searchers < 1:
+		return errors.New("W7 needs --w7-messages, --w7-seed-workers, --w7-searches and --w7-searchers ≥ 1")
 	case o.SetupConcurrency < 1 || o.DialConcurrency < 1:
 		return errors.New("--setup-concurrency and --dial-concurrency must be ≥ 1")
 	}
@@ -243,6 +255,8 @@ func Run(ctx context.Context, o Options, progress io.Writer) (*Report, error) {
 			rep.W4, err = runW4(ctx, e)
 		case "w5":
 			rep.W5, err = runW5(ctx, e)
+		case "w7":
+			rep.W7, err = runW7(ctx, e)
 		}
 		if err != nil {
 			err = fmt.Errorf("%s: %w", strings.ToUpper(w), err)

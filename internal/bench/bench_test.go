@@ -26,6 +26,7 @@ func benchServer(t *testing.T) *testkit.Server {
 		c.WidgetSessionLimitPerIP = 100000
 		c.MaxConnsPerIP = 0 // every bench socket comes from 127.0.0.1
 		c.WSSendFramesPerSec = 100000
+		c.SearchLimitPerMinute = 1000000
 	}))
 	srv.Setup()
 	return srv
@@ -148,6 +149,26 @@ func TestWorkloads(t *testing.T) {
 			t.Fatalf("w5: %+v", w)
 		}
 		positive(t, "page", w.Page)
+	})
+
+	t.Run("w7", func(t *testing.T) {
+		rep := runBench(t, srv, "--workload", "w7", "--w7-messages", "2000", "--w7-searches", "70")
+		w := rep.W7
+		if w == nil || w.Searches != 70 || w.Errors != 0 || w.SeedPerS <= 0 || len(w.ByQuery) != 7 {
+			t.Fatalf("w7: %+v", w)
+		}
+		positive(t, "search", w.Search)
+		hits := map[string]int{}
+		for _, q := range w.ByQuery {
+			hits[q.Query] = q.Hits
+		}
+		// Half the messages are the searcher's: a word in one message
+		// in eight fills a page; the rare token is in one message in a
+		// thousand (messages 417 and 1417, both in a conversation of the
+		// searcher's).
+		if hits["invoice"] != 20 || hits["会议纪要"] != 20 || hits["会议"] != 20 || hits["zq0417x"] != 2 || hits["nothing-like-this"] != 0 {
+			t.Fatalf("w7 hits per query: %v", hits)
+		}
 	})
 
 	t.Run("table", func(t *testing.T) {

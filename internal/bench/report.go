@@ -23,6 +23,7 @@ type Report struct {
 	W3        *W3Result         `json:"w3,omitempty"`
 	W4        *W4Result         `json:"w4,omitempty"`
 	W5        *W5Result         `json:"w5,omitempty"`
+	W7        *W7Result         `json:"w7,omitempty"`
 	Errors    map[string]string `json:"errors,omitempty"`
 }
 
@@ -109,6 +110,17 @@ func (r *Report) WriteTable(out io.Writer) {
 		t.Flush()
 		fmt.Fprintf(out, "  seeded in %.1fs (%.1f msg/s over REST); %d pages, %.1f pages/s, bad pages %d, errors %d\n",
 			w.SeedSeconds, w.SeedPerS, w.Pages, w.PagesPerS, w.BadPages, w.Errors)
+	}
+	if w := r.W7; w != nil {
+		section(out, fmt.Sprintf("W7 search: %d messages in %d conversations, %d searcher(s) (latency ms)", w.Messages, w.Conversations, w.Searchers))
+		t := table(out)
+		fmt.Fprintln(t, "measure\tcount\tp50\tp95\tp99\tmax\t")
+		lat(t, "search (all)", w.Search)
+		for _, q := range w.ByQuery {
+			lat(t, fmt.Sprintf("q=%s (%d hits)", q.Query, q.Hits), q.Latency)
+		}
+		t.Flush()
+		fmt.Fprintf(out, "  seeded in %.1fs (%.1f msg/s over REST); %d searches, errors %d\n", w.SeedSeconds, w.SeedPerS, w.Searches, w.Errors)
 	}
 	for _, k := range slices.Sorted(maps.Keys(r.Errors)) {
 		fmt.Fprintf(out, "\n%s failed: %s\n", strings.ToUpper(k), r.Errors[k])

@@ -39,6 +39,8 @@ type Config struct {
 	PublicURL          string
 	OfflineNotifyDelay time.Duration
 	SendLimitPerMinute int
+	// SearchLimitPerMinute bounds the searches of one user.
+	SearchLimitPerMinute int
 }
 
 // RecallWindow is how long a sender may recall their own message.

@@ -51,6 +51,7 @@ type Config struct {
 	LoginLimitWindow     time.Duration
 	RegisterLimitPerIP   int
 	SendLimitPerMinute   int
+	SearchLimitPerMinute int
 	WSSendFramesPerSec   int
 
 	MaxBodyBytes int64
@@ -160,6 +161,7 @@ func Settings() []Setting {
 		{Env: "PARLEY_GROUP_JOIN_LIMIT_PER_HOUR", Flag: "group-join-limit-per-hour", Default: "30", Help: "groups one user may join or ask to join per hour (by number or invite)", set: integer(func(c *Config) *int { return &c.GroupJoinLimitPerHour }, 1)},
 		{Env: "PARLEY_REQUIRE_VERIFIED_EMAIL", Flag: "require-verified-email", Default: "true", Help: "accounts must verify their e-mail before they message, befriend, create or join groups, or upload (admins always may)", set: boolean(func(c *Config) *bool { return &c.RequireVerifiedEmail })},
 		{Env: "PARLEY_SEND_LIMIT_PER_MINUTE", Flag: "send-limit-per-minute", Default: "600", Help: "messages one user may send per minute", set: integer(func(c *Config) *int { return &c.SendLimitPerMinute }, 1)},
+		{Env: "PARLEY_SEARCH_LIMIT_PER_MINUTE", Flag: "search-limit-per-minute", Default: "60", Help: "message searches one user may run per minute", set: integer(func(c *Config) *int { return &c.SearchLimitPerMinute }, 1)},
 		{Env: "PARLEY_WS_SEND_FRAMES_PER_SECOND", Flag: "ws-send-frames-per-second", Default: "50", Help: "send frames one socket may send per second (an identity twice as many over its sockets on a node); other frame types have fixed budgets", set: integer(func(c *Config) *int { return &c.WSSendFramesPerSec }, 1)},
 		{Env: "PARLEY_GROUP_MEMBER_CAP", Flag: "group-member-cap", Default: "500", Help: "most members a group may have", set: integer(func(c *Config) *int { return &c.GroupMemberCap }, 2)},
 		{Env: "PARLEY_AGENT_GRACE", Flag: "agent-grace", Default: "60s", Help: "how long an online agent who lost every connection still gets chats", set: duration(func(c *Config) *time.Duration { return &c.AgentGrace })},

@@ -49,6 +49,7 @@ var authzMatrix = map[string]authzRow{
 	"POST /api/v1/conversations/{id}/messages": {"direct", `{"client_msg_id":"{uniq}","body":"hi"}`, "401 401 401 201 404 404 404 404"},
 	"POST /api/v1/conversations/{id}/read":     {"direct", `{"seq":1}`, "401 401 401 204 404 404 404 404"},
 	"POST /api/v1/messages/{id}/recall":        {"message", "", "401 401 401 200 404 404 404 404"},
+	"GET /api/v1/search":                       {"", "?q=hello", "401 401 401 200 200 200 200 200"},
 
 	"POST /api/v1/friend-requests":             {"stranger", `{"user_id":{user_id}}`, "401 401 401 201 201 201 201 201"},
 	"GET /api/v1/friend-requests":              {"", "", "401 401 401 200 200 200 200 200"},

@@ -33,7 +33,14 @@ func (s *Server) openDirect(c echo.Context) error {
 	return c.JSON(status, conv)
 }
 
+// errNoTextFilter answers ?q= on the lists that do not filter by text,
+// instead of ignoring it: messages are searched at /api/v1/search.
+var errNoTextFilter = errs.Field("q", "this list does not filter by text; search messages with GET /api/v1/search?q=")
+
 func (s *Server) listConversations(c echo.Context) error {
+	if c.QueryParams().Has("q") {
+		return errNoTextFilter
+	}
 	n, err := limit(c)
 	if err != nil {
 		return err
@@ -65,6 +72,9 @@ func (s *Server) listMessages(c echo.Context) error {
 	id, err := pathID(c, "id")
 	if err != nil {
 		return err
+	}
+	if c.QueryParams().Has("q") {
+		return errNoTextFilter
 	}
 	after, before, n, err := historyParams(c)
 	if err != nil {

@@ -54,6 +54,7 @@ func (s *Server) routes() {
 	user.POST("/conversations/:id/messages", s.sendMessage, s.requireVerified)
 	user.POST("/conversations/:id/read", s.markRead)
 	user.POST("/messages/:id/recall", s.recall)
+	user.GET("/search", s.search)
 	s.friendRoutes(user)
 	s.groupRoutes(user)
 	s.walletRoutes(user)

@@ -78,7 +78,10 @@ func TestMigratedSchemaMatchesTheModels(t *testing.T) {
 				}
 			}
 			for _, tbl := range tables {
-				if !modelTables[tbl] && !strings.HasPrefix(tbl, "sqlite_") {
+				// SQLite's full-text indexes are virtual tables with shadow
+				// tables of their own (messages_fts, messages_fts_data, …).
+				fullText := strings.Contains(tbl, "_fts")
+				if !modelTables[tbl] && !strings.HasPrefix(tbl, "sqlite_") && !fullText {
 					t.Errorf("table %s has no model", tbl)
 				}
 			}

@@ -252,6 +252,22 @@ export async function loadOlder(id: number): Promise<number> {
   }
 }
 
+/**
+ * Loads older pages of a conversation (by before_seq) until the message
+ * at seq is held, at most maxPages of them: a search hit is shown in its
+ * context. Reports whether it is held.
+ */
+export async function revealSeq(id: number, seq: number, maxPages = 40): Promise<boolean> {
+  for (let i = 0; i < maxPages; i++) {
+    const held = chat.messages[id] ?? []
+    if (held.length > 0 && lowestSeq(held) <= seq) return held.some((m) => m.seq === seq)
+    if (held.length > 0 && !chat.hasOlder[id]) return false
+    if (held.length === 0) return false
+    if ((await loadOlder(id)) === 0 && !chat.loadingOlder) return false
+  }
+  return false
+}
+
 /** Own messages whose copy arrived by any path: their outbox entry is done. */
 function settleOwn(items: Message[]): void {
   if (!rt || !me) return
