@@ -63,7 +63,7 @@ type Queue struct {
 	Name           string       `json:"name"`
 	IsDefault      bool         `json:"is_default"`
 	AssignTimeoutS int          `json:"assign_timeout_s"`
-	Agents         []QueueAgent `json:"agents"`
+	Agents         []QueueAgent `json:"agents,omitempty"`
 }
 
 // QueueAgent is an agent of a queue.
@@ -316,31 +316,22 @@ func (s *Service) siteView(ctx context.Context, site *store.Site, withSecret boo
 	if err != nil {
 		return nil, errs.Wrap(err, "load queues")
 	}
-	for i := range queues {
-		qv, err := s.queueView(ctx, &queues[i])
+	for _, q := range queues {
+		qv := Queue{ID: q.ID, SiteID: q.SiteID, Name: q.Name, IsDefault: q.IsDefault, AssignTimeoutS: q.AssignTimeoutS}
+		agents, err := s.store.QueueAgents(ctx, q.ID)
 		if err != nil {
-			return nil, err
+			return nil, errs.Wrap(err, "load agents")
 		}
-		v.Queues = append(v.Queues, *qv)
+		for _, a := range agents {
+			qa := QueueAgent{UserID: a.UserID, Name: s.userName(ctx, s.store, a.UserID), Capacity: a.Capacity, Status: "offline"}
+			if st, err := s.store.AgentByID(ctx, a.UserID); err == nil {
+				qa.Status = st.Status
+			}
+			qv.Agents = append(qv.Agents, qa)
+		}
+		v.Queues = append(v.Queues, qv)
 	}
 	return v, nil
-}
-
-// queueView shows a queue with its agents ([] when it has none).
-func (s *Service) queueView(ctx context.Context, q *store.Queue) (*Queue, error) {
-	qv := &Queue{ID: q.ID, SiteID: q.SiteID, Name: q.Name, IsDefault: q.IsDefault, AssignTimeoutS: q.AssignTimeoutS, Agents: []QueueAgent{}}
-	agents, err := s.store.QueueAgents(ctx, q.ID)
-	if err != nil {
-		return nil, errs.Wrap(err, "load agents")
-	}
-	for _, a := range agents {
-		qa := QueueAgent{UserID: a.UserID, Name: s.userName(ctx, s.store, a.UserID), Capacity: a.Capacity, Status: "offline"}
-		if st, err := s.store.AgentByID(ctx, a.UserID); err == nil {
-			qa.Status = st.Status
-		}
-		qv.Agents = append(qv.Agents, qa)
-	}
-	return qv, nil
 }
 
 func origins(site *store.Site) []string {
@@ -424,7 +415,7 @@ func (s *Service) CreateQueue(ctx context.Context, actor auth.Identity, siteID i
 	if err != nil {
 		return nil, errs.Wrap(err, "create queue")
 	}
-	return s.queueView(ctx, q)
+	return &Queue{ID: q.ID, SiteID: q.SiteID, Name: q.Name, IsDefault: q.IsDefault, AssignTimeoutS: q.AssignTimeoutS}, nil
 }
 
 // SetQueueAgent puts an agent (role agent or admin) in a queue with a
