@@ -87,7 +87,7 @@ func (s *Sites) UpdateQueue(ctx context.Context, actor auth.Identity, id int64, 
 	if err != nil {
 		return nil, err
 	}
-	return s.queueView(ctx, q)
+	return &Queue{ID: q.ID, SiteID: q.SiteID, Name: q.Name, IsDefault: q.IsDefault, AssignTimeoutS: q.AssignTimeoutS}, nil
 }
 
 // DeleteQueue removes a queue (admins only). Its resolved conversations

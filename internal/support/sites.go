@@ -77,7 +77,7 @@ type Queue struct {
 	Name           string       `json:"name"`
 	IsDefault      bool         `json:"is_default"`
 	AssignTimeoutS int          `json:"assign_timeout_s"`
-	Agents         []QueueAgent `json:"agents"`
+	Agents         []QueueAgent `json:"agents,omitempty"`
 }
 
 // QueueAgent is an agent of a queue.
@@ -348,12 +348,20 @@ func (s *Sites) siteView(ctx context.Context, site *store.Site, withSecret bool)
 	if err != nil {
 		return nil, errs.Wrap(err, "load queues")
 	}
-	for i := range queues {
-		qv, err := s.queueView(ctx, &queues[i])
+	for _, q := range queues {
+		qv := Queue{ID: q.ID, SiteID: q.SiteID, Name: q.Name, IsDefault: q.IsDefault, AssignTimeoutS: q.AssignTimeoutS}
+		agents, err := s.store.QueueAgents(ctx, q.ID)
 		if err != nil {
-			return nil, err
+			return nil, errs.Wrap(err, "load agents")
 		}
-		v.Queues = append(v.Queues, *qv)
+		for _, a := range agents {
+			qa := QueueAgent{UserID: a.UserID, Name: userName(ctx, s.store, a.UserID), Capacity: a.Capacity, Status: "offline"}
+			if st, err := s.store.AgentByID(ctx, a.UserID); err == nil {
+				qa.Status = st.Status
+			}
+			qv.Agents = append(qv.Agents, qa)
+		}
+		v.Queues = append(v.Queues, qv)
 	}
 	return v, nil
 }
