@@ -153,7 +153,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 			{Name: "redis", Check: a.KV.Ping},
 			{Name: "disk", Check: diskCheck(cfg.DataDir, a.Store)},
 		},
-		Static: web.New(sub(agentconsole.Dist), sub(widget.Dist), nil, a.Support.FrameAncestors),
+		Static: web.New(sub(agentconsole.Dist), sub(widget.Dist), a.Support.DemoSiteKey, a.Support.FrameAncestors),
 	})
 	a.worker = jobs.NewWorker(a.KV.AsynqOpt(), cfg.RedisPrefix, cfg.WorkerConcurrency,
 		jobs.Handlers{Verify: a.Auth, Digest: a.Chat, Support: a.Support, Webhooks: a.Webhooks, Wallet: a.Wallet, Media: a.Media}, a.Store, log, a.Metrics)

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/parley-chat/parley/internal/chat"
-	"github.com/parley-chat/parley/internal/errs"
 	"github.com/parley-chat/parley/internal/store"
 )
 
@@ -245,46 +244,6 @@ func (s *Service) publishPositions(ctx context.Context, queueID int64) {
 // enabled admin.
 func (s *Service) siteAgentIDs(ctx context.Context, siteID int64) ([]int64, error) {
 	return s.store.SiteStaffIDs(ctx, siteID)
-}
-
-// AgentStatus is an agent's chosen status and whether they are connected.
-type AgentStatus struct {
-	Status    string `json:"status"`
-	Connected bool   `json:"connected"`
-}
-
-// Status returns the caller's chosen status (offline if never chosen).
-func (s *Service) Status(ctx context.Context, userID int64) (*AgentStatus, error) {
-	a, err := s.store.AgentByID(ctx, userID)
-	if errors.Is(err, store.ErrNotFound) {
-		return &AgentStatus{Status: "offline"}, nil
-	}
-	if err != nil {
-		return nil, errs.Wrap(err, "load status")
-	}
-	return &AgentStatus{Status: a.Status, Connected: a.DisconnectedAt == nil}, nil
-}
-
-// SetStatus records an agent's availability; going online takes waiting
-// conversations at once.
-func (s *Service) SetStatus(ctx context.Context, userID int64, status string) error {
-	if status != "online" && status != "away" && status != "offline" {
-		return errs.Field("status", "online, away or offline")
-	}
-	u, err := s.store.UserByID(ctx, userID)
-	if err != nil {
-		return errs.Wrap(err, "load user")
-	}
-	if u.Role != "agent" && u.Role != "admin" {
-		return errs.R(errs.Forbidden, "not_an_agent", "only agents have a status")
-	}
-	if err := s.store.SetAgentStatus(ctx, userID, status, s.now()); err != nil {
-		return errs.Wrap(err, "set status")
-	}
-	if status == "online" {
-		s.drain(ctx, userID)
-	}
-	return nil
 }
 
 // HandleAssignTimeout moves a conversation on when its agent has not

@@ -10,7 +10,6 @@ import (
 	"html"
 	"net/url"
 	"regexp"
-	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -72,6 +71,11 @@ type QueueAgent struct {
 	Name     string `json:"name"`
 	Capacity int    `json:"capacity"`
 	Status   string `json:"status"` // online | away | offline, as the agent chose
+	// Load counts the conversations assigned to the agent now, in every
+	// queue: with Capacity it tells whether a transfer would overload them.
+	Load int `json:"load"`
+	// Connected tells whether the agent has a console open now.
+	Connected bool `json:"connected"`
 }
 
 // SitePatch changes a site; nil fields stay.
@@ -181,13 +185,12 @@ func (s *Service) UpdateSite(ctx context.Context, actor auth.Identity, id int64,
 		return nil, errNeedAdmin
 	}
 	var u store.SiteUpdate
-	var changed []string // for the audit log, by their API names
 	if p.Name != nil {
 		n := strings.TrimSpace(*p.Name)
 		if n == "" || utf8.RuneCountInString(n) > 64 {
 			return nil, errs.Field("name", "1 to 64 characters")
 		}
-		u.Name, changed = &n, append(changed, "name")
+		u.Name = &n
 	}
 	if p.AllowedOrigins != nil {
 		var origins []string
@@ -198,13 +201,13 @@ func (s *Service) UpdateSite(ctx context.Context, actor auth.Identity, id int64,
 			}
 			origins = append(origins, strings.ToLower(u.Scheme+"://"+u.Host))
 		}
-		u.AllowedOrigins, changed = new(strings.Join(origins, "\n")), append(changed, "allowed_origins")
+		u.AllowedOrigins = new(strings.Join(origins, "\n"))
 	}
 	if p.Color != nil {
 		if !colorRE.MatchString(*p.Color) {
 			return nil, errs.Field("color", "a colour such as #4f46e5")
 		}
-		u.Color, changed = p.Color, append(changed, "color")
+		u.Color = p.Color
 	}
 	for _, t := range []struct {
 		field string
@@ -215,14 +218,14 @@ func (s *Service) UpdateSite(ctx context.Context, actor auth.Identity, id int64,
 			if utf8.RuneCountInString(*t.in) > 500 {
 				return nil, errs.Field(t.field, "at most 500 characters")
 			}
-			*t.out, changed = new(strings.TrimSpace(*t.in)), append(changed, t.field)
+			*t.out = new(strings.TrimSpace(*t.in))
 		}
 	}
 	if p.TimeZone != nil {
 		if _, err := time.LoadLocation(*p.TimeZone); err != nil || *p.TimeZone == "" {
 			return nil, errs.Field("time_zone", "an IANA time zone such as Europe/Paris")
 		}
-		u.TimeZone, changed = p.TimeZone, append(changed, "time_zone")
+		u.TimeZone = p.TimeZone
 	}
 	if p.BusinessHours != nil {
 		for day, ranges := range *p.BusinessHours {
@@ -236,7 +239,7 @@ func (s *Service) UpdateSite(ctx context.Context, actor auth.Identity, id int64,
 			}
 		}
 		b, _ := json.Marshal(p.BusinessHours)
-		u.BusinessHours, changed = new(string(b)), append(changed, "business_hours")
+		u.BusinessHours = new(string(b))
 	}
 	if p.PrechatFields != nil {
 		for _, f := range *p.PrechatFields {
@@ -245,16 +248,20 @@ func (s *Service) UpdateSite(ctx context.Context, actor auth.Identity, id int64,
 			}
 		}
 		b, _ := json.Marshal(p.PrechatFields)
-		u.PrechatFields, changed = new(string(b)), append(changed, "prechat_fields")
+		u.PrechatFields = new(string(b))
 	}
 	if p.RequireIdentity != nil {
-		u.RequireIdentity, changed = p.RequireIdentity, append(changed, "require_identity")
+		u.RequireIdentity = p.RequireIdentity
 	}
-	if _, err := s.store.SiteByID(ctx, id); errors.Is(err, store.ErrNotFound) {
+	current, err := s.store.SiteByID(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
 		return nil, errNoSite
 	}
-	if len(changed) > 0 {
-		sort.Strings(changed)
+	if err != nil {
+		return nil, errs.Wrap(err, "load site")
+	}
+	// The log lists only what differs from the stored site, by API names.
+	if changed := changedSiteFields(current, u); len(changed) > 0 {
 		err := s.store.Tx(ctx, func(tx *store.Store) error {
 			if err := tx.UpdateSite(ctx, id, u); err != nil {
 				return err
@@ -324,7 +331,10 @@ func (s *Service) siteView(ctx context.Context, site *store.Site, withSecret boo
 		for _, a := range agents {
 			qa := QueueAgent{UserID: a.UserID, Name: s.userName(ctx, s.store, a.UserID), Capacity: a.Capacity, Status: "offline"}
 			if st, err := s.store.AgentByID(ctx, a.UserID); err == nil {
-				qa.Status = st.Status
+				qa.Status, qa.Connected = st.Status, st.DisconnectedAt == nil
+			}
+			if qa.Load, err = s.store.AgentLoad(ctx, a.UserID); err != nil {
+				return nil, errs.Wrap(err, "load agent load")
 			}
 			qv.Agents = append(qv.Agents, qa)
 		}
