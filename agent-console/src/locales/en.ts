@@ -743,6 +743,7 @@ const en = {
   "audit.details": "Details",
   "audit.from": "From",
   "audit.cli": "command line",
+  "audit.selfRegistration": "signed up on the web",
   "audit.none": "Nothing logged yet.",
   "audit.role": "role {role}",
   "audit.changed": "changed {fields}",

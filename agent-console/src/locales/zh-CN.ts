@@ -743,6 +743,7 @@ const zhCN: Dictionary = {
   "audit.details": "详情",
   "audit.from": "来源 IP",
   "audit.cli": "命令行",
+  "audit.selfRegistration": "网页自助注册",
   "audit.none": "暂无操作记录。",
   "audit.role": "角色 {role}",
   "audit.changed": "修改了 {fields}",
