@@ -38,6 +38,11 @@ test('first-run setup creates the administrator in the browser', async () => {
     await page.getByTestId('setup-password').fill(admin.password)
     await page.getByTestId('setup-nickname').fill(admin.nickname)
     await page.getByTestId('setup-submit').click()
+    // An admin lands on the Inbox, where the first-run checklist lists its steps.
+    await page.waitForURL(/#\/inbox/)
+    await page.getByTestId('setup-checklist').waitFor()
+    assert.equal(await page.getByTestId('checklist-step').count(), 5)
+    await page.getByTestId('nav-chats').click()
     await page.getByTestId('new-chat-input').waitFor()
     await page.getByTestId('me-name').getByText(admin.nickname).waitFor()
     // Connected: the banner goes away.

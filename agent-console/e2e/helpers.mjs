@@ -183,6 +183,7 @@ export async function signInPage(browser, u) {
   await page.getByTestId('login-username').fill(u.username)
   await page.getByTestId('login-password').fill(u.password)
   await page.getByTestId('login-submit').click()
-  await page.waitForURL(/#\/chats/)
+  // Users land on Chats, agents and admins on the Inbox.
+  await page.waitForURL(/#\/(chats|inbox)/)
   return { context, page, explain }
 }

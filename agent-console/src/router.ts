@@ -13,6 +13,7 @@ import ForgotPasswordView from './views/ForgotPasswordView.vue'
 import ResetPasswordView from './views/ResetPasswordView.vue'
 // The admin, reports, wallet and profile pages load on first visit.
 import { checkSetup, restoreSession, session } from './state/session'
+import { homeFor } from './lib/home'
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -30,7 +31,8 @@ declare module 'vue-router' {
 export const router = createRouter({
   history: createWebHashHistory(),
   routes: [
-    { path: '/', redirect: { name: 'chats' } },
+    // Resolved in the guard below, once the user is known.
+    { path: '/', name: 'home', component: ChatsView },
     { path: '/setup', name: 'setup', component: SetupView, meta: { public: true } },
     { path: '/login', name: 'login', component: LoginView, meta: { public: true } },
     { path: '/register', name: 'register', component: RegisterView, meta: { public: true } },
@@ -63,7 +65,7 @@ export const router = createRouter({
     // Opened from a QR code or a shared link; signing in first comes back here.
     { path: '/add/:code', name: 'add', component: AddView },
     { path: '/invite/:token', name: 'invite', component: InviteView },
-    { path: '/:rest(.*)*', redirect: { name: 'chats' } },
+    { path: '/:rest(.*)*', redirect: { name: 'home' } },
   ],
 })
 
@@ -71,7 +73,7 @@ router.beforeEach(async (to) => {
   if (to.name === 'verify-email' || to.name === 'reset-password') return true
   if (session.setupNeeded === null) await checkSetup()
   if (session.setupNeeded) return to.name === 'setup' ? true : { name: 'setup' }
-  if (to.name === 'setup') return { name: 'chats' }
+  if (to.name === 'setup') return { name: 'home' }
 
   let user = session.user
   if (!user) {
@@ -81,8 +83,9 @@ router.beforeEach(async (to) => {
       user = null
     }
   }
-  if (to.meta.public) return user && (to.name === 'login' || to.name === 'register' || to.name === 'forgot-password') ? { name: 'chats' } : true
+  if (to.meta.public) return user && (to.name === 'login' || to.name === 'register' || to.name === 'forgot-password') ? { name: homeFor(user) } : true
   if (!user) return { name: 'login', query: to.fullPath !== '/' ? { next: to.fullPath } : {} }
+  if (to.name === 'home') return { name: homeFor(user) }
   if (to.meta.admin && user.role !== 'admin') return { name: 'chats' }
   if (to.meta.agent && user.role !== 'agent' && user.role !== 'admin') return { name: 'chats' }
   return true

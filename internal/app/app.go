@@ -173,7 +173,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 			{Name: "redis", Check: a.KV.Ping},
 			{Name: "disk", Check: diskCheck(cfg.DataDir, a.Store)},
 		},
-		Static: web.New(sub(agentconsole.Dist), sub(widget.Dist), nil, a.Visitors.FrameAncestors),
+		Static: web.New(sub(agentconsole.Dist), sub(widget.Dist), a.Sites.DemoSiteKey, a.Visitors.FrameAncestors),
 	})
 	a.worker = jobs.NewWorker(a.KV.AsynqOpt(), cfg.RedisPrefix, cfg.WorkerConcurrency,
 		jobs.Handlers{Verify: a.Auth, Digest: a.Chat, Routing: a.Routing, FollowUp: a.FollowUps, Webhooks: a.Webhooks, Wallet: a.Wallet, Media: a.Media}, a.Store, log, a.Metrics)

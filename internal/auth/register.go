@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/parley-chat/parley/internal/audit"
 	"github.com/parley-chat/parley/internal/errs"
 	"github.com/parley-chat/parley/internal/notify"
 	"github.com/parley-chat/parley/internal/store"
@@ -33,7 +34,7 @@ func (s *Service) Register(ctx context.Context, n NewUser, ip string) (*PendingU
 	if err := n.normalise(); err != nil {
 		return nil, err
 	}
-	_, err := s.CreateUserUnchecked(ctx, n)
+	_, err := s.createLogged(audit.WithIP(ctx, ip), 0, true, n)
 	if e, ok := errs.As(err); ok && e.Reason == "email_taken" {
 		if owner, err := s.store.UserByLogin(ctx, n.Email); err == nil && owner.Email == n.Email {
 			_ = s.jobs.EnqueueSignupAttemptMail(ctx, s.store, owner.ID)

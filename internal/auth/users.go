@@ -137,17 +137,19 @@ func (s *Service) CreateUser(ctx context.Context, actor Identity, n NewUser) (*U
 	if !actor.IsAdmin() {
 		return nil, errs.E(errs.Forbidden, "only admins create users")
 	}
-	return s.createLogged(ctx, actor.ID, n)
+	return s.createLogged(ctx, actor.ID, false, n)
 }
 
 // CreateUserUnchecked creates an account without an acting admin: for the
 // `parley admin create-user` command run by the operator.
 func (s *Service) CreateUserUnchecked(ctx context.Context, n NewUser) (*User, error) {
-	return s.createLogged(ctx, 0, n)
+	return s.createLogged(ctx, 0, false, n)
 }
 
-// createLogged creates an account and logs the action as actorID's.
-func (s *Service) createLogged(ctx context.Context, actorID int64, n NewUser) (*User, error) {
+// createLogged creates an account and logs the action as actorID's, or,
+// for a self-registration, as the new account's own (source
+// "self_registration", with the address audit.WithIP put in ctx).
+func (s *Service) createLogged(ctx context.Context, actorID int64, self bool, n NewUser) (*User, error) {
 	var u *store.User
 	err := s.store.Tx(ctx, func(tx *store.Store) error {
 		var err error
@@ -159,8 +161,11 @@ func (s *Service) createLogged(ctx context.Context, actorID int64, n NewUser) (*
 				return err
 			}
 		}
-		return audit.Record(ctx, tx, actorID, "user.create", "user", u.ID,
-			map[string]any{"username": u.Username, "role": u.Role, "verified": u.EmailVerifiedAt != nil})
+		detail := map[string]any{"username": u.Username, "role": u.Role, "verified": u.EmailVerifiedAt != nil}
+		if self {
+			actorID, detail["source"] = u.ID, "self_registration"
+		}
+		return audit.Record(ctx, tx, actorID, "user.create", "user", u.ID, detail)
 	})
 	if err != nil {
 		return nil, err

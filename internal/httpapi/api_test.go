@@ -245,11 +245,42 @@ func echoToOpenAPI(p string) string {
 	return strings.Join(parts, "/")
 }
 
-func TestDemoPageEmbedsTheWidget(t *testing.T) {
+func TestDemoPageEmbedsTheFirstSiteOrTheChosenOne(t *testing.T) {
 	srv := testkit.Start(t)
-	r := srv.Client().Raw("GET", "/demo", nil)
-	if r.Status != http.StatusOK || !strings.Contains(string(r.Body), `<script src="/widget.js"`) {
-		t.Fatalf("demo page: %d %s", r.Status, r.Body)
+	demo := func(query string) string {
+		t.Helper()
+		r := srv.Client().Raw("GET", "/demo"+query, nil)
+		if r.Status != http.StatusOK {
+			t.Fatalf("demo%s: %d %s", query, r.Status, r.Body)
+		}
+		return string(r.Body)
+	}
+	if page := demo(""); strings.Contains(page, `<script src="/widget.js"`) || !strings.Contains(page, "No support site exists yet") || !strings.Contains(page, "/console/#/admin/sites") {
+		t.Fatalf("with no site the demo page must say how to create one, not embed the widget:\n%s", page)
+	}
+	admin := srv.Setup()
+	var first, second siteBody
+	var keys [2]struct {
+		PublicKey string `json:"public_key"`
+	}
+	admin.Do("POST", "/api/v1/sites", map[string]string{"name": "Shop"}, http.StatusCreated, &first)
+	admin.Do("POST", "/api/v1/sites", map[string]string{"name": "Blog"}, http.StatusCreated, &second)
+	admin.Do("GET", fmt.Sprintf("/api/v1/sites/%d", first.ID), nil, http.StatusOK, &keys[0])
+	admin.Do("GET", fmt.Sprintf("/api/v1/sites/%d", second.ID), nil, http.StatusOK, &keys[1])
+	embeds := func(page, key string) bool {
+		return strings.Contains(page, `<script src="/widget.js" data-site="`+key+`" async>`)
+	}
+	if page := demo(""); !embeds(page, keys[0].PublicKey) {
+		t.Fatalf("the demo page must embed the first site %s:\n%s", keys[0].PublicKey, page)
+	}
+	if page := demo(fmt.Sprintf("?site=%d", second.ID)); !embeds(page, keys[1].PublicKey) {
+		t.Fatalf("?site=<id> must embed that site:\n%s", page)
+	}
+	if page := demo("?site=" + keys[1].PublicKey); !embeds(page, keys[1].PublicKey) {
+		t.Fatalf("?site=<public key> must embed that site:\n%s", page)
+	}
+	if page := demo("?site=nope%3Cb%3E"); strings.Contains(page, "widget.js\" data-site") || !strings.Contains(page, "No site has the id or public key “nope&lt;b&gt;”") {
+		t.Fatalf("an unknown ?site= must say so, escaped, and embed nothing:\n%s", page)
 	}
 	if r := srv.Client().Raw("GET", "/", nil); r.Status != http.StatusOK && r.Status != http.StatusServiceUnavailable {
 		t.Fatalf("root: %d", r.Status)

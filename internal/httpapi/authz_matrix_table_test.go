@@ -40,6 +40,7 @@ var authzMatrix = map[string]authzRow{
 	"GET /api/v1/admin/users":                     {"", "?q=ali", "401 401 401 403 403 403 403 200"},
 	"PATCH /api/v1/admin/users/{id}":              {"managed_user", `{"role":"agent"}`, "401 401 401 403 403 403 403 200"},
 	"GET /api/v1/admin/audit-log":                 {"", "", "401 401 401 403 403 403 403 200"},
+	"GET /api/v1/setup/checklist":                 {"", "", "401 401 401 403 403 403 403 200"},
 	"POST /api/v1/admin/wallets/{user_id}/credit": {"credit", `{"amount_cents":5}`, "401 401 401 403 403 403 403 201"},
 
 	"POST /api/v1/conversations/direct":        {"", `{"user_id":{bob}}`, "401 401 401 200 422 422 422 422"},

@@ -43,6 +43,7 @@ func (s *Server) routes() {
 	user := api.Group("", s.requireUser)
 	user.POST("/auth/logout-all", s.logoutAll)
 	user.GET("/me", s.getMe)
+	user.GET("/setup/checklist", s.setupChecklist, requireAdmin)
 	user.PATCH("/me", s.patchMe)
 	user.POST("/me/password", s.changePassword)
 	user.POST("/me/verification", s.resendVerification)

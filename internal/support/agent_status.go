@@ -8,17 +8,31 @@ import (
 	"github.com/parley-chat/parley/internal/store"
 )
 
+// Agent statuses, as an agent chooses them.
+const (
+	AgentOnline  = "online"
+	AgentAway    = "away"
+	AgentOffline = "offline"
+)
+
 // AgentStatus is an agent's chosen status and whether they are connected.
 type AgentStatus struct {
 	Status    string `json:"status"`
 	Connected bool   `json:"connected"`
 }
 
+// AgentStatusFrame tells every socket of an agent (other tabs and devices)
+// the status they chose, so that all of them show what the router uses.
+type AgentStatusFrame struct {
+	Type   string `json:"type"` // agent_status
+	Status string `json:"status"`
+}
+
 // Status returns the caller's chosen status (offline if never chosen).
 func (s *Routing) Status(ctx context.Context, userID int64) (*AgentStatus, error) {
 	a, err := s.store.AgentByID(ctx, userID)
 	if errors.Is(err, store.ErrNotFound) {
-		return &AgentStatus{Status: "offline"}, nil
+		return &AgentStatus{Status: AgentOffline}, nil
 	}
 	if err != nil {
 		return nil, errs.Wrap(err, "load status")
@@ -26,10 +40,10 @@ func (s *Routing) Status(ctx context.Context, userID int64) (*AgentStatus, error
 	return &AgentStatus{Status: a.Status, Connected: a.DisconnectedAt == nil}, nil
 }
 
-// SetStatus records an agent's availability; going online takes waiting
-// conversations at once.
+// SetStatus records an agent's availability and tells the agent's sockets;
+// going online takes waiting conversations at once.
 func (s *Routing) SetStatus(ctx context.Context, userID int64, status string) error {
-	if status != "online" && status != "away" && status != "offline" {
+	if status != AgentOnline && status != AgentAway && status != AgentOffline {
 		return errs.Field("status", "online, away or offline")
 	}
 	u, err := s.store.UserByID(ctx, userID)
@@ -42,7 +56,8 @@ func (s *Routing) SetStatus(ctx context.Context, userID int64, status string) er
 	if err := s.store.SetAgentStatus(ctx, userID, status, s.now()); err != nil {
 		return errs.Wrap(err, "set status")
 	}
-	if status == "online" {
+	s.chat.PublishTo(ctx, []int64{userID}, AgentStatusFrame{Type: "agent_status", Status: status})
+	if status == AgentOnline {
 		s.drain(ctx, userID)
 	}
 	return nil

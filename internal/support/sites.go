@@ -10,7 +10,6 @@ import (
 	"html"
 	"net/url"
 	"regexp"
-	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -86,6 +85,11 @@ type QueueAgent struct {
 	Name     string `json:"name"`
 	Capacity int    `json:"capacity"`
 	Status   string `json:"status"` // online | away | offline, as the agent chose
+	// Load counts the conversations assigned to the agent now, in every
+	// queue: with Capacity it tells whether a transfer would overload them.
+	Load int `json:"load"`
+	// Connected tells whether the agent has a console open now.
+	Connected bool `json:"connected"`
 }
 
 // SitePatch changes a site; nil fields stay.
@@ -183,13 +187,12 @@ func (s *Sites) UpdateSite(ctx context.Context, actor auth.Identity, id int64, p
 		return nil, errNeedAdmin
 	}
 	var u store.SiteUpdate
-	var changed []string // for the audit log, by their API names
 	if p.Name != nil {
 		n := strings.TrimSpace(*p.Name)
 		if n == "" || utf8.RuneCountInString(n) > 64 {
 			return nil, errs.Field("name", "1 to 64 characters")
 		}
-		u.Name, changed = &n, append(changed, "name")
+		u.Name = &n
 	}
 	if p.AllowedOrigins != nil {
 		var origins []string
@@ -200,13 +203,13 @@ func (s *Sites) UpdateSite(ctx context.Context, actor auth.Identity, id int64, p
 			}
 			origins = append(origins, strings.ToLower(u.Scheme+"://"+u.Host))
 		}
-		u.AllowedOrigins, changed = new(strings.Join(origins, "\n")), append(changed, "allowed_origins")
+		u.AllowedOrigins = new(strings.Join(origins, "\n"))
 	}
 	if p.Color != nil {
 		if !colorRE.MatchString(*p.Color) {
 			return nil, errs.Field("color", "a colour such as #4f46e5")
 		}
-		u.Color, changed = p.Color, append(changed, "color")
+		u.Color = p.Color
 	}
 	for _, t := range []struct {
 		field string
@@ -217,14 +220,14 @@ func (s *Sites) UpdateSite(ctx context.Context, actor auth.Identity, id int64, p
 			if utf8.RuneCountInString(*t.in) > 500 {
 				return nil, errs.Field(t.field, "at most 500 characters")
 			}
-			*t.out, changed = new(strings.TrimSpace(*t.in)), append(changed, t.field)
+			*t.out = new(strings.TrimSpace(*t.in))
 		}
 	}
 	if p.TimeZone != nil {
 		if _, err := time.LoadLocation(*p.TimeZone); err != nil || *p.TimeZone == "" {
 			return nil, errs.Field("time_zone", "an IANA time zone such as Europe/Paris")
 		}
-		u.TimeZone, changed = p.TimeZone, append(changed, "time_zone")
+		u.TimeZone = p.TimeZone
 	}
 	if p.BusinessHours != nil {
 		for day, ranges := range *p.BusinessHours {
@@ -238,7 +241,7 @@ func (s *Sites) UpdateSite(ctx context.Context, actor auth.Identity, id int64, p
 			}
 		}
 		b, _ := json.Marshal(p.BusinessHours)
-		u.BusinessHours, changed = new(string(b)), append(changed, "business_hours")
+		u.BusinessHours = new(string(b))
 	}
 	if p.PrechatFields != nil {
 		for _, f := range *p.PrechatFields {
@@ -247,16 +250,20 @@ func (s *Sites) UpdateSite(ctx context.Context, actor auth.Identity, id int64, p
 			}
 		}
 		b, _ := json.Marshal(p.PrechatFields)
-		u.PrechatFields, changed = new(string(b)), append(changed, "prechat_fields")
+		u.PrechatFields = new(string(b))
 	}
 	if p.RequireIdentity != nil {
-		u.RequireIdentity, changed = p.RequireIdentity, append(changed, "require_identity")
+		u.RequireIdentity = p.RequireIdentity
 	}
-	if _, err := s.store.SiteByID(ctx, id); errors.Is(err, store.ErrNotFound) {
+	current, err := s.store.SiteByID(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
 		return nil, errNoSite
 	}
-	if len(changed) > 0 {
-		sort.Strings(changed)
+	if err != nil {
+		return nil, errs.Wrap(err, "load site")
+	}
+	// The log lists only what differs from the stored site, by API names.
+	if changed := changedSiteFields(current, u); len(changed) > 0 {
 		err := s.store.Tx(ctx, func(tx *store.Store) error {
 			if err := tx.UpdateSite(ctx, id, u); err != nil {
 				return err
@@ -348,20 +355,12 @@ func (s *Sites) siteView(ctx context.Context, site *store.Site, withSecret bool)
 	if err != nil {
 		return nil, errs.Wrap(err, "load queues")
 	}
-	for _, q := range queues {
-		qv := Queue{ID: q.ID, SiteID: q.SiteID, Name: q.Name, IsDefault: q.IsDefault, AssignTimeoutS: q.AssignTimeoutS}
-		agents, err := s.store.QueueAgents(ctx, q.ID)
+	for i := range queues {
+		qv, err := s.queueView(ctx, &queues[i])
 		if err != nil {
-			return nil, errs.Wrap(err, "load agents")
+			return nil, err
 		}
-		for _, a := range agents {
-			qa := QueueAgent{UserID: a.UserID, Name: userName(ctx, s.store, a.UserID), Capacity: a.Capacity, Status: "offline"}
-			if st, err := s.store.AgentByID(ctx, a.UserID); err == nil {
-				qa.Status = st.Status
-			}
-			qv.Agents = append(qv.Agents, qa)
-		}
-		v.Queues = append(v.Queues, qv)
+		v.Queues = append(v.Queues, *qv)
 	}
 	return v, nil
 }
@@ -376,7 +375,10 @@ func (s *Sites) queueView(ctx context.Context, q *store.Queue) (*Queue, error) {
 	for _, a := range agents {
 		qa := QueueAgent{UserID: a.UserID, Name: userName(ctx, s.store, a.UserID), Capacity: a.Capacity, Status: "offline"}
 		if st, err := s.store.AgentByID(ctx, a.UserID); err == nil {
-			qa.Status = st.Status
+			qa.Status, qa.Connected = st.Status, st.DisconnectedAt == nil
+		}
+		if qa.Load, err = s.store.AgentLoad(ctx, a.UserID); err != nil {
+			return nil, errs.Wrap(err, "load agent load")
 		}
 		qv.Agents = append(qv.Agents, qa)
 	}

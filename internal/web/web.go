@@ -18,7 +18,7 @@ import (
 type Handler struct {
 	console fs.FS
 	widget  fs.FS
-	demoKey func() string
+	demoKey DemoKey
 	framers FrameAncestors
 	started time.Time
 }
@@ -28,10 +28,15 @@ type Handler struct {
 // when the site accepts every origin).
 type FrameAncestors func(ctx context.Context, siteKey string) (origins []string, ok bool)
 
+// DemoKey gives the public key of the site the demo page embeds: the one
+// chosen by ?site= (an id or a public key), or the first site; "" when
+// there is no such site.
+type DemoKey func(ctx context.Context, choice string) string
+
 // New returns the handler. console and widget are the dist folders;
-// demoKey gives the public key the demo page embeds (may return "");
+// demoKey finds the site the demo page embeds (nil: none);
 // framers looks up who may frame a site's widget (nil: only Parley itself).
-func New(consoleDist, widgetDist fs.FS, demoKey func() string, framers FrameAncestors) *Handler {
+func New(consoleDist, widgetDist fs.FS, demoKey DemoKey, framers FrameAncestors) *Handler {
 	return &Handler{console: consoleDist, widget: widgetDist, demoKey: demoKey, framers: framers, started: time.Now()}
 }
 
@@ -119,18 +124,24 @@ var demoPage = template.Must(template.New("demo").Parse(`<!doctype html>
 <title>Parley demo site</title>
 <style>body{font:16px/1.5 system-ui,sans-serif;max-width:46rem;margin:3rem auto;padding:0 1rem;color:#1f2937}
 code,pre{background:#f3f4f6;padding:.1rem .3rem;border-radius:4px}pre{padding:1rem;overflow:auto}</style></head>
-<body><h1>Acme Inc. — a demo host page</h1>
+<body><main><h1>Acme Inc. — a demo host page</h1>
 <p>This page stands for any website that embeds the Parley widget with one line:</p>
-<pre>&lt;script src="{{.Origin}}/widget.js" data-site="{{.Key}}" async&gt;&lt;/script&gt;</pre>
-{{if .Key}}<p>The launcher in the corner opens a chat with this site's support team.</p>
-{{else}}<p>No support site exists yet: an admin creates one in the console, and this page then embeds it.</p>{{end}}
+{{if .Key}}<pre>&lt;script src="{{.Origin}}/widget.js" data-site="{{.Key}}" async&gt;&lt;/script&gt;</pre>
+<p id="demo-state">The launcher in the corner opens a chat with this site's support team. Send a message and answer it from the <a href="/console/#/inbox">console's Inbox</a>.</p>
+<p>Another site: add <code>?site=</code> and its id or public key to this page's address.</p>
 <script src="/widget.js" data-site="{{.Key}}" async></script>
-</body></html>`))
+{{else if .Choice}}<p id="demo-state">No site has the id or public key “{{.Choice}}”. The sites and their keys are listed in the <a href="/console/#/admin/sites">console, under Admin → Sites</a>; <a href="/demo">this page without a choice</a> embeds the first site.</p>
+{{else}}<p id="demo-state">No support site exists yet. To create one, sign in to the <a href="/console/#/admin/sites">console as an admin, open Admin → Sites and add a site</a>; then reload this page: it embeds the first site.</p>{{end}}
+</main></body></html>`))
 
 func (h *Handler) serveDemo(w http.ResponseWriter, r *http.Request) {
+	choice := strings.TrimSpace(r.URL.Query().Get("site"))
+	if len(choice) > 100 {
+		choice = choice[:100]
+	}
 	key := ""
 	if h.demoKey != nil {
-		key = h.demoKey()
+		key = h.demoKey(r.Context(), choice)
 	}
 	scheme := "http"
 	if r.TLS != nil {
@@ -138,5 +149,5 @@ func (h *Handler) serveDemo(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-cache")
-	_ = demoPage.Execute(w, map[string]string{"Key": key, "Origin": scheme + "://" + r.Host})
+	_ = demoPage.Execute(w, map[string]string{"Key": key, "Choice": choice, "Origin": scheme + "://" + r.Host})
 }

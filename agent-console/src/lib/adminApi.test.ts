@@ -44,5 +44,6 @@ describe('action log', () => {
     expect(auditDetail({ action: 'site.update', detail: { fields: ['color', 'name'] } })).toBe('changed color, name')
     expect(auditDetail({ action: 'queue.agent_set', detail: { user_id: 4, capacity: 3 } })).toBe('user 4 · capacity 3')
     expect(auditDetail({ action: 'user.disable', detail: {} })).toBe('')
+    expect(auditDetail({ action: 'user.create', detail: { username: 'newcomer', role: 'user', source: 'self_registration' } })).toBe('newcomer · role user · signed up on the web')
   })
 })

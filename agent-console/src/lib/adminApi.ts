@@ -162,5 +162,6 @@ export function auditDetail(e: Pick<AuditEntry, 'action' | 'detail'>): string {
   if (Array.isArray(d.fields) && d.fields.length) parts.push(t('audit.changed', { fields: d.fields.join(t('pane.listSeparator')) }))
   if (typeof d.user_id === 'number') parts.push(t('audit.user', { id: d.user_id }))
   if (typeof d.capacity === 'number') parts.push(t('audit.capacity', { n: d.capacity }))
+  if (d.source === 'self_registration') parts.push(t('audit.selfRegistration'))
   return parts.join(' · ')
 }

@@ -62,6 +62,15 @@ describe('parseError', () => {
     )
     expect(e.details).toEqual({ email: 'required' })
   })
+
+  it('says which fields are wrong and why', async () => {
+    const e = await parseError(
+      json(400, { error: { code: 'invalid_input', message: 'some fields are not valid', details: { username: '3 to 32 letters', email: 'not an e-mail address' } } }),
+    )
+    expect(e.message).toBe('some fields are not valid (username: 3 to 32 letters; email: not an e-mail address)')
+    const one = await parseError(json(400, { error: { code: 'invalid_input', message: 'a colour such as #4f46e5', details: { color: 'a colour such as #4f46e5' } } }))
+    expect(one.message).toBe('color: a colour such as #4f46e5')
+  })
 })
 
 describe('ApiClient', () => {

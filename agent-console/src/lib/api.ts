@@ -30,6 +30,23 @@ function fallbackMessage(status: number): string {
  * {"error":{"code","message"}}; anything else (a proxy's HTML page, an empty
  * body) still yields a readable message.
  */
+/**
+ * The message a form shows: the server's, followed by each offending field
+ * with its reason from `details` ("username: 3 to 32 letters…"), so that
+ * "some fields are not valid" always says which and why.
+ */
+export function withDetails(message: string, details: unknown): string {
+  if (!details || typeof details !== 'object' || Array.isArray(details)) return message
+  const parts = Object.entries(details as Record<string, unknown>)
+    .filter(([, why]) => typeof why === 'string' && why)
+    .map(([field, why]) => `${field}: ${why as string}`)
+  if (parts.length === 0) return message
+  // A one-field error whose message is that field's reason: name the field once.
+  const only = Object.values(details as Record<string, unknown>)
+  if (parts.length === 1 && only[0] === message) return parts[0]
+  return `${message} (${parts.join('; ')})`
+}
+
 export async function parseError(res: Response): Promise<ApiError> {
   let code = `http_${res.status}`
   let message = fallbackMessage(res.status)
@@ -48,6 +65,7 @@ export async function parseError(res: Response): Promise<ApiError> {
   } catch {
     // Not JSON: keep the fallback message.
   }
+  message = withDetails(message, details)
   let retryAfter: number | undefined
   const ra = res.headers.get('Retry-After')
   if (ra !== null && ra.trim() !== '' && Number.isFinite(Number(ra))) retryAfter = Number(ra)

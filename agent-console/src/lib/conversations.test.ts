@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { applyMessage, applyRead, sortByActivity, titleOf } from './conversations'
+import { applyMessage, applyRead, personalChats, sortByActivity, titleOf } from './conversations'
 import { conv, msg } from './testing'
 
 const ctx = { myUserId: 1, viewing: null as number | null }
@@ -60,5 +60,12 @@ describe('ordering and titles', () => {
   it('falls back to the peer name', () => {
     expect(titleOf(conv(1, { title: 'Team' }))).toBe('Team')
     expect(titleOf(conv(1, { title: '', peer: { id: 2, username: 'bob', nickname: '', avatar_url: '' } }))).toBe('bob')
+  })
+})
+
+describe('personalChats', () => {
+  it('keeps direct and group conversations and leaves support ones to the Inbox', () => {
+    const list = [conv(1), conv(2, { kind: 'support' }), conv(3, { kind: 'group' })]
+    expect(personalChats(list).map((c) => c.id)).toEqual([1, 3])
   })
 })

@@ -57,3 +57,8 @@ export function titleOf(c: Conversation): string {
   if (c.peer) return c.peer.nickname || c.peer.username
   return c.kind === 'group' ? 'Group' : c.kind === 'support' ? 'Visitor' : 'Chat'
 }
+
+/** The personal Chats list: direct and group conversations; support ones live in the Inbox only. */
+export function personalChats<T extends Pick<Conversation, 'kind'>>(list: readonly T[]): T[] {
+  return list.filter((c) => c.kind !== 'support')
+}

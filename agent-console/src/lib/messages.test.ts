@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import {
+  seenUnderLast,
   applyRecall,
   canRecall,
   highestSeq,
@@ -146,5 +147,16 @@ describe('messageLook (note vs reply rendering)', () => {
 
   it('previews notes as notes', () => {
     expect(previewOf(msg(1, { kind: 'note', body: 'call back\nlater' }))).toBe('Note: call back later')
+  })
+})
+
+describe('seenUnderLast', () => {
+  it('marks my last message once the visitor read it, never a note', () => {
+    const mine = { kind: 'user' as const, id: 2, name: 'Bob' }
+    expect(seenUnderLast([msg(1), msg(2)], 2, 2)).toBe(true)
+    expect(seenUnderLast([msg(1), msg(2)], 2, 1)).toBe(false)
+    expect(seenUnderLast([msg(1), msg(2, { kind: 'note', sender: mine })], 2, 2)).toBe(false)
+    expect(seenUnderLast([msg(1), msg(2, { sender: { kind: 'visitor', id: 9, name: 'V' } })], 2, 2)).toBe(false)
+    expect(seenUnderLast([], 2, 2)).toBe(false)
   })
 })

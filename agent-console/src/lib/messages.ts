@@ -136,3 +136,13 @@ export function messageLook(m: Pick<Message, 'kind' | 'sender'>, myUserId: numbe
   if (m.sender.kind === 'visitor') return 'visitor'
   return 'other'
 }
+
+/**
+ * Whether "Seen" goes under the last message: it must be mine, one the
+ * visitor sees (never a private note), and read by them.
+ */
+export function seenUnderLast(list: readonly Pick<Message, 'seq' | 'kind' | 'sender'>[], myUserId: number | null, seenSeq: number | undefined): boolean {
+  const last = list[list.length - 1]
+  if (!seenSeq || !last || myUserId === null) return false
+  return last.kind !== 'note' && last.sender.kind === 'user' && Number(last.sender.id) === myUserId && last.seq <= seenSeq
+}

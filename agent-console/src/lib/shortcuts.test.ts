@@ -18,7 +18,6 @@ describe('shortcutFor', () => {
 
   it('never takes single keys from someone typing', () => {
     for (const key of ['j', 'k', '/', 'n', 'c', '?', '1']) expect(shortcutFor({ key }, typing)).toBeNull()
-    expect(shortcutFor({ key: 'Enter', ctrlKey: true }, typing)).toBeNull()
   })
 
   it('Alt+arrows move everywhere, even while typing', () => {
@@ -27,9 +26,12 @@ describe('shortcutFor', () => {
     expect(shortcutFor({ key: 'ArrowDown' }, idle)).toBeNull()
   })
 
-  it('Ctrl or Cmd+Enter resolves', () => {
+  it('Ctrl or Cmd+Enter resolves, from the composer too', () => {
     expect(shortcutFor({ key: 'Enter', ctrlKey: true }, idle)).toBe('resolve')
     expect(shortcutFor({ key: 'Enter', metaKey: true }, idle)).toBe('resolve')
+    expect(shortcutFor({ key: 'Enter', ctrlKey: true }, typing)).toBe('resolve')
+    expect(shortcutFor({ key: 'Enter', metaKey: true }, typing)).toBe('resolve')
+    expect(shortcutFor({ key: 'Enter' }, typing)).toBeNull()
     expect(shortcutFor({ key: 'Enter' }, idle)).toBeNull()
   })
 

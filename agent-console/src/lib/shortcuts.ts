@@ -55,8 +55,8 @@ export const SHORTCUTS: ReadonlyArray<{ keys: string; what: string }> = (
 
 /**
  * Maps a key press to an action. Single keys act only when focus is not
- * in a text field, so they never get in the way of writing; Alt+arrows and
- * Esc act everywhere. Nothing fires while an IME is composing.
+ * in a text field, so they never get in the way of writing; Alt+arrows,
+ * Ctrl+Enter and Esc act everywhere. Nothing fires while an IME is composing.
  */
 export function shortcutFor(e: KeyLike, ctx: ShortcutContext): ShortcutAction | null {
   if (e.isComposing) return null
@@ -67,8 +67,9 @@ export function shortcutFor(e: KeyLike, ctx: ShortcutContext): ShortcutAction | 
     if (e.key === 'ArrowUp') return 'previous'
     return null
   }
-  if (ctx.typing) return null
+  // Ctrl+Enter resolves from the composer too: it is where an agent is.
   if ((e.ctrlKey || e.metaKey) && !e.altKey && e.key === 'Enter') return 'resolve'
+  if (ctx.typing) return null
   if (e.ctrlKey || e.metaKey || e.altKey) return null
   switch (e.key) {
     case 'j':

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { Site } from './adminApi'
-import { addOrigin, copyHours, formFromSite, hoursToText, normalizeOrigin, parseDayHours, parseRange, patchFromForm, prechatErrors, textToHours } from './siteForm'
+import { addOrigin, alwaysOpen, emptyDayText, copyHours, formFromSite, hoursToText, normalizeOrigin, parseDayHours, parseRange, patchFromForm, prechatErrors, textToHours } from './siteForm'
 
 describe('business hours', () => {
   it('normalises ranges and refuses nonsense', () => {
@@ -78,5 +78,16 @@ describe('pre-chat fields and the patch', () => {
     const bad = patchFromForm(f)
     expect(bad.patch).toBeNull()
     expect(Object.keys(bad.errors).sort()).toEqual(['hours.wed', 'name'])
+  })
+})
+
+describe('what an empty day means', () => {
+  it('is always open while every day is empty, and closed once a day has hours', () => {
+    const none = hoursToText({})
+    expect(alwaysOpen(none)).toBe(true)
+    expect(emptyDayText(none)).toBe('always open')
+    const some = hoursToText({ mon: ['09:00-17:00'] })
+    expect(alwaysOpen(some)).toBe(false)
+    expect(emptyDayText(some)).toBe('closed')
   })
 })

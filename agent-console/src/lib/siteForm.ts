@@ -11,7 +11,7 @@ export const weekdays: Array<{ key: string; label: string }> = (['mon', 'tue', '
   },
 }))
 
-/** One weekday's opening hours as typed: "09:00-12:00, 13:00-17:30"; empty = closed. */
+/** One weekday's opening hours as typed: "09:00-12:00, 13:00-17:30"; empty = closed, unless every day is (always open). */
 export type HoursText = Record<string, string>
 
 export function hoursToText(bh: BusinessHours | null | undefined): HoursText {
@@ -168,4 +168,14 @@ export function patchFromForm(f: SiteForm): { patch: SitePatch | null; errors: R
     },
     errors,
   }
+}
+
+/** Whether no day has hours: the site is then always open. */
+export function alwaysOpen(h: HoursText): boolean {
+  return Object.values(h).every((v) => !v.trim())
+}
+
+/** What an empty day means: always open while every day is empty, closed once any day has hours. */
+export function emptyDayText(h: HoursText): string {
+  return alwaysOpen(h) ? t('site.alwaysOpen') : t('site.closed')
 }

@@ -17,7 +17,6 @@ import { applyViewersFrame, type ViewersByConversation } from '../lib/viewers'
 import type {
   AgentStatus,
   CannedResponse,
-  KeyValueStore,
   Message,
   PageOf,
   ServerFrame,
@@ -60,7 +59,6 @@ export const inbox = reactive({
 
 let api: ApiClient | null = null
 let me: User | null = null
-let storage: KeyValueStore | null = null
 let timer: ReturnType<typeof setInterval> | null = null
 const unsubscribe: Array<() => void> = []
 /** Where a click on a notification goes. */
@@ -74,25 +72,36 @@ export function onOpenFromNotification(fn: (id: number) => void): void {
   openHandler = fn
 }
 
-function statusKey(): string {
-  return `parley.agent.status.${me?.id ?? 0}`
-}
-
-export function startInbox(c: ApiClient, user: User, s: KeyValueStore): void {
+export function startInbox(c: ApiClient, user: User): void {
   if (api && me?.id === user.id) return
   stopInbox()
   if (!isAgent(user)) return
   api = c
   me = user
-  storage = s
   inbox.enabled = true
-  // The server has no read-back of the status: show the last one chosen here.
-  const held = s.getItem(statusKey())
-  if (held === 'online' || held === 'away' || held === 'offline') inbox.agentStatus = held
-  unsubscribe.push(onServerFrame(onFrame), onResync(loadInbox), onResync(resendViewing), onResync(() => runSearch()))
+  // The status routing uses is the server's, whichever tab or device chose
+  // it: read it now and after every reconnect; agent_status frames follow changes.
+  unsubscribe.push(onServerFrame(onFrame), onResync(loadInbox), onResync(loadAgentStatus), onResync(resendViewing), onResync(() => runSearch()))
   // Admins outside every queue get no frames: a slow poll keeps them current.
   timer = setInterval(() => void loadInbox(), 30_000)
   void loadInbox()
+  void loadAgentStatus()
+}
+
+/** Reads the caller's status from the server. */
+export async function loadAgentStatus(): Promise<void> {
+  if (!api) return
+  const asked = api
+  try {
+    const r = await asked.get<{ status: AgentStatus }>('/api/v1/agent/status')
+    if (api === asked && isAgentStatus(r.status)) inbox.agentStatus = r.status
+  } catch {
+    // The next reconnect or frame brings it.
+  }
+}
+
+export function isAgentStatus(v: unknown): v is AgentStatus {
+  return v === 'online' || v === 'away' || v === 'offline'
 }
 
 export function stopInbox(): void {
@@ -173,7 +182,6 @@ export async function setAgentStatus(status: AgentStatus): Promise<void> {
   inbox.statusError = ''
   try {
     await api.put('/api/v1/agent/status', { status })
-    storage?.setItem(statusKey(), status)
     // Going online may bring waiting conversations at once.
     void loadInbox()
   } catch (err) {
@@ -218,8 +226,9 @@ export async function loadCanned(siteId: number): Promise<void> {
   }
 }
 
-export async function loadSite(siteId: number): Promise<void> {
-  if (!api || inbox.sites[siteId]) return
+/** Loads a site's queues and agents; fresh re-reads it (agents' status and load change). */
+export async function loadSite(siteId: number, fresh = false): Promise<void> {
+  if (!api || (inbox.sites[siteId] && !fresh)) return
   try {
     inbox.sites[siteId] = await api.get<SiteInfo>(`/api/v1/sites/${siteId}`)
   } catch {
@@ -255,6 +264,12 @@ function onFrame(f: ServerFrame): void {
       if (alertForMessage(m, support, ctx)) {
         notify(titleOf(m.conversation_id), notificationBody(m), `msg-${m.conversation_id}`, () => openHandler(m.conversation_id))
       }
+      break
+    }
+    case 'agent_status': {
+      // Chosen in another tab or device (or echoed from this one).
+      const st = (f as { status?: unknown }).status
+      if (isAgentStatus(st)) inbox.agentStatus = st
       break
     }
     case 'viewers': {

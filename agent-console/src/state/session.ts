@@ -75,7 +75,7 @@ function signedIn(user: User): void {
   startChat(api, storage, user)
   startSocial(api, user)
   startAlerts(storage)
-  startInbox(api, user, storage)
+  startInbox(api, user)
 }
 
 export function completeSignIn(r: AuthResponse): void {

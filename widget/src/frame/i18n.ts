@@ -9,7 +9,7 @@ const en = {
   send: 'Send',
   sending: 'Sending…',
   failed: 'Not sent. Tap to retry.',
-  read: 'Read',
+  read: 'Seen',
   typing: '{name} is typing…',
   queue: 'You are number {n} in the queue.',
   queueNext: 'You are next in the queue.',
