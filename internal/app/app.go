@@ -24,6 +24,7 @@ import (
 	"github.com/parley-chat/parley/internal/metrics"
 	"github.com/parley-chat/parley/internal/notify"
 	"github.com/parley-chat/parley/internal/outbound"
+	"github.com/parley-chat/parley/internal/pusher"
 	"github.com/parley-chat/parley/internal/ratelimit"
 	"github.com/parley-chat/parley/internal/realtime"
 	"github.com/parley-chat/parley/internal/social"
@@ -46,6 +47,7 @@ type App struct {
 	Mailer   notify.Mailer
 	Jobs     *jobs.Client
 	Hub      *realtime.Hub
+	Pusher   *pusher.Service
 	Auth     *auth.Service
 	Chat     *chat.Service
 	Social   *social.Service
@@ -109,6 +111,11 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 		RequireVerifiedEmail: cfg.RequireVerifiedEmail,
 	}, log)
 	a.Audit = audit.New(a.Store, log)
+	a.Pusher = pusher.New(a.Store, a.Hub, a.KV.Client, a.KV.Key, a.Metrics, pusher.Config{
+		SecretGrace: cfg.SiteSecretGrace, MaxEventBytes: cfg.PusherMaxEventBytes, ClientEventsPerSecond: cfg.PusherClientEventsPerSec,
+		PresenceTimeout: cfg.PusherPresenceTimeout, APIRequestsPerMinute: cfg.PusherAPIRequestsPerMinute,
+	}, log)
+	a.Pusher.SetLimiter(limiter)
 	a.Outbound = outbound.New(outbound.Config{Allow: cfg.OutboundAllow, PublicURL: cfg.PublicURL})
 	a.Webhooks = webhooks.New(a.Store, a.Jobs, a.Outbound, log)
 	if a.Media, err = newMedia(a.Store, limiter, cfg, log); err != nil {
@@ -146,7 +153,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 		PublicURL: cfg.PublicURL, ConsoleOrigins: cfg.ConsoleOrigins, MaxBodyBytes: cfg.MaxBodyBytes, TrustedProxies: cfg.TrustedProxies,
 		BodyRate: httpapi.BodyRate{Min: cfg.HTTPMinBodyRate, Window: cfg.HTTPBodyRateWindow, Total: cfg.HTTPReadTimeout},
 	}, httpapi.Deps{
-		Auth: a.Auth, Chat: a.Chat, Social: a.Social, Support: a.Support, Webhooks: a.Webhooks, Hub: a.Hub, Metrics: a.Metrics, Log: log,
+		Auth: a.Auth, Chat: a.Chat, Social: a.Social, Support: a.Support, Webhooks: a.Webhooks, Hub: a.Hub, Pusher: a.Pusher, Metrics: a.Metrics, Log: log,
 		Media: a.Media, Wallet: a.Wallet, Audit: a.Audit,
 		Ready: []httpapi.Checker{
 			{Name: "database", Check: a.Store.Ping},
@@ -204,6 +211,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, withWorker bool) error
 	}
 	go a.Jobs.RunRelay(ctx)
 	go a.Support.RunViewers(ctx)
+	go a.Pusher.Run(ctx)
 	// Strangers get bounded time and connections: slow headers and bodies
 	// are cut (the WebSocket upgrader clears these deadlines once the
 	// socket is open; melody's ping/pong watches it from then on), and one

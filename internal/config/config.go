@@ -66,6 +66,11 @@ type Config struct {
 
 	SiteSecretGrace time.Duration
 
+	PusherMaxEventBytes        int
+	PusherClientEventsPerSec   int
+	PusherAPIRequestsPerMinute int
+	PusherPresenceTimeout      time.Duration
+
 	ResetLimitPerAccount      int
 	WidgetSessionLimitPerIP   int
 	TicketLimitPerMinute      int
@@ -127,6 +132,10 @@ func Settings() []Setting {
 		{Env: "PARLEY_SECRET", Flag: "secret", Default: "", Help: "signing key for tokens; empty means one is generated once and kept in DATA_DIR/secret", Secret: true, set: str(func(c *Config) *string { return &c.Secret })},
 		{Env: "PARLEY_SECRET_PREVIOUS", Flag: "secret-previous", Default: "", Help: "the signing key before a rotation: access tokens, visitor tokens and media URLs it signed still verify; new ones use PARLEY_SECRET", Secret: true, set: str(func(c *Config) *string { return &c.SecretPrevious })},
 		{Env: "PARLEY_SITE_SECRET_GRACE", Flag: "site-secret-grace", Default: "24h", Help: "how long a site's previous secret keeps verifying identity tokens and event API requests after a rotation", set: duration(func(c *Config) *time.Duration { return &c.SiteSecretGrace })},
+		{Env: "PARLEY_PUSHER_MAX_EVENT_BYTES", Flag: "pusher-max-event-bytes", Default: "10240", Help: "largest Pusher event data, from the HTTP API or a client event (Pusher's limit is 10 KB)", set: integer(func(c *Config) *int { return &c.PusherMaxEventBytes }, 1)},
+		{Env: "PARLEY_PUSHER_CLIENT_EVENTS_PER_SEC", Flag: "pusher-client-events-per-sec", Default: "10", Help: "client events (client-*) one Pusher socket may send a second", set: integer(func(c *Config) *int { return &c.PusherClientEventsPerSec }, 1)},
+		{Env: "PARLEY_PUSHER_API_REQUESTS_PER_MINUTE", Flag: "pusher-api-requests-per-minute", Default: "6000", Help: "requests one Pusher app may make to the HTTP API (/apps/{app_id}/...) a minute", set: integer(func(c *Config) *int { return &c.PusherAPIRequestsPerMinute }, 1)},
+		{Env: "PARLEY_PUSHER_PRESENCE_TIMEOUT", Flag: "pusher-presence-timeout", Default: "30s", Help: "how soon the presence members and channel subscriptions of a node that died are removed", set: duration(func(c *Config) *time.Duration { return &c.PusherPresenceTimeout })},
 		{Env: "PARLEY_AUTO_MIGRATE", Flag: "auto-migrate", Default: "auto", Help: "apply database migrations at start-up: auto (yes on SQLite, no on PostgreSQL), true or false", set: oneOf(func(c *Config) *string { return &c.AutoMigrate }, "auto", "true", "false")},
 		{Env: "PARLEY_LOG_LEVEL", Flag: "log-level", Default: "info", Help: "debug, info, warn or error", set: oneOf(func(c *Config) *string { return &c.LogLevel }, "debug", "info", "warn", "error")},
 		{Env: "PARLEY_LOG_FORMAT", Flag: "log-format", Default: "auto", Help: "auto (JSON unless stdout is a terminal), json or text", set: oneOf(func(c *Config) *string { return &c.LogFormat }, "auto", "json", "text")},

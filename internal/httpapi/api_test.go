@@ -232,7 +232,7 @@ func TestOpenAPIDocumentMatchesTheRoutes(t *testing.T) {
 
 // isDocumented says which routes the OpenAPI document must list.
 func isDocumented(p string) bool {
-	return strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/media/") || p == "/ws" || p == "/healthz" || p == "/readyz" || p == "/metrics"
+	return strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/media/") || strings.HasPrefix(p, "/apps/") || p == "/ws" || p == "/healthz" || p == "/readyz" || p == "/metrics"
 }
 
 func echoToOpenAPI(p string) string {

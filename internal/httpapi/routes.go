@@ -60,6 +60,7 @@ func (s *Server) routes() {
 	s.mediaRoutes(user)
 	s.supportRoutes(api, user)
 	s.webhookRoutes(api, user)
+	s.pusherRoutes(api, user)
 
 	admin := user.Group("/admin", requireAdmin)
 	admin.POST("/users", s.adminCreateUser)

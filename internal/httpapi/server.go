@@ -16,6 +16,7 @@ import (
 	"github.com/parley-chat/parley/internal/chat"
 	"github.com/parley-chat/parley/internal/media"
 	"github.com/parley-chat/parley/internal/metrics"
+	"github.com/parley-chat/parley/internal/pusher"
 	"github.com/parley-chat/parley/internal/realtime"
 	"github.com/parley-chat/parley/internal/social"
 	"github.com/parley-chat/parley/internal/support"
@@ -49,6 +50,7 @@ type Deps struct {
 	Wallet   *wallet.Service
 	Audit    *audit.Service
 	Hub      *realtime.Hub
+	Pusher   *pusher.Service
 	Metrics  *metrics.Metrics
 	Log      *slog.Logger
 	Ready    []Checker

@@ -76,7 +76,7 @@ func (s *Server) createSite(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, site)
+	return s.siteJSON(c, http.StatusCreated, site)
 }
 
 func (s *Server) listSites(c echo.Context) error {
@@ -84,7 +84,7 @@ func (s *Server) listSites(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, list[support.Site]{Items: sites})
+	return s.sitesJSON(c, sites)
 }
 
 func (s *Server) getSite(c echo.Context) error {
@@ -96,7 +96,7 @@ func (s *Server) getSite(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, site)
+	return s.siteJSON(c, http.StatusOK, site)
 }
 
 func (s *Server) patchSite(c echo.Context) error {
@@ -112,7 +112,7 @@ func (s *Server) patchSite(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, site)
+	return s.siteJSON(c, http.StatusOK, site)
 }
 
 func (s *Server) rotateSiteSecret(c echo.Context) error {
@@ -124,7 +124,7 @@ func (s *Server) rotateSiteSecret(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, site)
+	return s.siteJSON(c, http.StatusOK, site)
 }
 
 func (s *Server) createQueue(c echo.Context) error {

@@ -39,6 +39,11 @@ type Metrics struct {
 	JobsEnqueued       *prometheus.CounterVec
 	PublishFailures    prometheus.Counter
 	MailsSent          *prometheus.CounterVec
+	// Pusher channels: sockets and subscriptions on this node, events in
+	// (client frames) and out (frames published to channels) by app.
+	PusherConnections   prometheus.Gauge
+	PusherSubscriptions prometheus.Gauge
+	PusherEvents        *prometheus.CounterVec
 
 	// framesIn and framesOut are WSFrames' counters by type, resolved once
 	// (fixed sets, written to on every frame).
@@ -107,6 +112,7 @@ func New() *Metrics {
 			m.MailsSent.WithLabelValues(k, r)
 		}
 	}
+	m.registerPusher()
 	m.framesIn, m.framesOut = map[string]prometheus.Counter{}, map[string]prometheus.Counter{}
 	for _, t := range FrameTypesIn {
 		m.framesIn[t] = m.WSFrames.WithLabelValues("in", t)

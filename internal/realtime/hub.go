@@ -90,6 +90,12 @@ type state struct {
 	// the close frame is queued, so frames read after it are dropped.
 	busy         sync.Mutex
 	shuttingDown bool
+	// handler, when set, takes the session's events instead of the hub's
+	// callbacks: a socket speaking another protocol (Pusher's).
+	handler Handler
+	// joined are the keys the session joined besides its recipient
+	// (guarded by the hub's mu).
+	joined map[string]struct{}
 }
 
 // Hub owns the WebSocket sessions of this node and the index from
@@ -168,6 +174,10 @@ func NewHub(broker Broker, log *slog.Logger, m *metrics.Metrics) *Hub {
 	mel.HandleDisconnect(h.disconnected)
 	mel.HandleMessage(h.message)
 	mel.HandleMessageBinary(func(s *melody.Session, b []byte) {
+		if (&Session{s}).state().handler != nil {
+			h.message(s, b)
+			return
+		}
 		h.aside(func() {
 			if sess := (&Session{s}); sess.Admit(FrameOther, "") {
 				sess.Send(NewErrorFrame("", "bad_json", "frames are JSON text, not binary"))
@@ -213,12 +223,22 @@ func (h *Hub) SetCheckOrigin(f func(r *http.Request) bool) { h.m.Upgrader.CheckO
 // echo hold for a request (buffers, request, echo context) for its whole
 // life.
 func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, recipient string, identity any) error {
+	return h.ServeWith(w, r, "", recipient, identity, nil)
+}
+
+// ServeWith is Serve for a session whose events go to handler instead of
+// the hub's callbacks, with id as its session id ("" picks one). Frames
+// published to it are written as they are: the hub assumes nothing of
+// their format.
+func (h *Hub) ServeWith(w http.ResponseWriter, r *http.Request, id, recipient string, identity any, handler Handler) error {
 	h.mu.Lock()
 	h.nextID++
-	id := strconv.FormatUint(h.nextID, 36) + "-" + strconv.FormatInt(time.Now().UnixNano()%1e9, 36)
+	if id == "" {
+		id = strconv.FormatUint(h.nextID, 36) + "-" + strconv.FormatInt(time.Now().UnixNano()%1e9, 36)
+	}
 	h.mu.Unlock()
 	upgraded := make(chan error, 1)
-	st := &state{id: id, recipient: recipient, identity: identity, upgraded: upgraded, hub: h,
+	st := &state{id: id, recipient: recipient, identity: identity, upgraded: upgraded, hub: h, handler: handler,
 		limits: newLimiterSet(h.budgets, false), strikes: rate.NewLimiter(strikeRate, strikeBurst)}
 	st.ctx, st.cancel = context.WithCancel(h.ctx)
 	go h.run(&hijackRecorder{ResponseWriter: w, state: st}, r, st)
@@ -247,16 +267,20 @@ func (h *Hub) run(w http.ResponseWriter, r *http.Request, st *state) {
 // message handles one frame on the session's reading goroutine, so the
 // frames of a session are handled one at a time, in order.
 func (h *Hub) message(s *melody.Session, b []byte) {
-	if h.onMessage == nil {
+	st := (&Session{s}).state()
+	onMessage := h.onMessage
+	if st.handler != nil {
+		onMessage = st.handler.Message
+	}
+	if onMessage == nil {
 		return
 	}
-	st := (&Session{s}).state()
 	st.busy.Lock()
 	defer st.busy.Unlock()
 	if st.shuttingDown {
 		return // the close frame is out: an answer could not follow it
 	}
-	h.aside(func() { h.onMessage(&Session{s}, b) })
+	h.aside(func() { onMessage(&Session{s}, b) })
 }
 
 // aside runs f on a short-lived goroutine and waits for it. A session's
@@ -317,7 +341,9 @@ func (h *Hub) connect(s *melody.Session, r string) {
 	h.mu.Unlock()
 	h.syncSubscription(r)
 	h.metrics.WSSessions.Inc()
-	if h.onConnect != nil {
+	if st := (&Session{s}).state(); st.handler != nil {
+		st.handler.Connected(&Session{s})
+	} else if h.onConnect != nil {
 		h.onConnect(&Session{s})
 	}
 	// hello is the first frame: only now may published frames follow it.
@@ -331,14 +357,20 @@ func (h *Hub) connect(s *melody.Session, r string) {
 }
 
 func (h *Hub) disconnected(s *melody.Session) {
-	(&Session{s}).state().cancel()
-	r := (&Session{s}).Recipient()
+	st := (&Session{s}).state()
+	st.cancel()
+	r := st.recipient
 	h.mu.Lock()
 	if set := h.sessions[r]; set != nil {
 		delete(set, s)
 		if len(set) == 0 {
 			delete(h.sessions, r)
 		}
+	}
+	joined := st.joined
+	st.joined = nil
+	for k := range joined {
+		h.removeLocked(s, k)
 	}
 	if idl := h.identities[r]; idl != nil {
 		if idl.sessions--; idl.sessions <= 0 {
@@ -347,7 +379,12 @@ func (h *Hub) disconnected(s *melody.Session) {
 	}
 	h.mu.Unlock()
 	h.syncSubscription(r)
-	if h.onDisconnect != nil {
+	for k := range joined {
+		h.syncSubscription(k)
+	}
+	if st.handler != nil {
+		st.handler.Disconnected(&Session{s})
+	} else if h.onDisconnect != nil {
 		h.onDisconnect(&Session{s})
 	}
 	// Counted until its close is handled, so that the gauge at rest says
@@ -476,6 +513,12 @@ func (h *Hub) deliverLocal(recipient string, payload []byte) {
 			h.deliver(recipient, payload[len(ephemeralMarker):], true)
 			return
 		}
+		if rest, ok := bytes.CutPrefix(payload, exceptMarker); ok {
+			if except, frame, ok := bytes.Cut(rest, []byte{0}); ok {
+				h.deliverExcept(recipient, frame, string(except))
+			}
+			return
+		}
 	}
 	h.deliver(recipient, payload, false)
 }
@@ -488,10 +531,20 @@ type target struct {
 
 // deliver queues payload for every ready session of recipient on this node.
 func (h *Hub) deliver(recipient string, payload []byte, ephemeral bool) {
+	h.deliverTo(recipient, payload, ephemeral, "")
+}
+
+// deliverExcept queues a durable payload for every ready session of
+// recipient on this node but the one with id except.
+func (h *Hub) deliverExcept(recipient string, payload []byte, except string) {
+	h.deliverTo(recipient, payload, false, except)
+}
+
+func (h *Hub) deliverTo(recipient string, payload []byte, ephemeral bool, except string) {
 	h.mu.RLock()
 	targets := make([]target, 0, len(h.sessions[recipient]))
 	for s, st := range h.sessions[recipient] {
-		if st != nil {
+		if st != nil && (except == "" || st.id != except) {
 			targets = append(targets, target{s, st})
 		}
 	}
@@ -545,15 +598,18 @@ func (h *Hub) Sessions(recipient string) int {
 	return 0
 }
 
-// count is the number of sessions in the index.
+// count is the number of sessions in the index (a session that joined
+// keys is counted once).
 func (h *Hub) count() int {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
-	n := 0
+	seen := map[*melody.Session]bool{}
 	for _, set := range h.sessions {
-		n += len(set)
+		for s := range set {
+			seen[s] = true
+		}
 	}
-	return n
+	return len(seen)
 }
 
 // LocalSessions counts the sessions of recipient on this node.
@@ -575,9 +631,13 @@ func (h *Hub) Close(ctx context.Context) {
 	msg := websocket.FormatCloseMessage(websocket.CloseServiceRestart, "server restarting")
 	h.mu.RLock()
 	var all []*melody.Session
+	seen := map[*melody.Session]bool{}
 	for _, set := range h.sessions {
 		for s := range set {
-			all = append(all, s)
+			if !seen[s] {
+				seen[s] = true
+				all = append(all, s)
+			}
 		}
 	}
 	h.mu.RUnlock()

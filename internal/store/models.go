@@ -100,6 +100,7 @@ func Models() []any {
 	out = append(out, socialModels()...)
 	out = append(out, supportModels()...)
 	out = append(out, webhookModels()...)
+	out = append(out, pusherModels()...)
 	out = append(out, jobModels()...)
 	out = append(out, mediaModels()...)
 	out = append(out, walletModels()...)

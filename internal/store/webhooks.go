@@ -7,13 +7,21 @@ import (
 
 // Webhook is a host site's endpoint for conversation and message events.
 type Webhook struct {
-	ID        int64 `gorm:"primaryKey"`
-	SiteID    int64
-	URL       string
-	Secret    string
-	Events    string // comma-separated; empty means every event
+	ID     int64 `gorm:"primaryKey"`
+	SiteID int64
+	URL    string
+	Secret string
+	Events string // comma-separated; empty means every event
+	// Format is WebhookParley or WebhookPusher.
+	Format    string
 	CreatedAt time.Time
 }
+
+// Webhook formats: Parley's own events, or Pusher's channel events.
+const (
+	WebhookParley = "parley"
+	WebhookPusher = "pusher"
+)
 
 // WebhookDelivery is one event sent (or being sent) to a webhook.
 type WebhookDelivery struct {

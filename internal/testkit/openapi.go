@@ -63,6 +63,7 @@ var freeForm = regexp.MustCompile(`^\$\.body\.(` +
 	`|checks` + // GET /readyz: dependency → state
 	`|items\[\d+\]\.detail` + // AuditEntry.detail: facts by action
 	`|items\[\d+\]\.payload\.data` + // WebhookDelivery: the event's facts
+	`|channels` + // Pusher HTTP API: channel name → counts
 	`)[.\[]`)
 
 var undeclaredAt = regexp.MustCompile(`at '(.*)' is not declared in schema$`)
@@ -80,7 +81,7 @@ func inFreeForm(e *verrors.ValidationError) bool {
 // documented reports whether the document describes path: the API, the
 // WebSocket, the probes and signed media. Pages and static files are not.
 func documented(path string) bool {
-	return strings.HasPrefix(path, "/api/") || strings.HasPrefix(path, "/media/") ||
+	return strings.HasPrefix(path, "/api/") || strings.HasPrefix(path, "/media/") || strings.HasPrefix(path, "/apps/") ||
 		path == "/ws" || path == "/healthz" || path == "/readyz" || path == "/metrics"
 }
 
