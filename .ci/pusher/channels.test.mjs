@@ -14,6 +14,7 @@ import {
   eventually,
   hostBackend,
   next,
+  nextWithMeta,
   sdk,
   subscribed,
   unique,
@@ -110,7 +111,7 @@ test('client events go between two clients on a private channel, never back to t
   const a = client(0, authOptions(backend, 'alice'))
   const b = client(1, authOptions(backend, 'bob'))
   const [{ channel: ca }, { channel: cb }] = await Promise.all([subscribed(a, name), subscribed(b, name)])
-  const got = next(cb, 'client-typing', 10000)
+  const got = nextWithMeta(cb, 'client-typing', 10000)
   const echoed = arrives(ca, 'client-typing', 1500)
   assert.equal(ca.trigger('client-typing', { who: 'alice' }), true)
   const { data, meta } = await got
@@ -126,7 +127,7 @@ test('client events on a presence channel carry the sender user_id', async () =>
   const b = client(1, authOptions(backend, 'bob'))
   const [{ channel: ca }, { channel: cb }] = await Promise.all([subscribed(a, name), subscribed(b, name)])
   await eventually(() => ca.members.count === 2, 'alice sees bob')
-  const got = next(cb, 'client-wave')
+  const got = nextWithMeta(cb, 'client-wave')
   ca.trigger('client-wave', { hi: true })
   const { data, meta } = await got
   assert.deepEqual(data, { hi: true })

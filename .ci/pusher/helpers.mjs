@@ -45,9 +45,12 @@ export function client(i = 0, options = {}) {
   return p
 }
 
-/** Disconnects every client a test file opened. */
+const sockets = []
+
+/** Disconnects every client and raw socket a test file opened. */
 export function closeClients() {
   for (const p of opened.splice(0)) p.disconnect()
+  for (const s of sockets.splice(0)) s.close()
 }
 
 /** The `pusher` server SDK for the site's app, on node i. */
@@ -82,7 +85,12 @@ export function connected(p, ms = 10000) {
 }
 
 /** Resolves with the data of the first `event` bound on target, or fails after ms. */
-export function next(target, event, ms = 10000) {
+export async function next(target, event, ms = 10000) {
+  return (await nextWithMeta(target, event, ms)).data
+}
+
+/** Resolves with {data, meta} of the first `event` bound on target (meta: pusher-js's metadata, as user_id). */
+export function nextWithMeta(target, event, ms = 10000) {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       target.unbind(event, handler)
@@ -91,7 +99,7 @@ export function next(target, event, ms = 10000) {
     function handler(data, meta) {
       clearTimeout(timer)
       target.unbind(event, handler)
-      resolve(meta === undefined ? data : { data, meta })
+      resolve({ data, meta })
     }
     target.bind(event, handler)
   })
@@ -250,8 +258,9 @@ export async function raw(i = 0, { key = app.key, origin } = {}) {
         check()
       })
     },
-    close: () => ws.close(),
+    close: () => ws.terminate(),
   }
+  sockets.push(sock)
   await new Promise((resolve, reject) => {
     ws.once('open', resolve)
     ws.once('error', reject)
