@@ -118,6 +118,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 	a.Pusher.SetLimiter(limiter)
 	a.Outbound = outbound.New(outbound.Config{Allow: cfg.OutboundAllow, PublicURL: cfg.PublicURL})
 	a.Webhooks = webhooks.New(a.Store, a.Jobs, a.Outbound, log)
+	a.Pusher.SetHooks(a.Webhooks)
 	if a.Media, err = newMedia(a.Store, limiter, cfg, log); err != nil {
 		return nil, err
 	}

@@ -23,6 +23,7 @@ func (s *Server) webhookRoutes(api, user *echo.Group) {
 type webhookRequest struct {
 	URL    string   `json:"url"`
 	Events []string `json:"events"`
+	Format string   `json:"format"`
 }
 
 func (s *Server) createWebhook(c echo.Context) error {
@@ -34,7 +35,7 @@ func (s *Server) createWebhook(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	w, err := s.deps.Webhooks.Create(c.Request().Context(), identity(c), id, req.URL, req.Events)
+	w, err := s.deps.Webhooks.CreateWithFormat(c.Request().Context(), identity(c), id, req.URL, req.Events, req.Format)
 	if err != nil {
 		return err
 	}

@@ -210,8 +210,18 @@ func (r *registry) sweep(ctx context.Context) (swept, error) {
 		if v, ok := alive[node]; ok {
 			return v
 		}
-		n, err := r.rdb.Exists(ctx, r.nodeKey(node)).Result()
-		alive[node] = err != nil || n == 1 // unsure: leave it
+		// The beat's time is read as well as the key's expiry: a Redis
+		// that does not expire keys on its own clock (an in-process one
+		// under test) still tells a node that stopped beating.
+		at, err := r.rdb.Get(ctx, r.nodeKey(node)).Int64()
+		switch {
+		case err == redis.Nil:
+			alive[node] = false
+		case err != nil:
+			alive[node] = true // unsure: leave it
+		default:
+			alive[node] = time.Since(time.Unix(at, 0)) <= r.ttl
+		}
 		return alive[node]
 	}
 	for _, t := range tracked {

@@ -19,6 +19,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -32,6 +33,10 @@ import (
 
 // Events a webhook can subscribe to.
 var Events = []string{"conversation.created", "conversation.assigned", "conversation.resolved", "conversation.rated", "message.created"}
+
+// PusherEvents are the events a webhook in Pusher's format can subscribe
+// to, named as Pusher names them.
+var PusherEvents = []string{"channel_occupied", "channel_vacated", "member_added", "member_removed", "client_event"}
 
 // Jobs schedules deliveries through the transaction that creates them.
 type Jobs interface {
@@ -60,6 +65,7 @@ type Webhook struct {
 	SiteID    int64     `json:"site_id"`
 	URL       string    `json:"url"`
 	Events    []string  `json:"events"`
+	Format    string    `json:"format"`
 	Secret    string    `json:"secret,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 }
@@ -86,11 +92,21 @@ func view(w *store.Webhook) Webhook {
 			ev = append(ev, e)
 		}
 	}
-	return Webhook{ID: w.ID, SiteID: w.SiteID, URL: w.URL, Events: ev, CreatedAt: w.CreatedAt}
+	format := w.Format
+	if format == "" {
+		format = store.WebhookParley
+	}
+	return Webhook{ID: w.ID, SiteID: w.SiteID, URL: w.URL, Events: ev, Format: format, CreatedAt: w.CreatedAt}
 }
 
 // Create adds a webhook to a site (admins). No events means all of them.
 func (s *Service) Create(ctx context.Context, actor auth.Identity, siteID int64, rawURL string, events []string) (*Webhook, error) {
+	return s.CreateWithFormat(ctx, actor, siteID, rawURL, events, store.WebhookParley)
+}
+
+// CreateWithFormat adds a webhook in Parley's format or in Pusher's
+// (channel events of the site's Pusher app, signed with its secret).
+func (s *Service) CreateWithFormat(ctx context.Context, actor auth.Identity, siteID int64, rawURL string, events []string, format string) (*Webhook, error) {
 	if !actor.IsAdmin() {
 		return nil, errNeedAdmin
 	}
@@ -104,13 +120,18 @@ func (s *Service) Create(ctx context.Context, actor auth.Identity, siteID int64,
 	if s.client.CheckURL(u.String()) != nil {
 		return nil, errs.Field("url", "must reach a public address: loopback, private, link-local, multicast and unspecified addresses, localhost and Parley's own URL are refused unless PARLEY_OUTBOUND_ALLOW lists them")
 	}
+	known := Events
+	switch format {
+	case "", store.WebhookParley:
+		format = store.WebhookParley
+	case store.WebhookPusher:
+		known = PusherEvents
+	default:
+		return nil, errs.Field("format", "parley or pusher")
+	}
 	for _, e := range events {
-		known := false
-		for _, k := range Events {
-			known = known || e == k
-		}
-		if !known {
-			return nil, errs.Field("events", fmt.Sprintf("unknown event %q (known: %s)", e, strings.Join(Events, ", ")))
+		if !slices.Contains(known, e) {
+			return nil, errs.Field("events", fmt.Sprintf("unknown event %q (known: %s)", e, strings.Join(known, ", ")))
 		}
 	}
 	if _, err := s.store.SiteByID(ctx, siteID); errors.Is(err, store.ErrNotFound) {
@@ -119,7 +140,7 @@ func (s *Service) Create(ctx context.Context, actor auth.Identity, siteID int64,
 	b := make([]byte, 24)
 	_, _ = rand.Read(b)
 	w := &store.Webhook{SiteID: siteID, URL: u.String(), Secret: "whsec_" + base64.RawURLEncoding.EncodeToString(b),
-		Events: strings.Join(events, ","), CreatedAt: s.now()}
+		Events: strings.Join(events, ","), Format: format, CreatedAt: s.now()}
 	err = s.store.Tx(ctx, func(tx *store.Store) error {
 		if err := tx.CreateWebhook(ctx, w); err != nil {
 			return err
@@ -227,6 +248,9 @@ func (s *Service) Emit(ctx context.Context, tx *store.Store, siteID int64, event
 	now := s.now()
 	var payload any
 	for _, w := range ws {
+		if w.Format == store.WebhookPusher {
+			continue
+		}
 		if w.Events != "" && !strings.Contains(","+w.Events+",", ","+event+",") {
 			continue
 		}
@@ -284,9 +308,15 @@ func (s *Service) Deliver(ctx context.Context, deliveryID int64, last bool) erro
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "Parley-Webhooks/1")
-	req.Header.Set("X-Parley-Event", d.Event)
-	req.Header.Set("X-Parley-Delivery", strconv.FormatInt(d.ID, 10))
-	req.Header.Set("X-Parley-Signature", "t="+ts+",v1="+Sign(w.Secret, ts, []byte(d.Payload)))
+	if w.Format == store.WebhookPusher {
+		if err := s.signPusher(ctx, req, w.SiteID, []byte(d.Payload)); err != nil {
+			return err
+		}
+	} else {
+		req.Header.Set("X-Parley-Event", d.Event)
+		req.Header.Set("X-Parley-Delivery", strconv.FormatInt(d.ID, 10))
+		req.Header.Set("X-Parley-Signature", "t="+ts+",v1="+Sign(w.Secret, ts, []byte(d.Payload)))
+	}
 	resp, err := s.client.Do(req)
 	fields := store.DeliveryUpdate{Attempts: new(d.Attempts + 1), LastStatusCode: new(0)}
 	if err == nil {
