@@ -15,6 +15,7 @@ import {
   hostBackend,
   next,
   nextWithMeta,
+  raw,
   sdk,
   subscribed,
   unique,
@@ -98,9 +99,19 @@ test('private-encrypted: the SDK encrypts with the master key, pusher-js decrypt
     const name = unique('private-encrypted-ledger-')
     const p = client(1, authOptions(encBackend, 'alice'))
     const { channel } = await subscribed(p, name)
+    // A raw socket on the other node, authorized the same way, sees what
+    // the server relays: the SDK's ciphertext, never the plaintext.
+    const sock = await raw(0)
+    const est = await sock.frame((f) => f.event === 'pusher:connection_established')
+    sock.send('pusher:subscribe', { channel: name, ...encrypting.authorizeChannel(est.data.socket_id, name) })
+    await sock.frame((f) => f.event === 'pusher_internal:subscription_succeeded' && f.channel === name)
     const got = next(channel, 'balance')
     await encrypting.trigger(name, 'balance', { cents: 12345, memo: '余额' })
     assert.deepEqual(await got, { cents: 12345, memo: '余额' })
+    const wire = await sock.frame((f) => f.event === 'balance' && f.channel === name)
+    assert.equal(typeof wire.data.nonce, 'string')
+    assert.equal(typeof wire.data.ciphertext, 'string')
+    assert.ok(!JSON.stringify(wire).includes('12345'), `plaintext on the wire: ${JSON.stringify(wire)}`)
   } finally {
     await encBackend.close()
   }
