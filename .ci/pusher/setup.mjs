@@ -1,6 +1,6 @@
 // Prepares the two fresh nodes for the client tests: the first admin
 // through POST /api/v1/setup, a site, and the site's Pusher settings as an
-// admin reads them. Writes {nodes, admin_token, site_id, pusher} to the
+// admin reads them. Writes {nodes, admin_token, admin_id, site_id, pusher} to the
 // file named by its first argument.
 // Usage: node setup.mjs OUT NODE1_URL NODE2_URL
 import { writeFileSync } from 'node:fs'
@@ -28,5 +28,5 @@ for (const field of ['app_id', 'key', 'secret', 'host', 'port', 'scheme']) {
     throw new Error(`GET /api/v1/sites/${site.id} gives no pusher.${field}: ${JSON.stringify(read)}`)
   }
 }
-writeFileSync(out, JSON.stringify({ nodes: [node1, node2], admin_token: token, site_id: site.id, pusher }, null, 2))
+writeFileSync(out, JSON.stringify({ nodes: [node1, node2], admin_token: token, admin_id: session.user.id, site_id: site.id, pusher }, null, 2))
 console.log(`site ${site.id}: Pusher app ${pusher.app_id}, key ${pusher.key}, ${pusher.scheme}://${pusher.host}:${pusher.port}`)
