@@ -62,20 +62,26 @@ type Options struct {
 	W5SeedWorkers int
 	W5Readers     int
 
+	W6Subscribers int
+	W6Rates       []int
+	W6Step        time.Duration
+	W6Drain       time.Duration
+
 	W7Messages    int
 	W7SeedWorkers int
 	W7Searches    int
 	W7Searchers   int
 }
 
-const usage = `Usage: parley bench --url URL --admin-user NAME --admin-password PW [--workload w1,w2,w3,w4,w5,w7] [--json] [flags]
+const usage = `Usage: parley bench --url URL --admin-user NAME --admin-password PW [--workload w1,w2,w3,w4,w5,w6,w7] [--json] [flags]
 
 Drives a running Parley through its public API and prints what it measured.
 Start the server for it with raised limits, e.g.
   PARLEY_LOGIN_LIMIT_PER_IP=100000 PARLEY_LOGIN_LIMIT_PER_ACCOUNT=100000 \
   PARLEY_SEND_LIMIT_PER_MINUTE=1000000 PARLEY_GROUP_MEMBER_CAP=100000 \
   PARLEY_WIDGET_SESSION_LIMIT_PER_IP=100000 PARLEY_WS_SEND_FRAMES_PER_SECOND=100000 \
-  PARLEY_MAX_CONNS_PER_IP=0 PARLEY_SEARCH_LIMIT_PER_MINUTE=1000000 parley serve
+  PARLEY_MAX_CONNS_PER_IP=0 PARLEY_SEARCH_LIMIT_PER_MINUTE=1000000 \
+  PARLEY_PUSHER_API_REQUESTS_PER_MINUTE=1000000 parley serve
 (every bench socket comes from one address, over the default connection cap)
 and point it at a throw-away data dir or database: the bench creates users,
 groups and sites and deletes nothing. The admin password may also come from
@@ -112,11 +118,11 @@ func Parse(args []string, getenv func(string) string, stderr io.Writer) (Options
 	fs := flag.NewFlagSet("parley bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, usage); fs.PrintDefaults() }
-	var workloads, rates string
+	var workloads, rates, w6Rates string
 	fs.StringVar(&o.URL, "url", "http://127.0.0.1:8080", "base URL of the running server")
 	fs.StringVar(&o.AdminUser, "admin-user", "admin", "an admin's username or e-mail")
 	fs.StringVar(&o.AdminPassword, "admin-password", "", "the admin's password (or PARLEY_BENCH_ADMIN_PASSWORD)")
-	fs.StringVar(&workloads, "workload", "w1,w2,w3,w4,w5", "comma-separated workloads to run, in order")
+	fs.StringVar(&workloads, "workload", "w1,w2,w3,w4,w5,w6", "comma-separated workloads to run, in order")
 	fs.BoolVar(&o.JSON, "json", false, "print the report as JSON instead of a table")
 	fs.StringVar(&o.Prefix, "prefix", "", "name prefix of everything this run creates (default: random)")
 	fs.IntVar(&o.ServerPID, "server-pid", 0, "PID of the server on this machine, to read its memory and CPU from /proc (W2)")
@@ -153,6 +159,10 @@ func Parse(args []string, getenv func(string) string, stderr io.Writer) (Options
 	fs.IntVar(&o.W7SeedWorkers, "w7-seed-workers", 8, "W7: concurrent REST sends while seeding")
 	fs.IntVar(&o.W7Searches, "w7-searches", 700, "W7: searches to time, cycling through the query mix")
 	fs.IntVar(&o.W7Searchers, "w7-searchers", 2, "W7: searches at once")
+	fs.IntVar(&o.W6Subscribers, "w6-subscribers", 500, "W6: Pusher sockets subscribed to the one public channel")
+	fs.StringVar(&w6Rates, "w6-rates", "5,10,20,40", "W6: events per second triggered through the Pusher HTTP API, stepped")
+	fs.DurationVar(&o.W6Step, "w6-step", 10*time.Second, "W6: duration of each step")
+	fs.DurationVar(&o.W6Drain, "w6-drain", 10*time.Second, "W6: longest wait for deliveries after a step")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -166,23 +176,36 @@ func Parse(args []string, getenv func(string) string, stderr io.Writer) (Options
 		w = strings.ToLower(strings.TrimSpace(w))
 		switch w {
 		case "":
-		case "w1", "w2", "w3", "w4", "w5", "w7":
+		case "w1", "w2", "w3", "w4", "w5", "w6", "w7":
 			o.Workloads = append(o.Workloads, w)
 		default:
-			return o, fmt.Errorf("unknown workload %q (w1 to w5, w7)", w)
+			return o, fmt.Errorf("unknown workload %q (w1 to w7)", w)
 		}
 	}
-	for _, r := range strings.Split(rates, ",") {
+	var err error
+	if o.W1Rates, err = parseRates("--w1-rates", rates); err != nil {
+		return o, err
+	}
+	if o.W6Rates, err = parseRates("--w6-rates", w6Rates); err != nil {
+		return o, err
+	}
+	return o, o.validate()
+}
+
+// parseRates reads a comma-separated list of positive rates.
+func parseRates(flag, list string) ([]int, error) {
+	var out []int
+	for _, r := range strings.Split(list, ",") {
 		if r = strings.TrimSpace(r); r == "" {
 			continue
 		}
 		n, err := strconv.Atoi(r)
 		if err != nil || n <= 0 {
-			return o, fmt.Errorf("--w1-rates: %q is not a positive rate", r)
+			return nil, fmt.Errorf("%s: %q is not a positive rate", flag, r)
 		}
-		o.W1Rates = append(o.W1Rates, n)
+		out = append(out, n)
 	}
-	return o, o.validate()
+	return out, nil
 }
 
 func (o *Options) validate() error {
@@ -205,6 +228,8 @@ func (o *Options) validate() error {
 		return errors.New("W5 needs --w5-messages, --w5-seed-workers and --w5-readers ≥ 1")
 	case o.W7Messages < 1 || o.W7SeedWorkers < 1 || o.W7Searches < 1 || o.W7Searchers < 1:
 		return errors.New("W7 needs --w7-messages, --w7-seed-workers, --w7-searches and --w7-searchers ≥ 1")
+	case o.W6Subscribers < 1 || len(o.W6Rates) == 0 || o.W6Step <= 0 || o.W6Drain < 0:
+		return errors.New("W6 needs --w6-subscribers ≥ 1, --w6-rates and --w6-step > 0")
 	case o.SetupConcurrency < 1 || o.DialConcurrency < 1:
 		return errors.New("--setup-concurrency and --dial-concurrency must be ≥ 1")
 	}
@@ -257,6 +282,8 @@ func Run(ctx context.Context, o Options, progress io.Writer) (*Report, error) {
 			rep.W5, err = runW5(ctx, e)
 		case "w7":
 			rep.W7, err = runW7(ctx, e)
+		case "w6":
+			rep.W6, err = runW6(ctx, e)
 		}
 		if err != nil {
 			err = fmt.Errorf("%s: %w", strings.ToUpper(w), err)

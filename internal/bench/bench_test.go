@@ -171,6 +171,28 @@ func TestWorkloads(t *testing.T) {
 		}
 	})
 
+	t.Run("w6", func(t *testing.T) {
+		rep := runBench(t, srv, "--workload", "w6", "--w6-subscribers", "20", "--w6-rates", "10,20", "--w6-step", "2s")
+		w := rep.W6
+		if w == nil || len(w.Steps) != 2 || w.StillSubscribed != 20 || w.AppID == "" {
+			t.Fatalf("w6: %+v", w)
+		}
+		for i, want := range []int64{20, 40} {
+			s := w.Steps[i]
+			if s.Triggered != want || s.Errors != 0 || s.Expected != want*20 || s.Delivered != s.Expected || !s.KeptUp {
+				t.Fatalf("step %+v: want %d events triggered, each delivered to all 20 subscribers, no errors", s, want)
+			}
+			positive(t, "trigger→receive", s.TriggerToReceive)
+			positive(t, "trigger call", s.TriggerCall)
+			if s.DeliveriesPerS < 0.9*float64(s.TargetRate*20) || s.ClientCPUPerDelivery <= 0 || s.ServerCPUPerDelivery != 0 {
+				t.Errorf("step %+v: want about %d deliveries/s and a client CPU figure only", s, s.TargetRate*20)
+			}
+		}
+		if w.MaxRateKeptUp != 20 || w.Saturated || w.PeakDeliveriesPerS <= 0 {
+			t.Errorf("kept up to %d, saturated %v, peak %v", w.MaxRateKeptUp, w.Saturated, w.PeakDeliveriesPerS)
+		}
+	})
+
 	t.Run("table", func(t *testing.T) {
 		var out, progress bytes.Buffer
 		err := bench.Main(context.Background(), []string{"--url", srv.URL, "--admin-user", "admin", "--workload", "w5", "--w5-messages", "60"},

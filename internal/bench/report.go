@@ -24,6 +24,7 @@ type Report struct {
 	W4        *W4Result         `json:"w4,omitempty"`
 	W5        *W5Result         `json:"w5,omitempty"`
 	W7        *W7Result         `json:"w7,omitempty"`
+	W6        *W6Result         `json:"w6,omitempty"`
 	Errors    map[string]string `json:"errors,omitempty"`
 }
 
@@ -121,6 +122,19 @@ func (r *Report) WriteTable(out io.Writer) {
 		}
 		t.Flush()
 		fmt.Fprintf(out, "  seeded in %.1fs (%.1f msg/s over REST); %d searches, errors %d\n", w.SeedSeconds, w.SeedPerS, w.Searches, w.Errors)
+	}
+	if w := r.W6; w != nil {
+		section(out, fmt.Sprintf("W6 Pusher fan-out: %d subscribers on one public channel of app %s, events through the HTTP API (latency ms)", w.Subscribers, w.AppID))
+		t := table(out)
+		fmt.Fprintln(t, "events/s\ttriggered\tdelivered\tdeliveries/s\tp50\tp95\tp99\tmax\ttrigger call p50\terrors\tkept up\tCPU µs/delivery server\tclient\t")
+		for _, s := range w.Steps {
+			fmt.Fprintf(t, "%d\t%d\t%d/%d\t%.1f\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", s.TargetRate, s.Triggered, s.Delivered, s.Expected, s.DeliveriesPerS,
+				f2(s.TriggerToReceive.P50), f2(s.TriggerToReceive.P95), f2(s.TriggerToReceive.P99), f2(s.TriggerToReceive.Max), f2(s.TriggerCall.P50),
+				errText(s.Errors, s.ErrorCodes), yes(s.KeptUp), cpuText(s.ServerCPUPerDelivery), cpuText(s.ClientCPUPerDelivery))
+		}
+		t.Flush()
+		fmt.Fprintf(out, "  subscribed in %.1fs; highest rate kept up: %d events/s; peak %.1f deliveries/s; saturated: %s; still subscribed %d\n",
+			w.SubscribeSeconds, w.MaxRateKeptUp, w.PeakDeliveriesPerS, yes(w.Saturated), w.StillSubscribed)
 	}
 	for _, k := range slices.Sorted(maps.Keys(r.Errors)) {
 		fmt.Fprintf(out, "\n%s failed: %s\n", strings.ToUpper(k), r.Errors[k])

@@ -133,6 +133,13 @@ func (s *Service) hook(ctx context.Context, appID string, events ...HookEvent) {
 	s.hooks.Channel(ctx, app.SiteID, events)
 }
 
+// hookApp sends webhook events of an app at hand.
+func (s *Service) hookApp(ctx context.Context, app *App, events ...HookEvent) {
+	if s.hooks != nil && len(events) > 0 {
+		s.hooks.Channel(ctx, app.SiteID, events)
+	}
+}
+
 // channelKey is the hub key of an app's channel.
 func channelKey(appID, ch string) string { return "pusher:" + appID + ":" + ch }
 

@@ -302,7 +302,7 @@ func (s *Service) subscribe(ctx context.Context, sess *realtime.Session, c *conn
 	if first, err := s.reg.subscribe(ctx, c.app.ID, ch); err != nil {
 		s.log.Warn("pusher subscription not recorded", "err", err)
 	} else if first {
-		s.hook(ctx, c.app.ID, HookEvent{Name: "channel_occupied", Channel: ch})
+		s.hookApp(ctx, c.app, HookEvent{Name: "channel_occupied", Channel: ch})
 	}
 	if kind != Presence {
 		sess.Write(encode(frame{Event: "pusher_internal:subscription_succeeded", Channel: ch, Data: jsonString(map[string]any{})}))
@@ -333,7 +333,7 @@ func (s *Service) subscribe(ctx context.Context, sess *realtime.Session, c *conn
 		}
 		s.publish(ctx, c.app.ID, ch, encode(frame{Event: "pusher_internal:member_added", Channel: ch,
 			Data: jsonString(map[string]any{"user_id": uid, "user_info": info})}), c.socketID)
-		s.hook(ctx, c.app.ID, HookEvent{Name: "member_added", Channel: ch, UserID: uid})
+		s.hookApp(ctx, c.app, HookEvent{Name: "member_added", Channel: ch, UserID: uid})
 	}
 }
 
@@ -372,7 +372,7 @@ func (s *Service) unsubscribe(ctx context.Context, sess *realtime.Session, c *co
 	if last, err := s.reg.unsubscribe(ctx, c.app.ID, ch); err != nil {
 		s.log.Warn("pusher unsubscription not recorded", "err", err)
 	} else if last {
-		s.hook(ctx, c.app.ID, HookEvent{Name: "channel_vacated", Channel: ch})
+		s.hookApp(ctx, c.app, HookEvent{Name: "channel_vacated", Channel: ch})
 	}
 }
 
@@ -451,7 +451,7 @@ func (s *Service) clientEvent(ctx context.Context, sess *realtime.Session, c *co
 		data = json.RawMessage("null")
 	}
 	s.publish(ctx, c.app.ID, f.Channel, encode(frame{Event: f.Event, Channel: f.Channel, Data: data, UserID: sub.member}), c.socketID)
-	s.hook(ctx, c.app.ID, HookEvent{Name: "client_event", Channel: f.Channel, Event: f.Event, Data: rawString(data), SocketID: c.socketID, UserID: sub.member})
+	s.hookApp(ctx, c.app, HookEvent{Name: "client_event", Channel: f.Channel, Event: f.Event, Data: rawString(data), SocketID: c.socketID, UserID: sub.member})
 }
 
 // rawString is a frame's data as a webhook carries it: a string as it is,
