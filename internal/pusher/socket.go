@@ -30,6 +30,15 @@ const (
 	CodeClientEventRefuse = 4301
 )
 
+// Every frame a socket sends counts against this budget (client events
+// have their own, tighter one): far above what the SDKs send, it bounds
+// what one socket can make the server do. Frames over it get pusher:error
+// 4301 and are dropped.
+const (
+	framesPerSecond = 50
+	framesBurst     = 200
+)
+
 // conn is what a Pusher socket keeps: its app, its channels, and who it
 // signed in as. Frames of a socket are handled one at a time; mu guards
 // against the HTTP API reading it meanwhile.
@@ -83,7 +92,7 @@ func errorFrame(code int, msg, channel string) []byte {
 func (s *Service) Serve(w http.ResponseWriter, r *http.Request, key string) error {
 	c := &conn{socketID: newSocketID(), channels: map[string]*subscription{},
 		clientEvents: rate.NewLimiter(rate.Limit(s.cfg.ClientEventsPerSecond), s.cfg.ClientEventsPerSecond),
-		frames:       rate.NewLimiter(50, 200)}
+		frames:       rate.NewLimiter(framesPerSecond, framesBurst)}
 	recipient := "pusher:-"
 	app, err := s.AppByKey(r.Context(), key)
 	switch {
