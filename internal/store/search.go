@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 	"unicode/utf8"
+
+	"gorm.io/gorm"
 )
 
 // SearchIndexMinRunes is the shortest query the trigram indexes answer:
@@ -35,6 +37,12 @@ type SearchHit struct {
 	FileName string
 }
 
+// searchRecentWindow is how many of the newest messages PostgreSQL reads
+// first for a query long enough for the index: a common word fills a page
+// from them at once, where the trigram index would gather every match
+// and sort them all; a rarer one then takes the index.
+const searchRecentWindow = 2000
+
 // SearchMessages returns the messages matching f, newest first (by id).
 // Recalled messages and system messages never match.
 func (s *Store) SearchMessages(ctx context.Context, f MessageSearch) ([]SearchHit, error) {
@@ -48,34 +56,57 @@ func (s *Store) SearchMessages(ctx context.Context, f MessageSearch) ([]SearchHi
 	if s.dialect == SQLite {
 		conv = "+m.conversation_id"
 	}
-	q := s.q(ctx).Table("messages AS m").
-		Select("m.*, COALESCE(up.name, '') AS file_name").
-		Joins("LEFT JOIN uploads up ON up.id = m.attachment_id").
-		Where(conv+" IN ("+readable+")", f.UserID, f.UserID).
-		Where("m.recalled_at IS NULL AND m.kind <> ?", MessageSystem)
-	if f.ConversationID > 0 {
-		q = q.Where("m.conversation_id = ?", f.ConversationID)
+	// hits builds the search with the conditions every strategy shares.
+	hits := func() *gorm.DB {
+		q := s.q(ctx).Table("messages AS m").
+			Select("m.*, COALESCE(up.name, '') AS file_name").
+			Joins("LEFT JOIN uploads up ON up.id = m.attachment_id").
+			Where(conv+" IN ("+readable+")", f.UserID, f.UserID).
+			Where("m.recalled_at IS NULL AND m.kind <> ?", MessageSystem)
+		if f.ConversationID > 0 {
+			q = q.Where("m.conversation_id = ?", f.ConversationID)
+		}
+		if f.SenderID > 0 {
+			q = q.Where("m.sender_kind = ? AND m.sender_id = ?", SenderUser, f.SenderID)
+		}
+		if f.BeforeID > 0 {
+			q = q.Where("m.id < ?", f.BeforeID)
+		}
+		return q
 	}
-	if f.SenderID > 0 {
-		q = q.Where("m.sender_kind = ? AND m.sender_id = ?", SenderUser, f.SenderID)
-	}
-	if f.BeforeID > 0 {
-		q = q.Where("m.id < ?", f.BeforeID)
+	// newest is the ids of the newest n messages of the user's
+	// conversations (before the cursor when fromCursor).
+	newest := func(n int, fromCursor bool) *gorm.DB {
+		w := s.q(ctx).Table("messages AS m").Select("m.id").Where(conv+" IN ("+readable+")", f.UserID, f.UserID)
+		if f.ConversationID > 0 {
+			w = w.Where("m.conversation_id = ?", f.ConversationID)
+		}
+		if fromCursor && f.BeforeID > 0 {
+			w = w.Where("m.id < ?", f.BeforeID)
+		}
+		return w.Order("m.id DESC").Limit(n)
 	}
 	pattern := likePattern(f.Text)
+	like := "(LOWER(m.body) LIKE ? ESCAPE '!' OR LOWER(COALESCE(up.name, '')) LIKE ? ESCAPE '!')"
+	var q *gorm.DB
 	switch {
 	case utf8.RuneCountInString(f.Text) < SearchIndexMinRunes:
 		// Too short for a trigram: a bounded scan of the newest messages.
-		window := s.q(ctx).Table("messages AS m").Select("m.id").
-			Where(conv+" IN ("+readable+")", f.UserID, f.UserID).
-			Order("m.id DESC").Limit(SearchScanWindow)
-		q = q.Where("m.id IN (?)", window).
-			Where("(LOWER(m.body) LIKE ? ESCAPE '!' OR LOWER(COALESCE(up.name, '')) LIKE ? ESCAPE '!')", pattern, pattern)
+		q = hits().Where("m.id IN (?)", newest(SearchScanWindow, false)).Where(like, pattern, pattern)
 	case s.dialect == Postgres:
-		q = q.Where("(m.body ILIKE ? ESCAPE '!' OR m.attachment_id IN (SELECT u2.id FROM uploads u2 WHERE u2.name ILIKE ? ESCAPE '!'))", pattern, pattern)
+		// The newest messages before the cursor first: if they hold a
+		// page, it is the newest page there is.
+		var out []SearchHit
+		err := hits().Where("m.id IN (?)", newest(searchRecentWindow, true)).Where(like, pattern, pattern).
+			Order("m.id DESC").Limit(f.Limit).Scan(&out).Error
+		if err != nil || len(out) == f.Limit {
+			return out, err
+		}
+		q = hits().Where(`m.id IN (SELECT m1.id FROM messages m1 WHERE m1.body ILIKE ? ESCAPE '!'
+			UNION ALL SELECT m2.id FROM messages m2 JOIN uploads u2 ON u2.id = m2.attachment_id WHERE u2.name ILIKE ? ESCAPE '!')`, pattern, pattern)
 	default:
 		phrase := `"` + strings.ReplaceAll(f.Text, `"`, `""`) + `"`
-		q = q.Where(`m.id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?
+		q = hits().Where(`m.id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?
 			UNION ALL SELECT m2.id FROM uploads_fts uf JOIN messages m2 ON m2.attachment_id = uf.rowid WHERE uploads_fts MATCH ?)`, phrase, phrase)
 	}
 	var out []SearchHit
