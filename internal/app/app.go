@@ -117,14 +117,12 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 		RequireVerifiedEmail: cfg.RequireVerifiedEmail,
 	}, log)
 	a.Audit = audit.New(a.Store, log)
-	a.Pusher = pusher.New(a.Store, a.Hub, a.KV.Client, a.KV.Key, a.Metrics, pusher.Config{
+	a.Outbound = outbound.New(outbound.Config{Allow: cfg.OutboundAllow, PublicURL: cfg.PublicURL})
+	a.Webhooks = webhooks.New(a.Store, a.Jobs, a.Outbound, log)
+	a.Pusher = pusher.New(a.Store, a.Hub, a.KV.Client, a.KV.Key, limiter, a.Webhooks, a.Metrics, pusher.Config{
 		SecretGrace: cfg.SiteSecretGrace, MaxEventBytes: cfg.PusherMaxEventBytes, ClientEventsPerSecond: cfg.PusherClientEventsPerSec,
 		PresenceTimeout: cfg.PusherPresenceTimeout, APIRequestsPerMinute: cfg.PusherAPIRequestsPerMinute,
 	}, log)
-	a.Pusher.SetLimiter(limiter)
-	a.Outbound = outbound.New(outbound.Config{Allow: cfg.OutboundAllow, PublicURL: cfg.PublicURL})
-	a.Webhooks = webhooks.New(a.Store, a.Jobs, a.Outbound, log)
-	a.Pusher.SetHooks(a.Webhooks)
 	if a.Media, err = newMedia(a.Store, limiter, cfg, log); err != nil {
 		return nil, err
 	}

@@ -60,23 +60,19 @@ type Service struct {
 }
 
 // New builds the service. rdb holds the cross-node channel state, under
-// keys made by key.
-func New(st *store.Store, hub *realtime.Hub, rdb *redis.Client, key func(parts ...string) string, m *metrics.Metrics, cfg Config, log *slog.Logger) *Service {
+// keys made by key; limiter bounds the HTTP API's requests per app; hooks
+// receives the channel events that webhooks tell.
+func New(st *store.Store, hub *realtime.Hub, rdb *redis.Client, key func(parts ...string) string, limiter Limiter, hooks Hooks, m *metrics.Metrics, cfg Config, log *slog.Logger) *Service {
 	id := make([]byte, 8)
 	_, _ = rand.Read(id)
 	if cfg.PresenceTimeout <= 0 {
 		cfg.PresenceTimeout = 30 * time.Second
 	}
-	return &Service{store: st, hub: hub, metrics: m, cfg: cfg, log: log,
+	return &Service{store: st, hub: hub, limiter: limiter, hooks: hooks, metrics: m, cfg: cfg, log: log,
 		reg: &registry{rdb: rdb, key: key, node: hex.EncodeToString(id), ttl: cfg.PresenceTimeout},
 		now: func() time.Time { return time.Now().UTC() }}
 }
 
-// SetLimiter sets the limiter of the HTTP API's requests per app.
-func (s *Service) SetLimiter(l Limiter) { s.limiter = l }
-
-// SetHooks sets where channel webhook events go.
-func (s *Service) SetHooks(h Hooks) { s.hooks = h }
 
 // MaxEventBytes is the largest event data accepted.
 func (s *Service) MaxEventBytes() int { return s.cfg.MaxEventBytes }
