@@ -48,6 +48,9 @@ type RedisBroker struct {
 	ps      *redis.PubSub
 	deliver DeliverFunc
 	keys    map[string]struct{} // recipients with a session on this node
+	// confirm holds, per Redis channel, the Subscribe calls waiting for
+	// Redis to confirm the subscription.
+	confirm map[string][]chan struct{}
 	stop    chan struct{}
 	done    sync.WaitGroup
 }
@@ -58,7 +61,7 @@ var _ Broker = (*RedisBroker)(nil)
 func NewRedisBroker(rdb *redis.Client, prefix string, log *slog.Logger) *RedisBroker {
 	id := make([]byte, 8)
 	_, _ = rand.Read(id)
-	return &RedisBroker{rdb: rdb, prefix: prefix, node: hex.EncodeToString(id), log: log, stop: make(chan struct{}), keys: map[string]struct{}{}}
+	return &RedisBroker{rdb: rdb, prefix: prefix, node: hex.EncodeToString(id), log: log, stop: make(chan struct{}), keys: map[string]struct{}{}, confirm: map[string][]chan struct{}{}}
 }
 
 // Node is this node's id.
@@ -76,14 +79,21 @@ func (b *RedisBroker) Start(ctx context.Context, deliver DeliverFunc) error {
 	b.mu.Lock()
 	b.deliver = deliver
 	b.ps = b.rdb.Subscribe(context.Background(), b.fanoutChannel())
-	ch := b.ps.Channel(redis.WithChannelSize(4096))
+	ch := b.ps.ChannelWithSubscriptions(redis.WithChannelSize(4096))
 	b.mu.Unlock()
 	b.beat(ctx)
 	b.done.Add(2)
 	go func() {
 		defer b.done.Done()
-		for msg := range ch {
-			b.receive(msg)
+		for m := range ch {
+			switch m := m.(type) {
+			case *redis.Message:
+				b.receive(m)
+			case *redis.Subscription:
+				if m.Kind == "subscribe" {
+					b.confirmed(m.Channel)
+				}
+			}
 		}
 	}()
 	go func() {
@@ -206,19 +216,47 @@ func (b *RedisBroker) PublishMany(ctx context.Context, keys []string, payload []
 	return err
 }
 
+// confirmed wakes the Subscribe calls waiting for channel.
+func (b *RedisBroker) confirmed(channel string) {
+	b.mu.Lock()
+	waiting := b.confirm[channel]
+	delete(b.confirm, channel)
+	b.mu.Unlock()
+	for _, c := range waiting {
+		close(c)
+	}
+}
+
 // Subscribe listens to key's channel and records this node as holding it.
+// It returns once Redis has confirmed the subscription (or ctx ends), so
+// that whatever is published to key after it returns reaches this node:
+// a client told "subscribed" misses nothing published afterwards.
 func (b *RedisBroker) Subscribe(ctx context.Context, key string) error {
+	channel := b.channel(key)
+	done := make(chan struct{})
 	b.mu.Lock()
 	ps := b.ps
 	b.keys[key] = struct{}{}
+	if ps != nil {
+		b.confirm[channel] = append(b.confirm[channel], done)
+	}
 	b.mu.Unlock()
 	if ps == nil {
 		return nil
 	}
-	if err := ps.Subscribe(ctx, b.channel(key)); err != nil {
+	if err := ps.Subscribe(ctx, channel); err != nil {
+		b.confirmed(channel)
 		return err
 	}
-	return b.rdb.HSet(ctx, b.presence(key), b.node, time.Now().Unix()).Err()
+	if err := b.rdb.HSet(ctx, b.presence(key), b.node, time.Now().Unix()).Err(); err != nil {
+		return err
+	}
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // Unsubscribe stops listening to key's channel.
