@@ -73,7 +73,6 @@ func New(st *store.Store, hub *realtime.Hub, rdb *redis.Client, key func(parts .
 		now: func() time.Time { return time.Now().UTC() }}
 }
 
-
 // MaxEventBytes is the largest event data accepted.
 func (s *Service) MaxEventBytes() int { return s.cfg.MaxEventBytes }
 
