@@ -21,19 +21,25 @@ const ActivityTimeout = 120
 
 // Protocol error codes (pusher:error and close codes).
 const (
-	CodeAppNotFound       = 4001
-	CodeUnsupportedProto  = 4007
-	CodeNoProtocol        = 4008
-	CodeUnauthorized      = 4009
-	CodeOverCapacity      = 4100
-	CodeReconnect         = 4200
-	CodeClientEventRefuse = 4301
+	CodeAppNotFound      = 4001
+	CodeUnsupportedProto = 4007
+	CodeNoProtocol       = 4008
+	CodeUnauthorized     = 4009
+	CodeOverCapacity     = 4100
+	CodeReconnect        = 4200
+	// CodeRefused answers a frame refused for what it is (malformed, an
+	// unknown event, a client event where none may go); the protocol's
+	// 4300–4399 are the errors that close nothing.
+	CodeRefused = 4300
+	// CodeRateLimited answers a frame over the socket's rate, as Pusher's
+	// 4301 "client event rejected due to rate limit".
+	CodeRateLimited = 4301
 )
 
 // Every frame a socket sends counts against this budget (client events
 // have their own, tighter one): far above what the SDKs send, it bounds
 // what one socket can make the server do. Frames over it get pusher:error
-// 4301 and are dropped.
+// 4301 and go no further.
 const (
 	framesPerSecond = 50
 	framesBurst     = 200
@@ -184,12 +190,12 @@ func (s *Service) Message(sess *realtime.Session, b []byte) {
 		return
 	}
 	if !c.frames.Allow() {
-		sess.Write(errorFrame(CodeClientEventRefuse, "too many messages; slow down", ""))
+		sess.Write(errorFrame(CodeRateLimited, "too many messages; slow down", ""))
 		return
 	}
 	var f inFrame
 	if err := json.Unmarshal(b, &f); err != nil || f.Event == "" {
-		sess.Write(errorFrame(CodeClientEventRefuse, "frames are JSON objects with an event", ""))
+		sess.Write(errorFrame(CodeRefused, "frames are JSON objects with an event", ""))
 		return
 	}
 	s.metrics.PusherEventIn(c.app.ID)
@@ -202,14 +208,14 @@ func (s *Service) Message(sess *realtime.Session, b []byte) {
 	case f.Event == "pusher:subscribe":
 		var d subscribeData
 		if err := object(f.Data, &d); err != nil {
-			sess.Write(errorFrame(CodeClientEventRefuse, "pusher:subscribe takes data {channel, auth, channel_data}", ""))
+			sess.Write(errorFrame(CodeRefused, "pusher:subscribe takes data {channel, auth, channel_data}", ""))
 			return
 		}
 		s.subscribe(ctx, sess, c, d)
 	case f.Event == "pusher:unsubscribe":
 		var d subscribeData
 		if err := object(f.Data, &d); err != nil || d.Channel == "" {
-			sess.Write(errorFrame(CodeClientEventRefuse, "pusher:unsubscribe takes data {channel}", ""))
+			sess.Write(errorFrame(CodeRefused, "pusher:unsubscribe takes data {channel}", ""))
 			return
 		}
 		s.unsubscribe(ctx, sess, c, d.Channel)
@@ -223,7 +229,7 @@ func (s *Service) Message(sess *realtime.Session, b []byte) {
 	case strings.HasPrefix(f.Event, "client-"):
 		s.clientEvent(ctx, sess, c, f)
 	default:
-		sess.Write(errorFrame(CodeClientEventRefuse, "unknown event "+strconv.Quote(truncate(f.Event, 64))+"; clients send pusher:* events or client-* events", f.Channel))
+		sess.Write(errorFrame(CodeRefused, "unknown event "+strconv.Quote(truncate(f.Event, 64))+"; clients send pusher:* events or client-* events", f.Channel))
 	}
 }
 
@@ -268,7 +274,7 @@ const maxMembers = 100
 func (s *Service) subscribe(ctx context.Context, sess *realtime.Session, c *conn, d subscribeData) {
 	ch := d.Channel
 	if !ValidChannel(ch) {
-		subscriptionError(sess, ch, 400, CodeClientEventRefuse, "InvalidChannel",
+		subscriptionError(sess, ch, 400, CodeRefused, "InvalidChannel",
 			"channel names are 1 to 200 characters of A-Z a-z 0-9 _ - = @ , . ;")
 		return
 	}
@@ -432,27 +438,27 @@ func (s *Service) clientEvent(ctx context.Context, sess *realtime.Session, c *co
 	kind := KindOf(f.Channel)
 	switch {
 	case kind == Encrypted:
-		sess.Write(errorFrame(CodeClientEventRefuse, "client events are not allowed on encrypted channels", f.Channel))
+		sess.Write(errorFrame(CodeRefused, "client events are not allowed on encrypted channels", f.Channel))
 		return
 	case kind != Private && kind != Presence:
-		sess.Write(errorFrame(CodeClientEventRefuse, "client events are only allowed on private and presence channels", f.Channel))
+		sess.Write(errorFrame(CodeRefused, "client events are only allowed on private and presence channels", f.Channel))
 		return
 	case !ValidEventName(f.Event):
-		sess.Write(errorFrame(CodeClientEventRefuse, "event names are 1 to 200 characters", f.Channel))
+		sess.Write(errorFrame(CodeRefused, "event names are 1 to 200 characters", f.Channel))
 		return
 	case len(f.Data) > s.cfg.MaxEventBytes:
-		sess.Write(errorFrame(CodeClientEventRefuse, "event data is larger than "+strconv.Itoa(s.cfg.MaxEventBytes)+" bytes", f.Channel))
+		sess.Write(errorFrame(CodeRefused, "event data is larger than "+strconv.Itoa(s.cfg.MaxEventBytes)+" bytes", f.Channel))
 		return
 	}
 	c.mu.Lock()
 	sub, ok := c.channels[f.Channel]
 	c.mu.Unlock()
 	if !ok {
-		sess.Write(errorFrame(CodeClientEventRefuse, "subscribe to "+f.Channel+" before sending client events on it", f.Channel))
+		sess.Write(errorFrame(CodeRefused, "subscribe to "+f.Channel+" before sending client events on it", f.Channel))
 		return
 	}
 	if !c.clientEvents.Allow() {
-		sess.Write(errorFrame(CodeClientEventRefuse, "client event rate limit exceeded", f.Channel))
+		sess.Write(errorFrame(CodeRateLimited, "client event rate limit exceeded", f.Channel))
 		return
 	}
 	data := f.Data

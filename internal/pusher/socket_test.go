@@ -84,15 +84,15 @@ func TestChannelsPublicPrivatePresenceAndClientEvents(t *testing.T) {
 	a.none("client-typing")
 	// ...and never on public channels, or channels not subscribed to.
 	a.send("client-typing", map[string]any{}, "news")
-	if m := a.expect("pusher:error", ""); m.code() != pusher.CodeClientEventRefuse {
+	if m := a.expect("pusher:error", ""); m.code() != pusher.CodeRefused {
 		t.Fatalf("client event on a public channel: %s", m.Data)
 	}
 	a.send("client-typing", map[string]any{}, "private-elsewhere")
-	if m := a.expect("pusher:error", ""); m.code() != pusher.CodeClientEventRefuse {
+	if m := a.expect("pusher:error", ""); m.code() != pusher.CodeRefused {
 		t.Fatalf("client event before subscribing: %s", m.Data)
 	}
 	a.send("client-big", strings.Repeat("x", 11000), "private-room")
-	if m := a.expect("pusher:error", ""); m.code() != pusher.CodeClientEventRefuse {
+	if m := a.expect("pusher:error", ""); m.code() != pusher.CodeRefused {
 		t.Fatalf("oversize client event: %s", m.Data)
 	}
 	// Over the rate: ten a second pass, the rest are refused.
@@ -103,6 +103,9 @@ func TestChannelsPublicPrivatePresenceAndClientEvents(t *testing.T) {
 	for i := 0; i < 15; {
 		m := a.read()
 		if m.Event == "pusher:error" {
+			if m.code() != pusher.CodeRateLimited {
+				t.Fatalf("client event over the rate: %s", m.Data)
+			}
 			refused++
 			i++
 		}
