@@ -22,6 +22,8 @@ import (
 	"time"
 
 	"github.com/jonboulle/clockwork"
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/parley-chat/parley/internal/app"
 	"github.com/parley-chat/parley/internal/config"
@@ -231,4 +233,32 @@ var _ io.Writer = (*syncBuffer)(nil)
 // describe is used in failure messages.
 func describe(method, path string, status int, body []byte) string {
 	return fmt.Sprintf("%s %s → %d %s", method, path, status, strings.TrimSpace(string(body)))
+}
+
+// WaitJobs waits until the worker has run, once each, at least as many
+// jobs of type typ as were enqueued so far: the barrier after which a job's
+// absent effect (a mail not sent, a conversation not moved) is proven
+// absent, not merely not yet seen.
+func (s *Server) WaitJobs(typ string) {
+	s.tb.Helper()
+	m := s.App.Metrics
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		enqueued := count(m.JobsEnqueued.WithLabelValues(typ, "ok"))
+		run := count(m.JobsProcessed.WithLabelValues(typ, "ok")) + count(m.JobsProcessed.WithLabelValues(typ, "error"))
+		if run >= enqueued {
+			return
+		}
+		if time.Now().After(deadline) {
+			s.tb.Fatalf("%v of %v %s jobs run within 20s", run, enqueued, typ)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// count reads a counter's value.
+func count(c prometheus.Counter) float64 {
+	var m dto.Metric
+	_ = c.Write(&m)
+	return m.GetCounter().GetValue()
 }
