@@ -50,12 +50,17 @@ type Service struct {
 	jobs    Jobs
 	cfg     Config
 	log     *slog.Logger
+	clock   clockwork.Clock
 	now     func() time.Time
 }
 
 // New builds the wallet service.
 func New(st *store.Store, c *chat.Service, packets *Packets, jobs Jobs, cfg Config, log *slog.Logger) *Service {
-	return &Service{store: st, chat: c, packets: packets, jobs: jobs, cfg: cfg, log: log, now: nowFunc(cfg.Clock)}
+	s := &Service{store: st, chat: c, packets: packets, jobs: jobs, cfg: cfg, log: log, clock: cfg.Clock, now: nowFunc(cfg.Clock)}
+	if s.clock == nil {
+		s.clock = clockwork.NewRealClock()
+	}
+	return s
 }
 
 // nowFunc reads clock (the real one when nil) in UTC.
