@@ -12,6 +12,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/jonboulle/clockwork"
+
 	agentconsole "github.com/parley-chat/parley/agent-console"
 	"github.com/parley-chat/parley/internal/audit"
 	"github.com/parley-chat/parley/internal/auth"
@@ -41,6 +43,7 @@ import (
 type App struct {
 	Config   *config.Config
 	Log      *slog.Logger
+	Clock    clockwork.Clock // every part reads the time and waits by it
 	Store    *store.Store
 	KV       *kv.KV
 	Metrics  *metrics.Metrics
@@ -68,13 +71,36 @@ type App struct {
 	FollowUps *support.FollowUps // support's follow-up mails, run by the worker
 }
 
+// Option changes how New builds the parts, for those who embed Parley
+// (the test kit): `parley serve` passes none.
+type Option func(*options)
+
+type options struct {
+	clock clockwork.Clock
+	gate  chat.Gate
+}
+
+// WithClock makes every part read the time from clock instead of the real
+// one: a clockwork.FakeClock lets time-outs, expiries and delayed jobs
+// come due when it is moved forward.
+func WithClock(clock clockwork.Clock) Option { return func(o *options) { o.clock = clock } }
+
+// WithSendGate makes the chat service's send writer pass gate before each
+// batch it commits (see chat.Gate).
+func WithSendGate(gate chat.Gate) Option { return func(o *options) { o.gate = gate } }
+
 // New builds every part. Migrations are applied first when the
 // configuration says so; otherwise pending migrations are an error.
-func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error) {
+func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Option) (*App, error) {
 	if err := cfg.EnsureDataDir(); err != nil {
 		return nil, err
 	}
-	a := &App{Config: cfg, Log: log, Metrics: metrics.New()}
+	o := options{clock: clockwork.NewRealClock()}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	clock := o.clock
+	a := &App{Config: cfg, Log: log, Clock: clock, Metrics: metrics.New()}
 	ok := false
 	defer func() {
 		if !ok {
@@ -96,14 +122,14 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 		return nil, fmt.Errorf("PARLEY_SMTP_URL: %w", err)
 	}
 	a.Mailer = a.Metrics.CountMails(mailer)
-	a.Jobs = jobs.NewClient(a.KV.NewClient(), a.Store, cfg.RedisPrefix, log, a.Metrics)
+	a.Jobs = jobs.NewClient(a.KV.NewClient(), a.Store, cfg.RedisPrefix, clock, log, a.Metrics)
 	a.Hub = realtime.NewHub(newBroker(cfg, a.KV, log), log, a.Metrics)
 	a.Hub.SetBudgets(realtime.DefaultBudgets(cfg.WSSendFramesPerSec))
 	// Rate limits live in Redis, shared by every node; in embedded mode one
 	// process serves everything, and keeps them in its memory.
 	limiter := ratelimit.New(a.KV.Client, a.KV.Key("rl"))
 	if a.KV.Embedded() {
-		limiter = ratelimit.NewInProcess()
+		limiter = ratelimit.NewInProcess(clock)
 	}
 	a.Auth = auth.New(a.Store, a.KV.Client, a.KV.Key, limiter, a.Jobs, a.Mailer, userSockets{a.Hub, log}, auth.Config{
 		Secret: cfg.Secret, PreviousSecret: cfg.SecretPrevious, PublicURL: cfg.PublicURL,
@@ -114,37 +140,38 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 			ResetPerAccount: cfg.ResetLimitPerAccount, TicketsPerMinute: cfg.TicketLimitPerMinute,
 			VerifyMailPerAccount: cfg.ResetLimitPerAccount,
 		},
-		RequireVerifiedEmail: cfg.RequireVerifiedEmail,
+		RequireVerifiedEmail: cfg.RequireVerifiedEmail, Clock: clock,
 	}, log)
 	a.Audit = audit.New(a.Store, log)
 	a.Outbound = outbound.New(outbound.Config{Allow: cfg.OutboundAllow, PublicURL: cfg.PublicURL})
-	a.Webhooks = webhooks.New(a.Store, a.Jobs, a.Outbound, log)
+	a.Webhooks = webhooks.New(a.Store, a.Jobs, a.Outbound, clock, log)
 	a.Pusher = pusher.New(a.Store, a.Hub, a.KV.Client, a.KV.Key, limiter, a.Webhooks, a.Metrics, pusher.Config{
 		SecretGrace: cfg.SiteSecretGrace, MaxEventBytes: cfg.PusherMaxEventBytes, ClientEventsPerSecond: cfg.PusherClientEventsPerSec,
-		PresenceTimeout: cfg.PusherPresenceTimeout, APIRequestsPerMinute: cfg.PusherAPIRequestsPerMinute,
+		PresenceTimeout: cfg.PusherPresenceTimeout, APIRequestsPerMinute: cfg.PusherAPIRequestsPerMinute, Clock: clock,
 	}, log)
-	if a.Media, err = newMedia(a.Store, limiter, cfg, log); err != nil {
+	if a.Media, err = newMedia(a.Store, limiter, cfg, clock, log); err != nil {
 		return nil, err
 	}
 	// Chat is built with the rules of every kind of conversation; those
 	// need only the store and what is built above. The services that
 	// need chat come after it.
-	packets := wallet.NewPackets(a.Store)
+	packets := wallet.NewPackets(a.Store, clock)
 	views := chat.NewViews(a.Store, a.Media, packets)
 	supportRules := support.NewRules(a.Store, views, a.Hub, support.Viewers{Redis: a.KV.Client, Key: a.KV.Key, TTL: cfg.ViewerTTL}, a.Jobs, a.Webhooks, a.Mailer, support.Config{
 		PublicURL: cfg.PublicURL, Secret: cfg.Secret, AgentGrace: cfg.AgentGrace,
 		PreviousSecret: cfg.SecretPrevious, SiteSecretGrace: cfg.SiteSecretGrace,
 		WidgetSessionsPerIPPerMinute: cfg.WidgetSessionLimitPerIP,
 		AgentNotifyDelay:             cfg.AgentNotifyDelay, VisitorNotifyDelay: cfg.VisitorNotifyDelay,
+		Clock: clock,
 	}, log)
 	kinds := chat.Kinds{
 		store.KindDirect:  social.DirectKind{},
-		store.KindGroup:   social.NewGroupKind(),
+		store.KindGroup:   social.NewGroupKind(clock),
 		store.KindSupport: supportRules,
 	}
 	a.Chat = chat.New(a.Store, a.Hub, presence{a.Hub}, a.Jobs, a.Mailer, limiter, a.Metrics, kinds, views, chat.Config{
 		PublicURL: cfg.PublicURL, OfflineNotifyDelay: cfg.OfflineNotifyDelay, SendLimitPerMinute: cfg.SendLimitPerMinute,
-		SearchLimitPerMinute: cfg.SearchLimitPerMinute,
+		SearchLimitPerMinute: cfg.SearchLimitPerMinute, Clock: clock, Gate: o.gate,
 	}, log)
 	sessions := func(userID int64) int { return a.Hub.Sessions(chat.UserKey(userID)) }
 	var tracker social.PresenceTracker = social.NewLocalPresence(sessions)
@@ -152,14 +179,14 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 		tracker = social.NewRedisPresence(a.KV.Client, cfg.RedisPrefix, sessions)
 	}
 	a.Social = social.New(a.Store, a.Chat, tracker, limiter, social.Config{PublicURL: cfg.PublicURL, GroupMemberCap: cfg.GroupMemberCap,
-		FriendRequestsPerHour: cfg.FriendRequestLimitPerHour, GroupJoinsPerHour: cfg.GroupJoinLimitPerHour}, log)
+		FriendRequestsPerHour: cfg.FriendRequestLimitPerHour, GroupJoinsPerHour: cfg.GroupJoinLimitPerHour, Clock: clock}, log)
 	a.Routing = support.NewRouting(supportRules, a.Chat, sessions)
 	a.Sites = support.NewSites(supportRules, a.Routing)
 	a.Inbox = support.NewInbox(supportRules, a.Chat)
 	a.Visitors = support.NewVisitors(supportRules, a.Routing, a.Chat, limiter)
 	a.FollowUps = support.NewFollowUps(supportRules, a.Chat, a.Mailer)
 	a.Reports = support.NewReports(a.Store)
-	a.Wallet = wallet.New(a.Store, a.Chat, packets, a.Jobs, wallet.Config{RedPacketMaxCents: cfg.RedPacketMaxCents, RedPacketTTL: cfg.RedPacketTTL}, log)
+	a.Wallet = wallet.New(a.Store, a.Chat, packets, a.Jobs, wallet.Config{RedPacketMaxCents: cfg.RedPacketMaxCents, RedPacketTTL: cfg.RedPacketTTL, Clock: clock}, log)
 	a.HTTP = httpapi.New(httpapi.Config{
 		PublicURL: cfg.PublicURL, ConsoleOrigins: cfg.ConsoleOrigins, MaxBodyBytes: cfg.MaxBodyBytes, TrustedProxies: cfg.TrustedProxies,
 		BodyRate: httpapi.BodyRate{Min: cfg.HTTPMinBodyRate, Window: cfg.HTTPBodyRateWindow, Total: cfg.HTTPReadTimeout},
@@ -174,7 +201,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 		Static: web.New(sub(agentconsole.Dist), sub(widget.Dist), a.Sites.DemoSiteKey, a.Visitors.FrameAncestors),
 	})
 	a.worker = jobs.NewWorker(a.KV.AsynqOpt(), cfg.RedisPrefix, cfg.WorkerConcurrency,
-		jobs.Handlers{Verify: a.Auth, Digest: a.Chat, Routing: a.Routing, FollowUp: a.FollowUps, Webhooks: a.Webhooks, Wallet: a.Wallet, Media: a.Media}, a.Store, log, a.Metrics)
+		jobs.Handlers{Verify: a.Auth, Digest: a.Chat, Routing: a.Routing, FollowUp: a.FollowUps, Webhooks: a.Webhooks, Wallet: a.Wallet, Media: a.Media}, a.Store, clock, log, a.Metrics)
 	if a.schedule, err = jobs.NewScheduler(a.KV.AsynqOpt(), cfg.RedisPrefix, jobs.Periods{CleanUploads: cfg.UploadCleanupInterval}, log); err != nil {
 		return nil, err
 	}

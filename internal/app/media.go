@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/jonboulle/clockwork"
+
 	"github.com/parley-chat/parley/internal/config"
 	"github.com/parley-chat/parley/internal/media"
 	"github.com/parley-chat/parley/internal/ratelimit"
@@ -15,7 +17,7 @@ import (
 // DATA_DIR/media, uploads spooled in DATA_DIR/tmp while they arrive.
 // Visitors are anonymous, so besides their quota they may start only so
 // many uploads in a while: enough for a conversation, not for a flood.
-func newMedia(st *store.Store, limiter *ratelimit.Limiter, cfg *config.Config, log *slog.Logger) (*media.Service, error) {
+func newMedia(st *store.Store, limiter *ratelimit.Limiter, cfg *config.Config, clock clockwork.Clock, log *slog.Logger) (*media.Service, error) {
 	storage, err := media.NewDirStorage(filepath.Join(cfg.DataDir, "media"))
 	if err != nil {
 		return nil, err
@@ -29,6 +31,6 @@ func newMedia(st *store.Store, limiter *ratelimit.Limiter, cfg *config.Config, l
 		MaxVideo: cfg.UploadMaxVideo, MaxFile: cfg.UploadMaxFile, Quota: cfg.UploadQuota,
 		VisitorQuota: cfg.UploadVisitorQuota, VisitorUploads: cfg.UploadVisitorLimit, VisitorUploadWindow: cfg.UploadLimitWindow,
 		UserUploads: cfg.UploadLimit, SiteVisitorDailyBudget: cfg.UploadSiteVisitorDailyBudget, UnattachedTTL: cfg.UploadUnattachedTTL,
-		URLTTL: cfg.MediaURLTTL, PublicURL: cfg.PublicURL, Secret: cfg.Secret, PreviousSecret: cfg.SecretPrevious, TempDir: tmp,
+		URLTTL: cfg.MediaURLTTL, PublicURL: cfg.PublicURL, Secret: cfg.Secret, PreviousSecret: cfg.SecretPrevious, TempDir: tmp, Clock: clock,
 	}, log), nil
 }

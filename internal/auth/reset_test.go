@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parley-chat/parley/internal/jobs"
 	"github.com/parley-chat/parley/internal/testkit"
 	"github.com/parley-chat/parley/internal/testkit/smtpd"
 )
@@ -31,7 +32,7 @@ func TestForgottenPasswordResetsAndSignsOutEverywhere(t *testing.T) {
 	if got.To[0] != "hana@example.com" || m == nil {
 		t.Fatalf("reset mail to %v: %q", got.To, got.Text)
 	}
-	time.Sleep(500 * time.Millisecond)
+	srv.WaitJobs(jobs.TypeResetMail)
 	if n := len(mail.Messages()); n != 1 {
 		t.Fatalf("%d mails: an unknown address got one too", n)
 	}

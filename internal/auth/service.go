@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/jonboulle/clockwork"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/parley-chat/parley/internal/notify"
@@ -51,6 +52,9 @@ type Config struct {
 	// RequireVerifiedEmail keeps accounts whose e-mail is not verified
 	// from messaging, befriending, groups and uploads.
 	RequireVerifiedEmail bool
+	// Clock tells the time of tokens, tickets and links (the real clock
+	// when nil).
+	Clock clockwork.Clock
 }
 
 // Service implements accounts and sessions.
@@ -74,6 +78,14 @@ func New(st *store.Store, rdb *redis.Client, keys func(parts ...string) string, 
 	return &Service{
 		store: st, rdb: rdb, keys: keys, limiter: limiter,
 		jobs: jobs, mailer: mailer, sessions: sessions, cfg: cfg, log: log,
-		now: func() time.Time { return time.Now().UTC() },
+		now: nowFunc(cfg.Clock),
 	}
+}
+
+// nowFunc reads clock (the real one when nil) in UTC.
+func nowFunc(clock clockwork.Clock) func() time.Time {
+	if clock == nil {
+		clock = clockwork.NewRealClock()
+	}
+	return func() time.Time { return clock.Now().UTC() }
 }

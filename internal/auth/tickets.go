@@ -63,6 +63,11 @@ func (s *Service) RedeemTicket(ctx context.Context, raw string) (Identity, error
 	if err := json.Unmarshal(b, &t); err != nil || t.ID <= 0 {
 		return Identity{}, errBadTicket
 	}
+	// Redis forgets a ticket after TicketTTL by its own clock; this holds
+	// the same lifetime by Parley's.
+	if s.now().UnixMilli()-t.IssuedMs > TicketTTL.Milliseconds() {
+		return Identity{}, errBadTicket
+	}
 	switch t.Kind {
 	case store.SenderVisitor:
 		return Identity{Kind: store.SenderVisitor, ID: t.ID}, nil

@@ -216,15 +216,15 @@ func TestWorkloads(t *testing.T) {
 	})
 }
 
-// TestSlowServerShowsInTheReport slows every send down by 20 ms through
-// the chat service's test hook: W1's send→ack median rises above it.
+// TestSlowServerShowsInTheReport slows every batch of sends down by 20 ms
+// at the send writer's gate, as a slow database would: W1's send→ack
+// median rises above it.
 func TestSlowServerShowsInTheReport(t *testing.T) {
 	srv := benchServer(t)
 	args := []string{"--workload", "w1", "--w1-pairs", "1", "--w1-rates", "20", "--w1-step", "2s", "--w1-warmup", "0"}
 	fast := runBench(t, srv, args...).W1.Steps[0]
 	const delay = 20 * time.Millisecond
-	srv.App.Chat.SetSendDelay(delay)
-	t.Cleanup(func() { srv.App.Chat.SetSendDelay(0) })
+	srv.Sends.SetLatency(delay)
 	slow := runBench(t, srv, args...).W1.Steps[0]
 	if slow.Errors != 0 || slow.Delivered != slow.Sent {
 		t.Fatalf("slowed step %+v", slow)

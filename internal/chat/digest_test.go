@@ -8,14 +8,15 @@ import (
 	"time"
 
 	"github.com/parley-chat/parley/internal/config"
+	"github.com/parley-chat/parley/internal/jobs"
 	"github.com/parley-chat/parley/internal/testkit"
 	"github.com/parley-chat/parley/internal/testkit/smtpd"
 )
 
 func TestOfflineDigestIsMailedOnceAndNotWhenReadInTime(t *testing.T) {
 	mail := smtpd.Start(t)
-	srv := testkit.Start(t, testkit.WithSMTP(mail.URL()), testkit.WithConfig(func(c *config.Config) {
-		c.OfflineNotifyDelay = time.Second
+	srv := testkit.Start(t, testkit.WithSMTP(mail.URL()), testkit.WithFakeClock(), testkit.WithConfig(func(c *config.Config) {
+		c.OfflineNotifyDelay = 2 * time.Minute
 	}))
 	admin := srv.Setup()
 	alice := srv.NewUser(admin, "alice")
@@ -33,6 +34,7 @@ func TestOfflineDigestIsMailedOnceAndNotWhenReadInTime(t *testing.T) {
 	m := alice.SendText(toCarol.ID, "c1", "for carol")
 	carol.Do("POST", fmt.Sprintf("/api/v1/conversations/%d/read", toCarol.ID), map[string]int64{"seq": m.Seq}, http.StatusNoContent, nil)
 	alice.SendText(toDave.ID, "d1", "for dave")
+	srv.Advance(2 * time.Minute)
 
 	got := mail.WaitFor(t, 1, 15*time.Second)[0].Parse(t)
 	if got.To[0] != "bob@example.com" || !strings.Contains(got.Text, "first for bob") || !strings.Contains(got.Text, "second for bob") {
@@ -41,8 +43,8 @@ func TestOfflineDigestIsMailedOnceAndNotWhenReadInTime(t *testing.T) {
 	if !strings.Contains(got.Text, fmt.Sprintf("%s/console/#/c/%d", srv.URL, toBob.ID)) {
 		t.Fatalf("digest lacks a link to the conversation: %q", got.Text)
 	}
-	// Give any duplicate or wrong mail time to show up.
-	time.Sleep(4 * time.Second)
+	// Every digest due has run: no other mail is on its way.
+	srv.WaitJobs(jobs.TypeOfflineDigest)
 	if msgs := mail.Messages(); len(msgs) != 1 {
 		var to []string
 		for _, m := range msgs {

@@ -96,9 +96,6 @@ func (s *Service) SendAs(ctx context.Context, actor Actor, in SendInput) (*Messa
 	if err := s.sendAllowed(ctx, actor); err != nil {
 		return nil, err
 	}
-	if d := s.sendDelay.Load(); d > 0 {
-		time.Sleep(time.Duration(d)) // test hook, see SetSendDelay
-	}
 	var res sendResult
 	if plainSend(actor, in) {
 		// The writer checks it with the rest of its batch.

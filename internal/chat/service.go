@@ -10,8 +10,9 @@ import (
 	"context"
 	"log/slog"
 	"strconv"
-	"sync/atomic"
 	"time"
+
+	"github.com/jonboulle/clockwork"
 
 	"github.com/parley-chat/parley/internal/metrics"
 	"github.com/parley-chat/parley/internal/notify"
@@ -41,6 +42,22 @@ type Config struct {
 	SendLimitPerMinute int
 	// SearchLimitPerMinute bounds the searches of one user.
 	SearchLimitPerMinute int
+	// Clock tells the time of messages, recalls and digests (the real
+	// clock when nil).
+	Clock clockwork.Clock
+	// Gate, when set, is passed by the send writer before each batch it
+	// commits (see Gate).
+	Gate Gate
+}
+
+// A Gate paces the node's send writer: Pass is called before each batch is
+// gathered and committed, and the batch waits until it returns. Sends that
+// arrive meanwhile queue and join that batch. `parley serve` sets none;
+// harnesses use one to hold commits (so a known set of sends meets in one
+// batch, or a shutdown finds sends queued) or to add latency (a slow
+// database, as `parley bench` should notice).
+type Gate interface {
+	Pass()
 }
 
 // RecallWindow is how long a sender may recall their own message.
@@ -67,15 +84,7 @@ type Service struct {
 
 	writer *sendWriter
 	cache  kindCache
-
-	// sendDelay (nanoseconds) slows every send down; zero except in the
-	// tests that check `parley bench` notices a slow server.
-	sendDelay atomic.Int64
 }
-
-// SetSendDelay makes every send wait d before it starts its transaction.
-// Only tests call it, to play a slow server; production never does.
-func (s *Service) SetSendDelay(d time.Duration) { s.sendDelay.Store(int64(d)) }
 
 // VisitorKey is the realtime recipient key of a widget visitor.
 func VisitorKey(id int64) string { return "v:" + strconv.FormatInt(id, 10) }
@@ -85,10 +94,14 @@ func VisitorKey(id int64) string { return "v:" + strconv.FormatInt(id, 10) }
 // (without it media messages are refused).
 func New(st *store.Store, pub Publisher, presence Presence, jobs Jobs, mailer notify.Mailer, limiter *ratelimit.Limiter, m *metrics.Metrics,
 	kinds Kinds, views *Views, cfg Config, log *slog.Logger) *Service {
+	clock := cfg.Clock
+	if clock == nil {
+		clock = clockwork.NewRealClock()
+	}
 	s := &Service{
 		store: st, pub: pub, presence: presence, jobs: jobs, mailer: mailer, limiter: limiter,
 		kinds: kinds, views: views, media: views.media,
-		metrics: m, cfg: cfg, log: log, now: func() time.Time { return time.Now().UTC() },
+		metrics: m, cfg: cfg, log: log, now: func() time.Time { return clock.Now().UTC() },
 	}
 	// One writer per node on both databases. SQLite has one writer at a
 	// time anyway; on PostgreSQL, where several transactions could commit

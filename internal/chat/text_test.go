@@ -20,7 +20,7 @@ import (
 // they never joined the batch; once it commits, every good send is stored.
 func TestBadTextNeverRollsBackItsBatch(t *testing.T) {
 	srv, alice, bob, conv := pair(t)
-	release := srv.App.Chat.HoldSends()
+	release := srv.Sends.Hold()
 	defer release()
 
 	const good = 12

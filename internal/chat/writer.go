@@ -62,15 +62,10 @@ type sendWriter struct {
 	// abandon is set when the shutdown's deadline passed: what is still
 	// queued is answered unavailable without being stored.
 	abandon atomic.Bool
-
-	mu   sync.Mutex
-	cond *sync.Cond
-	held bool
 }
 
 func newSendWriter(s *Service) *sendWriter {
 	w := &sendWriter{s: s, queue: make(chan *sendReq, writerQueue), done: make(chan struct{})}
-	w.cond = sync.NewCond(&w.mu)
 	go w.run(w.queue)
 	return w
 }
@@ -129,7 +124,9 @@ func (w *sendWriter) run(ch chan *sendReq) {
 	defer close(w.done)
 	batch := make([]*sendReq, 0, maxBatch)
 	for first := range ch {
-		w.waitReleased()
+		if g := w.s.cfg.Gate; g != nil {
+			g.Pass()
+		}
 		batch = append(batch[:0], first)
 	drain:
 		for len(batch) < maxBatch {
@@ -266,30 +263,6 @@ func (s *Service) storeOne(ctx context.Context, tx *store.Store, r *sendReq, mem
 func (w *sendWriter) answer(r *sendReq, res sendResult) {
 	r.done <- res
 	w.pending.Add(-1)
-}
-
-func (w *sendWriter) waitReleased() {
-	w.mu.Lock()
-	for w.held {
-		w.cond.Wait()
-	}
-	w.mu.Unlock()
-}
-
-// HoldSends stops the writer from committing until the returned release is
-// called; sends queue meanwhile. Only tests use it, to put a known set of
-// concurrent sends into one batch.
-func (s *Service) HoldSends() (release func()) {
-	w := s.writer
-	w.mu.Lock()
-	w.held = true
-	w.mu.Unlock()
-	return func() {
-		w.mu.Lock()
-		w.held = false
-		w.mu.Unlock()
-		w.cond.Broadcast()
-	}
 }
 
 // Close stops taking sends and answers every queued one, stored while ctx

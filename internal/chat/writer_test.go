@@ -31,13 +31,8 @@ type restResult struct {
 // answer in the order of sends.
 func sendInOneBatch(t *testing.T, srv *testkit.Server, conv int64, queued int, sends []restSend) []restResult {
 	t.Helper()
-	release := srv.App.Chat.HoldSends()
-	released := false
-	defer func() {
-		if !released {
-			release()
-		}
-	}()
+	release := srv.Sends.Hold()
+	defer release()
 	out := make([]restResult, len(sends))
 	var wg sync.WaitGroup
 	for i, s := range sends {
@@ -71,7 +66,6 @@ func sendInOneBatch(t *testing.T, srv *testkit.Server, conv int64, queued int, s
 		time.Sleep(5 * time.Millisecond)
 	}
 	release()
-	released = true
 	wg.Wait()
 	return out
 }

@@ -72,7 +72,11 @@ func TestSecretsNeverReachTheLog(t *testing.T) {
 	var changed testkit.Session
 	carl.Do("POST", "/api/v1/me/password", map[string]string{"current_password": "carls-reset-pw", "new_password": "carls-changed-pw"}, http.StatusOK, &changed)
 	srv.Client().Raw("POST", "/api/v1/auth/refresh", map[string]string{"refresh_token": carl.RefreshToken}) // revoked by the change
-	time.Sleep(200 * time.Millisecond)                                                                      // let the last log lines land
+	// The refused refresh is the last request: its log line is written
+	// after its answer, so wait for it before reading the log.
+	waitFor(t, "the last request's log line", func() bool {
+		return strings.Contains(srv.Logs(), `"route":"/api/v1/auth/refresh","status":401`)
+	})
 
 	logs := srv.Logs()
 	if !strings.Contains(logs, `"msg":"http"`) {

@@ -31,7 +31,7 @@ func TestShutdownAnswersEveryQueuedSend(t *testing.T) {
 	for i := 0; i < sockets; i++ {
 		sockList = append(sockList, alice.Dial())
 	}
-	release := srv.App.Chat.HoldSends()
+	release := srv.Sends.Hold()
 	for i, ws := range sockList {
 		for j := 0; j < perSocket; j++ {
 			ws.Send(map[string]any{"type": "send", "client_msg_id": fmt.Sprintf("s%d-%d", i, j),

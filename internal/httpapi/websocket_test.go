@@ -105,6 +105,25 @@ func TestRealtimeNeedsAFreshTicketAndAnAllowedOrigin(t *testing.T) {
 	}
 }
 
+// TestATicketLivesThirtySeconds moves the server's clock past a ticket's
+// lifetime: the ticket no longer opens a socket, and a fresh one does.
+func TestATicketLivesThirtySeconds(t *testing.T) {
+	srv := testkit.Start(t, testkit.WithFakeClock())
+	admin := srv.Setup()
+	within, stale := admin.Ticket(), admin.Ticket()
+	srv.Advance(29 * time.Second)
+	conn, _, err := admin.DialRaw(within, nil)
+	if err != nil {
+		t.Fatalf("dial with a ticket 29 s old: %v", err)
+	}
+	conn.Close()
+	srv.Advance(2 * time.Second)
+	if _, resp, err := admin.DialRaw(stale, nil); err == nil || resp == nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("dial with a ticket 31 s old: %v %v", err, resp)
+	}
+	admin.Dial()
+}
+
 func TestHelloAndHeartbeat(t *testing.T) {
 	srv := testkit.Start(t)
 	admin := srv.Setup()

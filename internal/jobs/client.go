@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/jonboulle/clockwork"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/parley-chat/parley/internal/metrics"
@@ -26,6 +27,7 @@ type Client struct {
 	log     *slog.Logger
 	metrics *metrics.Metrics
 	outbox  Outbox
+	clock   clockwork.Clock
 	wake    chan struct{}
 }
 
@@ -38,9 +40,14 @@ type Outbox interface {
 }
 
 // NewClient returns a Client on the given Redis client (which it closes on
-// Close), relaying the jobs of outbox. Queue names get prefix.
-func NewClient(rdb redis.UniversalClient, outbox Outbox, prefix string, log *slog.Logger, m *metrics.Metrics) *Client {
-	return &Client{aq: asynq.NewClientFromRedisClient(rdb), rdb: rdb, outbox: outbox, prefix: prefix, log: log, metrics: m,
+// Close), relaying the jobs of outbox. Queue names get prefix. A job's due
+// time is read from clock (the real one when nil): the relay hands asynq
+// the jobs due by it, so a clock moved forward makes delayed jobs due.
+func NewClient(rdb redis.UniversalClient, outbox Outbox, prefix string, clock clockwork.Clock, log *slog.Logger, m *metrics.Metrics) *Client {
+	if clock == nil {
+		clock = clockwork.NewRealClock()
+	}
+	return &Client{aq: asynq.NewClientFromRedisClient(rdb), rdb: rdb, outbox: outbox, prefix: prefix, clock: clock, log: log, metrics: m,
 		wake: make(chan struct{}, 1)}
 }
 
@@ -131,7 +138,7 @@ func (c *Client) add(ctx context.Context, tx *store.Store, typ string, payload a
 	if err != nil {
 		return err
 	}
-	now := time.Now().UTC()
+	now := c.clock.Now().UTC()
 	j := &store.OutboxJob{Type: typ, Payload: string(b), Queue: sp.Queue, MaxRetry: sp.MaxRetry,
 		TimeoutSeconds: int(sp.Timeout / time.Second), RunAt: now.Add(max(0, sp.Delay)), CreatedAt: now}
 	if sp.Fold != "" {

@@ -54,7 +54,7 @@ func TestOutboxKeepsJobsUntilRedisHasThem(t *testing.T) {
 	addr := m.Addr()
 	rdb := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1})
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	c := jobs.NewClient(rdb, st, "t:", log, metrics.New())
+	c := jobs.NewClient(rdb, st, "t:", nil, log, metrics.New())
 	defer c.Close()
 
 	m.Close() // Redis goes away
@@ -178,10 +178,10 @@ func TestWorkerRunsAJobOnceThoughHandedTwice(t *testing.T) {
 	}
 	defer m.Close()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	c := jobs.NewClient(redis.NewClient(&redis.Options{Addr: m.Addr()}), st, "t:", log, metrics.New())
+	c := jobs.NewClient(redis.NewClient(&redis.Options{Addr: m.Addr()}), st, "t:", nil, log, metrics.New())
 	defer c.Close()
 	mails := &mailCounter{sent: map[int64]int{}}
-	w := jobs.NewWorker(asynq.RedisClientOpt{Addr: m.Addr()}, "t:", 2, jobs.Handlers{Verify: mails}, st, log, metrics.New())
+	w := jobs.NewWorker(asynq.RedisClientOpt{Addr: m.Addr()}, "t:", 2, jobs.Handlers{Verify: mails}, st, nil, log, metrics.New())
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -31,12 +31,12 @@ const (
 func (c *Client) Relay(ctx context.Context, handedBefore time.Time) (int, error) {
 	// Rows this call hands get a later mark than handedBefore, so a long
 	// outbox is walked once, not in circles.
-	if start := time.Now().UTC().Add(-time.Millisecond); handedBefore.After(start) {
+	if start := c.clock.Now().UTC().Add(-time.Millisecond); handedBefore.After(start) {
 		handedBefore = start
 	}
 	handed := 0
 	for {
-		now := time.Now().UTC()
+		now := c.clock.Now().UTC()
 		due, err := c.outbox.OutboxJobsToHand(ctx, now.Add(relayHorizon), handedBefore, relayBatch)
 		if err != nil {
 			return handed, err
@@ -49,7 +49,9 @@ func (c *Client) Relay(ctx context.Context, handedBefore time.Time) (int, error)
 				asynq.MaxRetry(j.MaxRetry), asynq.Timeout(time.Duration(j.TimeoutSeconds) * time.Second),
 			}
 			if j.RunAt.After(now) {
-				opts = append(opts, asynq.ProcessAt(j.RunAt))
+				// asynq waits by the real clock: what is left of the
+				// wait by ours.
+				opts = append(opts, asynq.ProcessIn(j.RunAt.Sub(now)))
 			}
 			_, err := c.aq.EnqueueContext(ctx, asynq.NewTask(j.Type, []byte(j.Payload)), opts...)
 			if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) && !errors.Is(err, asynq.ErrDuplicateTask) {
@@ -74,12 +76,14 @@ func (c *Client) Relay(ctx context.Context, handedBefore time.Time) (int, error)
 // and not done (after a restart, Redis may have lost any of it), then
 // every relayEvery and whenever a commit wakes it.
 func (c *Client) RunRelay(ctx context.Context) {
-	if n, err := c.Relay(ctx, time.Now().UTC()); n > 0 || err != nil {
+	if n, err := c.Relay(ctx, c.clock.Now().UTC()); n > 0 || err != nil {
 		c.log.Info("job outbox relayed at start", "handed", n, "err", err)
 	}
+	// The rounds keep real time (they poll); what is due is read from
+	// the clock.
 	t := time.NewTicker(relayEvery)
 	defer t.Stop()
-	lastSweep := time.Now()
+	lastSweep := c.clock.Now()
 	for {
 		select {
 		case <-ctx.Done():
@@ -87,7 +91,7 @@ func (c *Client) RunRelay(ctx context.Context) {
 		case <-t.C:
 		case <-c.wake:
 		}
-		now := time.Now().UTC()
+		now := c.clock.Now().UTC()
 		if _, err := c.Relay(ctx, now.Add(-rehandAfter)); err != nil && ctx.Err() == nil {
 			c.log.Warn("job outbox relay", "err", err)
 		}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/jonboulle/clockwork"
 
 	"github.com/parley-chat/parley/internal/metrics"
 )
@@ -85,9 +86,12 @@ type Worker struct {
 
 // NewWorker builds a worker on the given Redis for this deployment's
 // queues. Each task of an outbox job is run only while its row is not
-// done, and marks it done when its handler succeeds or fails for the last
-// time.
-func NewWorker(opt asynq.RedisConnOpt, prefix string, concurrency int, h Handlers, ledger Ledger, log *slog.Logger, m *metrics.Metrics) *Worker {
+// done, and marks it done (at clock's time, the real one when nil) when its
+// handler succeeds or fails for the last time.
+func NewWorker(opt asynq.RedisConnOpt, prefix string, concurrency int, h Handlers, ledger Ledger, clock clockwork.Clock, log *slog.Logger, m *metrics.Metrics) *Worker {
+	if clock == nil {
+		clock = clockwork.NewRealClock()
+	}
 	srv := asynq.NewServer(opt, asynq.Config{
 		Concurrency: concurrency,
 		Queues: map[string]int{
@@ -117,7 +121,7 @@ func NewWorker(opt asynq.RedisConnOpt, prefix string, concurrency int, h Handler
 			return err
 		})
 	})
-	mux.Use(func(next asynq.Handler) asynq.Handler { return settle(next, ledger, log) })
+	mux.Use(func(next asynq.Handler) asynq.Handler { return settle(next, ledger, clock, log) })
 	mux.HandleFunc(TypeVerifyMail, func(ctx context.Context, t *asynq.Task) error {
 		var p VerifyMailPayload
 		if err := decode(t, &p); err != nil {
@@ -209,7 +213,7 @@ func retryDelay(n int, err error, t *asynq.Task) time.Duration {
 // relay may hand a job twice), and marks it done once it succeeded or
 // failed for the last time, so that the relay stops handing it. A task
 // whose id names no outbox row (queued before the outbox) just runs.
-func settle(next asynq.Handler, ledger Ledger, log *slog.Logger) asynq.Handler {
+func settle(next asynq.Handler, ledger Ledger, clock clockwork.Clock, log *slog.Logger) asynq.Handler {
 	return asynq.HandlerFunc(func(ctx context.Context, t *asynq.Task) error {
 		taskID, _ := asynq.GetTaskID(ctx)
 		id, perr := strconv.ParseInt(taskID, 10, 64)
@@ -237,7 +241,7 @@ func settle(next asynq.Handler, ledger Ledger, log *slog.Logger) asynq.Handler {
 		// gets a moment of its own.
 		mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
-		if merr := ledger.MarkOutboxJobDone(mctx, id, time.Now().UTC(), lastErr); merr != nil {
+		if merr := ledger.MarkOutboxJobDone(mctx, id, clock.Now().UTC(), lastErr); merr != nil {
 			log.WarnContext(ctx, "job done but not marked; it may run again", "task", t.Type(), "id", id, "err", merr)
 		}
 		return err

@@ -11,6 +11,8 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/jonboulle/clockwork"
+
 	"github.com/parley-chat/parley/internal/ratelimit"
 	"github.com/parley-chat/parley/internal/store"
 )
@@ -41,6 +43,9 @@ type Config struct {
 	Secret         string // the deployment secret; URL keys derive from it
 	PreviousSecret string // the secret before the last rotation; its URLs still verify
 	TempDir        string // where uploads are spooled while they arrive
+	// Clock tells the time of uploads, signed URLs and clean-ups (the real
+	// clock when nil).
+	Clock clockwork.Clock
 }
 
 // Uploader is who owns an upload: a user, or a widget visitor (Kind
@@ -63,8 +68,16 @@ type Service struct {
 func New(st *store.Store, storage Storage, limiter *ratelimit.Limiter, cfg Config, log *slog.Logger) *Service {
 	return &Service{
 		store: st, storage: storage, limiter: limiter, signer: NewSigner(cfg.Secret, cfg.PreviousSecret), cfg: cfg, log: log,
-		now: func() time.Time { return time.Now().UTC() },
+		now: nowFunc(cfg.Clock),
 	}
+}
+
+// nowFunc reads clock (the real one when nil) in UTC.
+func nowFunc(clock clockwork.Clock) func() time.Time {
+	if clock == nil {
+		clock = clockwork.NewRealClock()
+	}
+	return func() time.Time { return clock.Now().UTC() }
 }
 
 // MaxUploadBytes is the largest upload of any kind: the HTTP layer caps

@@ -8,6 +8,7 @@ import (
 	"math/big"
 	"time"
 
+	"github.com/jonboulle/clockwork"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/parley-chat/parley/internal/metrics"
@@ -17,11 +18,12 @@ import (
 
 // Config is what the Pusher server needs of the deployment's settings.
 type Config struct {
-	SecretGrace           time.Duration // how long a rotated secret still verifies
-	MaxEventBytes         int           // largest event data
-	ClientEventsPerSecond int           // client events one socket may send a second
-	PresenceTimeout       time.Duration // how soon a dead node's members go
-	APIRequestsPerMinute  int           // HTTP API requests an app may make a minute
+	SecretGrace           time.Duration   // how long a rotated secret still verifies
+	MaxEventBytes         int             // largest event data
+	ClientEventsPerSecond int             // client events one socket may send a second
+	PresenceTimeout       time.Duration   // how soon a dead node's members go
+	APIRequestsPerMinute  int             // HTTP API requests an app may make a minute
+	Clock                 clockwork.Clock // signature windows and secret grace (the real clock when nil)
 }
 
 // Limiter is a rate limit shared by the nodes.
@@ -65,12 +67,15 @@ type Service struct {
 func New(st *store.Store, hub *realtime.Hub, rdb *redis.Client, key func(parts ...string) string, limiter Limiter, hooks Hooks, m *metrics.Metrics, cfg Config, log *slog.Logger) *Service {
 	id := make([]byte, 8)
 	_, _ = rand.Read(id)
+	if cfg.Clock == nil {
+		cfg.Clock = clockwork.NewRealClock()
+	}
 	if cfg.PresenceTimeout <= 0 {
 		cfg.PresenceTimeout = 30 * time.Second
 	}
 	return &Service{store: st, hub: hub, limiter: limiter, hooks: hooks, metrics: m, cfg: cfg, log: log,
 		reg: &registry{rdb: rdb, key: key, node: hex.EncodeToString(id), ttl: cfg.PresenceTimeout},
-		now: func() time.Time { return time.Now().UTC() }}
+		now: func() time.Time { return cfg.Clock.Now().UTC() }}
 }
 
 // MaxEventBytes is the largest event data accepted.

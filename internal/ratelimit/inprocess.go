@@ -3,6 +3,8 @@ package ratelimit
 import (
 	"sync"
 	"time"
+
+	"github.com/jonboulle/clockwork"
 )
 
 // inProcess is the same GCRA as redis_rate's, kept in this process's
@@ -19,8 +21,11 @@ type inProcess struct {
 	now      func() time.Time
 }
 
-func newInProcess() *inProcess {
-	return &inProcess{tat: map[string]time.Time{}, now: time.Now}
+func newInProcess(clock clockwork.Clock) *inProcess {
+	if clock == nil {
+		clock = clockwork.NewRealClock()
+	}
+	return &inProcess{tat: map[string]time.Time{}, now: clock.Now}
 }
 
 // allow is GCRA with an emission interval of window/limit and a burst of

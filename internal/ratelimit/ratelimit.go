@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/go-redis/redis_rate/v10"
+	"github.com/jonboulle/clockwork"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/parley-chat/parley/internal/errs"
@@ -36,9 +37,11 @@ func New(rdb *redis.Client, prefix string) *Limiter {
 }
 
 // NewInProcess returns a limiter that keeps its state in this process: for
-// embedded mode only, where one process serves everything.
-func NewInProcess() *Limiter {
-	return &Limiter{mem: newInProcess()}
+// embedded mode only, where one process serves everything. Its windows
+// pass by clock (the real one when nil); the Redis limiter's pass by the
+// Redis server's.
+func NewInProcess(clock clockwork.Clock) *Limiter {
+	return &Limiter{mem: newInProcess(clock)}
 }
 
 // Allow counts one event for key and reports whether it is within limit

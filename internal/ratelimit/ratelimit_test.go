@@ -34,7 +34,7 @@ func newLimiter(t *testing.T) *ratelimit.Limiter {
 func forEachLimiter(t *testing.T, test func(t *testing.T, newLimiter func(*testing.T) *ratelimit.Limiter)) {
 	t.Run("redis", func(t *testing.T) { test(t, newLimiter) })
 	t.Run("in-process", func(t *testing.T) {
-		test(t, func(*testing.T) *ratelimit.Limiter { return ratelimit.NewInProcess() })
+		test(t, func(*testing.T) *ratelimit.Limiter { return ratelimit.NewInProcess(nil) })
 	})
 }
 

@@ -191,7 +191,7 @@ func TestJoinUnderApprovalAndInviteOnly(t *testing.T) {
 }
 
 func TestInviteLinksExpireRunOutAndRevoke(t *testing.T) {
-	srv := testkit.Start(t)
+	srv := testkit.Start(t, testkit.WithFakeClock())
 	admin := srv.Setup()
 	owner := srv.NewUser(admin, "owner")
 	u := []*testkit.Client{srv.NewUser(admin, "una"), srv.NewUser(admin, "vic"), srv.NewUser(admin, "wes"), srv.NewUser(admin, "xia")}
@@ -219,7 +219,7 @@ func TestInviteLinksExpireRunOutAndRevoke(t *testing.T) {
 		t.Fatalf("used-up invite: %d %s", r.Status, r.Body)
 	}
 	owner.Do("POST", fmt.Sprintf("/api/v1/groups/%d/invites", g.ID), map[string]int{"expires_in": 1}, http.StatusCreated, &timed)
-	time.Sleep(1100 * time.Millisecond)
+	srv.Advance(1100 * time.Millisecond)
 	if r := u[1].Raw("POST", "/api/v1/invites/"+timed.Token+"/accept", nil); r.Status != http.StatusGone {
 		t.Fatalf("expired invite: %d %s", r.Status, r.Body)
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/jonboulle/clockwork"
+
 	"github.com/parley-chat/parley/internal/chat"
 	"github.com/parley-chat/parley/internal/errs"
 	"github.com/parley-chat/parley/internal/store"
@@ -109,9 +111,10 @@ type GroupKind struct {
 
 var _ chat.Kind = GroupKind{}
 
-// NewGroupKind returns the rules of groups.
-func NewGroupKind() GroupKind {
-	return GroupKind{now: func() time.Time { return time.Now().UTC() }}
+// NewGroupKind returns the rules of groups; clock (the real one when nil)
+// tells whether a mute has ended.
+func NewGroupKind(clock clockwork.Clock) GroupKind {
+	return GroupKind{now: nowFunc(clock)}
 }
 
 // CanSend lets a member write unless muted.

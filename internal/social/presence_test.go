@@ -44,6 +44,7 @@ func TestPresenceReachesFriendsOnly(t *testing.T) {
 	for _, f := range []*testkit.Client{bob, dave, erin} {
 		srv.MakeFriends(alice, f)
 	}
+
 	dave.Do("PUT", fmt.Sprintf("/api/v1/blocks/%d", alice.UserID), nil, http.StatusNoContent, nil)
 	alice.Do("PUT", fmt.Sprintf("/api/v1/blocks/%d", erin.UserID), nil, http.StatusNoContent, nil)
 	bws, cws, dws, ews := bob.Dial(), carol.Dial(), dave.Dial(), erin.Dial()
@@ -101,9 +102,24 @@ func TestPresenceReachesFriendsOnly(t *testing.T) {
 		t.Fatalf("dave learns when alice was last seen: %+v", p)
 	}
 
-	cws.NoFrame("presence", time.Second)
-	dws.NoFrame("presence", 200*time.Millisecond)
-	ews.NoFrame("presence", 200*time.Millisecond)
+	// Bob becomes everyone's friend and goes away: his presence, sent
+	// after alice's last change, is the barrier that proves the others
+	// never heard of hers.
+	for _, f := range []*testkit.Client{carol, dave, erin} {
+		srv.MakeFriends(bob, f)
+	}
+	bws.Send(map[string]any{"type": "presence", "status": "away"})
+	for _, ws := range []*testkit.WS{cws, dws, ews} {
+		ws.NoFrameBefore(presenceAbout(alice.UserID), presenceAbout(bob.UserID))
+	}
+}
+
+// presenceAbout matches the presence frames of one user.
+func presenceAbout(userID int64) func(testkit.Frame) bool {
+	return func(f testkit.Frame) bool {
+		id, _ := f["user_id"].(float64)
+		return f.Type() == "presence" && int64(id) == userID
+	}
 }
 
 func waitSessions(t *testing.T, srv *testkit.Server, userID int64, n int) {

@@ -9,14 +9,15 @@ import (
 	"time"
 
 	"github.com/parley-chat/parley/internal/config"
+	"github.com/parley-chat/parley/internal/jobs"
 	"github.com/parley-chat/parley/internal/testkit"
 	"github.com/parley-chat/parley/internal/testkit/smtpd"
 )
 
 func TestOfflineFollowUpMailsGoOutOnceAndOnlyWhenNeeded(t *testing.T) {
 	mail := smtpd.Start(t)
-	d := newDesk(t, 2, 3, testkit.WithSMTP(mail.URL()), testkit.WithConfig(func(c *config.Config) {
-		c.AgentNotifyDelay, c.VisitorNotifyDelay = time.Second, time.Second
+	d := newDesk(t, 2, 3, testkit.WithSMTP(mail.URL()), testkit.WithFakeClock(), testkit.WithConfig(func(c *config.Config) {
+		c.AgentNotifyDelay, c.VisitorNotifyDelay = time.Minute, 5*time.Minute
 	}))
 	d.online(d.agents[0])
 	// 1. Unanswered visitor messages: one mail to the assignee with both;
@@ -25,12 +26,14 @@ func TestOfflineFollowUpMailsGoOutOnceAndOnlyWhenNeeded(t *testing.T) {
 	for i, body := range []string{"Is it in stock?", "I need it by Friday"} {
 		v.Do("POST", fmt.Sprintf("/api/v1/widget/conversations/%d/messages", conv.ID), map[string]string{"client_msg_id": fmt.Sprint("v", i), "body": body}, http.StatusCreated, nil)
 	}
+	d.srv.Advance(time.Minute)
 	got := mail.WaitFor(t, 1, 15*time.Second)[0].Parse(t)
 	if got.To[0] != "agent0@example.com" || !strings.Contains(got.Text, "Is it in stock?") || !strings.Contains(got.Text, "I need it by Friday") ||
 		!strings.Contains(got.Text, "vera@example.com") || !strings.Contains(got.Subject, "Vera") {
 		t.Fatalf("agents' mail to %v: %s\n%s", got.To, got.Subject, got.Text)
 	}
 	d.agents[0].SendText(conv.ID, "r1", "Yes, and it ships tomorrow.")
+	d.srv.Advance(5 * time.Minute)
 	got = mail.WaitFor(t, 2, 15*time.Second)[1].Parse(t)
 	if got.To[0] != "vera@example.com" || !strings.Contains(got.Text, "Yes, and it ships tomorrow.") ||
 		!strings.Contains(got.Text, d.srv.URL+"/demo?parley=open&product=42") {
@@ -53,12 +56,15 @@ func TestOfflineFollowUpMailsGoOutOnceAndOnlyWhenNeeded(t *testing.T) {
 	x, _ := d.srv.NewVisitor(d.site.PublicKey, nil)
 	conv3 := x.Open(nil)
 	x.Do("POST", fmt.Sprintf("/api/v1/widget/conversations/%d/messages", conv3.ID), map[string]string{"client_msg_id": "x1", "body": "anyone there?"}, http.StatusCreated, nil)
+	d.srv.Advance(5 * time.Minute) // Walt's follow-ups come due too
 	got = mail.WaitFor(t, 3, 15*time.Second)[2].Parse(t)
 	sort.Strings(got.To)
 	if strings.Join(got.To, ",") != "agent0@example.com,agent1@example.com" || !strings.Contains(got.Text, "anyone there?") {
 		t.Fatalf("mail for a queued conversation to %v:\n%s", got.To, got.Text)
 	}
-	time.Sleep(3 * time.Second)
+	// Every follow-up due has run: no other mail is on its way.
+	d.srv.WaitJobs(jobs.TypeNotifyAgents)
+	d.srv.WaitJobs(jobs.TypeNotifyVisitor)
 	if n := len(mail.Messages()); n != 3 {
 		var to []string
 		for _, m := range mail.Messages() {
@@ -69,7 +75,7 @@ func TestOfflineFollowUpMailsGoOutOnceAndOnlyWhenNeeded(t *testing.T) {
 }
 
 func TestAgentStaysRoutableThroughTheGracePeriod(t *testing.T) {
-	d := newDesk(t, 1, 5, testkit.WithConfig(func(c *config.Config) { c.AgentGrace = 1500 * time.Millisecond }))
+	d := newDesk(t, 1, 5, testkit.WithFakeClock(), testkit.WithConfig(func(c *config.Config) { c.AgentGrace = 1500 * time.Millisecond }))
 	a := d.agents[0]
 	d.online(a)
 	ws := a.Dial()
@@ -79,7 +85,7 @@ func TestAgentStaysRoutableThroughTheGracePeriod(t *testing.T) {
 	if c := v1.Open(nil); c.AssigneeID() != a.UserID {
 		t.Fatalf("within the grace period: %+v", c)
 	}
-	time.Sleep(1600 * time.Millisecond)
+	d.srv.Advance(1600 * time.Millisecond)
 	v2, _ := d.srv.NewVisitor(d.site.PublicKey, nil)
 	c2 := v2.Open(nil)
 	if c2.Status != "queued" {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/parley-chat/parley/internal/config"
+	"github.com/parley-chat/parley/internal/jobs"
 	"github.com/parley-chat/parley/internal/testkit"
 )
 
@@ -122,7 +123,7 @@ func TestUnansweredAssignmentMovesToTheNextAgent(t *testing.T) {
 	}
 	// Answered assignments stay put.
 	d.agents[1].SendText(conv.ID, "hi", "Hello! I'm here.")
-	time.Sleep(2500 * time.Millisecond)
+	d.srv.WaitJobs(jobs.TypeAssignTimeout) // its time-out ran
 	if got := d.conversation(d.admin, conv.ID); got.AssigneeID() != d.agents[1].UserID {
 		t.Fatalf("an answered conversation moved: %+v", got)
 	}

@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/jonboulle/clockwork"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/parley-chat/parley/internal/chat"
@@ -63,6 +64,9 @@ type Config struct {
 	// WidgetSessionsPerIPPerMinute caps widget sessions started from one
 	// address (0: unlimited).
 	WidgetSessionsPerIPPerMinute int
+	// Clock tells the time of assignments, time-outs, hours and reports
+	// (the real clock when nil).
+	Clock clockwork.Clock
 }
 
 // Rules is the kind of support conversations (a chat.Kind): who reads,
@@ -98,7 +102,7 @@ func NewRules(st *store.Store, views *chat.Views, pub chat.Publisher, viewers Vi
 	r := &Rules{shared: shared{store: st, cfg: cfg, log: log,
 		// Microseconds: PostgreSQL keeps no finer, and assignment stamps
 		// are compared after a round trip through the database.
-		now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }},
+		now: func() time.Time { return cfg.clock().Now().UTC().Truncate(time.Microsecond) }},
 		views: views, pub: pub, jobs: jobs, events: events, mailer: mailer}
 	if viewers.Redis != nil {
 		r.viewers = newViewerSet(viewers.Redis, viewers.Key, viewers.TTL)

@@ -262,7 +262,13 @@ func TestNotesNeverReachTheVisitor(t *testing.T) {
 	if r := v.Raw("POST", fmt.Sprintf("/api/v1/widget/conversations/%d/messages", conv.ID), map[string]string{"client_msg_id": "x", "kind": "note", "body": "sneaky"}); r.Status != http.StatusBadRequest {
 		t.Fatalf("visitor writing a note: %d", r.Status)
 	}
-	vws.NoFrame("message", 500*time.Millisecond)
+	// The agent's next reply is the visitor's next message frame: the
+	// refused note sent none before it.
+	agent.SendText(conv.ID, "a2", "Refund sent.")
+	vws.ReadType("message", 5*time.Second).Decode(t, &out)
+	if out.Message.Body != "Refund sent." {
+		t.Fatalf("the visitor's next message frame was %+v, want the agent's reply", out.Message)
+	}
 }
 
 func bodiesOf(p testkit.MessagePage) string {

@@ -3,6 +3,8 @@ package support_test
 import (
 	"testing"
 	"time"
+
+	"github.com/parley-chat/parley/internal/testkit"
 )
 
 type typingFrame struct {
@@ -54,6 +56,19 @@ func TestVisitorAndAgentSeeEachOtherType(t *testing.T) {
 	if e.Code != "conversation_not_found" {
 		t.Fatalf("typing in another visitor's conversation: %+v", e)
 	}
-	aws.NoFrame("typing", 300*time.Millisecond)
-	vws.NoFrame("typing", 300*time.Millisecond)
+	// Each then types in their own conversation: those frames are the
+	// barriers that prove nothing came of the refused one.
+	vws.Send(map[string]any{"type": "typing", "conversation_id": conv.ID, "state": "stop"})
+	aws.Send(map[string]any{"type": "typing", "conversation_id": conv.ID, "state": "start"})
+	aws.NoFrameBefore(testkit.OfType("typing"), typingBy("visitor", conv.ID))
+	vws.NoFrameBefore(testkit.OfType("typing"), typingBy("user", conv.ID))
+}
+
+// typingBy matches the typing frames of a kind of sender in a conversation.
+func typingBy(kind string, conversationID int64) func(testkit.Frame) bool {
+	return func(f testkit.Frame) bool {
+		from, _ := f["from"].(map[string]any)
+		id, _ := f["conversation_id"].(float64)
+		return f.Type() == "typing" && from["kind"] == kind && int64(id) == conversationID
+	}
 }

@@ -143,5 +143,7 @@ func TestCollisionDetectionAcrossNodes(t *testing.T) {
 	// The visitor never hears about viewers, though agents came and went.
 	aws.Send(viewing(conv.ID, "stop"))
 	waitViewers(t, bws, conv.ID, "")
-	vws.NoFrame("viewers", 300*time.Millisecond)
+	// The agent's reply reaches the visitor after every viewers frame.
+	ana.SendText(conv.ID, "after-viewing", "still here")
+	vws.NoFrameBefore(testkit.OfType("viewers"), testkit.OfType("message"))
 }

@@ -31,7 +31,7 @@ func StartCluster(tb testing.TB, n int, opts ...Option) []*Server {
 		c.AutoMigrate = "true"
 		c.Secret = "cluster-secret-" + randomHex(16)
 	}
-	first := Start(tb, append([]Option{shared}, opts...)...)
+	first := Start(tb, append([]Option{WithConfig(shared)}, opts...)...)
 	nodes := []*Server{first}
 	base := first.Config()
 	for i := 1; i < n; i++ {
@@ -39,7 +39,7 @@ func StartCluster(tb testing.TB, n int, opts ...Option) []*Server {
 			c.DatabaseURL, c.RedisURL, c.RedisPrefix = base.DatabaseURL, base.RedisURL, base.RedisPrefix
 			c.Secret, c.AutoMigrate = base.Secret, "true"
 		}
-		nodes = append(nodes, Start(tb, append([]Option{same}, opts...)...))
+		nodes = append(nodes, Start(tb, append([]Option{WithConfig(same)}, opts...)...))
 	}
 	return nodes
 }

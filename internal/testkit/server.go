@@ -21,6 +21,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jonboulle/clockwork"
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+
 	"github.com/parley-chat/parley/internal/app"
 	"github.com/parley-chat/parley/internal/config"
 	"github.com/parley-chat/parley/internal/store"
@@ -30,6 +34,12 @@ import (
 type Server struct {
 	URL string
 	App *app.App
+	// Sends is the gate the server's send writer passes before each batch:
+	// tests hold it to gather sends, or slow it to play a slow database.
+	Sends *SendGate
+	// Clock is the server's clock: a fake one with WithFakeClock (move it
+	// with Advance), else the real one.
+	Clock clockwork.Clock
 
 	tb     testing.TB
 	cfg    *config.Config
@@ -38,27 +48,36 @@ type Server struct {
 	logs   *syncBuffer
 }
 
-// Option changes the configuration before the server starts.
-type Option func(*config.Config)
+// Option changes the configuration or the server before it starts.
+type Option func(*Server)
 
 // WithSMTP sends mail through the SMTP server at url.
-func WithSMTP(url string) Option { return func(c *config.Config) { c.SMTPURL = url } }
+func WithSMTP(url string) Option { return func(s *Server) { s.cfg.SMTPURL = url } }
 
 // WithConfig applies any change to the configuration.
-func WithConfig(f func(*config.Config)) Option { return Option(f) }
+func WithConfig(f func(*config.Config)) Option { return func(s *Server) { f(s.cfg) } }
+
+// WithFakeClock starts the server on a fake clock set to the current time,
+// which stands still until the test moves it with Advance: time-outs,
+// expiries and delayed jobs then come due at once instead of being waited
+// for. Real-time pacing (sockets' heartbeats, the relay's polling) and the
+// Redis rate limiter of production mode keep real time.
+func WithFakeClock() Option {
+	return func(s *Server) { s.Clock = clockwork.NewFakeClockAt(time.Now()) }
+}
 
 // WithOutboundAllow lets the server's outbound requests (webhooks) reach
 // the given internal CIDRs, such as "127.0.0.1/32" for a receiver the test
 // started. Without it, as in a default deployment, they reach only public
 // addresses, so tests prove the guard.
 func WithOutboundAllow(cidrs ...string) Option {
-	return func(c *config.Config) {
-		for _, s := range cidrs {
-			_, n, err := net.ParseCIDR(s)
+	return func(s *Server) {
+		for _, c := range cidrs {
+			_, n, err := net.ParseCIDR(c)
 			if err != nil {
-				panic(fmt.Sprintf("testkit.WithOutboundAllow(%q): %v", s, err))
+				panic(fmt.Sprintf("testkit.WithOutboundAllow(%q): %v", c, err))
 			}
-			c.OutboundAllow = append(c.OutboundAllow, n)
+			s.cfg.OutboundAllow = append(s.cfg.OutboundAllow, n)
 		}
 	}
 }
@@ -81,10 +100,10 @@ func Start(tb testing.TB, opts ...Option) *Server {
 		cfg.RedisURL = u
 		tb.Cleanup(func() { dropRedisPrefix(u, cfg.RedisPrefix) })
 	}
+	s := &Server{tb: tb, cfg: cfg, logs: &syncBuffer{}, Sends: NewSendGate(), Clock: clockwork.NewRealClock()}
 	for _, o := range opts {
-		o(cfg)
+		o(s)
 	}
-	s := &Server{tb: tb, cfg: cfg, logs: &syncBuffer{}}
 	tb.Cleanup(func() {
 		s.Stop()
 		if tb.Failed() || os.Getenv("PARLEY_TEST_LOG") != "" {
@@ -109,7 +128,7 @@ func (s *Server) start() {
 	s.cfg.PublicURL = s.URL
 	log := slog.New(slog.NewJSONHandler(s.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.New(ctx, s.cfg, log)
+	a, err := app.New(ctx, s.cfg, log, app.WithClock(s.Clock), app.WithSendGate(s.Sends))
 	if err != nil {
 		cancel()
 		ln.Close()
@@ -142,6 +161,18 @@ func (s *Server) Restart() {
 	s.tb.Helper()
 	s.Stop()
 	s.start()
+}
+
+// Advance moves the fake clock of a server started WithFakeClock forward
+// by d, and has the job relay look at once for the jobs that came due.
+func (s *Server) Advance(d time.Duration) {
+	s.tb.Helper()
+	fake, ok := s.Clock.(*clockwork.FakeClock)
+	if !ok {
+		s.tb.Fatal("testkit: Advance needs a server started WithFakeClock")
+	}
+	fake.Advance(d)
+	s.App.Jobs.Wake()
 }
 
 // Logs returns what the server has logged so far.
@@ -202,4 +233,32 @@ var _ io.Writer = (*syncBuffer)(nil)
 // describe is used in failure messages.
 func describe(method, path string, status int, body []byte) string {
 	return fmt.Sprintf("%s %s → %d %s", method, path, status, strings.TrimSpace(string(body)))
+}
+
+// WaitJobs waits until the worker has run, once each, at least as many
+// jobs of type typ as were enqueued so far: the barrier after which a job's
+// absent effect (a mail not sent, a conversation not moved) is proven
+// absent, not merely not yet seen.
+func (s *Server) WaitJobs(typ string) {
+	s.tb.Helper()
+	m := s.App.Metrics
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		enqueued := count(m.JobsEnqueued.WithLabelValues(typ, "ok"))
+		run := count(m.JobsProcessed.WithLabelValues(typ, "ok")) + count(m.JobsProcessed.WithLabelValues(typ, "error"))
+		if run >= enqueued {
+			return
+		}
+		if time.Now().After(deadline) {
+			s.tb.Fatalf("%v of %v %s jobs run within 20s", run, enqueued, typ)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// count reads a counter's value.
+func count(c prometheus.Counter) float64 {
+	var m dto.Metric
+	_ = c.Write(&m)
+	return m.GetCounter().GetValue()
 }

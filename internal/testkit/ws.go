@@ -154,17 +154,32 @@ func (w *WS) ReadType(typ string, timeout time.Duration) Frame {
 	}
 }
 
-// NoFrame asserts that no frame of type typ arrives within d.
-func (w *WS) NoFrame(typ string, d time.Duration) {
+// NoFrameBefore proves an absence without waiting for it: it reads frames
+// until the barrier frame (the first for which barrier reports true) and
+// fails the test if a frame for which unwanted reports true came first.
+// The barrier must be a frame the server sends on the same way as the
+// unwanted one would have gone, and only after it: a frame published by
+// an action the test takes once the unwanted frame's cause is over.
+// It returns the barrier frame.
+func (w *WS) NoFrameBefore(unwanted, barrier func(Frame) bool) Frame {
 	w.tb.Helper()
-	deadline := time.Now().Add(d)
-	for time.Until(deadline) > 0 {
-		f, err := w.TryRead(time.Until(deadline))
-		if err != nil {
-			return
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		left := time.Until(deadline)
+		if left <= 0 {
+			w.tb.Fatalf("no barrier frame within 5s")
 		}
-		if f.Type() == typ {
-			w.tb.Fatalf("unexpected %s frame: %v", typ, f)
+		f := w.Read(left)
+		if barrier(f) {
+			return f
+		}
+		if unwanted(f) {
+			w.tb.Fatalf("unexpected %s frame: %v", f.Type(), f)
 		}
 	}
+}
+
+// OfType matches the frames of type typ (for NoFrameBefore).
+func OfType(typ string) func(Frame) bool {
+	return func(f Frame) bool { return f.Type() == typ }
 }

@@ -228,7 +228,7 @@ func TestConcurrentGrabsNeverSplitMoreThanThePacket(t *testing.T) {
 }
 
 func TestExpiredPacketsAreRefundedOnce(t *testing.T) {
-	srv := start(t, testkit.WithConfig(func(c *config.Config) { c.RedPacketTTL = time.Second }))
+	srv := start(t, testkit.WithFakeClock(), testkit.WithConfig(func(c *config.Config) { c.RedPacketTTL = time.Minute }))
 	admin := srv.Setup()
 	ann, bob, cyd := srv.NewUser(admin, "ann"), srv.NewUser(admin, "bob"), srv.NewUser(admin, "cyd")
 	g := openGroup(ann, bob, cyd)
@@ -244,6 +244,7 @@ func TestExpiredPacketsAreRefundedOnce(t *testing.T) {
 		t.Fatalf("share %d", got.AmountCents)
 	}
 	// The worker refunds the 400 left once the packet expires.
+	srv.Advance(time.Minute)
 	deadline := time.Now().Add(15 * time.Second)
 	for balance(ann) != 800 {
 		if time.Now().After(deadline) {
@@ -321,5 +322,9 @@ func TestRedPacketFramesReachMembers(t *testing.T) {
 			t.Fatalf("grab frame %+v (claimed by %+v)", f, f.ClaimedBy)
 		}
 	}
-	outWS.NoFrame("red_packet", 300*time.Millisecond)
+	// A message of out's own, sent after the grab, reaches out after any
+	// red_packet frame would have.
+	srv.MakeFriends(out, cyd)
+	cyd.SendText(cyd.OpenDirect(out.UserID).ID, "after-grab", "hi")
+	outWS.NoFrameBefore(testkit.OfType("red_packet"), testkit.OfType("message"))
 }

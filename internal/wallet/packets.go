@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/jonboulle/clockwork"
+
 	"github.com/parley-chat/parley/internal/store"
 )
 
@@ -41,8 +43,8 @@ type Packets struct {
 }
 
 // NewPackets builds the red packets' views.
-func NewPackets(st *store.Store) *Packets {
-	return &Packets{store: st, now: func() time.Time { return time.Now().UTC() }}
+func NewPackets(st *store.Store, clock clockwork.Clock) *Packets {
+	return &Packets{store: st, now: nowFunc(clock)}
 }
 
 func (s *Packets) packetView(p *store.RedPacket) Packet {

@@ -26,7 +26,7 @@ func (s *Service) RefundRedPacket(ctx context.Context, packetID int64) error {
 	if p, err := s.store.RedPacketByID(ctx, packetID); err == nil {
 		if early := p.ExpiresAt.Sub(s.now()); early > 0 && early <= earlyWait {
 			select {
-			case <-time.After(early):
+			case <-s.clock.After(early):
 			case <-ctx.Done():
 				return ctx.Err()
 			}

@@ -12,6 +12,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/jonboulle/clockwork"
+
 	"github.com/parley-chat/parley/internal/chat"
 	"github.com/parley-chat/parley/internal/errs"
 	"github.com/parley-chat/parley/internal/store"
@@ -35,6 +37,9 @@ type Jobs interface {
 type Config struct {
 	RedPacketMaxCents int64         // largest packet
 	RedPacketTTL      time.Duration // how long a packet can be grabbed
+	// Clock tells the time of packets, grabs and refunds (the real clock
+	// when nil).
+	Clock clockwork.Clock
 }
 
 // Service implements wallets and red packets.
@@ -45,12 +50,25 @@ type Service struct {
 	jobs    Jobs
 	cfg     Config
 	log     *slog.Logger
+	clock   clockwork.Clock
 	now     func() time.Time
 }
 
 // New builds the wallet service.
 func New(st *store.Store, c *chat.Service, packets *Packets, jobs Jobs, cfg Config, log *slog.Logger) *Service {
-	return &Service{store: st, chat: c, packets: packets, jobs: jobs, cfg: cfg, log: log, now: func() time.Time { return time.Now().UTC() }}
+	s := &Service{store: st, chat: c, packets: packets, jobs: jobs, cfg: cfg, log: log, clock: cfg.Clock, now: nowFunc(cfg.Clock)}
+	if s.clock == nil {
+		s.clock = clockwork.NewRealClock()
+	}
+	return s
+}
+
+// nowFunc reads clock (the real one when nil) in UTC.
+func nowFunc(clock clockwork.Clock) func() time.Time {
+	if clock == nil {
+		clock = clockwork.NewRealClock()
+	}
+	return func() time.Time { return clock.Now().UTC() }
 }
 
 var (

@@ -24,6 +24,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jonboulle/clockwork"
+
 	"github.com/parley-chat/parley/internal/audit"
 	"github.com/parley-chat/parley/internal/auth"
 	"github.com/parley-chat/parley/internal/errs"
@@ -53,10 +55,14 @@ type Service struct {
 }
 
 // New builds the service. Every delivery goes through client, Parley's one
-// door for requests to URLs people typed.
-func New(st *store.Store, jobs Jobs, client *outbound.Client, log *slog.Logger) *Service {
+// door for requests to URLs people typed; clock (the real one when nil)
+// tells the time of deliveries.
+func New(st *store.Store, jobs Jobs, client *outbound.Client, clock clockwork.Clock, log *slog.Logger) *Service {
+	if clock == nil {
+		clock = clockwork.NewRealClock()
+	}
 	return &Service{store: st, jobs: jobs, client: client, log: log,
-		now: func() time.Time { return time.Now().UTC() }}
+		now: func() time.Time { return clock.Now().UTC() }}
 }
 
 // Webhook is a webhook as its admins see it (the secret only on creation).

@@ -130,7 +130,23 @@ func TestWebhooksAreSignedAndRetriedAfterA500(t *testing.T) {
 			LastStatusCode int    `json:"last_status_code"`
 		} `json:"items"`
 	}
-	admin.Do("GET", fmt.Sprintf("/api/v1/webhooks/%d/deliveries", wh.ID), nil, http.StatusOK, &log)
+	// The receiver saw the second try before the worker recorded its
+	// answer: wait for the record.
+	recorded := func() bool {
+		admin.Do("GET", fmt.Sprintf("/api/v1/webhooks/%d/deliveries", wh.ID), nil, http.StatusOK, &log)
+		for _, d := range log.Items {
+			if d.Event == "message.created" && d.Status == "pending" {
+				return false
+			}
+		}
+		return true
+	}
+	for !recorded() {
+		if time.Now().After(deadline) {
+			t.Fatalf("the second try was never recorded: %+v", log.Items)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	for _, d := range log.Items {
 		if d.Event == "message.created" && (d.Status != "delivered" || d.Attempts != 2 || d.LastStatusCode != http.StatusNoContent) {
 			t.Fatalf("delivery log %+v", log.Items)
