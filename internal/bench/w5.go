@@ -62,19 +62,8 @@ func runW5(ctx context.Context, e *env) (*W5Result, error) {
 		c := users[i%2]
 		body := map[string]string{"client_msg_id": fmt.Sprintf("w5.%d", i), "kind": "text",
 			"body": fmt.Sprintf("History message %d: the quick brown fox jumps over the lazy dog.", i)}
-		var err error
-		for try := 0; try < 5; try++ {
-			err = c.do(ctx, "POST", fmt.Sprintf("/api/v1/conversations/%d/messages", conv), body, nil)
-			if err == nil || isStatus(err, http.StatusTooManyRequests) || !retryable(err) {
-				break
-			}
-			sleep(ctx, time.Duration(try+1)*100*time.Millisecond)
-		}
-		if isStatus(err, http.StatusTooManyRequests) {
-			return errSendLimited
-		}
-		if err != nil {
-			return fmt.Errorf("seed message %d: %w", i, err)
+		if err := seedSend(ctx, c, conv, i, body); err != nil {
+			return err
 		}
 		seeded.Add(1)
 		return nil
@@ -140,6 +129,26 @@ func runW5(ctx context.Context, e *env) (*W5Result, error) {
 	res.BadPages = bad.Load()
 	res.Errors = errCount.Load()
 	return res, err
+}
+
+// seedSend posts message i of a seeding run to conversation conv over REST,
+// retrying transport errors and 5xx answers with the same client_msg_id.
+func seedSend(ctx context.Context, c *client, conv int64, i int, body map[string]string) error {
+	var err error
+	for try := 0; try < 5; try++ {
+		err = c.do(ctx, "POST", fmt.Sprintf("/api/v1/conversations/%d/messages", conv), body, nil)
+		if err == nil || isStatus(err, http.StatusTooManyRequests) || !retryable(err) {
+			break
+		}
+		sleep(ctx, time.Duration(try+1)*100*time.Millisecond)
+	}
+	if isStatus(err, http.StatusTooManyRequests) {
+		return errSendLimited
+	}
+	if err != nil {
+		return fmt.Errorf("seed message %d: %w", i, err)
+	}
+	return nil
 }
 
 // retryable reports whether a failed send may be retried with the same

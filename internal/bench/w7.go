@@ -111,19 +111,8 @@ func runW7(ctx context.Context, e *env) (*W7Result, error) {
 			sender = c.b
 		}
 		body := map[string]string{"client_msg_id": fmt.Sprintf("w7.%d", i), "kind": "text", "body": w7Body(i)}
-		var err error
-		for try := 0; try < 5; try++ {
-			err = sender.do(ctx, "POST", fmt.Sprintf("/api/v1/conversations/%d/messages", c.id), body, nil)
-			if err == nil || isStatus(err, http.StatusTooManyRequests) || !retryable(err) {
-				break
-			}
-			sleep(ctx, time.Duration(try+1)*100*time.Millisecond)
-		}
-		if isStatus(err, http.StatusTooManyRequests) {
-			return errSendLimited
-		}
-		if err != nil {
-			return fmt.Errorf("seed message %d: %w", i, err)
+		if err := seedSend(ctx, sender, c.id, i, body); err != nil {
+			return err
 		}
 		seeded.Add(1)
 		return nil
