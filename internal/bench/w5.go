@@ -44,20 +44,7 @@ func runW5(ctx context.Context, e *env) (*W5Result, error) {
 	// Seed through the REST send, alternating senders, in parallel.
 	start := time.Now()
 	var seeded atomic.Int64
-	stop := make(chan struct{})
-	go func() {
-		t := time.NewTicker(5 * time.Second)
-		defer t.Stop()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-t.C:
-				n := seeded.Load()
-				e.logf("W5: seeded %d/%d messages (%.0f/s)", n, o.W5Messages, perSecond(n, time.Since(start)))
-			}
-		}
-	}()
+	stop := seedProgress(e, "W5", &seeded, o.W5Messages, start, 5*time.Second)
 	err = parallel(ctx, o.W5Messages, o.W5SeedWorkers, func(ctx context.Context, i int) error {
 		c := users[i%2]
 		body := map[string]string{"client_msg_id": fmt.Sprintf("w5.%d", i), "kind": "text",
@@ -68,7 +55,7 @@ func runW5(ctx context.Context, e *env) (*W5Result, error) {
 		seeded.Add(1)
 		return nil
 	})
-	close(stop)
+	stop()
 	res.SeedSeconds = roundTenth(time.Since(start).Seconds())
 	res.SeedPerS = perSecond(seeded.Load(), time.Since(start))
 	if err != nil {
@@ -129,6 +116,26 @@ func runW5(ctx context.Context, e *env) (*W5Result, error) {
 	res.BadPages = bad.Load()
 	res.Errors = errCount.Load()
 	return res, err
+}
+
+// seedProgress logs every period how far a seeding run has come, until
+// the returned stop is called.
+func seedProgress(e *env, workload string, seeded *atomic.Int64, total int, start time.Time, period time.Duration) (stop func()) {
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(period)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				n := seeded.Load()
+				e.logf("%s: seeded %d/%d messages (%.0f/s)", workload, n, total, perSecond(n, time.Since(start)))
+			}
+		}
+	}()
+	return func() { close(done) }
 }
 
 // seedSend posts message i of a seeding run to conversation conv over REST,

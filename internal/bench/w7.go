@@ -90,20 +90,7 @@ func runW7(ctx context.Context, e *env) (*W7Result, error) {
 	res.Conversations = len(convs)
 	start := time.Now()
 	var seeded atomic.Int64
-	stop := make(chan struct{})
-	go func() {
-		t := time.NewTicker(10 * time.Second)
-		defer t.Stop()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-t.C:
-				n := seeded.Load()
-				e.logf("W7: seeded %d/%d messages (%.0f/s)", n, o.W7Messages, perSecond(n, time.Since(start)))
-			}
-		}
-	}()
+	stop := seedProgress(e, "W7", &seeded, o.W7Messages, start, 10*time.Second)
 	err = parallel(ctx, o.W7Messages, o.W7SeedWorkers, func(ctx context.Context, i int) error {
 		c := convs[i%len(convs)]
 		sender := c.a
@@ -117,7 +104,7 @@ func runW7(ctx context.Context, e *env) (*W7Result, error) {
 		seeded.Add(1)
 		return nil
 	})
-	close(stop)
+	stop()
 	res.SeedSeconds = roundTenth(time.Since(start).Seconds())
 	res.SeedPerS = perSecond(seeded.Load(), time.Since(start))
 	if err != nil {
