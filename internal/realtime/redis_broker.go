@@ -249,13 +249,31 @@ func (b *RedisBroker) Subscribe(ctx context.Context, key string) error {
 		return err
 	}
 	if err := b.rdb.HSet(ctx, b.presence(key), b.node, time.Now().Unix()).Err(); err != nil {
+		b.forget(channel, done)
 		return err
 	}
 	select {
 	case <-done:
 		return nil
 	case <-ctx.Done():
+		b.forget(channel, done)
 		return ctx.Err()
+	}
+}
+
+// forget drops a waiter whose Subscribe gave up before the confirmation.
+func (b *RedisBroker) forget(channel string, done chan struct{}) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	waiting := b.confirm[channel]
+	for i, c := range waiting {
+		if c == done {
+			b.confirm[channel] = append(waiting[:i], waiting[i+1:]...)
+			break
+		}
+	}
+	if len(b.confirm[channel]) == 0 {
+		delete(b.confirm, channel)
 	}
 }
 
