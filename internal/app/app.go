@@ -26,6 +26,7 @@ import (
 	"github.com/parley-chat/parley/internal/metrics"
 	"github.com/parley-chat/parley/internal/notify"
 	"github.com/parley-chat/parley/internal/outbound"
+	"github.com/parley-chat/parley/internal/push"
 	"github.com/parley-chat/parley/internal/pusher"
 	"github.com/parley-chat/parley/internal/ratelimit"
 	"github.com/parley-chat/parley/internal/realtime"
@@ -62,6 +63,7 @@ type App struct {
 	Reports  *support.Reports
 	Webhooks *webhooks.Service
 	Outbound *outbound.Client // every request to a URL someone typed
+	Push     *push.Service
 	Wallet   *wallet.Service
 	Audit    *audit.Service
 	HTTP     *httpapi.Server
@@ -170,9 +172,14 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		store.KindSupport: supportRules,
 	}
 	a.Chat = chat.New(a.Store, a.Hub, presence{a.Hub}, a.Jobs, a.Mailer, limiter, a.Metrics, kinds, views, chat.Config{
-		PublicURL: cfg.PublicURL, OfflineNotifyDelay: cfg.OfflineNotifyDelay, SendLimitPerMinute: cfg.SendLimitPerMinute,
+		PublicURL: cfg.PublicURL, OfflineNotifyDelay: cfg.OfflineNotifyDelay, PushDelay: cfg.PushDelay, SendLimitPerMinute: cfg.SendLimitPerMinute,
 		SearchLimitPerMinute: cfg.SearchLimitPerMinute, Clock: clock, Gate: o.gate,
 	}, log)
+	if a.Push, err = push.New(ctx, a.Store, a.Chat, neverQuiet{}, a.Outbound, a.Metrics, push.Config{
+		Subject: cfg.PushContact(), Window: cfg.PushDelay, Clock: clock,
+	}, log); err != nil {
+		return nil, err
+	}
 	sessions := func(userID int64) int { return a.Hub.Sessions(chat.UserKey(userID)) }
 	var tracker social.PresenceTracker = social.NewLocalPresence(sessions)
 	if cfg.RedisURL != "" {
@@ -191,7 +198,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		PublicURL: cfg.PublicURL, ConsoleOrigins: cfg.ConsoleOrigins, MaxBodyBytes: cfg.MaxBodyBytes, TrustedProxies: cfg.TrustedProxies,
 		BodyRate: httpapi.BodyRate{Min: cfg.HTTPMinBodyRate, Window: cfg.HTTPBodyRateWindow, Total: cfg.HTTPReadTimeout},
 	}, httpapi.Deps{
-		Auth: a.Auth, Chat: a.Chat, Social: a.Social, Routing: a.Routing, Sites: a.Sites, Inbox: a.Inbox, Visitors: a.Visitors, Reports: a.Reports, Webhooks: a.Webhooks, Hub: a.Hub, Pusher: a.Pusher, Metrics: a.Metrics, Log: log,
+		Auth: a.Auth, Chat: a.Chat, Social: a.Social, Routing: a.Routing, Sites: a.Sites, Inbox: a.Inbox, Visitors: a.Visitors, Reports: a.Reports, Webhooks: a.Webhooks, Hub: a.Hub, Pusher: a.Pusher, Metrics: a.Metrics, Log: log, Push: a.Push,
 		Media: a.Media, Wallet: a.Wallet, Audit: a.Audit,
 		Ready: []httpapi.Checker{
 			{Name: "database", Check: a.Store.Ping},
@@ -201,7 +208,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		Static: web.New(sub(agentconsole.Dist), sub(widget.Dist), a.Sites.DemoSiteKey, a.Visitors.FrameAncestors),
 	})
 	a.worker = jobs.NewWorker(a.KV.AsynqOpt(), cfg.RedisPrefix, cfg.WorkerConcurrency,
-		jobs.Handlers{Verify: a.Auth, Digest: a.Chat, Routing: a.Routing, FollowUp: a.FollowUps, Webhooks: a.Webhooks, Wallet: a.Wallet, Media: a.Media}, a.Store, clock, log, a.Metrics)
+		jobs.Handlers{Verify: a.Auth, Digest: a.Chat, Push: a.Push, Routing: a.Routing, FollowUp: a.FollowUps, Webhooks: a.Webhooks, Wallet: a.Wallet, Media: a.Media}, a.Store, clock, log, a.Metrics)
 	if a.schedule, err = jobs.NewScheduler(a.KV.AsynqOpt(), cfg.RedisPrefix, jobs.Periods{CleanUploads: cfg.UploadCleanupInterval}, log); err != nil {
 		return nil, err
 	}

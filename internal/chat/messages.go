@@ -255,6 +255,8 @@ func (s *Service) sendInTx(ctx context.Context, tx *store.Store, actor Actor, in
 		if err := s.scheduleOfflineDigests(ctx, tx, actor.ID, conv, r.members); err != nil {
 			return sendResult{err: err}
 		}
+	} else if err := s.scheduleOfflinePushes(ctx, tx, 0, conv, r.members); err != nil {
+		return sendResult{err: err}
 	}
 	return r
 }
@@ -308,6 +310,9 @@ func (s *Service) publishMessage(ctx context.Context, conv *store.Conversation, 
 // them (see Kind.OfflineDigest); the outbox folds them to one per user and
 // window.
 func (s *Service) scheduleOfflineDigests(ctx context.Context, tx *store.Store, senderID int64, conv *store.Conversation, members []store.Member) error {
+	if err := s.scheduleOfflinePushes(ctx, tx, senderID, conv, members); err != nil {
+		return err
+	}
 	if !s.kind(conv).OfflineDigest() {
 		return nil
 	}
@@ -317,6 +322,39 @@ func (s *Service) scheduleOfflineDigests(ctx context.Context, tx *store.Store, s
 		}
 		delay := s.cfg.OfflineNotifyDelay
 		if err := s.jobs.EnqueueOfflineDigest(ctx, tx, m.UserID, conv.ID, delay, delay); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// scheduleOfflinePushes writes, in the send's transaction, a Web Push job
+// for every member but the sending user (senderID; 0 for a visitor) who
+// has a push subscription and no open session, in every kind: members
+// are the people of a direct chat or group and the agents who took part
+// in a support chat. The outbox folds them to one per user, conversation
+// and window; the job checks again, when it runs, that the member still
+// may read the conversation, has not read it, and wants no quiet.
+func (s *Service) scheduleOfflinePushes(ctx context.Context, tx *store.Store, senderID int64, conv *store.Conversation, members []store.Member) error {
+	if s.cfg.PushDelay <= 0 {
+		return nil
+	}
+	ids := make([]int64, 0, len(members))
+	for _, m := range members {
+		if m.UserID != senderID {
+			ids = append(ids, m.UserID)
+		}
+	}
+	subscribed, err := tx.PushSubscribersAmong(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for _, id := range subscribed {
+		if s.presence.Online(ctx, id) {
+			continue
+		}
+		delay := s.cfg.PushDelay
+		if err := s.jobs.EnqueueOfflinePush(ctx, tx, id, conv.ID, delay, delay); err != nil {
 			return err
 		}
 	}

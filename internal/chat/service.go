@@ -33,12 +33,16 @@ type Presence interface {
 // Jobs schedules background work through the transaction that decides it.
 type Jobs interface {
 	EnqueueOfflineDigest(ctx context.Context, tx *store.Store, userID, conversationID int64, delay, window time.Duration) error
+	EnqueueOfflinePush(ctx context.Context, tx *store.Store, userID, conversationID int64, delay, window time.Duration) error
 }
 
 // Config tunes the chat service.
 type Config struct {
 	PublicURL          string
 	OfflineNotifyDelay time.Duration
+	// PushDelay is how long a message waits unread before a Web Push job
+	// runs for an offline member with a push subscription (0: none).
+	PushDelay          time.Duration
 	SendLimitPerMinute int
 	// SearchLimitPerMinute bounds the searches of one user.
 	SearchLimitPerMinute int

@@ -42,6 +42,11 @@ type Config struct {
 	AccessTokenTTL     time.Duration
 	RefreshTokenTTL    time.Duration
 	OfflineNotifyDelay time.Duration
+	// PushDelay is how long a message waits unread before its offline
+	// recipient's devices get a Web Push; PushSubject is the contact the
+	// push services see (see PushContact).
+	PushDelay   time.Duration
+	PushSubject string
 
 	ConsoleOrigins []string
 	TrustedProxies []*net.IPNet
@@ -145,6 +150,8 @@ func Settings() []Setting {
 		{Env: "PARLEY_ACCESS_TOKEN_TTL", Flag: "access-token-ttl", Default: "15m", Help: "lifetime of access tokens", set: duration(func(c *Config) *time.Duration { return &c.AccessTokenTTL })},
 		{Env: "PARLEY_REFRESH_TOKEN_TTL", Flag: "refresh-token-ttl", Default: "720h", Help: "lifetime of refresh tokens (each use rotates them)", set: duration(func(c *Config) *time.Duration { return &c.RefreshTokenTTL })},
 		{Env: "PARLEY_OFFLINE_NOTIFY_DELAY", Flag: "offline-notify-delay", Default: "2m", Help: "how long a message waits unread before its offline recipient is mailed a digest", set: duration(func(c *Config) *time.Duration { return &c.OfflineNotifyDelay })},
+		{Env: "PARLEY_PUSH_DELAY", Flag: "push-delay", Default: "15s", Help: "how long a message waits unread before the devices of its offline recipient get a Web Push (one per conversation per delay)", set: duration(func(c *Config) *time.Duration { return &c.PushDelay })},
+		{Env: "PARLEY_PUSH_SUBJECT", Flag: "push-subject", Default: "", Help: "the contact (mailto: or https: URL) push services see in Web Push requests; empty means the public URL when it is https, else mailto:admin@ its host", set: pushSubject(func(c *Config) *string { return &c.PushSubject })},
 		{Env: "PARLEY_CONSOLE_ORIGINS", Flag: "console-origins", Default: "", Help: "extra comma-separated origins allowed to open /ws as the console (the public URL's origin always is)", set: list(func(c *Config) *[]string { return &c.ConsoleOrigins })},
 		{Env: "PARLEY_TRUSTED_PROXIES", Flag: "trusted-proxies", Default: "", Help: "comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (client IP for rate limits, HTTPS for HSTS); empty trusts none", set: cidrs(func(c *Config) *[]*net.IPNet { return &c.TrustedProxies })},
 		{Env: "PARLEY_LOGIN_LIMIT_PER_IP", Flag: "login-limit-per-ip", Default: "30", Help: "login attempts allowed per client IP per window", set: integer(func(c *Config) *int { return &c.LoginLimitPerIP }, 1)},
@@ -236,6 +243,34 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (*Config,
 	return c, nil
 }
 
+// pushSubject accepts a mailto: or https: contact, or nothing.
+func pushSubject(field func(*Config) *string) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		if v != "" && !strings.HasPrefix(v, "mailto:") && !strings.HasPrefix(v, "https://") {
+			return fmt.Errorf("%q: want a mailto: address or an https:// URL", v)
+		}
+		*field(c) = v
+		return nil
+	}
+}
+
+// PushContact is the VAPID subject: PARLEY_PUSH_SUBJECT, else the public
+// URL when it is https, else mailto:admin@ the public URL's host.
+func (c *Config) PushContact() string {
+	if c.PushSubject != "" {
+		return c.PushSubject
+	}
+	u, err := url.Parse(c.PublicURL)
+	if err == nil && u.Scheme == "https" {
+		return c.PublicOrigin()
+	}
+	host := "localhost"
+	if err == nil && u.Hostname() != "" {
+		host = u.Hostname()
+	}
+	return "mailto:admin@" + host
+}
+
 func defaultPublicURL(addr string) string {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
@@ -305,6 +340,8 @@ func (c *Config) Masked() map[string]string {
 		"PARLEY_REDIS_PREFIX": c.RedisPrefix, "PARLEY_SMTP_URL": maskURL(c.SMTPURL),
 		"PARLEY_AUTO_MIGRATE": c.AutoMigrate, "PARLEY_WORKER": strconv.FormatBool(c.Worker),
 		"PARLEY_OFFLINE_NOTIFY_DELAY": c.OfflineNotifyDelay.String(),
+		"PARLEY_PUSH_DELAY":           c.PushDelay.String(),
+		"PARLEY_PUSH_SUBJECT":         c.PushContact(),
 	}
 	if c.Secret != "" {
 		vals["PARLEY_SECRET"] = "***"

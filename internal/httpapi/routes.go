@@ -63,6 +63,7 @@ func (s *Server) routes() {
 	s.supportRoutes(api, user)
 	s.webhookRoutes(api, user)
 	s.pusherRoutes(api, user)
+	s.pushRoutes(user)
 
 	admin := user.Group("/admin", requireAdmin)
 	admin.POST("/users", s.adminCreateUser)

@@ -16,6 +16,7 @@ import (
 	"github.com/parley-chat/parley/internal/chat"
 	"github.com/parley-chat/parley/internal/media"
 	"github.com/parley-chat/parley/internal/metrics"
+	"github.com/parley-chat/parley/internal/push"
 	"github.com/parley-chat/parley/internal/pusher"
 	"github.com/parley-chat/parley/internal/realtime"
 	"github.com/parley-chat/parley/internal/social"
@@ -55,6 +56,7 @@ type Deps struct {
 	Audit    *audit.Service
 	Hub      *realtime.Hub
 	Pusher   *pusher.Service
+	Push     *push.Service
 	Metrics  *metrics.Metrics
 	Log      *slog.Logger
 	Ready    []Checker

@@ -84,6 +84,14 @@ func (c *Client) EnqueueOfflineDigest(ctx context.Context, tx *store.Store, user
 		spec{Queue: QueueDefault, Delay: delay, Fold: fmt.Sprintf("%d:%d", userID, conversationID), FoldFor: delay + window, MaxRetry: 5, Timeout: time.Minute})
 }
 
+// EnqueueOfflinePush schedules, after delay, a Web Push to a user who has
+// unread messages in a conversation. Repeats within delay+window collapse
+// into the one already scheduled.
+func (c *Client) EnqueueOfflinePush(ctx context.Context, tx *store.Store, userID, conversationID int64, delay, window time.Duration) error {
+	return c.add(ctx, tx, TypeOfflinePush, OfflineDigestPayload{UserID: userID, ConversationID: conversationID},
+		spec{Queue: QueueDefault, Delay: delay, Fold: fmt.Sprintf("%d:%d", userID, conversationID), FoldFor: delay + window, MaxRetry: PushMaxRetry, Timeout: time.Minute})
+}
+
 // EnqueueAssignTimeout schedules the check that an assignment was answered.
 func (c *Client) EnqueueAssignTimeout(ctx context.Context, tx *store.Store, conversationID, agentID, assignedAt int64, delay time.Duration) error {
 	return c.add(ctx, tx, TypeAssignTimeout, AssignTimeoutPayload{ConversationID: conversationID, AgentID: agentID, AssignedAt: assignedAt},

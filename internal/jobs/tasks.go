@@ -10,6 +10,7 @@ const (
 	TypeResetMail     = "mail:reset_password"
 	TypeSignupNotice  = "mail:signup_attempt"
 	TypeOfflineDigest = "notify:offline_digest"
+	TypeOfflinePush   = "notify:offline_push"
 	TypeAssignTimeout = "support:assign_timeout"
 	TypeWebhook       = "webhook:deliver"
 	TypeNotifyAgents  = "support:notify_agents"
@@ -41,6 +42,11 @@ type OfflineDigestPayload struct {
 	UserID         int64 `json:"user_id"`
 	ConversationID int64 `json:"conversation_id"`
 }
+
+// PushMaxRetry is how many times a Web Push the push service did not take
+// (429, 5xx, no answer) is tried again, with delays doubling from five
+// seconds (about 40 minutes in all).
+const PushMaxRetry = 9
 
 // AssignTimeoutPayload asks to move a support conversation on if its agent
 // has not answered since the assignment it names.

@@ -29,6 +29,12 @@ type DigestMailer interface {
 	SendOfflineDigest(ctx context.Context, job string, userID, conversationID int64) error
 }
 
+// Pusher sends a user the Web Push of a conversation's unread messages.
+// job is the task's id, which the push's claim records.
+type Pusher interface {
+	SendOfflinePush(ctx context.Context, job string, userID, conversationID int64) error
+}
+
 // AssignTimeouts moves customer service's unanswered assignments on.
 type AssignTimeouts interface {
 	HandleAssignTimeout(ctx context.Context, conversationID, agentID, assignedAt int64) error
@@ -64,6 +70,7 @@ type UploadCleaner interface {
 type Handlers struct {
 	Verify   VerifyMailer
 	Digest   DigestMailer
+	Push     Pusher
 	Routing  AssignTimeouts
 	FollowUp FollowUpMailer
 	Webhooks WebhookDeliverer
@@ -150,6 +157,13 @@ func NewWorker(opt asynq.RedisConnOpt, prefix string, concurrency int, h Handler
 		}
 		return h.Digest.SendOfflineDigest(ctx, taskID(ctx), p.UserID, p.ConversationID)
 	})
+	mux.HandleFunc(TypeOfflinePush, func(ctx context.Context, t *asynq.Task) error {
+		var p OfflineDigestPayload
+		if err := decode(t, &p); err != nil {
+			return err
+		}
+		return h.Push.SendOfflinePush(ctx, taskID(ctx), p.UserID, p.ConversationID)
+	})
 	mux.HandleFunc(TypeAssignTimeout, func(ctx context.Context, t *asynq.Task) error {
 		var p AssignTimeoutPayload
 		if err := decode(t, &p); err != nil {
@@ -203,6 +217,8 @@ func retryDelay(n int, err error, t *asynq.Task) time.Duration {
 	switch {
 	case t.Type() == TypeWebhook:
 		return time.Duration(1<<min(n, 12)) * time.Second // 1 s, 2 s, 4 s … about an hour
+	case t.Type() == TypeOfflinePush:
+		return time.Duration(5<<min(n, 9)) * time.Second // 5 s, 10 s, 20 s … about 40 minutes
 	case n == 0 || errors.Is(err, asynq.ErrLeaseExpired):
 		return time.Second
 	}

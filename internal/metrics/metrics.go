@@ -44,6 +44,8 @@ type Metrics struct {
 	PusherConnections   prometheus.Gauge
 	PusherSubscriptions prometheus.Gauge
 	PusherEvents        *prometheus.CounterVec
+	// PushSent counts Web Push requests by result (see PushResults).
+	PushSent *prometheus.CounterVec
 
 	// framesIn and framesOut are WSFrames' counters by type, resolved once
 	// (fixed sets, written to on every frame).
@@ -113,6 +115,7 @@ func New() *Metrics {
 		}
 	}
 	m.registerPusher()
+	m.registerPush()
 	m.framesIn, m.framesOut = map[string]prometheus.Counter{}, map[string]prometheus.Counter{}
 	for _, t := range FrameTypesIn {
 		m.framesIn[t] = m.WSFrames.WithLabelValues("in", t)

@@ -133,6 +133,27 @@ func (c *Client) CheckURL(raw string) error {
 	return nil
 }
 
+// Listed reports whether raw's host is a literal IP address inside the
+// operator's allow-list: an internal service PARLEY_OUTBOUND_ALLOW names
+// on purpose, which may then be reached over plain http where a public
+// host is asked for https.
+func (c *Client) Listed(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return false
+	}
+	a, err := netip.ParseAddr(u.Hostname())
+	if err != nil {
+		return false
+	}
+	for _, p := range c.allow {
+		if p.Contains(a.Unmap()) {
+			return true
+		}
+	}
+	return false
+}
+
 // checkHost refuses Parley's own public URL.
 func (c *Client) checkHost(u *url.URL) error {
 	if c.self[hostPort(u)] {

@@ -64,6 +64,8 @@ type Member struct {
 	ReadSeq        int64
 	NotifiedAt     *time.Time
 	NotifiedJob    *string // the job that claimed the last mail
+	PushedAt       *time.Time
+	PushedJob      *string // the job that claimed the last Web Push
 	MutedUntil     *time.Time
 	JoinedAt       time.Time
 }
@@ -104,6 +106,6 @@ func Models() []any {
 	out = append(out, jobModels()...)
 	out = append(out, mediaModels()...)
 	out = append(out, walletModels()...)
-	out = append(out, &AuditEntry{})
+	out = append(out, &AuditEntry{}, &PushSubscription{})
 	return append(out, groupModels()...)
 }
