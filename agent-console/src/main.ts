@@ -1,7 +1,9 @@
-import { createApp } from 'vue'
+import { createApp, watch } from 'vue'
 import App from './App.vue'
 import { router } from './router'
 import { onAuthLost } from './state/session'
+import { locale } from './lib/i18n'
+import { registerServiceWorker, rememberLocale } from './lib/pwa'
 import './style.css'
 
 onAuthLost(() => {
@@ -10,3 +12,6 @@ onAuthLost(() => {
 })
 
 createApp(App).use(router).mount('#app')
+
+registerServiceWorker((path) => void router.push(path))
+watch(locale, (l) => void rememberLocale(l), { immediate: true })
