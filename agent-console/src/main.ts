@@ -3,7 +3,7 @@ import App from './App.vue'
 import { router } from './router'
 import { onAuthLost } from './state/session'
 import { locale } from './lib/i18n'
-import { registerServiceWorker, rememberLocale } from './lib/pwa'
+import { registerServiceWorker, rememberLocale, reportViewing } from './lib/pwa'
 import './style.css'
 
 onAuthLost(() => {
@@ -14,4 +14,8 @@ onAuthLost(() => {
 createApp(App).use(router).mount('#app')
 
 registerServiceWorker((path) => void router.push(path))
+router.afterEach((to) => {
+  const open = (to.name === 'chats' || to.name === 'inbox') && to.params.id ? Number(to.params.id) : null
+  reportViewing(open)
+})
 watch(locale, (l) => void rememberLocale(l), { immediate: true })

@@ -3,9 +3,25 @@
 // "open this conversation" requests, and wiping offline data on sign-out.
 import { DATA_CACHE, LOCALE_KEY, PREFS_CACHE } from './offlineData'
 
+let viewing: number | null = null
+
+/**
+ * Tells the worker which conversation this window shows (null: none), so
+ * that a push for it shows no notification while the window has focus.
+ * Browsers do not update a window's URL for the worker on in-page
+ * navigation, so the console says it.
+ */
+export function reportViewing(conversationId: number | null): void {
+  viewing = conversationId
+  if (typeof navigator === 'undefined' || !('serviceWorker' in navigator)) return
+  navigator.serviceWorker.controller?.postMessage({ type: 'parley:viewing', conversation_id: conversationId })
+}
+
 /** Registers /sw.js (production builds only: the dev server has no worker). */
 export function registerServiceWorker(navigate: (path: string) => void): void {
   if (!import.meta.env.PROD || !('serviceWorker' in navigator)) return
+  // A new worker (the first, or an update) starts without knowing.
+  navigator.serviceWorker.addEventListener('controllerchange', () => reportViewing(viewing))
   navigator.serviceWorker.addEventListener('message', (e: MessageEvent) => {
     const d = e.data as { type?: unknown; url?: unknown } | null
     if (!d || d.type !== 'parley:navigate' || typeof d.url !== 'string') return

@@ -108,6 +108,16 @@ async function language(): Promise<Locale> {
   return matchLocale(self.navigator.language) ?? 'en'
 }
 
+/** The conversation each console window shows, as the windows report it. */
+const viewing = new Map<string, number | null>()
+
+self.addEventListener('message', (event) => {
+  const d = event.data as { type?: unknown; conversation_id?: unknown } | null
+  const source = event.source as Client | null
+  if (!source || !d || d.type !== 'parley:viewing') return
+  viewing.set(source.id, typeof d.conversation_id === 'number' ? d.conversation_id : null)
+})
+
 self.addEventListener('push', (event) => {
   let data: unknown = null
   try {
@@ -121,7 +131,9 @@ self.addEventListener('push', (event) => {
     (async () => {
       const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true })
       // The person is looking at this conversation: it is on screen already.
-      if (windows.some((w) => w.focused && w.visibilityState === 'visible' && isShowing(w.url, msg))) return
+      const shows = (w: WindowClient) =>
+        viewing.has(w.id) ? viewing.get(w.id) === msg.conversation_id : isShowing(w.url, msg)
+      if (windows.some((w) => w.focused && w.visibilityState === 'visible' && shows(w))) return
       const n = notificationFor(msg, await language())
       await self.registration.showNotification(n.title, {
         body: n.body,
@@ -137,19 +149,19 @@ self.addEventListener('push', (event) => {
 self.addEventListener('notificationclick', (event) => {
   event.notification.close()
   const path = typeof event.notification.data?.url === 'string' ? event.notification.data.url : '/console/'
-  const target = new URL(path, self.location.origin).href
-  event.waitUntil(
-    (async () => {
-      const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true })
-      const consoles = windows.filter((w) => new URL(w.url).pathname.startsWith('/console/'))
-      const win = consoles.find((w) => w.focused) ?? consoles[0]
-      if (!win) {
-        await self.clients.openWindow(target)
-        return
-      }
-      // The console routes by its hash: it navigates itself without a reload.
-      win.postMessage({ type: 'parley:navigate', url: target })
-      await win.focus()
-    })(),
-  )
+  event.waitUntil(openConsole(new URL(path, self.location.origin).href))
 })
+
+/** Focuses a console window and sends it to target, or opens one there. */
+async function openConsole(target: string): Promise<void> {
+  const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true })
+  const consoles = windows.filter((w) => new URL(w.url).pathname.startsWith('/console/'))
+  const win = consoles.find((w) => w.focused) ?? consoles[0]
+  if (!win) {
+    await self.clients.openWindow(target)
+    return
+  }
+  // The console routes by its hash: it navigates itself without a reload.
+  win.postMessage({ type: 'parley:navigate', url: target })
+  await win.focus().catch(() => undefined)
+}
