@@ -144,9 +144,9 @@ test('a message sent while offline survives a reload and is delivered once on re
 
     await p.getByTestId('composer-input').fill('written offline')
     await p.getByTestId('composer-input').press('Enter')
-    await p.locator('[data-testid="message"][data-state="pending"]').filter({ hasText: 'written offline' }).waitFor()
+    await p.locator('[data-testid="message"][data-state="queued"]').filter({ hasText: 'written offline' }).waitFor()
     await p.reload()
-    await p.locator('[data-testid="message"][data-state="pending"]').filter({ hasText: 'written offline' }).waitFor()
+    await p.locator('[data-testid="message"][data-state="queued"]').filter({ hasText: 'written offline' }).waitFor()
 
     // The other side writes meanwhile; the client must catch up on reconnect.
     const conversationId = Number(p.url().match(/#\/chats\/(\d+)$/)[1])

@@ -1,7 +1,9 @@
-import { createApp } from 'vue'
+import { createApp, watch } from 'vue'
 import App from './App.vue'
 import { router } from './router'
 import { onAuthLost } from './state/session'
+import { locale } from './lib/i18n'
+import { registerServiceWorker, rememberLocale, reportViewing } from './lib/pwa'
 import './style.css'
 
 onAuthLost(() => {
@@ -10,3 +12,10 @@ onAuthLost(() => {
 })
 
 createApp(App).use(router).mount('#app')
+
+registerServiceWorker((path) => void router.push(path))
+router.afterEach((to) => {
+  const open = (to.name === 'chats' || to.name === 'inbox') && to.params.id ? Number(to.params.id) : null
+  reportViewing(open)
+})
+watch(locale, (l) => void rememberLocale(l), { immediate: true })

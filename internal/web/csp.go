@@ -13,9 +13,11 @@ import (
 
 // consoleCSP: the console is never framed. Images may also come from any
 // HTTPS host because avatars (users' and groups') may be external URLs.
+// Its manifest and service worker come only from this server.
 func consoleCSP(r *http.Request) string {
 	return "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob: https:; " +
-		"media-src 'self' blob:; connect-src 'self' " + sockets(r) + "; object-src 'none'; frame-ancestors 'none'; " +
+		"media-src 'self' blob:; connect-src 'self' " + sockets(r) + "; manifest-src 'self'; worker-src 'self'; " +
+		"object-src 'none'; frame-ancestors 'none'; " +
 		"base-uri 'self'; form-action 'self'"
 }
 

@@ -1,6 +1,8 @@
-// Package web serves the built front ends (the console at /console/, the
-// widget loader at /widget.js and its frame under /widget/) and the demo
-// page at /demo that embeds the widget like a customer's site would.
+// Package web serves the built front ends (the console at /console/ with
+// its service worker at /sw.js and web app manifest at
+// /manifest.webmanifest, the widget loader at /widget.js and its frame
+// under /widget/) and the demo page at /demo that embeds the widget like a
+// customer's site would.
 package web
 
 import (
@@ -48,6 +50,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/console/", http.StatusFound)
 	case p == "/console":
 		http.Redirect(w, r, "/console/", http.StatusMovedPermanently)
+	case p == "/sw.js":
+		// The console's service worker sits at the root so that its scope
+		// covers every page of this origin; browsers check it for updates on
+		// each navigation, so it is never cached.
+		w.Header().Set("Content-Security-Policy", consoleCSP(r))
+		h.serveFile(w, r, h.console, "sw.js", "no-cache")
+	case p == "/manifest.webmanifest":
+		h.serveFile(w, r, h.console, "manifest.webmanifest", "no-cache")
 	case strings.HasPrefix(p, "/console/"):
 		w.Header().Set("Content-Security-Policy", consoleCSP(r))
 		h.serveSPA(w, r, h.console, strings.TrimPrefix(p, "/console/"))
@@ -101,6 +111,10 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, fsys fs.FS, 
 	}
 	if cache != "" {
 		w.Header().Set("Cache-Control", cache)
+	}
+	if strings.HasSuffix(name, ".webmanifest") {
+		// Go's MIME table does not know the extension.
+		w.Header().Set("Content-Type", "application/manifest+json")
 	}
 	http.ServeContent(w, r, name, h.started, bytes.NewReader(b))
 }

@@ -3,41 +3,23 @@
 // or extra key fails the type check. A message is a string with {name}
 // placeholders, or plural forms chosen by Intl.PluralRules on params.n.
 import { ref } from 'vue'
-import en from '../locales/en'
-import zhCN from '../locales/zh-CN'
+import { dictionaries, initialLocale, translate, type Locale, type MessageKey, type Params } from './translate'
 
-export type Locale = 'en' | 'zh-CN'
-export type Message = string | { one?: string; other: string }
-export type MessageKey = keyof typeof en
-export type Dictionary = Record<MessageKey, Message>
+// The Vue-free half lives in translate.ts so the service worker can use it.
+export {
+  initialLocale,
+  LOCALE_NAMES,
+  LOCALES,
+  matchLocale,
+  translate,
+  type Dictionary,
+  type Locale,
+  type Message,
+  type MessageKey,
+  type Params,
+} from './translate'
 
-export const LOCALES: readonly Locale[] = ['en', 'zh-CN']
-/** Each language named in itself, for the language switch. */
-export const LOCALE_NAMES: Record<Locale, string> = { en: 'English', 'zh-CN': '简体中文' }
-
-const dictionaries: Record<Locale, Dictionary> = { en, 'zh-CN': zhCN }
 const STORAGE_KEY = 'parley.locale'
-
-/** zh, zh-CN, zh-Hans-SG… → zh-CN; anything else → en. */
-export function matchLocale(tag: string | null | undefined): Locale | null {
-  if (!tag) return null
-  if (tag === 'en' || tag === 'zh-CN') return tag
-  const lower = tag.toLowerCase()
-  if (lower.startsWith('zh')) return 'zh-CN'
-  if (lower.startsWith('en')) return 'en'
-  return null
-}
-
-/** The saved preference, else the browser's language, else English. */
-export function initialLocale(saved: string | null, languages: readonly string[]): Locale {
-  const s = saved === 'en' || saved === 'zh-CN' ? saved : null
-  if (s) return s
-  for (const l of languages) {
-    const m = matchLocale(l)
-    if (m) return m
-  }
-  return 'en'
-}
 
 function storage(): Storage | null {
   try {
@@ -67,39 +49,9 @@ export function setLocale(l: Locale) {
   applyToDocument(l)
 }
 
-const pluralRules = new Map<Locale, Intl.PluralRules>()
-function pluralCategory(l: Locale, n: number): string {
-  let r = pluralRules.get(l)
-  if (!r) {
-    r = new Intl.PluralRules(l)
-    pluralRules.set(l, r)
-  }
-  return r.select(n)
-}
-
-export type Params = Record<string, string | number>
-
 /** The message in the current language with {placeholders} filled in. */
 export function t(key: MessageKey, params?: Params): string {
   return translate(locale.value, key, params)
-}
-
-/** Like t(), for an explicit language (tests, and text that must not follow the switch). */
-export function translate(l: Locale, key: MessageKey, params?: Params): string {
-  const m = dictionaries[l][key] ?? dictionaries.en[key]
-  let text: string
-  if (typeof m === 'string') text = m
-  else {
-    const n = Number(params?.n ?? 0)
-    const cat = pluralCategory(l, n)
-    text = cat === 'one' && m.one !== undefined ? m.one : m.other
-  }
-  if (!params) return text
-  return text.replace(/\{(\w+)\}/g, (whole, name: string) => {
-    const v = params[name]
-    // Numbers stay as digits: most are ids and group numbers, not quantities.
-    return v === undefined ? whole : String(v)
-  })
 }
 
 /** Whether the dictionary has this id (for ids built from server values such as roles). */

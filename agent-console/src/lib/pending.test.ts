@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { PendingQueue, type PendingSend } from './pending'
+import { PendingQueue, sendStatus, type PendingSend } from './pending'
 import { memoryStore } from './types'
 
 const item = (id: string, state: PendingSend['state'] = 'sending'): PendingSend => ({
@@ -53,5 +53,24 @@ describe('PendingQueue', () => {
     expect(new PendingQueue(storage, 'k').list()).toEqual([])
     storage.setItem('k', JSON.stringify([{ nonsense: true }, item('ok')]))
     expect(new PendingQueue(storage, 'k').list().map((p) => p.client_msg_id)).toEqual(['ok'])
+  })
+})
+
+describe('sendStatus', () => {
+  it('shows a send as queued while there is no connection, sending while it waits for the ack', () => {
+    expect(sendStatus(item('a'), false)).toBe('queued')
+    expect(sendStatus(item('a'), true)).toBe('sending')
+    expect(sendStatus(item('a', 'failed'), true)).toBe('failed')
+    expect(sendStatus(item('a', 'failed'), false)).toBe('failed')
+  })
+
+  it('keeps a queued send, with its client_msg_id, across a reload until it is acknowledged', () => {
+    const storage = memoryStore()
+    new PendingQueue(storage, 'k').add(item('offline-1'))
+    const after = new PendingQueue(storage, 'k')
+    expect(after.outgoing().map((p) => p.client_msg_id)).toEqual(['offline-1'])
+    expect(sendStatus(after.get('offline-1')!, false)).toBe('queued')
+    after.remove('offline-1')
+    expect(new PendingQueue(storage, 'k').list()).toEqual([])
   })
 })

@@ -23,6 +23,18 @@ export interface PendingSend {
   error?: SendError
 }
 
+/**
+ * What the user sees of a pending send: 'queued' while there is no
+ * connection (it goes out when one comes back), 'sending' while it waits
+ * for the server's ack, 'failed' when the server refused it.
+ */
+export type SendStatus = 'queued' | 'sending' | 'failed'
+
+export function sendStatus(p: Pick<PendingSend, 'state'>, connected: boolean): SendStatus {
+  if (p.state === 'failed') return 'failed'
+  return connected ? 'sending' : 'queued'
+}
+
 /** Why the server refused a send; `until` comes with `muted`. */
 export interface SendError {
   code: string

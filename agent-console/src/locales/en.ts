@@ -1,5 +1,5 @@
 // English messages of the console. Every id here must also be in zh-CN.ts.
-import type { Message } from '../lib/i18n'
+import type { Message } from '../lib/translate'
 
 const en = {
   "app.title": "Parley console",
@@ -631,6 +631,11 @@ const en = {
   "notify.videoWith": "Sent a video: {text}",
   "notify.file": "Sent a file",
   "notify.fileWith": "Sent a file: {text}",
+  "push.message": "New message",
+  "push.groupLine": "{sender}: {text}",
+  "push.title": "{name} ({n} new)",
+  "msg.queued": "Queued: sends when you are back online",
+  "conn.offline": "Offline: showing saved conversations. Messages you send are queued.",
   "restrict.mutedForever": "You are muted in this group until an admin unmutes you.",
   "restrict.mutedUntil": "You are muted until {time}.",
   "restrict.mutedAll": "Only admins can speak now.",

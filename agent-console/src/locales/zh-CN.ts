@@ -1,5 +1,5 @@
 // Simplified Chinese messages of the console, typed against the English ones.
-import type { Dictionary } from '../lib/i18n'
+import type { Dictionary } from '../lib/translate'
 
 const zhCN: Dictionary = {
   "app.title": "Parley 控制台",
@@ -631,6 +631,11 @@ const zhCN: Dictionary = {
   "notify.videoWith": "发来一段视频：{text}",
   "notify.file": "发来一个文件",
   "notify.fileWith": "发来一个文件：{text}",
+  "push.message": "新消息",
+  "push.groupLine": "{sender}：{text}",
+  "push.title": "{name}（{n} 条新消息）",
+  "msg.queued": "已排队：恢复联网后发送",
+  "conn.offline": "离线：显示已保存的会话。发送的消息会排队等待。",
   "restrict.mutedForever": "你已被禁言，需管理员解除后才能发言。",
   "restrict.mutedUntil": "你已被禁言至 {time}。",
   "restrict.mutedAll": "当前仅管理员可发言。",

@@ -1,6 +1,7 @@
 import { reactive } from 'vue'
 import { ApiClient, ApiError, TokenStore } from '../lib/api'
 import { memoryStore, type AuthResponse, type KeyValueStore, type User } from '../lib/types'
+import { clearOfflineData } from '../lib/pwa'
 import { startChat, stopChat } from './chat'
 import { startAlerts } from './alerts'
 import { startInbox, stopInbox } from './inbox'
@@ -31,6 +32,7 @@ export const api = new ApiClient({
   tokens: new TokenStore(storage),
   onAuthLost: () => {
     session.user = null
+    void clearOfflineData()
     stopInbox()
     stopSocial()
     stopChat()
@@ -78,8 +80,11 @@ function signedIn(user: User): void {
   startInbox(api, user)
 }
 
-export function completeSignIn(r: AuthResponse): void {
+export async function completeSignIn(r: AuthResponse): Promise<void> {
   session.setupNeeded = false
+  // A fresh sign-in may be someone else on this computer: nothing kept for
+  // offline reading survives it.
+  await clearOfflineData()
   signedIn(r.user)
 }
 
@@ -88,5 +93,7 @@ export async function signOut(): Promise<void> {
   stopSocial()
   stopChat({ clearOutbox: true })
   session.user = null
+  // What was kept for offline reading goes too: computers are shared.
+  await clearOfflineData()
   await api.logout()
 }
