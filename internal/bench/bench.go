@@ -10,6 +10,7 @@ package bench
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -71,6 +72,7 @@ type Options struct {
 	W7SeedWorkers int
 	W7Searches    int
 	W7Searchers   int
+	W7Reuse       bool
 }
 
 const usage = `Usage: parley bench --url URL --admin-user NAME --admin-password PW [--workload w1,w2,w3,w4,w5,w6,w7] [--json] [flags]
@@ -159,6 +161,7 @@ func Parse(args []string, getenv func(string) string, stderr io.Writer) (Options
 	fs.IntVar(&o.W7SeedWorkers, "w7-seed-workers", 8, "W7: concurrent REST sends while seeding")
 	fs.IntVar(&o.W7Searches, "w7-searches", 700, "W7: searches to time, cycling through the query mix")
 	fs.IntVar(&o.W7Searchers, "w7-searchers", 2, "W7: searches at once")
+	fs.BoolVar(&o.W7Reuse, "w7-reuse", false, "W7: search the users and messages an earlier W7 run with the same --prefix and admin password seeded, instead of seeding")
 	fs.IntVar(&o.W6Subscribers, "w6-subscribers", 500, "W6: Pusher sockets subscribed to the one public channel")
 	fs.StringVar(&w6Rates, "w6-rates", "5,10,20,40", "W6: events per second triggered through the Pusher HTTP API, stepped")
 	fs.DurationVar(&o.W6Step, "w6-step", 10*time.Second, "W6: duration of each step")
@@ -228,6 +231,8 @@ func (o *Options) validate() error {
 		return errors.New("W5 needs --w5-messages, --w5-seed-workers and --w5-readers ≥ 1")
 	case o.W7Messages < 1 || o.W7SeedWorkers < 1 || o.W7Searches < 1 || o.W7Searchers < 1:
 		return errors.New("W7 needs --w7-messages, --w7-seed-workers, --w7-searches and --w7-searchers ≥ 1")
+	case o.W7Reuse && o.Prefix == "":
+		return errors.New("--w7-reuse needs the --prefix of the run that seeded")
 	case o.W6Subscribers < 1 || len(o.W6Rates) == 0 || o.W6Step <= 0 || o.W6Drain < 0:
 		return errors.New("W6 needs --w6-subscribers ≥ 1, --w6-rates and --w6-step > 0")
 	case o.SetupConcurrency < 1 || o.DialConcurrency < 1:
@@ -249,10 +254,11 @@ func Run(ctx context.Context, o Options, progress io.Writer) (*Report, error) {
 		ctx, cancel = context.WithTimeout(ctx, o.MaxDuration)
 		defer cancel()
 	}
+	password := runPassword(o)
 	if o.Prefix == "" {
 		o.Prefix = "b" + randomHex(4)
 	}
-	e := &env{opts: o, hc: newHTTPClient(), prefix: o.Prefix, password: "pw-" + randomHex(12), progress: progress, start: time.Now()}
+	e := &env{opts: o, hc: newHTTPClient(), prefix: o.Prefix, password: password, progress: progress, start: time.Now()}
 	rep := &Report{URL: o.URL, Prefix: o.Prefix, StartedAt: e.start.UTC().Truncate(time.Second),
 		Client: clientInfo(), Workloads: o.Workloads}
 	soft, hard, ferr := raiseFileLimit()
@@ -316,3 +322,14 @@ func randomHex(n int) string {
 }
 
 func roundTenth(x float64) float64 { return float64(int64(x*10+0.5)) / 10 }
+
+// runPassword is the password of the users a run creates: random, or,
+// when the prefix is given, derived from it and the admin's password, so
+// a later run with both (W7's --w7-reuse) can sign them in again.
+func runPassword(o Options) string {
+	if o.Prefix == "" {
+		return "pw-" + randomHex(12)
+	}
+	sum := sha256.Sum256([]byte("parley-bench\x00" + o.AdminPassword + "\x00" + o.Prefix))
+	return "pw-" + hex.EncodeToString(sum[:12])
+}

@@ -62,6 +62,22 @@ func parallel(ctx context.Context, n, workers int, f func(ctx context.Context, i
 	return firstErr
 }
 
+// signIn signs in again the n accounts an earlier run with the same
+// prefix and password created with users.
+func (e *env) signIn(ctx context.Context, tag string, n int) ([]*client, error) {
+	out := make([]*client, n)
+	err := parallel(ctx, n, e.opts.SetupConcurrency, func(ctx context.Context, i int) error {
+		name := fmt.Sprintf("%s_%s%05d", e.prefix, tag, i)
+		c, err := login(ctx, e.opts.URL, e.hc, name, e.password)
+		if err != nil {
+			return fmt.Errorf("sign in %s (seeded by an earlier run with this --prefix and admin password?): %w", name, err)
+		}
+		out[i] = c
+		return nil
+	})
+	return out, err
+}
+
 // users creates n verified accounts named after the run and the workload
 // and signs each in. Passwords are hashed on purpose slowly by the server,
 // so this is the slow part of every set-up.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -19,9 +20,11 @@ type W7Result struct {
 	Conversations int     `json:"conversations"`
 	SeedSeconds   float64 `json:"seed_seconds"`
 	SeedPerS      float64 `json:"seed_per_s"`
-	Searchers     int     `json:"searchers"`
-	Searches      int64   `json:"searches"`
-	Search        Latency `json:"search"`
+	// Reused: the messages were seeded by an earlier run (--w7-reuse).
+	Reused    bool    `json:"reused,omitempty"`
+	Searchers int     `json:"searchers"`
+	Searches  int64   `json:"searches"`
+	Search    Latency `json:"search"`
 	// ByQuery is the latency of each query of the mix.
 	ByQuery []W7Query `json:"by_query"`
 	Errors  int64     `json:"errors"`
@@ -65,7 +68,13 @@ func w7Body(i int) string {
 func runW7(ctx context.Context, e *env) (*W7Result, error) {
 	o := e.opts
 	res := &W7Result{Messages: o.W7Messages, Searchers: o.W7Searchers}
-	users, err := e.users(ctx, "w7u", 8, "user")
+	newUsers := e.users
+	if o.W7Reuse {
+		newUsers = func(ctx context.Context, tag string, n int, _ string) ([]*client, error) {
+			return e.signIn(ctx, tag, n)
+		}
+	}
+	users, err := newUsers(ctx, "w7u", 8, "user")
 	if err != nil {
 		return res, err
 	}
@@ -78,8 +87,10 @@ func runW7(ctx context.Context, e *env) (*W7Result, error) {
 	var convs []conv
 	for _, p := range pairs {
 		a, b := users[p[0]], users[p[1]]
-		if err := befriend(ctx, a, b); err != nil {
-			return res, err
+		if !o.W7Reuse {
+			if err := befriend(ctx, a, b); err != nil {
+				return res, err
+			}
 		}
 		id, err := openDirect(ctx, a, b)
 		if err != nil {
@@ -88,6 +99,15 @@ func runW7(ctx context.Context, e *env) (*W7Result, error) {
 		convs = append(convs, conv{id, a, b})
 	}
 	res.Conversations = len(convs)
+	if o.W7Reuse {
+		n, err := w7Stored(ctx, users, pairs)
+		if err != nil {
+			return res, err
+		}
+		res.Messages, res.Reused = n, true
+		e.logf("W7: reusing %d messages seeded earlier; searching", n)
+		return w7Search(ctx, res, o, users[0], convs[0].id, convs[1].id, convs[2].id, convs[3].id)
+	}
 	start := time.Now()
 	var seeded atomic.Int64
 	stop := seedProgress(e, "W7", &seeded, o.W7Messages, start, 10*time.Second)
@@ -111,6 +131,38 @@ func runW7(ctx context.Context, e *env) (*W7Result, error) {
 		return res, err
 	}
 	e.logf("W7: seeded %d messages in %.1fs; searching", seeded.Load(), res.SeedSeconds)
+	return w7Search(ctx, res, o, users[0], convs[0].id, convs[1].id, convs[2].id, convs[3].id)
+}
+
+// w7Stored is how many messages the W7 conversations hold: the sum of
+// their last seqs, read by one member of each.
+func w7Stored(ctx context.Context, users []*client, pairs [][2]int) (int, error) {
+	n := 0
+	for _, p := range pairs {
+		var page struct {
+			Items []struct {
+				Kind    string `json:"kind"`
+				LastSeq int64  `json:"last_seq"`
+				Peer    *struct {
+					ID int64 `json:"id"`
+				} `json:"peer"`
+			} `json:"items"`
+		}
+		if err := users[p[0]].do(ctx, "GET", "/api/v1/conversations?limit=50", nil, &page); err != nil {
+			return 0, fmt.Errorf("list conversations: %w", err)
+		}
+		for _, it := range page.Items {
+			if it.Peer != nil && it.Peer.ID == users[p[1]].userID {
+				n += int(it.LastSeq)
+			}
+		}
+	}
+	return n, nil
+}
+
+// w7Search times the query mix by searcher, a member of the conversations
+// readable (and of no other W7 conversation).
+func w7Search(ctx context.Context, res *W7Result, o Options, searcher *client, readable ...int64) (*W7Result, error) {
 
 	var (
 		all      samples
@@ -118,8 +170,7 @@ func runW7(ctx context.Context, e *env) (*W7Result, error) {
 		hits     = make([]atomic.Int64, len(w7Queries))
 		errCount atomic.Int64
 	)
-	searcher := users[0]
-	err = parallel(ctx, o.W7Searches, o.W7Searchers, func(ctx context.Context, i int) error {
+	err := parallel(ctx, o.W7Searches, o.W7Searchers, func(ctx context.Context, i int) error {
 		k := i % len(w7Queries)
 		var page struct {
 			Items []struct {
@@ -137,8 +188,7 @@ func runW7(ctx context.Context, e *env) (*W7Result, error) {
 			return err
 		}
 		for _, it := range page.Items {
-			if it.ConversationID != convs[0].id && it.ConversationID != convs[1].id &&
-				it.ConversationID != convs[2].id && it.ConversationID != convs[3].id {
+			if !slices.Contains(readable, it.ConversationID) {
 				return fmt.Errorf("search %q found conversation %d, which the searcher cannot read", w7Queries[k], it.ConversationID)
 			}
 		}
