@@ -154,9 +154,19 @@ var authzMatrix = map[string]authzRow{
 	"POST /api/v1/widget/conversations/{id}/messages": {"support", `{"client_msg_id":"{uniq}","body":"hi"}`, "401 201 404 401 401 401 401 401"},
 	"POST /api/v1/widget/conversations/{id}/rating":   {"support_resolved", `{"score":5}`, "401 200 404 401 401 401 401 401"},
 
-	"GET /api/v1/sites/{id}/webhooks":            {"site", "", "401 401 401 403 403 403 403 200"},
-	"POST /api/v1/sites/{id}/webhooks":           {"site", `{"url":"https://hooks.example/{uniq}"}`, "401 401 401 403 403 403 403 201"},
-	"DELETE /api/v1/webhooks/{id}":               {"webhook", "", "401 401 401 403 403 403 403 204"},
+	"GET /api/v1/sites/{id}/webhooks":  {"site", "", "401 401 401 403 403 403 403 200"},
+	"POST /api/v1/sites/{id}/webhooks": {"site", `{"url":"https://hooks.example/{uniq}"}`, "401 401 401 403 403 403 403 201"},
+	"DELETE /api/v1/webhooks/{id}":     {"webhook", "", "401 401 401 403 403 403 403 204"},
+
+	"GET /api/v1/push/vapid-public-key":      {"", "", "401 401 401 200 200 200 200 200"},
+	"GET /api/v1/push/subscriptions":         {"", "", "401 401 401 200 200 200 200 200"},
+	"POST /api/v1/push/subscriptions":        {"", `{"endpoint":"https://push.example/{uniq}","keys":{"p256dh":"` + pushPoint + `","auth":"AAECAwQFBgcICQoLDA0ODw"}}`, "401 401 401 201 201 201 201 201"},
+	"DELETE /api/v1/push/subscriptions/{id}": {"push_subscription", "", "401 401 401 204 404 404 404 404"},
+
 	"GET /api/v1/webhooks/{id}/deliveries":       {"webhook", "", "401 401 401 403 403 403 403 200"},
 	"POST /api/v1/webhook-deliveries/{id}/retry": {"delivery", "", "401 401 401 403 403 403 403 202"},
 }
+
+// pushPoint is a valid P-256 public key (the curve's generator), as a
+// browser's subscription carries one.
+const pushPoint = "BGsX0fLhLEJH-Lzm5WOkQPJ3A32BLeszoPShOUXYmMKWT-NC4v4af5uO5-tKfA-eFivOM1drMV7Oy7ZAaDe_UfU"

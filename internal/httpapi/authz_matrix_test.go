@@ -459,7 +459,15 @@ var fixtures = map[string]fixture{
 		w.agent.Do("POST", fmt.Sprintf("/api/v1/support/conversations/%d/resolve", c), nil, http.StatusOK, nil)
 		return map[string]string{"id": id(c)}
 	},
-	"webhook":      func(w *world) map[string]string { return map[string]string{"id": id(w.webhook())} },
+	"webhook": func(w *world) map[string]string { return map[string]string{"id": id(w.webhook())} },
+	"push_subscription": func(w *world) map[string]string {
+		var sub struct {
+			ID int64 `json:"id"`
+		}
+		w.alice.Do("POST", "/api/v1/push/subscriptions", map[string]any{"endpoint": fmt.Sprintf("https://push.example/alice%d", w.n),
+			"keys": map[string]string{"p256dh": pushPoint, "auth": "AAECAwQFBgcICQoLDA0ODw"}}, http.StatusCreated, &sub)
+		return map[string]string{"id": id(sub.ID)}
+	},
 	"visitor":      func(w *world) map[string]string { return map[string]string{"id": id(w.visitor.VisitorID)} },
 	"managed_user": func(w *world) map[string]string { return map[string]string{"id": id(w.stranger().UserID)} },
 	"fresh_site": func(w *world) map[string]string {

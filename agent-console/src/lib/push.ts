@@ -3,17 +3,12 @@
 // notifications is registered by the console itself; this only waits for
 // it to be ready.
 import type { ApiClient } from './api'
+import type { Schemas } from './schemas'
 
 type Client = Pick<ApiClient, 'get' | 'post' | 'delete'>
 
 /** One subscribed device, as GET /api/v1/push/subscriptions lists it. */
-export interface PushDevice {
-  id: number
-  endpoint: string
-  user_agent: string
-  device: string
-  created_at: string
-}
+export type PushDevice = Schemas['PushSubscription']
 
 /** Why this browser cannot subscribe: no Push API, notifications blocked, or no service worker running. */
 export type PushProblem = 'unsupported' | 'denied' | 'no-worker'
