@@ -261,7 +261,7 @@ test('offline: the last conversation stays readable and a send is queued, then d
   }
 })
 
-test('at 360 px the chats and a conversation fit the width', async () => {
+test('at 360 px the chats, a conversation and the other main views fit the width', async () => {
   const { page, explain } = await openConsole('/chats', { width: 360, height: 740 })
   try {
     const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)
@@ -273,6 +273,15 @@ test('at 360 px the chats and a conversation fit the width', async () => {
     assert.equal(await overflow(), 0, 'the conversation scrolls sideways')
     const composer = await page.getByTestId('composer-input').boundingBox()
     assert.ok(composer.x >= 0 && composer.x + composer.width <= 360, `composer at ${JSON.stringify(composer)}`)
+    for (const [hash, ready] of [
+      ['/friends', 'my-qr-open'],
+      ['/groups', 'group-create-open'],
+      ['/wallet', 'wallet-ledger'],
+    ]) {
+      await page.goto(`${BASE}/console/#${hash}`)
+      await page.getByTestId(ready).first().waitFor({ state: 'attached' })
+      assert.equal(await overflow(), 0, `${hash} scrolls sideways`)
+    }
   } catch (err) {
     await explain(err)
   } finally {

@@ -146,7 +146,7 @@ func TestPagesCarryTheirOwnPolicy(t *testing.T) {
 		name, path string
 		want       []string
 	}{
-		{"console", "/console/", []string{"script-src 'self';", "frame-ancestors 'none'", "img-src 'self' data: blob:", "media-src 'self' blob:", sockets, "object-src 'none'"}},
+		{"console", "/console/", []string{"script-src 'self';", "frame-ancestors 'none'", "img-src 'self' data: blob:", "media-src 'self' blob:", sockets, "object-src 'none'", "manifest-src 'self'", "worker-src 'self'"}},
 		{"console deep link", "/console/inbox", []string{"frame-ancestors 'none'"}},
 		{"widget frame of a site with allowed origins", "/widget/frame.html?site=" + url.QueryEscape(shop.PublicKey),
 			[]string{"script-src 'self';", "frame-ancestors 'self' https://shop.example http://localhost:3000;", sockets}},
