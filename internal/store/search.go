@@ -56,9 +56,10 @@ func (s *Store) SearchMessages(ctx context.Context, f MessageSearch) ([]SearchHi
 	if s.dialect == SQLite {
 		conv = "+m.conversation_id"
 	}
-	// hits builds the search with the conditions every strategy shares.
-	hits := func() *gorm.DB {
-		q := s.q(ctx).Table("messages AS m").
+	// hits builds the search over from (which names the messages m) with
+	// the conditions every strategy shares.
+	hits := func(from string) *gorm.DB {
+		q := s.q(ctx).Table(from).
 			Select("m.*, COALESCE(up.name, '') AS file_name").
 			Joins("LEFT JOIN uploads up ON up.id = m.attachment_id").
 			Where(conv+" IN ("+readable+")", f.UserID, f.UserID).
@@ -92,24 +93,63 @@ func (s *Store) SearchMessages(ctx context.Context, f MessageSearch) ([]SearchHi
 	switch {
 	case utf8.RuneCountInString(f.Text) < SearchIndexMinRunes:
 		// Too short for a trigram: a bounded scan of the newest messages.
-		q = hits().Where("m.id IN (?)", newest(SearchScanWindow, false)).Where(like, pattern, pattern)
+		q = hits("messages AS m").Where("m.id IN (?)", newest(SearchScanWindow, false)).Where(like, pattern, pattern)
 	case s.dialect == Postgres:
 		// The newest messages before the cursor first: if they hold a
 		// page, it is the newest page there is.
 		var out []SearchHit
-		err := hits().Where("m.id IN (?)", newest(searchRecentWindow, true)).Where(like, pattern, pattern).
+		err := hits("messages AS m").Where("m.id IN (?)", newest(searchRecentWindow, true)).Where(like, pattern, pattern).
 			Order("m.id DESC").Limit(f.Limit).Scan(&out).Error
 		if err != nil || len(out) == f.Limit {
 			return out, err
 		}
-		q = hits().Where(`m.id IN (SELECT m1.id FROM messages m1 WHERE m1.body ILIKE ? ESCAPE '!'
+		q = hits("messages AS m").Where(`m.id IN (SELECT m1.id FROM messages m1 WHERE m1.body ILIKE ? ESCAPE '!'
 			UNION ALL SELECT m2.id FROM messages m2 JOIN uploads u2 ON u2.id = m2.attachment_id WHERE u2.name ILIKE ? ESCAPE '!')`, pattern, pattern)
 	default:
-		phrase := `"` + strings.ReplaceAll(f.Text, `"`, `""`) + `"`
-		q = hits().Where(`m.id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?
-			UNION ALL SELECT m2.id FROM uploads_fts uf JOIN messages m2 ON m2.attachment_id = uf.rowid WHERE uploads_fts MATCH ?)`, phrase, phrase)
+		return s.searchFTS(ctx, f, hits)
 	}
 	var out []SearchHit
 	err := q.Order("m.id DESC").Limit(f.Limit).Scan(&out).Error
 	return out, err
+}
+
+// searchFTS answers a query long enough for SQLite's trigram indexes. Each
+// index is read newest first, joined to the messages it names and cut at
+// the limit, so a common word reads a page of matches and stops rather
+// than gathering every one; the body and file-name hits then merge.
+func (s *Store) searchFTS(ctx context.Context, f MessageSearch, hits func(from string) *gorm.DB) ([]SearchHit, error) {
+	phrase := `"` + strings.ReplaceAll(f.Text, `"`, `""`) + `"`
+	var bodies, names []SearchHit
+	q := hits("messages_fts AS mf CROSS JOIN messages AS m ON m.id = mf.rowid").Where("messages_fts MATCH ?", phrase)
+	if f.BeforeID > 0 {
+		// Said of the index's rowid too, so that it starts there.
+		q = q.Where("mf.rowid < ?", f.BeforeID)
+	}
+	err := q.Order("mf.rowid DESC").Limit(f.Limit).Scan(&bodies).Error
+	if err != nil {
+		return nil, err
+	}
+	err = hits("uploads_fts AS uf CROSS JOIN messages AS m ON m.attachment_id = uf.rowid").
+		Where("uploads_fts MATCH ?", phrase).Order("m.id DESC").Limit(f.Limit).Scan(&names).Error
+	if err != nil {
+		return nil, err
+	}
+	return mergeHits(bodies, names, f.Limit), nil
+}
+
+// mergeHits merges two lists of hits, each newest first, into one of at
+// most limit, a message found in both listed once.
+func mergeHits(a, b []SearchHit, limit int) []SearchHit {
+	out := make([]SearchHit, 0, min(limit, len(a)+len(b)))
+	for len(out) < limit && (len(a) > 0 || len(b) > 0) {
+		switch {
+		case len(b) == 0 || (len(a) > 0 && a[0].ID > b[0].ID):
+			out, a = append(out, a[0]), a[1:]
+		case len(a) == 0 || b[0].ID > a[0].ID:
+			out, b = append(out, b[0]), b[1:]
+		default: // the same message
+			out, a, b = append(out, a[0]), a[1:], b[1:]
+		}
+	}
+	return out
 }
