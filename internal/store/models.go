@@ -105,5 +105,6 @@ func Models() []any {
 	out = append(out, mediaModels()...)
 	out = append(out, walletModels()...)
 	out = append(out, &AuditEntry{})
+	out = append(out, notificationModels()...)
 	return append(out, groupModels()...)
 }

@@ -3,6 +3,7 @@ import { ApiClient, ApiError, TokenStore } from '../lib/api'
 import { memoryStore, type AuthResponse, type KeyValueStore, type User } from '../lib/types'
 import { startChat, stopChat } from './chat'
 import { startAlerts } from './alerts'
+import { startNotifications, stopNotifications } from './notifications'
 import { startInbox, stopInbox } from './inbox'
 import { startSocial, stopSocial } from './social'
 
@@ -75,6 +76,7 @@ function signedIn(user: User): void {
   startChat(api, storage, user)
   startSocial(api, user)
   startAlerts(storage)
+  startNotifications(api)
   startInbox(api, user)
 }
 
@@ -85,6 +87,7 @@ export function completeSignIn(r: AuthResponse): void {
 
 export async function signOut(): Promise<void> {
   stopInbox()
+  stopNotifications()
   stopSocial()
   stopChat({ clearOutbox: true })
   session.user = null
