@@ -26,6 +26,12 @@ func (s *Service) SendOfflineDigest(ctx context.Context, job string, userID, con
 	if err != nil {
 		return err
 	}
+	// Checked when the mail would go, not when the job was scheduled: a
+	// mute or quiet hours that began since then still hold it back.
+	quiet, err := s.Quiet(ctx, userID, conversationID)
+	if err != nil || quiet {
+		return err
+	}
 	u, err := s.store.UserByID(ctx, userID)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && u.EmailVerifiedAt == nil) {
 		return nil // nobody to mail, or an address never confirmed

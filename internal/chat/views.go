@@ -49,6 +49,10 @@ type Conversation struct {
 	LastMessage *Message               `json:"last_message"`
 	Peer        *Peer                  `json:"peer,omitempty"`
 	CreatedAt   time.Time              `json:"created_at"`
+	// Muted tells whether the member muted it; MutedUntil is when the
+	// mute ends (nil for ever, or when not muted).
+	Muted      bool       `json:"muted"`
+	MutedUntil *time.Time `json:"muted_until"`
 }
 
 // Views turns stored messages into what clients see: sender names,
@@ -173,11 +177,18 @@ func (s *Service) conversationViews(ctx context.Context, userID int64, rows []st
 	if err != nil {
 		return nil, err
 	}
+	mutes, err := s.mutes(ctx, userID, ids)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]Conversation, 0, len(rows))
 	for _, r := range rows {
 		c := Conversation{
 			ID: r.ID, Kind: r.Kind, Title: r.Title, LastSeq: r.LastSeq, ReadSeq: r.ReadSeq,
 			Unread: max(0, r.LastSeq-r.ReadSeq), CreatedAt: r.CreatedAt,
+		}
+		if m := mutes[r.ID]; m != nil {
+			c.Muted, c.MutedUntil = true, m.MutedUntil
 		}
 		if m := last[r.ID]; m != nil {
 			v := messageView(m, users)

@@ -56,6 +56,7 @@ func (s *Server) routes() {
 	user.POST("/conversations/:id/read", s.markRead)
 	user.POST("/messages/:id/recall", s.recall)
 	user.GET("/search", s.search)
+	s.notificationRoutes(user)
 	s.friendRoutes(user)
 	s.groupRoutes(user)
 	s.walletRoutes(user)

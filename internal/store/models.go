@@ -107,5 +107,6 @@ func Models() []any {
 	out = append(out, mediaModels()...)
 	out = append(out, walletModels()...)
 	out = append(out, &AuditEntry{}, &PushSubscription{})
+	out = append(out, notificationModels()...)
 	return append(out, groupModels()...)
 }

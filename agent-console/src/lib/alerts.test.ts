@@ -27,6 +27,12 @@ describe('alertForMessage', () => {
     // On screen but the tab is hidden: alert.
     expect(alertForMessage(visitor, support, { ...ctx, viewing: 7, pageVisible: false })).toBe(true)
   })
+
+  it('not for a conversation that must stay quiet (muted, or quiet hours)', () => {
+    const quiet = (id: number) => id === 7
+    expect(alertForMessage(visitor, support, { ...ctx, quiet })).toBe(false)
+    expect(alertForMessage(visitor, new Set([7, 8]), { ...ctx, quiet: (id) => id === 8 })).toBe(true)
+  })
 })
 
 describe('mute', () => {

@@ -12,6 +12,8 @@ export interface AlertContext {
   /** The conversation on screen, if the page is visible. */
   viewing: number | null
   pageVisible: boolean
+  /** Whether a conversation must stay silent now (muted, or inside the quiet hours). */
+  quiet?: (conversationId: number) => boolean
 }
 
 /**
@@ -22,6 +24,7 @@ export interface AlertContext {
 export function alertForMessage(m: Message, supportIds: ReadonlySet<number>, ctx: AlertContext): boolean {
   if (m.sender?.kind !== 'visitor') return false
   if (!supportIds.has(m.conversation_id)) return false
+  if (ctx.quiet?.(m.conversation_id)) return false
   return !(ctx.pageVisible && ctx.viewing === m.conversation_id)
 }
 

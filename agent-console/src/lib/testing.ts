@@ -25,6 +25,8 @@ export function conv(id: number, over: Partial<Conversation> = {}): Conversation
     unread: 0,
     last_message: null,
     created_at: '2025-01-01T12:00:00.000Z',
+    muted: false,
+    muted_until: null,
     ...over,
   }
 }

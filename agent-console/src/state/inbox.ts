@@ -26,6 +26,7 @@ import type {
 } from '../lib/types'
 import { t } from '../lib/i18n'
 import { notify } from './alerts'
+import { quietNow } from './notifications'
 import { chat, onResync, onServerFrame, sendViewing } from './chat'
 
 export const inbox = reactive({
@@ -246,7 +247,7 @@ function onFrame(f: ServerFrame): void {
       const out = applyConversationFrame(inbox.items, f as { event?: string; conversation?: unknown }, myAgentId())
       if (!out) return
       inbox.items = out.items
-      if (out.assignedToMe) {
+      if (out.assignedToMe && !quietNow((f as { conversation: SupportConversation }).conversation.id)) {
         const c = (f as { conversation: SupportConversation }).conversation
         notify(t('notify.newConversation'), c.queue_name ? t('notify.waitingIn', { name: c.title || t('notify.aVisitor'), queue: c.queue_name }) : t('notify.waiting', { name: c.title || t('notify.aVisitor') }), `conv-${c.id}`, () =>
           openHandler(c.id),
@@ -260,7 +261,7 @@ function onFrame(f: ServerFrame): void {
       const next = applyInboxMessage(inbox.items, m)
       if (next) inbox.items = next
       const support = new Set(Object.keys(inbox.items).map(Number))
-      const ctx = { myUserId: myAgentId(), viewing: chat.openId, pageVisible: document.visibilityState === 'visible' }
+      const ctx = { myUserId: myAgentId(), viewing: chat.openId, pageVisible: document.visibilityState === 'visible', quiet: quietNow }
       if (alertForMessage(m, support, ctx)) {
         notify(titleOf(m.conversation_id), notificationBody(m), `msg-${m.conversation_id}`, () => openHandler(m.conversation_id))
       }

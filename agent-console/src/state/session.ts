@@ -4,6 +4,7 @@ import { memoryStore, type AuthResponse, type KeyValueStore, type User } from '.
 import { clearOfflineData } from '../lib/pwa'
 import { startChat, stopChat } from './chat'
 import { startAlerts } from './alerts'
+import { startNotifications, stopNotifications } from './notifications'
 import { startInbox, stopInbox } from './inbox'
 import { startSocial, stopSocial } from './social'
 
@@ -77,6 +78,7 @@ function signedIn(user: User): void {
   startChat(api, storage, user)
   startSocial(api, user)
   startAlerts(storage)
+  startNotifications(api)
   startInbox(api, user)
 }
 
@@ -90,6 +92,7 @@ export async function completeSignIn(r: AuthResponse): Promise<void> {
 
 export async function signOut(): Promise<void> {
   stopInbox()
+  stopNotifications()
   stopSocial()
   stopChat({ clearOutbox: true })
   session.user = null
