@@ -175,7 +175,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		PublicURL: cfg.PublicURL, OfflineNotifyDelay: cfg.OfflineNotifyDelay, PushDelay: cfg.PushDelay, SendLimitPerMinute: cfg.SendLimitPerMinute,
 		SearchLimitPerMinute: cfg.SearchLimitPerMinute, Clock: clock, Gate: o.gate,
 	}, log)
-	if a.Push, err = push.New(ctx, a.Store, a.Chat, neverQuiet{}, a.Outbound, a.Metrics, push.Config{
+	if a.Push, err = push.New(ctx, a.Store, a.Chat, a.Outbound, a.Metrics, push.Config{
 		Subject: cfg.PushContact(), Window: cfg.PushDelay, Clock: clock,
 	}, log); err != nil {
 		return nil, err

@@ -65,7 +65,7 @@ func (s *Service) SendOfflinePush(ctx context.Context, job string, userID, conve
 	if conv.Unread <= 0 || last == nil || last.Seq <= conv.ReadSeq {
 		return nil // read in time
 	}
-	if quiet, err := s.quiet.Quiet(ctx, userID, conversationID); err != nil || quiet {
+	if quiet, err := s.chats.Quiet(ctx, userID, conversationID); err != nil || quiet {
 		return err
 	}
 	p := Payload{Type: "message", ConversationID: conv.ID, Seq: last.Seq, Kind: string(last.Kind), SenderName: last.Sender.Name,

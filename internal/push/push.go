@@ -28,11 +28,8 @@ import (
 // read it now (chat.Service implements it).
 type Chats interface {
 	Get(ctx context.Context, userID, conversationID int64) (*chat.Conversation, error)
-}
-
-// Quiet tells whether a user asked for no notification of a conversation
-// now (muted, or in their do-not-disturb hours).
-type Quiet interface {
+	// Quiet tells whether the user asked for no notification of the
+	// conversation now (muted, or in their do-not-disturb hours).
 	Quiet(ctx context.Context, userID, conversationID int64) (bool, error)
 }
 
@@ -60,7 +57,6 @@ const ttl = 24 * time.Hour
 type Service struct {
 	store   *store.Store
 	chats   Chats
-	quiet   Quiet
 	client  *outbound.Client
 	metrics *metrics.Metrics
 	keys    Keys
@@ -71,7 +67,7 @@ type Service struct {
 
 // New builds the service, loading (or, the first time, generating) the
 // VAPID keys. Requests go through client, under the outbound guard.
-func New(ctx context.Context, st *store.Store, chats Chats, quiet Quiet, client *outbound.Client, m *metrics.Metrics, cfg Config, log *slog.Logger) (*Service, error) {
+func New(ctx context.Context, st *store.Store, chats Chats, client *outbound.Client, m *metrics.Metrics, cfg Config, log *slog.Logger) (*Service, error) {
 	keys, err := LoadKeys(ctx, st)
 	if err != nil {
 		return nil, err
@@ -83,7 +79,7 @@ func New(ctx context.Context, st *store.Store, chats Chats, quiet Quiet, client 
 	if cfg.MaxPerUser <= 0 {
 		cfg.MaxPerUser = DefaultMaxPerUser
 	}
-	return &Service{store: st, chats: chats, quiet: quiet, client: client, metrics: m, keys: keys, cfg: cfg, log: log,
+	return &Service{store: st, chats: chats, client: client, metrics: m, keys: keys, cfg: cfg, log: log,
 		now: func() time.Time { return clock.Now().UTC() }}, nil
 }
 
