@@ -312,3 +312,40 @@ func TestSubscriptionsAreValidatedDedupedBoundedAndPrivate(t *testing.T) {
 		t.Fatalf("%d subscriptions after a delete", len(list.Items))
 	}
 }
+
+func TestMutedConversationsAndQuietHoursAreNotPushed(t *testing.T) {
+	srv, ps, admin := start(t)
+	alice := srv.NewUser(admin, "alice")
+	bob := srv.NewUser(admin, "bob")     // mutes after the push was scheduled
+	carol := srv.NewUser(admin, "carol") // inside her do-not-disturb hours
+	dave := srv.NewUser(admin, "dave")   // hears everything
+	devices := map[int64]*testkit.PushDevice{}
+	for _, peer := range []*testkit.Client{bob, carol, dave} {
+		srv.MakeFriends(alice, peer)
+		devices[peer.UserID] = ps.NewDevice()
+		subscribe(peer, devices[peer.UserID])
+	}
+	toBob, toCarol, toDave := alice.OpenDirect(bob.UserID), alice.OpenDirect(carol.UserID), alice.OpenDirect(dave.UserID)
+
+	syd, _ := time.LoadLocation("Australia/Sydney")
+	local := srv.Clock.Now().In(syd)
+	carol.Do("PUT", "/api/v1/me/notifications", map[string]any{"dnd": map[string]any{
+		"start": local.Add(-time.Hour).Format("15:04"), "end": local.Add(3 * time.Hour).Format("15:04"), "time_zone": "Australia/Sydney",
+	}}, http.StatusOK, nil)
+
+	alice.SendText(toBob.ID, "b1", "for bob")
+	alice.SendText(toCarol.ID, "c1", "for carol")
+	alice.SendText(toDave.ID, "d1", "for dave")
+	bob.Do("PUT", fmt.Sprintf("/api/v1/conversations/%d/notifications", toBob.ID),
+		map[string]any{"muted_until": srv.Clock.Now().Add(time.Hour).UTC().Format(time.RFC3339)}, http.StatusOK, nil)
+	srv.Advance(delay)
+
+	got := ps.WaitPushes(1, 15*time.Second)[0]
+	if got.Device != devices[dave.UserID] || payload(t, got).Preview != "for dave" {
+		t.Fatalf("push to %s: %+v", got.Device.Endpoint, payload(t, got))
+	}
+	srv.WaitJobs(jobs.TypeOfflinePush)
+	if n := len(ps.Pushes()); n != 1 {
+		t.Fatalf("%d pushes, want only dave's: bob muted the chat, carol is in quiet hours", n)
+	}
+}
