@@ -152,7 +152,7 @@ func TestWorkloads(t *testing.T) {
 	})
 
 	t.Run("w7", func(t *testing.T) {
-		rep := runBench(t, srv, "--workload", "w7", "--w7-messages", "2000", "--w7-searches", "70")
+		rep := runBench(t, srv, "--workload", "w7", "--prefix", "w7seed", "--w7-messages", "2000", "--w7-searches", "70")
 		w := rep.W7
 		if w == nil || w.Searches != 70 || w.Errors != 0 || w.SeedPerS <= 0 || len(w.ByQuery) != 7 {
 			t.Fatalf("w7: %+v", w)
@@ -168,6 +168,18 @@ func TestWorkloads(t *testing.T) {
 		// searcher's).
 		if hits["invoice"] != 20 || hits["会议纪要"] != 20 || hits["会议"] != 20 || hits["zq0417x"] != 2 || hits["nothing-like-this"] != 0 {
 			t.Fatalf("w7 hits per query: %v", hits)
+		}
+
+		// A second run with the same prefix searches what the first
+		// seeded, seeding nothing.
+		again := runBench(t, srv, "--workload", "w7", "--prefix", "w7seed", "--w7-reuse", "--w7-searches", "14").W7
+		if again == nil || !again.Reused || again.Messages != 2000 || again.Searches != 14 || again.Errors != 0 || again.SeedSeconds != 0 {
+			t.Fatalf("w7 reused: %+v", again)
+		}
+		for _, q := range again.ByQuery {
+			if q.Hits != hits[q.Query] {
+				t.Fatalf("w7 reused found %d for %q, the first run %d", q.Hits, q.Query, hits[q.Query])
+			}
 		}
 	})
 
