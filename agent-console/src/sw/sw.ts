@@ -130,6 +130,7 @@ self.addEventListener('push', (event) => {
   event.waitUntil(
     (async () => {
       const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true })
+      for (const id of viewing.keys()) if (!windows.some((w) => w.id === id)) viewing.delete(id)
       // The person is looking at this conversation: it is on screen already.
       const shows = (w: WindowClient) =>
         viewing.has(w.id) ? viewing.get(w.id) === msg.conversation_id : isShowing(w.url, msg)
