@@ -154,3 +154,28 @@ test('on a 360×740 phone every step fits the width: sign in, the list, a chat, 
     await context.close()
   }
 })
+
+test('a group join arrives as an event and reads in Chinese and in English', async () => {
+  const g = await restOk('POST', '/api/v1/groups', { name: 'Tea club', join_policy: 'open' }, mei.token, [201])
+  await restOk('POST', '/api/v1/groups/join', { number: g.number }, li.token)
+  const context = await browser.newContext({ locale: 'zh-CN' })
+  const page = await context.newPage()
+  page.setDefaultTimeout(15_000)
+  const explain = watch(page)
+  try {
+    await page.goto(`${BASE}/console/#/login`)
+    await signIn(page, mei)
+    await page.goto(`${BASE}/console/#/chats/${g.conversation_id}`)
+    const lines = page.getByTestId('system-message')
+    await lines.filter({ hasText: `${li.username} 加入了群组` }).waitFor()
+    await lines.filter({ hasText: `${mei.username} 创建了群组“Tea club”` }).waitFor()
+    // The same stored event, worded again when the reader switches to English.
+    await page.evaluate(() => localStorage.setItem('parley.locale', 'en'))
+    await page.reload()
+    await lines.filter({ hasText: `${li.username} joined the group` }).waitFor()
+  } catch (err) {
+    throw explain(err)
+  } finally {
+    await context.close()
+  }
+})

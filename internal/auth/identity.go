@@ -12,6 +12,9 @@ type Identity struct {
 	// Unverified is set for a user whose e-mail was not verified when
 	// their access token was issued (see Service.RequireVerified).
 	Unverified bool `json:"unverified,omitempty"`
+	// Browser is the language a realtime session's browser asked for when
+	// it connected (Accept-Language), for its error frames.
+	Browser string `json:"-"`
 }
 
 // Roles.

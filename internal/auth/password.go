@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"unicode/utf8"
 
+	"github.com/parley-chat/parley/internal/i18n"
 	"golang.org/x/crypto/argon2"
 )
 
@@ -89,10 +90,10 @@ var commonPasswords = func() map[string]struct{} {
 // letter case.
 func passwordProblem(pw string) string {
 	if l := utf8.RuneCountInString(pw); l < 8 || l > 128 {
-		return "8 to 128 characters"
+		return i18n.N("8 to 128 characters")
 	}
 	if _, ok := commonPasswords[strings.ToLower(pw)]; ok {
-		return "too common: it is on lists of leaked passwords; choose another"
+		return i18n.N("too common: it is on lists of leaked passwords; choose another")
 	}
 	return ""
 }

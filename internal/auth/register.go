@@ -3,12 +3,12 @@ package auth
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/url"
 	"time"
 
 	"github.com/parley-chat/parley/internal/audit"
 	"github.com/parley-chat/parley/internal/errs"
+	"github.com/parley-chat/parley/internal/i18n"
 	"github.com/parley-chat/parley/internal/notify"
 	"github.com/parley-chat/parley/internal/store"
 )
@@ -68,13 +68,13 @@ func (s *Service) SendSignupAttemptMail(ctx context.Context, userID int64) error
 	if err != nil {
 		return err
 	}
+	lang := UserLanguage(u)
 	return s.mailer.Send(ctx, notify.Mail{
 		Kind:    notify.KindSignupAttempt,
 		To:      []string{u.Email},
-		Subject: "Someone tried to register with your e-mail on Parley",
-		Text: fmt.Sprintf("Hello %s,\n\nSomeone tried to create a new Parley account with this address, which already has "+
-			"an account (username %s).\n\nIf it was you, sign in at %s/console/ or reset your password there. "+
-			"If it was not, you need do nothing: no second account was created.\n", u.Nickname, u.Username, s.cfg.PublicURL),
+		Subject: i18n.T(lang, "mail.signup_attempt.subject"),
+		Text: i18n.T(lang, "mail.signup_attempt.body", "nickname", u.Nickname, "username", u.Username,
+			"link", s.cfg.PublicURL+"/console/"),
 	})
 }
 
@@ -99,12 +99,12 @@ func (s *Service) SendVerificationMail(ctx context.Context, userID int64) error 
 		return err
 	}
 	link := s.cfg.PublicURL + "/console/#/verify-email?token=" + url.QueryEscape(token)
+	lang := UserLanguage(u)
 	return s.mailer.Send(ctx, notify.Mail{
 		Kind:    notify.KindEmailVerification,
 		To:      []string{u.Email},
-		Subject: "Confirm your e-mail for Parley",
-		Text: fmt.Sprintf("Hello %s,\n\nPlease confirm your e-mail address by opening this link:\n\n%s\n\n"+
-			"The link works for 48 hours. If you did not create a Parley account, ignore this mail.\n", u.Nickname, link),
+		Subject: i18n.T(lang, "mail.verify.subject"),
+		Text:    i18n.T(lang, "mail.verify.body", "nickname", u.Nickname, "link", link),
 	})
 }
 

@@ -3,12 +3,12 @@ package auth
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/parley-chat/parley/internal/errs"
+	"github.com/parley-chat/parley/internal/i18n"
 	"github.com/parley-chat/parley/internal/notify"
 	"github.com/parley-chat/parley/internal/store"
 )
@@ -62,12 +62,12 @@ func (s *Service) SendResetMail(ctx context.Context, userID int64) error {
 		return err
 	}
 	link := s.cfg.PublicURL + "/console/#/reset-password?token=" + url.QueryEscape(token)
+	lang := UserLanguage(u)
 	return s.mailer.Send(ctx, notify.Mail{
 		Kind:    notify.KindPasswordReset,
 		To:      []string{u.Email},
-		Subject: "Reset your Parley password",
-		Text: fmt.Sprintf("Hello %s,\n\nTo choose a new password, open this link within an hour:\n\n%s\n\n"+
-			"If you did not ask for it, ignore this mail: your password stays as it is.\n", u.Nickname, link),
+		Subject: i18n.T(lang, "mail.reset.subject"),
+		Text:    i18n.T(lang, "mail.reset.body", "nickname", u.Nickname, "link", link),
 	})
 }
 

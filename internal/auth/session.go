@@ -8,7 +8,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -163,8 +162,9 @@ func (s *Service) limit(ctx context.Context, key string, n int) error {
 	}
 	if !ok {
 		secs := ratelimit.RetryAfterSeconds(wait)
-		return &errs.Error{Code: errs.RateLimited, Reason: "rate_limited", RetryAfter: secs,
-			Message: fmt.Sprintf("too many attempts; try again in %d seconds", secs)}
+		e := errs.Rf(errs.RateLimited, "rate_limited", "too many attempts; try again in %d seconds", secs)
+		e.RetryAfter = secs
+		return e
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/parley-chat/parley/internal/errs"
+	"github.com/parley-chat/parley/internal/i18n"
 	"github.com/parley-chat/parley/internal/store"
 )
 
@@ -31,7 +32,7 @@ var errBadTicket = errs.R(errs.Unauthorized, "invalid_ticket", "the ticket is un
 // IssueTicket returns a single-use ticket that opens one WebSocket as id.
 // Tickets live in Redis so that any node can redeem them.
 func (s *Service) IssueTicket(ctx context.Context, id Identity) (string, error) {
-	if err := s.limiter.Hit(ctx, fmt.Sprintf("ticket:%s:%d", id.Kind, id.ID), s.cfg.Limits.TicketsPerMinute, time.Minute, "opening realtime connections"); err != nil {
+	if err := s.limiter.Hit(ctx, fmt.Sprintf("ticket:%s:%d", id.Kind, id.ID), s.cfg.Limits.TicketsPerMinute, time.Minute, i18n.N("opening realtime connections")); err != nil {
 		return "", err
 	}
 	t := "wst_" + randomToken(24)

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/mail"
 	"regexp"
@@ -25,6 +26,7 @@ type User struct {
 	Role          string    `json:"role"`
 	EmailVerified bool      `json:"email_verified"`
 	Disabled      bool      `json:"disabled"`
+	Language      *string   `json:"language"` // en or zh-CN; null follows the browser
 	CreatedAt     time.Time `json:"created_at"`
 }
 
@@ -40,7 +42,7 @@ type PublicUser struct {
 func UserView(u *store.User) *User {
 	return &User{
 		ID: u.ID, Username: u.Username, Email: u.Email, Nickname: u.Nickname, AvatarURL: u.AvatarURL,
-		Role: u.Role, EmailVerified: u.EmailVerifiedAt != nil, Disabled: u.DisabledAt != nil, CreatedAt: u.CreatedAt,
+		Role: u.Role, EmailVerified: u.EmailVerifiedAt != nil, Disabled: u.DisabledAt != nil, Language: u.Language, CreatedAt: u.CreatedAt,
 	}
 }
 
@@ -192,9 +194,12 @@ func (s *Service) Me(ctx context.Context, id Identity) (*User, error) {
 type MePatch struct {
 	Nickname  *string `json:"nickname"`
 	AvatarURL *string `json:"avatar_url"`
+	// Language is "en", "zh-CN", or null to follow the browser; absent
+	// leaves it as it is.
+	Language json.RawMessage `json:"language"`
 }
 
-// UpdateMe changes the caller's nickname or avatar.
+// UpdateMe changes the caller's nickname, avatar or language.
 func (s *Service) UpdateMe(ctx context.Context, id Identity, p MePatch) (*User, error) {
 	if id.Kind != store.SenderUser {
 		return nil, errs.E(errs.Forbidden, "only users have an account")
@@ -213,6 +218,13 @@ func (s *Service) UpdateMe(ctx context.Context, id Identity, p MePatch) (*User, 
 			return nil, errs.Field("avatar_url", "an http(s) URL or a path on this server")
 		}
 		fields.AvatarURL = &a
+	}
+	if len(p.Language) > 0 {
+		l, err := languagePatch(p.Language)
+		if err != nil {
+			return nil, err
+		}
+		fields.Language = l
 	}
 	if fields != (store.UserUpdate{}) {
 		if err := s.store.UpdateUser(ctx, id.ID, fields); err != nil {

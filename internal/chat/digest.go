@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/parley-chat/parley/internal/i18n"
 	"github.com/parley-chat/parley/internal/notify"
 	"github.com/parley-chat/parley/internal/store"
 )
@@ -77,21 +78,29 @@ func (s *Service) digestMail(ctx context.Context, u *store.User, conversationID 
 	if err != nil {
 		return notify.Mail{}, err
 	}
+	lang := i18n.EN
+	if u.Language != nil {
+		lang = i18n.Pick(i18n.EN, *u.Language)
+	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "Hello %s,\n\nYou have unread messages on Parley:\n\n", displayName(u))
+	b.WriteString(i18n.T(lang, "mail.digest.intro", "name", displayName(u)))
 	from := ""
 	for _, v := range views {
 		from = v.Sender.Name
-		fmt.Fprintf(&b, "%s (%s):\n%s\n\n", v.Sender.Name, v.CreatedAt.Format("2 Jan 15:04 MST"), v.Body)
+		body := v.Body
+		if v.Event != nil {
+			body = v.Event.Render(lang)
+		}
+		fmt.Fprintf(&b, "%s (%s):\n%s\n\n", v.Sender.Name, v.CreatedAt.Format("2006-01-02 15:04 MST"), body)
 	}
 	if more {
-		b.WriteString("…and more.\n\n")
+		b.WriteString(i18n.T(lang, "mail.more"))
 	}
-	fmt.Fprintf(&b, "Reply here: %s/console/#/c/%d\n", s.cfg.PublicURL, conversationID)
+	b.WriteString(i18n.T(lang, "mail.digest.reply", "link", fmt.Sprintf("%s/console/#/c/%d", s.cfg.PublicURL, conversationID)))
 	return notify.Mail{
 		Kind:    notify.KindOfflineDigest,
 		To:      []string{u.Email},
-		Subject: fmt.Sprintf("New messages from %s", from),
+		Subject: i18n.T(lang, "mail.digest.subject", "from", from),
 		Text:    b.String(),
 	}, nil
 }

@@ -53,7 +53,7 @@ func (in *SendInput) validate() error {
 		return errs.Field("body", "a text message needs a body")
 	}
 	if utf8.RuneCountInString(in.Body) > MaxBodyRunes {
-		return &errs.Error{Code: errs.TooLarge, Reason: "body_too_long", Message: fmt.Sprintf("a message holds at most %d characters", MaxBodyRunes)}
+		return errs.Rf(errs.TooLarge, "body_too_long", "a message holds at most %d characters", MaxBodyRunes)
 	}
 	if in.AttachmentID != nil && !media {
 		return errs.Field("attachment_id", "text messages carry no attachment")
@@ -438,7 +438,7 @@ func (s *Service) MarkRead(ctx context.Context, userID, conversationID, seq int6
 			return err
 		}
 		if seq > c.LastSeq {
-			return errs.Field("seq", fmt.Sprintf("beyond the last message (%d)", c.LastSeq))
+			return errs.Fieldf("seq", "beyond the last message (%d)", c.LastSeq)
 		}
 		if moved, err = tx.AdvanceReadSeq(ctx, conversationID, userID, seq); err != nil {
 			return err
@@ -486,7 +486,7 @@ func (s *Service) Recall(ctx context.Context, userID, messageID int64) (*Message
 	if m.RecalledAt == nil {
 		now := s.now()
 		if now.Sub(m.CreatedAt) > RecallWindow {
-			return nil, errs.R(errs.Rule, "recall_window_passed", fmt.Sprintf("messages can be recalled only within %s of sending", RecallWindow))
+			return nil, errs.Rf(errs.Rule, "recall_window_passed", "messages can be recalled only within %s of sending", RecallWindow)
 		}
 		recalled, err := s.store.RecallMessage(ctx, m.ID, now)
 		if err != nil {
@@ -595,7 +595,9 @@ func (s *Service) sendAllowed(ctx context.Context, actor Actor) error {
 	}
 	if !ok {
 		secs := max(1, int(wait.Round(time.Second).Seconds()))
-		return &errs.Error{Code: errs.RateLimited, Reason: "rate_limited", RetryAfter: secs, Message: fmt.Sprintf("sending too fast; wait %d seconds", secs)}
+		e := errs.Rf(errs.RateLimited, "rate_limited", "sending too fast; wait %d seconds", secs)
+		e.RetryAfter = secs
+		return e
 	}
 	return nil
 }

@@ -138,13 +138,13 @@ func (in *SearchInput) validate() (int64, error) {
 	}
 	in.Query = strings.TrimSpace(in.Query)
 	if n := utf8.RuneCountInString(in.Query); n == 0 || n > SearchMaxRunes {
-		return 0, errs.Field("q", fmt.Sprintf("required, 1 to %d characters", SearchMaxRunes))
+		return 0, errs.Fieldf("q", "required, 1 to %d characters", SearchMaxRunes)
 	}
 	switch {
 	case in.Limit == 0:
 		in.Limit = SearchDefaultLimit
 	case in.Limit < 1 || in.Limit > SearchMaxLimit:
-		return 0, errs.Field("limit", fmt.Sprintf("between 1 and %d", SearchMaxLimit))
+		return 0, errs.Fieldf("limit", "between 1 and %d", SearchMaxLimit)
 	}
 	if in.ConversationID < 0 {
 		return 0, errs.Field("conversation_id", "must be a conversation id")
@@ -172,7 +172,9 @@ func (s *Service) searchAllowed(ctx context.Context, userID int64) error {
 	}
 	if !ok {
 		secs := max(1, int(wait.Round(time.Second).Seconds()))
-		return &errs.Error{Code: errs.RateLimited, Reason: "rate_limited", RetryAfter: secs, Message: fmt.Sprintf("searching too fast; wait %d seconds", secs)}
+		e := errs.Rf(errs.RateLimited, "rate_limited", "searching too fast; wait %d seconds", secs)
+		e.RetryAfter = secs
+		return e
 	}
 	return nil
 }

@@ -4,15 +4,24 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 
+	"github.com/parley-chat/parley/internal/i18n"
 	"github.com/parley-chat/parley/internal/store"
 )
 
 // PostSystemTx stores a system message (joins, leaves, kicks, mutes, role
 // changes, announcements) inside the caller's transaction, so that the
 // history tells what happened exactly when it happened. After commit the
-// caller hands the result to Announce.
-func (s *Service) PostSystemTx(ctx context.Context, tx *store.Store, conversationID int64, body string) (*store.Message, error) {
+// caller hands the result to Announce. The event is stored as such, for
+// each client to say in its reader's language, and its English rendering
+// as the body, for clients that know no events.
+func (s *Service) PostSystemTx(ctx context.Context, tx *store.Store, conversationID int64, ev Event) (*store.Message, error) {
+	raw, err := json.Marshal(ev)
+	if err != nil {
+		return nil, err
+	}
+	event := string(raw)
 	now := s.now()
 	seq, err := tx.NextSeq(ctx, conversationID, now)
 	if err != nil {
@@ -22,7 +31,7 @@ func (s *Service) PostSystemTx(ctx context.Context, tx *store.Store, conversatio
 	_, _ = rand.Read(id)
 	m := &store.Message{
 		ConversationID: conversationID, Seq: seq, SenderKind: store.SenderSystem, SenderID: 0,
-		ClientMsgID: "sys-" + hex.EncodeToString(id), Kind: store.MessageSystem, Body: body, CreatedAt: now,
+		ClientMsgID: "sys-" + hex.EncodeToString(id), Kind: store.MessageSystem, Body: ev.Render(i18n.EN), Event: &event, CreatedAt: now,
 	}
 	if err := tx.CreateMessage(ctx, m); err != nil {
 		return nil, err

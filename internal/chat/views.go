@@ -25,6 +25,7 @@ type Message struct {
 	Body           string            `json:"body"`
 	Attachment     any               `json:"attachment,omitempty"`
 	RedPacket      any               `json:"red_packet,omitempty"` // for kind red_packet
+	Event          *Event            `json:"event,omitempty"`      // for kind system, when stored with one
 	ReplyToSeq     *int64            `json:"reply_to_seq,omitempty"`
 	CreatedAt      time.Time         `json:"created_at"`
 	RecalledAt     *time.Time        `json:"recalled_at,omitempty"`
@@ -123,7 +124,7 @@ func messageView(m *store.Message, users map[int64]*store.User) Message {
 	v := Message{
 		ID: m.ID, ConversationID: m.ConversationID, Seq: m.Seq, ClientMsgID: m.ClientMsgID,
 		Sender: Sender{Kind: m.SenderKind, ID: m.SenderID}, Kind: m.Kind, Body: m.Body,
-		ReplyToSeq: m.ReplyToSeq, CreatedAt: m.CreatedAt, RecalledAt: m.RecalledAt,
+		ReplyToSeq: m.ReplyToSeq, CreatedAt: m.CreatedAt, RecalledAt: m.RecalledAt, Event: eventOf(m),
 	}
 	switch m.SenderKind {
 	case store.SenderUser:

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/parley-chat/parley/internal/i18n"
 )
 
 // Code classifies an error. Its string value is what clients see in
@@ -39,6 +41,11 @@ type Error struct {
 	RetryAfter int        // seconds, for RateLimited
 	Until      *time.Time // when a restriction ends (e.g. a mute)
 	Err        error
+	// Format and Args are set for a message built from a format (Ef, Rf,
+	// Fieldf): Message is its English rendering, and Format is the key the
+	// message catalogue translates, with the same Args.
+	Format string
+	Args   []any
 }
 
 // Error implements error.
@@ -77,6 +84,35 @@ func Field(field, msg string) *Error {
 	return &Error{Code: Invalid, Reason: "invalid_input", Message: msg, Details: map[string]string{field: msg}}
 }
 
+// Ef is E with a message built from a format and its arguments, kept
+// apart so that the message can be translated.
+func Ef(code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...), Format: format, Args: args}
+}
+
+// Rf is R with a message built from a format and its arguments.
+func Rf(code Code, reason, format string, args ...any) *Error {
+	e := Ef(code, format, args...)
+	e.Reason = reason
+	return e
+}
+
+// Fieldf is Field with a reason built from a format and its arguments.
+func Fieldf(field, format string, args ...any) *Error {
+	e := Ef(Invalid, format, args...)
+	e.Reason, e.Details = "invalid_input", map[string]string{field: e.Message}
+	return e
+}
+
+// MessageKey is what the catalogue translates the message by: the format
+// when there is one, else the message itself.
+func (e *Error) MessageKey() string {
+	if e.Format != "" {
+		return e.Format
+	}
+	return e.Message
+}
+
 // As returns the *Error inside err, if any.
 func As(err error) (*Error, bool) {
 	var e *Error
@@ -92,4 +128,22 @@ func CodeOf(err error) Code {
 		return e.Code
 	}
 	return Internal
+}
+
+// Localized returns the message and field details in lang, from the
+// message catalogue (English when it has no translation).
+func (e *Error) Localized(lang string) (string, map[string]string) {
+	msg := i18n.Error(lang, e.MessageKey(), e.Args...)
+	if len(e.Details) == 0 {
+		return msg, nil
+	}
+	details := make(map[string]string, len(e.Details))
+	for field, reason := range e.Details {
+		if reason == e.Message {
+			details[field] = msg
+		} else {
+			details[field] = i18n.Error(lang, reason)
+		}
+	}
+	return msg, details
 }

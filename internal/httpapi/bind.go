@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -35,12 +34,12 @@ func bind(c echo.Context, dto any) error {
 		case errors.Is(err, io.EOF):
 			return errs.R(errs.Invalid, "bad_json", "a JSON body is required")
 		case errors.As(err, &typeErr) && typeErr.Field != "":
-			return errs.Field(typeErr.Field, fmt.Sprintf("must be a %s", jsonKind(typeErr.Type.Kind().String())))
+			return errs.Fieldf(typeErr.Field, "must be a %s", jsonKind(typeErr.Type.Kind().String()))
 		case strings.HasPrefix(err.Error(), "json: unknown field "):
 			f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 			return errs.Field(f, "unknown field")
 		default:
-			return errs.R(errs.Invalid, "bad_json", "the body is not valid JSON: "+strings.TrimPrefix(err.Error(), "json: "))
+			return errs.Rf(errs.Invalid, "bad_json", "the body is not valid JSON: %s", strings.TrimPrefix(err.Error(), "json: "))
 		}
 	}
 	if dec.More() {
@@ -101,7 +100,7 @@ func validParams(next echo.HandlerFunc) echo.HandlerFunc {
 func pathID(c echo.Context, name string) (int64, error) {
 	id, err := strconv.ParseInt(c.Param(name), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, errs.R(errs.NotFound, "not_found", fmt.Sprintf("no such %s", strings.TrimSuffix(name, "_id")))
+		return 0, errs.Rf(errs.NotFound, "not_found", "no such %s", strings.TrimSuffix(name, "_id"))
 	}
 	return id, nil
 }
@@ -114,7 +113,7 @@ func queryInt64(c echo.Context, name string, min int64) (*int64, error) {
 	}
 	v, err := strconv.ParseInt(raw, 10, 64)
 	if err != nil || v < min {
-		return nil, errs.Field(name, fmt.Sprintf("must be a whole number ≥ %d", min))
+		return nil, errs.Fieldf(name, "must be a whole number ≥ %d", min)
 	}
 	return &v, nil
 }
@@ -157,7 +156,7 @@ func (l list[T]) MarshalJSON() ([]byte, error) {
 func bindBodyError(err error) error {
 	var maxErr *http.MaxBytesError
 	if errors.As(err, &maxErr) {
-		return &errs.Error{Code: errs.TooLarge, Reason: "too_large", Message: fmt.Sprintf("the request body is over %d bytes", maxErr.Limit)}
+		return errs.Rf(errs.TooLarge, "too_large", "the request body is over %d bytes", maxErr.Limit)
 	}
 	if errors.Is(err, errSlowBody) {
 		return err

@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/parley-chat/parley/internal/errs"
+	"github.com/parley-chat/parley/internal/i18n"
 	"github.com/parley-chat/parley/internal/store"
 )
 
@@ -38,16 +39,35 @@ var statusOf = map[errs.Code]int{
 	errs.Internal:     http.StatusInternalServerError,
 }
 
-var echoCodes = map[int]string{
-	http.StatusBadRequest:            "invalid_input",
-	http.StatusUnauthorized:          "unauthorized",
-	http.StatusForbidden:             "forbidden",
-	http.StatusNotFound:              "not_found",
-	http.StatusMethodNotAllowed:      "method_not_allowed",
-	http.StatusRequestEntityTooLarge: "too_large",
-	http.StatusUnsupportedMediaType:  "unsupported_media_type",
-	http.StatusTooManyRequests:       "rate_limited",
-	http.StatusServiceUnavailable:    "unavailable",
+// echoCodes are the codes and messages of the errors Echo itself raises
+// (no route, wrong method, …).
+var echoCodes = map[int]struct{ code, message string }{
+	http.StatusBadRequest:            {"invalid_input", i18n.N("the request is not valid")},
+	http.StatusUnauthorized:          {"unauthorized", i18n.N("sign in first")},
+	http.StatusForbidden:             {"forbidden", i18n.N("you may not do this")},
+	http.StatusNotFound:              {"not_found", i18n.N("there is nothing here")},
+	http.StatusMethodNotAllowed:      {"method_not_allowed", i18n.N("this method is not allowed here")},
+	http.StatusRequestEntityTooLarge: {"too_large", i18n.N("the request body is too large")},
+	http.StatusUnsupportedMediaType:  {"unsupported_media_type", i18n.N("this media type is not accepted here")},
+	http.StatusTooManyRequests:       {"rate_limited", i18n.N("too many requests; slow down")},
+	http.StatusServiceUnavailable:    {"unavailable", i18n.N("the service is briefly unavailable; try again")},
+}
+
+// language is the language of the answer to c: the caller's setting (a
+// user's profile, a visitor's widget locale), else Accept-Language.
+func (s *Server) language(c echo.Context) string {
+	ctx := c.Request().Context()
+	return s.deps.Auth.Language(ctx, identity(c), i18n.FromContext(ctx))
+}
+
+// acceptLanguage puts the language the browser asks for into the request's
+// context, for the error handler and the services.
+func acceptLanguage(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		lang := i18n.FromAcceptLanguage(c.Request().Header.Get("Accept-Language"))
+		c.SetRequest(c.Request().WithContext(i18n.WithLanguage(c.Request().Context(), lang)))
+		return next(c)
+	}
 }
 
 // handleError is the one place where errors become HTTP answers. Internal
@@ -57,22 +77,24 @@ func (s *Server) handleError(err error, c echo.Context) {
 		return
 	}
 	status := http.StatusInternalServerError
-	body := errorDetail{Code: "internal", Message: "something went wrong on our side; it has been logged"}
+	lang := s.language(c)
+	body := errorDetail{Code: "internal", Message: i18n.Error(lang, "something went wrong on our side; it has been logged")}
 	var he *echo.HTTPError
 	if e, ok := errs.As(err); ok && e.Code == errs.Internal && store.IsUnavailable(e.Err) {
 		// The database could not be reached: a retry may well succeed.
-		err = &errs.Error{Code: errs.Unavailable, Reason: "unavailable", Message: "the service is briefly unavailable; try again", Err: e.Err}
+		err = &errs.Error{Code: errs.Unavailable, Reason: "unavailable", Message: i18n.N("the service is briefly unavailable; try again"), Err: e.Err}
 	} else if !ok && store.IsUnavailable(err) {
 		// The same, from a path that returned the store's error unwrapped.
-		err = &errs.Error{Code: errs.Unavailable, Reason: "unavailable", Message: "the service is briefly unavailable; try again", Err: err}
+		err = &errs.Error{Code: errs.Unavailable, Reason: "unavailable", Message: i18n.N("the service is briefly unavailable; try again"), Err: err}
 	}
 	if errors.Is(err, errSlowBody) {
 		// The connection closes after this answer; the client may not read it.
-		status, body = http.StatusRequestTimeout, errorDetail{Code: "request_timeout", Message: "the request body arrived too slowly"}
+		status, body = http.StatusRequestTimeout, errorDetail{Code: "request_timeout", Message: i18n.Error(lang, "the request body arrived too slowly")}
 	} else if e, ok := errs.As(err); ok {
 		status = statusOf[e.Code]
 		if e.Code != errs.Internal {
-			body = errorDetail{Code: e.PublicCode(), Message: e.Message, Details: e.Details}
+			msg, details := e.Localized(lang)
+			body = errorDetail{Code: e.PublicCode(), Message: msg, Details: details}
 			if e.Until != nil {
 				body.Until = e.Until.UTC().Format(time.RFC3339)
 			}
@@ -85,12 +107,12 @@ func (s *Server) handleError(err error, c echo.Context) {
 		}
 	} else if errors.As(err, &he) {
 		status = he.Code
-		if code, ok := echoCodes[status]; ok {
-			msg := http.StatusText(status)
-			if m, ok := he.Message.(string); ok && m != "" {
-				msg = m
+		if ec, ok := echoCodes[status]; ok {
+			msg := i18n.Error(lang, ec.message)
+			if m, ok := he.Message.(string); ok && m != "" && m != http.StatusText(status) {
+				msg = i18n.Error(lang, m)
 			}
-			body = errorDetail{Code: code, Message: msg}
+			body = errorDetail{Code: ec.code, Message: msg}
 		}
 	}
 	if status >= 500 && status != http.StatusServiceUnavailable {

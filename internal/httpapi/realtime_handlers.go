@@ -12,6 +12,7 @@ import (
 	"github.com/parley-chat/parley/internal/auth"
 	"github.com/parley-chat/parley/internal/chat"
 	"github.com/parley-chat/parley/internal/errs"
+	"github.com/parley-chat/parley/internal/i18n"
 	"github.com/parley-chat/parley/internal/realtime"
 	"github.com/parley-chat/parley/internal/store"
 )
@@ -45,6 +46,7 @@ func (s *Server) websocket(c echo.Context) error {
 		return errs.R(errs.Forbidden, "forbidden", "unsupported identity")
 	}
 	// RedeemTicket read the account as it is now: its role, its nickname.
+	id.Browser = i18n.FromContext(c.Request().Context())
 	_ = s.deps.Hub.Serve(c.Response(), c.Request(), chat.UserKey(id.ID), id)
 	return nil
 }
@@ -178,13 +180,19 @@ func (s *Server) handleFrame(sess *realtime.Session, data []byte) {
 	}
 }
 
+// sendFrameError answers a frame with an error frame, in the language of
+// the session's user (their setting, a visitor's widget locale, else their
+// browser's).
 func (s *Server) sendFrameError(ctx context.Context, sess *realtime.Session, clientMsgID string, err error) {
-	code, msg, until := "internal", "something went wrong on our side; retry with the same client_msg_id", ""
+	id, _ := sess.Identity().(auth.Identity)
+	lang := s.deps.Auth.Language(ctx, id, i18n.Pick(i18n.EN, id.Browser))
+	code, msg, until := "internal", i18n.Error(lang, "something went wrong on our side; retry with the same client_msg_id"), ""
 	var details map[string]string
 	if e, ok := errs.As(err); ok && e.Code == errs.Internal && store.IsUnavailable(e.Err) {
-		code, msg = "unavailable", "the service is briefly unavailable; retry with the same client_msg_id"
+		code, msg = "unavailable", i18n.Error(lang, "the service is briefly unavailable; retry with the same client_msg_id")
 	} else if e, ok := errs.As(err); ok && e.Code != errs.Internal {
-		code, msg, details = e.PublicCode(), e.Message, e.Details
+		code = e.PublicCode()
+		msg, details = e.Localized(lang)
 		if e.Until != nil {
 			until = e.Until.UTC().Format(time.RFC3339)
 		}

@@ -16,6 +16,7 @@ func (s *Server) routes() {
 		Skipper: func(c echo.Context) bool { return !isAPIPath(c.Request().URL.Path) },
 	}))
 	e.Use(middleware.RequestID())
+	e.Use(acceptLanguage)
 	e.Use(s.observe)
 	e.Use(middleware.Recover())
 	e.Use(s.securityHeaders)

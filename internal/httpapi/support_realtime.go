@@ -9,6 +9,7 @@ import (
 	"github.com/parley-chat/parley/internal/auth"
 	"github.com/parley-chat/parley/internal/chat"
 	"github.com/parley-chat/parley/internal/errs"
+	"github.com/parley-chat/parley/internal/i18n"
 	"github.com/parley-chat/parley/internal/realtime"
 	"github.com/parley-chat/parley/internal/store"
 )
@@ -37,6 +38,7 @@ func (s *Server) visitorSocket(c echo.Context, id auth.Identity) error {
 	if origin != "" && !sameOrigin(origin, s.cfg.PublicURL) && !s.deps.Visitors.OriginAllowed(site, origin) {
 		return errs.R(errs.Forbidden, "origin_not_allowed", "this website is not allowed to use this chat")
 	}
+	id.Browser = i18n.FromContext(c.Request().Context())
 	_ = s.deps.Hub.Serve(c.Response(), c.Request(), chat.VisitorKey(id.ID), id)
 	return nil
 }

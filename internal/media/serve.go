@@ -143,7 +143,7 @@ func (s *Service) CheckAttachment(ctx context.Context, tx *store.Store, senderKi
 		return errs.R(errs.Forbidden, "not_your_attachment", "attach only your own uploads")
 	}
 	if row.Blob.Kind != string(kind) {
-		return errs.R(errs.Rule, "attachment_kind_mismatch", "the attachment is a "+row.Blob.Kind+", not a "+string(kind))
+		return errs.Rf(errs.Rule, "attachment_kind_mismatch", "the attachment is a %s, not a %s", row.Blob.Kind, string(kind))
 	}
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/parley-chat/parley/internal/errs"
+	"github.com/parley-chat/parley/internal/i18n"
 	"github.com/parley-chat/parley/internal/store"
 )
 
@@ -148,7 +149,7 @@ func (s *Service) limitFor(sn Sniffed, kind string) (int64, error) {
 	switch sn.Format {
 	case formatJPEG, formatPNG, formatGIF, formatWebP:
 		if kind == KindVoice || kind == KindVideo {
-			return 0, unsupported("an image is not a " + kind)
+			return 0, unsupported("an image is not a %s", kind)
 		}
 		return s.cfg.MaxImage, nil
 	case formatMatroska, formatOgg, formatMP4:
@@ -191,7 +192,7 @@ func (s *Service) prepare(f *os.File, size int64, sum string, sn Sniffed) (*prep
 		img, err := processImage(f, size, sn.Format)
 		switch {
 		case errors.Is(err, errTooManyPixels):
-			return nil, &errs.Error{Code: errs.TooLarge, Reason: "too_large", Message: fmt.Sprintf("images may have at most %d pixels", MaxPixels)}
+			return nil, errs.Rf(errs.TooLarge, "too_large", "images may have at most %d pixels", MaxPixels)
 		case errors.Is(err, ErrUnreadable):
 			return nil, unreadable("the image could not be decoded")
 		case err != nil:
@@ -236,7 +237,7 @@ func (s *Service) prepare(f *os.File, size int64, sum string, sn Sniffed) (*prep
 // (the same content may have been stored under other limits).
 func (s *Service) fits(b *store.MediaBlob, kind string) error {
 	if kind != "" && kind != KindFile && kind != b.Kind {
-		return unsupported(fmt.Sprintf("this content is a %s, not a %s", b.Kind, kind))
+		return unsupported("this content is a %s, not a %s", b.Kind, kind)
 	}
 	if kind == KindFile {
 		b = &store.MediaBlob{Kind: KindFile, Size: b.Size}
@@ -246,7 +247,7 @@ func (s *Service) fits(b *store.MediaBlob, kind string) error {
 		return tooLarge(limit)
 	}
 	if b.Kind == KindVoice && b.DurationMS > s.cfg.MaxVoiceDuration.Milliseconds() {
-		return &errs.Error{Code: errs.TooLarge, Reason: "too_long", Message: fmt.Sprintf("voice messages may last at most %s", s.cfg.MaxVoiceDuration)}
+		return errs.Rf(errs.TooLarge, "too_long", "voice messages may last at most %s", s.cfg.MaxVoiceDuration)
 	}
 	return nil
 }
@@ -292,38 +293,38 @@ func (s *Service) uploadAllowed(ctx context.Context, by store.Uploader) error {
 	if by.Kind == store.SenderVisitor {
 		n = s.cfg.VisitorUploads
 	}
-	return s.limiter.Hit(ctx, fmt.Sprintf("upload:%s:%d", by.Kind, by.ID), n, s.cfg.VisitorUploadWindow, "uploading")
+	return s.limiter.Hit(ctx, fmt.Sprintf("upload:%s:%d", by.Kind, by.ID), n, s.cfg.VisitorUploadWindow, i18n.N("uploading"))
 }
 
 func quotaExceeded(quota int64) error {
-	return &errs.Error{Code: errs.TooLarge, Reason: "quota_exceeded", Message: fmt.Sprintf("your uploads would take more than your %s of storage", human(quota))}
+	return errs.Rf(errs.TooLarge, "quota_exceeded", "your uploads would take more than your %s of storage", human(quota))
 }
 
 // budgetSpent refuses an anonymous visitor's upload when the site's
 // visitors have used today's budget, until the next day (UTC).
 func budgetSpent(budget int64, now time.Time) error {
 	secs := int(now.Truncate(24*time.Hour).Add(24*time.Hour).Sub(now)/time.Second) + 1
-	return &errs.Error{Code: errs.RateLimited, Reason: "upload_budget_spent", RetryAfter: secs,
-		Message: fmt.Sprintf("this site's visitors have used today's %s of uploads; try again tomorrow", human(budget))}
+	e := errs.Rf(errs.RateLimited, "upload_budget_spent", "this site's visitors have used today's %s of uploads; try again tomorrow", human(budget))
+	e.RetryAfter = secs
+	return e
 }
 
 // budgetExceeded refuses a file larger than what is left of the site's
 // daily visitor budget.
 func budgetExceeded(left int64) error {
-	return &errs.Error{Code: errs.TooLarge, Reason: "upload_budget_exceeded",
-		Message: fmt.Sprintf("this file is larger than the %s left of today's upload budget for this site's visitors", human(left))}
+	return errs.Rf(errs.TooLarge, "upload_budget_exceeded", "this file is larger than the %s left of today's upload budget for this site's visitors", human(left))
 }
 
 func tooLarge(limit int64) error {
-	return &errs.Error{Code: errs.TooLarge, Reason: "too_large", Message: fmt.Sprintf("this kind of upload may be at most %s", human(limit))}
+	return errs.Rf(errs.TooLarge, "too_large", "this kind of upload may be at most %s", human(limit))
 }
 
-func unsupported(msg string) error {
-	return &errs.Error{Code: errs.Unsupported, Reason: "unsupported_media_type", Message: msg}
+func unsupported(format string, args ...any) error {
+	return errs.Rf(errs.Unsupported, "unsupported_media_type", format, args...)
 }
 
 func unreadable(msg string) error {
-	return &errs.Error{Code: errs.Rule, Reason: "unreadable_media", Message: msg}
+	return errs.R(errs.Rule, "unreadable_media", msg)
 }
 
 // human writes a byte count the way the settings take it.

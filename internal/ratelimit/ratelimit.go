@@ -13,7 +13,6 @@ package ratelimit
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"time"
 
@@ -93,8 +92,9 @@ func (l *Limiter) Hit(ctx context.Context, key string, limit int, window time.Du
 		return nil
 	}
 	secs := RetryAfterSeconds(wait)
-	return &errs.Error{Code: errs.RateLimited, Reason: "rate_limited", RetryAfter: secs,
-		Message: fmt.Sprintf("too many attempts at %s; try again in %d seconds", doing, secs)}
+	e := errs.Rf(errs.RateLimited, "rate_limited", "too many attempts at %s; try again in %d seconds", doing, secs)
+	e.RetryAfter = secs
+	return e
 }
 
 // RetryAfterSeconds rounds wait up to whole seconds, at least one, for a

@@ -10,6 +10,7 @@ import (
 
 	"github.com/parley-chat/parley/internal/auth"
 	"github.com/parley-chat/parley/internal/errs"
+	"github.com/parley-chat/parley/internal/i18n"
 	"github.com/parley-chat/parley/internal/store"
 )
 
@@ -71,7 +72,7 @@ func (s *Service) SendFriendRequest(ctx context.Context, userID int64, in NewFri
 	if !utf8.ValidString(msg) || utf8.RuneCountInString(msg) > MaxRequestMessageRunes {
 		return nil, false, errs.Field("message", "at most 200 characters")
 	}
-	if err := s.limiter.Hit(ctx, fmt.Sprintf("friend_request:user:%d", userID), s.cfg.FriendRequestsPerHour, time.Hour, "sending friend requests"); err != nil {
+	if err := s.limiter.Hit(ctx, fmt.Sprintf("friend_request:user:%d", userID), s.cfg.FriendRequestsPerHour, time.Hour, i18n.N("sending friend requests")); err != nil {
 		return nil, false, err
 	}
 	target, err := s.resolveTarget(ctx, userID, in)

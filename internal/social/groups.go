@@ -5,11 +5,11 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/parley-chat/parley/internal/chat"
 	"github.com/parley-chat/parley/internal/errs"
 	"github.com/parley-chat/parley/internal/store"
 )
@@ -132,7 +132,7 @@ func (s *Service) CreateGroup(ctx context.Context, userID int64, in NewGroup) (*
 			if err := tx.AddMember(ctx, &store.Member{ConversationID: conv.ID, UserID: userID, Role: RoleOwner, JoinedAt: now}); err != nil {
 				return err
 			}
-			sys, err = s.chat.PostSystemTx(ctx, tx, conv.ID, fmt.Sprintf("%s created the group %q", s.name(ctx, tx, userID), name))
+			sys, err = s.chat.PostSystemTx(ctx, tx, conv.ID, chat.Event{Type: chat.EventGroupCreated, Actor: s.who(ctx, tx, userID), Name: name})
 			return err
 		})
 		if !errors.Is(err, store.ErrConflict) {
@@ -154,6 +154,11 @@ func groupNumber() int64 {
 }
 
 // name returns a user's display name for system messages.
+// who names a user in a system event.
+func (s *Service) who(ctx context.Context, st *store.Store, userID int64) *chat.EventUser {
+	return &chat.EventUser{ID: userID, Name: s.name(ctx, st, userID)}
+}
+
 func (s *Service) name(ctx context.Context, st *store.Store, userID int64) string {
 	u, err := st.UserByID(ctx, userID)
 	if err != nil {
@@ -236,7 +241,7 @@ type GroupPatch struct {
 // with a system message for what the history should show.
 func (s *Service) UpdateGroup(ctx context.Context, userID, groupID int64, p GroupPatch) (*Group, error) {
 	var u store.GroupUpdate
-	var notes []string
+	var notes []chat.Event
 	var g *store.Group
 	var sys []*store.Message
 	err := s.store.Tx(ctx, func(tx *store.Store) error {
@@ -248,7 +253,7 @@ func (s *Service) UpdateGroup(ctx context.Context, userID, groupID int64, p Grou
 		if m.Role == RoleMember {
 			return errNeedAdmin
 		}
-		who := s.name(ctx, tx, userID)
+		who := s.who(ctx, tx, userID)
 		if p.Name != nil {
 			name, err := checkName(*p.Name)
 			if err != nil {
@@ -256,7 +261,7 @@ func (s *Service) UpdateGroup(ctx context.Context, userID, groupID int64, p Grou
 			}
 			if name != g.Name {
 				u.Name = &name
-				notes = append(notes, fmt.Sprintf("%s renamed the group to %q", who, name))
+				notes = append(notes, chat.Event{Type: chat.EventGroupRenamed, Actor: who, Name: name})
 			}
 		}
 		if p.AvatarURL != nil {
@@ -274,9 +279,9 @@ func (s *Service) UpdateGroup(ctx context.Context, userID, groupID int64, p Grou
 			if a != g.Announcement {
 				u.Announcement = &a
 				if a == "" {
-					notes = append(notes, fmt.Sprintf("%s removed the announcement", who))
+					notes = append(notes, chat.Event{Type: chat.EventAnnouncementRemoved, Actor: who})
 				} else {
-					notes = append(notes, fmt.Sprintf("%s posted an announcement: %s", who, a))
+					notes = append(notes, chat.Event{Type: chat.EventAnnouncementPosted, Actor: who, Text: a})
 				}
 			}
 		}
@@ -289,9 +294,9 @@ func (s *Service) UpdateGroup(ctx context.Context, userID, groupID int64, p Grou
 		if p.MuteAll != nil && *p.MuteAll != g.MuteAll {
 			u.MuteAll = p.MuteAll
 			if *p.MuteAll {
-				notes = append(notes, fmt.Sprintf("%s turned on mute-all: only the owner and admins can speak", who))
+				notes = append(notes, chat.Event{Type: chat.EventMuteAllOn, Actor: who})
 			} else {
-				notes = append(notes, fmt.Sprintf("%s turned off mute-all", who))
+				notes = append(notes, chat.Event{Type: chat.EventMuteAllOff, Actor: who})
 			}
 		}
 		if u == (store.GroupUpdate{}) {

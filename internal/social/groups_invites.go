@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/parley-chat/parley/internal/chat"
 	"github.com/parley-chat/parley/internal/errs"
 	"github.com/parley-chat/parley/internal/store"
 )
@@ -149,7 +150,7 @@ func (s *Service) DecideJoinRequest(ctx context.Context, userID, groupID, reques
 			return errs.R(errs.Conflict, "request_not_pending", "this request was already decided")
 		}
 		if accept {
-			sys, err = s.addMemberTx(ctx, tx, g, r.UserID, ", approved by "+s.name(ctx, tx, userID))
+			sys, err = s.addMemberTx(ctx, tx, g, r.UserID, chat.Event{Via: chat.ViaApproval, By: s.who(ctx, tx, userID)})
 		}
 		return err
 	})
@@ -298,7 +299,7 @@ func (s *Service) AcceptInvite(ctx context.Context, userID int64, token string) 
 		if !used {
 			return errInviteGone
 		}
-		sys, err = s.addMemberTx(ctx, tx, g, userID, " with an invite link")
+		sys, err = s.addMemberTx(ctx, tx, g, userID, chat.Event{Via: chat.ViaInviteLink})
 		return err
 	})
 	if err != nil {

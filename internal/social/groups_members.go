@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/parley-chat/parley/internal/chat"
 	"github.com/parley-chat/parley/internal/errs"
+	"github.com/parley-chat/parley/internal/i18n"
 	"github.com/parley-chat/parley/internal/store"
 )
 
@@ -36,7 +38,7 @@ type JoinResult struct {
 
 // addMemberTx adds userID to the locked group g, within its cap, and posts
 // the system message.
-func (s *Service) addMemberTx(ctx context.Context, tx *store.Store, g *store.Group, userID int64, how string) (*store.Message, error) {
+func (s *Service) addMemberTx(ctx context.Context, tx *store.Store, g *store.Group, userID int64, how chat.Event) (*store.Message, error) {
 	if _, err := tx.Member(ctx, g.ConversationID, userID); err == nil {
 		return nil, errs.R(errs.Conflict, "already_member", "you are already in this group")
 	}
@@ -45,7 +47,7 @@ func (s *Service) addMemberTx(ctx context.Context, tx *store.Store, g *store.Gro
 		return nil, err
 	}
 	if n >= int64(g.MemberCap) {
-		return nil, errs.R(errs.Conflict, "group_full", fmt.Sprintf("this group is full (%d members)", g.MemberCap))
+		return nil, errs.Rf(errs.Conflict, "group_full", "this group is full (%d members)", g.MemberCap)
 	}
 	conv, err := tx.ConversationByID(ctx, g.ConversationID)
 	if err != nil {
@@ -57,7 +59,8 @@ func (s *Service) addMemberTx(ctx context.Context, tx *store.Store, g *store.Gro
 	if err != nil {
 		return nil, err
 	}
-	return s.chat.PostSystemTx(ctx, tx, g.ConversationID, fmt.Sprintf("%s joined the group%s", s.name(ctx, tx, userID), how))
+	how.Type, how.Actor = chat.EventMemberJoined, s.who(ctx, tx, userID)
+	return s.chat.PostSystemTx(ctx, tx, g.ConversationID, how)
 }
 
 // afterJoin tells the group and the newcomer.
@@ -99,7 +102,7 @@ func (s *Service) JoinByNumber(ctx context.Context, userID, number int64, messag
 		if err != nil {
 			return err
 		}
-		sys, err = s.addMemberTx(ctx, tx, locked, userID, "")
+		sys, err = s.addMemberTx(ctx, tx, locked, userID, chat.Event{})
 		return err
 	})
 	if err != nil {
@@ -123,7 +126,7 @@ func (s *Service) Leave(ctx context.Context, userID, groupID int64) error {
 		if _, err := tx.RemoveMember(ctx, g.ConversationID, userID); err != nil {
 			return err
 		}
-		sys, err = s.chat.PostSystemTx(ctx, tx, g.ConversationID, s.name(ctx, tx, userID)+" left the group")
+		sys, err = s.chat.PostSystemTx(ctx, tx, g.ConversationID, chat.Event{Type: chat.EventMemberLeft, Actor: s.who(ctx, tx, userID)})
 		return err
 	})
 	if err != nil {
@@ -208,7 +211,7 @@ func (s *Service) UpdateMember(ctx context.Context, actorID, groupID, targetID i
 		if err != nil {
 			return err
 		}
-		who, whom := s.name(ctx, tx, actorID), s.name(ctx, tx, targetID)
+		who, whom := s.who(ctx, tx, actorID), s.who(ctx, tx, targetID)
 		var u store.MemberUpdate
 		if p.Role != nil {
 			if actor.Role != RoleOwner {
@@ -222,11 +225,11 @@ func (s *Service) UpdateMember(ctx context.Context, actorID, groupID, targetID i
 			}
 			if *p.Role != target.Role {
 				u.Role = p.Role
-				verb := "made %s an admin"
+				ev := chat.Event{Type: chat.EventAdminAdded, Actor: who, Target: whom}
 				if *p.Role == RoleMember {
-					verb = "removed %s from the admins"
+					ev.Type = chat.EventAdminRemoved
 				}
-				m, err := s.chat.PostSystemTx(ctx, tx, g.ConversationID, who+" "+fmt.Sprintf(verb, whom))
+				m, err := s.chat.PostSystemTx(ctx, tx, g.ConversationID, ev)
 				if err != nil {
 					return err
 				}
@@ -237,16 +240,15 @@ func (s *Service) UpdateMember(ctx context.Context, actorID, groupID, targetID i
 			if !outranks(actor.Role, target.Role) {
 				return errs.R(errs.Forbidden, "forbidden", "you may mute only members below your role")
 			}
-			var text string
+			ev := chat.Event{Type: chat.EventMemberUnmuted, Actor: who, Target: whom}
 			if p.MutedUntil == nil || !p.MutedUntil.After(s.now()) {
 				u.MutedUntil = store.SetNull[time.Time]()
-				text = fmt.Sprintf("%s unmuted %s", who, whom)
 			} else {
 				until := p.MutedUntil.UTC()
 				u.MutedUntil = store.SetTo(until)
-				text = fmt.Sprintf("%s muted %s until %s", who, whom, until.Format("2 Jan 2006 15:04 MST"))
+				ev.Type, ev.Until = chat.EventMemberMuted, &until
 			}
-			m, err := s.chat.PostSystemTx(ctx, tx, g.ConversationID, text)
+			m, err := s.chat.PostSystemTx(ctx, tx, g.ConversationID, ev)
 			if err != nil {
 				return err
 			}
@@ -303,7 +305,7 @@ func (s *Service) Kick(ctx context.Context, actorID, groupID, targetID int64) er
 			return err
 		}
 		sys, err = s.chat.PostSystemTx(ctx, tx, g.ConversationID,
-			fmt.Sprintf("%s removed %s from the group", s.name(ctx, tx, actorID), s.name(ctx, tx, targetID)))
+			chat.Event{Type: chat.EventMemberRemoved, Actor: s.who(ctx, tx, actorID), Target: s.who(ctx, tx, targetID)})
 		return err
 	})
 	if err != nil {
@@ -343,7 +345,7 @@ func (s *Service) Transfer(ctx context.Context, actorID, groupID, toUserID int64
 			return err
 		}
 		sys, err = s.chat.PostSystemTx(ctx, tx, g.ConversationID,
-			fmt.Sprintf("%s made %s the owner of the group", s.name(ctx, tx, actorID), s.name(ctx, tx, toUserID)))
+			chat.Event{Type: chat.EventOwnerChanged, Actor: s.who(ctx, tx, actorID), Target: s.who(ctx, tx, toUserID)})
 		return err
 	})
 	if err != nil {
@@ -360,5 +362,5 @@ func (s *Service) Transfer(ctx context.Context, actorID, groupID, toUserID int64
 // joinAllowed applies the per-user limit on joining groups (by number or
 // by invite), so nobody sweeps group numbers or floods groups.
 func (s *Service) joinAllowed(ctx context.Context, userID int64) error {
-	return s.limiter.Hit(ctx, fmt.Sprintf("group_join:user:%d", userID), s.cfg.GroupJoinsPerHour, time.Hour, "joining groups")
+	return s.limiter.Hit(ctx, fmt.Sprintf("group_join:user:%d", userID), s.cfg.GroupJoinsPerHour, time.Hour, i18n.N("joining groups"))
 }

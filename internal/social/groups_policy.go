@@ -3,7 +3,6 @@ package social
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/parley-chat/parley/internal/errs"
 	"github.com/parley-chat/parley/internal/store"
@@ -34,8 +33,9 @@ func (k GroupKind) checkSend(ctx context.Context, tx *store.Store, conv *store.C
 func (k GroupKind) verdict(m *store.Member, g *store.Group) error {
 	if m.MutedUntil != nil && m.MutedUntil.After(k.now()) {
 		until := m.MutedUntil.UTC()
-		return &errs.Error{Code: errs.Rule, Reason: "muted", Until: &until,
-			Message: fmt.Sprintf("you are muted in this group until %s", until.Format("2 Jan 2006 15:04 MST"))}
+		e := errs.Rf(errs.Rule, "muted", "you are muted in this group until %s", until.Format("2 Jan 2006 15:04 MST"))
+		e.Until = &until
+		return e
 	}
 	if m.Role == RoleOwner || m.Role == RoleAdmin {
 		return nil

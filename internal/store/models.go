@@ -14,6 +14,7 @@ type User struct {
 	EmailVerifiedAt *time.Time
 	LastSeenAt      *time.Time // when the last realtime session closed
 	DisabledAt      *time.Time // set while an admin has disabled the account
+	Language        *string    // en or zh-CN; nil follows the browser
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
 }
@@ -85,6 +86,7 @@ type Message struct {
 	Body           string
 	AttachmentID   *int64
 	ReplyToSeq     *int64
+	Event          *string // a system message's event, as JSON
 	CreatedAt      time.Time
 	RecalledAt     *time.Time
 }

@@ -72,6 +72,7 @@ type UserUpdate struct {
 	Role            *string
 	EmailVerifiedAt *time.Time
 	DisabledAt      Null[time.Time]
+	Language        Null[string]
 }
 
 // UpdateUser writes the fields u sets of one user, and the time of the
@@ -84,6 +85,7 @@ func (s *Store) UpdateUser(ctx context.Context, id int64, u UserUpdate) error {
 	putPtr(c, "role", u.Role)
 	putPtr(c, "email_verified_at", u.EmailVerifiedAt)
 	putNull(c, "disabled_at", u.DisabledAt)
+	putNull(c, "language", u.Language)
 	c["updated_at"] = time.Now().UTC()
 	res := s.q(ctx).Model(&User{}).Where("id = ?", id).Updates(map[string]any(c))
 	if res.Error != nil {

@@ -2,11 +2,11 @@ package support
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/parley-chat/parley/internal/audit"
 	"github.com/parley-chat/parley/internal/auth"
+	"github.com/parley-chat/parley/internal/chat"
 	"github.com/parley-chat/parley/internal/errs"
 	"github.com/parley-chat/parley/internal/store"
 )
@@ -74,7 +74,7 @@ func (s *Routing) Claim(ctx context.Context, actor auth.Identity, conversationID
 				return err
 			}
 			if load >= capacity {
-				return errs.R(errs.Conflict, "at_capacity", fmt.Sprintf("you have %d conversations, as many as your capacity allows", load))
+				return errs.Rf(errs.Conflict, "at_capacity", "you have %d conversations, as many as your capacity allows", load)
 			}
 		}
 		// The conditional update decides the race: it only takes the
@@ -95,7 +95,7 @@ func (s *Routing) Claim(ctx context.Context, actor auth.Identity, conversationID
 			return nil
 		}
 		freed = from
-		if sys, err = s.chat.PostSystemTx(ctx, tx, conversationID, fmt.Sprintf("%s took over the conversation from %s", userName(ctx, tx, actor.ID), userName(ctx, tx, *from))); err != nil {
+		if sys, err = s.chat.PostSystemTx(ctx, tx, conversationID, chat.Event{Type: chat.EventConversationTaken, Actor: who(ctx, tx, actor.ID), Target: who(ctx, tx, *from)}); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, actor.ID, "conversation.takeover", "conversation", conversationID, map[string]any{"site_id": sc.SiteID, "from_agent_id": *from})
@@ -140,7 +140,7 @@ func (s *Routing) Transfer(ctx context.Context, actor auth.Identity, conversatio
 		}
 		now := s.now()
 		freed = sc.AssigneeID
-		who := userName(ctx, tx, actor.ID)
+		by := who(ctx, tx, actor.ID)
 		if in.AgentID != nil {
 			target := *in.AgentID
 			if ok, err := canActOnSite(ctx, tx, sc.SiteID, target); err != nil || !ok {
@@ -160,7 +160,7 @@ func (s *Routing) Transfer(ctx context.Context, actor auth.Identity, conversatio
 			if capacity := s.capacityOn(ctx, tx, sc.QueueID, target); load >= capacity {
 				return errs.R(errs.Conflict, "agent_at_capacity", "that agent has no room for another conversation")
 			}
-			if sys, err = s.chat.PostSystemTx(ctx, tx, conversationID, fmt.Sprintf("%s transferred the conversation to %s", who, userName(ctx, tx, target))); err != nil {
+			if sys, err = s.chat.PostSystemTx(ctx, tx, conversationID, chat.Event{Type: chat.EventTransferredToAgent, Actor: by, Target: who(ctx, tx, target)}); err != nil {
 				return err
 			}
 			if err := s.rules.logEvent(ctx, tx, sc, "transferred", &actor.ID, 0); err != nil {
@@ -179,7 +179,7 @@ func (s *Routing) Transfer(ctx context.Context, actor auth.Identity, conversatio
 		if err := tx.LockQueue(ctx, q.ID); err != nil {
 			return err
 		}
-		if sys, err = s.chat.PostSystemTx(ctx, tx, conversationID, fmt.Sprintf("%s transferred the conversation to the %s queue", who, q.Name)); err != nil {
+		if sys, err = s.chat.PostSystemTx(ctx, tx, conversationID, chat.Event{Type: chat.EventTransferredToQueue, Actor: by, Name: q.Name}); err != nil {
 			return err
 		}
 		if err := s.rules.logEvent(ctx, tx, sc, "transferred", &actor.ID, 0); err != nil {
@@ -231,7 +231,7 @@ func (s *Routing) Resolve(ctx context.Context, actor auth.Identity, conversation
 		if err := s.rules.logEvent(ctx, tx, sc, "resolved", sc.AssigneeID, 0); err != nil {
 			return err
 		}
-		if sys, err = s.chat.PostSystemTx(ctx, tx, conversationID, userName(ctx, tx, actor.ID)+" resolved the conversation"); err != nil {
+		if sys, err = s.chat.PostSystemTx(ctx, tx, conversationID, chat.Event{Type: chat.EventConversationResolved, Actor: who(ctx, tx, actor.ID)}); err != nil {
 			return err
 		}
 		return s.rules.emitConversation(ctx, tx, conversationID, "conversation.resolved")
@@ -262,7 +262,7 @@ func (s *Routing) Reopen(ctx context.Context, actor auth.Identity, conversationI
 		if sc.Status != StatusResolved {
 			return errs.R(errs.Conflict, "not_resolved", "this conversation is not resolved")
 		}
-		if sys, err = s.chat.PostSystemTx(ctx, tx, conversationID, userName(ctx, tx, actor.ID)+" reopened the conversation"); err != nil {
+		if sys, err = s.chat.PostSystemTx(ctx, tx, conversationID, chat.Event{Type: chat.EventConversationReopened, Actor: who(ctx, tx, actor.ID)}); err != nil {
 			return err
 		}
 		r, err := s.rules.reopenRouted(ctx, tx, sc, s.now())

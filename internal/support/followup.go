@@ -7,7 +7,9 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/parley-chat/parley/internal/auth"
 	"github.com/parley-chat/parley/internal/chat"
+	"github.com/parley-chat/parley/internal/i18n"
 	"github.com/parley-chat/parley/internal/notify"
 	"github.com/parley-chat/parley/internal/store"
 )
@@ -74,7 +76,7 @@ func (s *FollowUps) NotifyAgents(ctx context.Context, job string, conversationID
 	if err != nil || len(msgs) == 0 {
 		return err // answered in time, or already mailed
 	}
-	recipients, err := s.responsibleAgents(ctx, sc)
+	recipients, lang, err := s.responsibleAgents(ctx, sc)
 	if err != nil || len(recipients) == 0 {
 		return err
 	}
@@ -85,28 +87,28 @@ func (s *FollowUps) NotifyAgents(ctx context.Context, job string, conversationID
 	if err != nil || !claimed {
 		return err
 	}
-	who := "A visitor"
+	who := i18n.T(lang, "mail.agent_followup.a_visitor")
 	if visitor != nil && visitor.Name != "" {
 		who = visitor.Name
 	}
-	siteName := "your site"
+	siteName := i18n.T(lang, "mail.agent_followup.your_site")
 	if site != nil {
 		siteName = site.Name
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s wrote on %s and nobody has answered yet:\n\n", who, siteName)
+	b.WriteString(i18n.T(lang, "mail.agent_followup.intro", "who", who, "site", siteName))
 	for i, m := range msgs {
 		if i == followUpMaxMessages {
-			b.WriteString("…and more.\n\n")
+			b.WriteString(i18n.T(lang, "mail.more"))
 			break
 		}
-		fmt.Fprintf(&b, "%s\n%s\n\n", m.CreatedAt.Format("2 Jan 15:04 MST"), m.Body)
+		fmt.Fprintf(&b, "%s\n%s\n\n", m.CreatedAt.Format("2006-01-02 15:04 MST"), m.Body)
 	}
 	if visitor != nil && visitor.Email != "" {
-		fmt.Fprintf(&b, "Their e-mail: %s\n", visitor.Email)
+		b.WriteString(i18n.T(lang, "mail.agent_followup.email", "email", visitor.Email))
 	}
-	fmt.Fprintf(&b, "Answer in the console: %s/console/#/inbox/%d\n", s.cfg.PublicURL, conversationID)
-	mail := notify.Mail{Kind: notify.KindAgentFollowUp, To: recipients, Subject: fmt.Sprintf("%s is waiting on %s", who, siteName), Text: b.String(),
+	b.WriteString(i18n.T(lang, "mail.agent_followup.answer", "link", fmt.Sprintf("%s/console/#/inbox/%d", s.cfg.PublicURL, conversationID)))
+	mail := notify.Mail{Kind: notify.KindAgentFollowUp, To: recipients, Subject: i18n.T(lang, "mail.agent_followup.subject", "who", who, "site", siteName), Text: b.String(),
 		MessageID: notify.JobMessageID(job, s.cfg.PublicURL)}
 	if err := s.mailer.Send(ctx, mail); err != nil {
 		_ = s.store.SetAgentsNotified(ctx, conversationID, sc.AgentsNotifiedSeq, sc.AgentsNotifiedJob, sc.AgentsNotifiedFromSeq)
@@ -115,15 +117,16 @@ func (s *FollowUps) NotifyAgents(ctx context.Context, job string, conversationID
 	return nil
 }
 
-// responsibleAgents are the e-mail addresses to tell about a conversation.
-func (s *FollowUps) responsibleAgents(ctx context.Context, sc *store.SupportConversation) ([]string, error) {
+// responsibleAgents are the e-mail addresses to tell about a conversation,
+// and the language of the mail: the one all of them chose, else English.
+func (s *FollowUps) responsibleAgents(ctx context.Context, sc *store.SupportConversation) ([]string, string, error) {
 	var ids []int64
 	if sc.AssigneeID != nil {
 		ids = []int64{*sc.AssigneeID}
 	} else {
 		agents, err := s.store.QueueAgents(ctx, sc.QueueID)
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		var all []int64
 		for _, a := range agents {
@@ -139,19 +142,27 @@ func (s *FollowUps) responsibleAgents(ctx context.Context, sc *store.SupportConv
 	// Only who serves the site now hears of its visitors by mail.
 	ids, err := s.store.SiteStaffAmong(ctx, sc.SiteID, ids)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	users, err := s.store.UsersByIDs(ctx, ids)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	var out []string
+	langs := map[string]bool{}
 	for _, id := range ids {
 		if u := users[id]; u != nil && u.Email != "" {
 			out = append(out, u.Email)
+			langs[auth.UserLanguage(u)] = true
 		}
 	}
-	return out, nil
+	lang := i18n.EN
+	if len(langs) == 1 {
+		for l := range langs {
+			lang = l
+		}
+	}
+	return out, lang, nil
 }
 
 // NotifyVisitor mails a visitor who left the agents' replies they have not
@@ -189,33 +200,35 @@ func (s *FollowUps) NotifyVisitor(ctx context.Context, job string, conversationI
 	if err != nil || !claimed {
 		return err
 	}
+	lang := i18n.Pick(i18n.EN, visitor.Locale)
 	var b strings.Builder
-	fmt.Fprintf(&b, "Hello%s,\n\n%s answered you:\n\n", prefixSpace(visitor.Name), site.Name)
+	if visitor.Name != "" {
+		b.WriteString(i18n.T(lang, "mail.visitor_followup.intro_named", "name", visitor.Name, "site", site.Name))
+	} else {
+		b.WriteString(i18n.T(lang, "mail.visitor_followup.intro", "site", site.Name))
+	}
 	for i, m := range views {
 		if i == followUpMaxMessages {
-			b.WriteString("…and more.\n\n")
+			b.WriteString(i18n.T(lang, "mail.more"))
 			break
 		}
-		fmt.Fprintf(&b, "%s:\n%s\n\n", m.Sender.Name, m.Body)
+		body := m.Body
+		if m.Event != nil {
+			body = m.Event.Render(lang)
+		}
+		fmt.Fprintf(&b, "%s:\n%s\n\n", m.Sender.Name, body)
 	}
 	// The site's origins may have changed since the page was stored.
 	if link := chatLink(visitor.PageURL); link != "" && pageAllowed(site, visitor.PageURL, s.cfg.PublicURL) {
-		fmt.Fprintf(&b, "Continue the conversation: %s\n", link)
+		b.WriteString(i18n.T(lang, "mail.visitor_followup.continue", "link", link))
 	}
-	mail := notify.Mail{Kind: notify.KindVisitorFollowUp, To: []string{visitor.Email}, Subject: fmt.Sprintf("%s answered your message", site.Name), Text: b.String(),
+	mail := notify.Mail{Kind: notify.KindVisitorFollowUp, To: []string{visitor.Email}, Subject: i18n.T(lang, "mail.visitor_followup.subject", "site", site.Name), Text: b.String(),
 		MessageID: notify.JobMessageID(job, s.cfg.PublicURL)}
 	if err := s.mailer.Send(ctx, mail); err != nil {
 		_ = s.store.ReleaseVisitorNotify(ctx, conversationID, sc.VisitorNotifiedAt, sc.VisitorNotifiedJob)
 		return err
 	}
 	return nil
-}
-
-func prefixSpace(name string) string {
-	if name == "" {
-		return ""
-	}
-	return " " + name
 }
 
 // chatLink is the page the visitor chatted from, asking the widget to open.

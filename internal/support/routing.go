@@ -292,7 +292,7 @@ func (s *Routing) HandleAssignTimeout(ctx context.Context, conversationID, agent
 		if err != nil || next == 0 {
 			return err // nobody else free: it stays with the agent
 		}
-		sys, err = s.chat.PostSystemTx(ctx, tx, conversationID, "No answer in time: the conversation moved to "+userName(ctx, tx, next))
+		sys, err = s.chat.PostSystemTx(ctx, tx, conversationID, chat.Event{Type: chat.EventConversationMoved, Target: who(ctx, tx, next)})
 		if err != nil {
 			return err
 		}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/parley-chat/parley/internal/auth"
+	"github.com/parley-chat/parley/internal/chat"
 	"github.com/parley-chat/parley/internal/errs"
 	"github.com/parley-chat/parley/internal/store"
 )
@@ -77,6 +78,11 @@ func siteForStaff(ctx context.Context, st *store.Store, actor auth.Identity, id 
 }
 
 // userName is how a user is named in system messages and lists.
+// who names a user in a system event.
+func who(ctx context.Context, st *store.Store, id int64) *chat.EventUser {
+	return &chat.EventUser{ID: id, Name: userName(ctx, st, id)}
+}
+
 func userName(ctx context.Context, st *store.Store, id int64) string {
 	u, err := st.UserByID(ctx, id)
 	if err != nil {

@@ -199,7 +199,7 @@ func (s *Sites) UpdateSite(ctx context.Context, actor auth.Identity, id int64, p
 		for _, o := range *p.AllowedOrigins {
 			u, err := url.Parse(strings.TrimSpace(o))
 			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
-				return nil, errs.Field("allowed_origins", fmt.Sprintf("%q is not an origin such as https://www.example.com", o))
+				return nil, errs.Fieldf("allowed_origins", "%q is not an origin such as https://www.example.com", o)
 			}
 			origins = append(origins, strings.ToLower(u.Scheme+"://"+u.Host))
 		}
@@ -232,11 +232,11 @@ func (s *Sites) UpdateSite(ctx context.Context, actor auth.Identity, id int64, p
 	if p.BusinessHours != nil {
 		for day, ranges := range *p.BusinessHours {
 			if !strings.Contains("mon tue wed thu fri sat sun", day) || len(day) != 3 {
-				return nil, errs.Field("business_hours", fmt.Sprintf("unknown day %q (use mon..sun)", day))
+				return nil, errs.Fieldf("business_hours", "unknown day %q (use mon..sun)", day)
 			}
 			for _, r := range ranges {
 				if !hoursRE.MatchString(r) {
-					return nil, errs.Field("business_hours", fmt.Sprintf("%q is not a range such as 09:00-17:30", r))
+					return nil, errs.Fieldf("business_hours", "%q is not a range such as 09:00-17:30", r)
 				}
 			}
 		}

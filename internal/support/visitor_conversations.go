@@ -166,7 +166,7 @@ func checkPrechat(site *store.Site, answers map[string]string) (string, store.Vi
 		known[f.Name] = true
 		v := strings.TrimSpace(answers[f.Name])
 		if v == "" && f.Required {
-			return "", none, errs.Field("prechat."+f.Name, f.Label+" is required")
+			return "", none, errs.Fieldf("prechat."+f.Name, "%s is required", f.Label)
 		}
 		if utf8.RuneCountInString(v) > 500 {
 			return "", none, errs.Field("prechat."+f.Name, "at most 500 characters")

@@ -14,6 +14,7 @@ import (
 	"github.com/parley-chat/parley/internal/auth"
 	"github.com/parley-chat/parley/internal/chat"
 	"github.com/parley-chat/parley/internal/errs"
+	"github.com/parley-chat/parley/internal/i18n"
 	"github.com/parley-chat/parley/internal/ratelimit"
 	"github.com/parley-chat/parley/internal/store"
 	"github.com/parley-chat/parley/internal/text"
@@ -217,7 +218,7 @@ func (s *Visitors) parseIdentity(site *store.Site, token string) (*identityClaim
 // created by external id, and an anonymous visitor's history on this
 // device is merged into it.
 func (s *Visitors) StartSession(ctx context.Context, in SessionInput) (*Session, error) {
-	if err := s.limiter.Hit(ctx, "widget_session:ip:"+in.IP, s.cfg.WidgetSessionsPerIPPerMinute, time.Minute, "starting chat sessions"); err != nil {
+	if err := s.limiter.Hit(ctx, "widget_session:ip:"+in.IP, s.cfg.WidgetSessionsPerIPPerMinute, time.Minute, i18n.N("starting chat sessions")); err != nil {
 		return nil, err
 	}
 	if err := text.Fields("site_key", in.SiteKey, "visitor_token", in.VisitorToken, "page_url", in.PageURL, "referrer", in.Referrer, "locale", in.Locale); err != nil {

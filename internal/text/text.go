@@ -11,12 +11,13 @@ import (
 	"unicode/utf8"
 
 	"github.com/parley-chat/parley/internal/errs"
+	"github.com/parley-chat/parley/internal/i18n"
 )
 
 // The problems Problem reports, as shown to clients.
-const (
-	NotUTF8 = "must be valid UTF-8 text"
-	HasNUL  = "must not contain NUL (\\u0000) characters"
+var (
+	NotUTF8 = i18n.N("must be valid UTF-8 text")
+	HasNUL  = i18n.N("must not contain NUL (\\u0000) characters")
 )
 
 // Problem says why s is not acceptable text, or "" when it is.

@@ -3,7 +3,6 @@ package wallet
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"unicode/utf8"
 
@@ -46,10 +45,10 @@ func (s *Service) validate(in *SendInput) error {
 		return errs.Field("kind", "lucky or equal")
 	}
 	if in.Count < 1 || in.Count > MaxShares {
-		return errs.Field("count", fmt.Sprintf("from 1 to %d shares", MaxShares))
+		return errs.Fieldf("count", "from 1 to %d shares", MaxShares)
 	}
 	if in.TotalCents < 1 || in.TotalCents > s.cfg.RedPacketMaxCents {
-		return errs.Field("total_cents", fmt.Sprintf("from 1 to %d cents", s.cfg.RedPacketMaxCents))
+		return errs.Fieldf("total_cents", "from 1 to %d cents", s.cfg.RedPacketMaxCents)
 	}
 	if in.TotalCents < int64(in.Count) {
 		return errs.Field("total_cents", "at least 1 cent per share")
@@ -59,7 +58,7 @@ func (s *Service) validate(in *SendInput) error {
 		return errs.Field("greeting", "must be UTF-8 text")
 	}
 	if utf8.RuneCountInString(in.Greeting) > MaxGreetingRunes {
-		return &errs.Error{Code: errs.TooLarge, Reason: "greeting_too_long", Message: fmt.Sprintf("a greeting holds at most %d characters", MaxGreetingRunes)}
+		return errs.Rf(errs.TooLarge, "greeting_too_long", "a greeting holds at most %d characters", MaxGreetingRunes)
 	}
 	if in.Greeting == "" {
 		in.Greeting = DefaultGreeting
@@ -159,7 +158,7 @@ func (s *Service) checkShares(ctx context.Context, tx *store.Store, conv *store.
 			return err
 		}
 		if int64(count) > n {
-			return errs.Field("count", fmt.Sprintf("at most one share per member (%d)", n))
+			return errs.Fieldf("count", "at most one share per member (%d)", n)
 		}
 	default:
 		return errs.R(errs.Rule, "unsupported_kind", "red packets are sent in direct and group chats only")

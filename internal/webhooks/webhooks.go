@@ -137,7 +137,7 @@ func (s *Service) CreateWithFormat(ctx context.Context, actor auth.Identity, sit
 	}
 	for _, e := range events {
 		if !slices.Contains(known, e) {
-			return nil, errs.Field("events", fmt.Sprintf("unknown event %q (known: %s)", e, strings.Join(known, ", ")))
+			return nil, errs.Fieldf("events", "unknown event %q (known: %s)", e, strings.Join(known, ", "))
 		}
 	}
 	if _, err := s.store.SiteByID(ctx, siteID); errors.Is(err, store.ErrNotFound) {

@@ -1,4 +1,4 @@
-import { hasMessage, t } from './i18n'
+import { hasMessage, locale, t } from './i18n'
 import type { AuthResponse, KeyValueStore, TokenPair } from './types'
 
 /** An error answered by the server (or a network failure, status 0). */
@@ -263,7 +263,8 @@ export class ApiClient {
     token: string | undefined,
     signal?: AbortSignal,
   ): Promise<Response> {
-    const headers: Record<string, string> = { Accept: 'application/json' }
+    // The server answers errors in the account's language, else in this one.
+    const headers: Record<string, string> = { Accept: 'application/json', 'Accept-Language': locale.value }
     if (body !== undefined) headers['Content-Type'] = 'application/json'
     if (token) headers.Authorization = `Bearer ${token}`
     try {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { setLocale } from './i18n'
 import {
   seenUnderLast,
   applyRecall,
@@ -10,6 +11,7 @@ import {
   lowestSeq,
   mergeMessages,
   messageLook,
+  systemText,
   missingRanges,
   previewOf,
 } from './messages'
@@ -158,5 +160,41 @@ describe('seenUnderLast', () => {
     expect(seenUnderLast([msg(1), msg(2, { kind: 'note', sender: mine })], 2, 2)).toBe(false)
     expect(seenUnderLast([msg(1), msg(2, { sender: { kind: 'visitor', id: 9, name: 'V' } })], 2, 2)).toBe(false)
     expect(seenUnderLast([], 2, 2)).toBe(false)
+  })
+})
+
+describe('systemText', () => {
+  const join = {
+    body: 'Bob joined the group',
+    event: { type: 'member_joined' as const, actor: { id: 7, name: 'Bob' } },
+  }
+
+  it('words a structured event in each language', () => {
+    expect(systemText(join, 'en')).toBe('Bob joined the group')
+    expect(systemText(join, 'zh-CN')).toBe('Bob 加入了群组')
+    const link = { ...join, event: { ...join.event, via: 'invite_link' as const } }
+    expect(systemText(link, 'zh-CN')).toBe('Bob 通过邀请链接加入了群组')
+    const approved = { ...join, event: { ...join.event, via: 'approval' as const, by: { id: 1, name: 'Ann' } } }
+    expect(systemText(approved, 'en')).toBe('Bob joined the group, approved by Ann')
+    const moved = { body: '', event: { type: 'transferred_to_queue' as const, actor: { id: 1, name: 'Ann' }, name: 'Sales' } }
+    expect(systemText(moved, 'zh-CN')).toBe('Ann 将对话转到了 Sales 队列')
+  })
+
+  it('shows the stored text of messages without an event', () => {
+    expect(systemText({ body: 'Ann created the group "Tea"' }, 'zh-CN')).toBe('Ann created the group "Tea"')
+  })
+
+  it('falls back to the body for an event type it does not know', () => {
+    const future = { body: 'Something new happened', event: { type: 'from_the_future' } }
+    expect(systemText(future as never, 'zh-CN')).toBe('Something new happened')
+  })
+
+  it('previews a system message in the current language', () => {
+    setLocale('zh-CN')
+    try {
+      expect(previewOf({ ...join, id: 1, conversation_id: 1, seq: 1, client_msg_id: 's', kind: 'system', sender: { kind: 'system', id: 0, name: 'Parley' }, created_at: '2026-01-01T00:00:00Z' } as never)).toBe('Bob 加入了群组')
+    } finally {
+      setLocale('en')
+    }
   })
 })

@@ -1,4 +1,4 @@
-import { t } from './i18n'
+import { hasMessage, locale, t, translate, type Locale } from './i18n'
 import type { Message } from './types'
 
 /**
@@ -87,8 +87,9 @@ export function previewOf(m: Message | null | undefined): string {
   if (!m) return ''
   if (m.recalled_at) return t('preview.recalled')
   switch (m.kind) {
-    case 'text':
     case 'system':
+      return systemText(m).replace(/\s+/g, ' ').trim()
+    case 'text':
       return (m.body || '').replace(/\s+/g, ' ').trim()
     case 'image':
       return t('preview.image')
@@ -145,4 +146,26 @@ export function seenUnderLast(list: readonly Pick<Message, 'seq' | 'kind' | 'sen
   const last = list[list.length - 1]
   if (!seenSeq || !last || myUserId === null) return false
   return last.kind !== 'note' && last.sender.kind === 'user' && Number(last.sender.id) === myUserId && last.seq <= seenSeq
+}
+
+/**
+ * What a system message says, in the reader's language: the server stores
+ * what happened as an event (a type and its people), and the console words
+ * it. Messages stored before events existed, or of a type this console does
+ * not know yet, show the body the server wrote.
+ */
+export function systemText(m: Pick<Message, 'body' | 'event'>, l: Locale = locale.value): string {
+  const e = m.event
+  if (!e) return m.body || ''
+  const key = 'system.' + e.type + (e.type === 'member_joined' && e.via ? '.' + e.via : '')
+  if (!hasMessage(key)) return m.body || ''
+  const until = e.until ? new Date(e.until).toLocaleString(l, { dateStyle: 'medium', timeStyle: 'short' }) : ''
+  return translate(l, key, {
+    actor: e.actor?.name ?? '',
+    target: e.target?.name ?? '',
+    by: e.by?.name ?? '',
+    name: e.name ?? '',
+    text: e.text ?? '',
+    until,
+  })
 }

@@ -46,6 +46,12 @@ const en = {
   upType: 'This file is not a picture we can show. Try a JPEG, PNG, GIF or WebP image.',
   upBroken: 'This file could not be read. It may be damaged.',
   upFailed: 'The file could not be sent.',
+  sysMoved: 'No answer in time: the conversation moved to {target}',
+  sysTaken: '{actor} took over the conversation from {target}',
+  sysToAgent: '{actor} transferred the conversation to {target}',
+  sysToQueue: '{actor} transferred the conversation to the {name} queue',
+  sysResolved: '{actor} resolved the conversation',
+  sysReopened: '{actor} reopened the conversation',
 }
 
 export type Strings = typeof en
@@ -96,6 +102,12 @@ const zh: Strings = {
   upType: '此文件不是可显示的图片，请使用 JPEG、PNG、GIF 或 WebP 图片。',
   upBroken: '无法读取此文件，文件可能已损坏。',
   upFailed: '文件发送失败。',
+  sysMoved: '未能及时回复：对话已转给 {target}',
+  sysTaken: '{actor} 从 {target} 手中接管了对话',
+  sysToAgent: '{actor} 将对话转给了 {target}',
+  sysToQueue: '{actor} 将对话转到了 {name} 队列',
+  sysResolved: '{actor} 将对话标为已解决',
+  sysReopened: '{actor} 重新打开了对话',
 }
 
 /** Simplified Chinese for any zh locale, English otherwise. */
@@ -106,4 +118,32 @@ export function pickStrings(locale: string | undefined): { lang: string; t: Stri
 /** Fills {name}-style holes. */
 export function fmt(s: string, vars: Record<string, string | number>): string {
   return s.replace(/\{(\w+)\}/g, (m, k: string) => (k in vars ? String(vars[k]) : m))
+}
+
+/** The widget's words for the support events a visitor sees. */
+const SYSTEM_EVENTS: Record<string, keyof Strings> = {
+  conversation_moved: 'sysMoved',
+  conversation_taken: 'sysTaken',
+  transferred_to_agent: 'sysToAgent',
+  transferred_to_queue: 'sysToQueue',
+  conversation_resolved: 'sysResolved',
+  conversation_reopened: 'sysReopened',
+}
+
+/** A system event as the server sends it on a message. */
+export interface SystemEvent {
+  type: string
+  actor?: { name: string }
+  target?: { name: string }
+  name?: string
+}
+
+/**
+ * What a system message says in the visitor's language: its event when the
+ * widget knows the type, else the text the server stored.
+ */
+export function systemText(t: Strings, body: string, event?: SystemEvent | null): string {
+  const key = event ? SYSTEM_EVENTS[event.type] : undefined
+  if (!event || !key) return body
+  return fmt(t[key], { actor: event.actor?.name ?? '', target: event.target?.name ?? '', name: event.name ?? '' })
 }

@@ -1,4 +1,4 @@
-import { fmt, type Strings } from './i18n'
+import { fmt, systemText, type Strings } from './i18n'
 import { renderText } from './links'
 import type { Pending } from './outbox'
 import type { PrechatField } from './prechat'
@@ -193,7 +193,7 @@ export class ChatView {
       li.setAttribute('data-seq', String(m.seq))
       if (m.kind === 'system' || (m.sender && m.sender.kind === 'system')) {
         li.className = 'msg sys'
-        renderText(doc, li, m.body || '')
+        renderText(doc, li, systemText(t, m.body || '', m.event))
       } else {
         const mine = m.sender && m.sender.kind === 'visitor'
         li.className = mine ? 'msg mine' : 'msg theirs'
