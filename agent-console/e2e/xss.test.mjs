@@ -118,7 +118,7 @@ test('XSS payloads in every shown text field stay text in the widget and the con
       dialogs.push(d.message())
       void d.dismiss()
     })
-    const { explain } = watch(page)
+    const explain = watch(page)
     try {
       await page.goto(`${host.origin}/?key=${encodeURIComponent(site.public_key)}`)
       await page.getByTestId('parley-launcher').click()
