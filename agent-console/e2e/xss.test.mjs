@@ -17,10 +17,12 @@ const PAYLOADS = [
   'javascript:window.__xss=1',
   '[click me](javascript:window.__xss=1)',
   '<iframe srcdoc="<script>parent.__xss=1</script>">',
+  'data:text/html,<script>window.__xss=1</script>',
+  'vbscript:msgbox(1) file:///etc/passwd',
 ]
 
 // What a payload would leave in the DOM had it been parsed as HTML.
-const INJECTED = 'img[src="x"], svg[onload], iframe[srcdoc], script:not([src]), a[href^="javascript:" i]'
+const INJECTED = 'img[src="x"], svg[onload], iframe[srcdoc], script:not([src]), a[href^="javascript:" i], a[href^="data:" i], a[href^="vbscript:" i], a[href^="file:" i]'
 
 let browser
 let host
@@ -116,7 +118,7 @@ test('XSS payloads in every shown text field stay text in the widget and the con
       dialogs.push(d.message())
       void d.dismiss()
     })
-    const { explain } = watch(page)
+    const explain = watch(page)
     try {
       await page.goto(`${host.origin}/?key=${encodeURIComponent(site.public_key)}`)
       await page.getByTestId('parley-launcher').click()

@@ -12,6 +12,7 @@ import (
 
 	"github.com/parley-chat/parley/internal/audit"
 	"github.com/parley-chat/parley/internal/errs"
+	"github.com/parley-chat/parley/internal/media"
 	"github.com/parley-chat/parley/internal/store"
 	"github.com/parley-chat/parley/internal/text"
 )
@@ -197,6 +198,8 @@ type MePatch struct {
 	// Language is "en", "zh-CN", or null to follow the browser; absent
 	// leaves it as it is.
 	Language json.RawMessage `json:"language"`
+	// AvatarMediaID makes one of the caller's uploaded images the avatar.
+	AvatarMediaID *int64 `json:"avatar_media_id"`
 }
 
 // UpdateMe changes the caller's nickname, avatar or language.
@@ -218,6 +221,15 @@ func (s *Service) UpdateMe(ctx context.Context, id Identity, p MePatch) (*User, 
 			return nil, errs.Field("avatar_url", "an http(s) URL or a path on this server")
 		}
 		fields.AvatarURL = &a
+		fields.AvatarUploadID = store.Null[int64]{Set: true}
+	}
+	if p.AvatarMediaID != nil {
+		if p.AvatarURL != nil {
+			return nil, errs.Field("avatar_media_id", "send avatar_url or avatar_media_id, not both")
+		}
+		path := media.AvatarPath(*p.AvatarMediaID)
+		fields.AvatarURL = &path
+		fields.AvatarUploadID = store.Null[int64]{Set: true, Value: p.AvatarMediaID}
 	}
 	if len(p.Language) > 0 {
 		l, err := languagePatch(p.Language)
@@ -227,7 +239,18 @@ func (s *Service) UpdateMe(ctx context.Context, id Identity, p MePatch) (*User, 
 		fields.Language = l
 	}
 	if fields != (store.UserUpdate{}) {
-		if err := s.store.UpdateUser(ctx, id.ID, fields); err != nil {
+		err := s.store.Tx(ctx, func(tx *store.Store) error {
+			if p.AvatarMediaID != nil {
+				if err := media.CheckAvatar(ctx, tx, id.ID, *p.AvatarMediaID, "avatar_media_id"); err != nil {
+					return err
+				}
+			}
+			return tx.UpdateUser(ctx, id.ID, fields)
+		})
+		if _, ok := errs.As(err); ok {
+			return nil, err
+		}
+		if err != nil {
 			return nil, errs.Wrap(err, "update user")
 		}
 	}

@@ -2,6 +2,7 @@ package chat
 
 import (
 	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/parley-chat/parley/internal/i18n"
@@ -14,6 +15,7 @@ const (
 	EventGroupCreated         = "group_created"         // actor, name
 	EventGroupRenamed         = "group_renamed"         // actor, name
 	EventMemberJoined         = "member_joined"         // actor; via "invite_link", or "approval" by someone
+	EventMembersAdded         = "members_added"         // actor added targets when creating the group
 	EventMemberLeft           = "member_left"           // actor
 	EventMemberRemoved        = "member_removed"        // actor removed target
 	EventAdminAdded           = "admin_added"           // actor made target an admin
@@ -48,14 +50,15 @@ type EventUser struct {
 // Event is what a system message says happened, stored with the message
 // and shown on it as `event`.
 type Event struct {
-	Type   string     `json:"type"`
-	Actor  *EventUser `json:"actor,omitempty"`
-	Target *EventUser `json:"target,omitempty"`
-	By     *EventUser `json:"by,omitempty"`  // who approved a join
-	Via    string     `json:"via,omitempty"` // how someone joined
-	Name   string     `json:"name,omitempty"`
-	Text   string     `json:"text,omitempty"`
-	Until  *time.Time `json:"until,omitempty"`
+	Type    string      `json:"type"`
+	Actor   *EventUser  `json:"actor,omitempty"`
+	Target  *EventUser  `json:"target,omitempty"`
+	Targets []EventUser `json:"targets,omitempty"` // several people, in the order they were named
+	By      *EventUser  `json:"by,omitempty"`      // who approved a join
+	Via     string      `json:"via,omitempty"`     // how someone joined
+	Name    string      `json:"name,omitempty"`
+	Text    string      `json:"text,omitempty"`
+	Until   *time.Time  `json:"until,omitempty"`
 }
 
 func name(u *EventUser) string {
@@ -82,6 +85,12 @@ func (e Event) Render(lang string) string {
 			return i18n.T(lang, "system.member_joined.approval", "actor", actor, "by", name(e.By))
 		}
 		return i18n.T(lang, "system.member_joined", "actor", actor)
+	case EventMembersAdded:
+		names := make([]string, len(e.Targets))
+		for i, u := range e.Targets {
+			names[i] = u.Name
+		}
+		return i18n.T(lang, "system.members_added", "actor", actor, "targets", strings.Join(names, i18n.T(lang, "list.separator")))
 	case EventMemberLeft:
 		return i18n.T(lang, "system.member_left", "actor", actor)
 	case EventMemberRemoved:

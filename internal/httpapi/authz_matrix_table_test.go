@@ -108,6 +108,9 @@ var authzMatrix = map[string]authzRow{
 	"HEAD /media/{id}":       {"upload", "", "403 403 403 403 403 403 403 403"},
 	"GET /media/{id}/thumb":  {"upload", "", "403 403 403 403 403 403 403 403"},
 	"HEAD /media/{id}/thumb": {"upload", "", "403 403 403 403 403 403 403 403"},
+	// Avatars are public, but only uploads that are someone's avatar.
+	"GET /media/avatars/{id}":  {"upload", "", "404 404 404 404 404 404 404 404"},
+	"HEAD /media/avatars/{id}": {"upload", "", "404 404 404 404 404 404 404 404"},
 
 	"POST /api/v1/sites":                              {"", `{"name":"s{uniq}"}`, "401 401 401 403 403 403 403 201"},
 	"GET /api/v1/sites":                               {"", "", "401 401 401 200 200 200 200 200"},

@@ -36,9 +36,10 @@ func (s *Server) groupRoutes(user *echo.Group) {
 }
 
 type createGroupRequest struct {
-	Name       string `json:"name"`
-	AvatarURL  string `json:"avatar_url"`
-	JoinPolicy string `json:"join_policy"`
+	Name       string  `json:"name"`
+	AvatarURL  string  `json:"avatar_url"`
+	JoinPolicy string  `json:"join_policy"`
+	MemberIDs  []int64 `json:"member_ids"`
 }
 
 func (s *Server) createGroup(c echo.Context) error {
@@ -47,7 +48,7 @@ func (s *Server) createGroup(c echo.Context) error {
 		return err
 	}
 	g, err := s.deps.Social.CreateGroup(c.Request().Context(), identity(c).ID, social.NewGroup{
-		Name: req.Name, AvatarURL: req.AvatarURL, JoinPolicy: req.JoinPolicy,
+		Name: req.Name, AvatarURL: req.AvatarURL, JoinPolicy: req.JoinPolicy, MemberIDs: req.MemberIDs,
 	})
 	if err != nil {
 		return err

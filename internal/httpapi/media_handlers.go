@@ -27,6 +27,8 @@ func (s *Server) mediaRoutes(user *echo.Group) {
 	s.e.POST("/api/v1/uploads", s.upload, s.requireUserOrVisitor, s.requireVerified)
 	user.GET("/uploads/:id", s.getUpload)
 	s.e.GET("/api/v1/widget/uploads/:id", s.getUpload, s.requireVisitor)
+	s.e.GET("/media/avatars/:id", s.serveAvatar)
+	s.e.HEAD("/media/avatars/:id", s.serveAvatar)
 	for _, p := range []string{"/media/:id", "/media/:id/thumb"} {
 		s.e.GET(p, s.serveMedia)
 		s.e.HEAD(p, s.serveMedia)
@@ -108,10 +110,29 @@ func (s *Server) serveMedia(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	return sendContent(c, content, "private")
+}
+
+// serveAvatar serves an upload that is someone's avatar, unsigned.
+func (s *Server) serveAvatar(c echo.Context) error {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return errs.R(errs.NotFound, "not_found", "no such avatar")
+	}
+	content, err := s.deps.Media.OpenAvatar(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return sendContent(c, content, "public")
+}
+
+// sendContent writes media with the headers that keep it from ever acting
+// as a page; cache is "private" or "public".
+func sendContent(c echo.Context, content *media.Content, cache string) error {
 	defer content.Close()
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentType, content.Mime)
-	h.Set("Cache-Control", fmt.Sprintf("private, max-age=%d, immutable", int(content.MaxAge.Seconds())))
+	h.Set("Cache-Control", fmt.Sprintf("%s, max-age=%d, immutable", cache, int(content.MaxAge.Seconds())))
 	h.Set("ETag", content.ETag)
 	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
 	h.Set("Cross-Origin-Resource-Policy", "same-site")

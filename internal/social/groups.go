@@ -70,6 +70,8 @@ type NewGroup struct {
 	Name       string
 	AvatarURL  string
 	JoinPolicy string
+	// MemberIDs are friends of the creator who join at once.
+	MemberIDs []int64
 }
 
 func checkName(name string) (string, error) {
@@ -111,9 +113,14 @@ func (s *Service) CreateGroup(ctx context.Context, userID int64, in NewGroup) (*
 	if err := checkPolicy(in.JoinPolicy); err != nil {
 		return nil, err
 	}
+	memberIDs, err := s.checkFirstMembers(userID, in.MemberIDs)
+	if err != nil {
+		return nil, err
+	}
 	var (
-		g   *store.Group
-		sys *store.Message
+		g     *store.Group
+		sys   *store.Message
+		added *store.Message
 	)
 	for attempt := 0; attempt < 5; attempt++ {
 		err = s.store.Tx(ctx, func(tx *store.Store) error {
@@ -133,6 +140,10 @@ func (s *Service) CreateGroup(ctx context.Context, userID int64, in NewGroup) (*
 				return err
 			}
 			sys, err = s.chat.PostSystemTx(ctx, tx, conv.ID, chat.Event{Type: chat.EventGroupCreated, Actor: s.who(ctx, tx, userID), Name: name})
+			if err != nil {
+				return err
+			}
+			added, err = s.addFirstMembersTx(ctx, tx, conv.ID, userID, memberIDs)
 			return err
 		})
 		if !errors.Is(err, store.ErrConflict) {
@@ -140,10 +151,15 @@ func (s *Service) CreateGroup(ctx context.Context, userID int64, in NewGroup) (*
 		}
 	}
 	if err != nil {
-		return nil, errs.Wrap(err, "create group")
+		return nil, asDomain(err, "create group")
 	}
 	s.chat.Announce(ctx, nil, sys)
-	return groupView(g, 1, RoleOwner), nil
+	view := groupView(g, int64(1+len(memberIDs)), RoleOwner)
+	if added != nil {
+		s.chat.Announce(ctx, nil, added)
+		s.publishGroup(ctx, view, "joined", nil)
+	}
+	return view, nil
 }
 
 // groupNumber draws a public group number of 6 to 9 digits.

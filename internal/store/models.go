@@ -10,6 +10,7 @@ type User struct {
 	PasswordHash    string
 	Nickname        string
 	AvatarURL       string
+	AvatarUploadID  *int64 // set while the avatar is an upload served at AvatarURL
 	Role            string
 	EmailVerifiedAt *time.Time
 	LastSeenAt      *time.Time // when the last realtime session closed

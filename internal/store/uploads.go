@@ -124,3 +124,10 @@ func (s *Store) UploadSharedWithVisitor(ctx context.Context, uploadID, visitorID
 		WHERE m.attachment_id = ? AND m.recalled_at IS NULL AND m.kind <> 'note'`, visitorID, uploadID).Scan(&n).Error
 	return n > 0, err
 }
+
+// IsAvatar reports whether the upload is someone's avatar.
+func (s *Store) IsAvatar(ctx context.Context, uploadID int64) (bool, error) {
+	var n int64
+	err := s.q(ctx).Raw("SELECT COUNT(*) FROM users WHERE avatar_upload_id = ?", uploadID).Scan(&n).Error
+	return n > 0, err
+}

@@ -69,6 +69,7 @@ type UserUpdate struct {
 	PasswordHash    *string
 	Nickname        *string
 	AvatarURL       *string
+	AvatarUploadID  Null[int64]
 	Role            *string
 	EmailVerifiedAt *time.Time
 	DisabledAt      Null[time.Time]
@@ -82,6 +83,7 @@ func (s *Store) UpdateUser(ctx context.Context, id int64, u UserUpdate) error {
 	putPtr(c, "password_hash", u.PasswordHash)
 	putPtr(c, "nickname", u.Nickname)
 	putPtr(c, "avatar_url", u.AvatarURL)
+	putNull(c, "avatar_upload_id", u.AvatarUploadID)
 	putPtr(c, "role", u.Role)
 	putPtr(c, "email_verified_at", u.EmailVerifiedAt)
 	putNull(c, "disabled_at", u.DisabledAt)

@@ -6,6 +6,7 @@ import {
   groupFriends,
   incomingBadge,
   isNewIncoming,
+  matchFriends,
   moveCategory,
   nameOf,
   relationOf,
@@ -168,5 +169,20 @@ describe('friend requests', () => {
     expect(relationOf(3, friends, boxes)).toBe('requested_me')
     expect(relationOf(4, friends, boxes)).toBe('requested')
     expect(relationOf(5, friends, boxes)).toBe('none')
+  })
+})
+
+describe('matchFriends', () => {
+  const list = [friend(3, { user: user(3, 'Zoë') }), friend(2, { remark: 'Boss' }), friend(4, { user: user(4, '小明') })]
+
+  it('lists everyone by shown name for an empty search', () => {
+    expect(matchFriends(list, ' ').map((f) => f.user.id)).toEqual([2, 3, 4])
+  })
+
+  it('matches name, @username or remark, any case', () => {
+    expect(matchFriends(list, 'boss').map((f) => f.user.id)).toEqual([2])
+    expect(matchFriends(list, 'U3').map((f) => f.user.id)).toEqual([3])
+    expect(matchFriends(list, '明').map((f) => f.user.id)).toEqual([4])
+    expect(matchFriends(list, 'nobody')).toEqual([])
   })
 })

@@ -155,3 +155,15 @@ export function relationOf(
   if (boxes.incoming.some((r) => r.from.id === userId && r.status === 'pending')) return 'requested_me'
   return 'none'
 }
+
+/**
+ * The friends whose name, @username or remark contains q (any case),
+ * sorted by the name shown; all of them for an empty q.
+ */
+export function matchFriends(friends: readonly Friend[], q: string): Friend[] {
+  const term = q.trim().toLocaleLowerCase()
+  const hay = (f: Friend) => [nameOf(f.user, f.remark), f.user.username, f.user.nickname].join('\n').toLocaleLowerCase()
+  return friends
+    .filter((f) => !term || hay(f).includes(term))
+    .sort((a, b) => nameOf(a.user, a.remark).localeCompare(nameOf(b.user, b.remark)))
+}

@@ -64,13 +64,6 @@ export function formatNumber(n: number, opts?: Intl.NumberFormatOptions): string
   return new Intl.NumberFormat(locale.value, opts).format(n)
 }
 
-/** A date and time, short, in the current language. */
-export function formatDateTime(value: string | number | Date, opts: Intl.DateTimeFormatOptions = { dateStyle: 'medium', timeStyle: 'short' }): string {
-  const d = value instanceof Date ? value : new Date(value)
-  if (Number.isNaN(d.getTime())) return ''
-  return new Intl.DateTimeFormat(locale.value, opts).format(d)
-}
-
 /** Integer cents as a decimal amount with the language's grouping: 123456 → "1,234.56". */
 export function formatMoney(cents: number): string {
   return new Intl.NumberFormat(locale.value, { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(cents / 100)

@@ -163,6 +163,7 @@ export function systemText(m: Pick<Message, 'body' | 'event'>, l: Locale = local
   return translate(l, key, {
     actor: e.actor?.name ?? '',
     target: e.target?.name ?? '',
+    targets: new Intl.ListFormat(l, { type: 'conjunction' }).format((e.targets ?? []).map((u: { name: string }) => u.name)),
     by: e.by?.name ?? '',
     name: e.name ?? '',
     text: e.text ?? '',

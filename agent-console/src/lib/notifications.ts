@@ -3,6 +3,7 @@
 // sound and no desktop notification; its messages still count as unread,
 // but not in the totals of the title and the navigation.
 import type { Schemas } from './schemas'
+import { totalUnread, type UnreadSource } from './unread'
 
 export type Dnd = Schemas['DND']
 export type MuteState = Schemas['MuteState']
@@ -80,8 +81,8 @@ export function muteUntilBody(local: string, now: number): MuteBody | null {
 }
 
 /** The unread messages that count in totals: those of conversations not muted. */
-export function audibleUnread<T extends MuteFields & { unread: number }>(list: readonly T[], now: number): number {
-  return list.reduce((n, c) => n + (isMuted(c, now) ? 0 : Math.max(0, c.unread || 0)), 0)
+export function audibleUnread<T extends MuteFields & UnreadSource>(list: readonly T[], now: number): number {
+  return totalUnread(list, (c) => isMuted(c, now))
 }
 
 /** A list with one conversation's mute replaced. */

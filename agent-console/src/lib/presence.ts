@@ -1,3 +1,4 @@
+import { formatDate } from './format'
 import { locale as currentLocale, t } from './i18n'
 import type { Presence, PresenceStatus } from './types'
 
@@ -76,7 +77,7 @@ export function formatLastSeen(iso: string | null | undefined, now: number, loca
   const d = Math.floor(h / 24)
   if (d === 1) return t('presence.yesterday')
   if (d < 7) return t('presence.daysAgo', { n: d })
-  const date = new Date(at).toLocaleDateString(locale ?? currentLocale.value, { year: 'numeric', month: 'short', day: 'numeric' })
+  const date = formatDate(at, locale ?? currentLocale.value)
   return t('presence.onDate', { date })
 }
 

@@ -1,3 +1,4 @@
+import { formatTime } from './format'
 import { isIndefinite, isMuted } from './groups'
 import { locale as currentLocale, t } from './i18n'
 import type { Group, GroupMember } from './types'
@@ -32,10 +33,7 @@ export function restrictionFromError(err: { code?: unknown; until?: unknown } | 
 }
 
 function formatUntil(iso: string, now: number, locale: string = currentLocale.value): string {
-  const d = new Date(iso)
-  const sameDay = new Date(now).toDateString() === d.toDateString()
-  const time = d.toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' })
-  return sameDay ? time : `${d.toLocaleDateString(locale, { month: 'short', day: 'numeric' })} ${time}`
+  return formatTime(iso, new Date(now), locale)
 }
 
 /** The sentence shown above a disabled composer. */

@@ -125,9 +125,10 @@ export async function listGroups(api: Api, maxPages = 20): Promise<Group[]> {
   return out
 }
 
-export function createGroup(api: Api, input: { name: string; avatar_url?: string; join_policy: string }) {
-  const body: Record<string, string> = { name: input.name.trim(), join_policy: input.join_policy }
+export function createGroup(api: Api, input: { name: string; avatar_url?: string; join_policy: string; member_ids?: number[] }) {
+  const body: Record<string, string | number[]> = { name: input.name.trim(), join_policy: input.join_policy }
   if (input.avatar_url?.trim()) body.avatar_url = input.avatar_url.trim()
+  if (input.member_ids?.length) body.member_ids = input.member_ids
   return api.post<Group>('/api/v1/groups', body)
 }
 

@@ -505,7 +505,8 @@ function dropUpload(id: string): void {
   chat.uploads = chat.uploads.filter((x) => x.client_msg_id !== id)
 }
 
-async function accessToken(): Promise<string | undefined> {
+/** A fresh access token for requests made outside the API client (uploads). */
+export async function accessToken(): Promise<string | undefined> {
   if (!api) return undefined
   const t = api.tokens.get()
   if (t && t.expires_at - Date.now() < 10_000) {

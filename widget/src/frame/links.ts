@@ -1,44 +1,71 @@
-// Links in message text, made clickable without ever parsing the text as
-// HTML: the text is cut into plain segments and link segments, drawn as
-// text nodes and <a> elements.
+// Links in message text, found without ever parsing the text as HTML: the
+// text is cut into plain segments and link segments, which the template
+// draws as text and <a> elements. Only http, https and mailto become
+// links; javascript:, data:, vbscript:, file: and the rest stay text.
+// The agent console keeps the same rules in agent-console/src/lib/linkify.ts.
 
 export interface Segment {
   text: string
   href?: string
 }
 
-const URL_RE = /\b(?:https?:\/\/|www\.)[^\s<>"']+/gi
+// A link runs over the ASCII characters URLs allow, so that it stops at a
+// space, a quote, an angle bracket or CJK text written right after it.
+const LINK_RE = /(?:\bhttps?:\/\/|\bwww\.|\bmailto:)[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]+/gi
+// Punctuation that ends a sentence rather than the link.
 const TRAILING = /[.,;:!?'"]+$/
 
-/** Cuts text into plain and link segments; only http(s) links become links. */
+/** Cuts text into plain and link segments. */
 export function linkify(text: string): Segment[] {
   const out: Segment[] = []
   let last = 0
-  URL_RE.lastIndex = 0
-  for (let m = URL_RE.exec(text); m; m = URL_RE.exec(text)) {
-    let raw = m[0].replace(TRAILING, '')
-    // A closing parenthesis belongs to the link only if it opened one.
-    while (raw.endsWith(')') && (raw.match(/\(/g) || []).length < (raw.match(/\)/g) || []).length) {
-      raw = raw.slice(0, -1).replace(TRAILING, '')
-    }
+  LINK_RE.lastIndex = 0
+  for (let m = LINK_RE.exec(text); m; m = LINK_RE.exec(text)) {
+    const raw = trimLink(m[0])
     const href = safeHref(/^www\./i.test(raw) ? 'https://' + raw : raw)
     if (!href) continue
     if (m.index > last) out.push({ text: text.slice(last, m.index) })
     out.push({ text: raw, href })
     last = m.index + raw.length
-    URL_RE.lastIndex = last
+    LINK_RE.lastIndex = last
   }
   if (last < text.length) out.push({ text: text.slice(last) })
   return out
 }
 
-/** The URL if it is a valid http(s) URL, else null. */
+function trimLink(raw: string): string {
+  raw = raw.replace(TRAILING, '')
+  // A closing parenthesis or bracket belongs to the link only if the link opened one.
+  for (const [open, close] of [['(', ')'], ['[', ']']]) {
+    while (raw.endsWith(close) && count(raw, open) < count(raw, close)) {
+      raw = raw.slice(0, -1).replace(TRAILING, '')
+    }
+  }
+  return raw
+}
+
+function count(s: string, ch: string): number {
+  return s.split(ch).length - 1
+}
+
+/** The URL if it is a valid http, https or mailto URL, else null. */
 export function safeHref(s: string): string | null {
+  let u: URL
   try {
-    const u = new URL(s)
-    return u.protocol === 'http:' || u.protocol === 'https:' ? u.href : null
+    u = new URL(s)
   } catch {
     return null
+  }
+  if (u.protocol === 'mailto:') return /^[^@\s]+@[^@\s]+$/.test(decodeSafe(u.pathname)) ? u.href : null
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return null
+  return u.hostname ? u.href : null
+}
+
+function decodeSafe(s: string): string {
+  try {
+    return decodeURIComponent(s)
+  } catch {
+    return ''
   }
 }
 

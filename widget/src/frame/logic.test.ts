@@ -130,6 +130,18 @@ describe('links', () => {
     expect(linkify('javascript:alert(1) data:text/html,x')).toEqual([{ text: 'javascript:alert(1) data:text/html,x' }])
     expect(safeHref('javascript:alert(1)')).toBeNull()
     expect(linkify('<img src=x onerror=alert(1)>')).toEqual([{ text: '<img src=x onerror=alert(1)>' }])
+    for (const s of ['vbscript:msgbox(1)', 'file:///etc/passwd', 'mailto:javascript:alert(1)']) {
+      expect(linkify(s).some((seg) => seg.href)).toBe(false)
+    }
+  })
+
+  it('links mailto and stops at CJK text next to a link', () => {
+    expect(linkify('mailto:help@a.example')).toEqual([{ text: 'mailto:help@a.example', href: 'mailto:help@a.example' }])
+    expect(linkify('看这个https://a.example/x。谢谢')).toEqual([
+      { text: '看这个' },
+      { text: 'https://a.example/x', href: 'https://a.example/x' },
+      { text: '。谢谢' },
+    ])
   })
 })
 
