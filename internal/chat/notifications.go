@@ -3,7 +3,6 @@ package chat
 import (
 	"context"
 	"errors"
-	"fmt"
 	"regexp"
 	"strconv"
 	"time"
@@ -177,7 +176,7 @@ func checkDND(d *DND) error {
 		return errs.Field("dnd.time_zone", "must be an IANA time zone such as Asia/Shanghai")
 	}
 	if _, err := time.LoadLocation(d.TimeZone); err != nil {
-		return errs.Field("dnd.time_zone", fmt.Sprintf("unknown time zone %q", d.TimeZone))
+		return errs.Fieldf("dnd.time_zone", "unknown time zone %q", d.TimeZone)
 	}
 	return nil
 }

@@ -37,8 +37,9 @@ func CheckAvatar(ctx context.Context, tx *store.Store, userID, uploadID int64, f
 		return err
 	}
 	if !row.Owns(store.Uploader{Kind: store.SenderUser, ID: userID}) {
-		msg := "only a picture you uploaded yourself can be your avatar"
-		return &errs.Error{Code: errs.Forbidden, Reason: "not_your_upload", Message: msg, Details: map[string]string{field: msg}}
+		e := errs.R(errs.Forbidden, "not_your_upload", "only a picture you uploaded yourself can be your avatar")
+		e.Details = map[string]string{field: e.Message}
+		return e
 	}
 	if row.Blob.Kind != KindImage {
 		return errs.Field(field, "an image (JPEG, PNG, GIF or WebP)")

@@ -3,7 +3,6 @@ package social
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/parley-chat/parley/internal/chat"
 	"github.com/parley-chat/parley/internal/errs"
@@ -15,7 +14,7 @@ import (
 // Whether they are friends is checked in the transaction.
 func (s *Service) checkFirstMembers(creatorID int64, ids []int64) ([]int64, error) {
 	if len(ids) > s.cfg.GroupMemberCap-1 {
-		return nil, errs.Field("member_ids", fmt.Sprintf("at most %d members besides you", s.cfg.GroupMemberCap-1))
+		return nil, errs.Fieldf("member_ids", "at most %d members besides you", s.cfg.GroupMemberCap-1)
 	}
 	seen := make(map[int64]bool, len(ids))
 	out := make([]int64, 0, len(ids))
@@ -26,7 +25,7 @@ func (s *Service) checkFirstMembers(creatorID int64, ids []int64) ([]int64, erro
 		case id == creatorID:
 			return nil, errs.Field("member_ids", "you are in the group already: list only the others")
 		case seen[id]:
-			return nil, errs.Field("member_ids", fmt.Sprintf("user %d is listed twice", id))
+			return nil, errs.Fieldf("member_ids", "user %d is listed twice", id)
 		}
 		seen[id] = true
 		out = append(out, id)
