@@ -1,14 +1,11 @@
 package auth
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 
 	"github.com/parley-chat/parley/internal/audit"
 	"github.com/parley-chat/parley/internal/errs"
@@ -168,14 +165,6 @@ func (s *Service) stateKey(userID int64) string {
 	return s.keys("user", strconv.FormatInt(userID, 10), "state")
 }
 
-// missingIsNil reads a missing key as no error.
-func missingIsNil(err error) error {
-	if errors.Is(err, redis.Nil) {
-		return nil
-	}
-	return err
-}
-
 var errSessionEnded = errs.R(errs.Unauthorized, "session_revoked", "this session was signed out; sign in again")
 
 // applyState checks an authenticated identity against what publishState
@@ -184,23 +173,16 @@ var errSessionEnded = errs.R(errs.Unauthorized, "session_revoked", "this session
 // token's. With Redis away the database answers instead (see
 // stateFromDatabase).
 func (s *Service) applyState(ctx context.Context, id Identity, issuedMs int64) (Identity, error) {
-	// Two GETs in one pipeline, not MGET: the keys may live on different
-	// nodes of a Redis Cluster.
-	var state, revoked *redis.StringCmd
-	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		state, revoked = p.Get(ctx, s.stateKey(id.ID)), p.Get(ctx, s.revokedKey(id.ID))
-		return nil
-	})
-	err := cmp.Or(missingIsNil(state.Err()), missingIsNil(revoked.Err()))
+	vals, err := s.rdb.MGet(ctx, s.stateKey(id.ID), s.revokedKey(id.ID)).Result()
 	if err != nil {
 		s.log.WarnContext(ctx, "account state unavailable; asking the database", "user_id", id.ID, "err", err)
 		return s.stateFromDatabase(ctx, id)
 	}
-	v := state.Val()
+	v, _ := vals[0].(string)
 	if v == "disabled" {
 		return id, errAccountDisabled(errs.Unauthorized)
 	}
-	if r := revoked.Val(); revoked.Err() == nil {
+	if r, ok := vals[1].(string); ok {
 		if at, err := strconv.ParseInt(r, 10, 64); err == nil && issuedMs < at {
 			return id, errSessionEnded
 		}

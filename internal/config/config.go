@@ -132,8 +132,8 @@ func Settings() []Setting {
 		{Env: "PARLEY_PUBLIC_URL", Flag: "public-url", Default: "", Help: "URL users reach Parley at (used in links and for the console Origin check); default http://localhost:PORT", set: str(func(c *Config) *string { return &c.PublicURL })},
 		{Env: "PARLEY_DATA_DIR", Flag: "data-dir", Default: "./data", Help: "directory for the SQLite database, the generated secret and uploads", set: str(func(c *Config) *string { return &c.DataDir })},
 		{Env: "PARLEY_DATABASE_URL", Flag: "database-url", Default: "", Help: "postgres://… for PostgreSQL; empty means SQLite at DATA_DIR/parley.db", Secret: true, set: str(func(c *Config) *string { return &c.DatabaseURL })},
-		{Env: "PARLEY_REDIS_URL", Flag: "redis-url", Default: "", Help: "redis://… for one Redis server, redis-sentinel://… for Sentinel, redis-cluster://… for a Redis Cluster; empty means an in-process Redis-compatible server on loopback", Secret: true, set: str(func(c *Config) *string { return &c.RedisURL })},
-		{Env: "PARLEY_REDIS_PREFIX", Flag: "redis-prefix", Default: "", Help: "prefix for Parley's Redis keys and job queue names, to share one Redis between deployments", set: redisPrefix},
+		{Env: "PARLEY_REDIS_URL", Flag: "redis-url", Default: "", Help: "redis://… for Redis; empty means an in-process Redis-compatible server on loopback", Secret: true, set: str(func(c *Config) *string { return &c.RedisURL })},
+		{Env: "PARLEY_REDIS_PREFIX", Flag: "redis-prefix", Default: "", Help: "prefix for Parley's Redis keys and job queue names, to share one Redis between deployments", set: str(func(c *Config) *string { return &c.RedisPrefix })},
 		{Env: "PARLEY_SMTP_URL", Flag: "smtp-url", Default: "", Help: "smtp://user:pass@host:587?from=… (or smtps://); empty means mail is printed to the log", Secret: true, set: str(func(c *Config) *string { return &c.SMTPURL })},
 		{Env: "PARLEY_SECRET", Flag: "secret", Default: "", Help: "signing key for tokens; empty means one is generated once and kept in DATA_DIR/secret", Secret: true, set: str(func(c *Config) *string { return &c.Secret })},
 		{Env: "PARLEY_SECRET_PREVIOUS", Flag: "secret-previous", Default: "", Help: "the signing key before a rotation: access tokens, visitor tokens and media URLs it signed still verify; new ones use PARLEY_SECRET", Secret: true, set: str(func(c *Config) *string { return &c.SecretPrevious })},
@@ -364,16 +364,6 @@ func maskURL(raw string) string {
 		u.User = url.UserPassword(u.User.Username(), "xxx")
 	}
 	return u.Redacted()
-}
-
-// redisPrefix refuses braces: they would make a Redis Cluster hash tag of
-// part of the prefix and put every key of the deployment in one slot.
-func redisPrefix(c *Config, v string) error {
-	if strings.ContainsAny(v, "{}") {
-		return fmt.Errorf("%q contains { or }, which Redis Cluster reads as a hash tag", v)
-	}
-	c.RedisPrefix = v
-	return nil
 }
 
 func str(field func(*Config) *string) func(*Config, string) error {

@@ -22,7 +22,7 @@ var ErrDown = errors.New("redis is unreachable")
 // Redis is away. A probe closes it again when Redis answers.
 type breaker struct {
 	down  atomic.Bool
-	probe redis.UniversalClient // without the hook
+	probe *redis.Client // without the hook
 }
 
 var _ redis.Hook = (*breaker)(nil)

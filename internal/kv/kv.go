@@ -18,17 +18,16 @@ import (
 
 // KV is a Redis connection plus the key prefix of this deployment.
 type KV struct {
-	Client   redis.UniversalClient
+	Client   *redis.Client
 	Prefix   string
-	target   *Target
+	opts     *redis.Options
 	embedded *miniredis.Miniredis
 	breaker  *breaker
 	stop     chan struct{}
 	once     sync.Once
 }
 
-// Open connects to redisURL (see ParseURL for its forms), or starts an
-// embedded server when it is empty.
+// Open connects to redisURL, or starts an embedded server when it is empty.
 func Open(ctx context.Context, redisURL, prefix string) (*KV, error) {
 	k := &KV{Prefix: prefix, stop: make(chan struct{})}
 	if redisURL == "" {
@@ -43,23 +42,31 @@ func Open(ctx context.Context, redisURL, prefix string) (*KV, error) {
 			return nil, fmt.Errorf("start embedded redis: %w", err)
 		}
 		k.embedded = m
-		k.target = embeddedTarget(m.Addr(), password)
+		k.opts = &redis.Options{Addr: m.Addr(), Password: password}
 		go k.tick()
 	} else {
-		t, err := ParseURL(redisURL)
+		opts, err := redis.ParseURL(redisURL)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("PARLEY_REDIS_URL: %w", err)
 		}
-		k.target = t
+		k.opts = opts
 	}
-	k.breaker = &breaker{probe: k.target.NewClient()}
+	// Fail fast when Redis is down: the request paths that touch it (rate
+	// limits, publishes, enqueues) go on without it instead of waiting
+	// through long retries.
+	k.opts.MaxRetries = 1
+	k.opts.MaxRetryBackoff = 50 * time.Millisecond
+	k.opts.DialTimeout = 2 * time.Second
+	k.opts.ReadTimeout = 3 * time.Second
+	k.opts.WriteTimeout = 3 * time.Second
+	k.breaker = &breaker{probe: redis.NewClient(k.opts)}
 	go k.breaker.watch(k.stop, 500*time.Millisecond)
 	k.Client = k.NewClient()
 	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	if err := k.Client.Ping(pctx).Err(); err != nil {
 		k.Close()
-		return nil, fmt.Errorf("reach redis (%s): %w", k.target.Mode, err)
+		return nil, fmt.Errorf("reach redis: %w", err)
 	}
 	return k, nil
 }
@@ -102,8 +109,8 @@ func (k *KV) Key(parts ...string) string {
 // NewClient returns another client of the same server with the same
 // options and the same outage breaker (for a component that must not
 // share the main pool).
-func (k *KV) NewClient() redis.UniversalClient {
-	c := k.target.NewClient()
+func (k *KV) NewClient() *redis.Client {
+	c := redis.NewClient(k.opts)
 	c.AddHook(k.breaker)
 	return c
 }
@@ -111,11 +118,17 @@ func (k *KV) NewClient() redis.UniversalClient {
 // Down reports whether Redis is known to be unreachable right now.
 func (k *KV) Down() bool { return k.breaker.down.Load() }
 
-// Mode says whether Redis is one server, Sentinel-managed or a cluster.
-func (k *KV) Mode() Mode { return k.target.Mode }
-
-// AsynqOpt returns the asynq connection options for the same Redis.
-func (k *KV) AsynqOpt() asynq.RedisConnOpt { return k.target.AsynqOpt() }
+// AsynqOpt returns the asynq connection options for the same server.
+func (k *KV) AsynqOpt() asynq.RedisClientOpt {
+	return asynq.RedisClientOpt{
+		Network:   k.opts.Network,
+		Addr:      k.opts.Addr,
+		Username:  k.opts.Username,
+		Password:  k.opts.Password,
+		DB:        k.opts.DB,
+		TLSConfig: k.opts.TLSConfig,
+	}
+}
 
 // Ping checks that Redis answers, for /readyz.
 func (k *KV) Ping(ctx context.Context) error { return k.Client.Ping(ctx).Err() }

@@ -23,7 +23,7 @@ func TestEmbeddedRedisRefusesOtherProcesses(t *testing.T) {
 		t.Fatalf("Parley's own client: %v", err)
 	}
 	for _, pw := range []string{"", "guess"} {
-		other := redis.NewClient(&redis.Options{Addr: k.target.single.Addr, Password: pw, MaxRetries: -1})
+		other := redis.NewClient(&redis.Options{Addr: k.opts.Addr, Password: pw, MaxRetries: -1})
 		err := other.Set(ctx, k.Key("ticket", "forged"), `{"kind":"user","id":1,"role":"admin"}`, 0).Err()
 		if err == nil || !(strings.Contains(err.Error(), "NOAUTH") || strings.Contains(err.Error(), "WRONGPASS")) {
 			t.Errorf("password %q: SET answered %v, want an authentication error", pw, err)

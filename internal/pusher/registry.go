@@ -17,26 +17,21 @@ import (
 // keeps a liveness key; the sweeper removes what a node that stopped
 // beating left behind.
 type registry struct {
-	rdb  redis.UniversalClient
+	rdb  *redis.Client
 	key  func(parts ...string) string
 	node string
 	ttl  time.Duration
 }
 
 func (r *registry) nodeKey(node string) string { return r.key("pusher", "node", node) }
-
-// An app's channel keys share the hash tag {app}: they are used together
-// in transactions and scripts, which a Redis Cluster runs only on keys of
-// one hash slot.
-func (r *registry) appKey(kind, app string, rest ...string) string {
-	return r.key(append([]string{"pusher", kind, "{" + app + "}"}, rest...)...)
+func (r *registry) subsKey(app, ch string) string {
+	return r.key("pusher", "subs", app, ch)
 }
-func (r *registry) subsKey(app, ch string) string    { return r.appKey("subs", app, ch) }
-func (r *registry) totalKey(app, ch string) string   { return r.appKey("total", app, ch) }
-func (r *registry) chansKey(app string) string       { return r.appKey("chans", app) }
-func (r *registry) membersKey(app, ch string) string { return r.appKey("members", app, ch) }
-func (r *registry) countsKey(app, ch string) string  { return r.appKey("mcount", app, ch) }
-func (r *registry) socketsKey(app, ch string) string { return r.appKey("msock", app, ch) }
+func (r *registry) totalKey(app, ch string) string   { return r.key("pusher", "total", app, ch) }
+func (r *registry) chansKey(app string) string       { return r.key("pusher", "chans", app) }
+func (r *registry) membersKey(app, ch string) string { return r.key("pusher", "members", app, ch) }
+func (r *registry) countsKey(app, ch string) string  { return r.key("pusher", "mcount", app, ch) }
+func (r *registry) socketsKey(app, ch string) string { return r.key("pusher", "msock", app, ch) }
 func (r *registry) trackedKey() string               { return r.key("pusher", "tracked") }
 
 // beat refreshes this node's liveness.
@@ -48,21 +43,17 @@ func (r *registry) beat(ctx context.Context) error {
 func (r *registry) retire(ctx context.Context) { r.rdb.Del(ctx, r.nodeKey(r.node)) }
 
 // subscribe counts one more subscription of this node to a channel and
-// reports whether it is the channel's first across every node. The
-// channel joins the sweeper's list after the count, so that a sweep never
-// finds it listed but uncounted.
+// reports whether it is the channel's first across every node.
 func (r *registry) subscribe(ctx context.Context, app, ch string) (bool, error) {
 	var total *redis.IntCmd
 	_, err := r.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.HIncrBy(ctx, r.subsKey(app, ch), r.node, 1)
 		total = p.Incr(ctx, r.totalKey(app, ch))
 		p.SAdd(ctx, r.chansKey(app), ch)
+		p.SAdd(ctx, r.trackedKey(), app+"\n"+ch)
 		return nil
 	})
 	if err != nil {
-		return false, err
-	}
-	if err := r.rdb.SAdd(ctx, r.trackedKey(), app+"\n"+ch).Err(); err != nil {
 		return false, err
 	}
 	return total.Val() == 1, nil

@@ -39,7 +39,7 @@ const (
 // (a hash of node ids) next to a heartbeat key per node, which answers
 // "is this user connected anywhere?".
 type RedisBroker struct {
-	rdb    redis.UniversalClient
+	rdb    *redis.Client
 	prefix string
 	node   string
 	log    *slog.Logger
@@ -58,7 +58,7 @@ type RedisBroker struct {
 var _ Broker = (*RedisBroker)(nil)
 
 // NewRedisBroker builds a broker on rdb; keys and channels start with prefix.
-func NewRedisBroker(rdb redis.UniversalClient, prefix string, log *slog.Logger) *RedisBroker {
+func NewRedisBroker(rdb *redis.Client, prefix string, log *slog.Logger) *RedisBroker {
 	id := make([]byte, 8)
 	_, _ = rand.Read(id)
 	return &RedisBroker{rdb: rdb, prefix: prefix, node: hex.EncodeToString(id), log: log, stop: make(chan struct{}), keys: map[string]struct{}{}, confirm: map[string][]chan struct{}{}}

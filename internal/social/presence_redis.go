@@ -15,7 +15,7 @@ import (
 // sessions and asks the broker about the others (a crashed node stops
 // counting when its heartbeat expires).
 type RedisPresence struct {
-	rdb      redis.UniversalClient
+	rdb      *redis.Client
 	prefix   string
 	sessions func(userID int64) int
 }
@@ -23,7 +23,7 @@ type RedisPresence struct {
 var _ PresenceTracker = (*RedisPresence)(nil)
 
 // NewRedisPresence builds the tracker on rdb with keys under prefix.
-func NewRedisPresence(rdb redis.UniversalClient, prefix string, sessions func(userID int64) int) *RedisPresence {
+func NewRedisPresence(rdb *redis.Client, prefix string, sessions func(userID int64) int) *RedisPresence {
 	return &RedisPresence{rdb: rdb, prefix: prefix, sessions: sessions}
 }
 
@@ -89,21 +89,18 @@ func (p *RedisPresence) Statuses(ctx context.Context, ids []int64) map[int64]str
 	}
 	ctx, cancel := timeout(ctx)
 	defer cancel()
-	// GETs in one pipeline, not MGET: on a Redis Cluster the keys live on
-	// several nodes, and the pipeline goes to each node once.
-	gets := make([]*redis.StringCmd, len(ids))
-	_, err := p.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
-		for i, id := range ids {
-			gets[i] = pipe.Get(ctx, p.key(id))
-		}
-		return nil
-	})
-	if err != nil && !errors.Is(err, redis.Nil) {
+	keys := make([]string, len(ids))
+	for i, id := range ids {
+		keys[i] = p.key(id)
+	}
+	vals, err := p.rdb.MGet(ctx, keys...).Result()
+	if err != nil {
 		return out
 	}
-	for i, g := range gets {
-		if g.Err() == nil && p.sessions(ids[i]) > 0 {
-			out[ids[i]] = g.Val()
+	for i, v := range vals {
+		st, ok := v.(string)
+		if ok && p.sessions(ids[i]) > 0 {
+			out[ids[i]] = st
 		}
 	}
 	return out
