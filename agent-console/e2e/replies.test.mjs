@@ -89,6 +89,8 @@ test('in a group, the Reply action works from the keyboard', async () => {
     await r.page.keyboard.type('Sushi, please')
     await r.page.keyboard.press('Enter')
     await message(r.page, 'Sushi, please').getByTestId('message-quote').getByText('Pizza or sushi?').waitFor()
+    // Drawn at once while it waits for its ack; stored once it is acked.
+    await r.page.locator('[data-testid="message"][data-state="sent"]', { hasText: 'Sushi, please' }).waitFor()
     const history = await restOk('GET', `/api/v1/conversations/${group.conversation_id}/messages?limit=50`, undefined, sue.token)
     const asking = history.items.find((m) => m.body === 'Pizza or sushi?')
     assert.equal(history.items.find((m) => m.body === 'Sushi, please').reply_to_seq, asking.seq)
