@@ -109,19 +109,33 @@ func (s *Store) AdvanceReadSeq(ctx context.Context, conversationID, userID, seq 
 // may send the mail; job's own earlier claim (its run died before the mail
 // went out) is renewed, so that the mail is never lost.
 func (s *Store) ClaimDigest(ctx context.Context, conversationID, userID int64, job string, now, windowStart time.Time) (bool, error) {
-	res := s.q(ctx).Model(&Member{}).
-		Where("conversation_id = ? AND user_id = ? AND (notified_at IS NULL OR notified_at < ? OR notified_job = ?)",
-			conversationID, userID, windowStart, jobOrNil(job)).
-		Updates(map[string]any{"notified_at": now, "notified_job": jobOrNil(job)})
-	return res.RowsAffected == 1, res.Error
+	return s.claimWindow(ctx, "notified", conversationID, userID, job, now, windowStart)
 }
 
 // ReleaseDigest puts back the member's previous notified_at and job after
 // a mail that could not be sent.
 func (s *Store) ReleaseDigest(ctx context.Context, conversationID, userID int64, previous *time.Time, previousJob *string) error {
+	return s.releaseWindow(ctx, "notified", conversationID, userID, previous, previousJob)
+}
+
+// claimWindow stamps a member's <stamp>_at and <stamp>_job (a once-per-
+// window notice: "notified" for mails, "pushed" for pushes) unless another
+// job claimed it since windowStart; the same job's earlier claim is renewed.
+func (s *Store) claimWindow(ctx context.Context, stamp string, conversationID, userID int64, job string, now, windowStart time.Time) (bool, error) {
+	at, by := stamp+"_at", stamp+"_job"
+	res := s.q(ctx).Model(&Member{}).
+		Where("conversation_id = ? AND user_id = ? AND ("+at+" IS NULL OR "+at+" < ? OR "+by+" = ?)",
+			conversationID, userID, windowStart, jobOrNil(job)).
+		Updates(map[string]any{at: now, by: jobOrNil(job)})
+	return res.RowsAffected == 1, res.Error
+}
+
+// releaseWindow puts back a member's previous stamp after a notice that
+// could not be sent.
+func (s *Store) releaseWindow(ctx context.Context, stamp string, conversationID, userID int64, previous *time.Time, previousJob *string) error {
 	return s.q(ctx).Model(&Member{}).
 		Where("conversation_id = ? AND user_id = ?", conversationID, userID).
-		Updates(map[string]any{"notified_at": previous, "notified_job": previousJob}).Error
+		Updates(map[string]any{stamp + "_at": previous, stamp + "_job": previousJob}).Error
 }
 
 // jobOrNil is a job id as a column value: NULL for none, which no

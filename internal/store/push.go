@@ -106,17 +106,11 @@ func (s *Store) PushSubscribersAmong(ctx context.Context, userIDs []int64) ([]in
 // ClaimPush stamps the member as pushed at now by job unless another
 // job's push was claimed since windowStart; as ClaimDigest for the mail.
 func (s *Store) ClaimPush(ctx context.Context, conversationID, userID int64, job string, now, windowStart time.Time) (bool, error) {
-	res := s.q(ctx).Model(&Member{}).
-		Where("conversation_id = ? AND user_id = ? AND (pushed_at IS NULL OR pushed_at < ? OR pushed_job = ?)",
-			conversationID, userID, windowStart, jobOrNil(job)).
-		Updates(map[string]any{"pushed_at": now, "pushed_job": jobOrNil(job)})
-	return res.RowsAffected == 1, res.Error
+	return s.claimWindow(ctx, "pushed", conversationID, userID, job, now, windowStart)
 }
 
 // ReleasePush puts back the member's previous push stamp after a push
 // that could not be sent.
 func (s *Store) ReleasePush(ctx context.Context, conversationID, userID int64, previous *time.Time, previousJob *string) error {
-	return s.q(ctx).Model(&Member{}).
-		Where("conversation_id = ? AND user_id = ?", conversationID, userID).
-		Updates(map[string]any{"pushed_at": previous, "pushed_job": previousJob}).Error
+	return s.releaseWindow(ctx, "pushed", conversationID, userID, previous, previousJob)
 }
