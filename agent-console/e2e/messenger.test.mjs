@@ -115,8 +115,14 @@ test('the emoji picker inserts at the caret, by keyboard too', async () => {
     await first.waitFor()
     const emoji = await first.evaluate((b) => b.textContent.trim())
     await first.click()
-    assert.equal(await input.inputValue(), `hello${emoji} world`)
-    assert.equal(await page.getByTestId('emoji-picker').count(), 0)
+    // The picker announces the pick once it has looked the emoji up, and
+    // closes: wait for that rather than reading the box at once.
+    await picker.waitFor({ state: 'detached' })
+    const want = `hello${emoji} world`
+    await page
+      .waitForFunction((w) => document.querySelector('[data-testid="composer-input"]')?.value === w, want, { timeout: 5000 })
+      .catch(() => {})
+    assert.equal(await input.inputValue(), want)
     // Keyboard: open with Enter, Escape closes and gives the focus back.
     await page.getByTestId('composer-emoji').focus()
     await page.keyboard.press('Enter')

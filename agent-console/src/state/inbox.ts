@@ -143,15 +143,29 @@ async function fetchView(view: InboxView): Promise<SupportConversation[]> {
   return page.items ?? []
 }
 
-/** Re-reads the three views; the union replaces what is held. */
+/**
+ * The conversations a frame or an action changed while a re-read was on its
+ * way, one set per re-read in flight: what a frame brought is newer than
+ * an answer the server may have computed before it, so the re-read keeps it.
+ */
+const liveDuringLoad = new Set<Set<number>>()
+
+function touched(id: number): void {
+  for (const ids of liveDuringLoad) ids.add(id)
+}
+
+/** Re-reads the three views; the union replaces what is held, except what changed live meanwhile. */
 export async function loadInbox(): Promise<void> {
   if (!api) return
+  const live = new Set<number>()
+  liveDuringLoad.add(live)
   try {
     const [mine, queued, all] = await Promise.all([fetchView('mine'), fetchView('queued'), fetchView('all')])
     let next: InboxItems = {}
     next = mergeInbox(next, all)
     next = mergeInbox(next, queued)
     next = mergeInbox(next, mine)
+    for (const id of live) if (inbox.items[id]) next[id] = inbox.items[id]
     // Keep the newer previews of what was already held.
     for (const id of Object.keys(next)) {
       const held = inbox.items[Number(id)]
@@ -167,6 +181,8 @@ export async function loadInbox(): Promise<void> {
     inbox.error = ''
   } catch (err) {
     inbox.error = (err as Error).message
+  } finally {
+    liveDuringLoad.delete(live)
   }
 }
 
@@ -192,7 +208,10 @@ export async function setAgentStatus(status: AgentStatus): Promise<void> {
 }
 
 function put(c: SupportConversation | undefined): void {
-  if (c && isSupportConversation(c)) inbox.items = mergeInbox(inbox.items, [c])
+  if (c && isSupportConversation(c)) {
+    inbox.items = mergeInbox(inbox.items, [c])
+    touched(c.id)
+  }
 }
 
 async function act(id: number, action: 'claim' | 'resolve' | 'reopen' | 'transfer', body?: unknown): Promise<boolean> {
@@ -247,6 +266,7 @@ function onFrame(f: ServerFrame): void {
       const out = applyConversationFrame(inbox.items, f as { event?: string; conversation?: unknown }, myAgentId())
       if (!out) return
       inbox.items = out.items
+      touched((f as { conversation: SupportConversation }).conversation.id)
       if (out.assignedToMe && !quietNow((f as { conversation: SupportConversation }).conversation.id)) {
         const c = (f as { conversation: SupportConversation }).conversation
         notify(t('notify.newConversation'), c.queue_name ? t('notify.waitingIn', { name: c.title || t('notify.aVisitor'), queue: c.queue_name }) : t('notify.waiting', { name: c.title || t('notify.aVisitor') }), `conv-${c.id}`, () =>
@@ -259,7 +279,10 @@ function onFrame(f: ServerFrame): void {
       const m = (f as { message: Message }).message
       if (!m || typeof m.conversation_id !== 'number') return
       const next = applyInboxMessage(inbox.items, m)
-      if (next) inbox.items = next
+      if (next) {
+        inbox.items = next
+        touched(m.conversation_id)
+      }
       const support = new Set(Object.keys(inbox.items).map(Number))
       const ctx = { myUserId: myAgentId(), viewing: chat.openId, pageVisible: document.visibilityState === 'visible', quiet: quietNow }
       if (alertForMessage(m, support, ctx)) {
