@@ -73,9 +73,14 @@ type Options struct {
 	W7Searches    int
 	W7Searchers   int
 	W7Reuse       bool
+
+	W8Users       int
+	W8Unread      int
+	W8Window      time.Duration
+	W8SeedWorkers int
 }
 
-const usage = `Usage: parley bench --url URL --admin-user NAME --admin-password PW [--workload w1,w2,w3,w4,w5,w6,w7] [--json] [flags]
+const usage = `Usage: parley bench --url URL --admin-user NAME --admin-password PW [--workload w1,w2,w3,w4,w5,w6,w7,w8] [--json] [flags]
 
 Drives a running Parley through its public API and prints what it measured.
 Start the server for it with raised limits, e.g.
@@ -162,6 +167,10 @@ func Parse(args []string, getenv func(string) string, stderr io.Writer) (Options
 	fs.IntVar(&o.W7Searches, "w7-searches", 700, "W7: searches to time, cycling through the query mix")
 	fs.IntVar(&o.W7Searchers, "w7-searchers", 2, "W7: searches at once")
 	fs.BoolVar(&o.W7Reuse, "w7-reuse", false, "W7: search the users and messages an earlier W7 run with the same --prefix and admin password seeded, instead of seeding")
+	fs.IntVar(&o.W8Users, "w8-users", 10000, "W8: users, each with one socket and a direct chat with a partner, dropped at once and reconnecting")
+	fs.IntVar(&o.W8Unread, "w8-unread", 5, "W8: messages each user's partner sends while the sockets are down")
+	fs.DurationVar(&o.W8Window, "w8-window", 10*time.Second, "W8: window within which every client comes back, each after a random delay")
+	fs.IntVar(&o.W8SeedWorkers, "w8-seed-workers", 16, "W8: concurrent REST sends of the missed messages")
 	fs.IntVar(&o.W6Subscribers, "w6-subscribers", 500, "W6: Pusher sockets subscribed to the one public channel")
 	fs.StringVar(&w6Rates, "w6-rates", "5,10,20,40", "W6: events per second triggered through the Pusher HTTP API, stepped")
 	fs.DurationVar(&o.W6Step, "w6-step", 10*time.Second, "W6: duration of each step")
@@ -179,10 +188,10 @@ func Parse(args []string, getenv func(string) string, stderr io.Writer) (Options
 		w = strings.ToLower(strings.TrimSpace(w))
 		switch w {
 		case "":
-		case "w1", "w2", "w3", "w4", "w5", "w6", "w7":
+		case "w1", "w2", "w3", "w4", "w5", "w6", "w7", "w8":
 			o.Workloads = append(o.Workloads, w)
 		default:
-			return o, fmt.Errorf("unknown workload %q (w1 to w7)", w)
+			return o, fmt.Errorf("unknown workload %q (w1 to w8)", w)
 		}
 	}
 	var err error
@@ -233,6 +242,8 @@ func (o *Options) validate() error {
 		return errors.New("W7 needs --w7-messages, --w7-seed-workers, --w7-searches and --w7-searchers ≥ 1")
 	case o.W7Reuse && o.Prefix == "":
 		return errors.New("--w7-reuse needs the --prefix of the run that seeded")
+	case o.W8Users < 2 || o.W8Unread < 1 || o.W8Window < 0 || o.W8SeedWorkers < 1:
+		return errors.New("W8 needs --w8-users ≥ 2, --w8-unread and --w8-seed-workers ≥ 1, --w8-window ≥ 0")
 	case o.W6Subscribers < 1 || len(o.W6Rates) == 0 || o.W6Step <= 0 || o.W6Drain < 0:
 		return errors.New("W6 needs --w6-subscribers ≥ 1, --w6-rates and --w6-step > 0")
 	case o.SetupConcurrency < 1 || o.DialConcurrency < 1:
@@ -290,6 +301,8 @@ func Run(ctx context.Context, o Options, progress io.Writer) (*Report, error) {
 			rep.W7, err = runW7(ctx, e)
 		case "w6":
 			rep.W6, err = runW6(ctx, e)
+		case "w8":
+			rep.W8, err = runW8(ctx, e)
 		}
 		if err != nil {
 			err = fmt.Errorf("%s: %w", strings.ToUpper(w), err)

@@ -25,6 +25,7 @@ type Report struct {
 	W5        *W5Result         `json:"w5,omitempty"`
 	W7        *W7Result         `json:"w7,omitempty"`
 	W6        *W6Result         `json:"w6,omitempty"`
+	W8        *W8Result         `json:"w8,omitempty"`
 	Errors    map[string]string `json:"errors,omitempty"`
 }
 
@@ -136,6 +137,15 @@ func (r *Report) WriteTable(out io.Writer) {
 		fmt.Fprintf(out, "  subscribed in %.1fs; highest rate kept up: %d events/s; peak %.1f deliveries/s; saturated: %s; still subscribed %d\n",
 			w.SubscribeSeconds, w.MaxRateKeptUp, w.PeakDeliveriesPerS, yes(w.Saturated), w.StillSubscribed)
 	}
+	if w := r.W8; w != nil {
+		section(out, fmt.Sprintf("W8 reconnect storm: %d users dropped at once, %d missed messages each way, back within %.0fs (latency ms)", w.Users, w.Unread, w.WindowSeconds))
+		t := table(out)
+		fmt.Fprintln(t, "measure\tcount\tp50\tp95\tp99\tmax\t")
+		lat(t, "reconnect to caught up", w.PerClient)
+		t.Flush()
+		fmt.Fprintf(out, "  missed messages sent in %.1fs; caught up %d/%d in %.1fs from the blip; %d messages read back; retries %d; errors %s; server CPU %s\n",
+			w.SeedSeconds, w.CaughtUp, w.Users, w.StormSeconds, w.Fetched, w.Retries, errText(w.Errors, w.ErrorCodes), w8CPUText(w))
+	}
 	for _, k := range slices.Sorted(maps.Keys(r.Errors)) {
 		fmt.Fprintf(out, "\n%s failed: %s\n", strings.ToUpper(k), r.Errors[k])
 	}
@@ -186,4 +196,11 @@ func cpuText(us float64) string {
 		return "—"
 	}
 	return fmt.Sprintf("%.1f", us)
+}
+
+func w8CPUText(w *W8Result) string {
+	if w.ServerCPUSeconds <= 0 {
+		return "— (pass --server-pid)"
+	}
+	return fmt.Sprintf("%.2fs (%.2f ms per client)", w.ServerCPUSeconds, w.ServerCPUPerClientMS)
 }

@@ -155,6 +155,15 @@ func (w *wsConn) Close() {
 	})
 }
 
+// drop closes the socket at once, without a close frame, as a failing
+// network or a node that died would leave it.
+func (w *wsConn) drop() {
+	w.closed.Do(func() {
+		w.conn.Close()
+		close(w.done)
+	})
+}
+
 // alive reports whether the socket is still open.
 func (w *wsConn) alive() bool {
 	select {
