@@ -62,16 +62,21 @@ func (s *Store) SearchMessages(ctx context.Context, f MessageSearch) ([]SearchHi
 	if utf8.RuneCountInString(f.Text) >= SearchIndexMinRunes {
 		return s.searchFTS(ctx, f, hits)
 	}
-	// Too short for a trigram: a bounded scan of the newest messages.
+	// Too short for a trigram: a bounded scan of the newest messages,
+	// down to the oldest of them, newest first, stopping at the page.
 	newest := s.q(ctx).Table("messages AS m").Select("m.id").
 		Where("+m.conversation_id IN ("+searchReadable+")", f.UserID, f.UserID)
 	if f.ConversationID > 0 {
 		newest = newest.Where("m.conversation_id = ?", f.ConversationID)
 	}
-	newest = newest.Order("m.id DESC").Limit(SearchScanWindow)
+	var floor *int64
+	err := s.q(ctx).Raw("SELECT MIN(w.id) FROM (?) AS w", newest.Order("m.id DESC").Limit(SearchScanWindow)).Scan(&floor).Error
+	if err != nil || floor == nil {
+		return nil, err
+	}
 	pattern := likePattern(f.Text)
 	var out []SearchHit
-	err := hits("messages AS m").Where("m.id IN (?)", newest).Where(searchLike, pattern, pattern).
+	err = hits("messages AS m").Where("m.id >= ?", *floor).Where(searchLike, pattern, pattern).
 		Order("m.id DESC").Limit(f.Limit).Scan(&out).Error
 	return out, err
 }
