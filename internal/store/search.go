@@ -124,16 +124,19 @@ func searchFilters(f MessageSearch, q *gorm.DB) *gorm.DB {
 //     once and kept if its conversation is the user's; and the messages
 //     whose file name matches. The two merge newest first.
 //
-// It runs in one transaction with JIT compilation off: the estimates of
+// It runs in one transaction with JIT compilation off (the estimates of
 // these queries are large enough to make PostgreSQL compile them, which
-// costs far more than running them.
+// costs far more than running them) and, until the trigram indexes are
+// read, bitmap scans off: a rare word's estimate would otherwise have
+// each conversation's whole window fetched and sorted rather than read
+// newest first down to the page.
 func (s *Store) searchPostgres(ctx context.Context, f MessageSearch) ([]SearchHit, error) {
 	var out []SearchHit
 	err := s.Tx(ctx, func(tx *Store) error {
-		if err := tx.q(ctx).Exec("SET LOCAL jit = off").Error; err != nil {
+		err := tx.q(ctx).Exec("SELECT set_config('jit', 'off', true), set_config('enable_bitmapscan', 'off', true)").Error
+		if err != nil {
 			return err
 		}
-		var err error
 		out, err = tx.searchPostgresTx(ctx, f)
 		return err
 	})
@@ -165,7 +168,11 @@ func (s *Store) searchPostgresTx(ctx context.Context, f MessageSearch) ([]Search
 	if err != nil || short || len(out) == f.Limit {
 		return out, err
 	}
-	// Below the window, through the trigram indexes.
+	// Below the window, through the trigram indexes (GIN answers by
+	// bitmap only).
+	if err := s.q(ctx).Exec("SELECT set_config('enable_bitmapscan', 'on', true)").Error; err != nil {
+		return nil, err
+	}
 	rest := f
 	rest.BeforeID, rest.Limit = *floor, f.Limit-len(out)
 	readable := "m.conversation_id IN (" + searchReadable + ")"
