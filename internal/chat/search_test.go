@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/parley-chat/parley/internal/config"
@@ -303,5 +304,83 @@ func TestSearchFindsSupportMessagesOnlyForTheSiteStaff(t *testing.T) {
 	admin.Do("DELETE", fmt.Sprintf("/api/v1/queues/%d/agents/%d", acme.Queues[0].ID, ann.UserID), nil, http.StatusNoContent, nil)
 	if got := bodies(search(t, ann, q("refund"))); len(got) != 0 {
 		t.Fatalf("ann found %q after leaving the site's queue", got)
+	}
+}
+
+// TestSearchReachesPastTheNewestMessages finds an old hit under more than
+// two thousand newer messages (past the window of the newest messages a
+// search reads first), merged newest first with a new hit from another
+// conversation, page by page; the same word in a conversation the user
+// cannot read never shows, old or new.
+func TestSearchReachesPastTheNewestMessages(t *testing.T) {
+	srv := testkit.Start(t, testkit.WithConfig(func(c *config.Config) { c.SendLimitPerMinute = 100000 }))
+	admin := srv.Setup()
+	alice, bob, carol, eve := srv.NewUser(admin, "alice"), srv.NewUser(admin, "bob"), srv.NewUser(admin, "carol"), srv.NewUser(admin, "eve")
+	srv.MakeFriends(alice, bob)
+	srv.MakeFriends(alice, carol)
+	srv.MakeFriends(bob, eve)
+	ab, ac, be := alice.OpenDirect(bob.UserID), alice.OpenDirect(carol.UserID), bob.OpenDirect(eve.UserID)
+
+	eve.SendText(be.ID, "secret-old", "the lighthouse code is 1234 灯塔")
+	bob.SendText(ab.ID, "old", "the old lighthouse map 灯塔")
+	// Newer messages than the window holds, in both of alice's chats,
+	// sent a few at a time.
+	const filler = 2100
+	var wg sync.WaitGroup
+	failed := make(chan string, filler)
+	for w := 0; w < 6; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < filler; i += 6 {
+				from, conv := alice, ab
+				if i%2 == 1 {
+					from, conv = carol, ac
+				}
+				r := from.Raw("POST", fmt.Sprintf("/api/v1/conversations/%d/messages", conv.ID),
+					map[string]string{"client_msg_id": fmt.Sprintf("f%d", i), "kind": "text", "body": fmt.Sprintf("filler %d", i)})
+				if r.Status != http.StatusCreated {
+					failed <- fmt.Sprintf("filler %d: %d %s", i, r.Status, r.Body)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(failed)
+	for f := range failed {
+		t.Fatal(f)
+	}
+	carol.SendText(ac.ID, "new", "the lighthouse keeper waves 灯塔")
+	eve.SendText(be.ID, "secret-new", "lighthouse party tonight 灯塔")
+
+	want := []string{"the lighthouse keeper waves 灯塔", "the old lighthouse map 灯塔"}
+	for _, text := range []string{"lighthouse", "灯塔"} {
+		if got := bodies(search(t, alice, q(text))); !sameList(got, want) {
+			t.Fatalf("q=%s found %q, want %q", text, got, want)
+		}
+		var got []string
+		query := q(text) + "&limit=1"
+		for pages := 0; ; pages++ {
+			if pages > 3 {
+				t.Fatalf("q=%s: the cursor never ends", text)
+			}
+			p := search(t, alice, query)
+			got = append(got, bodies(p)...)
+			if p.NextCursor == nil {
+				break
+			}
+			query = q(text) + "&limit=1&cursor=" + url.QueryEscape(*p.NextCursor)
+		}
+		if !sameList(got, want) {
+			t.Fatalf("q=%s page by page found %q, want %q", text, got, want)
+		}
+	}
+	got := bodies(search(t, alice, fmt.Sprintf("%s&conversation_id=%d", q("lighthouse"), ab.ID)))
+	if !sameList(got, want[1:]) {
+		t.Fatalf("in the chat with bob found %q, want %q", got, want[1:])
+	}
+	got = bodies(search(t, bob, q("lighthouse")))
+	if !sameList(got, []string{"lighthouse party tonight 灯塔", "the old lighthouse map 灯塔", "the lighthouse code is 1234 灯塔"}) {
+		t.Fatalf("bob found %q", got)
 	}
 }
