@@ -178,7 +178,7 @@ var demoPage = template.Must(template.New("demo").Parse(`<!doctype html>
 code,pre{background:#f3f4f6;padding:.1rem .3rem;border-radius:4px}pre{padding:1rem;overflow:auto}</style></head>
 <body><main><h1>Acme Inc. — a demo host page</h1>
 <p>This page stands for any website that embeds the Parley widget with one line:</p>
-{{if .Key}}<pre>&lt;script src="{{.Origin}}/widget.js" data-site="{{.Key}}" async&gt;&lt;/script&gt;</pre>
+{{if .Key}}<pre tabindex="0">&lt;script src="{{.Origin}}/widget.js" data-site="{{.Key}}" async&gt;&lt;/script&gt;</pre>
 <p id="demo-state">The launcher in the corner opens a chat with this site's support team. Send a message and answer it from the <a href="/console/#/inbox">console's Inbox</a>.</p>
 <p>Another site: add <code>?site=</code> and its id or public key to this page's address.</p>
 <script src="/widget.js" data-site="{{.Key}}" async></script>
