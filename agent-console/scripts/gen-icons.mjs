@@ -2,7 +2,7 @@
 // system's Chromium. Run once after changing the favicon:
 //   node scripts/gen-icons.mjs
 // The PNGs are committed; the build does not run this.
-import { readFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright-core'
 
@@ -30,6 +30,23 @@ try {
     await page.screenshot({ path: root + 'public/icons/' + icon.file, omitBackground: true })
     await page.close()
   }
+  // public/favicon.ico, for browsers that ask for it whatever the page
+  // links: one 32 px PNG in an ICO container.
+  const page = await browser.newPage({ viewport: { width: 32, height: 32 } })
+  await page.setContent(`<html><body style="margin:0;background:transparent">${svg.replace('<svg', '<svg width="32" height="32" style="display:block"')}</body></html>`)
+  const png = await page.screenshot({ omitBackground: true })
+  await page.close()
+  const header = Buffer.alloc(22)
+  header.writeUInt16LE(0, 0) // reserved
+  header.writeUInt16LE(1, 2) // an icon
+  header.writeUInt16LE(1, 4) // one image
+  header.writeUInt8(32, 6) // width
+  header.writeUInt8(32, 7) // height
+  header.writeUInt16LE(1, 10) // colour planes
+  header.writeUInt16LE(32, 12) // bits per pixel
+  header.writeUInt32LE(png.length, 14)
+  header.writeUInt32LE(22, 18) // offset of the image
+  writeFileSync(root + 'public/favicon.ico', Buffer.concat([header, png]))
 } finally {
   await browser.close()
 }

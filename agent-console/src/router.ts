@@ -1,17 +1,7 @@
 import { createRouter, createWebHashHistory } from 'vue-router'
-import SetupView from './views/SetupView.vue'
+// Every page but sign-in loads on first visit (each is its own chunk), so
+// the sign-in page carries only what it runs.
 import LoginView from './views/LoginView.vue'
-import RegisterView from './views/RegisterView.vue'
-import VerifyEmailView from './views/VerifyEmailView.vue'
-import ChatsView from './views/ChatsView.vue'
-import FriendsView from './views/FriendsView.vue'
-import GroupsView from './views/GroupsView.vue'
-import AddView from './views/AddView.vue'
-import InviteView from './views/InviteView.vue'
-import InboxView from './views/InboxView.vue'
-import ForgotPasswordView from './views/ForgotPasswordView.vue'
-import ResetPasswordView from './views/ResetPasswordView.vue'
-// The admin, reports, wallet and profile pages load on first visit.
 import { checkSetup, restoreSession, session } from './state/session'
 import { homeFor } from './lib/home'
 
@@ -32,39 +22,39 @@ export const router = createRouter({
   history: createWebHashHistory(),
   routes: [
     // Resolved in the guard below, once the user is known.
-    { path: '/', name: 'home', component: ChatsView },
-    { path: '/setup', name: 'setup', component: SetupView, meta: { public: true } },
+    { path: '/', name: 'home', component: () => import('./views/ChatsView.vue') },
+    { path: '/setup', name: 'setup', component: () => import('./views/SetupView.vue'), meta: { public: true } },
     { path: '/login', name: 'login', component: LoginView, meta: { public: true } },
-    { path: '/register', name: 'register', component: RegisterView, meta: { public: true } },
+    { path: '/register', name: 'register', component: () => import('./views/RegisterView.vue'), meta: { public: true } },
     {
       path: '/verify-email',
       name: 'verify-email',
-      component: VerifyEmailView,
+      component: () => import('./views/VerifyEmailView.vue'),
       meta: { public: true },
     },
     {
       path: '/forgot-password',
       name: 'forgot-password',
-      component: ForgotPasswordView,
+      component: () => import('./views/ForgotPasswordView.vue'),
       meta: { public: true },
     },
     {
       path: '/reset-password',
       name: 'reset-password',
-      component: ResetPasswordView,
+      component: () => import('./views/ResetPasswordView.vue'),
       meta: { public: true },
     },
-    { path: '/chats/:id(\\d+)?', name: 'chats', component: ChatsView },
-    { path: '/inbox/:id(\\d+)?', name: 'inbox', component: InboxView, meta: { agent: true } },
+    { path: '/chats/:id(\\d+)?', name: 'chats', component: () => import('./views/ChatsView.vue') },
+    { path: '/inbox/:id(\\d+)?', name: 'inbox', component: () => import('./views/InboxView.vue'), meta: { agent: true } },
     { path: '/reports', name: 'reports', component: () => import('./views/ReportsView.vue'), meta: { agent: true } },
     { path: '/admin/:section(sites|users|wallets|audit)?/:id(\\d+)?', name: 'admin', component: () => import('./views/AdminView.vue'), meta: { admin: true } },
     { path: '/profile', name: 'profile', component: () => import('./views/ProfileView.vue') },
     { path: '/wallet', name: 'wallet', component: () => import('./views/WalletView.vue') },
-    { path: '/friends/:tab(requests|add|blocked)?', name: 'friends', component: FriendsView },
-    { path: '/groups/:id(\\d+)?', name: 'groups', component: GroupsView },
+    { path: '/friends/:tab(requests|add|blocked)?', name: 'friends', component: () => import('./views/FriendsView.vue') },
+    { path: '/groups/:id(\\d+)?', name: 'groups', component: () => import('./views/GroupsView.vue') },
     // Opened from a QR code or a shared link; signing in first comes back here.
-    { path: '/add/:code', name: 'add', component: AddView },
-    { path: '/invite/:token', name: 'invite', component: InviteView },
+    { path: '/add/:code', name: 'add', component: () => import('./views/AddView.vue') },
+    { path: '/invite/:token', name: 'invite', component: () => import('./views/InviteView.vue') },
     { path: '/:rest(.*)*', redirect: { name: 'home' } },
   ],
 })

@@ -12,14 +12,15 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 )
 
 // Handler serves the static front ends.
 type Handler struct {
-	console fs.FS
-	widget  fs.FS
+	console *assets
+	widget  *assets
 	demoKey DemoKey
 	framers FrameAncestors
 	started time.Time
@@ -39,7 +40,7 @@ type DemoKey func(ctx context.Context, choice string) string
 // demoKey finds the site the demo page embeds (nil: none);
 // framers looks up who may frame a site's widget (nil: only Parley itself).
 func New(consoleDist, widgetDist fs.FS, demoKey DemoKey, framers FrameAncestors) *Handler {
-	return &Handler{console: consoleDist, widget: widgetDist, demoKey: demoKey, framers: framers, started: time.Now()}
+	return &Handler{console: newAssets(consoleDist), widget: newAssets(widgetDist), demoKey: demoKey, framers: framers, started: time.Now()}
 }
 
 // ServeHTTP routes a GET or HEAD by path.
@@ -58,6 +59,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.serveFile(w, r, h.console, "sw.js", "no-cache")
 	case p == "/manifest.webmanifest":
 		h.serveFile(w, r, h.console, "manifest.webmanifest", "no-cache")
+	case p == "/favicon.ico":
+		// Browsers ask for it on every origin whatever the page links.
+		h.serveFile(w, r, h.console, "favicon.ico", "public, max-age=86400")
 	case strings.HasPrefix(p, "/console/"):
 		w.Header().Set("Content-Security-Policy", consoleCSP(r))
 		h.serveSPA(w, r, h.console, strings.TrimPrefix(p, "/console/"))
@@ -66,8 +70,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// and readable cross-origin even by pages that require CORP.
 		w.Header().Del("Content-Security-Policy")
 		w.Header().Set("Cross-Origin-Resource-Policy", "cross-origin")
-		// The loader's URL never changes, so it is cached briefly.
-		h.serveFile(w, r, h.widget, "widget.js", "public, max-age=300")
+		// The loader's URL never changes, so browsers revalidate it (a
+		// 304 by its ETag while it is unchanged).
+		h.serveFile(w, r, h.widget, "widget.js", "no-cache")
 	case p == "/widget/frame.html":
 		w.Header().Set("Content-Security-Policy", frameCSP(r, h.frameAncestors(r)))
 		h.serveFile(w, r, h.widget, "frame.html", "no-cache")
@@ -83,25 +88,33 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // serveSPA serves a file of the console, or its index.html for any path
 // that is not a file, so deep links work.
-func (h *Handler) serveSPA(w http.ResponseWriter, r *http.Request, fsys fs.FS, name string) {
-	if name != "" {
-		if st, err := fs.Stat(fsys, name); err == nil && !st.IsDir() {
-			h.serveFile(w, r, fsys, name, cacheFor(name))
-			return
-		}
+func (h *Handler) serveSPA(w http.ResponseWriter, r *http.Request, site *assets, name string) {
+	if isVariant(name) {
+		http.NotFound(w, r)
+		return
 	}
-	if _, err := fs.Stat(fsys, "index.html"); err != nil {
+	if name != "" && site.hasFile(name) {
+		h.serveFile(w, r, site, name, cacheFor(name))
+		return
+	}
+	if !site.hasFile("index.html") {
 		notBuilt(w, "agent-console")
 		return
 	}
-	w.Header().Set("Cache-Control", "no-cache")
-	h.serveFile(w, r, fsys, "index.html", "no-cache")
+	h.serveFile(w, r, site, "index.html", "no-cache")
 }
 
-func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, fsys fs.FS, name, cache string) {
+// serveFile sends a file of a front end in the best encoding the client
+// accepts (see assets.open), with a Content-Length and an ETag of that
+// encoding. Ranges are served on the identity encoding only.
+func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, site *assets, name, cache string) {
 	name = path.Clean("/" + name)[1:]
-	b, err := fs.ReadFile(fsys, name)
-	if err != nil {
+	if isVariant(name) {
+		http.NotFound(w, r)
+		return
+	}
+	v, ok := site.open(name, r.Header.Get("Accept-Encoding"))
+	if !ok {
 		if name == "widget.js" || name == "index.html" {
 			notBuilt(w, "widget")
 			return
@@ -109,14 +122,39 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, fsys fs.FS, 
 		http.NotFound(w, r)
 		return
 	}
+	hdr := w.Header()
 	if cache != "" {
-		w.Header().Set("Cache-Control", cache)
+		hdr.Set("Cache-Control", cache)
 	}
-	if strings.HasSuffix(name, ".webmanifest") {
-		// Go's MIME table does not know the extension.
-		w.Header().Set("Content-Type", "application/manifest+json")
+	hdr.Set("Content-Type", contentType(name))
+	hdr.Set("Vary", "Accept-Encoding")
+	hdr.Set("ETag", v.etag)
+	if v.encoding == "" {
+		http.ServeContent(w, r, name, h.started, bytes.NewReader(v.body))
+		return
 	}
-	http.ServeContent(w, r, name, h.started, bytes.NewReader(b))
+	if etagMatches(r.Header.Get("If-None-Match"), v.etag) {
+		hdr.Del("Content-Type")
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	hdr.Set("Content-Encoding", v.encoding)
+	hdr.Set("Content-Length", strconv.Itoa(len(v.body)))
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(v.body)
+	}
+}
+
+// etagMatches is If-None-Match's weak comparison against etag.
+func etagMatches(header, etag string) bool {
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
+		if t == "*" || t == etag {
+			return true
+		}
+	}
+	return false
 }
 
 // cacheFor gives hashed build assets a long cache and everything else none.
@@ -140,7 +178,7 @@ var demoPage = template.Must(template.New("demo").Parse(`<!doctype html>
 code,pre{background:#f3f4f6;padding:.1rem .3rem;border-radius:4px}pre{padding:1rem;overflow:auto}</style></head>
 <body><main><h1>Acme Inc. — a demo host page</h1>
 <p>This page stands for any website that embeds the Parley widget with one line:</p>
-{{if .Key}}<pre>&lt;script src="{{.Origin}}/widget.js" data-site="{{.Key}}" async&gt;&lt;/script&gt;</pre>
+{{if .Key}}<pre tabindex="0">&lt;script src="{{.Origin}}/widget.js" data-site="{{.Key}}" async&gt;&lt;/script&gt;</pre>
 <p id="demo-state">The launcher in the corner opens a chat with this site's support team. Send a message and answer it from the <a href="/console/#/inbox">console's Inbox</a>.</p>
 <p>Another site: add <code>?site=</code> and its id or public key to this page's address.</p>
 <script src="/widget.js" data-site="{{.Key}}" async></script>

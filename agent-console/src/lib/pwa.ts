@@ -29,9 +29,14 @@ export function registerServiceWorker(navigate: (path: string) => void): void {
     if (url.origin !== location.origin || !url.pathname.startsWith('/console/')) return
     navigate(url.hash.replace(/^#/, '') || '/')
   })
-  void navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch((err) => {
-    console.warn('service worker not registered', err)
-  })
+  // Once the page has loaded: the worker's first install fetches every file
+  // of the console, which must not compete with the page's own.
+  const register = () =>
+    void navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch((err) => {
+      console.warn('service worker not registered', err)
+    })
+  if (document.readyState === 'complete') register()
+  else window.addEventListener('load', register, { once: true })
 }
 
 /** Stores the language where the worker reads it to word notifications. */

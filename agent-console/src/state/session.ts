@@ -2,11 +2,17 @@ import { reactive } from 'vue'
 import { ApiClient, ApiError, TokenStore } from '../lib/api'
 import { memoryStore, type AuthResponse, type KeyValueStore, type User } from '../lib/types'
 import { clearOfflineData } from '../lib/pwa'
-import { startChat, stopChat } from './chat'
-import { startAlerts } from './alerts'
-import { startNotifications, stopNotifications } from './notifications'
-import { startInbox, stopInbox } from './inbox'
-import { startSocial, stopSocial } from './social'
+
+type Live = typeof import('./live')
+
+/** The signed-in part of the console, once loaded (see loadLive). */
+let live: Live | null = null
+
+/** Loads the signed-in part of the console (its own chunk). */
+export async function loadLive(): Promise<Live> {
+  live ??= await import('./live')
+  return live
+}
 
 function pickStorage(): KeyValueStore {
   try {
@@ -34,9 +40,7 @@ export const api = new ApiClient({
   onAuthLost: () => {
     session.user = null
     void clearOfflineData()
-    stopInbox()
-    stopSocial()
-    stopChat()
+    live?.stopLiveAuthLost()
     authLostHandler()
   },
 })
@@ -65,7 +69,7 @@ export async function restoreSession(): Promise<User | null> {
   if (!api.tokens.get()) return null
   try {
     const user = await api.get<User>('/api/v1/me')
-    signedIn(user)
+    await signedIn(user)
     return user
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) return null
@@ -73,13 +77,10 @@ export async function restoreSession(): Promise<User | null> {
   }
 }
 
-function signedIn(user: User): void {
+async function signedIn(user: User): Promise<void> {
+  const m = await loadLive()
   session.user = user
-  startChat(api, storage, user)
-  startSocial(api, user)
-  startAlerts(storage)
-  startNotifications(api)
-  startInbox(api, user)
+  m.startLive(api, storage, user)
 }
 
 export async function completeSignIn(r: AuthResponse): Promise<void> {
@@ -87,14 +88,11 @@ export async function completeSignIn(r: AuthResponse): Promise<void> {
   // A fresh sign-in may be someone else on this computer: nothing kept for
   // offline reading survives it.
   await clearOfflineData()
-  signedIn(r.user)
+  await signedIn(r.user)
 }
 
 export async function signOut(): Promise<void> {
-  stopInbox()
-  stopNotifications()
-  stopSocial()
-  stopChat({ clearOutbox: true })
+  live?.stopLiveSignOut()
   session.user = null
   // What was kept for offline reading goes too: computers are shared.
   await clearOfflineData()

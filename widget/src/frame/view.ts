@@ -98,7 +98,7 @@ export class ChatView {
     r.send.setAttribute('aria-label', t.send)
     r.attach.setAttribute('aria-label', t.attach)
     r.lightboxClose.setAttribute('aria-label', t.closeImage)
-    r.log.setAttribute('aria-label', t.log)
+    r.logRegion.setAttribute('aria-label', t.log)
     const stars = r.stars
     stars.textContent = ''
     for (let n = 1; n <= 5; n++) {
