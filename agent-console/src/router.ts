@@ -57,7 +57,7 @@ export const router = createRouter({
     { path: '/chats/:id(\\d+)?', name: 'chats', component: ChatsView },
     { path: '/inbox/:id(\\d+)?', name: 'inbox', component: InboxView, meta: { agent: true } },
     { path: '/reports', name: 'reports', component: () => import('./views/ReportsView.vue'), meta: { agent: true } },
-    { path: '/admin/:section(sites|users|wallets|audit)?/:id(\\d+)?', name: 'admin', component: () => import('./views/AdminView.vue'), meta: { admin: true } },
+    { path: '/admin/:section(sites|users|wallets|audit|labels)?/:id(\\d+)?', name: 'admin', component: () => import('./views/AdminView.vue'), meta: { admin: true } },
     { path: '/profile', name: 'profile', component: () => import('./views/ProfileView.vue') },
     { path: '/wallet', name: 'wallet', component: () => import('./views/WalletView.vue') },
     { path: '/friends/:tab(requests|add|blocked)?', name: 'friends', component: FriendsView },

@@ -17,6 +17,7 @@ type SLA struct {
 	ResolutionDueAt       *time.Time `json:"resolution_due_at"`
 	FirstResponseTargetS  *int       `json:"first_response_target_s"`
 	ResolutionTargetS     *int       `json:"resolution_target_s"`
+	FirstResponseAt       *time.Time `json:"first_response_at"`
 	FirstResponseBreached bool       `json:"first_response_breached"`
 	ResolutionBreached    bool       `json:"resolution_breached"`
 }
@@ -52,7 +53,7 @@ func resolutionBreached(sc *store.SupportConversation, now time.Time) bool {
 
 // slaView is a conversation's SLA as agents see it.
 func slaView(sc *store.SupportConversation, q *store.Queue, now time.Time) *SLA {
-	out := &SLA{FirstResponseDueAt: sc.FirstResponseDueAt, ResolutionDueAt: sc.ResolutionDueAt,
+	out := &SLA{FirstResponseDueAt: sc.FirstResponseDueAt, ResolutionDueAt: sc.ResolutionDueAt, FirstResponseAt: sc.FirstResponseAt,
 		FirstResponseBreached: firstResponseBreached(sc, now), ResolutionBreached: resolutionBreached(sc, now)}
 	if q != nil {
 		out.FirstResponseTargetS, out.ResolutionTargetS = q.FirstResponseTargetS, q.ResolutionTargetS
