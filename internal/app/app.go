@@ -61,6 +61,7 @@ type App struct {
 	Inbox    *support.Inbox
 	Visitors *support.Visitors
 	Reports  *support.Reports
+	Labels   *support.Labels
 	Webhooks *webhooks.Service
 	Outbound *outbound.Client // every request to a URL someone typed
 	Push     *push.Service
@@ -192,13 +193,14 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 	a.Inbox = support.NewInbox(supportRules, a.Chat)
 	a.Visitors = support.NewVisitors(supportRules, a.Routing, a.Chat, limiter)
 	a.FollowUps = support.NewFollowUps(supportRules, a.Chat, a.Mailer)
-	a.Reports = support.NewReports(a.Store)
+	a.Reports = support.NewReports(supportRules)
+	a.Labels = support.NewLabels(supportRules, a.Chat)
 	a.Wallet = wallet.New(a.Store, a.Chat, packets, a.Jobs, wallet.Config{RedPacketMaxCents: cfg.RedPacketMaxCents, RedPacketTTL: cfg.RedPacketTTL, Clock: clock}, log)
 	a.HTTP = httpapi.New(httpapi.Config{
 		PublicURL: cfg.PublicURL, ConsoleOrigins: cfg.ConsoleOrigins, MaxBodyBytes: cfg.MaxBodyBytes, TrustedProxies: cfg.TrustedProxies,
 		BodyRate: httpapi.BodyRate{Min: cfg.HTTPMinBodyRate, Window: cfg.HTTPBodyRateWindow, Total: cfg.HTTPReadTimeout},
 	}, httpapi.Deps{
-		Auth: a.Auth, Chat: a.Chat, Social: a.Social, Routing: a.Routing, Sites: a.Sites, Inbox: a.Inbox, Visitors: a.Visitors, Reports: a.Reports, Webhooks: a.Webhooks, Hub: a.Hub, Pusher: a.Pusher, Metrics: a.Metrics, Log: log, Push: a.Push,
+		Auth: a.Auth, Chat: a.Chat, Social: a.Social, Routing: a.Routing, Sites: a.Sites, Inbox: a.Inbox, Visitors: a.Visitors, Reports: a.Reports, Labels: a.Labels, Webhooks: a.Webhooks, Hub: a.Hub, Pusher: a.Pusher, Metrics: a.Metrics, Log: log, Push: a.Push,
 		Media: a.Media, Wallet: a.Wallet, Audit: a.Audit,
 		Ready: []httpapi.Checker{
 			{Name: "database", Check: a.Store.Ping},

@@ -483,6 +483,10 @@ var fixtures = map[string]fixture{
 		w.admin.Do("PUT", fmt.Sprintf("/api/v1/queues/%d/agents/%d", q.ID, w.agent.UserID), map[string]int{"capacity": 1}, http.StatusNoContent, nil)
 		return map[string]string{"id": id(q.ID), "user_id": id(w.agent.UserID)}
 	},
+	"label": func(w *world) map[string]string { return map[string]string{"id": id(w.label())} },
+	"support_label": func(w *world) map[string]string {
+		return map[string]string{"id": id(w.support()), "label": id(w.label())}
+	},
 	"canned": func(w *world) map[string]string {
 		var c struct {
 			ID int64 `json:"id"`
@@ -505,4 +509,13 @@ var fixtures = map[string]fixture{
 		}
 		return map[string]string{"id": id(list.Items[0].ID)}
 	},
+}
+
+// label makes a fresh label.
+func (w *world) label() int64 {
+	var l struct {
+		ID int64 `json:"id"`
+	}
+	w.admin.Do("POST", "/api/v1/labels", map[string]string{"name": fmt.Sprintf("label%d", w.n), "colour": "#336699"}, http.StatusCreated, &l)
+	return l.ID
 }

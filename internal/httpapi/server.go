@@ -51,6 +51,7 @@ type Deps struct {
 	Inbox    *support.Inbox
 	Visitors *support.Visitors
 	Reports  *support.Reports
+	Labels   *support.Labels
 	Webhooks *webhooks.Service
 	Wallet   *wallet.Service
 	Audit    *audit.Service

@@ -37,6 +37,7 @@ func (s *Server) supportRoutes(api, user *echo.Group) {
 	user.POST("/support/conversations/:id/reopen", s.reopen)
 	user.POST("/support/conversations/:id/notes", s.note, s.requireVerified)
 	user.GET("/support/visitors/:id/conversations", s.visitorConversations)
+	s.labelRoutes(user)
 
 	api.POST("/widget/session", s.widgetSession)
 	visitor := api.Group("/widget", s.requireVisitor)
@@ -227,7 +228,14 @@ func (s *Server) agentConversations(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	labelID, err := queryInt64(c, "label_id", 1)
+	if err != nil {
+		return err
+	}
 	q := support.InboxQuery{View: c.QueryParam("view"), Status: c.QueryParam("status"), Search: strings.TrimSpace(c.QueryParam("q")), BeforeID: b, Limit: n}
+	if labelID != nil {
+		q.LabelID = *labelID
+	}
 	if queueID != nil {
 		q.QueueID = *queueID
 	}

@@ -111,5 +111,6 @@ func Models() []any {
 	out = append(out, walletModels()...)
 	out = append(out, &AuditEntry{}, &PushSubscription{})
 	out = append(out, notificationModels()...)
+	out = append(out, labelModels()...)
 	return append(out, groupModels()...)
 }

@@ -31,7 +31,10 @@ type Queue struct {
 	Name           string
 	IsDefault      bool
 	AssignTimeoutS int
-	CreatedAt      time.Time
+	// Service-level targets in seconds; nil: none.
+	FirstResponseTargetS *int
+	ResolutionTargetS    *int
+	CreatedAt            time.Time
 }
 
 // QueueAgent is an agent's membership of a queue, with their capacity.
@@ -92,6 +95,10 @@ type SupportConversation struct {
 	AgentsNotifiedSeq     int64
 	AgentsNotifiedJob     *string
 	AgentsNotifiedFromSeq int64
+	// Due times from the queue's service-level targets, set when the
+	// conversation is opened (both) or reopened (resolution); nil: none.
+	FirstResponseDueAt *time.Time
+	ResolutionDueAt    *time.Time
 }
 
 // CannedResponse is a saved reply an agent inserts with /shortcut.

@@ -244,6 +244,9 @@ type SupportConversationUpdate struct {
 	AssignedAt      Null[time.Time]
 	FirstResponseAt Null[time.Time]
 	ResolvedAt      Null[time.Time]
+	// Service-level due times.
+	FirstResponseDueAt Null[time.Time]
+	ResolutionDueAt    Null[time.Time]
 }
 
 // UpdateSupportConversation writes the fields u sets.
@@ -256,6 +259,8 @@ func (s *Store) UpdateSupportConversation(ctx context.Context, conversationID in
 	putNull(c, "assigned_at", u.AssignedAt)
 	putNull(c, "first_response_at", u.FirstResponseAt)
 	putNull(c, "resolved_at", u.ResolvedAt)
+	putNull(c, "first_response_due_at", u.FirstResponseDueAt)
+	putNull(c, "resolution_due_at", u.ResolutionDueAt)
 	return s.update(ctx, &SupportConversation{}, c, "conversation_id = ?", conversationID)
 }
 
@@ -272,6 +277,8 @@ type SupportFilter struct {
 	// Search matches, case-insensitively, a substring of any message body
 	// (notes included) or of the visitor's name, e-mail or external id.
 	Search string
+	// LabelID keeps the conversations that carry this label.
+	LabelID int64
 }
 
 // SupportConversations lists support conversations, newest first.
@@ -308,6 +315,9 @@ func (s *Store) SupportConversations(ctx context.Context, f SupportFilter, limit
 			OR EXISTS (SELECT 1 FROM visitors v WHERE v.id = support_conversations.visitor_id
 			AND (LOWER(v.name) LIKE ? ESCAPE '!' OR LOWER(v.email) LIKE ? ESCAPE '!' OR LOWER(COALESCE(v.external_id, '')) LIKE ? ESCAPE '!')))`,
 			p, p, p, p)
+	}
+	if f.LabelID > 0 {
+		q = q.Where(hasLabel, f.LabelID)
 	}
 	var out []SupportConversation
 	err := q.Order("conversation_id DESC").Limit(limit).Find(&out).Error

@@ -9,6 +9,9 @@ type QueueUpdate struct {
 	Name           *string
 	AssignTimeoutS *int
 	IsDefault      *bool
+	// Service-level targets in seconds (SetNull: none).
+	FirstResponseTargetS Null[int]
+	ResolutionTargetS    Null[int]
 }
 
 // UpdateQueue writes the fields u sets; ErrNotFound for no such queue.
@@ -17,6 +20,8 @@ func (s *Store) UpdateQueue(ctx context.Context, id int64, u QueueUpdate) error 
 	putPtr(c, "name", u.Name)
 	putPtr(c, "assign_timeout_s", u.AssignTimeoutS)
 	putPtr(c, "is_default", u.IsDefault)
+	putNull(c, "first_response_target_s", u.FirstResponseTargetS)
+	putNull(c, "resolution_target_s", u.ResolutionTargetS)
 	if len(c) == 0 {
 		return nil
 	}

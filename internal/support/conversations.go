@@ -43,6 +43,9 @@ type Conversation struct {
 	CreatedAt     time.Time              `json:"created_at"`
 	AssignedAt    *time.Time             `json:"assigned_at"`
 	ResolvedAt    *time.Time             `json:"resolved_at"`
+	// Labels and SLA are in the agents' views only.
+	Labels *[]LabelRef `json:"labels,omitempty"`
+	SLA    *SLA        `json:"sla,omitempty"`
 }
 
 // ConversationFrame carries a support conversation's new state.
@@ -75,8 +78,18 @@ func (s *Rules) view(ctx context.Context, st *store.Store, sc *store.SupportConv
 		LastSeq: conv.LastSeq, Rating: sc.Rating, RatingComment: sc.RatingComment, CreatedAt: sc.CreatedAt,
 		AssignedAt: sc.AssignedAt, ResolvedAt: sc.ResolvedAt,
 	}
-	if q, err := st.QueueByID(ctx, sc.QueueID); err == nil {
+	q, err := st.QueueByID(ctx, sc.QueueID)
+	if err == nil {
 		v.QueueName = q.Name
+	}
+	if forAgent {
+		v.SLA = slaView(sc, q, s.now())
+		ls, err := st.ConversationLabels(ctx, sc.ConversationID)
+		if err != nil {
+			return nil, err
+		}
+		refs := labelRefs(ls)
+		v.Labels = &refs
 	}
 	if sc.AssigneeID != nil {
 		if u, err := st.UserByID(ctx, *sc.AssigneeID); err == nil {
@@ -94,6 +107,11 @@ func (s *Rules) view(ctx context.Context, st *store.Store, sc *store.SupportConv
 	}
 	if vis, err := st.VisitorByID(ctx, sc.VisitorID); err == nil {
 		v.Visitor = visitorView(vis)
+		if forAgent {
+			if v.Visitor, err = s.agentVisitorView(ctx, st, vis); err != nil {
+				return nil, err
+			}
+		}
 		v.Title = vis.Name
 		if v.Title == "" {
 			v.Title = fmt.Sprintf("Visitor #%d", vis.ID)

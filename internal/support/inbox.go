@@ -37,6 +37,7 @@ type InboxQuery struct {
 	Status   string
 	QueueID  int64
 	SiteID   int64
+	LabelID  int64
 	Search   string
 	BeforeID int64
 	Limit    int
@@ -44,7 +45,7 @@ type InboxQuery struct {
 
 // List lists support conversations for an agent: mine (assigned to me),
 // queued (waiting in my queues) or all (my sites'), narrowed by status,
-// queue, site and a search over messages (notes included) and the
+// queue, site, label and a search over messages (notes included) and the
 // visitor's name, e-mail and external id. Filtering on a site or queue the
 // agent does not serve is 403; an unknown one 404.
 func (s *Inbox) List(ctx context.Context, actor auth.Identity, in InboxQuery) ([]Conversation, int64, error) {
@@ -56,6 +57,14 @@ func (s *Inbox) List(ctx context.Context, actor auth.Identity, in InboxQuery) ([
 		return nil, 0, errs.Field("q", "must be valid UTF-8 text")
 	}
 	f.Search = in.Search
+	if in.LabelID > 0 {
+		if _, err := s.store.LabelByID(ctx, in.LabelID); errors.Is(err, store.ErrNotFound) {
+			return nil, 0, errNoLabel
+		} else if err != nil {
+			return nil, 0, errs.Wrap(err, "load label")
+		}
+		f.LabelID = in.LabelID
+	}
 	if err := s.checkInboxScope(ctx, actor, in.SiteID, in.QueueID); err != nil {
 		return nil, 0, err
 	}

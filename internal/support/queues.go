@@ -2,6 +2,7 @@ package support
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"unicode/utf8"
@@ -31,6 +32,9 @@ type QueuePatch struct {
 	Name           *string `json:"name"`
 	AssignTimeoutS *int    `json:"assign_timeout_s"`
 	IsDefault      *bool   `json:"is_default"`
+	// Service-level targets: seconds, or null for none.
+	FirstResponseTargetS json.RawMessage `json:"first_response_target_s"`
+	ResolutionTargetS    json.RawMessage `json:"resolution_target_s"`
 }
 
 // UpdateQueue renames a queue, changes its assignment time-out or makes it
@@ -53,6 +57,20 @@ func (s *Sites) UpdateQueue(ctx context.Context, actor auth.Identity, id int64, 
 			return nil, errs.Field("assign_timeout_s", "1 to 3600 seconds")
 		}
 		u.AssignTimeoutS, detail["assign_timeout_s"] = p.AssignTimeoutS, *p.AssignTimeoutS
+	}
+	for _, t := range []struct {
+		field string
+		raw   json.RawMessage
+		into  *store.Null[int]
+	}{{"first_response_target_s", p.FirstResponseTargetS, &u.FirstResponseTargetS}, {"resolution_target_s", p.ResolutionTargetS, &u.ResolutionTargetS}} {
+		if t.raw == nil {
+			continue
+		}
+		v, err := slaTarget(t.field, t.raw)
+		if err != nil {
+			return nil, err
+		}
+		*t.into, detail[t.field] = v, v.Value
 	}
 	if p.IsDefault != nil && !*p.IsDefault {
 		return nil, errs.Field("is_default", "make another queue the default instead")
@@ -87,7 +105,21 @@ func (s *Sites) UpdateQueue(ctx context.Context, actor auth.Identity, id int64, 
 	if err != nil {
 		return nil, err
 	}
-	return &Queue{ID: q.ID, SiteID: q.SiteID, Name: q.Name, IsDefault: q.IsDefault, AssignTimeoutS: q.AssignTimeoutS}, nil
+	return &Queue{ID: q.ID, SiteID: q.SiteID, Name: q.Name, IsDefault: q.IsDefault, AssignTimeoutS: q.AssignTimeoutS,
+		FirstResponseTargetS: q.FirstResponseTargetS, ResolutionTargetS: q.ResolutionTargetS}, nil
+}
+
+// slaTarget reads a service-level target of a queue patch: whole seconds
+// from 1 to 30 days, or null for none.
+func slaTarget(field string, raw json.RawMessage) (store.Null[int], error) {
+	if string(raw) == "null" {
+		return store.SetNull[int](), nil
+	}
+	var n int
+	if err := json.Unmarshal(raw, &n); err != nil || n < 1 || n > MaxSLATargetS {
+		return store.Null[int]{}, errs.Field(field, "1 to 2592000 seconds, or null for none")
+	}
+	return store.SetTo(n), nil
 }
 
 // DeleteQueue removes a queue (admins only). Its resolved conversations

@@ -20,6 +20,17 @@ type Report struct {
 	Totals Stats        `json:"totals"`
 	Days   []DayStats   `json:"days"`
 	Agents []AgentStats `json:"agents"`
+	// Labels counts, per label, the conversations created in the range
+	// that carry it now.
+	Labels []LabelStats `json:"labels"`
+}
+
+// LabelStats is how many conversations of the range carry a label.
+type LabelStats struct {
+	LabelID       int64  `json:"label_id"`
+	Name          string `json:"name"`
+	Colour        string `json:"colour"`
+	Conversations int    `json:"conversations"`
 }
 
 // Stats are the figures of a set of conversations.
@@ -35,6 +46,10 @@ type Stats struct {
 	ResolutionP90S       *float64 `json:"resolution_p90_s"`
 	Ratings              int      `json:"ratings"`
 	CSATAverage          *float64 `json:"csat_average"`
+	// SLA breaches: conversations whose first reply or resolution came
+	// after its due time, or is missing past it.
+	FirstResponseBreaches int `json:"first_response_breaches"`
+	ResolutionBreaches    int `json:"resolution_breaches"`
 }
 
 // DayStats are the figures of the conversations created on one UTC day.
@@ -53,6 +68,10 @@ type AgentStats struct {
 	FirstResponseMedianS *float64 `json:"first_response_median_s"`
 	Ratings              int      `json:"ratings"`
 	CSATAverage          *float64 `json:"csat_average"`
+	// SLA breaches of the conversations the agent held when the reply or
+	// the resolution fell due.
+	FirstResponseBreaches int `json:"first_response_breaches"`
+	ResolutionBreaches    int `json:"resolution_breaches"`
 }
 
 // convFacts is what the event log says about one conversation.
@@ -66,16 +85,39 @@ type convFacts struct {
 	rating        *int64
 	ratedAgent    int64
 	assigned      map[int64]bool
+	// assignments in order, to tell who held the conversation when.
+	holders []holder
+	// SLA breaches, and the agents who held the conversation at the due times.
+	firstBreached, resolutionBreached bool
+	firstBreachAgent, resolutionAgent int64
+}
+
+type holder struct {
+	at    time.Time
+	agent int64
+}
+
+// holderAt is who held the conversation at t (0: nobody yet).
+func (f *convFacts) holderAt(t time.Time) int64 {
+	var id int64
+	for _, h := range f.holders {
+		if h.at.After(t) {
+			break
+		}
+		id = h.agent
+	}
+	return id
 }
 
 // Reports draws a site's figures from its conversation event log.
 type Reports struct {
 	store *store.Store
+	now   func() time.Time
 }
 
-// NewReports builds the reports on the store.
-func NewReports(st *store.Store) *Reports {
-	return &Reports{store: st}
+// NewReports builds the reports on the rules' store and clock.
+func NewReports(rules *Rules) *Reports {
+	return &Reports{store: rules.store, now: rules.now}
 }
 
 // Report computes the report from the conversation event log, so that
@@ -93,6 +135,9 @@ func (s *Reports) Report(ctx context.Context, actor auth.Identity, siteID int64,
 		return nil, errs.Wrap(err, "load events")
 	}
 	facts := factsOf(events)
+	if err := s.addBreaches(ctx, facts); err != nil {
+		return nil, err
+	}
 	r := &Report{From: from, To: to}
 	all := make([]*convFacts, 0, len(facts))
 	byDay := map[string][]*convFacts{}
@@ -121,6 +166,12 @@ func (s *Reports) Report(ctx context.Context, actor auth.Identity, siteID int64,
 			a := agent(f.ratedAgent)
 			a.ratings = append(a.ratings, float64(*f.rating))
 		}
+		if f.firstBreached && f.firstBreachAgent != 0 {
+			agent(f.firstBreachAgent).firstBreaches++
+		}
+		if f.resolutionBreached && f.resolutionAgent != 0 {
+			agent(f.resolutionAgent).resolutionBreaches++
+		}
 	}
 	r.Totals = statsOf(all)
 	r.Days = []DayStats{}
@@ -140,7 +191,8 @@ func (s *Reports) Report(ctx context.Context, actor auth.Identity, siteID int64,
 	for _, id := range ids {
 		a := agents[id]
 		st := AgentStats{AgentID: id, Assigned: a.assigned, Resolved: a.resolved, Ratings: len(a.ratings),
-			FirstResponseMedianS: percentile(a.firstResponses, 50), CSATAverage: mean(a.ratings)}
+			FirstResponseMedianS: percentile(a.firstResponses, 50), CSATAverage: mean(a.ratings),
+			FirstResponseBreaches: a.firstBreaches, ResolutionBreaches: a.resolutionBreaches}
 		if u := users[id]; u != nil {
 			st.Name = u.Nickname
 			if st.Name == "" {
@@ -149,13 +201,73 @@ func (s *Reports) Report(ctx context.Context, actor auth.Identity, siteID int64,
 		}
 		r.Agents = append(r.Agents, st)
 	}
+	if r.Labels, err = s.labelStats(ctx, siteID, from, to); err != nil {
+		return nil, err
+	}
 	return r, nil
 }
 
+// addBreaches marks the conversations that missed their SLA, and who held
+// them when the reply or the resolution fell due.
+func (s *Reports) addBreaches(ctx context.Context, facts map[int64]*convFacts) error {
+	ids := make([]int64, 0, len(facts))
+	for id := range facts {
+		ids = append(ids, id)
+	}
+	rows, err := s.store.SupportConversationsByIDs(ctx, ids)
+	if err != nil {
+		return errs.Wrap(err, "load conversations")
+	}
+	now := s.now()
+	for id, f := range facts {
+		sc := rows[id]
+		if sc == nil {
+			continue
+		}
+		if firstResponseBreached(sc, now) {
+			f.firstBreached, f.firstBreachAgent = true, f.holderAt(*sc.FirstResponseDueAt)
+		}
+		if resolutionBreached(sc, now) {
+			f.resolutionBreached, f.resolutionAgent = true, f.holderAt(*sc.ResolutionDueAt)
+		}
+	}
+	return nil
+}
+
+// labelStats counts the range's conversations per label, by label name.
+func (s *Reports) labelStats(ctx context.Context, siteID int64, from, to time.Time) ([]LabelStats, error) {
+	counts, err := s.store.LabelCountsOfSite(ctx, siteID, from, to)
+	if err != nil {
+		return nil, errs.Wrap(err, "count labels")
+	}
+	ids := make([]int64, 0, len(counts))
+	for _, c := range counts {
+		ids = append(ids, c.LabelID)
+	}
+	labels, err := s.store.LabelsByIDs(ctx, ids)
+	if err != nil {
+		return nil, errs.Wrap(err, "load labels")
+	}
+	out := []LabelStats{}
+	for _, c := range counts {
+		if l := labels[c.LabelID]; l != nil {
+			out = append(out, LabelStats{LabelID: l.ID, Name: l.Name, Colour: l.Colour, Conversations: c.Count})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Conversations != out[j].Conversations {
+			return out[i].Conversations > out[j].Conversations
+		}
+		return out[i].Name < out[j].Name
+	})
+	return out, nil
+}
+
 type agentAcc struct {
-	assigned, resolved int
-	firstResponses     []float64
-	ratings            []float64
+	firstBreaches, resolutionBreaches int
+	assigned, resolved                int
+	firstResponses                    []float64
+	ratings                           []float64
 }
 
 // factsOf folds the ordered event log into per-conversation facts.
@@ -177,6 +289,7 @@ func factsOf(events []store.ConversationEvent) map[int64]*convFacts {
 			}
 			if e.AgentID != nil {
 				f.assigned[*e.AgentID] = true
+				f.holders = append(f.holders, holder{at: e.At, agent: *e.AgentID})
 			}
 		case "first_reply":
 			if f.firstResponse == nil {
@@ -228,6 +341,12 @@ func statsOf(fs []*convFacts) Stats {
 		}
 		if f.rating != nil {
 			ratings = append(ratings, float64(*f.rating))
+		}
+		if f.firstBreached {
+			st.FirstResponseBreaches++
+		}
+		if f.resolutionBreached {
+			st.ResolutionBreaches++
 		}
 	}
 	st.WaitMedianS, st.WaitP90S = percentile(waits, 50), percentile(waits, 90)

@@ -321,8 +321,13 @@ func (s *Rules) reopenTx(ctx context.Context, tx *store.Store, sc *store.Support
 
 func (s *Rules) reopenRouted(ctx context.Context, tx *store.Store, sc *store.SupportConversation, now time.Time) (*routed, error) {
 	prev := sc.AssigneeID
-	if err := tx.UpdateSupportConversation(ctx, sc.ConversationID, store.SupportConversationUpdate{
-		Status: new(StatusQueued), AssigneeID: store.SetNull[int64](), QueuedAt: store.SetTo(now), ResolvedAt: store.SetNull[time.Time](), AssignedAt: store.SetNull[time.Time]()}); err != nil {
+	u := store.SupportConversationUpdate{
+		Status: new(StatusQueued), AssigneeID: store.SetNull[int64](), QueuedAt: store.SetTo(now), ResolvedAt: store.SetNull[time.Time](), AssignedAt: store.SetNull[time.Time]()}
+	// The resolution is due again from the reopening, by the queue's target now.
+	if q, err := tx.QueueByID(ctx, sc.QueueID); err == nil {
+		u.ResolutionDueAt = store.Null[time.Time]{Set: true, Value: dueAfter(now, q.ResolutionTargetS)}
+	}
+	if err := tx.UpdateSupportConversation(ctx, sc.ConversationID, u); err != nil {
 		return nil, err
 	}
 	if err := s.logEvent(ctx, tx, sc, "reopened", nil, 0); err != nil {

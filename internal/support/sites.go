@@ -71,12 +71,15 @@ type Site struct {
 
 // Queue is a queue of a site.
 type Queue struct {
-	ID             int64        `json:"id"`
-	SiteID         int64        `json:"site_id"`
-	Name           string       `json:"name"`
-	IsDefault      bool         `json:"is_default"`
-	AssignTimeoutS int          `json:"assign_timeout_s"`
-	Agents         []QueueAgent `json:"agents,omitempty"`
+	ID             int64  `json:"id"`
+	SiteID         int64  `json:"site_id"`
+	Name           string `json:"name"`
+	IsDefault      bool   `json:"is_default"`
+	AssignTimeoutS int    `json:"assign_timeout_s"`
+	// Service-level targets in seconds; null: none.
+	FirstResponseTargetS *int         `json:"first_response_target_s"`
+	ResolutionTargetS    *int         `json:"resolution_target_s"`
+	Agents               []QueueAgent `json:"agents,omitempty"`
 }
 
 // QueueAgent is an agent of a queue.
@@ -367,7 +370,8 @@ func (s *Sites) siteView(ctx context.Context, site *store.Site, withSecret bool)
 
 // queueView shows a queue with its agents ([] when it has none).
 func (s *Sites) queueView(ctx context.Context, q *store.Queue) (*Queue, error) {
-	qv := &Queue{ID: q.ID, SiteID: q.SiteID, Name: q.Name, IsDefault: q.IsDefault, AssignTimeoutS: q.AssignTimeoutS, Agents: []QueueAgent{}}
+	qv := &Queue{ID: q.ID, SiteID: q.SiteID, Name: q.Name, IsDefault: q.IsDefault, AssignTimeoutS: q.AssignTimeoutS,
+		FirstResponseTargetS: q.FirstResponseTargetS, ResolutionTargetS: q.ResolutionTargetS, Agents: []QueueAgent{}}
 	agents, err := s.store.QueueAgents(ctx, q.ID)
 	if err != nil {
 		return nil, errs.Wrap(err, "load agents")

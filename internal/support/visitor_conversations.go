@@ -121,7 +121,8 @@ func (s *Visitors) Open(ctx context.Context, visitorID int64, in OpenInput) (*Co
 			return err
 		}
 		sc = &store.SupportConversation{ConversationID: conv.ID, SiteID: site.ID, QueueID: queue.ID, VisitorID: visitorID,
-			Status: StatusQueued, Prechat: prechatJSON, QueuedAt: &now, CreatedAt: now}
+			Status: StatusQueued, Prechat: prechatJSON, QueuedAt: &now, CreatedAt: now,
+			FirstResponseDueAt: dueAfter(now, queue.FirstResponseTargetS), ResolutionDueAt: dueAfter(now, queue.ResolutionTargetS)}
 		if err := tx.CreateSupportConversation(ctx, sc); err != nil {
 			return err
 		}

@@ -75,6 +75,8 @@ type Visitor struct {
 	Locale     string `json:"locale"`
 	UserAgent  string `json:"user_agent"`
 	Identified bool   `json:"identified"`
+	// Labels are in the agents' views only.
+	Labels *[]LabelRef `json:"labels,omitempty"`
 }
 
 // WidgetSite is what the widget shows of a site.

@@ -199,7 +199,7 @@ describe('browserOf', () => {
 describe('inbox filters', () => {
   it('read from and write to the URL query', () => {
     const f = filtersFromQuery({ q: 'parcel', status: 'resolved', queue: '4', site: ['2'] })
-    expect(f).toEqual({ q: 'parcel', status: 'resolved', queue: 4, site: 2 })
+    expect(f).toEqual({ q: 'parcel', status: 'resolved', queue: 4, site: 2, label: null })
     expect(filtersToQuery(f)).toEqual({ q: 'parcel', status: 'resolved', queue: '4', site: '2' })
     expect(filtersFromQuery({ status: 'lost', queue: '-1', site: 'x' })).toEqual(NO_FILTERS)
     expect(filtersToQuery({ ...NO_FILTERS, q: '   ' })).toEqual({})
@@ -214,7 +214,7 @@ describe('inbox filters', () => {
     expect(hasFilters(NO_FILTERS)).toBe(false)
   })
   it('build the list query with the text encoded', () => {
-    const q = inboxQuery('all', { q: " 50% off & 'x' ", status: 'assigned', queue: 4, site: 2 }, 50)
+    const q = inboxQuery('all', { q: " 50% off & 'x' ", status: 'assigned', queue: 4, site: 2, label: 7 }, 50)
     const p = new URLSearchParams(q)
     expect(p.get('view')).toBe('all')
     expect(p.get('q')).toBe("50% off & 'x'")

@@ -180,9 +180,10 @@ export interface InboxFilters {
   status: SupportStatus | ''
   queue: number | null
   site: number | null
+  label: number | null
 }
 
-export const NO_FILTERS: Readonly<InboxFilters> = { q: '', status: '', queue: null, site: null }
+export const NO_FILTERS: Readonly<InboxFilters> = { q: '', status: '', queue: null, site: null, label: null }
 
 /** The server caps search text at 200 characters. */
 export const MAX_SEARCH = 200
@@ -205,6 +206,7 @@ export function filtersFromQuery(query: Record<string, unknown>): InboxFilters {
     status: status === 'queued' || status === 'assigned' || status === 'resolved' ? status : '',
     queue: positiveId(query.queue),
     site: positiveId(query.site),
+    label: positiveId(query.label),
   }
 }
 
@@ -215,6 +217,7 @@ export function filtersToQuery(f: InboxFilters): Record<string, string> {
   if (f.status) out.status = f.status
   if (f.queue !== null) out.queue = String(f.queue)
   if (f.site !== null) out.site = String(f.site)
+  if (f.label !== null) out.label = String(f.label)
   return out
 }
 
@@ -228,7 +231,7 @@ export function hasFilters(f: InboxFilters): boolean {
  * status alone is filtered here.
  */
 export function needsServer(f: InboxFilters): boolean {
-  return !!f.q.trim() || f.queue !== null || f.site !== null
+  return !!f.q.trim() || f.queue !== null || f.site !== null || f.label !== null
 }
 
 /** The query string of GET /api/v1/agent/conversations for a view and filters. */
@@ -237,6 +240,7 @@ export function inboxQuery(view: InboxView, f: InboxFilters, limit = 200): strin
   if (f.status) p.set('status', f.status)
   if (f.queue !== null) p.set('queue_id', String(f.queue))
   if (f.site !== null) p.set('site_id', String(f.site))
+  if (f.label !== null) p.set('label_id', String(f.label))
   const q = f.q.trim()
   if (q) p.set('q', q.slice(0, MAX_SEARCH))
   p.set('limit', String(limit))

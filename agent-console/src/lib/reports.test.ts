@@ -37,7 +37,7 @@ describe('fillDays', () => {
 describe('empty states', () => {
   it('knows when nothing happened', () => {
     expect(isEmptyReport(null)).toBe(true)
-    const r: Report = { from: '', to: '', totals: { conversations: 0 } as Report['totals'], days: [], agents: [] }
+    const r: Report = { from: '', to: '', totals: { conversations: 0 } as Report['totals'], days: [], agents: [], labels: [] }
     expect(isEmptyReport(r)).toBe(true)
     r.totals.conversations = 1
     expect(isEmptyReport(r)).toBe(false)
@@ -73,7 +73,7 @@ describe('CSV', () => {
     )
     expect(csv[1]).toBe('2026-01-01,3,1,2,,,,,,,0,4.5')
     const a = agentsCsv([
-      { agent_id: 4, name: 'Lee, "Ace"', assigned: 2, resolved: 1, first_response_median_s: 12, ratings: 0, csat_average: null },
+      { agent_id: 4, name: 'Lee, "Ace"', assigned: 2, resolved: 1, first_response_median_s: 12, ratings: 0, csat_average: null, first_response_breaches: 0, resolution_breaches: 0 },
     ]).split('\r\n')
     expect(a[1]).toBe('4,"Lee, ""Ace""",2,1,12,0,')
   })

@@ -74,6 +74,8 @@ export function emptyStats(): ReportStats {
     resolution_p90_s: null,
     ratings: 0,
     csat_average: null,
+    first_response_breaches: 0,
+    resolution_breaches: 0,
   }
 }
 

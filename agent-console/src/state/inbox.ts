@@ -25,6 +25,7 @@ import type {
   User,
 } from '../lib/types'
 import { t } from '../lib/i18n'
+import { bulkLabels, listLabels, setConversationLabels, setVisitorLabels, type Label } from '../lib/labels'
 import { notify } from './alerts'
 import { quietNow } from './notifications'
 import { chat, onResync, onServerFrame, sendViewing } from './chat'
@@ -56,6 +57,10 @@ export const inbox = reactive({
   viewers: {} as ViewersByConversation,
   /** Each visitor's conversations, newest first. */
   history: {} as Record<number, SupportConversation[]>,
+  /** Every label, for chips, pickers and the filter. */
+  labels: [] as Label[],
+  /** Rows ticked for a bulk change. */
+  selected: [] as number[],
 })
 
 let api: ApiClient | null = null
@@ -235,6 +240,56 @@ export const takeover = (id: number) => act(id, 'claim', { takeover: true })
 export const resolve = (id: number) => act(id, 'resolve')
 export const reopen = (id: number) => act(id, 'reopen')
 export const transfer = (id: number, to: { agent_id: number } | { queue_id: number }) => act(id, 'transfer', to)
+
+export async function loadLabels(): Promise<void> {
+  if (!api) return
+  try {
+    inbox.labels = await listLabels(api)
+  } catch {
+    // Labels are an extra: the inbox works without them.
+  }
+}
+
+/** Replaces the labels of one conversation. */
+export async function labelConversation(id: number, labelIds: number[]): Promise<void> {
+  if (!api) return
+  inbox.actionError = ''
+  try {
+    put(await setConversationLabels(api, id, labelIds))
+  } catch (err) {
+    inbox.actionError = (err as Error).message
+  }
+}
+
+/** Adds a label to every ticked conversation, all or nothing. */
+export async function labelSelected(labelId: number): Promise<boolean> {
+  if (!api || !inbox.selected.length) return false
+  inbox.actionError = ''
+  try {
+    for (const c of await bulkLabels(api, inbox.selected, [labelId])) put(c)
+    inbox.selected = []
+    return true
+  } catch (err) {
+    inbox.actionError = (err as Error).message
+    return false
+  }
+}
+
+export function toggleSelected(id: number, on: boolean): void {
+  inbox.selected = on ? [...new Set([...inbox.selected, id])] : inbox.selected.filter((x) => x !== id)
+}
+
+/** Replaces the labels of a visitor (a contact). */
+export async function labelVisitor(visitorId: number, labelIds: number[]): Promise<void> {
+  if (!api) return
+  inbox.actionError = ''
+  try {
+    const v = await setVisitorLabels(api, visitorId, labelIds)
+    for (const c of Object.values(inbox.items)) if (c.visitor?.id === visitorId) put({ ...c, visitor: v })
+  } catch (err) {
+    inbox.actionError = (err as Error).message
+  }
+}
 
 export async function loadCanned(siteId: number): Promise<void> {
   if (!api || inbox.canned[siteId]) return
