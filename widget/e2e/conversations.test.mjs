@@ -54,9 +54,8 @@ test('the launcher appears with the site settings and no session starts until th
       const h = document.getElementById('parley-widget')
       return h && h.style.getPropertyValue('--parley-color') === '#0b7285' && h.style.left === '0px'
     })
-    // The frame preloads when the page is idle; still no session.
-    await page.waitForSelector('iframe[data-testid="parley-frame"]', { state: 'attached' })
-    await page.waitForLoadState('networkidle')
+    // The frame preloads when the page is idle and tells the loader it is ready: still no session.
+    await page.waitForFunction(() => window.__parleyWidget && window.__parleyWidget.answered)
     assert.deepEqual(sessions, [])
     assert.ok(reads.length >= 1)
 

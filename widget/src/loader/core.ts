@@ -221,9 +221,16 @@ export class Widget {
       this.fail('the chat service did not answer')
       return
     }
-    const data = (await res.json().catch(() => null)) as { color?: unknown; launcher_position?: unknown; error?: { message?: string } } | null
+    const data = (await res.json().catch(() => null)) as { color?: unknown; launcher_position?: unknown; error?: { code?: string } } | null
     if (!res.ok || !data) {
-      this.fail((data && data.error && data.error.message) || 'the chat service refused this page')
+      const code = data && data.error ? data.error.code : ''
+      this.fail(
+        code === 'origin_not_allowed'
+          ? `this page's origin (${this.win.location.origin}) is not among the site's allowed origins`
+          : code === 'site_not_found'
+            ? 'no site has this data-site key'
+            : 'the chat service refused this page',
+      )
       return
     }
     if (typeof data.color === 'string' && /^#[0-9a-fA-F]{6}$/.test(data.color)) this.host.style.setProperty('--parley-color', data.color)
