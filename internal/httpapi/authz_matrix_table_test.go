@@ -163,6 +163,8 @@ var authzMatrix = map[string]authzRow{
 	"POST /api/v1/widget/session":                     {"", `{"site_key":"{site_key}","page_url":"{base}/demo"}`, "200 200 200 200 200 200 200 200"},
 	"PATCH /api/v1/widget/visitor":                    {"", `{"name":"Vee"}`, "401 200 200 401 401 401 401 401"},
 	"POST /api/v1/widget/conversations":               {"", `{}`, "401 201 201 401 401 401 401 401"},
+	"GET /api/v1/widget/conversations":                {"", "", "401 200 200 401 401 401 401 401"},
+	"GET /api/v1/widget/sites/{key}":                  {"site_public", "", "200 200 200 200 200 200 200 200"},
 	"GET /api/v1/widget/conversations/{id}/messages":  {"support", "", "401 200 404 401 401 401 401 401"},
 	"POST /api/v1/widget/conversations/{id}/messages": {"support", `{"client_msg_id":"{uniq}","body":"hi"}`, "401 201 404 401 401 401 401 401"},
 	"POST /api/v1/widget/conversations/{id}/rating":   {"support_resolved", `{"score":5}`, "401 200 404 401 401 401 401 401"},

@@ -338,6 +338,7 @@ type fixture func(w *world) map[string]string
 // placeholders it fills.
 var fixtures = map[string]fixture{
 	"direct": func(w *world) map[string]string { return map[string]string{"id": id(w.direct)} },
+	"site_public": func(w *world) map[string]string { return map[string]string{"key": w.siteKey} },
 	"message": func(w *world) map[string]string {
 		m := w.alice.SendText(w.direct, fmt.Sprintf("m%d", w.n), "hello")
 		return map[string]string{"id": id(m.ID)}

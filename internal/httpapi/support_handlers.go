@@ -1,6 +1,9 @@
 package httpapi
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -40,8 +43,10 @@ func (s *Server) supportRoutes(api, user *echo.Group) {
 	s.labelRoutes(user)
 
 	api.POST("/widget/session", s.widgetSession)
+	api.GET("/widget/sites/:key", s.widgetSite)
 	visitor := api.Group("/widget", s.requireVisitor)
 	visitor.PATCH("/visitor", s.widgetContact)
+	visitor.GET("/conversations", s.widgetConversations)
 	visitor.POST("/conversations", s.widgetOpen)
 	visitor.GET("/conversations/:id/messages", s.widgetMessages)
 	visitor.POST("/conversations/:id/messages", s.widgetSend)
@@ -366,6 +371,55 @@ func (s *Server) widgetSession(c echo.Context) error {
 		*support.Session
 		Uploads media.Limits `json:"uploads"`
 	}{sess, s.deps.Media.Limits()})
+}
+
+// widgetSite answers a site's public widget settings without creating
+// anything, for the loader on a host page: cacheable for a minute per
+// origin, with an ETag, and readable cross-origin by the pages the site
+// allows. A browser sends Origin on the loader's cross-origin fetch; a
+// same-origin page (Parley's demo) is known by its Referer.
+func (s *Server) widgetSite(c echo.Context) error {
+	r := c.Request()
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		if u, err := url.Parse(r.Referer()); err == nil && u.Host != "" {
+			origin = u.Scheme + "://" + u.Host
+		}
+	}
+	h := c.Response().Header()
+	h.Add("Vary", "Origin")
+	if o := r.Header.Get("Origin"); o != "" {
+		// The loader reads refusals too, to say why the launcher stays away.
+		h.Set("Access-Control-Allow-Origin", o)
+	}
+	site, err := s.deps.Visitors.PublicSite(r.Context(), c.Param("key"), origin)
+	if err != nil {
+		return err
+	}
+	body, err := json.Marshal(site)
+	if err != nil {
+		return errs.Wrap(err, "encode site")
+	}
+	sum := sha256.Sum256(body)
+	etag := `"` + hex.EncodeToString(sum[:12]) + `"`
+	h.Set("Cache-Control", "public, max-age=60")
+	h.Set("ETag", etag)
+	if match := r.Header.Get("If-None-Match"); match != "" && strings.Contains(match, etag) {
+		return c.NoContent(http.StatusNotModified)
+	}
+	return c.JSONBlob(http.StatusOK, body)
+}
+
+func (s *Server) widgetConversations(c echo.Context) error {
+	b, n, err := pageParams(c)
+	if err != nil {
+		return err
+	}
+	items, next, err := s.deps.Visitors.Conversations(c.Request().Context(), identity(c).ID, b, n)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, list[support.Conversation]{Items: items, NextCursor: cursorOrNil(next)})
 }
 
 func sameOrigin(a, b string) bool {

@@ -20,6 +20,8 @@ type Site struct {
 	TimeZone            string
 	PrechatFields       string // JSON
 	RequireIdentity     bool
+	FontFamily          string // system | sans | serif | rounded | mono
+	LauncherPosition    string // right | left
 	CreatedAt           time.Time
 	UpdatedAt           time.Time
 }

@@ -52,6 +52,8 @@ type SiteUpdate struct {
 	TimeZone            *string
 	PrechatFields       *string
 	RequireIdentity     *bool
+	FontFamily          *string
+	LauncherPosition    *string
 }
 
 // UpdateSite writes the fields u sets of a site, and the time of the
@@ -70,6 +72,8 @@ func (s *Store) UpdateSite(ctx context.Context, id int64, u SiteUpdate) error {
 	putPtr(c, "time_zone", u.TimeZone)
 	putPtr(c, "prechat_fields", u.PrechatFields)
 	putPtr(c, "require_identity", u.RequireIdentity)
+	putPtr(c, "font_family", u.FontFamily)
+	putPtr(c, "launcher_position", u.LauncherPosition)
 	c["updated_at"] = time.Now().UTC()
 	return translate(s.q(ctx).Model(&Site{}).Where("id = ?", id).Updates(map[string]any(c)).Error)
 }
@@ -332,6 +336,24 @@ func (s *Store) LatestSupportConversation(ctx context.Context, visitorID int64) 
 		return nil, translate(err)
 	}
 	return &sc, nil
+}
+
+// CountOpenVisitorConversations counts a visitor's support conversations
+// that are not resolved.
+func (s *Store) CountOpenVisitorConversations(ctx context.Context, visitorID int64) (int64, error) {
+	var n int64
+	err := s.q(ctx).Model(&SupportConversation{}).Where("visitor_id = ? AND status <> ?", visitorID, "resolved").Count(&n).Error
+	return n, err
+}
+
+// LockVisitor takes a visitor's row lock for the rest of the transaction
+// (PostgreSQL; SQLite transactions hold the write lock from the start).
+func (s *Store) LockVisitor(ctx context.Context, id int64) error {
+	if s.dialect != Postgres {
+		return nil
+	}
+	var v Visitor
+	return translate(s.q(ctx).Clauses(clause.Locking{Strength: "UPDATE"}).First(&v, id).Error)
 }
 
 // CreateVisitor inserts a visitor.

@@ -24,6 +24,8 @@ func changedSiteFields(site *store.Site, u store.SiteUpdate) []string {
 	differs("away_message", u.AwayMessage != nil, u.AwayMessage != nil && *u.AwayMessage == site.AwayMessage)
 	differs("time_zone", u.TimeZone != nil, u.TimeZone != nil && *u.TimeZone == site.TimeZone)
 	differs("require_identity", u.RequireIdentity != nil, u.RequireIdentity != nil && *u.RequireIdentity == site.RequireIdentity)
+	differs("font_family", u.FontFamily != nil, u.FontFamily != nil && *u.FontFamily == fontFamily(site))
+	differs("launcher_position", u.LauncherPosition != nil, u.LauncherPosition != nil && *u.LauncherPosition == launcherPosition(site))
 	if u.BusinessHours != nil {
 		next := &store.Site{BusinessHours: *u.BusinessHours}
 		differs("business_hours", true, reflect.DeepEqual(hours(site), hours(next)))

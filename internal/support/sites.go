@@ -10,6 +10,7 @@ import (
 	"html"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -64,6 +65,8 @@ type Site struct {
 	TimeZone            string         `json:"time_zone"`
 	PrechatFields       []PrechatField `json:"prechat_fields"`
 	RequireIdentity     bool           `json:"require_identity"`
+	FontFamily          string         `json:"font_family"`
+	LauncherPosition    string         `json:"launcher_position"`
 	Snippet             string         `json:"snippet"`
 	Queues              []Queue        `json:"queues"`
 	CreatedAt           time.Time      `json:"created_at"`
@@ -106,7 +109,17 @@ type SitePatch struct {
 	TimeZone        *string         `json:"time_zone"`
 	PrechatFields   *[]PrechatField `json:"prechat_fields"`
 	RequireIdentity *bool           `json:"require_identity"`
+	// FontFamily is one of FontFamilies, never free CSS.
+	FontFamily *string `json:"font_family"`
+	// LauncherPosition is right or left; a snippet's data-position wins.
+	LauncherPosition *string `json:"launcher_position"`
 }
+
+// FontFamilies are the font stacks a site's widget may use.
+var FontFamilies = []string{"system", "sans", "serif", "rounded", "mono"}
+
+// LauncherPositions are the sides of the page the launcher may sit on.
+var LauncherPositions = []string{"right", "left"}
 
 var (
 	errNeedAdmin = errs.R(errs.Forbidden, "forbidden", "only admins manage sites")
@@ -135,7 +148,7 @@ func (s *Sites) CreateSite(ctx context.Context, actor auth.Identity, name string
 	site := &store.Site{
 		Name: name, PublicKey: randomKey("pk_", 12), Secret: randomKey("sk_", 24), Color: "#4f46e5",
 		Greeting: "Hi! How can we help?", AwayMessage: "We're away right now. Leave your e-mail and we'll get back to you.",
-		TimeZone: "UTC", CreatedAt: now, UpdatedAt: now,
+		TimeZone: "UTC", FontFamily: "system", LauncherPosition: "right", CreatedAt: now, UpdatedAt: now,
 	}
 	err := s.store.Tx(ctx, func(tx *store.Store) error {
 		if err := tx.CreateSite(ctx, site); err != nil {
@@ -258,6 +271,18 @@ func (s *Sites) UpdateSite(ctx context.Context, actor auth.Identity, id int64, p
 	if p.RequireIdentity != nil {
 		u.RequireIdentity = p.RequireIdentity
 	}
+	if p.FontFamily != nil {
+		if !slices.Contains(FontFamilies, *p.FontFamily) {
+			return nil, errs.Field("font_family", "one of system, sans, serif, rounded, mono")
+		}
+		u.FontFamily = p.FontFamily
+	}
+	if p.LauncherPosition != nil {
+		if !slices.Contains(LauncherPositions, *p.LauncherPosition) {
+			return nil, errs.Field("launcher_position", "right or left")
+		}
+		u.LauncherPosition = p.LauncherPosition
+	}
 	current, err := s.store.SiteByID(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, errNoSite
@@ -345,6 +370,7 @@ func (s *Sites) siteView(ctx context.Context, site *store.Site, withSecret bool)
 		ID: site.ID, Name: site.Name, PublicKey: site.PublicKey, Color: site.Color, Greeting: site.Greeting,
 		AwayMessage: site.AwayMessage, TimeZone: site.TimeZone, RequireIdentity: site.RequireIdentity,
 		AllowedOrigins: origins(site), BusinessHours: hours(site), PrechatFields: prechat(site), CreatedAt: site.CreatedAt,
+		FontFamily: fontFamily(site), LauncherPosition: launcherPosition(site),
 		Snippet: fmt.Sprintf(`<script src="%s/widget.js" data-site="%s" async></script>`, s.cfg.PublicURL, html.EscapeString(site.PublicKey)),
 		Queues:  []Queue{},
 	}
@@ -387,6 +413,22 @@ func (s *Sites) queueView(ctx context.Context, q *store.Queue) (*Queue, error) {
 		qv.Agents = append(qv.Agents, qa)
 	}
 	return qv, nil
+}
+
+// fontFamily is the site's font stack (system for a row from before the setting).
+func fontFamily(site *store.Site) string {
+	if slices.Contains(FontFamilies, site.FontFamily) {
+		return site.FontFamily
+	}
+	return "system"
+}
+
+// launcherPosition is the side the site's launcher sits on (right by default).
+func launcherPosition(site *store.Site) string {
+	if site.LauncherPosition == "left" {
+		return "left"
+	}
+	return "right"
 }
 
 func origins(site *store.Site) []string {

@@ -70,16 +70,23 @@ func (s *Visitors) VisitorRead(ctx context.Context, visitorID, conversationID, s
 type OpenInput struct {
 	QueueID *int64            `json:"queue_id"`
 	Prechat map[string]string `json:"prechat"`
+	// New starts another conversation even while one is open (at most
+	// MaxOpenPerVisitor open at once).
+	New bool `json:"new"`
 }
 
-// Open starts a support conversation for a visitor (or returns the one
-// still open) and routes it at once.
+// MaxOpenPerVisitor bounds the conversations a visitor has open at once.
+const MaxOpenPerVisitor = 5
+
+// Open starts a support conversation for a visitor and routes it at once.
+// Without New it returns the latest one while that is still open. Errors:
+// 409 too_many_open_conversations beyond MaxOpenPerVisitor.
 func (s *Visitors) Open(ctx context.Context, visitorID int64, in OpenInput) (*Conversation, error) {
 	v, err := s.store.VisitorByID(ctx, visitorID)
 	if err != nil {
 		return nil, errs.R(errs.Unauthorized, "invalid_visitor_token", "unknown visitor")
 	}
-	if sc, err := s.store.LatestSupportConversation(ctx, visitorID); err == nil && sc.Status != StatusResolved {
+	if sc, err := s.store.LatestSupportConversation(ctx, visitorID); err == nil && sc.Status != StatusResolved && !in.New {
 		return s.rules.conversationView(ctx, sc, false)
 	}
 	site, err := s.store.SiteByID(ctx, v.SiteID)
@@ -114,6 +121,15 @@ func (s *Visitors) Open(ctx context.Context, visitorID int64, in OpenInput) (*Co
 		// visitors upgrading theirs would deadlock.
 		if err := tx.LockQueue(ctx, queue.ID); err != nil {
 			return err
+		}
+		// The visitor's lock makes the count and the insert one step.
+		if err := tx.LockVisitor(ctx, visitorID); err != nil {
+			return err
+		}
+		if n, err := tx.CountOpenVisitorConversations(ctx, visitorID); err != nil {
+			return err
+		} else if n >= MaxOpenPerVisitor {
+			return errs.Rf(errs.Conflict, "too_many_open_conversations", "you have %d conversations open already; continue one of them", n)
 		}
 		now := s.now()
 		conv := &store.Conversation{Kind: store.KindSupport, LastMessageAt: &now, CreatedAt: now, UpdatedAt: now}
@@ -153,6 +169,28 @@ func (s *Visitors) Open(ctx context.Context, visitorID int64, in OpenInput) (*Co
 	}
 	s.routing.announce(ctx, events)
 	return s.rules.conversationView(ctx, fresh, false)
+}
+
+// Conversations lists a visitor's own conversations, open and past, newest
+// first, each with its last message.
+func (s *Visitors) Conversations(ctx context.Context, visitorID, beforeID int64, limit int) ([]Conversation, int64, error) {
+	rows, err := s.store.SupportConversations(ctx, store.SupportFilter{VisitorID: visitorID, BeforeID: beforeID}, limit)
+	if err != nil {
+		return nil, 0, errs.Wrap(err, "list conversations")
+	}
+	out := make([]Conversation, 0, len(rows))
+	for i := range rows {
+		v, err := s.rules.conversationView(ctx, &rows[i], false)
+		if err != nil {
+			return nil, 0, errs.Wrap(err, "list conversations")
+		}
+		out = append(out, *v)
+	}
+	var next int64
+	if len(rows) == limit {
+		next = rows[len(rows)-1].ConversationID
+	}
+	return out, next, nil
 }
 
 // checkPrechat validates the pre-chat answers against the site's fields and

@@ -56,7 +56,10 @@ type SessionInput struct {
 	PageURL       string `json:"page_url"`
 	Referrer      string `json:"referrer"`
 	Locale        string `json:"locale"`
-	UserAgent     string `json:"-"`
+	// Resume only resumes the visitor the tokens name and never creates
+	// one: a returning visitor's page load checks its token this way.
+	Resume    bool   `json:"resume"`
+	UserAgent string `json:"-"`
 	// Origin is the host page's origin: the request's Origin header, or
 	// for the widget's own frame the origin of page_url.
 	Origin string `json:"-"`
@@ -89,6 +92,9 @@ type WidgetSite struct {
 	Open        bool           `json:"open"`
 	Prechat     []PrechatField `json:"prechat"`
 	Queues      []WidgetQueue  `json:"queues"`
+	// FontFamily is one of FontFamilies; LauncherPosition right or left.
+	FontFamily       string `json:"font_family"`
+	LauncherPosition string `json:"launcher_position"`
 }
 
 // WidgetQueue is a queue a visitor may pick.
@@ -296,6 +302,9 @@ func (s *Visitors) StartSession(ctx context.Context, in SessionInput) (*Session,
 		if v == nil {
 			v = &store.Visitor{SiteID: site.ID, CreatedAt: now, LastSeenAt: now}
 		}
+		if v.ID == 0 && in.Resume {
+			return errNoResume
+		}
 		if v.ID == 0 {
 			if err := tx.CreateVisitor(ctx, v); err != nil {
 				return err
@@ -337,9 +346,35 @@ func (s *Visitors) StartSession(ctx context.Context, in SessionInput) (*Session,
 	return sess, nil
 }
 
+// errNoResume answers a resume whose tokens name no visitor of the site.
+var errNoResume = errs.R(errs.Unauthorized, "invalid_visitor_token", "the visitor token is not valid; start a new session")
+
+// PublicSite returns what the widget shows of the site with this public
+// key, for a page of origin, creating nothing: the launcher draws from it
+// before anyone opens the chat. Errors: 404 site_not_found, 403
+// origin_not_allowed.
+func (s *Visitors) PublicSite(ctx context.Context, siteKey, origin string) (*WidgetSite, error) {
+	siteKey = strings.TrimSpace(siteKey)
+	if siteKey == "" || len(siteKey) > 100 {
+		return nil, errs.R(errs.NotFound, "site_not_found", "no site has this key")
+	}
+	site, err := s.store.SiteByPublicKey(ctx, siteKey)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, errs.R(errs.NotFound, "site_not_found", "no site has this key")
+	}
+	if err != nil {
+		return nil, errs.Wrap(err, "load site")
+	}
+	if !s.OriginAllowed(site, origin) {
+		return nil, errs.R(errs.Forbidden, "origin_not_allowed", "this website is not allowed to use this chat")
+	}
+	return s.widgetSite(ctx, site)
+}
+
 func (s *Visitors) widgetSite(ctx context.Context, site *store.Site) (*WidgetSite, error) {
 	ws := &WidgetSite{Name: site.Name, Color: site.Color, Greeting: site.Greeting, AwayMessage: site.AwayMessage,
-		Prechat: prechat(site), Open: isOpen(site, s.now()), Queues: []WidgetQueue{}}
+		Prechat: prechat(site), Open: isOpen(site, s.now()), Queues: []WidgetQueue{},
+		FontFamily: fontFamily(site), LauncherPosition: launcherPosition(site)}
 	queues, err := s.store.QueuesOfSite(ctx, site.ID)
 	if err != nil {
 		return nil, errs.Wrap(err, "load queues")

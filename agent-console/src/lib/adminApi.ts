@@ -29,6 +29,8 @@ export type SitePatch = Partial<
     | 'time_zone'
     | 'prechat_fields'
     | 'require_identity'
+    | 'font_family'
+    | 'launcher_position'
   >
 >
 

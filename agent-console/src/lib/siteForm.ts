@@ -126,6 +126,21 @@ export interface SiteForm {
   time_zone: string
   prechat_fields: PrechatField[]
   require_identity: boolean
+  font_family: FontFamily
+  launcher_position: 'right' | 'left'
+}
+
+/** The widget's font stacks (a setting names one, never CSS). */
+export const FONT_FAMILIES = ['system', 'sans', 'serif', 'rounded', 'mono'] as const
+export type FontFamily = (typeof FONT_FAMILIES)[number]
+
+/** The CSS of each stack, as the widget uses it. */
+export const FONT_STACKS: Record<FontFamily, string> = {
+  system: "system-ui, -apple-system, 'Segoe UI', Roboto, 'PingFang SC', 'Microsoft YaHei', sans-serif",
+  sans: "'Helvetica Neue', Arial, 'Noto Sans', 'PingFang SC', 'Microsoft YaHei', sans-serif",
+  serif: "Georgia, 'Times New Roman', 'Noto Serif', 'Songti SC', serif",
+  rounded: "ui-rounded, 'SF Pro Rounded', 'Nunito', 'Varela Round', system-ui, sans-serif",
+  mono: "ui-monospace, 'SFMono-Regular', Menlo, Consolas, 'Liberation Mono', monospace",
 }
 
 export function formFromSite(s: Site): SiteForm {
@@ -139,6 +154,8 @@ export function formFromSite(s: Site): SiteForm {
     time_zone: s.time_zone || 'UTC',
     prechat_fields: (s.prechat_fields ?? []).map((f) => ({ ...f })),
     require_identity: !!s.require_identity,
+    font_family: (FONT_FAMILIES as readonly string[]).includes(s.font_family ?? '') ? (s.font_family as FontFamily) : 'system',
+    launcher_position: s.launcher_position === 'left' ? 'left' : 'right',
   }
 }
 
@@ -165,6 +182,8 @@ export function patchFromForm(f: SiteForm): { patch: SitePatch | null; errors: R
       time_zone: f.time_zone.trim() || 'UTC',
       prechat_fields: f.prechat_fields.map((p) => ({ ...p, name: p.name.trim(), label: p.label.trim() })),
       require_identity: f.require_identity,
+      font_family: f.font_family,
+      launcher_position: f.launcher_position,
     },
     errors,
   }

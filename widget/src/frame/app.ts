@@ -48,6 +48,11 @@ export class ChatApp {
   unread = 0
   prechatValues: Record<string, string> | null = null
   rated = false
+  /** The visitor's conversations while the list is shown (null: hidden). */
+  conversations: Conversation[] | null = null
+  /** The next message starts another conversation (New conversation). */
+  startNew = false
+  private sessionStarting = false
   /** The largest upload of each kind, from the session. */
   limits: Limits | null = null
   private opening: Promise<void> | null = null
@@ -149,7 +154,8 @@ export class ChatApp {
       this.setVisible(!!m.open)
     } else if (m.type === MSG_IDENTIFY && typeof m.token === 'string') {
       this.identity = m.token
-      void this.runSession(true)
+      // Before the chat is opened only an existing visitor is resumed.
+      void this.runSession(true, !this.site && !this.visible)
     }
   }
 
@@ -169,20 +175,38 @@ export class ChatApp {
     this.token = typeof saved.token === 'string' ? saved.token : null
     this.outbox.load(saved.outbox)
     this.identity = init.identityToken || null
+    // A page view creates nothing: a returning visitor is resumed, a new
+    // one starts when they open the chat (setVisible).
+    if (this.token || this.identity) await this.runSession(false, true)
+    else this.toHost({ type: MSG_READY })
     if (init.open) this.setVisible(true)
-    await this.runSession(false)
   }
 
-  /** POST /widget/session: first at start, again after identify or a reconnect. */
-  async runSession(reset: boolean): Promise<void> {
+  /**
+   * POST /widget/session: when the chat opens (or at start to resume a
+   * returning visitor), again after identify or a reconnect. With resume
+   * the server never creates a visitor.
+   */
+  async runSession(reset: boolean, resume = false): Promise<void> {
     const init = this.init
     if (!init) return
     let s: Session
+    this.sessionStarting = true
     try {
-      const r = await openSession(init, { token: this.token, identity: this.identity })
+      const r = await openSession(init, { token: this.token, identity: this.identity, resume })
       s = r.session
       this.identity = r.identity
+      this.sessionStarting = false
     } catch (e) {
+      this.sessionStarting = false
+      const err = e as ApiError
+      if (resume && err.status === 401 && !this.site) {
+        // Nothing to resume: a new visitor starts when the chat opens.
+        this.token = null
+        this.toHost({ type: MSG_READY })
+        if (this.visible) void this.runSession(false)
+        return
+      }
       // A refresh that failed keeps what we have: the socket retries anyway.
       if (!this.site) {
         const err = e as ApiError
@@ -199,7 +223,50 @@ export class ChatApp {
     this.save()
     if (first) this.toHost({ type: MSG_READY, color: s.site.color })
     this.view.applySite(s.site)
-    await this.setConversation(s.conversation, reset)
+    this.view.r.convsBtn.hidden = false
+    // The conversation the visitor is looking at stays, unless they changed.
+    const keep = !reset && (this.conv || this.startNew)
+    await this.setConversation(keep ? this.conv : s.conversation, reset)
+  }
+
+  // ---- several conversations --------------------------------------------------
+
+  /** Shows or hides the list of the visitor's conversations. */
+  async toggleConversations(): Promise<void> {
+    if (this.conversations) {
+      this.conversations = null
+      this.render()
+      return
+    }
+    await this.refreshConversations(true)
+  }
+
+  /** Re-reads the list (shown, or when show). */
+  async refreshConversations(show = false): Promise<void> {
+    if (!this.token || (!show && !this.conversations)) return
+    try {
+      const page = await call<{ items: Conversation[] }>('GET', '/widget/conversations?limit=50', undefined, this.token)
+      this.conversations = page.items || []
+      this.render()
+    } catch {
+      // The list stays as it was.
+    }
+  }
+
+  /** Opens one conversation of the list. */
+  pickConversation(c: Conversation): void {
+    this.conversations = null
+    this.startNew = false
+    void this.setConversation(c, false)
+  }
+
+  /** New conversation: the next message opens another one. */
+  newConversation(): void {
+    this.conversations = null
+    this.startNew = true
+    this.prechatValues = null
+    void this.setConversation(null, false)
+    if (!this.view.composerHidden) this.view.input.focus()
   }
 
   async setConversation(c: Conversation | null, reload: boolean): Promise<void> {
@@ -283,9 +350,11 @@ export class ChatApp {
       }
       case 'message': {
         const m: Message = f.message
-        if (!m || !c) return
-        if (m.conversation_id !== c.id) {
-          void this.runSession(false)
+        if (!m) return
+        if (!c || m.conversation_id !== c.id) {
+          // Another of the visitor's conversations: counted, and listed.
+          this.noticeIncoming(m)
+          void this.refreshConversations()
           return
         }
         if (m.client_msg_id && this.outbox.get(m.client_msg_id)) this.delivery.acked(m.client_msg_id, m)
@@ -319,6 +388,10 @@ export class ChatApp {
       case 'conversation': {
         const next = f.conversation as Conversation | undefined
         if (!next) return
+        if (!c || next.id !== c.id) {
+          void this.refreshConversations()
+          return
+        }
         // Not in the AsyncAPI document (the conversation carries it); read in case a frame has it.
         if ('queue_position' in f && typeof f.queue_position === 'number') next.queue_position = f.queue_position
         void this.setConversation(next, false)
@@ -383,10 +456,12 @@ export class ChatApp {
     if (this.conv) return Promise.resolve() // a resolved chat reopens when the visitor writes
     if (!this.opening) {
       const body: Record<string, unknown> = {}
+      if (this.startNew) body.new = true
       if (this.prechatValues && Object.keys(this.prechatValues).length) body.prechat = this.prechatValues
       this.opening = call<{ conversation: Conversation; queue_position?: number | null }>('POST', '/widget/conversations', body, this.token)
         .then(async (r) => {
           if (r.queue_position != null) r.conversation.queue_position = r.queue_position
+          this.startNew = false
           await this.setConversation(r.conversation, false)
         })
         .finally(() => {
@@ -426,6 +501,8 @@ export class ChatApp {
   setVisible(open: boolean): void {
     this.visible = open
     if (!open) return
+    // Opening the chat is when a new visitor's session starts.
+    if (!this.site && !this.sessionStarting && this.init) void this.runSession(false)
     this.interacted()
     if (this.unread) {
       this.unread = 0
@@ -478,6 +555,9 @@ export class ChatApp {
       this.actions,
       stick,
     )
+    if (this.conversations || !this.view.r.convs.hidden) {
+      this.view.showConversations(this.conversations, (c) => this.pickConversation(c))
+    }
     this.renderBanner()
   }
 
@@ -540,6 +620,8 @@ export class ChatApp {
     const r = this.view.r
     const input = this.view.input
     r.close.addEventListener('click', () => this.toHost({ type: MSG_CLOSE }))
+    r.convsBtn.addEventListener('click', () => void this.toggleConversations())
+    r.newConv.addEventListener('click', () => this.newConversation())
     this.doc.addEventListener('keydown', (e) => {
       if (e.key === 'Escape' && !this.view.closeImage()) this.toHost({ type: MSG_CLOSE })
     })

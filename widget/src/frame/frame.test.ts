@@ -88,16 +88,18 @@ describe('frame page', () => {
     expect(app.init).toBeNull()
     app.onHostMessage(new MessageEvent('message', { data: init, origin: 'https://shop.test', source: parent as never }))
     expect(app.hostOrigin).toBe('https://shop.test')
+    // A page view creates nothing: the frame says it is ready without a session.
+    await vi.waitFor(() => expect(parent.postMessage).toHaveBeenCalledWith({ type: 'parley:ready' }, 'https://shop.test'))
+    expect(calls.length).toBe(0)
+    // Opening the chat starts the visitor's session.
+    app.onHostMessage(new MessageEvent('message', { data: { type: 'parley:visible', open: true }, origin: 'https://shop.test', source: parent as never }))
     await vi.waitFor(() => expect(app.site).not.toBeNull())
     expect(JSON.parse(String(calls[0].init.body))).toMatchObject({ site_key: 'pk_1', page_url: 'https://shop.test/a' })
     expect(parent.postMessage).toHaveBeenCalledWith({ type: 'parley:ready', color: '#123456' }, 'https://shop.test')
-    // Nothing stored before the visitor interacts.
-    expect(localStorage.length).toBe(0)
     expect(document.querySelector('[data-testid="parley-greeting"]')?.textContent).toBe('Hi there')
     // The pre-chat form comes first and checks its fields.
     expect((document.querySelector('[data-testid="parley-prechat"]') as HTMLElement).hidden).toBe(false)
     expect((document.querySelector('[data-ref="composer"]') as HTMLElement).hidden).toBe(true)
-    app.onHostMessage(new MessageEvent('message', { data: { type: 'parley:visible', open: true }, origin: 'https://shop.test', source: parent as never }))
     expect(JSON.parse(localStorage.getItem('parley:v1:pk_1')!)).toMatchObject({ token: 'vt_1' })
   })
 
@@ -108,8 +110,9 @@ describe('frame page', () => {
     )
     const app = new ChatApp(document, fakeWindow('?site=pk_1'))
     app.hostOrigin = 'https://shop.test'
-    await app.start({ type: 'parley:init', siteKey: 'pk_1', pageUrl: 'https://shop.test/', referrer: '', locale: 'zh-CN', open: false })
-    const [msg, origin] = parent.postMessage.mock.calls[0]
+    await app.start({ type: 'parley:init', siteKey: 'pk_1', pageUrl: 'https://shop.test/', referrer: '', locale: 'zh-CN', open: true })
+    await vi.waitFor(() => expect(parent.postMessage).toHaveBeenCalledTimes(2))
+    const [msg, origin] = parent.postMessage.mock.calls[1]
     expect(origin).toBe('https://shop.test')
     expect(msg).toMatchObject({ type: 'parley:error', code: 'origin_not_allowed' })
     expect(document.documentElement.lang).toBe('zh-CN')

@@ -2,6 +2,12 @@
 
 const en = {
   title: 'Chat with us',
+  conversations: 'Your conversations',
+  newConversation: 'New conversation',
+  convOpen: 'Open',
+  convResolved: 'Resolved',
+  convEmpty: 'No messages yet',
+  convNumber: 'Conversation #{n}',
   close: 'Close chat',
   online: 'We usually reply in a few minutes',
   away: 'We are away',
@@ -58,6 +64,12 @@ export type Strings = typeof en
 
 const zh: Strings = {
   title: '在线客服',
+  conversations: '您的对话',
+  newConversation: '新对话',
+  convOpen: '进行中',
+  convResolved: '已解决',
+  convEmpty: '还没有消息',
+  convNumber: '对话 #{n}',
   close: '关闭聊天',
   online: '我们通常会在几分钟内回复',
   away: '我们暂时不在线',

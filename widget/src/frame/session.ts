@@ -12,6 +12,8 @@ export interface SessionOptions {
   token: string | null
   /** The host page's signed identity token (Parley.identify), if any. */
   identity: string | null
+  /** Only resume the visitor the tokens name; never create one. */
+  resume?: boolean
   post?: (body: Record<string, unknown>) => Promise<Session>
   wait?: (ms: number) => Promise<void>
   warn?: (text: string) => void
@@ -43,6 +45,7 @@ export async function openSession(init: InitData, opts: SessionOptions): Promise
         page_url: init.pageUrl,
         referrer: init.referrer,
         locale: init.locale,
+        resume: opts.resume || undefined,
       })
       return { session, identity }
     } catch (e) {

@@ -27,9 +27,11 @@ export type Message = Pick<Schemas['Message'], 'id' | 'conversation_id' | 'seq' 
 export type Visitor = Pick<Schemas['Visitor'], 'id' | 'name' | 'email' | 'identified'>
 
 /** The site as the widget shows it. */
-export type Site = Pick<WidgetSite, 'name' | 'color' | 'greeting' | 'away_message' | 'online' | 'open' | 'prechat' | 'queues'>
+export type Site = Pick<WidgetSite, 'name' | 'color' | 'greeting' | 'away_message' | 'online' | 'open' | 'prechat' | 'queues'> &
+  Partial<Pick<WidgetSite, 'font_family' | 'launcher_position'>>
 
-export type Conversation = Pick<Schemas['SupportConversation'], 'id' | 'status' | 'last_seq' | 'queue_position' | 'rating' | 'assignee'>
+export type Conversation = Pick<Schemas['SupportConversation'], 'id' | 'status' | 'last_seq' | 'queue_position' | 'rating' | 'assignee'> &
+  Partial<Pick<Schemas['SupportConversation'], 'last_message'>>
 
 /** POST /widget/session. */
 export type Session = Override<

@@ -6,6 +6,15 @@ import type { Message } from './store'
 import type { Conversation, Site, Visitor } from './types'
 import { humanSize, type Attachment } from './upload'
 
+/** The font stacks a site may choose (a setting is a name, never CSS). */
+export const FONTS: Record<string, string> = {
+  system: "system-ui, -apple-system, 'Segoe UI', Roboto, 'PingFang SC', 'Microsoft YaHei', sans-serif",
+  sans: "'Helvetica Neue', Arial, 'Noto Sans', 'PingFang SC', 'Microsoft YaHei', sans-serif",
+  serif: "Georgia, 'Times New Roman', 'Noto Serif', 'Songti SC', serif",
+  rounded: "ui-rounded, 'SF Pro Rounded', 'Nunito', 'Varela Round', system-ui, sans-serif",
+  mono: "ui-monospace, 'SFMono-Regular', Menlo, Consolas, 'Liberation Mono', monospace",
+}
+
 // How the chat looks: everything that reads or writes the frame page's DOM
 // (frame.html's [data-ref] elements). It keeps no chat state of its own;
 // the chat hands it what to draw and the actions its buttons call.
@@ -83,6 +92,9 @@ export class ChatView {
     const t = this.t
     const r = this.r
     r.title.textContent = t.title
+    r.convsBtn.setAttribute('aria-label', t.conversations)
+    r.convsTitle.textContent = t.conversations
+    r.newConv.textContent = t.newConversation
     r.close.setAttribute('aria-label', t.close)
     r.banner.textContent = t.offline
     r.earlier.textContent = t.earlier
@@ -129,6 +141,35 @@ export class ChatView {
     this.r.mark.textContent = (s.name || 'P').trim().charAt(0).toUpperCase() || 'P'
     this.r.greeting.textContent = s.greeting || ''
     this.r.greeting.hidden = !s.greeting
+    this.doc.documentElement.style.setProperty('--font', FONTS[s.font_family || 'system'] || FONTS.system)
+  }
+
+  /** Shows the visitor's conversations (or hides the list when items is null). */
+  showConversations(items: Conversation[] | null, pick: (c: Conversation) => void): void {
+    const r = this.r
+    r.convs.hidden = !items
+    r.convsBtn.setAttribute('aria-expanded', items ? 'true' : 'false')
+    r.log.hidden = !!items
+    r.greeting.hidden = !!items || !r.greeting.textContent
+    r.convList.textContent = ''
+    for (const c of items || []) {
+      const li = this.doc.createElement('li')
+      const b = this.doc.createElement('button')
+      b.type = 'button'
+      b.className = 'convs__item'
+      b.setAttribute('data-testid', 'parley-conversation')
+      b.setAttribute('data-conversation-id', String(c.id))
+      const meta = this.doc.createElement('span')
+      meta.className = 'convs__meta'
+      meta.textContent = `${fmt(this.t.convNumber, { n: c.id })} · ${c.status === 'resolved' ? this.t.convResolved : this.t.convOpen}`
+      const last = this.doc.createElement('span')
+      last.className = 'convs__last'
+      last.textContent = (c.last_message && c.last_message.body) || this.t.convEmpty
+      b.append(meta, last)
+      b.addEventListener('click', () => pick(c))
+      li.appendChild(b)
+      r.convList.appendChild(li)
+    }
   }
 
   showBanner(show: boolean): void {

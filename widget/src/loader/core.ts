@@ -21,6 +21,8 @@ export interface LoaderConfig {
   locale?: string
   /** data-position: right (default) or left. */
   position?: 'right' | 'left'
+  /** data-position="right" was given: the site's setting does not move it. */
+  pinned?: boolean
 }
 
 /** window.Parley, the host page's API. */
@@ -65,7 +67,9 @@ export function readConfig(script: HTMLScriptElement | null, doc: Document): Loa
   const cfg: LoaderConfig = { siteKey, origin }
   const locale = (el.getAttribute('data-locale') || '').trim()
   if (locale) cfg.locale = locale
-  if ((el.getAttribute('data-position') || '').trim().toLowerCase() === 'left') cfg.position = 'left'
+  const pos = (el.getAttribute('data-position') || '').trim().toLowerCase()
+  if (pos === 'left') cfg.position = 'left'
+  else if (pos === 'right') cfg.pinned = true
   return cfg
 }
 
@@ -201,6 +205,45 @@ export class Widget {
 
   get isOpen(): boolean {
     return !!this.frame && !this.frame.hidden
+  }
+
+  /**
+   * Reads the site's public settings (GET /widget/sites/{key}: creates
+   * nothing, cached by the browser for a minute) and draws the launcher
+   * with them; a refused or unreachable site hides the widget.
+   */
+  async loadSite(): Promise<void> {
+    const url = `${this.cfg.origin}/api/v1/widget/sites/${encodeURIComponent(this.cfg.siteKey)}`
+    let res: Response
+    try {
+      res = await this.win.fetch(url, { credentials: 'omit' })
+    } catch {
+      this.fail('the chat service did not answer')
+      return
+    }
+    const data = (await res.json().catch(() => null)) as { color?: unknown; launcher_position?: unknown; error?: { code?: string } } | null
+    if (!res.ok || !data) {
+      const code = data && data.error ? data.error.code : ''
+      this.fail(
+        code === 'origin_not_allowed'
+          ? `this page's origin (${this.win.location.origin}) is not among the site's allowed origins`
+          : code === 'site_not_found'
+            ? 'no site has this data-site key'
+            : 'the chat service refused this page',
+      )
+      return
+    }
+    if (typeof data.color === 'string' && /^#[0-9a-fA-F]{6}$/.test(data.color)) this.host.style.setProperty('--parley-color', data.color)
+    if (data.launcher_position === 'left' && !this.cfg.position && !this.cfg.pinned) this.setSide('left')
+  }
+
+  /** Moves the launcher (and the frame) to a side of the page. */
+  setSide(side: 'left' | 'right'): void {
+    this.cfg.position = side
+    this.host.style.left = side === 'left' ? '0' : ''
+    this.host.style.right = side === 'left' ? '' : '0'
+    this.launcher.classList.toggle('left', side === 'left')
+    if (this.frame) this.frame.classList.toggle('left', side === 'left')
   }
 
   /** Creates the (hidden) frame: on first open, or earlier when the browser is idle. */
@@ -374,6 +417,7 @@ export function boot(script: HTMLScriptElement | null, doc: Document = document,
 
   const start = () => {
     widget.mount()
+    void widget.loadSite()
     for (const call of early) {
       if (!Array.isArray(call)) continue
       const [name, ...args] = call as [keyof ParleyApi, ...unknown[]]
