@@ -31,6 +31,7 @@ type Queue struct {
 	Name           string
 	IsDefault      bool
 	AssignTimeoutS int
+	TeamID         *int64 // a team whose members serve the queue too
 	CreatedAt      time.Time
 }
 
@@ -64,6 +65,9 @@ type Visitor struct {
 	UserAgent  string
 	CreatedAt  time.Time
 	LastSeenAt time.Time
+	// MergedIntoID is the visitor this duplicate was merged into: its
+	// tokens resolve there.
+	MergedIntoID *int64
 }
 
 // SupportConversation is the support side of a conversation: its site,
@@ -74,6 +78,7 @@ type SupportConversation struct {
 	QueueID           int64
 	VisitorID         int64
 	AssigneeID        *int64
+	TeamID            *int64 // the team it was transferred to, whose members take it
 	Status            string // queued | assigned | resolved
 	Prechat           string // JSON
 	QueuedAt          *time.Time

@@ -37,6 +37,7 @@ type InboxQuery struct {
 	Status   string
 	QueueID  int64
 	SiteID   int64
+	TeamID   int64 // the team view's team
 	Search   string
 	BeforeID int64
 	Limit    int
@@ -89,8 +90,13 @@ func (s *Inbox) List(ctx context.Context, actor auth.Identity, in InboxQuery) ([
 		f.Status = StatusQueued
 	case "all":
 		f.SiteIDs = served
+	case "team":
+		if err := s.checkTeamView(ctx, actor, in.TeamID); err != nil {
+			return nil, 0, err
+		}
+		f.TeamID, f.SiteIDs = in.TeamID, served
 	default:
-		return nil, 0, errs.Field("view", "mine, queued or all")
+		return nil, 0, errs.Field("view", "mine, queued, all or team")
 	}
 	if f.Status != "" && f.Status != StatusQueued && f.Status != StatusAssigned && f.Status != StatusResolved {
 		return nil, 0, errs.Field("status", "queued, assigned or resolved")

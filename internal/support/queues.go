@@ -31,6 +31,8 @@ type QueuePatch struct {
 	Name           *string `json:"name"`
 	AssignTimeoutS *int    `json:"assign_timeout_s"`
 	IsDefault      *bool   `json:"is_default"`
+	// TeamID names a team whose members serve the queue; null takes it off.
+	TeamID OptionalID `json:"team_id"`
 }
 
 // UpdateQueue renames a queue, changes its assignment time-out or makes it
@@ -67,6 +69,12 @@ func (s *Sites) UpdateQueue(ctx context.Context, actor auth.Identity, id int64, 
 		if err != nil {
 			return errs.Wrap(err, "load queue")
 		}
+		if p.TeamID.Set {
+			if err := setQueueTeam(ctx, tx, id, p.TeamID.Value); err != nil {
+				return err
+			}
+			detail["team_id"] = p.TeamID.Value
+		}
 		if p.IsDefault != nil && !q.IsDefault {
 			if err := tx.ClearDefaultQueue(ctx, q.SiteID); err != nil {
 				return errs.Wrap(err, "clear default queue")
@@ -87,7 +95,10 @@ func (s *Sites) UpdateQueue(ctx context.Context, actor auth.Identity, id int64, 
 	if err != nil {
 		return nil, err
 	}
-	return &Queue{ID: q.ID, SiteID: q.SiteID, Name: q.Name, IsDefault: q.IsDefault, AssignTimeoutS: q.AssignTimeoutS}, nil
+	if p.TeamID.Value != nil {
+		s.routing.drainTeam(ctx, *p.TeamID.Value) // its members serve the queue now
+	}
+	return &Queue{ID: q.ID, SiteID: q.SiteID, Name: q.Name, IsDefault: q.IsDefault, AssignTimeoutS: q.AssignTimeoutS, TeamID: q.TeamID}, nil
 }
 
 // DeleteQueue removes a queue (admins only). Its resolved conversations

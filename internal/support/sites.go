@@ -76,6 +76,7 @@ type Queue struct {
 	Name           string       `json:"name"`
 	IsDefault      bool         `json:"is_default"`
 	AssignTimeoutS int          `json:"assign_timeout_s"`
+	TeamID         *int64       `json:"team_id"`
 	Agents         []QueueAgent `json:"agents,omitempty"`
 }
 
@@ -367,7 +368,7 @@ func (s *Sites) siteView(ctx context.Context, site *store.Site, withSecret bool)
 
 // queueView shows a queue with its agents ([] when it has none).
 func (s *Sites) queueView(ctx context.Context, q *store.Queue) (*Queue, error) {
-	qv := &Queue{ID: q.ID, SiteID: q.SiteID, Name: q.Name, IsDefault: q.IsDefault, AssignTimeoutS: q.AssignTimeoutS, Agents: []QueueAgent{}}
+	qv := &Queue{ID: q.ID, SiteID: q.SiteID, Name: q.Name, IsDefault: q.IsDefault, AssignTimeoutS: q.AssignTimeoutS, TeamID: q.TeamID, Agents: []QueueAgent{}}
 	agents, err := s.store.QueueAgents(ctx, q.ID)
 	if err != nil {
 		return nil, errs.Wrap(err, "load agents")
