@@ -279,6 +279,9 @@ type SupportFilter struct {
 	QueueID    int64
 	SiteID     int64
 	VisitorID  int64
+	// WaitingTeamIDs, with QueueIDs, selects what waits for an agent: in
+	// their queues (not for a team) or for one of their teams.
+	WaitingTeamIDs []int64
 	// TeamID selects the conversations with a team and those of the
 	// queues it serves.
 	TeamID   int64
@@ -295,7 +298,9 @@ func (s *Store) SupportConversations(ctx context.Context, f SupportFilter, limit
 	if f.AssigneeID != nil {
 		q = q.Where("assignee_id = ?", *f.AssigneeID)
 	}
-	if f.QueueIDs != nil {
+	if f.QueueIDs != nil && f.WaitingTeamIDs != nil {
+		q = q.Where("((team_id IS NULL AND queue_id IN ?) OR team_id IN ?)", append(f.QueueIDs, 0), append(f.WaitingTeamIDs, 0))
+	} else if f.QueueIDs != nil {
 		q = q.Where("queue_id IN ?", append(f.QueueIDs, 0))
 	}
 	if f.SiteIDs != nil {

@@ -9,12 +9,14 @@ import (
 // u and a site id expression: an enabled admin, or an enabled agent in one
 // of the site's queues. Every check and every audience of support
 // conversations is drawn from it at the moment of asking, so a change of
-// role, queues or the disabling of an account takes effect at once. Queue
-// rows of someone demoted stay, and count for nothing.
+// role, queues, teams or the disabling of an account takes effect at once.
+// A member of a team serving one of the site's queues serves the site.
+// Queue rows of someone demoted stay, and count for nothing.
 func staffRule(site string) string {
 	return fmt.Sprintf(`u.disabled_at IS NULL AND (u.role = 'admin' OR (u.role = 'agent' AND EXISTS (
-		SELECT 1 FROM queue_agents qa JOIN queues q ON q.id = qa.queue_id WHERE q.site_id = %s AND qa.user_id = u.id) OR EXISTS (
-		SELECT 1 FROM team_members tm JOIN queues q ON q.team_id = tm.team_id WHERE q.site_id = %s AND tm.user_id = u.id)))`, site, site)
+		SELECT 1 FROM queues q WHERE q.site_id = %s AND (
+			EXISTS (SELECT 1 FROM queue_agents qa WHERE qa.queue_id = q.id AND qa.user_id = u.id)
+			OR EXISTS (SELECT 1 FROM team_members tm WHERE tm.team_id = q.team_id AND tm.user_id = u.id)))))`, site)
 }
 
 // IsSiteStaff reports whether a user serves a site now (see staffRule).

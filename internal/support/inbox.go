@@ -84,6 +84,12 @@ func (s *Inbox) List(ctx context.Context, actor auth.Identity, in InboxQuery) ([
 				f.QueueIDs = append(f.QueueIDs, q.ID)
 			}
 		}
+		if f.WaitingTeamIDs, err = s.store.UserTeamIDs(ctx, actor.ID); err != nil {
+			return nil, 0, errs.Wrap(err, "load teams")
+		}
+		if f.WaitingTeamIDs == nil {
+			f.WaitingTeamIDs = []int64{}
+		}
 		if in.Status != "" && in.Status != StatusQueued {
 			return []Conversation{}, 0, nil // the queued view holds queued conversations only
 		}

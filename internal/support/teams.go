@@ -245,7 +245,10 @@ func (s *Routing) DeleteTeam(ctx context.Context, actor auth.Identity, id int64)
 		}
 		return audit.Record(ctx, tx, actor.ID, "team.delete", "team", id, map[string]any{"name": t.Name})
 	})
-	return asDomain(err, "delete team")
+	if err != nil {
+		return asDomain(err, "delete team")
+	}
+	return nil
 }
 
 // AddTeamMember puts an agent or admin in a team (admins only); they take
@@ -303,7 +306,10 @@ func (s *Routing) RemoveTeamMember(ctx context.Context, actor auth.Identity, tea
 		}
 		return audit.Record(ctx, tx, actor.ID, "team.member_remove", "team", teamID, map[string]any{"user_id": userID})
 	})
-	return asDomain(err, "remove team member")
+	if err != nil {
+		return asDomain(err, "remove team member")
+	}
+	return nil
 }
 
 // drainTeam lets every member of a team take what waits for them.
