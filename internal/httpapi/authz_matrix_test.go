@@ -468,7 +468,18 @@ var fixtures = map[string]fixture{
 			"keys": map[string]string{"p256dh": pushPoint, "auth": "AAECAwQFBgcICQoLDA0ODw"}}, http.StatusCreated, &sub)
 		return map[string]string{"id": id(sub.ID)}
 	},
-	"visitor":      func(w *world) map[string]string { return map[string]string{"id": id(w.visitor.VisitorID)} },
+	"visitor": func(w *world) map[string]string { return map[string]string{"id": id(w.visitor.VisitorID)} },
+	"visitor_pair": func(w *world) map[string]string {
+		a, _ := w.srv.NewVisitor(w.siteKey, nil)
+		b, _ := w.srv.NewVisitor(w.siteKey, nil)
+		return map[string]string{"id": id(a.VisitorID), "from": id(b.VisitorID)}
+	},
+	"team": func(w *world) map[string]string {
+		return map[string]string{"id": id(w.team(false)), "user_id": id(w.agent.UserID)}
+	},
+	"team_member": func(w *world) map[string]string {
+		return map[string]string{"id": id(w.team(true)), "user_id": id(w.agent.UserID)}
+	},
 	"managed_user": func(w *world) map[string]string { return map[string]string{"id": id(w.stranger().UserID)} },
 	"fresh_site": func(w *world) map[string]string {
 		var s siteView
@@ -505,4 +516,16 @@ var fixtures = map[string]fixture{
 		}
 		return map[string]string{"id": id(list.Items[0].ID)}
 	},
+}
+
+// team makes a fresh team, with the agent in it when withAgent.
+func (w *world) team(withAgent bool) int64 {
+	var t struct {
+		ID int64 `json:"id"`
+	}
+	w.admin.Do("POST", "/api/v1/teams", map[string]string{"name": fmt.Sprintf("team%d", w.n)}, http.StatusCreated, &t)
+	if withAgent {
+		w.admin.Do("PUT", fmt.Sprintf("/api/v1/teams/%d/members/%d", t.ID, w.agent.UserID), nil, http.StatusOK, nil)
+	}
+	return t.ID
 }
