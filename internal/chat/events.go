@@ -31,6 +31,7 @@ const (
 	EventConversationTaken    = "conversation_taken"    // actor took over from target
 	EventTransferredToAgent   = "transferred_to_agent"  // actor transferred to target
 	EventTransferredToQueue   = "transferred_to_queue"  // actor transferred to the queue name
+	EventTransferredToTeam    = "transferred_to_team"   // actor transferred to the team name
 	EventConversationResolved = "conversation_resolved" // actor
 	EventConversationReopened = "conversation_reopened" // actor
 )
@@ -125,6 +126,8 @@ func (e Event) Render(lang string) string {
 		return i18n.T(lang, "system.transferred_to_agent", "actor", actor, "target", target)
 	case EventTransferredToQueue:
 		return i18n.T(lang, "system.transferred_to_queue", "actor", actor, "name", e.Name)
+	case EventTransferredToTeam:
+		return i18n.T(lang, "system.transferred_to_team", "actor", actor, "name", e.Name)
 	case EventConversationResolved:
 		return i18n.T(lang, "system.conversation_resolved", "actor", actor)
 	case EventConversationReopened:

@@ -337,7 +337,7 @@ type fixture func(w *world) map[string]string
 // fixtures make the objects path parameters point at. Each returns the
 // placeholders it fills.
 var fixtures = map[string]fixture{
-	"direct": func(w *world) map[string]string { return map[string]string{"id": id(w.direct)} },
+	"direct":      func(w *world) map[string]string { return map[string]string{"id": id(w.direct)} },
 	"site_public": func(w *world) map[string]string { return map[string]string{"key": w.siteKey} },
 	"message": func(w *world) map[string]string {
 		m := w.alice.SendText(w.direct, fmt.Sprintf("m%d", w.n), "hello")
@@ -469,7 +469,18 @@ var fixtures = map[string]fixture{
 			"keys": map[string]string{"p256dh": pushPoint, "auth": "AAECAwQFBgcICQoLDA0ODw"}}, http.StatusCreated, &sub)
 		return map[string]string{"id": id(sub.ID)}
 	},
-	"visitor":      func(w *world) map[string]string { return map[string]string{"id": id(w.visitor.VisitorID)} },
+	"visitor": func(w *world) map[string]string { return map[string]string{"id": id(w.visitor.VisitorID)} },
+	"visitor_pair": func(w *world) map[string]string {
+		a, _ := w.srv.NewVisitor(w.siteKey, nil)
+		b, _ := w.srv.NewVisitor(w.siteKey, nil)
+		return map[string]string{"id": id(a.VisitorID), "from": id(b.VisitorID)}
+	},
+	"team": func(w *world) map[string]string {
+		return map[string]string{"id": id(w.team(false)), "user_id": id(w.agent.UserID)}
+	},
+	"team_member": func(w *world) map[string]string {
+		return map[string]string{"id": id(w.team(true)), "user_id": id(w.agent.UserID)}
+	},
 	"managed_user": func(w *world) map[string]string { return map[string]string{"id": id(w.stranger().UserID)} },
 	"fresh_site": func(w *world) map[string]string {
 		var s siteView
@@ -519,4 +530,16 @@ func (w *world) label() int64 {
 	}
 	w.admin.Do("POST", "/api/v1/labels", map[string]string{"name": fmt.Sprintf("label%d", w.n), "colour": "#336699"}, http.StatusCreated, &l)
 	return l.ID
+}
+
+// team makes a fresh team, with the agent in it when withAgent.
+func (w *world) team(withAgent bool) int64 {
+	var t struct {
+		ID int64 `json:"id"`
+	}
+	w.admin.Do("POST", "/api/v1/teams", map[string]string{"name": fmt.Sprintf("team%d", w.n)}, http.StatusCreated, &t)
+	if withAgent {
+		w.admin.Do("PUT", fmt.Sprintf("/api/v1/teams/%d/members/%d", t.ID, w.agent.UserID), nil, http.StatusOK, nil)
+	}
+	return t.ID
 }

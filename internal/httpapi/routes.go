@@ -63,6 +63,8 @@ func (s *Server) routes() {
 	s.walletRoutes(user)
 	s.mediaRoutes(user)
 	s.supportRoutes(api, user)
+	s.teamRoutes(user)
+	s.contactRoutes(user)
 	s.webhookRoutes(api, user)
 	s.pusherRoutes(api, user)
 	s.pushRoutes(user)

@@ -237,6 +237,10 @@ func (s *Server) agentConversations(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	teamID, err := queryInt64(c, "team_id", 1)
+	if err != nil {
+		return err
+	}
 	q := support.InboxQuery{View: c.QueryParam("view"), Status: c.QueryParam("status"), Search: strings.TrimSpace(c.QueryParam("q")), BeforeID: b, Limit: n}
 	if labelID != nil {
 		q.LabelID = *labelID
@@ -246,6 +250,9 @@ func (s *Server) agentConversations(c echo.Context) error {
 	}
 	if siteID != nil {
 		q.SiteID = *siteID
+	}
+	if teamID != nil {
+		q.TeamID = *teamID
 	}
 	items, next, err := s.deps.Inbox.List(c.Request().Context(), identity(c), q)
 	if err != nil {

@@ -104,6 +104,8 @@ func Models() []any {
 	out := []any{&User{}, &RefreshToken{}, &EmailToken{}, &Conversation{}, &Member{}, &Message{}, &AppSetting{}}
 	out = append(out, socialModels()...)
 	out = append(out, supportModels()...)
+	out = append(out, teamModels()...)
+	out = append(out, contactModels()...)
 	out = append(out, webhookModels()...)
 	out = append(out, pusherModels()...)
 	out = append(out, jobModels()...)

@@ -36,6 +36,7 @@ type Queue struct {
 	// Service-level targets in seconds; nil: none.
 	FirstResponseTargetS *int
 	ResolutionTargetS    *int
+	TeamID               *int64 // a team whose members serve the queue too
 	CreatedAt            time.Time
 }
 
@@ -69,6 +70,9 @@ type Visitor struct {
 	UserAgent  string
 	CreatedAt  time.Time
 	LastSeenAt time.Time
+	// MergedIntoID is the visitor this duplicate was merged into: its
+	// tokens resolve there.
+	MergedIntoID *int64
 }
 
 // SupportConversation is the support side of a conversation: its site,
@@ -79,6 +83,7 @@ type SupportConversation struct {
 	QueueID           int64
 	VisitorID         int64
 	AssigneeID        *int64
+	TeamID            *int64 // the team it was transferred to, whose members take it
 	Status            string // queued | assigned | resolved
 	Prechat           string // JSON
 	QueuedAt          *time.Time

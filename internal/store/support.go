@@ -130,10 +130,11 @@ func (s *Store) QueueAgents(ctx context.Context, queueID int64) ([]QueueAgent, e
 	return out, err
 }
 
-// AgentQueues lists the queues an agent belongs to, by id.
+// AgentQueues lists the queues an agent serves, by id: theirs, and those
+// served by a team of theirs.
 func (s *Store) AgentQueues(ctx context.Context, userID int64) ([]Queue, error) {
 	var out []Queue
-	err := s.q(ctx).Joins("JOIN queue_agents qa ON qa.queue_id = queues.id AND qa.user_id = ?", userID).
+	err := s.q(ctx).Where("queues.id IN (SELECT queue_id FROM queue_agents WHERE user_id = ?) OR queues.team_id IN (SELECT team_id FROM team_members WHERE user_id = ?)", userID, userID).
 		Order("queues.id").Find(&out).Error
 	return out, err
 }
@@ -189,12 +190,17 @@ type Candidate struct {
 // longest (never assigned counts as idle longest).
 func (s *Store) Candidates(ctx context.Context, queueID int64, connectedSince time.Time) ([]Candidate, error) {
 	var out []Candidate
-	err := s.q(ctx).Table("queue_agents AS qa").
+	// The queue's agents with their capacity, and the members of the team
+	// serving it who are not its agents with the team's default.
+	members := s.q(ctx).Raw(`SELECT user_id, capacity FROM queue_agents WHERE queue_id = ?
+		UNION ALL SELECT tm.user_id, t.default_capacity FROM team_members tm JOIN teams t ON t.id = tm.team_id JOIN queues q ON q.team_id = t.id
+		WHERE q.id = ? AND NOT EXISTS (SELECT 1 FROM queue_agents x WHERE x.queue_id = q.id AND x.user_id = tm.user_id)`, queueID, queueID)
+	err := s.q(ctx).Table("(?) AS qa", members).
 		Select("qa.user_id, qa.capacity, a.last_assigned_at, (SELECT COUNT(*) FROM support_conversations sc WHERE sc.assignee_id = qa.user_id AND sc.status = 'assigned') AS load").
 		Joins("JOIN agents a ON a.user_id = qa.user_id").
 		// Someone demoted or disabled keeps their queue rows but takes no chats.
 		Joins("JOIN users u ON u.id = qa.user_id AND u.disabled_at IS NULL AND u.role IN ('agent', 'admin')").
-		Where("qa.queue_id = ? AND a.status = 'online' AND (a.disconnected_at IS NULL OR a.disconnected_at > ?)", queueID, connectedSince).
+		Where("a.status = 'online' AND (a.disconnected_at IS NULL OR a.disconnected_at > ?)", connectedSince).
 		Order("load ASC").Order(clauseExpr("a.last_assigned_at IS NOT NULL")).Order("a.last_assigned_at ASC").Order("qa.user_id").
 		Scan(&out).Error
 	return out, err
@@ -210,7 +216,8 @@ func (s *Store) AgentLoad(ctx context.Context, userID int64) (int, error) {
 // OldestQueued returns the queue's waiting conversations, first come first.
 func (s *Store) OldestQueued(ctx context.Context, queueID int64, limit int) ([]SupportConversation, error) {
 	var out []SupportConversation
-	err := s.q(ctx).Where("queue_id = ? AND status = 'queued'", queueID).
+	// A conversation transferred to a team waits for the team, not the queue.
+	err := s.q(ctx).Where("queue_id = ? AND status = 'queued' AND team_id IS NULL", queueID).
 		Order("queued_at").Order("conversation_id").Limit(limit).Find(&out).Error
 	return out, err
 }
@@ -218,9 +225,14 @@ func (s *Store) OldestQueued(ctx context.Context, queueID int64, limit int) ([]S
 // QueuePosition is 1 for the first waiting conversation of the queue.
 func (s *Store) QueuePosition(ctx context.Context, sc *SupportConversation) (int, error) {
 	var n int64
-	err := s.q(ctx).Model(&SupportConversation{}).
-		Where("queue_id = ? AND status = 'queued' AND (queued_at < ? OR (queued_at = ? AND conversation_id < ?))",
-			sc.QueueID, sc.QueuedAt, sc.QueuedAt, sc.ConversationID).Count(&n).Error
+	q := s.q(ctx).Model(&SupportConversation{})
+	if sc.TeamID != nil { // waiting for a team: its line is the team's
+		q = q.Where("team_id = ?", *sc.TeamID)
+	} else {
+		q = q.Where("queue_id = ? AND team_id IS NULL", sc.QueueID)
+	}
+	err := q.Where("status = 'queued' AND (queued_at < ? OR (queued_at = ? AND conversation_id < ?))",
+		sc.QueuedAt, sc.QueuedAt, sc.ConversationID).Count(&n).Error
 	return int(n) + 1, err
 }
 
@@ -276,8 +288,14 @@ type SupportFilter struct {
 	QueueID    int64
 	SiteID     int64
 	VisitorID  int64
-	Status     string
-	BeforeID   int64
+	// WaitingTeamIDs, with QueueIDs, selects what waits for an agent: in
+	// their queues (not for a team) or for one of their teams.
+	WaitingTeamIDs []int64
+	// TeamID selects the conversations with a team and those of the
+	// queues it serves.
+	TeamID   int64
+	Status   string
+	BeforeID int64
 	// Search matches, case-insensitively, a substring of any message body
 	// (notes included) or of the visitor's name, e-mail or external id.
 	Search string
@@ -291,7 +309,9 @@ func (s *Store) SupportConversations(ctx context.Context, f SupportFilter, limit
 	if f.AssigneeID != nil {
 		q = q.Where("assignee_id = ?", *f.AssigneeID)
 	}
-	if f.QueueIDs != nil {
+	if f.QueueIDs != nil && f.WaitingTeamIDs != nil {
+		q = q.Where("((team_id IS NULL AND queue_id IN ?) OR team_id IN ?)", append(f.QueueIDs, 0), append(f.WaitingTeamIDs, 0))
+	} else if f.QueueIDs != nil {
 		q = q.Where("queue_id IN ?", append(f.QueueIDs, 0))
 	}
 	if f.SiteIDs != nil {
@@ -305,6 +325,9 @@ func (s *Store) SupportConversations(ctx context.Context, f SupportFilter, limit
 	}
 	if f.VisitorID > 0 {
 		q = q.Where("visitor_id = ?", f.VisitorID)
+	}
+	if f.TeamID > 0 {
+		q = q.Where("(team_id = ? OR queue_id IN (SELECT id FROM queues WHERE team_id = ?))", f.TeamID, f.TeamID)
 	}
 	if f.Status != "" {
 		q = q.Where("status = ?", f.Status)

@@ -9,11 +9,14 @@ import (
 // u and a site id expression: an enabled admin, or an enabled agent in one
 // of the site's queues. Every check and every audience of support
 // conversations is drawn from it at the moment of asking, so a change of
-// role, queues or the disabling of an account takes effect at once. Queue
-// rows of someone demoted stay, and count for nothing.
+// role, queues, teams or the disabling of an account takes effect at once.
+// A member of a team serving one of the site's queues serves the site.
+// Queue rows of someone demoted stay, and count for nothing.
 func staffRule(site string) string {
 	return fmt.Sprintf(`u.disabled_at IS NULL AND (u.role = 'admin' OR (u.role = 'agent' AND EXISTS (
-		SELECT 1 FROM queue_agents qa JOIN queues q ON q.id = qa.queue_id WHERE q.site_id = %s AND qa.user_id = u.id)))`, site)
+		SELECT 1 FROM queues q WHERE q.site_id = %s AND (
+			EXISTS (SELECT 1 FROM queue_agents qa WHERE qa.queue_id = q.id AND qa.user_id = u.id)
+			OR EXISTS (SELECT 1 FROM team_members tm WHERE tm.team_id = q.team_id AND tm.user_id = u.id)))))`, site)
 }
 
 // IsSiteStaff reports whether a user serves a site now (see staffRule).
@@ -24,12 +27,14 @@ func (s *Store) IsSiteStaff(ctx context.Context, siteID, userID int64) (bool, er
 }
 
 // IsSiteAgent reports whether a user is an enabled agent or admin in one
-// of a site's queues now.
+// of a site's queues now, directly or through a team serving it.
 func (s *Store) IsSiteAgent(ctx context.Context, siteID, userID int64) (bool, error) {
 	var n int64
-	err := s.q(ctx).Table("queue_agents AS qa").Joins("JOIN queues q ON q.id = qa.queue_id").
-		Joins("JOIN users u ON u.id = qa.user_id").
-		Where("q.site_id = ? AND qa.user_id = ? AND u.disabled_at IS NULL AND u.role IN ('agent', 'admin')", siteID, userID).Count(&n).Error
+	err := s.q(ctx).Table("users AS u").
+		Where(`u.id = ? AND u.disabled_at IS NULL AND u.role IN ('agent', 'admin') AND (EXISTS (
+			SELECT 1 FROM queue_agents qa JOIN queues q ON q.id = qa.queue_id WHERE q.site_id = ? AND qa.user_id = u.id) OR EXISTS (
+			SELECT 1 FROM team_members tm JOIN queues q ON q.team_id = tm.team_id WHERE q.site_id = ? AND tm.user_id = u.id))`,
+			userID, siteID, siteID).Count(&n).Error
 	return n > 0, err
 }
 

@@ -113,17 +113,18 @@ func (s *Routing) Claim(ctx context.Context, actor auth.Identity, conversationID
 
 var errAlreadyAssigned = errs.R(errs.Conflict, "already_assigned", "another agent has this conversation; an admin can take it over")
 
-// TransferInput names where a conversation goes: an agent or a queue.
+// TransferInput names where a conversation goes: an agent, a queue or a team.
 type TransferInput struct {
 	AgentID *int64 `json:"agent_id"`
 	QueueID *int64 `json:"queue_id"`
+	TeamID  *int64 `json:"team_id"`
 }
 
 // Transfer hands a conversation to another agent (who must be online with
 // room: 409 otherwise) or to another queue of the site, where it is routed.
 func (s *Routing) Transfer(ctx context.Context, actor auth.Identity, conversationID int64, in TransferInput) (*Conversation, error) {
-	if (in.AgentID == nil) == (in.QueueID == nil) {
-		return nil, errs.Field("agent_id", "give agent_id or queue_id")
+	if n := countSet(in.AgentID, in.QueueID, in.TeamID); n != 1 {
+		return nil, errs.Field("agent_id", "give one of agent_id, queue_id or team_id")
 	}
 	var (
 		events []routed
@@ -141,6 +142,21 @@ func (s *Routing) Transfer(ctx context.Context, actor auth.Identity, conversatio
 		now := s.now()
 		freed = sc.AssigneeID
 		by := who(ctx, tx, actor.ID)
+		if in.TeamID != nil {
+			r, m, err := s.transferToTeamTx(ctx, tx, sc, actor, *in.TeamID, now)
+			if r != nil {
+				events = append(events, *r)
+			}
+			sys = m
+			return err
+		}
+		// Handed to an agent or a queue, it is no longer the team's.
+		if sc.TeamID != nil {
+			if err := tx.SetConversationTeam(ctx, conversationID, nil); err != nil {
+				return err
+			}
+			sc.TeamID = nil
+		}
 		if in.AgentID != nil {
 			target := *in.AgentID
 			if ok, err := canActOnSite(ctx, tx, sc.SiteID, target); err != nil || !ok {

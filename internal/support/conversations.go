@@ -34,6 +34,7 @@ type Conversation struct {
 	QueueName     string                 `json:"queue_name"`
 	QueuePosition *int                   `json:"queue_position,omitempty"`
 	Assignee      *Agent                 `json:"assignee"`
+	Team          *TeamRef               `json:"team"` // the team it was transferred to (agents only)
 	Visitor       *Visitor               `json:"visitor,omitempty"`
 	Prechat       map[string]string      `json:"prechat,omitempty"`
 	LastSeq       int64                  `json:"last_seq"`
@@ -99,6 +100,9 @@ func (s *Rules) view(ctx context.Context, st *store.Store, sc *store.SupportConv
 			}
 			v.Assignee = &Agent{ID: u.ID, Name: name}
 		}
+	}
+	if forAgent {
+		v.Team = teamRef(ctx, st, sc.TeamID)
 	}
 	if sc.Status == StatusQueued {
 		if pos, err := st.QueuePosition(ctx, sc); err == nil {

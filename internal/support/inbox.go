@@ -38,6 +38,7 @@ type InboxQuery struct {
 	QueueID  int64
 	SiteID   int64
 	LabelID  int64
+	TeamID   int64 // the team view's team
 	Search   string
 	BeforeID int64
 	Limit    int
@@ -92,14 +93,25 @@ func (s *Inbox) List(ctx context.Context, actor auth.Identity, in InboxQuery) ([
 				f.QueueIDs = append(f.QueueIDs, q.ID)
 			}
 		}
+		if f.WaitingTeamIDs, err = s.store.UserTeamIDs(ctx, actor.ID); err != nil {
+			return nil, 0, errs.Wrap(err, "load teams")
+		}
+		if f.WaitingTeamIDs == nil {
+			f.WaitingTeamIDs = []int64{}
+		}
 		if in.Status != "" && in.Status != StatusQueued {
 			return []Conversation{}, 0, nil // the queued view holds queued conversations only
 		}
 		f.Status = StatusQueued
 	case "all":
 		f.SiteIDs = served
+	case "team":
+		if err := s.checkTeamView(ctx, actor, in.TeamID); err != nil {
+			return nil, 0, err
+		}
+		f.TeamID, f.SiteIDs = in.TeamID, served
 	default:
-		return nil, 0, errs.Field("view", "mine, queued or all")
+		return nil, 0, errs.Field("view", "mine, queued, all or team")
 	}
 	if f.Status != "" && f.Status != StatusQueued && f.Status != StatusAssigned && f.Status != StatusResolved {
 		return nil, 0, errs.Field("status", "queued, assigned or resolved")

@@ -35,6 +35,8 @@ type QueuePatch struct {
 	// Service-level targets: seconds, or null for none.
 	FirstResponseTargetS json.RawMessage `json:"first_response_target_s"`
 	ResolutionTargetS    json.RawMessage `json:"resolution_target_s"`
+	// TeamID names a team whose members serve the queue; null takes it off.
+	TeamID OptionalID `json:"team_id"`
 }
 
 // UpdateQueue renames a queue, changes its assignment time-out or makes it
@@ -85,6 +87,12 @@ func (s *Sites) UpdateQueue(ctx context.Context, actor auth.Identity, id int64, 
 		if err != nil {
 			return errs.Wrap(err, "load queue")
 		}
+		if p.TeamID.Set {
+			if err := setQueueTeam(ctx, tx, id, p.TeamID.Value); err != nil {
+				return err
+			}
+			detail["team_id"] = p.TeamID.Value
+		}
 		if p.IsDefault != nil && !q.IsDefault {
 			if err := tx.ClearDefaultQueue(ctx, q.SiteID); err != nil {
 				return errs.Wrap(err, "clear default queue")
@@ -105,8 +113,11 @@ func (s *Sites) UpdateQueue(ctx context.Context, actor auth.Identity, id int64, 
 	if err != nil {
 		return nil, err
 	}
+	if p.TeamID.Value != nil {
+		s.routing.drainTeam(ctx, *p.TeamID.Value) // its members serve the queue now
+	}
 	return &Queue{ID: q.ID, SiteID: q.SiteID, Name: q.Name, IsDefault: q.IsDefault, AssignTimeoutS: q.AssignTimeoutS,
-		FirstResponseTargetS: q.FirstResponseTargetS, ResolutionTargetS: q.ResolutionTargetS}, nil
+		FirstResponseTargetS: q.FirstResponseTargetS, ResolutionTargetS: q.ResolutionTargetS, TeamID: q.TeamID}, nil
 }
 
 // slaTarget reads a service-level target of a queue patch: whole seconds

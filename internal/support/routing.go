@@ -48,7 +48,7 @@ func (s *Rules) routeTx(ctx context.Context, tx *store.Store, sc *store.SupportC
 	if preferred == 0 {
 		preferred = s.previousAgent(ctx, tx, sc)
 	}
-	agent, err := s.pickAgent(ctx, tx, sc.QueueID, preferred, 0)
+	agent, err := s.pickFor(ctx, tx, sc, preferred, 0)
 	if err != nil || agent == 0 {
 		return nil, err
 	}
@@ -71,28 +71,7 @@ func (s *Rules) pickAgent(ctx context.Context, tx *store.Store, queueID, preferr
 	if err != nil {
 		return 0, err
 	}
-	for i, c := range cands {
-		if c.UserID == preferred && i > 0 {
-			cands[0], cands[i] = cands[i], cands[0]
-		}
-	}
-	for _, c := range cands {
-		if c.UserID == except || c.Load >= c.Capacity {
-			continue
-		}
-		if err := tx.LockAgent(ctx, c.UserID); err != nil {
-			return 0, err
-		}
-		// Another queue may have filled the slot before the lock.
-		load, err := tx.AgentLoad(ctx, c.UserID)
-		if err != nil {
-			return 0, err
-		}
-		if load < c.Capacity {
-			return c.UserID, nil
-		}
-	}
-	return 0, nil
+	return s.firstWithRoom(ctx, tx, cands, preferred, except)
 }
 
 // capacityOn is an agent's capacity in a queue (or their largest
@@ -118,6 +97,9 @@ func (s *Routing) capacityOn(ctx context.Context, tx *store.Store, queueID, user
 				}
 			}
 		}
+	}
+	if best == 0 { // serving through a team only
+		best = teamDefaultCapacity(ctx, tx, userID)
 	}
 	return best
 }
@@ -183,6 +165,12 @@ func (s *Routing) drain(ctx context.Context, agentID int64) {
 					best = &w[0]
 				}
 			}
+			// And the oldest waiting for one of the agent's teams.
+			if w, err := teamWaiting(ctx, tx, agentID); err != nil {
+				return err
+			} else if w != nil && (best == nil || w.QueuedAt.Before(*best.QueuedAt)) {
+				best = w
+			}
 			if best == nil {
 				return nil
 			}
@@ -196,7 +184,7 @@ func (s *Routing) drain(ctx context.Context, agentID int64) {
 			if err != nil {
 				return err
 			}
-			if load >= s.capacityOn(ctx, tx, best.QueueID, agentID) {
+			if load >= s.capacityFor(ctx, tx, best, agentID) {
 				return nil
 			}
 			fresh, err := tx.SupportConversationByID(ctx, best.ConversationID)
@@ -288,7 +276,7 @@ func (s *Routing) HandleAssignTimeout(ctx context.Context, conversationID, agent
 		if err := tx.LockQueue(ctx, sc.QueueID); err != nil {
 			return err
 		}
-		next, err := s.rules.pickAgent(ctx, tx, sc.QueueID, 0, agentID)
+		next, err := s.rules.pickFor(ctx, tx, sc, 0, agentID)
 		if err != nil || next == 0 {
 			return err // nobody else free: it stays with the agent
 		}

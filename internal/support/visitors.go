@@ -188,6 +188,8 @@ func (s *Visitors) FrameAncestors(ctx context.Context, siteKey string) (list []s
 type identityClaims struct {
 	Name  string `json:"name"`
 	Email string `json:"email"`
+	// Attributes are the host site's custom attributes of the visitor.
+	Attributes Attributes `json:"attributes"`
 	jwt.RegisteredClaims
 }
 
@@ -257,12 +259,18 @@ func (s *Visitors) StartSession(ctx context.Context, in SessionInput) (*Session,
 	} else if site.RequireIdentity {
 		return nil, errs.R(errs.Unauthorized, "identity_required", "this chat is for signed-in users of the website")
 	}
+	var claimed map[string]*string
+	if claims != nil {
+		if claimed, err = checkAttributes("identity_token.attributes", claims.Attributes); err != nil {
+			return nil, err
+		}
+	}
 	now := s.now()
 	var v *store.Visitor
 	err = s.store.Tx(ctx, func(tx *store.Store) error {
 		var current *store.Visitor
 		if id, ok := s.visitorIDFromToken(in.VisitorToken); ok {
-			cv, err := tx.VisitorByID(ctx, id)
+			cv, err := liveVisitor(ctx, tx, id)
 			if err == nil && cv.SiteID == site.ID {
 				current = cv
 			} else if err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -321,6 +329,12 @@ func (s *Visitors) StartSession(ctx context.Context, in SessionInput) (*Session,
 			fields.Locale = new(clip(in.Locale, 20))
 		}
 		if err := tx.UpdateVisitor(ctx, v.ID, fields); err != nil {
+			return err
+		}
+		if err := tx.TouchVisitorDevice(ctx, v.ID, clip(in.UserAgent, 300), now); err != nil {
+			return err
+		}
+		if err := applyAttributes(ctx, tx, v.ID, "identity_token.attributes", claimed, SourceIdentity, now); err != nil {
 			return err
 		}
 		v, err = tx.VisitorByID(ctx, v.ID)
@@ -400,7 +414,7 @@ func (s *Visitors) AuthenticateVisitor(ctx context.Context, token string) (auth.
 // VisitorIdentity returns a visitor's identity as stored now (a realtime
 // ticket names only the id): 401 for a visitor that no longer exists.
 func (s *Visitors) VisitorIdentity(ctx context.Context, id int64) (auth.Identity, error) {
-	v, err := s.store.VisitorByID(ctx, id)
+	v, err := liveVisitor(ctx, s.store, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return auth.Identity{}, errs.R(errs.Unauthorized, "invalid_visitor_token", "the visitor token is not valid; start a new session")
 	}
@@ -416,7 +430,7 @@ func (s *Visitors) VisitorIdentity(ctx context.Context, id int64) (auth.Identity
 
 // VisitorSite returns the site a visitor belongs to (for the /ws origin check).
 func (s *Visitors) VisitorSite(ctx context.Context, visitorID int64) (*store.Site, error) {
-	v, err := s.store.VisitorByID(ctx, visitorID)
+	v, err := liveVisitor(ctx, s.store, visitorID)
 	if err != nil {
 		return nil, errs.R(errs.Unauthorized, "invalid_visitor_token", "unknown visitor")
 	}
@@ -428,6 +442,8 @@ func (s *Visitors) VisitorSite(ctx context.Context, visitorID int64) (*store.Sit
 type ContactPatch struct {
 	Name  *string `json:"name"`
 	Email *string `json:"email"`
+	// Attributes come from the host page (Parley.setAttributes).
+	Attributes Attributes `json:"attributes"`
 }
 
 // UpdateContact stores a visitor's name or e-mail. Identified visitors'
@@ -437,8 +453,13 @@ func (s *Visitors) UpdateContact(ctx context.Context, visitorID int64, p Contact
 	if err != nil {
 		return nil, errs.R(errs.Unauthorized, "invalid_visitor_token", "unknown visitor")
 	}
-	if v.ExternalID != nil {
+	if v.ExternalID != nil && (p.Name != nil || p.Email != nil) {
 		return nil, errs.R(errs.Rule, "identified", "your details come from the website you are signed in to")
+	}
+	if p.Attributes != nil {
+		if err := s.setVisitorAttributes(ctx, visitorID, p.Attributes); err != nil {
+			return nil, err
+		}
 	}
 	var fields store.VisitorUpdate
 	if p.Name != nil {

@@ -64,6 +64,8 @@ var freeForm = regexp.MustCompile(`^\$\.body\.(` +
 	`|items\[\d+\]\.detail` + // AuditEntry.detail: facts by action
 	`|items\[\d+\]\.payload\.data` + // WebhookDelivery: the event's facts
 	`|channels` + // Pusher HTTP API: channel name → counts
+	`|(items\[\d+\]\.)?attributes` + // Contact: attribute key → value
+	`|(items\[\d+\]\.)?attribute_sources` + // Contact: attribute key → who set it
 	`)[.\[]`)
 
 var undeclaredAt = regexp.MustCompile(`at '(.*)' is not declared in schema$`)

@@ -29,6 +29,7 @@ function sc(id: number, over: Partial<SupportConversation> = {}): SupportConvers
   return {
     id,
     kind: 'support',
+    team: null,
     title: `Visitor #${id}`,
     status: 'queued',
     site_id: 1,

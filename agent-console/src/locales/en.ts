@@ -880,6 +880,7 @@ const en = {
   "system.conversation_taken": "{actor} took over the conversation from {target}",
   "system.transferred_to_agent": "{actor} transferred the conversation to {target}",
   "system.transferred_to_queue": "{actor} transferred the conversation to the {name} queue",
+  "system.transferred_to_team": "{actor} transferred the conversation to the {name} team",
   "system.conversation_resolved": "{actor} resolved the conversation",
   "system.conversation_reopened": "{actor} reopened the conversation",
   "profile.serverLanguage": "Language of e-mails and server messages",

@@ -880,6 +880,7 @@ const zhCN: Dictionary = {
   "system.conversation_taken": "{actor} 从 {target} 手中接管了对话",
   "system.transferred_to_agent": "{actor} 将对话转给了 {target}",
   "system.transferred_to_queue": "{actor} 将对话转到了 {name} 队列",
+  "system.transferred_to_team": "{actor} 将对话转给了 {name} 团队",
   "system.conversation_resolved": "{actor} 将对话标为已解决",
   "system.conversation_reopened": "{actor} 重新打开了对话",
   "profile.serverLanguage": "邮件和服务器消息的语言",

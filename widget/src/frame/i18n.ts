@@ -56,6 +56,7 @@ const en = {
   sysTaken: '{actor} took over the conversation from {target}',
   sysToAgent: '{actor} transferred the conversation to {target}',
   sysToQueue: '{actor} transferred the conversation to the {name} queue',
+  sysToTeam: '{actor} transferred the conversation to the {name} team',
   sysResolved: '{actor} resolved the conversation',
   sysReopened: '{actor} reopened the conversation',
 }
@@ -118,6 +119,7 @@ const zh: Strings = {
   sysTaken: '{actor} 从 {target} 手中接管了对话',
   sysToAgent: '{actor} 将对话转给了 {target}',
   sysToQueue: '{actor} 将对话转到了 {name} 队列',
+  sysToTeam: '{actor} 将对话转给了 {name} 团队',
   sysResolved: '{actor} 将对话标为已解决',
   sysReopened: '{actor} 重新打开了对话',
 }
@@ -138,6 +140,7 @@ const SYSTEM_EVENTS: Record<string, keyof Strings> = {
   conversation_taken: 'sysTaken',
   transferred_to_agent: 'sysToAgent',
   transferred_to_queue: 'sysToQueue',
+  transferred_to_team: 'sysToTeam',
   conversation_resolved: 'sysResolved',
   conversation_reopened: 'sysReopened',
 }
