@@ -47,6 +47,35 @@ func CheckAvatar(ctx context.Context, tx *store.Store, userID, uploadID int64, f
 	return nil
 }
 
+// CheckGroupAvatar verifies, inside the transaction that sets it, that
+// the upload may become a group's picture set by userID: it is an image
+// userID uploaded. Anything else is 422 naming field. Like CheckAvatar, it
+// locks the upload until the transaction ends.
+func CheckGroupAvatar(ctx context.Context, tx *store.Store, userID, uploadID int64, field string) error {
+	if _, err := tx.LockUpload(ctx, uploadID); err != nil {
+		return err
+	}
+	refuse := func(msg string) error {
+		e := errs.R(errs.Rule, "invalid_avatar", msg)
+		e.Details = map[string]string{field: msg}
+		return e
+	}
+	row, err := tx.UploadByID(ctx, uploadID)
+	if errors.Is(err, store.ErrNotFound) {
+		return refuse("no such upload: upload the picture first")
+	}
+	if err != nil {
+		return err
+	}
+	if !row.Owns(store.Uploader{Kind: store.SenderUser, ID: userID}) {
+		return refuse("only a picture you uploaded yourself can be the group's picture")
+	}
+	if row.Blob.Kind != KindImage {
+		return refuse("an image (JPEG, PNG, GIF or WebP)")
+	}
+	return nil
+}
+
 // OpenAvatar opens an upload that is someone's avatar; anything else is
 // 404, as if it did not exist.
 func (s *Service) OpenAvatar(ctx context.Context, uploadID int64) (*Content, error) {
