@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/parley-chat/parley/internal/errs"
+	"github.com/parley-chat/parley/internal/i18n"
 	"github.com/parley-chat/parley/internal/store"
 )
 
@@ -62,16 +63,16 @@ func CheckGroupAvatar(ctx context.Context, tx *store.Store, userID, uploadID int
 	}
 	row, err := tx.UploadByID(ctx, uploadID)
 	if errors.Is(err, store.ErrNotFound) {
-		return refuse("no such upload: upload the picture first")
+		return refuse(i18n.N("no such upload: upload the picture first"))
 	}
 	if err != nil {
 		return err
 	}
 	if !row.Owns(store.Uploader{Kind: store.SenderUser, ID: userID}) {
-		return refuse("only a picture you uploaded yourself can be the group's picture")
+		return refuse(i18n.N("only a picture you uploaded yourself can be the group's picture"))
 	}
 	if row.Blob.Kind != KindImage {
-		return refuse("an image (JPEG, PNG, GIF or WebP)")
+		return refuse(i18n.N("an image (JPEG, PNG, GIF or WebP)"))
 	}
 	return nil
 }
