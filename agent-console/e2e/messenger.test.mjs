@@ -137,7 +137,7 @@ test('the emoji picker inserts at the caret, by keyboard too', async () => {
   }
 })
 
-test('a group is created with the friends picked, and its panel fits 360 px', async () => {
+test('a group is created with the friends picked, gets a picture, and its panel fits 360 px', async () => {
   const eve = await createUser(admin, 'Eve')
   const fay = await createUser(admin, 'Fay')
   const gus = await createUser(admin, 'Gus')
@@ -156,6 +156,19 @@ test('a group is created with the friends picked, and its panel fits 360 px', as
     const id = Number(/groups\/(\d+)/.exec(page.url())[1])
     const members = await restOk('GET', `/api/v1/groups/${id}/members`, undefined, eve.token)
     assert.deepEqual(members.items.map((m) => m.user.id).sort((a, b) => a - b), [eve.user.id, fay.user.id, gus.user.id].sort((a, b) => a - b))
+
+    // The owner changes the group's picture: uploaded through media, shown
+    // in the panel, and what members get from the API.
+    await page.getByTestId('group-avatar-file').setInputFiles({ name: 'picnic.png', mimeType: 'image/png', buffer: png(40, 40) })
+    const pic = page.getByTestId('group-avatar-image')
+    await pic.waitFor()
+    assert.match(await pic.getAttribute('src'), /^\/media\/avatars\/\d+$/)
+    await page.waitForFunction(() => {
+      const el = document.querySelector('[data-testid="group-avatar-image"]')
+      return el && el.complete && el.naturalWidth === 40
+    })
+    const seen = await restOk('GET', `/api/v1/groups/${id}`, undefined, fay.token)
+    assert.equal(seen.avatar_url, await pic.getAttribute('src'))
 
     await page.setViewportSize({ width: 360, height: 740 })
     await page.getByTestId('composer-input').waitFor()

@@ -34,6 +34,17 @@ func UserLanguage(u *store.User) string {
 	return i18n.Pick(i18n.EN, *u.Language)
 }
 
+// MailLanguage is the language of an account mail to u: their setting,
+// else requested (the language of the request that caused the mail, so
+// that a brand-new account is mailed in the language it signed up in),
+// else English.
+func MailLanguage(u *store.User, requested string) string {
+	if u.Language != nil {
+		return UserLanguage(u)
+	}
+	return i18n.Pick(i18n.EN, requested)
+}
+
 // languagePatch reads the language of a profile patch: a supported
 // language, or null to follow the browser.
 func languagePatch(raw json.RawMessage) (store.Null[string], error) {

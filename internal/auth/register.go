@@ -37,7 +37,7 @@ func (s *Service) Register(ctx context.Context, n NewUser, ip string) (*PendingU
 	_, err := s.createLogged(audit.WithIP(ctx, ip), 0, true, n)
 	if e, ok := errs.As(err); ok && e.Reason == "email_taken" {
 		if owner, err := s.store.UserByLogin(ctx, n.Email); err == nil && owner.Email == n.Email {
-			_ = s.jobs.EnqueueSignupAttemptMail(ctx, s.store, owner.ID)
+			_ = s.jobs.EnqueueSignupAttemptMail(ctx, s.store, owner.ID, i18n.FromContext(ctx))
 		}
 		err = nil
 	}
@@ -59,8 +59,9 @@ type PendingUser struct {
 }
 
 // SendSignupAttemptMail tells an account's owner that someone tried to
-// register with their address (run by the worker).
-func (s *Service) SendSignupAttemptMail(ctx context.Context, userID int64) error {
+// register with their address (run by the worker), in the owner's
+// language, else lang.
+func (s *Service) SendSignupAttemptMail(ctx context.Context, userID int64, lang string) error {
 	u, err := s.store.UserByID(ctx, userID)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil
@@ -68,7 +69,7 @@ func (s *Service) SendSignupAttemptMail(ctx context.Context, userID int64) error
 	if err != nil {
 		return err
 	}
-	lang := UserLanguage(u)
+	lang = MailLanguage(u, lang)
 	return s.mailer.Send(ctx, notify.Mail{
 		Kind:    notify.KindSignupAttempt,
 		To:      []string{u.Email},
@@ -79,9 +80,10 @@ func (s *Service) SendSignupAttemptMail(ctx context.Context, userID int64) error
 }
 
 // SendVerificationMail mails a fresh verification link to a user whose
-// e-mail is not verified yet. Run by the worker; a retry sends a new link,
-// and an already verified user gets nothing.
-func (s *Service) SendVerificationMail(ctx context.Context, userID int64) error {
+// e-mail is not verified yet, in their language, else lang. Run by the
+// worker; a retry sends a new link, and an already verified user gets
+// nothing.
+func (s *Service) SendVerificationMail(ctx context.Context, userID int64, lang string) error {
 	u, err := s.store.UserByID(ctx, userID)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && u.EmailVerifiedAt != nil) {
 		return nil
@@ -99,7 +101,7 @@ func (s *Service) SendVerificationMail(ctx context.Context, userID int64) error 
 		return err
 	}
 	link := s.cfg.PublicURL + "/console/#/verify-email?token=" + url.QueryEscape(token)
-	lang := UserLanguage(u)
+	lang = MailLanguage(u, lang)
 	return s.mailer.Send(ctx, notify.Mail{
 		Kind:    notify.KindEmailVerification,
 		To:      []string{u.Email},

@@ -42,12 +42,13 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email, ip string) er
 	if err != nil {
 		return errs.Wrap(err, "find user")
 	}
-	_ = s.jobs.EnqueueResetMail(ctx, s.store, u.ID)
+	_ = s.jobs.EnqueueResetMail(ctx, s.store, u.ID, i18n.FromContext(ctx))
 	return nil
 }
 
-// SendResetMail mails a fresh password-reset link (run by the worker).
-func (s *Service) SendResetMail(ctx context.Context, userID int64) error {
+// SendResetMail mails a fresh password-reset link (run by the worker), in
+// the user's language, else lang.
+func (s *Service) SendResetMail(ctx context.Context, userID int64, lang string) error {
 	u, err := s.store.UserByID(ctx, userID)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil
@@ -62,7 +63,7 @@ func (s *Service) SendResetMail(ctx context.Context, userID int64) error {
 		return err
 	}
 	link := s.cfg.PublicURL + "/console/#/reset-password?token=" + url.QueryEscape(token)
-	lang := UserLanguage(u)
+	lang = MailLanguage(u, lang)
 	return s.mailer.Send(ctx, notify.Mail{
 		Kind:    notify.KindPasswordReset,
 		To:      []string{u.Email},

@@ -19,9 +19,9 @@ import (
 // Jobs is how auth schedules mail: each job is written through tx, in the
 // transaction that decides it.
 type Jobs interface {
-	EnqueueVerifyMail(ctx context.Context, tx *store.Store, userID int64) error
-	EnqueueResetMail(ctx context.Context, tx *store.Store, userID int64) error
-	EnqueueSignupAttemptMail(ctx context.Context, tx *store.Store, userID int64) error
+	EnqueueVerifyMail(ctx context.Context, tx *store.Store, userID int64, lang string) error
+	EnqueueResetMail(ctx context.Context, tx *store.Store, userID int64, lang string) error
+	EnqueueSignupAttemptMail(ctx context.Context, tx *store.Store, userID int64, lang string) error
 }
 
 // Limits are the rate limits auth enforces.

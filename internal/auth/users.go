@@ -6,12 +6,14 @@ import (
 	"errors"
 	"net/mail"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/parley-chat/parley/internal/audit"
 	"github.com/parley-chat/parley/internal/errs"
+	"github.com/parley-chat/parley/internal/i18n"
 	"github.com/parley-chat/parley/internal/media"
 	"github.com/parley-chat/parley/internal/store"
 	"github.com/parley-chat/parley/internal/text"
@@ -60,6 +62,9 @@ type NewUser struct {
 	Nickname string `json:"nickname"`
 	Role     string `json:"role"`
 	Verified bool   `json:"verified"`
+	// Language, when set, becomes the account's language setting ("en" or
+	// "zh-CN").
+	Language *string `json:"language"`
 }
 
 var usernameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_.]{2,31}$`)
@@ -76,6 +81,9 @@ func (n *NewUser) normalise() error {
 		n.Role = RoleUser
 	}
 	details := map[string]string{}
+	if n.Language != nil && !slices.Contains(i18n.Languages, *n.Language) {
+		details["language"] = "en or zh-CN"
+	}
 	if !usernameRE.MatchString(n.Username) {
 		details["username"] = "3 to 32 characters: lower-case letters, digits, _ and ., starting with a letter or digit"
 	}
@@ -120,7 +128,7 @@ func (s *Service) createUser(ctx context.Context, tx *store.Store, n NewUser) (*
 	now := s.now()
 	u := &store.User{
 		Username: n.Username, Email: n.Email, PasswordHash: hash, Nickname: n.Nickname,
-		Role: n.Role, CreatedAt: now, UpdatedAt: now,
+		Role: n.Role, Language: n.Language, CreatedAt: now, UpdatedAt: now,
 	}
 	if n.Verified {
 		u.EmailVerifiedAt = &now
@@ -160,7 +168,9 @@ func (s *Service) createLogged(ctx context.Context, actorID int64, self bool, n 
 			return err
 		}
 		if u.EmailVerifiedAt == nil {
-			if err := s.jobs.EnqueueVerifyMail(ctx, tx, u.ID); err != nil {
+			// A new account has no setting unless it was given one: the
+			// mail goes out in the language of the request that made it.
+			if err := s.jobs.EnqueueVerifyMail(ctx, tx, u.ID, i18n.FromContext(ctx)); err != nil {
 				return err
 			}
 		}

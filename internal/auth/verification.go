@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/parley-chat/parley/internal/errs"
+	"github.com/parley-chat/parley/internal/i18n"
 	"github.com/parley-chat/parley/internal/store"
 )
 
@@ -51,7 +52,7 @@ func (s *Service) ResendVerification(ctx context.Context, id Identity) (*User, e
 	if err := s.limit(ctx, "verify_mail:acct:"+u.Email, s.cfg.Limits.VerifyMailPerAccount); err != nil {
 		return nil, err
 	}
-	if err := s.jobs.EnqueueVerifyMail(ctx, s.store, u.ID); err != nil {
+	if err := s.jobs.EnqueueVerifyMail(ctx, s.store, u.ID, i18n.FromContext(ctx)); err != nil {
 		return nil, errs.Wrap(err, "enqueue verification mail")
 	}
 	return u, nil

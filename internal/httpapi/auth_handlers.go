@@ -13,10 +13,13 @@ type newUserRequest struct {
 	Email    string `json:"email"`
 	Password string `json:"password"`
 	Nickname string `json:"nickname"`
+	// Language is the account's language setting; absent, the account
+	// follows the browser (and its first mail is in the request's).
+	Language *string `json:"language"`
 }
 
 func (r newUserRequest) toNewUser() auth.NewUser {
-	return auth.NewUser{Username: r.Username, Email: r.Email, Password: r.Password, Nickname: r.Nickname}
+	return auth.NewUser{Username: r.Username, Email: r.Email, Password: r.Password, Nickname: r.Nickname, Language: r.Language}
 }
 
 func (s *Server) getSetup(c echo.Context) error {

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
+
 	"github.com/parley-chat/parley/internal/jobs"
 	"github.com/parley-chat/parley/internal/testkit"
 	"github.com/parley-chat/parley/internal/testkit/smtpd"
@@ -167,5 +169,67 @@ func TestGroupJoinIsAStructuredEvent(t *testing.T) {
 		if !strings.Contains(string(r.Body), want) {
 			t.Fatalf("history lacks %s: %s", want, r.Body)
 		}
+	}
+}
+
+// Frames the server refuses before any service sees them (bad JSON, an
+// unknown type, binary) are worded in the socket's language: the user's
+// setting, else the Accept-Language of the upgrade; a visitor's widget
+// locale. The code stays the same in every language.
+func TestProtocolErrorFramesFollowTheSocketsLanguage(t *testing.T) {
+	srv := testkit.Start(t)
+	admin := srv.Setup()
+	mei, ann, bob := srv.NewUser(admin, "mei"), srv.NewUser(admin, "ann"), srv.NewUser(admin, "bob")
+	mei.Do("PATCH", "/api/v1/me", map[string]any{"language": "zh-CN"}, http.StatusOK, nil)
+	bob.Do("PATCH", "/api/v1/me", map[string]any{"language": "en"}, http.StatusOK, nil)
+	var site struct {
+		PublicKey string `json:"public_key"`
+	}
+	admin.Do("POST", "/api/v1/sites", map[string]string{"name": "Shop"}, http.StatusCreated, &site)
+	visitor, _ := srv.NewVisitor(site.PublicKey, map[string]any{"locale": "zh-CN"})
+
+	zhHeader := http.Header{"Accept-Language": {"zh-CN,zh;q=0.9"}}
+	sockets := []struct {
+		name string
+		ws   *testkit.WS
+		zh   bool
+	}{
+		{"setting zh-CN, no header", mei.Dial(), true},
+		{"no setting, browser zh-CN", ann.DialWith(zhHeader), true},
+		{"no setting, no header", ann.Dial(), false},
+		{"setting en, browser zh-CN", bob.DialWith(zhHeader), false},
+		{"visitor with widget locale zh-CN", visitor.Dial(), true},
+	}
+	type want struct{ code, en, zh string }
+	for _, s := range sockets {
+		t.Run(s.name, func(t *testing.T) {
+			for _, tc := range []struct {
+				frame string
+				want
+			}{
+				{`{"type":"send",`, want{"bad_json", "the frame is not a JSON object", "该帧不是 JSON 对象"}},
+				{`{"type":"teleport"}`, want{"unknown_type", `unknown frame type "teleport"`, `未知的帧类型 "teleport"`}},
+				{`{"type":"ping","colour":"red"}`, want{"invalid_frame", `unknown field "colour"`, `未知字段 "colour"`}},
+				{`{"type":"typing","conversation_id":1,"state":"maybe"}`, want{"invalid_frame", "state must be start or stop", "state 必须是 start 或 stop"}},
+				{"binary", want{"bad_json", "frames are JSON text, not binary", "帧必须是 JSON 文本，不能是二进制"}},
+			} {
+				if tc.frame == "binary" {
+					if err := s.ws.Conn.WriteMessage(websocket.BinaryMessage, []byte{1, 2}); err != nil {
+						t.Fatal(err)
+					}
+				} else {
+					s.ws.SendUnchecked(tc.frame)
+				}
+				var e struct{ Code, Message string }
+				s.ws.ReadType("error", 10*time.Second).Decode(t, &e)
+				msg := tc.en
+				if s.zh {
+					msg = tc.zh
+				}
+				if e.Code != tc.code || e.Message != msg {
+					t.Errorf("%s: got %s %q, want %s %q", tc.frame, e.Code, e.Message, tc.code, msg)
+				}
+			}
+		})
 	}
 }

@@ -91,6 +91,9 @@ func (s *Server) wireRealtime() {
 	hub.SetCheckOrigin(func(*http.Request) bool { return true })
 	hub.OnConnect(func(sess *realtime.Session) {
 		id, _ := sess.Identity().(auth.Identity)
+		ctx, cancel := context.WithTimeout(sess.Context(), 10*time.Second)
+		s.frameLanguage(ctx, sess)
+		cancel()
 		sess.Send(helloFrame{Type: "hello", SessionID: sess.ID(), Identity: id, HeartbeatS: int(realtime.HeartbeatPeriod.Seconds())})
 		s.presenceChanged(id, s.deps.Social.Connected)
 		s.presenceChanged(id, s.deps.Routing.AgentConnectivity)
@@ -122,24 +125,20 @@ func (s *Server) presenceChanged(id auth.Identity, f func(ctx context.Context, u
 // the socket stays open.
 func (s *Server) handleFrame(sess *realtime.Session, data []byte) {
 	id, _ := sess.Identity().(auth.Identity)
+	// The frame's work ends with the socket and the server.
+	ctx, cancel := context.WithTimeout(sess.Context(), 15*time.Second)
+	defer cancel()
 	f, err := realtime.DecodeClientFrame(data)
 	if err != nil {
 		fe := err.(*realtime.FrameError)
 		if sess.Admit(realtime.FrameOther, fe.ClientMsgID) {
-			ef := realtime.NewErrorFrame(fe.ClientMsgID, fe.Code, fe.Message)
-			if fe.Field != "" {
-				ef.Details = map[string]string{fe.Field: strings.TrimPrefix(fe.Message, fe.Field+": ")}
-			}
-			sess.Send(ef)
+			sess.Send(fe.Localized(s.frameLanguage(ctx, sess)))
 		}
 		return
 	}
 	if !sess.Admit(f.Type, f.ClientMsgID) {
 		return
 	}
-	// The frame's work ends with the socket and the server.
-	ctx, cancel := context.WithTimeout(sess.Context(), 15*time.Second)
-	defer cancel()
 	if id.Kind == store.SenderVisitor {
 		s.handleVisitorFrame(ctx, sess, id, f)
 		return
@@ -184,8 +183,7 @@ func (s *Server) handleFrame(sess *realtime.Session, data []byte) {
 // the session's user (their setting, a visitor's widget locale, else their
 // browser's).
 func (s *Server) sendFrameError(ctx context.Context, sess *realtime.Session, clientMsgID string, err error) {
-	id, _ := sess.Identity().(auth.Identity)
-	lang := s.deps.Auth.Language(ctx, id, i18n.Pick(i18n.EN, id.Browser))
+	lang := s.frameLanguage(ctx, sess)
 	code, msg, until := "internal", i18n.Error(lang, "something went wrong on our side; retry with the same client_msg_id"), ""
 	var details map[string]string
 	if e, ok := errs.As(err); ok && e.Code == errs.Internal && store.IsUnavailable(e.Err) {
@@ -205,4 +203,15 @@ func (s *Server) sendFrameError(ctx context.Context, sess *realtime.Session, cli
 	f := realtime.NewErrorFrame(clientMsgID, code, msg)
 	f.Until, f.Details = until, details
 	sess.Send(f)
+}
+
+// frameLanguage is the language of the session's error frames, read afresh
+// (the user's setting or a visitor's widget locale, else the browser's
+// when the socket opened) and kept on the session for the frames the hub
+// answers itself.
+func (s *Server) frameLanguage(ctx context.Context, sess *realtime.Session) string {
+	id, _ := sess.Identity().(auth.Identity)
+	lang := s.deps.Auth.Language(ctx, id, i18n.Pick(i18n.EN, id.Browser))
+	sess.SetLanguage(lang)
+	return lang
 }

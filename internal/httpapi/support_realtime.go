@@ -51,7 +51,7 @@ func (s *Server) handleVisitorFrame(ctx context.Context, sess *realtime.Session,
 		sess.Send(pongFrame{Type: "pong"})
 	case realtime.FrameSend:
 		if store.MessageKind(f.Kind) == store.MessageNote {
-			sess.Send(realtime.NewErrorFrame(f.ClientMsgID, "invalid_input", "visitors cannot write notes"))
+			sess.Send(realtime.NewErrorFrame(f.ClientMsgID, "invalid_input", i18n.Error(s.frameLanguage(ctx, sess), "visitors cannot write notes")))
 			return
 		}
 		msg, err := s.deps.Chat.SendAs(ctx, chat.Actor{Kind: store.SenderVisitor, ID: id.ID}, chat.SendInput{
@@ -72,6 +72,6 @@ func (s *Server) handleVisitorFrame(ctx context.Context, sess *realtime.Session,
 			s.sendFrameError(ctx, sess, "", err)
 		}
 	default:
-		sess.Send(realtime.NewErrorFrame("", "unknown_type", "visitors can send send, read, typing and ping frames"))
+		sess.Send(realtime.NewErrorFrame("", "unknown_type", i18n.Error(s.frameLanguage(ctx, sess), "visitors can send send, read, typing and ping frames")))
 	}
 }

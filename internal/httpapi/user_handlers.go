@@ -21,12 +21,13 @@ func (s *Server) searchUsers(c echo.Context) error {
 }
 
 type adminUserRequest struct {
-	Username string `json:"username"`
-	Email    string `json:"email"`
-	Password string `json:"password"`
-	Nickname string `json:"nickname"`
-	Role     string `json:"role"`
-	Verified bool   `json:"verified"`
+	Username string  `json:"username"`
+	Email    string  `json:"email"`
+	Password string  `json:"password"`
+	Nickname string  `json:"nickname"`
+	Role     string  `json:"role"`
+	Verified bool    `json:"verified"`
+	Language *string `json:"language"`
 }
 
 func (s *Server) adminCreateUser(c echo.Context) error {
@@ -36,7 +37,7 @@ func (s *Server) adminCreateUser(c echo.Context) error {
 	}
 	u, err := s.deps.Auth.CreateUser(c.Request().Context(), identity(c), auth.NewUser{
 		Username: req.Username, Email: req.Email, Password: req.Password, Nickname: req.Nickname,
-		Role: req.Role, Verified: req.Verified,
+		Role: req.Role, Verified: req.Verified, Language: req.Language,
 	})
 	if err != nil {
 		return err

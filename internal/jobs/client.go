@@ -57,22 +57,25 @@ func (c *Client) Close() error { return c.rdb.Close() }
 // Queue returns the full name of a queue for this deployment.
 func (c *Client) Queue(name string) string { return c.prefix + name }
 
-// EnqueueVerifyMail schedules the verification mail for a new user.
-func (c *Client) EnqueueVerifyMail(ctx context.Context, tx *store.Store, userID int64) error {
-	return c.add(ctx, tx, TypeVerifyMail, VerifyMailPayload{UserID: userID},
+// EnqueueVerifyMail schedules the verification mail for a new user, in
+// lang unless they have a language setting.
+func (c *Client) EnqueueVerifyMail(ctx context.Context, tx *store.Store, userID int64, lang string) error {
+	return c.add(ctx, tx, TypeVerifyMail, VerifyMailPayload{UserID: userID, Language: lang},
 		spec{Queue: QueueCritical, MaxRetry: 10, Timeout: time.Minute})
 }
 
-// EnqueueResetMail schedules a password-reset mail.
-func (c *Client) EnqueueResetMail(ctx context.Context, tx *store.Store, userID int64) error {
-	return c.add(ctx, tx, TypeResetMail, VerifyMailPayload{UserID: userID},
+// EnqueueResetMail schedules a password-reset mail, in lang unless the
+// user has a language setting.
+func (c *Client) EnqueueResetMail(ctx context.Context, tx *store.Store, userID int64, lang string) error {
+	return c.add(ctx, tx, TypeResetMail, VerifyMailPayload{UserID: userID, Language: lang},
 		spec{Queue: QueueCritical, MaxRetry: 10, Timeout: time.Minute})
 }
 
 // EnqueueSignupAttemptMail schedules the mail that tells an account's
-// owner someone tried to register with their address.
-func (c *Client) EnqueueSignupAttemptMail(ctx context.Context, tx *store.Store, userID int64) error {
-	return c.add(ctx, tx, TypeSignupNotice, VerifyMailPayload{UserID: userID},
+// owner someone tried to register with their address, in lang unless the
+// owner has a language setting.
+func (c *Client) EnqueueSignupAttemptMail(ctx context.Context, tx *store.Store, userID int64, lang string) error {
+	return c.add(ctx, tx, TypeSignupNotice, VerifyMailPayload{UserID: userID, Language: lang},
 		spec{Queue: QueueCritical, MaxRetry: 10, Timeout: time.Minute})
 }
 

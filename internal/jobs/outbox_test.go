@@ -59,7 +59,7 @@ func TestOutboxKeepsJobsUntilRedisHasThem(t *testing.T) {
 
 	m.Close() // Redis goes away
 	err := st.Tx(ctx, func(tx *store.Store) error {
-		if err := c.EnqueueVerifyMail(ctx, tx, 42); err != nil {
+		if err := c.EnqueueVerifyMail(ctx, tx, 42, ""); err != nil {
 			return err
 		}
 		for range 3 { // one digest per user, conversation and window
@@ -74,7 +74,7 @@ func TestOutboxKeepsJobsUntilRedisHasThem(t *testing.T) {
 	}
 	rollback := errors.New("roll back")
 	if err := st.Tx(ctx, func(tx *store.Store) error {
-		if err := c.EnqueueVerifyMail(ctx, tx, 43); err != nil {
+		if err := c.EnqueueVerifyMail(ctx, tx, 43, ""); err != nil {
 			return err
 		}
 		return rollback
@@ -151,14 +151,14 @@ type mailCounter struct {
 	sent map[int64]int
 }
 
-func (m *mailCounter) SendVerificationMail(_ context.Context, userID int64) error {
+func (m *mailCounter) SendVerificationMail(_ context.Context, userID int64, _ string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.sent[userID]++
 	return nil
 }
-func (m *mailCounter) SendResetMail(context.Context, int64) error         { return nil }
-func (m *mailCounter) SendSignupAttemptMail(context.Context, int64) error { return nil }
+func (m *mailCounter) SendResetMail(context.Context, int64, string) error         { return nil }
+func (m *mailCounter) SendSignupAttemptMail(context.Context, int64, string) error { return nil }
 
 func (m *mailCounter) count(userID int64) int {
 	m.mu.Lock()
@@ -187,7 +187,7 @@ func TestWorkerRunsAJobOnceThoughHandedTwice(t *testing.T) {
 	}
 	defer w.Shutdown()
 
-	if err := c.EnqueueVerifyMail(ctx, st, 42); err != nil {
+	if err := c.EnqueueVerifyMail(ctx, st, 42, ""); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.Relay(ctx, time.Now()); err != nil {

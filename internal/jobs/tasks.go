@@ -30,9 +30,12 @@ const (
 	QueueLow      = "low"
 )
 
-// VerifyMailPayload asks for a verification mail to a user.
+// VerifyMailPayload asks for an account mail to a user. Language is the
+// language of the request that asked for it, for a user with no setting
+// of their own.
 type VerifyMailPayload struct {
-	UserID int64 `json:"user_id"`
+	UserID   int64  `json:"user_id"`
+	Language string `json:"language,omitempty"`
 }
 
 // OfflineDigestPayload asks for one digest of unread messages of a

@@ -16,11 +16,11 @@ import (
 )
 
 // VerifyMailer sends the account mails of a user: verification and
-// password reset.
+// password reset, in the user's language, else lang (the request's).
 type VerifyMailer interface {
-	SendVerificationMail(ctx context.Context, userID int64) error
-	SendResetMail(ctx context.Context, userID int64) error
-	SendSignupAttemptMail(ctx context.Context, userID int64) error
+	SendVerificationMail(ctx context.Context, userID int64, lang string) error
+	SendResetMail(ctx context.Context, userID int64, lang string) error
+	SendSignupAttemptMail(ctx context.Context, userID int64, lang string) error
 }
 
 // DigestMailer sends a user the digest of a conversation's unread messages.
@@ -134,21 +134,21 @@ func NewWorker(opt asynq.RedisConnOpt, prefix string, concurrency int, h Handler
 		if err := decode(t, &p); err != nil {
 			return err
 		}
-		return h.Verify.SendVerificationMail(ctx, p.UserID)
+		return h.Verify.SendVerificationMail(ctx, p.UserID, p.Language)
 	})
 	mux.HandleFunc(TypeResetMail, func(ctx context.Context, t *asynq.Task) error {
 		var p VerifyMailPayload
 		if err := decode(t, &p); err != nil {
 			return err
 		}
-		return h.Verify.SendResetMail(ctx, p.UserID)
+		return h.Verify.SendResetMail(ctx, p.UserID, p.Language)
 	})
 	mux.HandleFunc(TypeSignupNotice, func(ctx context.Context, t *asynq.Task) error {
 		var p VerifyMailPayload
 		if err := decode(t, &p); err != nil {
 			return err
 		}
-		return h.Verify.SendSignupAttemptMail(ctx, p.UserID)
+		return h.Verify.SendSignupAttemptMail(ctx, p.UserID, p.Language)
 	})
 	mux.HandleFunc(TypeOfflineDigest, func(ctx context.Context, t *asynq.Task) error {
 		var p OfflineDigestPayload

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/parley-chat/parley/internal/errs"
+	"github.com/parley-chat/parley/internal/i18n"
 	"github.com/parley-chat/parley/internal/store"
 )
 
@@ -43,6 +44,35 @@ func CheckAvatar(ctx context.Context, tx *store.Store, userID, uploadID int64, f
 	}
 	if row.Blob.Kind != KindImage {
 		return errs.Field(field, "an image (JPEG, PNG, GIF or WebP)")
+	}
+	return nil
+}
+
+// CheckGroupAvatar verifies, inside the transaction that sets it, that
+// the upload may become a group's picture set by userID: it is an image
+// userID uploaded. Anything else is 422 naming field. Like CheckAvatar, it
+// locks the upload until the transaction ends.
+func CheckGroupAvatar(ctx context.Context, tx *store.Store, userID, uploadID int64, field string) error {
+	if _, err := tx.LockUpload(ctx, uploadID); err != nil {
+		return err
+	}
+	refuse := func(msg string) error {
+		e := errs.R(errs.Rule, "invalid_avatar", msg)
+		e.Details = map[string]string{field: msg}
+		return e
+	}
+	row, err := tx.UploadByID(ctx, uploadID)
+	if errors.Is(err, store.ErrNotFound) {
+		return refuse(i18n.N("no such upload: upload the picture first"))
+	}
+	if err != nil {
+		return err
+	}
+	if !row.Owns(store.Uploader{Kind: store.SenderUser, ID: userID}) {
+		return refuse(i18n.N("only a picture you uploaded yourself can be the group's picture"))
+	}
+	if row.Blob.Kind != KindImage {
+		return refuse(i18n.N("an image (JPEG, PNG, GIF or WebP)"))
 	}
 	return nil
 }

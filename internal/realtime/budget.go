@@ -7,6 +7,8 @@ import (
 
 	"github.com/gorilla/websocket"
 	"golang.org/x/time/rate"
+
+	"github.com/parley-chat/parley/internal/i18n"
 )
 
 // Rate is a token bucket: PerSecond frames a second on average, Burst at
@@ -95,12 +97,18 @@ type identityLimits struct {
 	sessions int
 }
 
-// rateLimitedFrame is the refusal of a frame without a client id, encoded
-// once.
-var rateLimitedFrame, _ = json.Marshal(newRateLimited(""))
+// rateLimitedFrames are the refusals of a frame without a client id, in
+// each language, encoded once.
+var rateLimitedFrames = func() map[string][]byte {
+	out := map[string][]byte{}
+	for _, lang := range i18n.Languages {
+		out[lang], _ = json.Marshal(newRateLimited(lang, ""))
+	}
+	return out
+}()
 
-func newRateLimited(clientMsgID string) ErrorFrame {
-	return NewErrorFrame(clientMsgID, "rate_limited", "too many frames; slow down, or the connection is closed")
+func newRateLimited(lang, clientMsgID string) ErrorFrame {
+	return NewErrorFrame(clientMsgID, "rate_limited", i18n.Error(lang, "too many frames; slow down, or the connection is closed"))
 }
 
 // closeFlooding is the close frame of a socket that ran out of strikes.
@@ -138,9 +146,10 @@ func (s *Session) Admit(typ, clientMsgID string) bool {
 		return false
 	}
 	st.hub.metrics.WSRateLimited.Inc()
-	payload := rateLimitedFrame
-	if clientMsgID != "" {
-		payload, _ = json.Marshal(newRateLimited(clientMsgID))
+	lang := s.Language()
+	payload := rateLimitedFrames[lang]
+	if clientMsgID != "" || payload == nil {
+		payload, _ = json.Marshal(newRateLimited(lang, clientMsgID))
 	}
 	st.hub.write(s.s, st, payload, true)
 	return false

@@ -8,9 +8,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"strings"
 
+	"github.com/parley-chat/parley/internal/i18n"
 	"github.com/parley-chat/parley/internal/text"
 )
 
@@ -41,13 +41,28 @@ type ClientFrame struct {
 // FrameError is why a frame was refused: a code the client can act on and
 // a sentence for people. ClientMsgID is echoed when the frame had one.
 type FrameError struct {
-	Code        string
+	Code string
+	// Message is the English sentence, or its format when Args are given:
+	// the key of its translations (see Localized).
 	Message     string
+	Args        []any
 	ClientMsgID string
-	Field       string // the field at fault, when one is
+	// Field is the field at fault, when one is, and Reason what is wrong
+	// with it.
+	Field, Reason string
 }
 
-func (e *FrameError) Error() string { return e.Code + ": " + e.Message }
+func (e *FrameError) Error() string { return e.Code + ": " + i18n.Error(i18n.EN, e.Message, e.Args...) }
+
+// Localized is the error frame of e in lang; the code stays as it is.
+func (e *FrameError) Localized(lang string) ErrorFrame {
+	msg := i18n.Error(lang, e.Message, e.Args...)
+	f := NewErrorFrame(e.ClientMsgID, e.Code, msg)
+	if e.Field != "" {
+		f.Details = map[string]string{e.Field: i18n.Error(lang, e.Reason)}
+	}
+	return f
+}
 
 // MaxClientMsgIDLen bounds client-generated ids.
 const MaxClientMsgIDLen = 64
@@ -63,7 +78,7 @@ func DecodeClientFrame(data []byte) (ClientFrame, error) {
 		if field == "client_msg_id" {
 			cid = ""
 		}
-		return f, &FrameError{Code: "invalid_input", Message: field + ": " + problem, ClientMsgID: cid, Field: field}
+		return f, &FrameError{Code: "invalid_input", Message: i18n.N("%s: %s"), Args: []any{field, problem}, ClientMsgID: cid, Field: field, Reason: problem}
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
@@ -74,15 +89,16 @@ func DecodeClientFrame(data []byte) (ClientFrame, error) {
 			// Echo the client id if we can still read it, so the sender can
 			// match the error to its pending message.
 			f2 := peekClientMsgID(data)
-			return f, &FrameError{Code: "invalid_frame", Message: fmt.Sprintf("field %q has the wrong type", typeErr.Field), ClientMsgID: f2}
-		case strings.HasPrefix(err.Error(), "json: unknown field"):
-			return f, &FrameError{Code: "invalid_frame", Message: strings.TrimPrefix(err.Error(), "json: "), ClientMsgID: peekClientMsgID(data)}
+			return f, &FrameError{Code: "invalid_frame", Message: i18n.N("field %q has the wrong type"), Args: []any{typeErr.Field}, ClientMsgID: f2}
+		case strings.HasPrefix(err.Error(), "json: unknown field "):
+			name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+			return f, &FrameError{Code: "invalid_frame", Message: i18n.N("unknown field %q"), Args: []any{name}, ClientMsgID: peekClientMsgID(data)}
 		default:
-			return f, &FrameError{Code: "bad_json", Message: "the frame is not a JSON object"}
+			return f, &FrameError{Code: "bad_json", Message: i18n.N("the frame is not a JSON object")}
 		}
 	}
 	if dec.More() {
-		return f, &FrameError{Code: "bad_json", Message: "one JSON object per frame"}
+		return f, &FrameError{Code: "bad_json", Message: i18n.N("one JSON object per frame")}
 	}
 	bad := func(msg string) (ClientFrame, error) {
 		return f, &FrameError{Code: "invalid_frame", Message: msg, ClientMsgID: f.ClientMsgID}
@@ -91,40 +107,40 @@ func DecodeClientFrame(data []byte) (ClientFrame, error) {
 	case FramePing:
 	case FrameSend:
 		if f.ClientMsgID == "" || len(f.ClientMsgID) > MaxClientMsgIDLen {
-			return bad("client_msg_id is required (at most 64 characters)")
+			return bad(i18n.N("client_msg_id is required (at most 64 characters)"))
 		}
 		if f.ConversationID <= 0 {
-			return bad("conversation_id is required")
+			return bad(i18n.N("conversation_id is required"))
 		}
 		if f.Kind == "" {
 			f.Kind = "text"
 		}
 	case FrameRead:
 		if f.ConversationID <= 0 || f.Seq <= 0 {
-			return bad("conversation_id and seq (≥ 1) are required")
+			return bad(i18n.N("conversation_id and seq (≥ 1) are required"))
 		}
 	case FrameTyping:
 		if f.ConversationID <= 0 {
-			return bad("conversation_id is required")
+			return bad(i18n.N("conversation_id is required"))
 		}
 		if f.State != "start" && f.State != "stop" {
-			return bad("state must be start or stop")
+			return bad(i18n.N("state must be start or stop"))
 		}
 	case FrameViewing:
 		if f.ConversationID <= 0 {
-			return bad("conversation_id is required")
+			return bad(i18n.N("conversation_id is required"))
 		}
 		if f.State != "start" && f.State != "stop" {
-			return bad("state must be start or stop")
+			return bad(i18n.N("state must be start or stop"))
 		}
 	case FramePresence:
 		if f.Status != "online" && f.Status != "away" {
-			return bad("status must be online or away")
+			return bad(i18n.N("status must be online or away"))
 		}
 	case "":
-		return bad("type is required")
+		return bad(i18n.N("type is required"))
 	default:
-		return f, &FrameError{Code: "unknown_type", Message: fmt.Sprintf("unknown frame type %q", truncate(f.Type, 32)), ClientMsgID: f.ClientMsgID}
+		return f, &FrameError{Code: "unknown_type", Message: i18n.N("unknown frame type %q"), Args: []any{truncate(f.Type, 32)}, ClientMsgID: f.ClientMsgID}
 	}
 	return f, nil
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/olahol/melody"
 	"golang.org/x/time/rate"
 
+	"github.com/parley-chat/parley/internal/i18n"
 	"github.com/parley-chat/parley/internal/metrics"
 )
 
@@ -96,6 +97,9 @@ type state struct {
 	// joined are the keys the session joined besides its recipient
 	// (guarded by the hub's mu).
 	joined map[string]struct{}
+	// lang is the language of the session's error frames (see
+	// SetLanguage).
+	lang atomic.Pointer[string]
 }
 
 // Hub owns the WebSocket sessions of this node and the index from
@@ -146,6 +150,20 @@ func (s *Session) Identity() any { return s.state().identity }
 // for a frame of this session runs under it.
 func (s *Session) Context() context.Context { return s.state().ctx }
 
+// SetLanguage sets the language the hub writes its own error frames to
+// this session in (rate_limited, binary frames): the caller decides it
+// when the session opens and again whenever it answers an error, so a
+// change of the user's setting takes effect with their next error.
+func (s *Session) SetLanguage(lang string) { s.state().lang.Store(&lang) }
+
+// Language is the language SetLanguage set, else English.
+func (s *Session) Language() string {
+	if l := s.state().lang.Load(); l != nil {
+		return *l
+	}
+	return i18n.EN
+}
+
 // Send writes one frame to this session. A full buffer closes the session.
 func (s *Session) Send(frame any) {
 	b, err := json.Marshal(frame)
@@ -180,7 +198,7 @@ func NewHub(broker Broker, log *slog.Logger, m *metrics.Metrics) *Hub {
 		}
 		h.aside(func() {
 			if sess := (&Session{s}); sess.Admit(FrameOther, "") {
-				sess.Send(NewErrorFrame("", "bad_json", "frames are JSON text, not binary"))
+				sess.Send(NewErrorFrame("", "bad_json", i18n.Error(sess.Language(), "frames are JSON text, not binary")))
 			}
 		})
 	})

@@ -11,6 +11,7 @@ import (
 
 	"github.com/parley-chat/parley/internal/chat"
 	"github.com/parley-chat/parley/internal/errs"
+	"github.com/parley-chat/parley/internal/media"
 	"github.com/parley-chat/parley/internal/store"
 )
 
@@ -251,6 +252,8 @@ type GroupPatch struct {
 	Announcement *string `json:"announcement"`
 	JoinPolicy   *string `json:"join_policy"`
 	MuteAll      *bool   `json:"mute_all"`
+	// AvatarMediaID makes an image the caller uploaded the group's picture.
+	AvatarMediaID *int64 `json:"avatar_media_id"`
 }
 
 // UpdateGroup changes settings (owner and admins) and tells the members,
@@ -281,11 +284,23 @@ func (s *Service) UpdateGroup(ctx context.Context, userID, groupID int64, p Grou
 			}
 		}
 		if p.AvatarURL != nil {
+			if p.AvatarMediaID != nil {
+				return errs.Field("avatar_media_id", "send avatar_url or avatar_media_id, not both")
+			}
 			a, err := checkAvatar(*p.AvatarURL)
 			if err != nil {
 				return err
 			}
 			u.AvatarURL = &a
+			u.AvatarUploadID = store.Null[int64]{Set: true}
+		}
+		if p.AvatarMediaID != nil {
+			if err := media.CheckGroupAvatar(ctx, tx, userID, *p.AvatarMediaID, "avatar_media_id"); err != nil {
+				return err
+			}
+			path := media.AvatarPath(*p.AvatarMediaID)
+			u.AvatarURL = &path
+			u.AvatarUploadID = store.Null[int64]{Set: true, Value: p.AvatarMediaID}
 		}
 		if p.Announcement != nil {
 			a := strings.TrimSpace(*p.Announcement)

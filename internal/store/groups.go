@@ -76,12 +76,14 @@ func (s *Store) GroupsForUser(ctx context.Context, userID int64, afterID int64, 
 
 // GroupUpdate is a change of a group: nil fields stay as they are.
 type GroupUpdate struct {
-	Name         *string
-	AvatarURL    *string
-	Announcement *string
-	JoinPolicy   *string
-	MuteAll      *bool
-	OwnerID      *int64
+	Name      *string
+	AvatarURL *string
+	// AvatarUploadID is set (to an upload, or to null) with AvatarURL.
+	AvatarUploadID Null[int64]
+	Announcement   *string
+	JoinPolicy     *string
+	MuteAll        *bool
+	OwnerID        *int64
 }
 
 // UpdateGroup writes the fields u sets, and the time of the change.
@@ -89,6 +91,7 @@ func (s *Store) UpdateGroup(ctx context.Context, id int64, u GroupUpdate) error 
 	c := columns{}
 	putPtr(c, "name", u.Name)
 	putPtr(c, "avatar_url", u.AvatarURL)
+	putNull(c, "avatar_upload_id", u.AvatarUploadID)
 	putPtr(c, "announcement", u.Announcement)
 	putPtr(c, "join_policy", u.JoinPolicy)
 	putPtr(c, "mute_all", u.MuteAll)

@@ -9,6 +9,7 @@ type Group struct {
 	Number         int64
 	Name           string
 	AvatarURL      string
+	AvatarUploadID *int64 // set while the picture is an upload served at AvatarURL
 	Announcement   string
 	JoinPolicy     string
 	MuteAll        bool

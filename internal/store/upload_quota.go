@@ -104,12 +104,14 @@ func (s *Store) LockUpload(ctx context.Context, id int64) (bool, error) {
 }
 
 // UnattachedUploads lists up to limit uploads made before a time that no
-// message carries and that are nobody's avatar, oldest first.
+// message carries and that are nobody's avatar nor a group's picture,
+// oldest first.
 func (s *Store) UnattachedUploads(ctx context.Context, before time.Time, limit int) ([]int64, error) {
 	var ids []int64
 	err := s.q(ctx).Raw(`SELECT u.id FROM uploads u WHERE u.created_at < ?
 		AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.attachment_id = u.id)
 		AND NOT EXISTS (SELECT 1 FROM users a WHERE a.avatar_upload_id = u.id)
+		AND NOT EXISTS (SELECT 1 FROM chat_groups g WHERE g.avatar_upload_id = u.id)
 		ORDER BY u.id LIMIT ?`, before, limit).Scan(&ids).Error
 	return ids, err
 }
@@ -135,6 +137,9 @@ func (s *Store) DeleteUnattachedUpload(ctx context.Context, id int64, before tim
 		return "", err
 	}
 	if err := s.q(ctx).Raw("SELECT COUNT(*) FROM users WHERE avatar_upload_id = ?", id).Scan(&n).Error; err != nil || n > 0 {
+		return "", err
+	}
+	if err := s.q(ctx).Raw("SELECT COUNT(*) FROM chat_groups WHERE avatar_upload_id = ?", id).Scan(&n).Error; err != nil || n > 0 {
 		return "", err
 	}
 	if err := s.q(ctx).Delete(&Upload{}, id).Error; err != nil {

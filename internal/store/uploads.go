@@ -125,9 +125,11 @@ func (s *Store) UploadSharedWithVisitor(ctx context.Context, uploadID, visitorID
 	return n > 0, err
 }
 
-// IsAvatar reports whether the upload is someone's avatar.
+// IsAvatar reports whether the upload is someone's avatar or a group's
+// picture.
 func (s *Store) IsAvatar(ctx context.Context, uploadID int64) (bool, error) {
 	var n int64
-	err := s.q(ctx).Raw("SELECT COUNT(*) FROM users WHERE avatar_upload_id = ?", uploadID).Scan(&n).Error
+	err := s.q(ctx).Raw(`SELECT (SELECT COUNT(*) FROM users WHERE avatar_upload_id = ?)
+		+ (SELECT COUNT(*) FROM chat_groups WHERE avatar_upload_id = ?)`, uploadID, uploadID).Scan(&n).Error
 	return n > 0, err
 }

@@ -45,7 +45,14 @@ func (c *Client) Ticket() string {
 // Dial opens a WebSocket for the client's user and reads the hello frame.
 func (c *Client) Dial() *WS {
 	c.tb.Helper()
-	conn, resp, err := c.DialRaw(c.Ticket(), nil)
+	return c.DialWith(nil)
+}
+
+// DialWith is Dial with headers on the upgrade request (Accept-Language,
+// say).
+func (c *Client) DialWith(h http.Header) *WS {
+	c.tb.Helper()
+	conn, resp, err := c.DialRaw(c.Ticket(), h)
 	if err != nil {
 		c.tb.Fatalf("dial: %v (%v)", err, resp)
 	}

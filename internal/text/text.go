@@ -87,7 +87,7 @@ func (s *scanner) value(path string, depth int) (field, problem string, ok bool)
 		return "", "", false
 	}
 	if depth > maxDepth {
-		return orRoot(path), "is nested too deeply", false
+		return orRoot(path), i18n.N("is nested too deeply"), false
 	}
 	switch s.data[s.pos] {
 	case '{':

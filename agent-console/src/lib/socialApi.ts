@@ -139,7 +139,7 @@ export function joinByNumber(api: Api, number: number) {
 export function updateGroup(
   api: Api,
   id: number,
-  patch: Partial<Pick<Group, 'name' | 'avatar_url' | 'announcement' | 'join_policy' | 'mute_all'>>,
+  patch: Partial<Pick<Group, 'name' | 'avatar_url' | 'announcement' | 'join_policy' | 'mute_all'>> & { avatar_media_id?: number },
 ) {
   return api.patch<Group>(`/api/v1/groups/${id}`, patch)
 }

@@ -263,6 +263,8 @@ const en = {
   "group.announcement": "Announcement",
   "group.name": "Name",
   "group.avatar": "Avatar URL",
+  "group.changePicture": "Change picture",
+  "group.pictureUploading": "Uploading…",
   "group.whoCanJoin": "Who can join",
   "group.policyOpen": "Anyone with the number",
   "group.policyApproval": "With approval",

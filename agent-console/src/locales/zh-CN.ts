@@ -263,6 +263,8 @@ const zhCN: Dictionary = {
   "group.announcement": "群公告",
   "group.name": "群名称",
   "group.avatar": "群头像链接",
+  "group.changePicture": "更换群头像",
+  "group.pictureUploading": "正在上传…",
   "group.whoCanJoin": "加群方式",
   "group.policyOpen": "知道群号即可加入",
   "group.policyApproval": "需要审核",
