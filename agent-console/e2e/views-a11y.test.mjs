@@ -2,7 +2,9 @@
 // of the console and in the widget's frame; no critical or serious
 // violation is allowed. Each console view also has its landmarks (one
 // main; the navigation when signed in) and exactly one h1 (see
-// .ci/browser).
+// .ci/browser). The file's name sorts after console.test.mjs, whose first
+// test creates the administrator of a fresh server: run on its own against a
+// fresh server, this file checks the first-run page too.
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
