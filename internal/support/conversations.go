@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/parley-chat/parley/internal/chat"
+	"github.com/parley-chat/parley/internal/errs"
 	"github.com/parley-chat/parley/internal/store"
 )
 
@@ -54,6 +55,24 @@ type ConversationFrame struct {
 	Type         string        `json:"type"` // conversation
 	Event        string        `json:"event"`
 	Conversation *Conversation `json:"conversation"`
+}
+
+// conversationPage builds the views of a page of rows (for agents, or for
+// the visitor) and its next cursor: the last row's id when the page is full.
+func (s *Rules) conversationPage(ctx context.Context, rows []store.SupportConversation, limit int, forAgent bool) ([]Conversation, int64, error) {
+	out := make([]Conversation, 0, len(rows))
+	for i := range rows {
+		v, err := s.conversationView(ctx, &rows[i], forAgent)
+		if err != nil {
+			return nil, 0, errs.Wrap(err, "list conversations")
+		}
+		out = append(out, *v)
+	}
+	var next int64
+	if len(rows) == limit {
+		next = rows[len(rows)-1].ConversationID
+	}
+	return out, next, nil
 }
 
 // conversationView builds the view; forAgent adds the visitor's details

@@ -215,19 +215,7 @@ func (s *Inbox) VisitorConversations(ctx context.Context, actor auth.Identity, v
 
 // views builds the agents' views of a page of rows and its next cursor.
 func (s *Inbox) views(ctx context.Context, rows []store.SupportConversation, limit int) ([]Conversation, int64, error) {
-	out := make([]Conversation, 0, len(rows))
-	for i := range rows {
-		v, err := s.rules.conversationView(ctx, &rows[i], true)
-		if err != nil {
-			return nil, 0, errs.Wrap(err, "list conversations")
-		}
-		out = append(out, *v)
-	}
-	var next int64
-	if len(rows) == limit {
-		next = rows[len(rows)-1].ConversationID
-	}
-	return out, next, nil
+	return s.rules.conversationPage(ctx, rows, limit, true)
 }
 
 // Note adds a private note: agents see it, the visitor never does.

@@ -178,19 +178,7 @@ func (s *Visitors) Conversations(ctx context.Context, visitorID, beforeID int64,
 	if err != nil {
 		return nil, 0, errs.Wrap(err, "list conversations")
 	}
-	out := make([]Conversation, 0, len(rows))
-	for i := range rows {
-		v, err := s.rules.conversationView(ctx, &rows[i], false)
-		if err != nil {
-			return nil, 0, errs.Wrap(err, "list conversations")
-		}
-		out = append(out, *v)
-	}
-	var next int64
-	if len(rows) == limit {
-		next = rows[len(rows)-1].ConversationID
-	}
-	return out, next, nil
+	return s.rules.conversationPage(ctx, rows, limit, false)
 }
 
 // checkPrechat validates the pre-chat answers against the site's fields and
