@@ -80,8 +80,16 @@ func (s *FollowUps) NotifyAgents(ctx context.Context, job string, conversationID
 	if err != nil || len(recipients) == 0 {
 		return err
 	}
-	site, _ := s.store.SiteByID(ctx, sc.SiteID)
-	visitor, _ := s.store.VisitorByID(ctx, sc.VisitorID)
+	// Read before the claim: a failure after it would keep the claim and
+	// the retry would find the mail already claimed.
+	site, err := s.store.SiteByID(ctx, sc.SiteID)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	visitor, err := s.store.VisitorByID(ctx, sc.VisitorID)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
 	lastSeq := msgs[len(msgs)-1].Seq
 	claimed, err := s.store.ClaimAgentsNotified(ctx, conversationID, job, from, lastSeq)
 	if err != nil || !claimed {
@@ -177,7 +185,13 @@ func (s *FollowUps) NotifyVisitor(ctx context.Context, job string, conversationI
 		return err
 	}
 	visitor, err := s.store.VisitorByID(ctx, sc.VisitorID)
-	if err != nil || visitor.Email == "" {
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err // retried: a failed read must not pass for "nobody to write to"
+	}
+	if visitor.Email == "" {
 		return nil // nobody to write to
 	}
 	msgs, err := s.store.MessagesFrom(ctx, conversationID, sc.VisitorReadSeq, store.SenderUser, followUpMaxMessages+1)
