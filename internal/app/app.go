@@ -17,6 +17,7 @@ import (
 	agentconsole "github.com/parley-chat/parley/agent-console"
 	"github.com/parley-chat/parley/internal/audit"
 	"github.com/parley-chat/parley/internal/auth"
+	"github.com/parley-chat/parley/internal/automation"
 	"github.com/parley-chat/parley/internal/chat"
 	"github.com/parley-chat/parley/internal/config"
 	"github.com/parley-chat/parley/internal/httpapi"
@@ -70,6 +71,9 @@ type App struct {
 	HTTP     *httpapi.Server
 	worker   *jobs.Worker
 	schedule *jobs.Scheduler
+
+	// Automation manages and runs the sites' automation rules.
+	Automation *automation.Service
 
 	FollowUps *support.FollowUps // support's follow-up mails, run by the worker
 }
@@ -167,6 +171,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		AgentNotifyDelay:             cfg.AgentNotifyDelay, VisitorNotifyDelay: cfg.VisitorNotifyDelay,
 		Clock: clock,
 	}, log)
+	supportRules.UseAutomation(automation.NewHook(a.Jobs))
 	kinds := chat.Kinds{
 		store.KindDirect:  social.DirectKind{},
 		store.KindGroup:   social.NewGroupKind(clock),
@@ -195,12 +200,14 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 	a.FollowUps = support.NewFollowUps(supportRules, a.Chat, a.Mailer)
 	a.Reports = support.NewReports(supportRules)
 	a.Labels = support.NewLabels(supportRules, a.Chat)
+	a.Automation = automation.New(automation.Deps{Store: a.Store, Jobs: a.Jobs, Routing: a.Routing, Labels: a.Labels, Chat: a.Chat,
+		Webhooks: a.Webhooks, CheckURL: a.Outbound.CheckURL, Clock: clock, Log: log})
 	a.Wallet = wallet.New(a.Store, a.Chat, packets, a.Jobs, wallet.Config{RedPacketMaxCents: cfg.RedPacketMaxCents, RedPacketTTL: cfg.RedPacketTTL, Clock: clock}, log)
 	a.HTTP = httpapi.New(httpapi.Config{
 		PublicURL: cfg.PublicURL, ConsoleOrigins: cfg.ConsoleOrigins, MaxBodyBytes: cfg.MaxBodyBytes, TrustedProxies: cfg.TrustedProxies,
 		BodyRate: httpapi.BodyRate{Min: cfg.HTTPMinBodyRate, Window: cfg.HTTPBodyRateWindow, Total: cfg.HTTPReadTimeout},
 	}, httpapi.Deps{
-		Auth: a.Auth, Chat: a.Chat, Social: a.Social, Routing: a.Routing, Sites: a.Sites, Inbox: a.Inbox, Visitors: a.Visitors, Reports: a.Reports, Labels: a.Labels, Webhooks: a.Webhooks, Hub: a.Hub, Pusher: a.Pusher, Metrics: a.Metrics, Log: log, Push: a.Push,
+		Auth: a.Auth, Chat: a.Chat, Social: a.Social, Routing: a.Routing, Sites: a.Sites, Inbox: a.Inbox, Visitors: a.Visitors, Reports: a.Reports, Labels: a.Labels, Automation: a.Automation, Webhooks: a.Webhooks, Hub: a.Hub, Pusher: a.Pusher, Metrics: a.Metrics, Log: log, Push: a.Push,
 		Media: a.Media, Wallet: a.Wallet, Audit: a.Audit,
 		Ready: []httpapi.Checker{
 			{Name: "database", Check: a.Store.Ping},
@@ -210,7 +217,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		Static: web.New(sub(agentconsole.Dist), sub(widget.Dist), a.Sites.DemoSiteKey, a.Visitors.FrameAncestors),
 	})
 	a.worker = jobs.NewWorker(a.KV.AsynqOpt(), cfg.RedisPrefix, cfg.WorkerConcurrency,
-		jobs.Handlers{Verify: a.Auth, Digest: a.Chat, Push: a.Push, Routing: a.Routing, FollowUp: a.FollowUps, Webhooks: a.Webhooks, Wallet: a.Wallet, Media: a.Media}, a.Store, clock, log, a.Metrics)
+		jobs.Handlers{Verify: a.Auth, Digest: a.Chat, Push: a.Push, Routing: a.Routing, FollowUp: a.FollowUps, Webhooks: a.Webhooks, Wallet: a.Wallet, Media: a.Media, Rules: a.Automation}, a.Store, clock, log, a.Metrics)
 	if a.schedule, err = jobs.NewScheduler(a.KV.AsynqOpt(), cfg.RedisPrefix, jobs.Periods{CleanUploads: cfg.UploadCleanupInterval}, log); err != nil {
 		return nil, err
 	}

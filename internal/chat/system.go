@@ -82,3 +82,27 @@ func (s *Service) PublishKeys(ctx context.Context, keys []string, frame any) {
 		s.log.WarnContext(ctx, "publish failed; clients will resync", "err", err)
 	}
 }
+
+// PostSiteTextTx stores, inside the caller's transaction, a text message a
+// support site sends on its own (an automated reply): its sender is
+// Parley's, its id the site's, and it shows as the site's message, marked
+// automated. clientMsgID keeps a retry from storing it twice (nil, nil
+// then). After commit the caller hands the result to Announce.
+func (s *Service) PostSiteTextTx(ctx context.Context, tx *store.Store, conversationID, siteID int64, clientMsgID, body string) (*store.Message, error) {
+	if _, err := tx.MessageByClientID(ctx, conversationID, store.SenderSystem, siteID, clientMsgID); err == nil {
+		return nil, nil
+	}
+	now := s.now()
+	seq, err := tx.NextSeq(ctx, conversationID, now)
+	if err != nil {
+		return nil, err
+	}
+	m := &store.Message{
+		ConversationID: conversationID, Seq: seq, SenderKind: store.SenderSystem, SenderID: siteID,
+		ClientMsgID: clientMsgID, Kind: store.MessageText, Body: body, CreatedAt: now,
+	}
+	if err := tx.CreateMessage(ctx, m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}

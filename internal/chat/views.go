@@ -29,6 +29,9 @@ type Message struct {
 	ReplyToSeq     *int64            `json:"reply_to_seq,omitempty"`
 	CreatedAt      time.Time         `json:"created_at"`
 	RecalledAt     *time.Time        `json:"recalled_at,omitempty"`
+	// Automated marks a text a support site sent on its own (an
+	// automation rule's reply); its sender is the site.
+	Automated bool `json:"automated,omitempty"`
 }
 
 // Peer is the other person of a conversation of two.
@@ -103,6 +106,12 @@ func (s *Views) Messages(ctx context.Context, ms []store.Message) ([]Message, er
 	out := make([]Message, 0, len(ms))
 	for i := range ms {
 		v := messageView(&ms[i], users)
+		if ms[i].SenderKind == store.SenderSystem && ms[i].Kind == store.MessageText {
+			v.Automated = true
+			if site, err := s.store.SiteByID(ctx, ms[i].SenderID); err == nil {
+				v.Sender.Name = site.Name
+			}
+		}
 		if ms[i].SenderKind == store.SenderVisitor {
 			v.Sender.Name = "Visitor"
 			if vis := visitors[ms[i].SenderID]; vis != nil && vis.Name != "" {

@@ -64,6 +64,7 @@ func (s *Server) routes() {
 	s.mediaRoutes(user)
 	s.supportRoutes(api, user)
 	s.teamRoutes(user)
+	s.automationRoutes(user)
 	s.contactRoutes(user)
 	s.webhookRoutes(api, user)
 	s.pusherRoutes(api, user)

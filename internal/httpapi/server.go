@@ -13,6 +13,7 @@ import (
 
 	"github.com/parley-chat/parley/internal/audit"
 	"github.com/parley-chat/parley/internal/auth"
+	"github.com/parley-chat/parley/internal/automation"
 	"github.com/parley-chat/parley/internal/chat"
 	"github.com/parley-chat/parley/internal/media"
 	"github.com/parley-chat/parley/internal/metrics"
@@ -62,6 +63,9 @@ type Deps struct {
 	Log      *slog.Logger
 	Ready    []Checker
 	Static   http.Handler // front ends and the demo page
+
+	// Automation manages and runs the sites' automation rules.
+	Automation *automation.Service
 }
 
 // Server holds the Echo instance and the handlers' dependencies.

@@ -129,6 +129,21 @@ func (c *Client) EnqueueRefundRedPacket(ctx context.Context, tx *store.Store, re
 		spec{Queue: QueueDefault, Delay: delay, Fold: fmt.Sprint(redPacketID), FoldFor: delay + time.Hour, MaxRetry: 10, Timeout: time.Minute})
 }
 
+// EnqueueAutomation schedules the evaluation of a site's automation rules
+// for an event of a support conversation.
+func (c *Client) EnqueueAutomation(ctx context.Context, tx *store.Store, p AutomationPayload) error {
+	return c.add(ctx, tx, TypeAutomation, p, spec{Queue: QueueDefault, MaxRetry: 5, Timeout: time.Minute})
+}
+
+// EnqueueAutomationIdle schedules, after delay, the check whether a
+// conversation stayed silent for an idle rule. Repeats for the same
+// conversation and rule within delay fold into the one scheduled: its
+// check schedules the next if the conversation spoke meanwhile.
+func (c *Client) EnqueueAutomationIdle(ctx context.Context, tx *store.Store, p AutomationPayload, delay time.Duration) error {
+	return c.add(ctx, tx, TypeAutomationIdle, p,
+		spec{Queue: QueueDefault, Delay: delay, Fold: fmt.Sprintf("%d:%d", p.ConversationID, p.RuleID), FoldFor: delay, MaxRetry: 5, Timeout: time.Minute})
+}
+
 // spec says how a job runs: its queue (without the prefix), when, how it
 // folds with repeats (Fold names the job among its type's for FoldFor),
 // and asynq's retry and time-out.

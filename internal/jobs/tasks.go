@@ -19,6 +19,12 @@ const (
 	TypeCleanUploads  = "media:clean_uploads"
 )
 
+// Task types of automation rules.
+const (
+	TypeAutomation     = "automation:evaluate"
+	TypeAutomationIdle = "automation:idle_check"
+)
+
 // WebhookMaxRetry is how many times a failed webhook delivery is retried,
 // with delays doubling from one second (about 4.5 hours in all).
 const WebhookMaxRetry = 14
@@ -78,3 +84,16 @@ type ConversationPayload struct {
 // CleanUploadsPayload asks for one pass of the upload clean-up. It is
 // empty: the periodic task is unique for its period on every node.
 type CleanUploadsPayload struct{}
+
+// AutomationPayload names an event of a support conversation for the
+// site's automation rules: its trigger, the key that names the event (a
+// rule fires once per key), the sender kind of a message event and the
+// label of a label event. RuleID names the one rule an idle check is for.
+type AutomationPayload struct {
+	Trigger        string `json:"trigger"`
+	ConversationID int64  `json:"conversation_id"`
+	Key            string `json:"key,omitempty"`
+	From           string `json:"from,omitempty"`
+	LabelID        int64  `json:"label_id,omitempty"`
+	RuleID         int64  `json:"rule_id,omitempty"`
+}

@@ -66,6 +66,13 @@ type UploadCleaner interface {
 	CleanUploads(ctx context.Context) error
 }
 
+// Automation runs a site's automation rules for an event, and checks an
+// idle rule's conversation.
+type Automation interface {
+	Evaluate(ctx context.Context, p AutomationPayload) error
+	CheckIdle(ctx context.Context, p AutomationPayload) error
+}
+
 // Handlers are the services that do the work of each task type.
 type Handlers struct {
 	Verify   VerifyMailer
@@ -76,6 +83,7 @@ type Handlers struct {
 	Webhooks WebhookDeliverer
 	Wallet   PacketRefunder
 	Media    UploadCleaner
+	Rules    Automation
 }
 
 // Ledger tells the worker whether an outbox job still waits and records
@@ -200,6 +208,20 @@ func NewWorker(opt asynq.RedisConnOpt, prefix string, concurrency int, h Handler
 			return err
 		}
 		return h.Wallet.RefundRedPacket(ctx, p.RedPacketID)
+	})
+	mux.HandleFunc(TypeAutomation, func(ctx context.Context, t *asynq.Task) error {
+		var p AutomationPayload
+		if err := decode(t, &p); err != nil {
+			return err
+		}
+		return h.Rules.Evaluate(ctx, p)
+	})
+	mux.HandleFunc(TypeAutomationIdle, func(ctx context.Context, t *asynq.Task) error {
+		var p AutomationPayload
+		if err := decode(t, &p); err != nil {
+			return err
+		}
+		return h.Rules.CheckIdle(ctx, p)
 	})
 	mux.HandleFunc(TypeCleanUploads, func(ctx context.Context, t *asynq.Task) error {
 		return h.Media.CleanUploads(ctx)

@@ -114,5 +114,6 @@ func Models() []any {
 	out = append(out, &AuditEntry{}, &PushSubscription{})
 	out = append(out, notificationModels()...)
 	out = append(out, labelModels()...)
+	out = append(out, automationModels()...)
 	return append(out, groupModels()...)
 }

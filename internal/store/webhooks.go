@@ -21,6 +21,10 @@ type Webhook struct {
 const (
 	WebhookParley = "parley"
 	WebhookPusher = "pusher"
+	// WebhookAutomation is the endpoint of an automation rule's
+	// send_webhook action, kept per site and URL out of the admins' list
+	// and signed with the site's secret.
+	WebhookAutomation = "automation"
 )
 
 // WebhookDelivery is one event sent (or being sent) to a webhook.

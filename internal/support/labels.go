@@ -3,6 +3,7 @@ package support
 import (
 	"context"
 	"errors"
+	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -341,6 +342,10 @@ func (s *Labels) changeTx(ctx context.Context, tx *store.Store, actor auth.Ident
 		}
 		if added {
 			if err := s.rules.logEvent(ctx, tx, sc, "labelled", &actor.ID, id); err != nil {
+				return err
+			}
+			if err := s.rules.trigger(ctx, tx, AutomationEvent{Trigger: "label_added", SiteID: sc.SiteID, ConversationID: sc.ConversationID,
+				Key: fmt.Sprintf("label:%d:%d:%d", sc.ConversationID, id, s.now().UnixNano()), LabelID: id}); err != nil {
 				return err
 			}
 		}

@@ -13,6 +13,7 @@ package support
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -82,6 +83,8 @@ type Rules struct {
 	jobs    Jobs
 	events  Events
 	mailer  notify.Mailer
+	// automation hears the events rules react to (nil: none).
+	automation Automation
 }
 
 var _ chat.Kind = (*Rules)(nil)
@@ -210,6 +213,13 @@ func (s *Rules) AfterSend(ctx context.Context, tx *store.Store, conv *store.Conv
 	if msg.Kind != store.MessageNote {
 		if err := s.scheduleFollowUp(ctx, tx, sc, msg); err != nil {
 			return err
+		}
+		from := map[store.SenderKind]string{store.SenderVisitor: "visitor", store.SenderUser: "agent"}[msg.SenderKind]
+		if from != "" {
+			if err := s.trigger(ctx, tx, AutomationEvent{Trigger: "message_created", SiteID: sc.SiteID, ConversationID: sc.ConversationID,
+				Key: fmt.Sprintf("message:%d", msg.ID), From: from}); err != nil {
+				return err
+			}
 		}
 	}
 	now := s.now()

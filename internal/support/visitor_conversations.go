@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"unicode/utf8"
 
@@ -152,6 +153,10 @@ func (s *Visitors) Open(ctx context.Context, visitorID int64, in OpenInput) (*Co
 		}
 		// Created goes to the webhooks before the assignment routing makes.
 		if err := s.rules.emitConversation(ctx, tx, sc.ConversationID, "conversation.created"); err != nil {
+			return err
+		}
+		if err := s.rules.trigger(ctx, tx, AutomationEvent{Trigger: "conversation_created", SiteID: sc.SiteID, ConversationID: sc.ConversationID,
+			Key: fmt.Sprintf("created:%d", sc.ConversationID)}); err != nil {
 			return err
 		}
 		r, err := s.rules.routeTx(ctx, tx, sc, 0, now)

@@ -172,6 +172,9 @@ func (s *Service) List(ctx context.Context, actor auth.Identity, siteID int64) (
 	}
 	out := make([]Webhook, 0, len(ws))
 	for i := range ws {
+		if ws[i].Format == store.WebhookAutomation {
+			continue
+		}
 		out = append(out, view(&ws[i]))
 	}
 	return out, nil
@@ -241,6 +244,42 @@ func (s *Service) Retry(ctx context.Context, actor auth.Identity, deliveryID int
 	return nil
 }
 
+// EmitTo stores, in tx, a delivery of one event to the URL of an
+// automation rule's webhook action, and schedules it: it is signed with
+// the site's secret and retried like any webhook delivery.
+func (s *Service) EmitTo(ctx context.Context, tx *store.Store, siteID int64, rawURL, event string, data any) error {
+	ws, err := tx.WebhooksOfSite(ctx, siteID)
+	if err != nil {
+		return err
+	}
+	var w *store.Webhook
+	for i := range ws {
+		if ws[i].Format == store.WebhookAutomation && ws[i].URL == rawURL {
+			w = &ws[i]
+		}
+	}
+	now := s.now()
+	if w == nil {
+		w = &store.Webhook{SiteID: siteID, URL: rawURL, Format: store.WebhookAutomation, CreatedAt: now}
+		if err := tx.CreateWebhook(ctx, w); err != nil {
+			return err
+		}
+	}
+	id, err := tx.NextDeliveryID(ctx)
+	if err != nil {
+		return err
+	}
+	body, err := json.Marshal(map[string]any{"id": id, "event": event, "site_id": siteID, "created_at": now, "data": data})
+	if err != nil {
+		return err
+	}
+	d := &store.WebhookDelivery{ID: id, WebhookID: w.ID, Event: event, Payload: string(body), Status: "pending", CreatedAt: now}
+	if err := tx.CreateDelivery(ctx, d); err != nil {
+		return err
+	}
+	return s.jobs.EnqueueWebhook(ctx, tx, d.ID)
+}
+
 // Emit records, in tx (the transaction of the event), a delivery for every
 // webhook of the site that wants the event, each written whole with its
 // payload, and schedules them: the event and its deliveries commit or
@@ -254,7 +293,7 @@ func (s *Service) Emit(ctx context.Context, tx *store.Store, siteID int64, event
 	now := s.now()
 	var payload any
 	for _, w := range ws {
-		if w.Format == store.WebhookPusher {
+		if w.Format == store.WebhookPusher || w.Format == store.WebhookAutomation {
 			continue
 		}
 		if w.Events != "" && !strings.Contains(","+w.Events+",", ","+event+",") {
@@ -321,7 +360,15 @@ func (s *Service) Deliver(ctx context.Context, deliveryID int64, last bool) erro
 	} else {
 		req.Header.Set("X-Parley-Event", d.Event)
 		req.Header.Set("X-Parley-Delivery", strconv.FormatInt(d.ID, 10))
-		req.Header.Set("X-Parley-Signature", "t="+ts+",v1="+Sign(w.Secret, ts, []byte(d.Payload)))
+		secret := w.Secret
+		if w.Format == store.WebhookAutomation {
+			site, err := s.store.SiteByID(ctx, w.SiteID)
+			if err != nil {
+				return err
+			}
+			secret = site.Secret
+		}
+		req.Header.Set("X-Parley-Signature", "t="+ts+",v1="+Sign(secret, ts, []byte(d.Payload)))
 	}
 	resp, err := s.client.Do(req)
 	fields := store.DeliveryUpdate{Attempts: new(d.Attempts + 1), LastStatusCode: new(0)}
