@@ -66,6 +66,7 @@ func (s *Server) routes() {
 	s.teamRoutes(user)
 	s.contactRoutes(user)
 	s.webhookRoutes(api, user)
+	s.botRoutes(api, user)
 	s.pusherRoutes(api, user)
 	s.pushRoutes(user)
 
