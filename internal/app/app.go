@@ -64,6 +64,7 @@ type App struct {
 	Reports  *support.Reports
 	Labels   *support.Labels
 	Webhooks *webhooks.Service
+	Bots     *support.Bots
 	Outbound *outbound.Client // every request to a URL someone typed
 	Push     *push.Service
 	Wallet   *wallet.Service
@@ -202,12 +203,13 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 	a.Labels = support.NewLabels(supportRules, a.Chat)
 	a.Automation = automation.New(automation.Deps{Store: a.Store, Jobs: a.Jobs, Routing: a.Routing, Labels: a.Labels, Chat: a.Chat,
 		Webhooks: a.Webhooks, CheckURL: a.Outbound.CheckURL, Clock: clock, Log: log})
+	a.Bots = support.NewBots(supportRules, a.Routing, a.Chat, a.Outbound, limiter)
 	a.Wallet = wallet.New(a.Store, a.Chat, packets, a.Jobs, wallet.Config{RedPacketMaxCents: cfg.RedPacketMaxCents, RedPacketTTL: cfg.RedPacketTTL, Clock: clock}, log)
 	a.HTTP = httpapi.New(httpapi.Config{
 		PublicURL: cfg.PublicURL, ConsoleOrigins: cfg.ConsoleOrigins, MaxBodyBytes: cfg.MaxBodyBytes, TrustedProxies: cfg.TrustedProxies,
 		BodyRate: httpapi.BodyRate{Min: cfg.HTTPMinBodyRate, Window: cfg.HTTPBodyRateWindow, Total: cfg.HTTPReadTimeout},
 	}, httpapi.Deps{
-		Auth: a.Auth, Chat: a.Chat, Social: a.Social, Routing: a.Routing, Sites: a.Sites, Inbox: a.Inbox, Visitors: a.Visitors, Reports: a.Reports, Labels: a.Labels, Automation: a.Automation, Webhooks: a.Webhooks, Hub: a.Hub, Pusher: a.Pusher, Metrics: a.Metrics, Log: log, Push: a.Push,
+		Auth: a.Auth, Chat: a.Chat, Social: a.Social, Routing: a.Routing, Sites: a.Sites, Inbox: a.Inbox, Visitors: a.Visitors, Reports: a.Reports, Labels: a.Labels, Automation: a.Automation, Bots: a.Bots, Webhooks: a.Webhooks, Hub: a.Hub, Pusher: a.Pusher, Metrics: a.Metrics, Log: log, Push: a.Push,
 		Media: a.Media, Wallet: a.Wallet, Audit: a.Audit,
 		Ready: []httpapi.Checker{
 			{Name: "database", Check: a.Store.Ping},
@@ -217,7 +219,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		Static: web.New(sub(agentconsole.Dist), sub(widget.Dist), a.Sites.DemoSiteKey, a.Visitors.FrameAncestors),
 	})
 	a.worker = jobs.NewWorker(a.KV.AsynqOpt(), cfg.RedisPrefix, cfg.WorkerConcurrency,
-		jobs.Handlers{Verify: a.Auth, Digest: a.Chat, Push: a.Push, Routing: a.Routing, FollowUp: a.FollowUps, Webhooks: a.Webhooks, Wallet: a.Wallet, Media: a.Media, Rules: a.Automation}, a.Store, clock, log, a.Metrics)
+		jobs.Handlers{Verify: a.Auth, Digest: a.Chat, Push: a.Push, Routing: a.Routing, FollowUp: a.FollowUps, Webhooks: a.Webhooks, Wallet: a.Wallet, Media: a.Media, Rules: a.Automation, Bots: a.Bots}, a.Store, clock, log, a.Metrics)
 	if a.schedule, err = jobs.NewScheduler(a.KV.AsynqOpt(), cfg.RedisPrefix, jobs.Periods{CleanUploads: cfg.UploadCleanupInterval}, log); err != nil {
 		return nil, err
 	}

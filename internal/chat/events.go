@@ -34,6 +34,7 @@ const (
 	EventTransferredToTeam    = "transferred_to_team"   // actor transferred to the team name
 	EventConversationResolved = "conversation_resolved" // actor
 	EventConversationReopened = "conversation_reopened" // actor
+	EventHandedToAgent        = "handed_to_agent"       // the bot (actor) or the visitor asked for a person
 )
 
 // Ways of joining a group, for EventMemberJoined.
@@ -132,6 +133,11 @@ func (e Event) Render(lang string) string {
 		return i18n.T(lang, "system.conversation_resolved", "actor", actor)
 	case EventConversationReopened:
 		return i18n.T(lang, "system.conversation_reopened", "actor", actor)
+	case EventHandedToAgent:
+		if e.Via == "visitor" {
+			return i18n.T(lang, "system.handed_to_agent.visitor")
+		}
+		return i18n.T(lang, "system.handed_to_agent", "actor", actor)
 	}
 	return e.Type
 }

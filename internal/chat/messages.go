@@ -278,7 +278,7 @@ func (s *Service) authorizeSend(ctx context.Context, tx *store.Store, actor Acto
 		if m, err = membership(ctx, tx, in.ConversationID, actor.ID); err != nil {
 			return nil, err
 		}
-	case store.SenderVisitor:
+	case store.SenderVisitor, store.SenderBot:
 	default:
 		return nil, errNoConversation
 	}

@@ -86,13 +86,15 @@ func (s *Views) In(st *store.Store) *Views {
 
 // Messages converts stored messages, resolving sender names.
 func (s *Views) Messages(ctx context.Context, ms []store.Message) ([]Message, error) {
-	var ids, visitorIDs []int64
+	var ids, visitorIDs, botIDs []int64
 	for _, m := range ms {
 		switch m.SenderKind {
 		case store.SenderUser:
 			ids = append(ids, m.SenderID)
 		case store.SenderVisitor:
 			visitorIDs = append(visitorIDs, m.SenderID)
+		case store.SenderBot:
+			botIDs = append(botIDs, m.SenderID)
 		}
 	}
 	users, err := s.store.UsersByIDs(ctx, ids)
@@ -103,6 +105,10 @@ func (s *Views) Messages(ctx context.Context, ms []store.Message) ([]Message, er
 	if err != nil {
 		return nil, err
 	}
+	bots, err := s.store.BotsByIDs(ctx, botIDs)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]Message, 0, len(ms))
 	for i := range ms {
 		v := messageView(&ms[i], users)
@@ -110,6 +116,12 @@ func (s *Views) Messages(ctx context.Context, ms []store.Message) ([]Message, er
 			v.Automated = true
 			if site, err := s.store.SiteByID(ctx, ms[i].SenderID); err == nil {
 				v.Sender.Name = site.Name
+			}
+		}
+		if ms[i].SenderKind == store.SenderBot {
+			v.Sender.Name = "Bot"
+			if b := bots[ms[i].SenderID]; b != nil {
+				v.Sender.Name = b.Name
 			}
 		}
 		if ms[i].SenderKind == store.SenderVisitor {

@@ -67,6 +67,7 @@ func (s *Server) routes() {
 	s.automationRoutes(user)
 	s.contactRoutes(user)
 	s.webhookRoutes(api, user)
+	s.botRoutes(api, user)
 	s.pusherRoutes(api, user)
 	s.pushRoutes(user)
 

@@ -54,6 +54,7 @@ type Deps struct {
 	Reports  *support.Reports
 	Labels   *support.Labels
 	Webhooks *webhooks.Service
+	Bots     *support.Bots
 	Wallet   *wallet.Service
 	Audit    *audit.Service
 	Hub      *realtime.Hub

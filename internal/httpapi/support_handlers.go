@@ -51,6 +51,7 @@ func (s *Server) supportRoutes(api, user *echo.Group) {
 	visitor.GET("/conversations/:id/messages", s.widgetMessages)
 	visitor.POST("/conversations/:id/messages", s.widgetSend)
 	visitor.POST("/conversations/:id/rating", s.widgetRate)
+	visitor.POST("/conversations/:id/handoff", s.widgetHandoff)
 }
 
 // requireVisitor authenticates `Authorization: Visitor <visitor_token>`.

@@ -121,6 +121,12 @@ func (c *Client) EnqueueWebhook(ctx context.Context, tx *store.Store, deliveryID
 		spec{Queue: QueueDefault, MaxRetry: WebhookMaxRetry, Timeout: 30 * time.Second})
 }
 
+// EnqueueBotDelivery schedules a delivery to a bot's webhook (retried
+// with back-off like a webhook's).
+func (c *Client) EnqueueBotDelivery(ctx context.Context, tx *store.Store, p BotDeliveryPayload) error {
+	return c.add(ctx, tx, TypeBotDelivery, p, spec{Queue: QueueDefault, MaxRetry: WebhookMaxRetry, Timeout: 30 * time.Second})
+}
+
 // EnqueueRefundRedPacket schedules, after delay, the refund of what is
 // left of a red packet; once per packet however often it is called (the
 // handler is idempotent as well).

@@ -17,6 +17,7 @@ const (
 	TypeNotifyVisitor = "support:notify_visitor"
 	TypeRefundPacket  = "wallet:refund_red_packet"
 	TypeCleanUploads  = "media:clean_uploads"
+	TypeBotDelivery   = "bot:deliver"
 )
 
 // Task types of automation rules.
@@ -68,6 +69,17 @@ type AssignTimeoutPayload struct {
 // WebhookPayload asks to deliver one stored webhook delivery.
 type WebhookPayload struct {
 	DeliveryID int64 `json:"delivery_id"`
+}
+
+// BotDeliveryPayload asks to tell a bot about a conversation it holds:
+// Event is conversation_started, message (of Seq) or handoff (By whom).
+// The delivery's id, the same on every try, is the job's.
+type BotDeliveryPayload struct {
+	BotID          int64  `json:"bot_id"`
+	ConversationID int64  `json:"conversation_id"`
+	Event          string `json:"event"`
+	Seq            int64  `json:"seq,omitempty"`
+	By             string `json:"by,omitempty"`
 }
 
 // RefundPacketPayload asks to refund what is left of an expired red packet.

@@ -53,6 +53,13 @@ type WebhookDeliverer interface {
 	Deliver(ctx context.Context, deliveryID int64, last bool) error
 }
 
+// BotDeliverer posts an event of a conversation to its bot's webhook;
+// delivery is the job's id (the same on every try) and last says whether
+// no retry follows a failure.
+type BotDeliverer interface {
+	DeliverToBot(ctx context.Context, delivery string, p BotDeliveryPayload, last bool) error
+}
+
 // PacketRefunder gives what is left of an expired red packet back to its
 // sender, once however often it is called.
 type PacketRefunder interface {
@@ -84,6 +91,7 @@ type Handlers struct {
 	Wallet   PacketRefunder
 	Media    UploadCleaner
 	Rules    Automation
+	Bots     BotDeliverer
 }
 
 // Ledger tells the worker whether an outbox job still waits and records
@@ -202,6 +210,15 @@ func NewWorker(opt asynq.RedisConnOpt, prefix string, concurrency int, h Handler
 		maxRetry, _ := asynq.GetMaxRetry(ctx)
 		return h.Webhooks.Deliver(ctx, p.DeliveryID, retried >= maxRetry)
 	})
+	mux.HandleFunc(TypeBotDelivery, func(ctx context.Context, t *asynq.Task) error {
+		var p BotDeliveryPayload
+		if err := decode(t, &p); err != nil {
+			return err
+		}
+		retried, _ := asynq.GetRetryCount(ctx)
+		maxRetry, _ := asynq.GetMaxRetry(ctx)
+		return h.Bots.DeliverToBot(ctx, taskID(ctx), p, retried >= maxRetry)
+	})
 	mux.HandleFunc(TypeRefundPacket, func(ctx context.Context, t *asynq.Task) error {
 		var p RefundPacketPayload
 		if err := decode(t, &p); err != nil {
@@ -230,14 +247,14 @@ func NewWorker(opt asynq.RedisConnOpt, prefix string, concurrency int, h Handler
 }
 
 // retryDelay is how long a failed task waits before its next try. A
-// webhook backs off from 1 s to about an hour. Other tasks try again after
+// webhook (or a bot's delivery) backs off from 1 s to about an hour. Other tasks try again after
 // a second the first time (most failures are a moment's: a database
 // connection cut, a failover) and when their worker died under them (asynq
 // finds that out only once the task's lease has run out, up to two minutes
 // late already), then back off as asynq does by default.
 func retryDelay(n int, err error, t *asynq.Task) time.Duration {
 	switch {
-	case t.Type() == TypeWebhook:
+	case t.Type() == TypeWebhook, t.Type() == TypeBotDelivery:
 		return time.Duration(1<<min(n, 12)) * time.Second // 1 s, 2 s, 4 s … about an hour
 	case t.Type() == TypeOfflinePush:
 		return time.Duration(5<<min(n, 9)) * time.Second // 5 s, 10 s, 20 s … about 40 minutes

@@ -12,7 +12,7 @@ const (
 )
 
 // SenderKind says who wrote a message, or who acts: a signed-in user, a
-// widget visitor, or Parley itself.
+// widget visitor, a site's bot, or Parley itself.
 type SenderKind string
 
 // Sender kinds.
@@ -20,6 +20,7 @@ const (
 	SenderUser    SenderKind = "user"
 	SenderVisitor SenderKind = "visitor"
 	SenderSystem  SenderKind = "system"
+	SenderBot     SenderKind = "bot" // a site's bot, answering through the bot API
 )
 
 // MessageKind says what a message carries.

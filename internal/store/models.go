@@ -107,6 +107,7 @@ func Models() []any {
 	out = append(out, teamModels()...)
 	out = append(out, contactModels()...)
 	out = append(out, webhookModels()...)
+	out = append(out, &Bot{})
 	out = append(out, pusherModels()...)
 	out = append(out, jobModels()...)
 	out = append(out, mediaModels()...)

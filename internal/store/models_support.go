@@ -37,6 +37,7 @@ type Queue struct {
 	FirstResponseTargetS *int
 	ResolutionTargetS    *int
 	TeamID               *int64 // a team whose members serve the queue too
+	BotID                *int64 // a bot that answers the queue's conversations first
 	CreatedAt            time.Time
 }
 
@@ -84,7 +85,8 @@ type SupportConversation struct {
 	VisitorID         int64
 	AssigneeID        *int64
 	TeamID            *int64 // the team it was transferred to, whose members take it
-	Status            string // queued | assigned | resolved
+	BotID             *int64 // the bot that answered it first, if any
+	Status            string // bot | queued | assigned | resolved
 	Prechat           string // JSON
 	QueuedAt          *time.Time
 	AssignedAt        *time.Time

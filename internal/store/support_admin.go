@@ -12,6 +12,7 @@ type QueueUpdate struct {
 	// Service-level targets in seconds (SetNull: none).
 	FirstResponseTargetS Null[int]
 	ResolutionTargetS    Null[int]
+	BotID                Null[int64] // SetNull: no bot first
 }
 
 // UpdateQueue writes the fields u sets; ErrNotFound for no such queue.
@@ -22,6 +23,7 @@ func (s *Store) UpdateQueue(ctx context.Context, id int64, u QueueUpdate) error 
 	putPtr(c, "is_default", u.IsDefault)
 	putNull(c, "first_response_target_s", u.FirstResponseTargetS)
 	putNull(c, "resolution_target_s", u.ResolutionTargetS)
+	putNull(c, "bot_id", u.BotID)
 	if len(c) == 0 {
 		return nil
 	}

@@ -201,6 +201,9 @@ func (s *Routing) Transfer(ctx context.Context, actor auth.Identity, conversatio
 		if err := s.rules.logEvent(ctx, tx, sc, "transferred", &actor.ID, 0); err != nil {
 			return err
 		}
+		if err := s.rules.botLetGo(ctx, tx, sc); err != nil {
+			return err
+		}
 		if err := tx.UpdateSupportConversation(ctx, conversationID, store.SupportConversationUpdate{
 			QueueID: &q.ID, Status: new(StatusQueued), AssigneeID: store.SetNull[int64](), QueuedAt: store.SetTo(now), AssignedAt: store.SetNull[time.Time]()}); err != nil {
 			return err

@@ -13,6 +13,7 @@ import (
 
 // Conversation statuses.
 const (
+	StatusBot      = "bot" // a bot answers until it hands the conversation to agents
 	StatusQueued   = "queued"
 	StatusAssigned = "assigned"
 	StatusResolved = "resolved"

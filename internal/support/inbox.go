@@ -113,8 +113,8 @@ func (s *Inbox) List(ctx context.Context, actor auth.Identity, in InboxQuery) ([
 	default:
 		return nil, 0, errs.Field("view", "mine, queued, all or team")
 	}
-	if f.Status != "" && f.Status != StatusQueued && f.Status != StatusAssigned && f.Status != StatusResolved {
-		return nil, 0, errs.Field("status", "queued, assigned or resolved")
+	if f.Status != "" && f.Status != StatusBot && f.Status != StatusQueued && f.Status != StatusAssigned && f.Status != StatusResolved {
+		return nil, 0, errs.Field("status", "bot, queued, assigned or resolved")
 	}
 	rows, err := s.store.SupportConversations(ctx, f, in.Limit)
 	if err != nil {

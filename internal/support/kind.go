@@ -40,6 +40,9 @@ func (s *Rules) CanSend(ctx context.Context, tx *store.Store, conv *store.Conver
 		}
 		return nil
 	}
+	if actor.Kind == store.SenderBot {
+		return botCanSend(ctx, tx, conv, actor.ID)
+	}
 	return s.userCanSend(ctx, tx, conv, actor.ID, kind)
 }
 

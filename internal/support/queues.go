@@ -37,6 +37,8 @@ type QueuePatch struct {
 	ResolutionTargetS    json.RawMessage `json:"resolution_target_s"`
 	// TeamID names a team whose members serve the queue; null takes it off.
 	TeamID OptionalID `json:"team_id"`
+	// BotID names a bot of the site that answers first; null takes it off.
+	BotID OptionalID `json:"bot_id"`
 }
 
 // UpdateQueue renames a queue, changes its assignment time-out or makes it
@@ -93,6 +95,18 @@ func (s *Sites) UpdateQueue(ctx context.Context, actor auth.Identity, id int64, 
 			}
 			detail["team_id"] = p.TeamID.Value
 		}
+		if p.BotID.Set {
+			if p.BotID.Value != nil {
+				b, err := tx.BotByID(ctx, *p.BotID.Value)
+				if err != nil && !errors.Is(err, store.ErrNotFound) {
+					return errs.Wrap(err, "load bot")
+				}
+				if err != nil || b.SiteID != q.SiteID {
+					return errs.R(errs.Rule, "bot_not_on_site", "this site has no such bot")
+				}
+			}
+			u.BotID, detail["bot_id"] = store.Null[int64]{Set: true, Value: p.BotID.Value}, p.BotID.Value
+		}
 		if p.IsDefault != nil && !q.IsDefault {
 			if err := tx.ClearDefaultQueue(ctx, q.SiteID); err != nil {
 				return errs.Wrap(err, "clear default queue")
@@ -117,7 +131,7 @@ func (s *Sites) UpdateQueue(ctx context.Context, actor auth.Identity, id int64, 
 		s.routing.drainTeam(ctx, *p.TeamID.Value) // its members serve the queue now
 	}
 	return &Queue{ID: q.ID, SiteID: q.SiteID, Name: q.Name, IsDefault: q.IsDefault, AssignTimeoutS: q.AssignTimeoutS,
-		FirstResponseTargetS: q.FirstResponseTargetS, ResolutionTargetS: q.ResolutionTargetS, TeamID: q.TeamID}, nil
+		FirstResponseTargetS: q.FirstResponseTargetS, ResolutionTargetS: q.ResolutionTargetS, TeamID: q.TeamID, BotID: q.BotID}, nil
 }
 
 // slaTarget reads a service-level target of a queue patch: whole seconds

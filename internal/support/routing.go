@@ -106,6 +106,9 @@ func (s *Routing) capacityOn(ctx context.Context, tx *store.Store, queueID, user
 
 // assignTx gives sc to agentID and makes them a member of the conversation.
 func (s *Rules) assignTx(ctx context.Context, tx *store.Store, sc *store.SupportConversation, agentID int64, now time.Time, event string) (*routed, error) {
+	if err := s.botLetGo(ctx, tx, sc); err != nil {
+		return nil, err
+	}
 	if err := tx.UpdateSupportConversation(ctx, sc.ConversationID, store.SupportConversationUpdate{
 		Status: new(StatusAssigned), AssigneeID: store.SetTo(agentID), AssignedAt: store.SetTo(now)}); err != nil {
 		return nil, err

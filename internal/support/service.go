@@ -22,6 +22,7 @@ import (
 
 	"github.com/parley-chat/parley/internal/chat"
 	"github.com/parley-chat/parley/internal/errs"
+	"github.com/parley-chat/parley/internal/jobs"
 	"github.com/parley-chat/parley/internal/notify"
 	"github.com/parley-chat/parley/internal/store"
 )
@@ -32,6 +33,7 @@ type Jobs interface {
 	EnqueueAssignTimeout(ctx context.Context, tx *store.Store, conversationID, agentID, assignedAtUnixNano int64, delay time.Duration) error
 	EnqueueNotifyAgents(ctx context.Context, tx *store.Store, conversationID int64, delay time.Duration) error
 	EnqueueNotifyVisitor(ctx context.Context, tx *store.Store, conversationID int64, delay, window time.Duration) error
+	EnqueueBotDelivery(ctx context.Context, tx *store.Store, p jobs.BotDeliveryPayload) error
 }
 
 // Sessions counts a user's open sessions (on this node; across nodes with
@@ -209,6 +211,14 @@ func (s *Rules) AfterSend(ctx context.Context, tx *store.Store, conv *store.Conv
 	}
 	if err := s.emitMessage(ctx, tx, sc, msg); err != nil {
 		return err
+	}
+	if sc.Status == StatusBot {
+		// The bot answers: it hears of the visitor's messages, and nobody
+		// is mailed about them.
+		if msg.SenderKind == store.SenderVisitor && sc.BotID != nil {
+			return s.tellBot(ctx, tx, sc, botPayload(BotEventMessage, msg.Seq, ""))
+		}
+		return nil
 	}
 	if msg.Kind != store.MessageNote {
 		if err := s.scheduleFollowUp(ctx, tx, sc, msg); err != nil {

@@ -83,6 +83,7 @@ type Queue struct {
 	FirstResponseTargetS *int         `json:"first_response_target_s"`
 	ResolutionTargetS    *int         `json:"resolution_target_s"`
 	TeamID               *int64       `json:"team_id"`
+	BotID                *int64       `json:"bot_id"` // a bot that answers first
 	Agents               []QueueAgent `json:"agents,omitempty"`
 }
 
@@ -398,7 +399,7 @@ func (s *Sites) siteView(ctx context.Context, site *store.Site, withSecret bool)
 // queueView shows a queue with its agents ([] when it has none).
 func (s *Sites) queueView(ctx context.Context, q *store.Queue) (*Queue, error) {
 	qv := &Queue{ID: q.ID, SiteID: q.SiteID, Name: q.Name, IsDefault: q.IsDefault, AssignTimeoutS: q.AssignTimeoutS,
-		FirstResponseTargetS: q.FirstResponseTargetS, ResolutionTargetS: q.ResolutionTargetS, TeamID: q.TeamID, Agents: []QueueAgent{}}
+		FirstResponseTargetS: q.FirstResponseTargetS, ResolutionTargetS: q.ResolutionTargetS, TeamID: q.TeamID, BotID: q.BotID, Agents: []QueueAgent{}}
 	agents, err := s.store.QueueAgents(ctx, q.ID)
 	if err != nil {
 		return nil, errs.Wrap(err, "load agents")

@@ -455,6 +455,9 @@ func (s *Routing) transferToTeamTx(ctx context.Context, tx *store.Store, sc *sto
 	if err := s.rules.logEvent(ctx, tx, sc, "transferred", &actor.ID, 0); err != nil {
 		return nil, nil, err
 	}
+	if err := s.rules.botLetGo(ctx, tx, sc); err != nil {
+		return nil, nil, err
+	}
 	if err := tx.UpdateSupportConversation(ctx, sc.ConversationID, store.SupportConversationUpdate{
 		Status: new(StatusQueued), AssigneeID: store.SetNull[int64](), QueuedAt: store.SetTo(now), AssignedAt: store.SetNull[time.Time]()}); err != nil {
 		return nil, nil, err

@@ -140,6 +140,10 @@ func (s *Visitors) Open(ctx context.Context, visitorID int64, in OpenInput) (*Co
 		sc = &store.SupportConversation{ConversationID: conv.ID, SiteID: site.ID, QueueID: queue.ID, VisitorID: visitorID,
 			Status: StatusQueued, Prechat: prechatJSON, QueuedAt: &now, CreatedAt: now,
 			FirstResponseDueAt: dueAfter(now, queue.FirstResponseTargetS), ResolutionDueAt: dueAfter(now, queue.ResolutionTargetS)}
+		if queue.BotID != nil {
+			// The queue's bot answers first: the agents' clocks start at the hand-off.
+			sc.Status, sc.BotID, sc.QueuedAt, sc.FirstResponseDueAt = StatusBot, queue.BotID, nil, nil
+		}
 		if err := tx.CreateSupportConversation(ctx, sc); err != nil {
 			return err
 		}
@@ -158,6 +162,9 @@ func (s *Visitors) Open(ctx context.Context, visitorID int64, in OpenInput) (*Co
 		if err := s.rules.trigger(ctx, tx, AutomationEvent{Trigger: "conversation_created", SiteID: sc.SiteID, ConversationID: sc.ConversationID,
 			Key: fmt.Sprintf("created:%d", sc.ConversationID)}); err != nil {
 			return err
+		}
+		if sc.Status == StatusBot {
+			return s.rules.tellBot(ctx, tx, sc, botPayload(BotEventStarted, 0, ""))
 		}
 		r, err := s.rules.routeTx(ctx, tx, sc, 0, now)
 		if r != nil {
