@@ -168,8 +168,8 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 	supportRules := support.NewRules(a.Store, views, a.Hub, support.Viewers{Redis: a.KV.Client, Key: a.KV.Key, TTL: cfg.ViewerTTL}, a.Jobs, a.Webhooks, a.Mailer, support.Config{
 		PublicURL: cfg.PublicURL, Secret: cfg.Secret, AgentGrace: cfg.AgentGrace,
 		PreviousSecret: cfg.SecretPrevious, SiteSecretGrace: cfg.SiteSecretGrace,
-		WidgetSessionsPerIPPerMinute: cfg.WidgetSessionLimitPerIP,
-		AgentNotifyDelay:             cfg.AgentNotifyDelay, VisitorNotifyDelay: cfg.VisitorNotifyDelay,
+		WidgetSessionsPerIPPerMinute: cfg.WidgetSessionLimitPerIP, WidgetSiteReadsPerIPPerMinute: cfg.WidgetSiteLimitPerIP,
+		AgentNotifyDelay: cfg.AgentNotifyDelay, VisitorNotifyDelay: cfg.VisitorNotifyDelay,
 		Clock: clock,
 	}, log)
 	supportRules.UseAutomation(automation.NewHook(a.Jobs))

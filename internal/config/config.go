@@ -79,6 +79,7 @@ type Config struct {
 
 	ResetLimitPerAccount      int
 	WidgetSessionLimitPerIP   int
+	WidgetSiteLimitPerIP      int
 	TicketLimitPerMinute      int
 	UploadLimit               int
 	UploadVisitorLimit        int
@@ -160,6 +161,7 @@ func Settings() []Setting {
 		{Env: "PARLEY_REGISTER_LIMIT_PER_IP", Flag: "register-limit-per-ip", Default: "10", Help: "registrations allowed per client IP per window", set: integer(func(c *Config) *int { return &c.RegisterLimitPerIP }, 1)},
 		{Env: "PARLEY_RESET_LIMIT_PER_ACCOUNT", Flag: "reset-limit-per-account", Default: "5", Help: "password-reset mails one address may be sent per login-limit window (counted whether or not the address has an account)", set: integer(func(c *Config) *int { return &c.ResetLimitPerAccount }, 1)},
 		{Env: "PARLEY_WIDGET_SESSION_LIMIT_PER_IP", Flag: "widget-session-limit-per-ip", Default: "120", Help: "widget sessions started per client IP per minute", set: integer(func(c *Config) *int { return &c.WidgetSessionLimitPerIP }, 1)},
+		{Env: "PARLEY_WIDGET_SITE_LIMIT_PER_IP", Flag: "widget-site-limit-per-ip", Default: "120", Help: "reads of a site's public widget settings per client IP per minute", set: integer(func(c *Config) *int { return &c.WidgetSiteLimitPerIP }, 1)},
 		{Env: "PARLEY_TICKET_LIMIT_PER_MINUTE", Flag: "ticket-limit-per-minute", Default: "60", Help: "realtime tickets one user or visitor may take per minute", set: integer(func(c *Config) *int { return &c.TicketLimitPerMinute }, 1)},
 		{Env: "PARLEY_UPLOAD_LIMIT", Flag: "upload-limit", Default: "60", Help: "uploads one user may start per upload-limit window", set: integer(func(c *Config) *int { return &c.UploadLimit }, 1)},
 		{Env: "PARLEY_UPLOAD_VISITOR_LIMIT", Flag: "upload-visitor-limit", Default: "30", Help: "uploads one widget visitor may start per upload-limit window", set: integer(func(c *Config) *int { return &c.UploadVisitorLimit }, 1)},

@@ -22,7 +22,7 @@ type limitCase struct {
 // liftNewLimits lifts the limits tested here out of the way of tests that
 // call the same routes many times from one address.
 func liftNewLimits(c *config.Config) {
-	c.ResetLimitPerAccount, c.WidgetSessionLimitPerIP, c.TicketLimitPerMinute = 100000, 100000, 100000
+	c.ResetLimitPerAccount, c.WidgetSessionLimitPerIP, c.WidgetSiteLimitPerIP, c.TicketLimitPerMinute = 100000, 100000, 100000, 100000
 	c.UploadLimit, c.UploadVisitorLimit, c.FriendRequestLimitPerHour, c.GroupJoinLimitPerHour = 100000, 100000, 100000, 100000
 }
 
@@ -73,6 +73,10 @@ func TestRateLimitsAnswer429WithRetryAfter(t *testing.T) {
 			return func() *testkit.Response {
 				return srv.Client().Raw("POST", "/api/v1/widget/session", map[string]string{"site_key": key, "page_url": srv.URL + "/demo"})
 			}, nil
+		}},
+		{"widget site settings per IP", func(c *config.Config, n int) { c.WidgetSiteLimitPerIP = n }, func(t *testing.T, srv *testkit.Server) (func() *testkit.Response, func() *testkit.Response) {
+			key := newSite(t, srv, srv.Setup())
+			return func() *testkit.Response { return srv.Client().Raw("GET", "/api/v1/widget/sites/"+key, nil) }, nil
 		}},
 		{"realtime tickets per identity", func(c *config.Config, n int) { c.TicketLimitPerMinute = n }, func(t *testing.T, srv *testkit.Server) (func() *testkit.Response, func() *testkit.Response) {
 			admin := srv.Setup()

@@ -400,7 +400,7 @@ func (s *Server) widgetSite(c echo.Context) error {
 		// The loader reads refusals too, to say why the launcher stays away.
 		h.Set("Access-Control-Allow-Origin", o)
 	}
-	site, err := s.deps.Visitors.PublicSite(r.Context(), c.Param("key"), origin)
+	site, err := s.deps.Visitors.PublicSite(r.Context(), c.Param("key"), origin, c.RealIP())
 	if err != nil {
 		return err
 	}

@@ -44,6 +44,8 @@ type QueuePatch struct {
 // UpdateQueue renames a queue, changes its assignment time-out or makes it
 // the site's default (admins only). Errors: 403, 400, 404 queue_not_found.
 func (s *Sites) UpdateQueue(ctx context.Context, actor auth.Identity, id int64, p QueuePatch) (*Queue, error) {
+	// The widget's public settings show the change at once on this node.
+	defer s.sites.forget()
 	if !actor.IsAdmin() {
 		return nil, errNeedAdmin
 	}
@@ -152,6 +154,8 @@ func slaTarget(field string, raw json.RawMessage) (store.Null[int], error) {
 // with open conversations stay. Errors: 403, 404 queue_not_found, 409
 // default_queue or queue_has_open_conversations.
 func (s *Sites) DeleteQueue(ctx context.Context, actor auth.Identity, id int64) error {
+	// The widget's public settings show the change at once on this node.
+	defer s.sites.forget()
 	if !actor.IsAdmin() {
 		return errNeedAdmin
 	}
@@ -198,6 +202,8 @@ func (s *Sites) DeleteQueue(ctx context.Context, actor auth.Identity, id int64) 
 // RemoveQueueAgent takes an agent out of a queue (admins only). Errors:
 // 403, 404 queue_not_found or not_in_queue.
 func (s *Sites) RemoveQueueAgent(ctx context.Context, actor auth.Identity, queueID, userID int64) error {
+	// The widget's public settings show the change at once on this node.
+	defer s.sites.forget()
 	if !actor.IsAdmin() {
 		return errNeedAdmin
 	}
@@ -227,6 +233,8 @@ type NewQueue struct {
 
 // CreateQueue adds a queue to a site (admins only).
 func (s *Sites) CreateQueue(ctx context.Context, actor auth.Identity, siteID int64, in NewQueue) (*Queue, error) {
+	// The widget's public settings show the change at once on this node.
+	defer s.sites.forget()
 	if !actor.IsAdmin() {
 		return nil, errNeedAdmin
 	}
@@ -259,6 +267,8 @@ func (s *Sites) CreateQueue(ctx context.Context, actor auth.Identity, siteID int
 // SetQueueAgent puts an agent (role agent or admin) in a queue with a
 // capacity, or changes it; capacity 0 removes them (admins only).
 func (s *Sites) SetQueueAgent(ctx context.Context, actor auth.Identity, queueID, userID int64, capacity int) error {
+	// The widget's public settings show the change at once on this node.
+	defer s.sites.forget()
 	if !actor.IsAdmin() {
 		return errNeedAdmin
 	}

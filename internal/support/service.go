@@ -67,6 +67,9 @@ type Config struct {
 	// WidgetSessionsPerIPPerMinute caps widget sessions started from one
 	// address (0: unlimited).
 	WidgetSessionsPerIPPerMinute int
+	// WidgetSiteReadsPerIPPerMinute caps reads of a site's public widget
+	// settings from one address (0: unlimited).
+	WidgetSiteReadsPerIPPerMinute int
 	// Clock tells the time of assignments, time-outs, hours and reports
 	// (the real clock when nil).
 	Clock clockwork.Clock
@@ -107,7 +110,8 @@ func NewRules(st *store.Store, views *chat.Views, pub chat.Publisher, viewers Vi
 	r := &Rules{shared: shared{store: st, cfg: cfg, log: log,
 		// Microseconds: PostgreSQL keeps no finer, and assignment stamps
 		// are compared after a round trip through the database.
-		now: func() time.Time { return cfg.clock().Now().UTC().Truncate(time.Microsecond) }},
+		now:   func() time.Time { return cfg.clock().Now().UTC().Truncate(time.Microsecond) },
+		sites: newSiteCache()},
 		views: views, pub: pub, jobs: jobs, events: events, mailer: mailer}
 	if viewers.Redis != nil {
 		r.viewers = newViewerSet(viewers.Redis, viewers.Key, viewers.TTL)

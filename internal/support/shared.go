@@ -21,6 +21,8 @@ type shared struct {
 	cfg   Config
 	log   *slog.Logger
 	now   func() time.Time
+	// sites caches the widget's public site settings (PublicSite).
+	sites *siteCache
 }
 
 // available reports whether an agent takes chats now: they chose online,

@@ -201,6 +201,8 @@ func (s *Sites) ListSites(ctx context.Context, actor auth.Identity) ([]Site, err
 
 // UpdateSite changes a site's settings (admins only).
 func (s *Sites) UpdateSite(ctx context.Context, actor auth.Identity, id int64, p SitePatch) (*Site, error) {
+	// The widget's public settings show the change at once on this node.
+	defer s.sites.forget()
 	if !actor.IsAdmin() {
 		return nil, errNeedAdmin
 	}
@@ -342,6 +344,8 @@ func (s *Sites) RotateSecret(ctx context.Context, actor auth.Identity, id int64)
 // its history for reports and cannot be deleted. Errors: 403, 404
 // site_not_found, 409 site_has_conversations.
 func (s *Sites) DeleteSite(ctx context.Context, actor auth.Identity, id int64) error {
+	// The widget's public settings show the change at once on this node.
+	defer s.sites.forget()
 	if !actor.IsAdmin() {
 		return errNeedAdmin
 	}

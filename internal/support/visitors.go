@@ -365,24 +365,37 @@ var errNoResume = errs.R(errs.Unauthorized, "invalid_visitor_token", "the visito
 
 // PublicSite returns what the widget shows of the site with this public
 // key, for a page of origin, creating nothing: the launcher draws from it
-// before anyone opens the chat. Errors: 404 site_not_found, 403
-// origin_not_allowed.
-func (s *Visitors) PublicSite(ctx context.Context, siteKey, origin string) (*WidgetSite, error) {
+// before anyone opens the chat. Reads are limited per client address ip
+// and answered from a short cache (WidgetSiteTTL). Errors: 404
+// site_not_found, 403 origin_not_allowed, 429 rate_limited.
+func (s *Visitors) PublicSite(ctx context.Context, siteKey, origin, ip string) (*WidgetSite, error) {
+	if err := s.limiter.Hit(ctx, "widget_site:ip:"+ip, s.cfg.WidgetSiteReadsPerIPPerMinute, time.Minute, i18n.N("reading the chat settings")); err != nil {
+		return nil, err
+	}
 	siteKey = strings.TrimSpace(siteKey)
 	if siteKey == "" || len(siteKey) > 100 {
 		return nil, errs.R(errs.NotFound, "site_not_found", "no site has this key")
 	}
-	site, err := s.store.SiteByPublicKey(ctx, siteKey)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, errs.R(errs.NotFound, "site_not_found", "no site has this key")
-	}
-	if err != nil {
-		return nil, errs.Wrap(err, "load site")
+	now := s.now()
+	site, view, ok := s.sites.get(siteKey, now)
+	if !ok {
+		var err error
+		site, err = s.store.SiteByPublicKey(ctx, siteKey)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, errs.R(errs.NotFound, "site_not_found", "no site has this key")
+		}
+		if err != nil {
+			return nil, errs.Wrap(err, "load site")
+		}
+		if view, err = s.widgetSite(ctx, site); err != nil {
+			return nil, err
+		}
+		s.sites.put(siteKey, site, view, now)
 	}
 	if !s.OriginAllowed(site, origin) {
 		return nil, errs.R(errs.Forbidden, "origin_not_allowed", "this website is not allowed to use this chat")
 	}
-	return s.widgetSite(ctx, site)
+	return view, nil
 }
 
 func (s *Visitors) widgetSite(ctx context.Context, site *store.Site) (*WidgetSite, error) {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/parley-chat/parley/internal/support"
 	"github.com/parley-chat/parley/internal/testkit"
 )
 
@@ -181,5 +182,42 @@ func TestVisitorKeepsSeveralConversationsUpToABound(t *testing.T) {
 	}
 	if r := d.srv.Client().Raw("GET", "/api/v1/widget/conversations", nil); r.Status != http.StatusUnauthorized {
 		t.Fatalf("anonymous list: %d", r.Status)
+	}
+}
+
+// The public settings come from a short cache: a change made through the
+// API shows at once, one made elsewhere (another node) within the TTL.
+func TestPublicSiteSettingsAreCachedBriefly(t *testing.T) {
+	d := newDesk(t, 0, 1, testkit.WithFakeClock())
+	path := "/api/v1/widget/sites/" + d.site.PublicKey
+	anon := d.srv.Client()
+	greeting := func() string {
+		t.Helper()
+		r := anon.Raw("GET", path, nil, "Origin", "https://shop.example")
+		if r.Status != http.StatusOK {
+			t.Fatalf("GET %s: %d %s", path, r.Status, r.Body)
+		}
+		var ws struct {
+			Greeting string `json:"greeting"`
+		}
+		r.JSON(t, &ws)
+		return ws.Greeting
+	}
+	greeting()
+	d.admin.Do("PATCH", fmt.Sprintf("/api/v1/sites/%d", d.site.ID), map[string]any{"greeting": "Hello from the API"}, http.StatusOK, nil)
+	if got := greeting(); got != "Hello from the API" {
+		t.Fatalf("after PATCH the greeting is %q", got)
+	}
+
+	// Another node changes the row: this one answers from memory until the TTL passes.
+	if err := d.srv.App.Store.Gorm().Table("sites").Where("id = ?", d.site.ID).Update("greeting", "Hello from elsewhere").Error; err != nil {
+		t.Fatal(err)
+	}
+	if got := greeting(); got != "Hello from the API" {
+		t.Fatalf("within the TTL the greeting is %q", got)
+	}
+	d.srv.Advance(support.WidgetSiteTTL)
+	if got := greeting(); got != "Hello from elsewhere" {
+		t.Fatalf("after the TTL the greeting is %q", got)
 	}
 }

@@ -8,11 +8,13 @@
 export const MSG_INIT = 'parley:init' // loader → frame, once, after the frame loads
 export const MSG_VISIBLE = 'parley:visible' // loader → frame: {open}
 export const MSG_IDENTIFY = 'parley:identify' // loader → frame: {token}
+export const MSG_ATTRIBUTES = 'parley:attributes' // loader → frame: {id, attributes} (Parley.setAttributes)
 export const MSG_READY = 'parley:ready' // frame → loader: {color}
 export const MSG_ERROR = 'parley:error' // frame → loader: {code, message}
 export const MSG_CLOSE = 'parley:close' // frame → loader: hide me
 export const MSG_UNREAD = 'parley:unread' // frame → loader: {count, beep}
 export const MSG_MESSAGE = 'parley:message' // frame → loader: {message} for Parley.on('message')
+export const MSG_STORED = 'parley:stored' // frame → loader: {id, error?: {code, message, details}} for setAttributes
 
 // WebSocket frames, generated from the AsyncAPI document (/api/asyncapi.json)
 // by scripts/gen-frames.mjs before every build and test run.

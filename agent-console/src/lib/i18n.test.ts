@@ -61,6 +61,12 @@ describe('translate', () => {
     expect(translate('zh-CN', 'members.nameYou', { name: 'Ada Admin' })).toBe('Ada Admin（我）')
     expect(translate('zh-CN', 'verify.addressOk', { email: 'a@b.c' })).toBe('a@b.c 已通过验证。')
   })
+
+  it('names every webhook delivery status in both languages, never by its raw value', () => {
+    const statuses = ['pending', 'delivered', 'failed'] as const
+    expect(statuses.map((s) => translate('en', `hooks.status.${s}`))).toEqual(['Pending', 'Delivered', 'Failed'])
+    expect(statuses.map((s) => translate('zh-CN', `hooks.status.${s}`))).toEqual(['等待中', '已送达', '失败'])
+  })
 })
 
 describe('choosing the language', () => {

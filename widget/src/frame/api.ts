@@ -6,6 +6,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** The fields a validation error names. */
+    readonly details?: Record<string, string>,
   ) {
     super(message)
   }
@@ -41,8 +43,8 @@ export async function call<T>(method: string, path: string, body?: unknown, toke
     // Not JSON (a proxy's error page): keep going with the status.
   }
   if (!res.ok) {
-    const err = (data as { error?: { code?: string; message?: string } } | undefined)?.error
-    throw new ApiError(res.status, err?.code || 'http_' + res.status, err?.message || res.statusText || 'request failed')
+    const err = (data as { error?: { code?: string; message?: string; details?: Record<string, string> } } | undefined)?.error
+    throw new ApiError(res.status, err?.code || 'http_' + res.status, err?.message || res.statusText || 'request failed', err?.details)
   }
   return data as T
 }

@@ -1,17 +1,20 @@
 import {
   acceptFromHost,
+  MSG_ATTRIBUTES,
   MSG_CLOSE,
   MSG_ERROR,
   MSG_IDENTIFY,
   MSG_INIT,
   MSG_MESSAGE,
   MSG_READY,
+  MSG_STORED,
   MSG_UNREAD,
   MSG_VISIBLE,
   type InitData,
   type ServerFrame,
 } from '../protocol'
 import { ApiError, call } from './api'
+import { AttributeSync } from './attributes'
 import { Delivery } from './delivery'
 import { History } from './history'
 import { pickStrings, type Strings } from './i18n'
@@ -43,6 +46,8 @@ export class ChatApp {
   readonly delivery: Delivery
   readonly uploads: Uploads
   readonly device: DeviceStore
+  /** Parley.setAttributes: kept until the session starts. */
+  readonly attributes: AttributeSync
   socket: Socket
   agentReadSeq = 0
   unread = 0
@@ -81,6 +86,12 @@ export class ChatApp {
   ) {
     this.view = new ChatView(doc, pickStrings(win.navigator?.language).t)
     this.device = new DeviceStore(() => this.win.localStorage, () => 'parley:v1:' + (this.init ? this.init.siteKey : ''))
+    this.attributes = new AttributeSync({
+      ready: () => !!this.site && !!this.token,
+      patch: (attributes) => call<Visitor>('PATCH', '/widget/visitor', { attributes }, this.token),
+      done: (id, err) =>
+        this.toHost(err ? { type: MSG_STORED, id, error: { code: err.code, message: err.message, details: err.details } } : { type: MSG_STORED, id }),
+    })
     this.history = new History((id, query) => call<Page>('GET', `/widget/conversations/${id}/messages?${query}`, undefined, this.token))
     this.delivery = new Delivery({
       ready: () => !!this.site,
@@ -156,6 +167,8 @@ export class ChatApp {
       this.identity = m.token
       // Before the chat is opened only an existing visitor is resumed.
       void this.runSession(true, !this.site && !this.visible)
+    } else if (m.type === MSG_ATTRIBUTES && typeof m.id === 'number' && m.attributes && typeof m.attributes === 'object') {
+      this.attributes.set(m.id, m.attributes as Record<string, unknown>)
     }
   }
 
@@ -221,6 +234,8 @@ export class ChatApp {
     this.site = s.site
     this.limits = s.uploads || null
     this.save()
+    // Attributes the page set before the session started go now.
+    void this.attributes.flush()
     if (first) this.toHost({ type: MSG_READY, color: s.site.color })
     this.view.applySite(s.site)
     this.view.r.convsBtn.hidden = false

@@ -1,11 +1,13 @@
 import {
   asWidgetMessage,
   MSG_CLOSE,
+  MSG_ATTRIBUTES,
   MSG_ERROR,
   MSG_IDENTIFY,
   MSG_INIT,
   MSG_MESSAGE,
   MSG_READY,
+  MSG_STORED,
   MSG_UNREAD,
   MSG_VISIBLE,
   type InitData,
@@ -34,6 +36,45 @@ export interface ParleyApi {
   on(name: string, fn: (data: unknown) => void): void
   /** Signs the visitor in with an identity token signed by the host's backend. */
   identify(token: string): void
+  /**
+   * Stores attributes of the visitor for the agents (plan, order id…).
+   * Kept until the visitor's session starts (a page view creates nothing);
+   * resolves once stored, rejects with the server's error.
+   */
+  setAttributes(attributes: Record<string, unknown>): Promise<void>
+}
+
+/** The server's rules for attributes: keys, how many, values. */
+export const ATTRIBUTE_KEY = /^[a-z][a-z0-9_]{0,39}$/
+export const MAX_ATTRIBUTES = 50
+export const MAX_ATTRIBUTE_CHARS = 500
+
+/** An error the server (or the check before it) gave setAttributes. */
+export interface AttributeError extends Error {
+  code: string
+  details?: Record<string, string>
+}
+
+function attributeError(code: string, message: string, details?: Record<string, string>): AttributeError {
+  return Object.assign(new Error(message), { code, details })
+}
+
+/**
+ * Checks attributes as the server will: an empty list when they are fine,
+ * otherwise one problem per line, each naming its key.
+ */
+export function attributeProblems(attrs: unknown): string[] {
+  if (!attrs || typeof attrs !== 'object' || Array.isArray(attrs)) return ['setAttributes() takes an object of key: value']
+  const keys = Object.keys(attrs)
+  const out: string[] = []
+  if (keys.length > MAX_ATTRIBUTES) out.push(`at most ${MAX_ATTRIBUTES} attributes at once (got ${keys.length})`)
+  for (const k of keys) {
+    const v = (attrs as Record<string, unknown>)[k]
+    if (!ATTRIBUTE_KEY.test(k)) out.push(`"${k}": keys are a lower-case letter, then up to 39 lower-case letters, digits or _`)
+    else if (typeof v === 'string' ? [...v].length > MAX_ATTRIBUTE_CHARS : v !== null && typeof v !== 'boolean' && !(typeof v === 'number' && isFinite(v)))
+      out.push(`"${k}": values are strings of at most ${MAX_ATTRIBUTE_CHARS} characters, numbers, true, false or null`)
+  }
+  return out
 }
 
 export const HOST_ID = 'parley-widget'
@@ -153,6 +194,10 @@ export class Widget {
   failed = false
   readonly api: ParleyApi
   private frameLoaded = false
+  /** setAttributes calls waiting for the frame to answer, then for the frame to store them. */
+  private attrSeq = 0
+  private readonly attrWaiting: Array<{ type: string; id: number; attributes: Record<string, unknown> }> = []
+  private readonly attrPending = new Map<number, { resolve: () => void; reject: (e: Error) => void }>()
   private timer: ReturnType<typeof setTimeout> | null = null
 
   constructor(
@@ -198,9 +243,25 @@ export class Widget {
         this.identityToken = token
         if (this.answered) this.post({ type: MSG_IDENTIFY, token })
       },
+      setAttributes: (attributes) => this.setAttributes(attributes),
     }
 
     win.addEventListener('message', (e) => this.onMessage(e))
+  }
+
+  setAttributes(attributes: Record<string, unknown>): Promise<void> {
+    const problems = attributeProblems(attributes)
+    if (problems.length) {
+      for (const p of problems) console.warn(`Parley: setAttributes: ${p}.`)
+      return Promise.reject(attributeError('invalid_attributes', problems.join('; ')))
+    }
+    if (this.failed) return Promise.reject(attributeError('widget_off', 'the chat widget is off on this page'))
+    const msg = { type: MSG_ATTRIBUTES, id: ++this.attrSeq, attributes: { ...attributes } }
+    return new Promise<void>((resolve, reject) => {
+      this.attrPending.set(msg.id, { resolve, reject })
+      if (this.answered) this.post(msg)
+      else this.attrWaiting.push(msg)
+    })
   }
 
   get isOpen(): boolean {
@@ -325,6 +386,8 @@ export class Widget {
     if (this.failed) return
     this.failed = true
     if (this.timer) clearTimeout(this.timer)
+    for (const p of this.attrPending.values()) p.reject(attributeError('widget_off', 'the chat widget is off on this page'))
+    this.attrPending.clear()
     this.host.style.display = 'none'
     this.launcher.hidden = true
     if (this.frame) {
@@ -351,7 +414,17 @@ export class Widget {
         if (typeof m.color === 'string' && /^#[0-9a-fA-F]{6}$/.test(m.color)) {
           this.host.style.setProperty('--parley-color', m.color)
         }
+        for (const w of this.attrWaiting.splice(0)) this.post(w)
         break
+      case MSG_STORED: {
+        const p = this.attrPending.get(m.id as number)
+        if (!p) break
+        this.attrPending.delete(m.id as number)
+        const e = m.error as { code?: string; message?: string; details?: Record<string, string> } | undefined
+        if (e) p.reject(attributeError(e.code || 'error', e.message || 'the attributes were not stored', e.details))
+        else p.resolve()
+        break
+      }
       case MSG_ERROR:
         this.answered = true
         this.fail(typeof m.message === 'string' ? m.message : 'the chat service refused this page')
@@ -421,8 +494,9 @@ export function boot(script: HTMLScriptElement | null, doc: Document = document,
     for (const call of early) {
       if (!Array.isArray(call)) continue
       const [name, ...args] = call as [keyof ParleyApi, ...unknown[]]
-      const fn = widget.api[name] as ((...a: unknown[]) => void) | undefined
-      if (typeof fn === 'function') fn(...args)
+      const fn = widget.api[name] as ((...a: unknown[]) => unknown) | undefined
+      // A queued setAttributes has nobody to tell of a refusal but the console.
+      if (typeof fn === 'function') Promise.resolve(fn(...args)).catch((e: Error) => console.warn(`Parley: ${name}: ${e.message}`))
     }
     // Preload the frame once the page has settled, so the first open is instant.
     const idle = () => whenIdle(win, () => widget.load())
