@@ -5,8 +5,22 @@
 // same site (see .ci/browser).
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { after, before, test } from 'node:test'
 import { BASE, adminSession, createUser, launch, openSignedIn, restOk, signInPage, visitor } from './helpers.mjs'
+
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
+
+/** The critical and serious axe violations of what the page shows now, one line each. */
+async function axe(page, what) {
+  await page.evaluate(AXE)
+  const found = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ['violations'] })
+    return r.violations.filter((v) => v.impact === 'critical' || v.impact === 'serious').map((v) => `${v.impact} ${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(' | ')}`)
+  })
+  assert.deepEqual(found, [], `${what}: axe violations`)
+}
 
 let browser
 before(async () => {
@@ -62,6 +76,7 @@ test('an admin makes a team that serves a queue; its member gets the visitor, a 
     const row = card.locator(`[data-testid="team-member"][data-user-id="${tess.user.id}"]`)
     await row.waitFor()
     assert.match(await row.getByTestId('team-member-state').innerText(), /0\/2/)
+    await axe(page, 'Admin → Teams with a member')
 
     await page.goto(`${BASE}/console/#/admin/sites/${site.id}`)
     const select = page.getByTestId('queue').first().getByTestId('queue-team')
@@ -102,6 +117,7 @@ test('an admin makes a team that serves a queue; its member gets the visitor, a 
     await rp.getByTestId('support-transfer').click()
     await rp.locator(`[data-testid="transfer-team"][value="team:${teamId}"]`).waitFor({ state: 'attached' })
     await rp.getByTestId('transfer-target').selectOption(`team:${teamId}`)
+    await axe(rp, 'the transfer form with teams')
     const moved = rp.waitForResponse((r) => r.url().endsWith(`/api/v1/support/conversations/${second.conversationId}/transfer`))
     await rp.getByTestId('transfer-submit').click()
     const answer = await moved
@@ -122,6 +138,7 @@ test('an admin makes a team that serves a queue; its member gets the visitor, a 
       [first.conversationId, second.conversationId],
     )
     assert.match(page.url(), new RegExp(`team=${teamId}`))
+    await axe(page, "the inbox's team view")
   } catch (err) {
     await tessPage.explain(err)
   } finally {
@@ -173,9 +190,16 @@ test('on the Contacts page an agent sets an attribute and merges a duplicate of 
     assert.deepEqual(stored.attributes, { plan: 'pro' })
     assert.equal(stored.attribute_sources.plan, 'agent')
 
-    // Merge the phone's contact into this one.
+    // The merge dialog takes the focus, and Escape closes it, giving the focus back.
     await profile.getByTestId('contact-merge').click()
     const dialog = page.getByTestId('merge-dialog')
+    await page.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'merge-search')
+    await page.keyboard.press('Escape')
+    await dialog.waitFor({ state: 'detached' })
+    await page.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'contact-merge')
+
+    // Merge the phone's contact into this one.
+    await page.keyboard.press('Enter')
     await dialog.getByTestId('merge-search').fill(`phone ${tag}`)
     await dialog.getByTestId('merge-search-submit').click()
     const option = dialog.locator(`[data-testid="merge-option"][data-visitor-id="${dup.visitorId}"]`)
@@ -183,6 +207,7 @@ test('on the Contacts page an agent sets an attribute and merges a duplicate of 
     assert.equal(await dialog.locator(`[data-testid="merge-option"][data-visitor-id="${main.visitorId}"]`).count(), 0)
     await option.locator('input[type="radio"]').check()
     await dialog.getByTestId('merge-question').waitFor()
+    await axe(page, 'the merge dialog')
     const merged = page.waitForResponse((r) => r.url().endsWith(`/api/v1/support/visitors/${main.visitorId}/merge`))
     await dialog.getByTestId('merge-confirm').click()
     const answer = await merged
