@@ -190,6 +190,21 @@ test('on the Contacts page an agent sets an attribute and merges a duplicate of 
     assert.deepEqual(stored.attributes, { plan: 'pro' })
     assert.equal(stored.attribute_sources.plan, 'agent')
 
+    // What only the server refuses is shown next to the field its 400 names.
+    await profile.getByTestId('attribute-add').click()
+    const bad = profile.getByTestId('attribute-row').last()
+    await bad.getByTestId('attribute-key').fill('note')
+    await bad.getByTestId('attribute-value').fill('a\u0000b')
+    const refused = page.waitForResponse((r) => r.url().endsWith(`/api/v1/support/visitors/${main.visitorId}`) && r.request().method() === 'PATCH')
+    await profile.getByTestId('attribute-save').click()
+    const refusal = await refused
+    assert.equal(refusal.status(), 400)
+    assert.ok((await refusal.json()).error.details['attributes.note'])
+    assert.match(await bad.getByTestId('attribute-value-error').innerText(), /NUL/)
+    assert.equal(await bad.getByTestId('attribute-value').getAttribute('aria-invalid'), 'true')
+    await bad.getByTestId('attribute-remove').click()
+    assert.equal(await profile.getByTestId('attribute-row').count(), 1)
+
     // The merge dialog takes the focus, and Escape closes it, giving the focus back.
     await profile.getByTestId('contact-merge').click()
     const dialog = page.getByTestId('merge-dialog')
