@@ -136,6 +136,7 @@ export function stopInbox(): void {
   inbox.siteList = []
   inbox.viewers = {}
   inbox.history = {}
+  inbox.teams = []
   viewingId = null
   if (searchTimer) clearTimeout(searchTimer)
   searchTimer = null
