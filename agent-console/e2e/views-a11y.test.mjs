@@ -135,11 +135,14 @@ test('every signed-in console page has no critical or serious axe violation', as
       ['inbox', '/inbox'],
       ['inbox with a conversation open', `/inbox/${opened.conversation.id}`],
       ['reports', '/reports'],
+      ['contacts', `/contacts/${site.id}`],
+      ['a contact', `/contacts/${site.id}/${vs.visitor.id}`],
     ]],
     [adminSess, [
       ['admin: sites', '/admin/sites'],
       ['admin: site settings', `/admin/sites/${site.id}`],
       ['admin: users', '/admin/users'],
+      ['admin: teams', '/admin/teams'],
       ['admin: wallets', '/admin/wallets'],
       ['admin: action log', '/admin/audit'],
     ]],
@@ -154,6 +157,8 @@ test('every signed-in console page has no critical or serious axe violation', as
         if (name === 'a chat' || name === 'inbox with a conversation open') {
           await page.getByTestId('message-body').first().waitFor()
         }
+        if (name === 'a contact') await page.getByTestId('attribute-editor').waitFor()
+        if (name === 'admin: teams') await page.getByTestId('teams-admin').waitFor()
         problems.push(...(await checkView(page, name)))
       }
     } catch (err) {

@@ -200,7 +200,7 @@ describe('browserOf', () => {
 describe('inbox filters', () => {
   it('read from and write to the URL query', () => {
     const f = filtersFromQuery({ q: 'parcel', status: 'resolved', queue: '4', site: ['2'] })
-    expect(f).toEqual({ q: 'parcel', status: 'resolved', queue: 4, site: 2, label: null })
+    expect(f).toEqual({ q: 'parcel', status: 'resolved', queue: 4, site: 2, label: null, team: null })
     expect(filtersToQuery(f)).toEqual({ q: 'parcel', status: 'resolved', queue: '4', site: '2' })
     expect(filtersFromQuery({ status: 'lost', queue: '-1', site: 'x' })).toEqual(NO_FILTERS)
     expect(filtersToQuery({ ...NO_FILTERS, q: '   ' })).toEqual({})
@@ -215,7 +215,7 @@ describe('inbox filters', () => {
     expect(hasFilters(NO_FILTERS)).toBe(false)
   })
   it('build the list query with the text encoded', () => {
-    const q = inboxQuery('all', { q: " 50% off & 'x' ", status: 'assigned', queue: 4, site: 2, label: 7 }, 50)
+    const q = inboxQuery('all', { q: " 50% off & 'x' ", status: 'assigned', queue: 4, site: 2, label: 7, team: null }, 50)
     const p = new URLSearchParams(q)
     expect(p.get('view')).toBe('all')
     expect(p.get('q')).toBe("50% off & 'x'")
@@ -224,6 +224,16 @@ describe('inbox filters', () => {
     expect(p.get('site_id')).toBe('2')
     expect(p.get('limit')).toBe('50')
     expect(new URLSearchParams(inboxQuery('mine', NO_FILTERS)).has('q')).toBe(false)
+  })
+  it("ask for a team's view when a team is chosen, and keep it in the URL", () => {
+    const p = new URLSearchParams(inboxQuery('mine', { ...NO_FILTERS, team: 9 }))
+    expect(p.get('view')).toBe('team')
+    expect(p.get('team_id')).toBe('9')
+    expect(needsServer({ ...NO_FILTERS, team: 9 })).toBe(true)
+    expect(filtersToQuery({ ...NO_FILTERS, team: 9 })).toEqual({ team: '9' })
+    expect(filtersFromQuery({ team: '9' }).team).toBe(9)
+    expect(filtersFromQuery({ team: 'x' }).team).toBeNull()
+    expect(emptyText('mine', { ...NO_FILTERS, team: 9 }, 'online')).toBe('Nothing with this team now.')
   })
   it('keep the server order with the held copies', () => {
     const a = sc(1)

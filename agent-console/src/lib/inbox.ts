@@ -181,9 +181,11 @@ export interface InboxFilters {
   queue: number | null
   site: number | null
   label: number | null
+  /** A team's view (view=team): its conversations and those of the queues it serves. */
+  team: number | null
 }
 
-export const NO_FILTERS: Readonly<InboxFilters> = { q: '', status: '', queue: null, site: null, label: null }
+export const NO_FILTERS: Readonly<InboxFilters> = { q: '', status: '', queue: null, site: null, label: null, team: null }
 
 /** The server caps search text at 200 characters. */
 export const MAX_SEARCH = 200
@@ -207,6 +209,7 @@ export function filtersFromQuery(query: Record<string, unknown>): InboxFilters {
     queue: positiveId(query.queue),
     site: positiveId(query.site),
     label: positiveId(query.label),
+    team: positiveId(query.team),
   }
 }
 
@@ -218,6 +221,7 @@ export function filtersToQuery(f: InboxFilters): Record<string, string> {
   if (f.queue !== null) out.queue = String(f.queue)
   if (f.site !== null) out.site = String(f.site)
   if (f.label !== null) out.label = String(f.label)
+  if (f.team !== null) out.team = String(f.team)
   return out
 }
 
@@ -231,12 +235,13 @@ export function hasFilters(f: InboxFilters): boolean {
  * status alone is filtered here.
  */
 export function needsServer(f: InboxFilters): boolean {
-  return !!f.q.trim() || f.queue !== null || f.site !== null || f.label !== null
+  return !!f.q.trim() || f.queue !== null || f.site !== null || f.label !== null || f.team !== null
 }
 
-/** The query string of GET /api/v1/agent/conversations for a view and filters. */
+/** The query string of GET /api/v1/agent/conversations for a view and filters (a team's view wins over the tab). */
 export function inboxQuery(view: InboxView, f: InboxFilters, limit = 200): string {
-  const p = new URLSearchParams({ view })
+  const p = new URLSearchParams({ view: f.team !== null ? 'team' : view })
+  if (f.team !== null) p.set('team_id', String(f.team))
   if (f.status) p.set('status', f.status)
   if (f.queue !== null) p.set('queue_id', String(f.queue))
   if (f.site !== null) p.set('site_id', String(f.site))
@@ -254,6 +259,7 @@ export function resultRows(items: InboxItems, ids: readonly number[]): SupportCo
 
 /** What the empty list says. */
 export function emptyText(view: InboxView, f: InboxFilters, agentStatus: string): string {
+  if (f.team !== null && !f.q.trim() && !f.status && f.queue === null && f.site === null && f.label === null) return t('teams.inboxEmpty')
   if (hasFilters(f)) return f.q.trim() ? t('inbox.noMatchFor', { q: f.q.trim() }) : t('inbox.noMatch')
   if (view === 'mine') return agentStatus === 'online' ? t('inbox.nothingMine') : t('inbox.goOnline')
   return t('inbox.noneHere')

@@ -26,6 +26,7 @@ import type {
 } from '../lib/types'
 import { t } from '../lib/i18n'
 import { bulkLabels, listLabels, setConversationLabels, setVisitorLabels, type Label } from '../lib/labels'
+import { listTeams, type Team } from '../lib/teams'
 import { notify } from './alerts'
 import { quietNow } from './notifications'
 import { chat, onResync, onServerFrame, sendViewing } from './chat'
@@ -61,6 +62,8 @@ export const inbox = reactive({
   labels: [] as Label[],
   /** Rows ticked for a bulk change. */
   selected: [] as number[],
+  /** Every team, with its members' state, for the team views and transfers. */
+  teams: [] as Team[],
 })
 
 let api: ApiClient | null = null
@@ -133,6 +136,7 @@ export function stopInbox(): void {
   inbox.siteList = []
   inbox.viewers = {}
   inbox.history = {}
+  inbox.teams = []
   viewingId = null
   if (searchTimer) clearTimeout(searchTimer)
   searchTimer = null
@@ -239,7 +243,17 @@ export const claim = (id: number) => act(id, 'claim')
 export const takeover = (id: number) => act(id, 'claim', { takeover: true })
 export const resolve = (id: number) => act(id, 'resolve')
 export const reopen = (id: number) => act(id, 'reopen')
-export const transfer = (id: number, to: { agent_id: number } | { queue_id: number }) => act(id, 'transfer', to)
+export const transfer = (id: number, to: { agent_id: number } | { queue_id: number } | { team_id: number }) => act(id, 'transfer', to)
+
+/** Reads the teams (and who in them is online and how loaded). */
+export async function loadTeams(): Promise<void> {
+  if (!api) return
+  try {
+    inbox.teams = await listTeams(api)
+  } catch {
+    inbox.teams = []
+  }
+}
 
 export async function loadLabels(): Promise<void> {
   if (!api) return
