@@ -163,7 +163,7 @@ describe('frame page', () => {
     const app = new ChatApp(document, fakeWindow('?site=pk_1'))
     app.site = { ...session.site, prechat: [] }
     app.visitor = session.visitor
-    app.conv = { id: 7, status: 'bot', queue_position: null, assignee: null, last_seq: 0, rating: null }
+    app.conv = { id: 7, status: 'bot', queue_position: undefined, assignee: null, last_seq: 0, rating: null }
     app.render()
     const b = document.querySelector('[data-testid="parley-handoff"]') as HTMLButtonElement
     expect((b.parentElement as HTMLElement).hidden).toBe(false)
