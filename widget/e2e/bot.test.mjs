@@ -95,6 +95,16 @@ test('a visitor chats with a bot, asks for a person, and the agent gets the conv
   const agent = await login('rita', 'agent password 123')
   await restOk('PUT', '/api/v1/agent/status', { status: 'online' }, agent)
 
+  // The agent works in the console meanwhile.
+  const console_ = await browser.newContext()
+  const desk = await console_.newPage()
+  desk.setDefaultTimeout(20_000)
+  await desk.goto(`${server.base}/console/#/login`)
+  await desk.getByTestId('login-username').fill('rita')
+  await desk.getByTestId('login-password').fill('agent password 123')
+  await desk.getByTestId('login-submit').click()
+  await desk.waitForURL(/#\/inbox/)
+
   const context = await browser.newContext()
   const page = await context.newPage()
   page.setDefaultTimeout(20_000)
@@ -130,6 +140,9 @@ test('a visitor chats with a bot, asks for a person, and the agent gets the conv
       await new Promise((r) => setTimeout(r, 200))
     }
     assert.equal(mine.items[0].status, 'assigned')
+    // The console shows it in the agent's inbox, and the bot's answer in it.
+    await desk.getByTestId('inbox-item').first().click()
+    await desk.getByTestId('message').filter({ hasText: 'Robo says: Where is my order?' }).getByTestId('bot-tag').waitFor()
     // And the bot was told who asked.
     const told = Date.now() + 15_000
     while (!bot.state.events.some((e) => e.event === 'handoff' && e.by === 'visitor')) {
@@ -141,5 +154,6 @@ test('a visitor chats with a bot, asks for a person, and the agent gets the conv
     throw await explain(err, server.tail())
   } finally {
     await context.close()
+    await console_.close()
   }
 })
