@@ -179,10 +179,19 @@ var authzMatrix = map[string]authzRow{
 	"GET /api/v1/widget/conversations/{id}/messages":  {"support", "", "401 200 404 401 401 401 401 401"},
 	"POST /api/v1/widget/conversations/{id}/messages": {"support", `{"client_msg_id":"{uniq}","body":"hi"}`, "401 201 404 401 401 401 401 401"},
 	"POST /api/v1/widget/conversations/{id}/rating":   {"support_resolved", `{"score":5}`, "401 200 404 401 401 401 401 401"},
+	"POST /api/v1/widget/conversations/{id}/handoff":  {"support", "", "401 200 404 401 401 401 401 401"},
 
 	"GET /api/v1/sites/{id}/webhooks":  {"site", "", "401 401 401 403 403 403 403 200"},
 	"POST /api/v1/sites/{id}/webhooks": {"site", `{"url":"https://hooks.example/{uniq}"}`, "401 401 401 403 403 403 403 201"},
 	"DELETE /api/v1/webhooks/{id}":     {"webhook", "", "401 401 401 403 403 403 403 204"},
+
+	"GET /api/v1/sites/{id}/bots":                  {"site", "", "401 401 401 403 403 403 403 200"},
+	"POST /api/v1/sites/{id}/bots":                 {"site", `{"name":"Robo","webhook_url":"https://hooks.example/{uniq}"}`, "401 401 401 403 403 403 403 201"},
+	"PATCH /api/v1/bots/{id}":                      {"bot", `{"name":"Renamed"}`, "401 401 401 403 403 403 403 200"},
+	"DELETE /api/v1/bots/{id}":                     {"bot", "", "401 401 401 403 403 403 403 204"},
+	"POST /api/v1/bots/{id}/token":                 {"bot", "", "401 401 401 403 403 403 403 200"},
+	"POST /api/v1/bot/conversations/{id}/messages": {"support", `{"client_msg_id":"{uniq}","body":"hi"}`, "401 401 401 401 401 401 401 401"},
+	"POST /api/v1/bot/conversations/{id}/handoff":  {"support", "", "401 401 401 401 401 401 401 401"},
 
 	"GET /api/v1/push/vapid-public-key":      {"", "", "401 401 401 200 200 200 200 200"},
 	"GET /api/v1/push/subscriptions":         {"", "", "401 401 401 200 200 200 200 200"},

@@ -332,6 +332,17 @@ func (w *world) webhook() int64 {
 	return h.ID
 }
 
+// bot adds a bot to a site of its own (a site has at most ten bots, and
+// every role of every bot route gets a fresh one).
+func (w *world) bot() int64 {
+	var site, b struct {
+		ID int64 `json:"id"`
+	}
+	w.admin.Do("POST", "/api/v1/sites", map[string]string{"name": fmt.Sprintf("Bots %d", w.n)}, http.StatusCreated, &site)
+	w.admin.Do("POST", fmt.Sprintf("/api/v1/sites/%d/bots", site.ID), map[string]any{"name": "Robo", "webhook_url": "https://hooks.example/bot"}, http.StatusCreated, &b)
+	return b.ID
+}
+
 type fixture func(w *world) map[string]string
 
 // fixtures make the objects path parameters point at. Each returns the
@@ -461,6 +472,7 @@ var fixtures = map[string]fixture{
 		return map[string]string{"id": id(c)}
 	},
 	"webhook": func(w *world) map[string]string { return map[string]string{"id": id(w.webhook())} },
+	"bot":     func(w *world) map[string]string { return map[string]string{"id": id(w.bot())} },
 	"push_subscription": func(w *world) map[string]string {
 		var sub struct {
 			ID int64 `json:"id"`

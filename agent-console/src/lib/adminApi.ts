@@ -37,6 +37,7 @@ export type SitePatch = Partial<
 export type Webhook = Schemas['Webhook']
 
 export type WebhookDelivery = Schemas['WebhookDelivery']
+export type Bot = Schemas['Bot']
 
 export const webhookEvents = [
   'conversation.created',
@@ -69,6 +70,14 @@ export async function listCanned(api: Api, siteId: number): Promise<CannedRespon
 }
 export const createCanned = (api: Api, siteId: number, shortcut: string, body: string) =>
   api.post<CannedResponse>(`/api/v1/sites/${siteId}/canned-responses`, { shortcut, body })
+
+export async function listBots(api: Api, siteId: number): Promise<Bot[]> {
+  return (await api.get<{ items: Bot[] | null }>(`/api/v1/sites/${siteId}/bots`))?.items ?? []
+}
+export const createBot = (api: Api, siteId: number, name: string, webhookUrl: string) =>
+  api.post<Bot>(`/api/v1/sites/${siteId}/bots`, { name, webhook_url: webhookUrl })
+export const deleteBot = (api: Api, id: number) => api.delete<void>(`/api/v1/bots/${id}`)
+export const rotateBotToken = (api: Api, id: number) => api.post<Bot>(`/api/v1/bots/${id}/token`, {})
 
 export async function listWebhooks(api: Api, siteId: number): Promise<Webhook[]> {
   return (await api.get<{ items: Webhook[] | null }>(`/api/v1/sites/${siteId}/webhooks`))?.items ?? []
@@ -103,7 +112,7 @@ export const creditWallet = (api: Api, userId: number, amountCents: number, note
 
 // Editing and removing support settings.
 export const deleteSite = (api: Api, id: number) => api.delete<void>(`/api/v1/sites/${id}`)
-export const patchQueue = (api: Api, id: number, body: { name?: string; assign_timeout_s?: number; is_default?: true }) =>
+export const patchQueue = (api: Api, id: number, body: { name?: string; assign_timeout_s?: number; is_default?: true; bot_id?: number | null }) =>
   api.patch<AdminQueue>(`/api/v1/queues/${id}`, body)
 export const deleteQueue = (api: Api, id: number) => api.delete<void>(`/api/v1/queues/${id}`)
 export const removeQueueAgent = (api: Api, queueId: number, userId: number) =>

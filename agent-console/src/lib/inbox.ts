@@ -130,7 +130,7 @@ export function actionsFor(
   const mine = c.assignee?.id === myId && c.status === 'assigned'
   const held = c.status === 'assigned' && !!c.assignee && !mine
   return {
-    claim: c.status === 'queued' || (c.status === 'assigned' && !c.assignee),
+    claim: c.status === 'queued' || c.status === 'bot' || (c.status === 'assigned' && !c.assignee),
     takeover: admin && held,
     transfer: c.status !== 'resolved',
     resolve: c.status !== 'resolved',
@@ -140,6 +140,8 @@ export function actionsFor(
 
 export function statusLabel(c: SupportConversation): string {
   switch (c.status) {
+    case 'bot':
+      return t('inbox.bot')
     case 'queued':
       return typeof c.queue_position === 'number' ? t('inbox.waitingAt', { n: c.queue_position }) : t('inbox.waiting')
     case 'assigned':

@@ -176,6 +176,10 @@ describe('systemText', () => {
     expect(systemText(link, 'zh-CN')).toBe('Bob 通过邀请链接加入了群组')
     const approved = { ...join, event: { ...join.event, via: 'approval' as const, by: { id: 1, name: 'Ann' } } }
     expect(systemText(approved, 'en')).toBe('Bob joined the group, approved by Ann')
+    const handed = { body: '', event: { type: 'handed_to_agent' as const, actor: { id: 3, name: 'Robo' } } }
+    expect(systemText(handed, 'zh-CN')).toBe('Robo 已将对话转交人工客服')
+    const asked = { body: '', event: { type: 'handed_to_agent' as const, via: 'visitor' as const } }
+    expect(systemText(asked, 'en')).toBe('The visitor asked for a person: the conversation goes to an agent')
     const moved = { body: '', event: { type: 'transferred_to_queue' as const, actor: { id: 1, name: 'Ann' }, name: 'Sales' } }
     expect(systemText(moved, 'zh-CN')).toBe('Ann 将对话转到了 Sales 队列')
   })

@@ -157,7 +157,7 @@ export function seenUnderLast(list: readonly Pick<Message, 'seq' | 'kind' | 'sen
 export function systemText(m: Pick<Message, 'body' | 'event'>, l: Locale = locale.value): string {
   const e = m.event
   if (!e) return m.body || ''
-  const key = 'system.' + e.type + (e.type === 'member_joined' && e.via ? '.' + e.via : '')
+  const key = 'system.' + e.type + ((e.type === 'member_joined' || e.type === 'handed_to_agent') && e.via ? '.' + e.via : '')
   if (!hasMessage(key)) return m.body || ''
   const until = e.until ? new Date(e.until).toLocaleString(l, { dateStyle: 'medium', timeStyle: 'short' }) : ''
   return translate(l, key, {

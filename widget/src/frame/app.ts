@@ -629,6 +629,21 @@ export class ChatApp {
     }
   }
 
+  /** The visitor asks for a person while a bot answers. */
+  async askForPerson(): Promise<void> {
+    const c = this.conv
+    if (!c || c.status !== 'bot') return
+    this.interacted()
+    ;(this.view.r.handoff as HTMLButtonElement).disabled = true
+    try {
+      const next = await call<Conversation>('POST', `/widget/conversations/${c.id}/handoff`, undefined, this.token)
+      if (this.conv && this.conv.id === next.id) this.conv = { ...this.conv, ...next }
+    } catch {
+      // Left as it was: the button is there to press again.
+    }
+    this.render()
+  }
+
   // ---- events -------------------------------------------------------------
 
   wire(): void {
@@ -701,6 +716,7 @@ export class ChatApp {
       void this.submitEmail()
     })
     r.rateSend.addEventListener('click', () => void this.submitRating())
+    r.handoff.addEventListener('click', () => void this.askForPerson())
     r.earlier.addEventListener('click', () => void this.loadEarlier().catch(() => undefined))
   }
 }

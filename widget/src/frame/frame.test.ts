@@ -158,4 +158,17 @@ describe('frame page', () => {
     expect((document.querySelector('[data-testid="parley-rating"]') as HTMLElement).hidden).toBe(false)
     expect(q.hidden).toBe(true)
   })
+
+  it('offers to talk to a person only while a bot answers', () => {
+    const app = new ChatApp(document, fakeWindow('?site=pk_1'))
+    app.site = { ...session.site, prechat: [] }
+    app.visitor = session.visitor
+    app.conv = { id: 7, status: 'bot', queue_position: undefined, assignee: null, last_seq: 0, rating: null }
+    app.render()
+    const b = document.querySelector('[data-testid="parley-handoff"]') as HTMLButtonElement
+    expect((b.parentElement as HTMLElement).hidden).toBe(false)
+    app.conv = { id: 7, status: 'queued', queue_position: 1, assignee: null, last_seq: 0, rating: null }
+    app.render()
+    expect((b.parentElement as HTMLElement).hidden).toBe(true)
+  })
 })

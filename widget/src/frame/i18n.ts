@@ -59,6 +59,9 @@ const en = {
   sysToTeam: '{actor} transferred the conversation to the {name} team',
   sysResolved: '{actor} resolved the conversation',
   sysReopened: '{actor} reopened the conversation',
+  sysHanded: '{actor} handed the conversation to an agent',
+  sysHandedVisitor: 'You asked for a person: an agent will answer',
+  talkToPerson: 'Talk to a person',
 }
 
 export type Strings = typeof en
@@ -122,6 +125,9 @@ const zh: Strings = {
   sysToTeam: '{actor} 将对话转给了 {name} 团队',
   sysResolved: '{actor} 将对话标为已解决',
   sysReopened: '{actor} 重新打开了对话',
+  sysHanded: '{actor} 已将对话转交人工客服',
+  sysHandedVisitor: '你已要求人工服务：客服将为你解答',
+  talkToPerson: '转人工客服',
 }
 
 /** Simplified Chinese for any zh locale, English otherwise. */
@@ -143,6 +149,7 @@ const SYSTEM_EVENTS: Record<string, keyof Strings> = {
   transferred_to_team: 'sysToTeam',
   conversation_resolved: 'sysResolved',
   conversation_reopened: 'sysReopened',
+  handed_to_agent: 'sysHanded',
 }
 
 /** A system event as the server sends it on a message. */
@@ -151,6 +158,7 @@ export interface SystemEvent {
   actor?: { name: string }
   target?: { name: string }
   name?: string
+  via?: string
 }
 
 /**
@@ -158,7 +166,8 @@ export interface SystemEvent {
  * widget knows the type, else the text the server stored.
  */
 export function systemText(t: Strings, body: string, event?: SystemEvent | null): string {
-  const key = event ? SYSTEM_EVENTS[event.type] : undefined
+  let key = event ? SYSTEM_EVENTS[event.type] : undefined
   if (!event || !key) return body
+  if (event.type === 'handed_to_agent' && event.via === 'visitor') key = 'sysHandedVisitor'
   return fmt(t[key], { actor: event.actor?.name ?? '', target: event.target?.name ?? '', name: event.name ?? '' })
 }

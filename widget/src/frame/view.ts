@@ -105,6 +105,7 @@ export class ChatView {
     r.rateCommentLabel.textContent = t.rateComment
     ;(r.rateComment as HTMLTextAreaElement).placeholder = t.rateComment
     r.rateSend.textContent = t.rateSend
+    r.handoff.textContent = t.talkToPerson
     r.inputLabel.textContent = t.placeholder
     this.input.placeholder = t.placeholder
     r.send.setAttribute('aria-label', t.send)
@@ -207,6 +208,10 @@ export class ChatView {
     const q = !!s.conv && s.conv.status === 'queued'
     r.queue.hidden = !q
     if (q && s.conv) r.queue.textContent = queueText(s.conv.queue_position, t)
+
+    // While a bot answers, the visitor may ask for a person.
+    r.handoffRow.hidden = !(s.conv && s.conv.status === 'bot')
+    ;(r.handoff as HTMLButtonElement).disabled = false
 
     // Rating once resolved.
     r.rating.hidden = !s.rate
