@@ -977,6 +977,7 @@ const en = {
   "automation.action.send_canned": "Send a canned reply",
   "automation.action.resolve": "Resolve",
   "automation.action.send_webhook": "Call a webhook",
+  "msg.automatedTag": "Automated",
 } satisfies Record<string, Message>
 
 export default en

@@ -977,6 +977,7 @@ const zhCN: Dictionary = {
   "automation.action.send_canned": "发送快捷回复",
   "automation.action.resolve": "解决",
   "automation.action.send_webhook": "调用 Webhook",
+  "msg.automatedTag": "自动",
 }
 
 export default zhCN
