@@ -199,6 +199,11 @@ var authzMatrix = map[string]authzRow{
 	"DELETE /api/v1/push/subscriptions/{id}": {"push_subscription", "", "401 401 401 204 404 404 404 404"},
 
 	"GET /api/v1/webhooks/{id}/deliveries":       {"webhook", "", "401 401 401 403 403 403 403 200"},
+	"GET /api/v1/sites/{id}/automation-rules":    {"site", "", "401 401 401 403 403 403 200 200"},
+	"POST /api/v1/sites/{id}/automation-rules":   {"site", `{"name":"r{uniq}","trigger":{"type":"conversation_created"},"actions":[{"type":"resolve"}]}`, "401 401 401 403 403 403 403 201"},
+	"GET /api/v1/automation-rules/{id}":          {"automation_rule", "", "401 401 401 403 403 403 200 200"},
+	"PATCH /api/v1/automation-rules/{id}":        {"automation_rule", `{"enabled":false}`, "401 401 401 403 403 403 403 200"},
+	"DELETE /api/v1/automation-rules/{id}":       {"automation_rule", "", "401 401 401 403 403 403 403 204"},
 	"POST /api/v1/webhook-deliveries/{id}/retry": {"delivery", "", "401 401 401 403 403 403 403 202"},
 }
 

@@ -473,6 +473,14 @@ var fixtures = map[string]fixture{
 	},
 	"webhook": func(w *world) map[string]string { return map[string]string{"id": id(w.webhook())} },
 	"bot":     func(w *world) map[string]string { return map[string]string{"id": id(w.bot())} },
+	"automation_rule": func(w *world) map[string]string {
+		var r struct {
+			ID int64 `json:"id"`
+		}
+		w.admin.Do("POST", fmt.Sprintf("/api/v1/sites/%d/automation-rules", w.siteA), map[string]any{"name": fmt.Sprintf("rule%d", w.n),
+			"trigger": map[string]string{"type": "conversation_created"}, "actions": []map[string]string{{"type": "resolve"}}}, http.StatusCreated, &r)
+		return map[string]string{"id": id(r.ID)}
+	},
 	"push_subscription": func(w *world) map[string]string {
 		var sub struct {
 			ID int64 `json:"id"`

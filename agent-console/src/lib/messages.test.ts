@@ -129,6 +129,8 @@ describe('isSystemMessage', () => {
     expect(isSystemMessage(msg(3, { sender: { kind: 'system', id: 0, name: '' } }))).toBe(true)
     expect(isSystemMessage(msg(4))).toBe(false)
     expect(isSystemMessage(msg(5, { kind: 'image' }))).toBe(false)
+    // A site's automated reply is a bubble of the site's.
+    expect(isSystemMessage(msg(6, { kind: 'text', automated: true, sender: { kind: 'system', id: 1, name: 'Acme' } }))).toBe(false)
     expect(isSystemMessage(undefined)).toBe(false)
   })
 })

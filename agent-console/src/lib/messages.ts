@@ -114,8 +114,9 @@ export function previewOf(m: Message | null | undefined): string {
  * announcements). Either marker is enough; a system message never counts
  * as someone's own, whatever its sender id.
  */
-export function isSystemMessage(m: Pick<Message, 'kind' | 'sender'> | null | undefined): boolean {
-  return !!m && (m.kind === 'system' || m.sender?.kind === 'system')
+export function isSystemMessage(m: (Pick<Message, 'kind' | 'sender'> & { automated?: boolean }) | null | undefined): boolean {
+  // A site's automated reply reads as a message of the site, marked.
+  return !!m && (m.kind === 'system' || (m.sender?.kind === 'system' && !m.automated))
 }
 
 /** A private note: agents see it, the visitor never does. */

@@ -22,7 +22,7 @@ export type Sender = Schemas['Sender']
 
 /** A message as the visitor sees it; client_msg_id is read only to match the visitor's own sends. */
 export type Message = Pick<Schemas['Message'], 'id' | 'conversation_id' | 'seq' | 'kind' | 'body' | 'created_at' | 'sender' | 'attachment' | 'event'> &
-  Partial<Pick<Schemas['Message'], 'client_msg_id'>>
+  Partial<Pick<Schemas['Message'], 'client_msg_id' | 'automated'>>
 
 export type Visitor = Pick<Schemas['Visitor'], 'id' | 'name' | 'email' | 'identified'>
 

@@ -59,6 +59,25 @@ describe('ChatView', () => {
     expect(items[2].querySelector('.avatar')?.textContent).toBe('A')
   })
 
+  it("shows a site's automated reply as the site's message and Parley's notices as lines", () => {
+    const site = { kind: 'system' as const, id: 3, name: 'Acme' }
+    view.renderLog(
+      [
+        msg(1, 'visitor'),
+        { ...msg(2, 'user'), sender: site, body: 'Our plans start at $10', automated: true },
+        { ...msg(3, 'user'), sender: { kind: 'system', id: 0, name: 'Parley' }, kind: 'system', body: 'Ann resolved the conversation' },
+      ],
+      [],
+      0,
+      actions(),
+    )
+    const items = document.querySelectorAll('[data-testid="parley-message"]')
+    expect(items[1].className).toBe('msg theirs')
+    expect(items[1].querySelector('.who')?.textContent).toBe('Acme')
+    expect(items[1].querySelector('[data-testid="parley-message-body"]')?.textContent).toBe('Our plans start at $10')
+    expect(items[2].className).toBe('msg sys')
+  })
+
   it('offers to retry a failed send and to remove a refused upload', () => {
     const o = new Outbox()
     o.add('c-1', 'hello')

@@ -237,7 +237,9 @@ export class ChatView {
       const li = doc.createElement('li')
       li.setAttribute('data-testid', 'parley-message')
       li.setAttribute('data-seq', String(m.seq))
-      if (m.kind === 'system' || (m.sender && m.sender.kind === 'system')) {
+      // A site's automated reply reads as the site's message; other
+      // messages of Parley's own are system lines.
+      if (m.kind === 'system' || (m.sender && m.sender.kind === 'system' && !m.automated)) {
         li.className = 'msg sys'
         renderText(doc, li, systemText(t, m.body || '', m.event))
       } else {
