@@ -86,9 +86,13 @@ func (s *Views) In(st *store.Store) *Views {
 
 // Messages converts stored messages, resolving sender names.
 func (s *Views) Messages(ctx context.Context, ms []store.Message) ([]Message, error) {
-	var ids, visitorIDs, botIDs []int64
+	var ids, visitorIDs, botIDs, siteIDs []int64
 	for _, m := range ms {
 		switch m.SenderKind {
+		case store.SenderSystem:
+			if m.Kind == store.MessageText {
+				siteIDs = append(siteIDs, m.SenderID) // a site's automated reply
+			}
 		case store.SenderUser:
 			ids = append(ids, m.SenderID)
 		case store.SenderVisitor:
@@ -109,12 +113,16 @@ func (s *Views) Messages(ctx context.Context, ms []store.Message) ([]Message, er
 	if err != nil {
 		return nil, err
 	}
+	sites, err := s.store.SitesByIDs(ctx, siteIDs)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]Message, 0, len(ms))
 	for i := range ms {
 		v := messageView(&ms[i], users)
 		if ms[i].SenderKind == store.SenderSystem && ms[i].Kind == store.MessageText {
 			v.Automated = true
-			if site, err := s.store.SiteByID(ctx, ms[i].SenderID); err == nil {
+			if site := sites[ms[i].SenderID]; site != nil {
 				v.Sender.Name = site.Name
 			}
 		}

@@ -22,6 +22,22 @@ func (s *Store) SiteByID(ctx context.Context, id int64) (*Site, error) {
 	return &site, nil
 }
 
+// SitesByIDs returns the sites with these ids that exist, by id.
+func (s *Store) SitesByIDs(ctx context.Context, ids []int64) (map[int64]*Site, error) {
+	out := map[int64]*Site{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var sites []Site
+	if err := s.q(ctx).Where("id IN ?", ids).Find(&sites).Error; err != nil {
+		return nil, err
+	}
+	for i := range sites {
+		out[sites[i].ID] = &sites[i]
+	}
+	return out, nil
+}
+
 // SiteByPublicKey returns the site embedding this key.
 func (s *Store) SiteByPublicKey(ctx context.Context, key string) (*Site, error) {
 	var site Site
