@@ -234,8 +234,13 @@ func (s *Service) fire(ctx context.Context, row *store.AutomationRule, r Rule, p
 			return nil
 		}
 	}
-	claimed, err := s.store.ClaimAutomationFiring(ctx, &store.AutomationFiring{RuleID: r.ID, EventKey: p.Key, ConversationID: p.ConversationID, FiredAt: s.now()})
-	if err != nil || !claimed {
+	// The firing is recorded with its log entry once the actions ran: a
+	// crash or a failing database on the way leaves it unrecorded, and the
+	// job's retry runs the actions again (each is safe to repeat: the reply
+	// carries a client_msg_id, a label is a set, a resolved conversation
+	// stays resolved; a webhook is delivered at least once).
+	fired, err := s.store.AutomationFired(ctx, r.ID, p.Key)
+	if err != nil || fired {
 		return err
 	}
 	actx := context.WithValue(ctx, causedKey{}, r.ID)
@@ -243,9 +248,12 @@ func (s *Service) fire(ctx context.Context, row *store.AutomationRule, r Rule, p
 	for _, a := range r.Actions {
 		o := Outcome{Type: a.Type, OK: true}
 		if err := s.act(actx, row, st, a, p); err != nil {
-			o.OK = false
-			o.Error = "failed"
-			if e, ok := errs.As(err); ok && e.Reason != "" {
+			e, domain := errs.As(err)
+			if !domain || e.Code == errs.Internal || e.Code == errs.Unavailable {
+				return err // retried by the job
+			}
+			o.OK, o.Error = false, "failed"
+			if e.Reason != "" {
 				o.Error = e.Reason
 			}
 			s.log.WarnContext(ctx, "automation action failed", "rule_id", r.ID, "conversation_id", p.ConversationID, "action", a.Type, "err", err)
@@ -253,6 +261,10 @@ func (s *Service) fire(ctx context.Context, row *store.AutomationRule, r Rule, p
 		outcomes = append(outcomes, o)
 	}
 	return s.store.Tx(ctx, func(tx *store.Store) error {
+		claimed, err := tx.ClaimAutomationFiring(ctx, &store.AutomationFiring{RuleID: r.ID, EventKey: p.Key, ConversationID: p.ConversationID, FiredAt: s.now()})
+		if err != nil || !claimed {
+			return err // a concurrent run of the same job logged it
+		}
 		return audit.Record(ctx, tx, 0, "automation.fired", "conversation", p.ConversationID, map[string]any{
 			"actor": "automation", "rule_id": r.ID, "rule_name": r.Name, "site_id": row.SiteID,
 			"event": p.Trigger, "event_key": p.Key, "actions": outcomes})

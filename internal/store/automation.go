@@ -113,6 +113,13 @@ func (s *Store) DeleteAutomationRule(ctx context.Context, id int64) error {
 	return s.q(ctx).Delete(&AutomationRule{}, id).Error
 }
 
+// AutomationFired reports whether a rule fired for an event already.
+func (s *Store) AutomationFired(ctx context.Context, ruleID int64, eventKey string) (bool, error) {
+	var n int64
+	err := s.q(ctx).Model(&AutomationFiring{}).Where("rule_id = ? AND event_key = ?", ruleID, eventKey).Count(&n).Error
+	return n > 0, err
+}
+
 // ClaimAutomationFiring records that a rule fires for an event; false when
 // it fired for that event already.
 func (s *Store) ClaimAutomationFiring(ctx context.Context, f *AutomationFiring) (bool, error) {
