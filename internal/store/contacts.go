@@ -36,6 +36,23 @@ func (s *Store) VisitorAttributes(ctx context.Context, visitorID int64) ([]Visit
 	return out, err
 }
 
+// VisitorsAttributes lists the attributes of several visitors, by visitor,
+// each visitor's by key.
+func (s *Store) VisitorsAttributes(ctx context.Context, visitorIDs []int64) (map[int64][]VisitorAttribute, error) {
+	out := map[int64][]VisitorAttribute{}
+	if len(visitorIDs) == 0 {
+		return out, nil
+	}
+	var rows []VisitorAttribute
+	if err := s.q(ctx).Where("visitor_id IN ?", visitorIDs).Order("visitor_id, key").Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	for _, a := range rows {
+		out[a.VisitorID] = append(out[a.VisitorID], a)
+	}
+	return out, nil
+}
+
 // SetVisitorAttribute writes one attribute of a visitor.
 func (s *Store) SetVisitorAttribute(ctx context.Context, a *VisitorAttribute) error {
 	return s.q(ctx).Clauses(clause.OnConflict{
@@ -63,16 +80,37 @@ type ContactCounts struct {
 	Conversations int
 }
 
-// VisitorContactCounts counts a visitor's devices and conversations.
-func (s *Store) VisitorContactCounts(ctx context.Context, visitorID int64) (ContactCounts, error) {
-	var d, c int64
-	if err := s.q(ctx).Model(&VisitorDevice{}).Where("visitor_id = ?", visitorID).Count(&d).Error; err != nil {
-		return ContactCounts{}, err
+// VisitorsContactCounts counts the devices and conversations of several
+// visitors, by visitor (a visitor with none is absent: zero counts).
+func (s *Store) VisitorsContactCounts(ctx context.Context, visitorIDs []int64) (map[int64]ContactCounts, error) {
+	out := map[int64]ContactCounts{}
+	if len(visitorIDs) == 0 {
+		return out, nil
 	}
-	if err := s.q(ctx).Model(&SupportConversation{}).Where("visitor_id = ?", visitorID).Count(&c).Error; err != nil {
-		return ContactCounts{}, err
+	type count struct {
+		VisitorID int64
+		N         int
 	}
-	return ContactCounts{Devices: int(d), Conversations: int(c)}, nil
+	var devices, convs []count
+	if err := s.q(ctx).Model(&VisitorDevice{}).Select("visitor_id, COUNT(*) AS n").Where("visitor_id IN ?", visitorIDs).
+		Group("visitor_id").Scan(&devices).Error; err != nil {
+		return nil, err
+	}
+	if err := s.q(ctx).Model(&SupportConversation{}).Select("visitor_id, COUNT(*) AS n").Where("visitor_id IN ?", visitorIDs).
+		Group("visitor_id").Scan(&convs).Error; err != nil {
+		return nil, err
+	}
+	for _, d := range devices {
+		c := out[d.VisitorID]
+		c.Devices = d.N
+		out[d.VisitorID] = c
+	}
+	for _, v := range convs {
+		c := out[v.VisitorID]
+		c.Conversations = v.N
+		out[v.VisitorID] = c
+	}
+	return out, nil
 }
 
 // SiteContacts lists a site's visitors that were not merged away, newest

@@ -149,6 +149,29 @@ func (s *Store) VisitorLabels(ctx context.Context, visitorID int64) ([]Label, er
 	return out, err
 }
 
+// VisitorsLabels lists the labels of several visitors, by visitor, each
+// visitor's by name.
+func (s *Store) VisitorsLabels(ctx context.Context, visitorIDs []int64) (map[int64][]Label, error) {
+	out := map[int64][]Label{}
+	if len(visitorIDs) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		Label
+		VisitorID int64
+	}
+	err := s.q(ctx).Model(&Label{}).Select("labels.*, vl.visitor_id").
+		Joins("JOIN visitor_labels vl ON vl.label_id = labels.id AND vl.visitor_id IN ?", visitorIDs).
+		Order("LOWER(labels.name)").Order("labels.id").Scan(&rows).Error
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		out[r.VisitorID] = append(out[r.VisitorID], r.Label)
+	}
+	return out, nil
+}
+
 // SetVisitorLabels replaces the labels on a visitor.
 func (s *Store) SetVisitorLabels(ctx context.Context, visitorID int64, labelIDs []int64, at time.Time) error {
 	if err := s.q(ctx).Where("visitor_id = ?", visitorID).Delete(&VisitorLabel{}).Error; err != nil {

@@ -54,6 +54,7 @@ type Contact struct {
 	LastSeenAt         time.Time         `json:"last_seen_at"`
 	DevicesCount       int               `json:"devices_count"`
 	ConversationsCount int               `json:"conversations_count"`
+	Labels             []LabelRef        `json:"labels"`
 }
 
 // Attributes is a change of attributes: a JSON string, number or boolean
@@ -167,24 +168,47 @@ func contactFor(ctx context.Context, st *store.Store, actor auth.Identity, id in
 
 // contactView builds a visitor's contact profile.
 func contactView(ctx context.Context, st *store.Store, v *store.Visitor) (*Contact, error) {
-	c := &Contact{ID: v.ID, SiteID: v.SiteID, Name: v.Name, Email: v.Email, ExternalID: v.ExternalID, Identified: v.ExternalID != nil,
-		Attributes: map[string]any{}, AttributeSources: map[string]string{}, FirstSeenAt: v.CreatedAt, LastSeenAt: v.LastSeenAt}
-	attrs, err := st.VisitorAttributes(ctx, v.ID)
+	cs, err := contactViews(ctx, st, []store.Visitor{*v})
+	if err != nil {
+		return nil, err
+	}
+	return &cs[0], nil
+}
+
+// contactViews builds the profiles of several visitors, reading their
+// attributes, counts and labels in one query each.
+func contactViews(ctx context.Context, st *store.Store, vs []store.Visitor) ([]Contact, error) {
+	ids := make([]int64, len(vs))
+	for i := range vs {
+		ids[i] = vs[i].ID
+	}
+	attrs, err := st.VisitorsAttributes(ctx, ids)
 	if err != nil {
 		return nil, errs.Wrap(err, "load attributes")
 	}
-	for _, a := range attrs {
-		var val any
-		if json.Unmarshal([]byte(a.Value), &val) == nil {
-			c.Attributes[a.Key], c.AttributeSources[a.Key] = val, a.Source
-		}
-	}
-	n, err := st.VisitorContactCounts(ctx, v.ID)
+	counts, err := st.VisitorsContactCounts(ctx, ids)
 	if err != nil {
 		return nil, errs.Wrap(err, "count conversations")
 	}
-	c.DevicesCount, c.ConversationsCount = n.Devices, n.Conversations
-	return c, nil
+	labels, err := st.VisitorsLabels(ctx, ids)
+	if err != nil {
+		return nil, errs.Wrap(err, "load labels")
+	}
+	out := make([]Contact, 0, len(vs))
+	for i := range vs {
+		v := &vs[i]
+		c := Contact{ID: v.ID, SiteID: v.SiteID, Name: v.Name, Email: v.Email, ExternalID: v.ExternalID, Identified: v.ExternalID != nil,
+			Attributes: map[string]any{}, AttributeSources: map[string]string{}, FirstSeenAt: v.CreatedAt, LastSeenAt: v.LastSeenAt,
+			DevicesCount: counts[v.ID].Devices, ConversationsCount: counts[v.ID].Conversations, Labels: labelRefs(labels[v.ID])}
+		for _, a := range attrs[v.ID] {
+			var val any
+			if json.Unmarshal([]byte(a.Value), &val) == nil {
+				c.Attributes[a.Key], c.AttributeSources[a.Key] = val, a.Source
+			}
+		}
+		out = append(out, c)
+	}
+	return out, nil
 }
 
 // Contact returns a visitor's profile to the agents of their site.
@@ -214,13 +238,9 @@ func (s *Inbox) Contacts(ctx context.Context, actor auth.Identity, siteID int64,
 	if err != nil {
 		return nil, 0, errs.Wrap(err, "list contacts")
 	}
-	out := make([]Contact, 0, len(rows))
-	for i := range rows {
-		c, err := contactView(ctx, s.store, &rows[i])
-		if err != nil {
-			return nil, 0, err
-		}
-		out = append(out, *c)
+	out, err := contactViews(ctx, s.store, rows)
+	if err != nil {
+		return nil, 0, err
 	}
 	var next int64
 	if len(rows) == limit {

@@ -212,6 +212,29 @@ func TestLabelsOnConversationsAndVisitors(t *testing.T) {
 	if c := d.label2(agent, c1.ID); c.Visitor == nil || names(c.Visitor.Labels) != "Bug" {
 		t.Fatalf("conversation's visitor %+v", c.Visitor)
 	}
+	// The contact's profile, alone and in its site's list, carries them.
+	var contact struct {
+		Labels *[]labelRef `json:"labels"`
+	}
+	agent.Do("GET", fmt.Sprintf("/api/v1/support/visitors/%d", visitorID), nil, http.StatusOK, &contact)
+	if names(contact.Labels) != "Bug" {
+		t.Fatalf("contact labels %s", names(contact.Labels))
+	}
+	var contacts struct {
+		Items []struct {
+			ID     int64       `json:"id"`
+			Labels *[]labelRef `json:"labels"`
+		} `json:"items"`
+	}
+	agent.Do("GET", fmt.Sprintf("/api/v1/sites/%d/contacts", d.site.ID), nil, http.StatusOK, &contacts)
+	if len(contacts.Items) == 0 {
+		t.Fatal("no contacts listed")
+	}
+	for _, c := range contacts.Items {
+		if want := map[bool]string{true: "Bug", false: ""}[c.ID == visitorID]; names(c.Labels) != want {
+			t.Fatalf("contact %d in the list: labels %s, want %q", c.ID, names(c.Labels), want)
+		}
+	}
 
 	// Someone who no longer serves the site is refused, one by one and in bulk.
 	d.admin.Do("DELETE", fmt.Sprintf("/api/v1/queues/%d/agents/%d", d.queue, agent.UserID), nil, http.StatusNoContent, nil)
