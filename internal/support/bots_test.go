@@ -120,9 +120,9 @@ type botDesk struct {
 	botAPI *testkit.Client
 }
 
-func newBotDesk(t *testing.T, agents int) *botDesk {
+func newBotDesk(t *testing.T, agents int, opts ...testkit.Option) *botDesk {
 	t.Helper()
-	d := newDesk(t, agents, 3, testkit.WithOutboundAllow("127.0.0.1/32"))
+	d := newDesk(t, agents, 3, append(opts, testkit.WithOutboundAllow("127.0.0.1/32"))...)
 	b := &echoBot{tries: map[string]int{}, t: t}
 	hook := httptest.NewServer(b)
 	t.Cleanup(hook.Close)
