@@ -634,3 +634,11 @@ func (s *Store) RateSupportConversation(ctx context.Context, conversationID int6
 		Updates(map[string]any{"rating": score, "rating_comment": comment, "rated_at": at})
 	return res.RowsAffected == 1, res.Error
 }
+
+// OpenSupportConversationsOfQueue lists a queue's conversations that are
+// not resolved (with the bot, waiting or assigned).
+func (s *Store) OpenSupportConversationsOfQueue(ctx context.Context, queueID int64) ([]SupportConversation, error) {
+	var out []SupportConversation
+	err := s.q(ctx).Where("queue_id = ? AND status <> 'resolved'", queueID).Order("conversation_id").Find(&out).Error
+	return out, err
+}

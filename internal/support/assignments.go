@@ -204,6 +204,17 @@ func (s *Routing) Transfer(ctx context.Context, actor auth.Identity, conversatio
 		if err := s.rules.botLetGo(ctx, tx, sc); err != nil {
 			return err
 		}
+		// The due times follow the new queue's targets.
+		from, err := tx.QueueByID(ctx, sc.QueueID)
+		if err != nil {
+			return err
+		}
+		if sc.Status == StatusBot { // handed off now
+			sc.Status, sc.QueuedAt = StatusQueued, &now
+		}
+		if err := restampSLA(ctx, tx, sc, from, q); err != nil {
+			return err
+		}
 		if err := tx.UpdateSupportConversation(ctx, conversationID, store.SupportConversationUpdate{
 			QueueID: &q.ID, Status: new(StatusQueued), AssigneeID: store.SetNull[int64](), QueuedAt: store.SetTo(now), AssignedAt: store.SetNull[time.Time]()}); err != nil {
 			return err

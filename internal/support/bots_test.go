@@ -120,9 +120,9 @@ type botDesk struct {
 	botAPI *testkit.Client
 }
 
-func newBotDesk(t *testing.T, agents int) *botDesk {
+func newBotDesk(t *testing.T, agents int, opts ...testkit.Option) *botDesk {
 	t.Helper()
-	d := newDesk(t, agents, 3, testkit.WithOutboundAllow("127.0.0.1/32"))
+	d := newDesk(t, agents, 3, append(opts, testkit.WithOutboundAllow("127.0.0.1/32"))...)
 	b := &echoBot{tries: map[string]int{}, t: t}
 	hook := httptest.NewServer(b)
 	t.Cleanup(hook.Close)
@@ -429,5 +429,87 @@ func TestBotAPIIsBoundToItsSiteAndToken(t *testing.T) {
 	d.admin.Do("DELETE", fmt.Sprintf("/api/v1/bots/%d", d.info.ID), nil, http.StatusNoContent, nil)
 	if c := d.conversation(d.admin, conv.ID); c.Status != "queued" {
 		t.Fatalf("after the bot's deletion %+v", c)
+	}
+}
+
+// convFrame waits on ws for a conversation frame about id and returns its
+// event and the conversation's status.
+func convFrame(t *testing.T, ws *testkit.WS, id int64) (string, testkit.SupportConversation) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		left := time.Until(deadline)
+		if left <= 0 {
+			t.Fatalf("no conversation frame about %d", id)
+		}
+		var f struct {
+			Event        string                      `json:"event"`
+			Conversation testkit.SupportConversation `json:"conversation"`
+		}
+		ws.ReadType("conversation", left).Decode(t, &f)
+		if f.Conversation.ID == id {
+			return f.Event, f.Conversation
+		}
+	}
+}
+
+func TestAgentsSeeABotConversationOpenAndItsHandoffLive(t *testing.T) {
+	d := newBotDesk(t, 1)
+	agent := d.agents[0]
+	d.online(agent)
+	agentWS, adminWS := agent.Dial(), d.admin.Dial()
+	v, _ := d.srv.NewVisitor(d.site.PublicKey, nil)
+	visitorWS := v.Dial()
+	conv := v.Open(nil)
+	if conv.Status != "bot" {
+		t.Fatalf("opened %+v", conv)
+	}
+	// Every agent who can see it gets it at once, with its bot.
+	for who, ws := range map[string]*testkit.WS{"agent": agentWS, "admin": adminWS} {
+		if ev, c := convFrame(t, ws, conv.ID); ev != "opened" || c.Status != "bot" || c.AssigneeID() != 0 {
+			t.Fatalf("%s got %s %+v", who, ev, c)
+		}
+	}
+	// The visitor, who has it from the answer, gets no such frame: the
+	// bot's message is the barrier, published after the opening.
+	waitFor(t, "conversation_started delivered", func() bool {
+		for _, dl := range d.bot.deliveries() {
+			if dl.Event == "conversation_started" && dl.ConversationID == conv.ID {
+				return true
+			}
+		}
+		return false
+	})
+	d.visitorSays(v, conv.ID, "m1", "hello")
+	visitorWS.NoFrameBefore(testkit.OfType("conversation"), func(f testkit.Frame) bool {
+		var m struct {
+			Message testkit.Message `json:"message"`
+		}
+		if f.Type() != "message" {
+			return false
+		}
+		f.Decode(t, &m)
+		return m.Message.Sender.Kind == "bot"
+	})
+	// Handed off, it reaches the online agent, and the agents see that live too.
+	v.Do("POST", fmt.Sprintf("/api/v1/widget/conversations/%d/handoff", conv.ID), nil, http.StatusOK, nil)
+	for who, ws := range map[string]*testkit.WS{"agent": agentWS, "admin": adminWS} {
+		if ev, c := convFrame(t, ws, conv.ID); ev != "assigned" || c.Status != "assigned" || c.AssigneeID() != agent.UserID {
+			t.Fatalf("%s got %s %+v after the hand-off", who, ev, c)
+		}
+	}
+}
+
+func TestBotHandoffWithNobodyOnlineIsSeenQueued(t *testing.T) {
+	d := newBotDesk(t, 1)
+	agentWS := d.agents[0].Dial()
+	v, _ := d.srv.NewVisitor(d.site.PublicKey, nil)
+	conv := v.Open(nil)
+	if ev, c := convFrame(t, agentWS, conv.ID); ev != "opened" || c.Status != "bot" {
+		t.Fatalf("got %s %+v", ev, c)
+	}
+	v.Do("POST", fmt.Sprintf("/api/v1/widget/conversations/%d/handoff", conv.ID), nil, http.StatusOK, nil)
+	if ev, c := convFrame(t, agentWS, conv.ID); ev != "queued" || c.Status != "queued" || c.QueuePosition == nil || *c.QueuePosition != 1 {
+		t.Fatalf("got %s %+v after the hand-off", ev, c)
 	}
 }

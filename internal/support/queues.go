@@ -121,8 +121,13 @@ func (s *Sites) UpdateQueue(ctx context.Context, actor auth.Identity, id int64, 
 		if err := tx.UpdateQueue(ctx, id, u); err != nil {
 			return errs.Wrap(err, "update queue")
 		}
+		before := *q
 		if q, err = tx.QueueByID(ctx, id); err != nil {
 			return errs.Wrap(err, "reload queue")
+		}
+		// The open conversations are due by the new targets.
+		if err := restampQueueSLA(ctx, tx, &before, q); err != nil {
+			return errs.Wrap(err, "recompute due times")
 		}
 		return audit.Record(ctx, tx, actor.ID, "queue.update", "queue", id, detail)
 	})

@@ -31,9 +31,10 @@ func NewRouting(rules *Rules, ch *chat.Service, sessions Sessions) *Routing {
 // routed is what a routing decision changed, announced after commit.
 type routed struct {
 	conversationID int64
-	event          string // assigned | claimed | transferred | queued | resolved | reopened | rated
+	event          string // opened | assigned | claimed | transferred | queued | resolved | reopened | rated
 	agentID        int64
 	queueID        int64
+	staffOnly      bool // the visitor knows already (a conversation opened with a bot)
 }
 
 // routeTx assigns a waiting conversation to the best online agent of its
@@ -221,7 +222,7 @@ func (s *Routing) announce(ctx context.Context, events []routed) {
 		if err != nil {
 			continue
 		}
-		if v, err := s.rules.conversationView(ctx, sc, false); err == nil {
+		if v, err := s.rules.conversationView(ctx, sc, false); err == nil && !e.staffOnly {
 			s.chat.PublishKeys(ctx, []string{chat.VisitorKey(sc.VisitorID)}, ConversationFrame{Type: "conversation", Event: e.event, Conversation: v})
 		}
 		if v, err := s.rules.conversationView(ctx, sc, true); err == nil {

@@ -1,6 +1,7 @@
 package support
 
 import (
+	"context"
 	"time"
 
 	"github.com/parley-chat/parley/internal/store"
@@ -68,4 +69,79 @@ func dueAfter(at time.Time, targetS *int) *time.Time {
 	}
 	t := at.Add(time.Duration(*targetS) * time.Second)
 	return &t
+}
+
+// restampSLA recomputes, in tx, an open conversation's due times for the
+// targets of queue to, its queue until now having been from (nil: it was
+// and stays there, from holding its targets before their change). Each
+// clock keeps its start: the first response's runs from the creation, or
+// from the hand-off for a conversation a bot answered first, and is left
+// as it is once the first reply came; the resolution's runs from the
+// creation, or from the last reopening. A start is read back from the old
+// due time and target when both exist.
+func restampSLA(ctx context.Context, tx *store.Store, sc *store.SupportConversation, from, to *store.Queue) error {
+	if sc.Status == StatusResolved {
+		return nil
+	}
+	var u store.SupportConversationUpdate
+	if sc.Status != StatusBot && sc.FirstResponseAt == nil {
+		start := clockStart(sc.FirstResponseDueAt, from.FirstResponseTargetS, sc.CreatedAt)
+		if sc.BotID != nil && (sc.FirstResponseDueAt == nil || from.FirstResponseTargetS == nil) && sc.QueuedAt != nil {
+			start = *sc.QueuedAt // handed off by its bot
+		}
+		if due := dueAfter(start, to.FirstResponseTargetS); !sameTime(due, sc.FirstResponseDueAt) {
+			u.FirstResponseDueAt = store.Null[time.Time]{Set: true, Value: due}
+			sc.FirstResponseDueAt = due
+		}
+	}
+	start := clockStart(sc.ResolutionDueAt, from.ResolutionTargetS, sc.CreatedAt)
+	if due := dueAfter(start, to.ResolutionTargetS); !sameTime(due, sc.ResolutionDueAt) {
+		u.ResolutionDueAt = store.Null[time.Time]{Set: true, Value: due}
+		sc.ResolutionDueAt = due
+	}
+	if u == (store.SupportConversationUpdate{}) {
+		return nil
+	}
+	return tx.UpdateSupportConversation(ctx, sc.ConversationID, u)
+}
+
+// clockStart is when a due time's clock started: the due time less its
+// target, or else fallback.
+func clockStart(due *time.Time, targetS *int, fallback time.Time) time.Time {
+	if due == nil || targetS == nil {
+		return fallback
+	}
+	return due.Add(-time.Duration(*targetS) * time.Second)
+}
+
+func sameTime(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Equal(*b)
+}
+
+// restampQueueSLA recomputes the due times of a queue's open
+// conversations, in tx, after its targets changed from before's.
+func restampQueueSLA(ctx context.Context, tx *store.Store, before, after *store.Queue) error {
+	if sameTarget(before.FirstResponseTargetS, after.FirstResponseTargetS) && sameTarget(before.ResolutionTargetS, after.ResolutionTargetS) {
+		return nil
+	}
+	open, err := tx.OpenSupportConversationsOfQueue(ctx, after.ID)
+	if err != nil {
+		return err
+	}
+	for i := range open {
+		if err := restampSLA(ctx, tx, &open[i], before, after); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func sameTarget(a, b *int) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
 }

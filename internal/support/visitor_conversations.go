@@ -164,6 +164,8 @@ func (s *Visitors) Open(ctx context.Context, visitorID int64, in OpenInput) (*Co
 			return err
 		}
 		if sc.Status == StatusBot {
+			// No routing tells the agents: they see it open with its bot.
+			events = append(events, routed{conversationID: sc.ConversationID, event: "opened", staffOnly: true})
 			return s.rules.tellBot(ctx, tx, sc, botPayload(BotEventStarted, 0, ""))
 		}
 		r, err := s.rules.routeTx(ctx, tx, sc, 0, now)

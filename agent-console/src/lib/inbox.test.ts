@@ -99,6 +99,18 @@ describe('conversation frames', () => {
     expect(ids(inboxList(out.items, 'mine', ME))).toEqual([8])
   })
 
+  it('a conversation opened with its bot shows in All and under the bot filter, not in Mine', () => {
+    const out = applyConversationFrame({}, { event: 'opened', conversation: sc(9, { status: 'bot' }) }, ME)!
+    expect(out.assignedToMe).toBe(false)
+    expect(ids(inboxList(out.items, 'all', ME))).toEqual([9])
+    expect(ids(inboxList(out.items, 'all', ME, 'bot'))).toEqual([9])
+    expect(ids(inboxList(out.items, 'mine', ME))).toEqual([])
+    // Handed off to me, it becomes mine.
+    const handed = applyConversationFrame(out.items, { event: 'assigned', conversation: mine(9) }, ME)!
+    expect(handed.assignedToMe).toBe(true)
+    expect(ids(inboxList(handed.items, 'all', ME, 'bot'))).toEqual([])
+  })
+
   it('resolved leaves Mine', () => {
     const items = mergeInbox({}, [mine(7)])
     const out = applyConversationFrame(items, { event: 'resolved', conversation: mine(7, { status: 'resolved' }) }, ME)!
