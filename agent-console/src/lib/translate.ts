@@ -14,10 +14,10 @@ export const LOCALES: readonly Locale[] = ['en', 'zh-CN']
 export const LOCALE_NAMES: Record<Locale, string> = { en: 'English', 'zh-CN': '简体中文' }
 
 /** The tables at hand: always English; another language once added. */
-export const dictionaries: { en: Dictionary } & Partial<Record<Locale, Partial<Dictionary>>> = { en }
+export const dictionaries: { en: Dictionary } & Partial<Record<Exclude<Locale, 'en'>, Partial<Dictionary>>> = { en }
 
 /** Makes language l's table available to translate(); a message it lacks falls back to English. */
-export function addDictionary(l: Locale, d: Partial<Dictionary>): void {
+export function addDictionary(l: Exclude<Locale, 'en'>, d: Partial<Dictionary>): void {
   dictionaries[l] = d
 }
 
