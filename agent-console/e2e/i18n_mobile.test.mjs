@@ -91,6 +91,32 @@ test('a Chinese browser gets the console in Chinese; English can be chosen and s
   }
 })
 
+test('an English browser does not fetch the Chinese messages until Chinese is chosen', async () => {
+  const context = await browser.newContext({ locale: 'en-US', serviceWorkers: 'block' })
+  const page = await context.newPage()
+  page.setDefaultTimeout(15_000)
+  const explain = watch(page)
+  const scripts = []
+  page.on('request', (req) => {
+    if (req.resourceType() === 'script') scripts.push(new URL(req.url()).pathname)
+  })
+  try {
+    await page.goto(`${BASE}/console/#/login`)
+    await page.getByTestId('login-submit').getByText('Sign in', { exact: true }).waitFor()
+    await page.waitForLoadState('networkidle')
+    assert.deepEqual(scripts.filter((p) => /zh-CN/.test(p)), [])
+
+    await page.getByTestId('language-switch').selectOption('zh-CN')
+    await page.getByTestId('login-submit').getByText('登录', { exact: true }).waitFor()
+    assert.equal(await lang(page), 'zh-CN')
+    assert.equal(scripts.filter((p) => /zh-CN/.test(p)).length, 1)
+  } catch (err) {
+    await explain(err)
+  } finally {
+    await context.close()
+  }
+})
+
 test('on a 360×740 phone every step fits the width: sign in, the list, a chat, sending, back', async () => {
   const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'en-US', hasTouch: true })
   const page = await context.newPage()

@@ -2,7 +2,7 @@ import { createApp, watch } from 'vue'
 import App from './App.vue'
 import { router } from './router'
 import { onAuthLost } from './state/session'
-import { locale } from './lib/i18n'
+import { loadInitialLocale, locale } from './lib/i18n'
 import { registerServiceWorker, rememberLocale, reportViewing } from './lib/pwa'
 import './style.css'
 
@@ -11,7 +11,8 @@ onAuthLost(() => {
   if (!current.meta.public) void router.replace({ name: 'login', query: { next: current.fullPath } })
 })
 
-createApp(App).use(router).mount('#app')
+// Chinese is loaded on demand: shown only once its messages are here.
+void loadInitialLocale().then(() => createApp(App).use(router).mount('#app'))
 
 registerServiceWorker((path) => void router.push(path))
 router.afterEach((to) => {

@@ -1,9 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import en from '../locales/en'
 import zhCN from '../locales/zh-CN'
 import { passwordProblem } from './account'
 import { ROLE_LABEL } from './groups'
-import { formatMoney, initialLocale, locale, matchLocale, setLocale, translate, type Message } from './i18n'
+import { formatMoney, initialLocale, loadLocale, locale, matchLocale, setLocale, translate, type Message } from './i18n'
 import { auditDetail } from './adminApi'
 import { emptyText, INBOX_VIEWS, NO_FILTERS } from './inbox'
 import { presenceLabel } from './presence'
@@ -50,6 +50,8 @@ describe('dictionaries', () => {
 })
 
 describe('translate', () => {
+  beforeAll(() => loadLocale('zh-CN'))
+
   it('fills placeholders and picks plural forms', () => {
     expect(translate('en', 'nav.friendsBadge', { n: 1 })).toBe('1 friend request')
     expect(translate('en', 'nav.friendsBadge', { n: 3 })).toBe('3 friend requests')
@@ -89,10 +91,10 @@ describe('choosing the language', () => {
 describe('switching the language', () => {
   afterEach(() => setLocale('en'))
 
-  it('changes the text the libraries make, labels included', () => {
+  it('changes the text the libraries make, labels included', async () => {
     expect(presenceLabel({ status: 'online' } as never, 0)).toBe('Online')
     expect(ROLE_LABEL.owner).toBe('Owner')
-    setLocale('zh-CN')
+    await setLocale('zh-CN')
     expect(locale.value).toBe('zh-CN')
     expect(presenceLabel({ status: 'online' } as never, 0)).toBe('在线')
     expect(presenceLabel({ status: 'offline', last_seen_at: new Date(0).toISOString() } as never, 5 * 60_000)).toBe('最后在线：5 分钟前')
@@ -101,8 +103,8 @@ describe('switching the language', () => {
     expect(passwordProblem('short')).toBe('密码至少 8 位。')
   })
 
-  it('changes the inbox, viewer, reply and action log texts', () => {
-    setLocale('zh-CN')
+  it('changes the inbox, viewer, reply and action log texts', async () => {
+    await setLocale('zh-CN')
     expect(emptyText('all', { ...NO_FILTERS, q: 'zebra' }, 'online')).toBe('没有与“zebra”匹配的会话。')
     expect(emptyText('mine', NO_FILTERS, 'offline')).toBe('切换为在线即可接待会话。')
     expect(viewerChips([{ user_id: 2, name: 'Ana', typing: false }, { user_id: 3, name: '', typing: true }]).map((c) => c.text)).toEqual(['Ana 正在查看', '一位客服 正在输入…'])
@@ -111,9 +113,9 @@ describe('switching the language', () => {
     expect(auditDetail({ action: 'queue.agent_set', detail: { user_id: 4, capacity: 3 } })).toBe('用户 4 · 接待上限 3')
   })
 
-  it('groups money by the language', () => {
+  it('groups money by the language', async () => {
     expect(formatMoney(123456)).toBe('1,234.56')
-    setLocale('zh-CN')
+    await setLocale('zh-CN')
     expect(formatMoney(5)).toBe('0.05')
   })
 })

@@ -2,8 +2,11 @@
 // plain objects keyed by message id; zh-CN is typed against en, so a missing
 // or extra key fails the type check. A message is a string with {name}
 // placeholders, or plural forms chosen by Intl.PluralRules on params.n.
+// English is part of the console's first script; Chinese is a chunk of its
+// own, loaded before it is first shown (main.ts, setLocale), so t() stays
+// synchronous and nobody who reads English downloads it.
 import { ref } from 'vue'
-import { dictionaries, initialLocale, translate, type Locale, type MessageKey, type Params } from './translate'
+import { addDictionary, dictionaries, hasDictionary, initialLocale, translate, type Dictionary, type Locale, type MessageKey, type Params } from './translate'
 
 // The Vue-free half lives in translate.ts so the service worker can use it.
 export {
@@ -42,11 +45,66 @@ function applyToDocument(l: Locale) {
 }
 applyToDocument(locale.value)
 
-/** Switches the language and remembers the choice in this browser. */
-export function setLocale(l: Locale) {
+/** Where each language but English comes from. */
+const LOADERS: Record<Exclude<Locale, 'en'>, () => Promise<{ default: Partial<Dictionary> }>> = {
+  'zh-CN': () => import('../locales/zh-CN'),
+}
+
+const loading = new Map<Locale, Promise<void>>()
+
+/**
+ * Makes language l's messages available to t(); resolves at once when they
+ * are. A failed load (offline before the first use) may be tried again.
+ */
+export function loadLocale(l: Locale): Promise<void> {
+  if (l === 'en' || hasDictionary(l)) return Promise.resolve()
+  let p = loading.get(l)
+  if (!p) {
+    p = LOADERS[l]().then(
+      (m) => {
+        addDictionary(l, m.default)
+        loading.delete(l)
+      },
+      (err: unknown) => {
+        loading.delete(l)
+        throw err
+      },
+    )
+    loading.set(l, p)
+  }
+  return p
+}
+
+let switches = 0
+
+/**
+ * Switches the language once its messages are loaded and remembers the
+ * choice in this browser. When another switch comes first, the later one
+ * wins; when the load fails, the language stays as it was (and the promise
+ * rejects).
+ */
+export async function setLocale(l: Locale): Promise<void> {
+  const mine = ++switches
+  await loadLocale(l)
+  if (mine !== switches) return
   locale.value = l
   storage()?.setItem(STORAGE_KEY, l)
   applyToDocument(l)
+}
+
+/**
+ * Loads the language the console starts in, before anything is shown (no
+ * English flash for a Chinese reader). When it cannot be loaded (offline
+ * before the first use), this visit is in English and the saved choice
+ * stays for the next one.
+ */
+export async function loadInitialLocale(): Promise<void> {
+  try {
+    await loadLocale(locale.value)
+  } catch {
+    locale.value = 'en'
+    applyToDocument('en')
+  }
 }
 
 /** The message in the current language with {placeholders} filled in. */

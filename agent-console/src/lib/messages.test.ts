@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest'
-import { setLocale } from './i18n'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { loadLocale, setLocale } from './i18n'
 import {
   seenUnderLast,
   applyRecall,
@@ -166,6 +166,8 @@ describe('seenUnderLast', () => {
 })
 
 describe('systemText', () => {
+  beforeAll(() => loadLocale('zh-CN'))
+
   const join = {
     body: 'Bob joined the group',
     event: { type: 'member_joined' as const, actor: { id: 7, name: 'Bob' } },
@@ -195,12 +197,12 @@ describe('systemText', () => {
     expect(systemText(future as never, 'zh-CN')).toBe('Something new happened')
   })
 
-  it('previews a system message in the current language', () => {
-    setLocale('zh-CN')
+  it('previews a system message in the current language', async () => {
+    await setLocale('zh-CN')
     try {
       expect(previewOf({ ...join, id: 1, conversation_id: 1, seq: 1, client_msg_id: 's', kind: 'system', sender: { kind: 'system', id: 0, name: 'Parley' }, created_at: '2026-01-01T00:00:00Z' } as never)).toBe('Bob 加入了群组')
     } finally {
-      setLocale('en')
+      await setLocale('en')
     }
   })
 })

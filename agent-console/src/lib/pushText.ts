@@ -1,7 +1,12 @@
 // What a Web Push message shows: the service worker turns the server's
 // payload into a notification in the user's language. Pure, so it is tested
 // without a browser.
-import { translate, type Locale, type MessageKey } from './translate'
+import zhCN from '../locales/zh-CN'
+import { addDictionary, translate, type Locale, type MessageKey } from './translate'
+
+// A notification may come in either language at any moment, offline too:
+// the worker carries both tables (the console loads Chinese only when used).
+addDictionary('zh-CN', zhCN)
 
 /** The payload the server pushes for an unread message. */
 export interface PushMessage {

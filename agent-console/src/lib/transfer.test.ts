@@ -24,12 +24,12 @@ describe('transferAgents', () => {
     ])
   })
 
-  it('labels an agent with name, state and load in both languages', () => {
+  it('labels an agent with name, state and load in both languages', async () => {
     const [ada] = transferAgents(site, 1, 10)
-    setLocale('en')
+    await setLocale('en')
     expect(transferLabel(ada)).toBe('Ada · Online · 1/4 chats')
-    setLocale('zh-CN')
+    await setLocale('zh-CN')
     expect(transferLabel(ada)).toBe('Ada · 在线 · 1/4 个会话')
-    setLocale('en')
+    await setLocale('en')
   })
 })

@@ -33,6 +33,9 @@ export function stopLiveSignOut(): void {
   stopChat({ clearOutbox: true })
 }
 
+// The favicon's badge: only someone signed in has unread messages.
+export { faviconBadger } from '../lib/unread'
+
 /** Unread messages worth a badge (muted conversations left out). */
 export function audibleUnreadNow(): number {
   return audibleUnread(chat.conversations, notifications.now)
