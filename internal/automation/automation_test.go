@@ -434,6 +434,8 @@ func TestLabelAddedResolves(t *testing.T) {
 	conv := v.Open(nil)
 	d.admin.Do("PUT", fmt.Sprintf("/api/v1/support/conversations/%d/labels", conv.ID), map[string]any{"label_ids": []int64{spam}}, http.StatusOK, nil)
 	eventually(t, "the conversation is resolved", func() bool { return d.conversation(t, conv.ID).Status == "resolved" })
+	// The firing is logged once its actions ran.
+	d.srv.WaitJobs(jobs.TypeAutomation)
 	if f := d.firings(); len(f) != 1 || f[0]["event"] != "label_added" {
 		t.Fatalf("action log %+v", f)
 	}

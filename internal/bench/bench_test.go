@@ -242,7 +242,7 @@ func TestWorkloads(t *testing.T) {
 
 // TestSlowServerShowsInTheReport slows every batch of sends down by 20 ms
 // at the send writer's gate, as a slow database would: W1's send→ack
-// median rises above it.
+// 95th percentile rises to at least the delay.
 func TestSlowServerShowsInTheReport(t *testing.T) {
 	srv := benchServer(t)
 	args := []string{"--workload", "w1", "--w1-pairs", "1", "--w1-rates", "20", "--w1-step", "2s", "--w1-warmup", "0"}
@@ -262,9 +262,8 @@ func TestSlowServerShowsInTheReport(t *testing.T) {
 	if slow.SendToAck.P95 < limit || slow.SendToDeliver.P95 < limit {
 		t.Fatalf("with a %s delay, send→ack p95 %.2f ms and send→deliver p95 %.2f ms", delay, slow.SendToAck.P95, slow.SendToDeliver.P95)
 	}
-	if slow.SendToAck.P95 <= fast.SendToAck.P95 {
-		t.Fatalf("slowed p95 %.2f ms not above the normal %.2f ms", slow.SendToAck.P95, fast.SendToAck.P95)
-	}
+	// Not compared with the normal run: on a loaded machine that one can
+	// be slower than the delay; the delay is a floor whatever the load.
 	t.Logf("send→ack p95: %.2f ms normally, %.2f ms with a %s delay", fast.SendToAck.P95, slow.SendToAck.P95, delay)
 }
 

@@ -35,7 +35,10 @@ describe('SLA badge', () => {
 
 describe('label text colour', () => {
   it('is dark on light and light on dark', () => {
-    expect(textOn('#ffff00')).toBe('#111')
+    expect(textOn('#ffff00')).toBe('#000')
+    // Mid greens where a lighter black or white falls under 4.5:1.
+    expect(textOn('#2b8a3e')).toBe('#000')
+    expect(textOn('#1f6f30')).toBe('#fff')
     expect(textOn('#000080')).toBe('#fff')
   })
 })

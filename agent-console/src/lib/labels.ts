@@ -19,12 +19,20 @@ export const bulkLabels = async (api: ApiClient, conversationIds: number[], add:
 export const setVisitorLabels = (api: ApiClient, id: number, labelIds: number[]) =>
   api.put<Schemas['Visitor']>(`/api/v1/support/visitors/${id}/labels`, { label_ids: labelIds })
 
-/** A readable text colour on a label's background. */
+/**
+ * The text colour, black or white, with the higher WCAG contrast on a
+ * label's background: one of them always reaches 4.5:1.
+ */
 export function textOn(colour: string): string {
   const m = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(colour)
   if (!m) return '#000'
-  const [r, g, b] = [m[1], m[2], m[3]].map((h) => parseInt(h, 16) / 255)
-  return 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.55 ? '#111' : '#fff'
+  const [r, g, b] = [m[1], m[2], m[3]].map((h) => {
+    const c = parseInt(h, 16) / 255
+    return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4
+  })
+  const l = 0.2126 * r + 0.7152 * g + 0.0722 * b
+  // Contrast with black (l + 0.05) / 0.05 against white 1.05 / (l + 0.05).
+  return (l + 0.05) * (l + 0.05) > 0.0525 ? '#000' : '#fff'
 }
 
 export type SlaState = { kind: 'near' | 'overdue'; minutes: number }
