@@ -508,9 +508,7 @@ func (h *Hub) Publish(ctx context.Context, recipients []string, frame any) error
 		return err
 	}
 	ephemeral := isEphemeral(frame)
-	for _, r := range recipients {
-		h.deliver(r, b, ephemeral)
-	}
+	h.deliverMany(recipients, b, ephemeral)
 	if ephemeral {
 		b = append(append(make([]byte, 0, len(ephemeralMarker)+len(b)), ephemeralMarker...), b...)
 	}
@@ -558,18 +556,41 @@ func (h *Hub) deliverExcept(recipient string, payload []byte, except string) {
 	h.deliverTo(recipient, payload, false, except)
 }
 
-func (h *Hub) deliverTo(recipient string, payload []byte, ephemeral bool, except string) {
-	h.mu.RLock()
-	targets := make([]target, 0, len(h.sessions[recipient]))
-	for s, st := range h.sessions[recipient] {
-		if st != nil && (except == "" || st.id != except) {
-			targets = append(targets, target{s, st})
-		}
-	}
-	h.mu.RUnlock()
-	for _, t := range targets {
+// deliverMany queues payload for every ready session of each recipient on
+// this node.
+func (h *Hub) deliverMany(recipients []string, payload []byte, ephemeral bool) {
+	for _, t := range h.targets(recipients, "") {
 		h.write(t.s, t.st, payload, ephemeral)
 	}
+}
+
+func (h *Hub) deliverTo(recipient string, payload []byte, ephemeral bool, except string) {
+	for _, t := range h.targets([]string{recipient}, except) {
+		h.write(t.s, t.st, payload, ephemeral)
+	}
+}
+
+// targets lists the ready sessions of recipients on this node but the one
+// with id except, under one read lock and into one slice: a big group's
+// members cost neither a lock nor a slice each.
+func (h *Hub) targets(recipients []string, except string) []target {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	n := 0
+	if len(recipients) == 1 {
+		n = len(h.sessions[recipients[0]])
+	} else {
+		n = len(recipients)
+	}
+	out := make([]target, 0, n)
+	for _, r := range recipients {
+		for s, st := range h.sessions[r] {
+			if st != nil && (except == "" || st.id != except) {
+				out = append(out, target{s, st})
+			}
+		}
+	}
+	return out
 }
 
 // write queues payload for a session. An ephemeral frame is dropped when
