@@ -20,6 +20,14 @@ var ErrDown = errors.New("redis is unreachable")
 // request paths using Redis (rate limits, publishes, enqueues) fail in
 // microseconds instead of each waiting through dials and retries while
 // Redis is away. A probe closes it again when Redis answers.
+//
+// A command that timed out on an open connection does not open it: a
+// Redis that is slow (thousands of clients reconnecting at once) still
+// answers, and opening the breaker then failed every request of the node
+// for the probe's interval, turning a slow moment into refusals for
+// everyone. go-redis drops the connection that timed out, so a Redis that
+// is really gone is found by the next dial, whose failure (a timeout
+// included) does open it.
 type breaker struct {
 	down  atomic.Bool
 	probe *redis.Client // without the hook
@@ -47,7 +55,7 @@ func (b *breaker) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 			return ErrDown
 		}
 		err := next(ctx, cmd)
-		if err != nil && isNetErr(err) {
+		if err != nil && isNetErr(err) && !isTimeout(err) {
 			b.down.Store(true)
 		}
 		return err
@@ -63,7 +71,7 @@ func (b *breaker) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Proc
 			return ErrDown
 		}
 		err := next(ctx, cmds)
-		if err != nil && isNetErr(err) {
+		if err != nil && isNetErr(err) && !isTimeout(err) {
 			b.down.Store(true)
 		}
 		return err
@@ -95,4 +103,10 @@ func isNetErr(err error) bool {
 	var ne net.Error
 	return errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNREFUSED) ||
 		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+}
+
+// isTimeout tells a command's deadline passing from the connection failing.
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }

@@ -2,8 +2,15 @@ package kv
 
 import (
 	"context"
+	"errors"
+	"io"
+	"net"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -35,5 +42,73 @@ func TestEmbeddedRedisRefusesOtherProcesses(t *testing.T) {
 	}
 	if n, _ := k.Client.Exists(ctx, k.Key("ticket", "forged")).Result(); n != 0 {
 		t.Error("a forged ticket was stored")
+	}
+}
+
+// TestSlowCommandDoesNotOpenTheBreaker: a command whose deadline passes
+// while Redis is slow leaves Redis usable for everyone else at once, while
+// a Redis that is gone is reported as down without waiting on the network.
+func TestSlowCommandDoesNotOpenTheBreaker(t *testing.T) {
+	ctx := context.Background()
+	m := miniredis.RunT(t)
+	// Between Parley and Redis, a link that can be made slow.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var slow atomic.Bool
+	addr := m.Addr()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			r, err := net.Dial("tcp", addr)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			go func() { _, _ = io.Copy(r, c); r.Close() }()
+			go func() {
+				buf := make([]byte, 4096)
+				for {
+					n, err := r.Read(buf)
+					for slow.Load() {
+						time.Sleep(10 * time.Millisecond)
+					}
+					if n > 0 {
+						_, _ = c.Write(buf[:n])
+					}
+					if err != nil {
+						c.Close()
+						return
+					}
+				}
+			}()
+		}
+	}()
+	k, err := Open(ctx, "redis://"+ln.Addr().String(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer k.Close()
+
+	slow.Store(true)
+	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	if err := k.Client.Set(short, k.Key("a"), "1", 0).Err(); err == nil {
+		t.Fatal("a command answered through a stalled link")
+	}
+	slow.Store(false)
+	if err := k.Client.Set(ctx, k.Key("b"), "2", 0).Err(); err != nil {
+		t.Fatalf("Redis answers again, but the next command failed: %v", err)
+	}
+
+	m.Close()
+	_ = k.Client.Ping(ctx).Err() // finds the connection gone
+	if err := k.Client.Ping(ctx).Err(); !errors.Is(err, ErrDown) {
+		t.Fatalf("with Redis gone, a command answered %v, want ErrDown", err)
 	}
 }
