@@ -202,7 +202,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 	a.Reports = support.NewReports(supportRules)
 	a.Labels = support.NewLabels(supportRules, a.Chat)
 	a.Automation = automation.New(automation.Deps{Store: a.Store, Jobs: a.Jobs, Routing: a.Routing, Labels: a.Labels, Chat: a.Chat,
-		Webhooks: a.Webhooks, CheckURL: a.Outbound.CheckURL, Clock: clock, Log: log})
+		Webhooks: a.Webhooks, Outbound: a.Outbound, Clock: clock, Log: log})
 	a.Bots = support.NewBots(supportRules, a.Routing, a.Chat, a.Outbound, limiter)
 	a.Wallet = wallet.New(a.Store, a.Chat, packets, a.Jobs, wallet.Config{RedPacketMaxCents: cfg.RedPacketMaxCents, RedPacketTTL: cfg.RedPacketTTL, Clock: clock}, log)
 	a.HTTP = httpapi.New(httpapi.Config{

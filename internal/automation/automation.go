@@ -19,6 +19,7 @@ import (
 	"github.com/parley-chat/parley/internal/chat"
 	"github.com/parley-chat/parley/internal/errs"
 	"github.com/parley-chat/parley/internal/jobs"
+	"github.com/parley-chat/parley/internal/outbound"
 	"github.com/parley-chat/parley/internal/store"
 	"github.com/parley-chat/parley/internal/support"
 )
@@ -113,7 +114,7 @@ type Service struct {
 	labels   *support.Labels
 	chat     *chat.Service
 	webhooks Webhooks
-	checkURL func(url string) error
+	outbound *outbound.Client
 	log      *slog.Logger
 	clock    clockwork.Clock
 }
@@ -126,8 +127,9 @@ type Deps struct {
 	Labels   *support.Labels
 	Chat     *chat.Service
 	Webhooks Webhooks
-	// CheckURL refuses a webhook URL the outbound door would not reach.
-	CheckURL func(url string) error
+	// Outbound is Parley's door for requests to URLs people typed; it
+	// checks a send_webhook action's URL.
+	Outbound *outbound.Client
 	Clock    clockwork.Clock
 	Log      *slog.Logger
 }
@@ -138,7 +140,7 @@ func New(d Deps) *Service {
 		d.Clock = clockwork.NewRealClock()
 	}
 	return &Service{store: d.Store, jobs: d.Jobs, routing: d.Routing, labels: d.Labels, chat: d.Chat, webhooks: d.Webhooks,
-		checkURL: d.CheckURL, log: d.Log, clock: d.Clock}
+		outbound: d.Outbound, log: d.Log, clock: d.Clock}
 }
 
 func (s *Service) now() time.Time { return s.clock.Now().UTC().Truncate(time.Microsecond) }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net/url"
 	"strings"
 	"unicode/utf8"
 
@@ -246,14 +245,11 @@ func (s *Service) checkActions(ctx context.Context, siteID int64, as []Action) (
 			if s.webhooks == nil {
 				return nil, errs.Field(at+".type", "assign_agent, assign_team, add_label, send_canned, resolve or send_webhook")
 			}
-			u, err := url.Parse(strings.TrimSpace(a.URL))
-			if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil || len(a.URL) > 2000 {
-				return nil, errs.Field(at+".url", "an http(s) URL without a user name or password")
+			hook, err := s.outbound.CheckEndpoint(at+".url", a.URL)
+			if err != nil {
+				return nil, err
 			}
-			if s.checkURL != nil && s.checkURL(u.String()) != nil {
-				return nil, errs.Field(at+".url", "must reach a public address: loopback, private, link-local, multicast and unspecified addresses, localhost and Parley's own URL are refused unless PARLEY_OUTBOUND_ALLOW lists them")
-			}
-			n.URL = u.String()
+			n.URL = hook
 		default:
 			return nil, errs.Field(at+".type", "assign_agent, assign_team, add_label, send_canned, resolve or send_webhook")
 		}

@@ -17,6 +17,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/parley-chat/parley/internal/errs"
 )
 
 // ErrRefused is returned (wrapped) when a request would reach an address
@@ -131,6 +133,29 @@ func (c *Client) CheckURL(raw string) error {
 		return fmt.Errorf("%w: internal address %s", ErrRefused, a)
 	}
 	return nil
+}
+
+// maxEndpoint bounds the length of a URL people give Parley to call.
+const maxEndpoint = 2000
+
+// CheckEndpoint checks, when it is saved, a URL people give Parley to call
+// (a webhook, a bot's webhook, an automation rule's send_webhook) and
+// returns it as it is to be stored. Refusals are 400s naming field, the
+// caller's name for the URL (url, webhook_url, actions[0].url), so every
+// form says the same thing about the same mistake.
+func (c *Client) CheckEndpoint(field, raw string) (string, error) {
+	raw = strings.TrimSpace(raw)
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(raw) > maxEndpoint {
+		return "", errs.Field(field, "an http(s) URL")
+	}
+	if u.User != nil {
+		return "", errs.Field(field, "must not carry a user name or password: authenticate Parley's requests by their signature")
+	}
+	if c.CheckURL(u.String()) != nil {
+		return "", errs.Field(field, "must reach a public address: loopback, private, link-local, multicast and unspecified addresses, localhost and Parley's own URL are refused unless PARLEY_OUTBOUND_ALLOW lists them")
+	}
+	return u.String(), nil
 }
 
 // Listed reports whether raw's host is a literal IP address inside the

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/parley-chat/parley/internal/errs"
 	"github.com/parley-chat/parley/internal/outbound"
 )
 
@@ -116,6 +117,27 @@ func TestCheckURLRefusesInternalLiterals(t *testing.T) {
 				t.Fatalf("error does not wrap ErrRefused: %v", err)
 			}
 		})
+	}
+}
+
+// TestCheckEndpointNamesTheCallersField: whoever saves a URL (a webhook,
+// a bot, an automation action) gets the URL as stored, or a 400 naming
+// the field they call it by.
+func TestCheckEndpointNamesTheCallersField(t *testing.T) {
+	c := outbound.New(outbound.Config{})
+	got, err := c.CheckEndpoint("url", "  https://hooks.example.com/in?x=1 ")
+	if err != nil || got != "https://hooks.example.com/in?x=1" {
+		t.Fatalf("public URL: %q, %v", got, err)
+	}
+	for _, raw := range []string{
+		"", "hooks.example.com/in", "ftp://hooks.example.com/in", "https://" + strings.Repeat("a", 2000) + ".example",
+		"https://u:p@hooks.example.com/in", "http://127.0.0.1:9/in", "http://localhost/in",
+	} {
+		_, err := c.CheckEndpoint("actions[2].url", raw)
+		e, ok := errs.As(err)
+		if !ok || e.Code != errs.Invalid || e.Details["actions[2].url"] == "" || len(e.Details) != 1 {
+			t.Errorf("CheckEndpoint(%q) = %v, want a 400 naming actions[2].url", raw, err)
+		}
 	}
 }
 

@@ -118,22 +118,6 @@ func checkBotAvatar(raw string) (string, error) {
 	return u.String(), nil
 }
 
-// checkBotURL accepts a webhook URL the outbound guard lets Parley reach.
-func (s *Bots) checkBotURL(raw string) (string, error) {
-	raw = strings.TrimSpace(raw)
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(raw) > 2000 {
-		return "", errs.Field("webhook_url", "an http(s) URL")
-	}
-	if u.User != nil {
-		return "", errs.Field("webhook_url", "must not carry a user name or password: authenticate the request with the bot's signature")
-	}
-	if s.client.CheckURL(u.String()) != nil {
-		return "", errs.Field("webhook_url", "must reach a public address: loopback, private, link-local, multicast and unspecified addresses, localhost and Parley's own URL are refused unless PARLEY_OUTBOUND_ALLOW lists them")
-	}
-	return u.String(), nil
-}
-
 // Create adds a bot to a site (admins), at most MaxBotsPerSite. The answer
 // shows its secret and token, this once. Errors: 403, 400 naming the
 // field, 404 site_not_found, 422 too_many_bots.
@@ -149,7 +133,7 @@ func (s *Bots) Create(ctx context.Context, actor auth.Identity, siteID int64, in
 	if err != nil {
 		return nil, err
 	}
-	hook, err := s.checkBotURL(in.WebhookURL)
+	hook, err := s.client.CheckEndpoint("webhook_url", in.WebhookURL)
 	if err != nil {
 		return nil, err
 	}
@@ -242,7 +226,7 @@ func (s *Bots) Update(ctx context.Context, actor auth.Identity, id int64, p BotP
 		u.AvatarURL, detail["avatar_url"] = &avatar, avatar
 	}
 	if p.WebhookURL != nil {
-		hook, err := s.checkBotURL(*p.WebhookURL)
+		hook, err := s.client.CheckEndpoint("webhook_url", *p.WebhookURL)
 		if err != nil {
 			return nil, err
 		}

@@ -116,15 +116,9 @@ func (s *Service) CreateWithFormat(ctx context.Context, actor auth.Identity, sit
 	if !actor.IsAdmin() {
 		return nil, errNeedAdmin
 	}
-	u, err := url.Parse(strings.TrimSpace(rawURL))
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(rawURL) > 2000 {
-		return nil, errs.Field("url", "an http(s) URL")
-	}
-	if u.User != nil {
-		return nil, errs.Field("url", "must not carry a user name or password: authenticate the request with the webhook's signature")
-	}
-	if s.client.CheckURL(u.String()) != nil {
-		return nil, errs.Field("url", "must reach a public address: loopback, private, link-local, multicast and unspecified addresses, localhost and Parley's own URL are refused unless PARLEY_OUTBOUND_ALLOW lists them")
+	hook, err := s.client.CheckEndpoint("url", rawURL)
+	if err != nil {
+		return nil, err
 	}
 	known := Events
 	switch format {
@@ -145,7 +139,7 @@ func (s *Service) CreateWithFormat(ctx context.Context, actor auth.Identity, sit
 	}
 	b := make([]byte, 24)
 	_, _ = rand.Read(b)
-	w := &store.Webhook{SiteID: siteID, URL: u.String(), Secret: "whsec_" + base64.RawURLEncoding.EncodeToString(b),
+	w := &store.Webhook{SiteID: siteID, URL: hook, Secret: "whsec_" + base64.RawURLEncoding.EncodeToString(b),
 		Events: strings.Join(events, ","), Format: format, CreatedAt: s.now()}
 	err = s.store.Tx(ctx, func(tx *store.Store) error {
 		if err := tx.CreateWebhook(ctx, w); err != nil {
