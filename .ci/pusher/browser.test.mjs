@@ -33,7 +33,10 @@ before(async () => {
 
 after(async () => {
   await browser?.close()
-  await new Promise((r) => site.close(r))
+  await new Promise((r) => {
+    site.close(r)
+    site.closeAllConnections() // not wait for the browser's keep-alive connections
+  })
 })
 
 test('pusher-js in Chromium on another origin receives an event triggered through the HTTP API', async () => {

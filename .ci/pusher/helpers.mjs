@@ -184,7 +184,11 @@ export async function hostBackend(server = sdk()) {
   return {
     auth: base + '/auth',
     userAuth: base + '/user-auth',
-    close: () => new Promise((r) => srv.close(r)),
+    close: () =>
+      new Promise((r) => {
+        srv.close(r)
+        srv.closeAllConnections() // not wait for clients' keep-alive connections
+      }),
   }
 }
 

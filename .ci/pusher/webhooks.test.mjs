@@ -37,7 +37,13 @@ before(async () => {
 after(async () => {
   closeClients()
   await backend.close()
-  await new Promise((r) => receiver.close(r))
+  // Parley keeps its connection to the receiver alive, and while other files'
+  // channels come and go it keeps posting their webhooks on it: close() alone
+  // would wait for that connection to fall idle.
+  await new Promise((r) => {
+    receiver.close(r)
+    receiver.closeAllConnections()
+  })
 })
 
 function events() {
