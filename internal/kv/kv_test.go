@@ -6,7 +6,7 @@ import (
 	"io"
 	"net"
 	"strings"
-	"sync/atomic"
+	"sync"
 	"testing"
 	"time"
 
@@ -57,7 +57,8 @@ func TestSlowCommandDoesNotOpenTheBreaker(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	var slow atomic.Bool
+	// While stalled, the link holds the gate and answers wait for it.
+	var gate sync.RWMutex
 	addr := m.Addr()
 	go func() {
 		for {
@@ -75,12 +76,11 @@ func TestSlowCommandDoesNotOpenTheBreaker(t *testing.T) {
 				buf := make([]byte, 4096)
 				for {
 					n, err := r.Read(buf)
-					for slow.Load() {
-						time.Sleep(10 * time.Millisecond)
-					}
+					gate.RLock()
 					if n > 0 {
 						_, _ = c.Write(buf[:n])
 					}
+					gate.RUnlock()
 					if err != nil {
 						c.Close()
 						return
@@ -95,13 +95,13 @@ func TestSlowCommandDoesNotOpenTheBreaker(t *testing.T) {
 	}
 	defer k.Close()
 
-	slow.Store(true)
+	gate.Lock()
 	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
 	defer cancel()
 	if err := k.Client.Set(short, k.Key("a"), "1", 0).Err(); err == nil {
 		t.Fatal("a command answered through a stalled link")
 	}
-	slow.Store(false)
+	gate.Unlock()
 	if err := k.Client.Set(ctx, k.Key("b"), "2", 0).Err(); err != nil {
 		t.Fatalf("Redis answers again, but the next command failed: %v", err)
 	}

@@ -576,13 +576,7 @@ func (h *Hub) deliverTo(recipient string, payload []byte, ephemeral bool, except
 func (h *Hub) targets(recipients []string, except string) []target {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
-	n := 0
-	if len(recipients) == 1 {
-		n = len(h.sessions[recipients[0]])
-	} else {
-		n = len(recipients)
-	}
-	out := make([]target, 0, n)
+	out := make([]target, 0, len(recipients))
 	for _, r := range recipients {
 		for s, st := range h.sessions[r] {
 			if st != nil && (except == "" || st.id != except) {

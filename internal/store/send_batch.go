@@ -57,7 +57,7 @@ func (s *Store) MembersWithNames(ctx context.Context, conversationIDs, names []i
 	// row costs a tenth of what GORM's reflection does, which for a big
 	// group was a tenth of the server's time per message.
 	rows, err := s.q(ctx).Table("conversation_members AS m").
-		Select("m.conversation_id, m.user_id, m.role, m.read_seq, m.notified_at, m.notified_job, m.pushed_at, m.pushed_job, m.muted_until, m.joined_at, u.id, u.username, u.nickname").
+		Select("m.conversation_id, m.user_id, m.role, m.read_seq, m.notified_at, m.notified_job, m.pushed_at, m.pushed_job, m.muted_until, m.joined_at, u.id, COALESCE(u.username, ''), COALESCE(u.nickname, '')").
 		Joins("LEFT JOIN users u ON u.id = m.user_id AND m.user_id IN ?", names).
 		Where("m.conversation_id IN ?", conversationIDs).Order("m.user_id").Rows()
 	if err != nil {
@@ -67,24 +67,17 @@ func (s *Store) MembersWithNames(ctx context.Context, conversationIDs, names []i
 	for rows.Next() {
 		var m Member
 		var named *int64
-		var username, nickname *string
+		var username, nickname string
 		if err := rows.Scan(&m.ConversationID, &m.UserID, &m.Role, &m.ReadSeq, &m.NotifiedAt, &m.NotifiedJob,
 			&m.PushedAt, &m.PushedJob, &m.MutedUntil, &m.JoinedAt, &named, &username, &nickname); err != nil {
 			return nil, nil, err
 		}
 		members[m.ConversationID] = append(members[m.ConversationID], m)
 		if named != nil && users[m.UserID] == nil {
-			users[m.UserID] = &User{ID: m.UserID, Username: deref(username), Nickname: deref(nickname)}
+			users[m.UserID] = &User{ID: m.UserID, Username: username, Nickname: nickname}
 		}
 	}
 	return members, users, rows.Err()
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
 }
 
 // Pair is two users, in the order the caller means.
