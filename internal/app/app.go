@@ -131,7 +131,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 	}
 	a.Mailer = a.Metrics.CountMails(mailer)
 	a.Jobs = jobs.NewClient(a.KV.NewClient(), a.Store, cfg.RedisPrefix, clock, log, a.Metrics)
-	a.Hub = realtime.NewHub(newBroker(cfg, a.KV, log), log, a.Metrics)
+	a.Hub = realtime.NewHub(newBroker(cfg, a.KV, log, a.Metrics), log, a.Metrics)
 	a.Hub.SetBudgets(realtime.DefaultBudgets(cfg.WSSendFramesPerSec))
 	// Rate limits live in Redis, shared by every node; in embedded mode one
 	// process serves everything, and keeps them in its memory.
@@ -375,9 +375,9 @@ func (p presence) Online(_ context.Context, userID int64) bool {
 // newBroker picks how nodes tell each other about frames: Redis pub/sub
 // when Redis is shared (PARLEY_REDIS_URL), nothing to do for the single
 // node of embedded mode.
-func newBroker(cfg *config.Config, k *kv.KV, log *slog.Logger) realtime.Broker {
+func newBroker(cfg *config.Config, k *kv.KV, log *slog.Logger, m *metrics.Metrics) realtime.Broker {
 	if cfg.RedisURL == "" {
 		return realtime.NewLocalBroker()
 	}
-	return realtime.NewRedisBroker(k.Client, cfg.RedisPrefix, log)
+	return realtime.NewRedisBroker(k.Client, cfg.RedisPrefix, log, m)
 }

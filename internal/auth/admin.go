@@ -9,6 +9,7 @@ import (
 
 	"github.com/parley-chat/parley/internal/audit"
 	"github.com/parley-chat/parley/internal/errs"
+	"github.com/parley-chat/parley/internal/kv"
 	"github.com/parley-chat/parley/internal/store"
 )
 
@@ -173,7 +174,7 @@ var errSessionEnded = errs.R(errs.Unauthorized, "session_revoked", "this session
 // token's. With Redis away the database answers instead (see
 // stateFromDatabase).
 func (s *Service) applyState(ctx context.Context, id Identity, issuedMs int64) (Identity, error) {
-	vals, err := s.rdb.MGet(ctx, s.stateKey(id.ID), s.revokedKey(id.ID)).Result()
+	vals, err := kv.GetMany(ctx, s.rdb, s.stateKey(id.ID), s.revokedKey(id.ID))
 	if err != nil {
 		s.log.WarnContext(ctx, "account state unavailable; asking the database", "user_id", id.ID, "err", err)
 		return s.stateFromDatabase(ctx, id)

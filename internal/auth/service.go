@@ -60,7 +60,7 @@ type Config struct {
 // Service implements accounts and sessions.
 type Service struct {
 	store    *store.Store
-	rdb      *redis.Client
+	rdb      redis.UniversalClient
 	keys     func(parts ...string) string
 	limiter  *ratelimit.Limiter
 	jobs     Jobs
@@ -74,7 +74,7 @@ type Service struct {
 // New builds the service. keys prefixes Redis keys for this deployment;
 // limiter holds the sign-in and sign-up limits; sessions closes the sockets
 // of a user signed out or disabled.
-func New(st *store.Store, rdb *redis.Client, keys func(parts ...string) string, limiter *ratelimit.Limiter, jobs Jobs, mailer notify.Mailer, sessions Sessions, cfg Config, log *slog.Logger) *Service {
+func New(st *store.Store, rdb redis.UniversalClient, keys func(parts ...string) string, limiter *ratelimit.Limiter, jobs Jobs, mailer notify.Mailer, sessions Sessions, cfg Config, log *slog.Logger) *Service {
 	return &Service{
 		store: st, rdb: rdb, keys: keys, limiter: limiter,
 		jobs: jobs, mailer: mailer, sessions: sessions, cfg: cfg, log: log,

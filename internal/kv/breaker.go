@@ -30,7 +30,7 @@ var ErrDown = errors.New("redis is unreachable")
 // included) does open it.
 type breaker struct {
 	down  atomic.Bool
-	probe *redis.Client // without the hook
+	probe redis.UniversalClient // without the hook
 }
 
 var _ redis.Hook = (*breaker)(nil)

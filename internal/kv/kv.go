@@ -1,6 +1,7 @@
-// Package kv connects Parley to Redis: a real server by URL, or an
-// in-process Redis-compatible server (miniredis) on loopback in embedded
-// mode. It hands out the go-redis client and the asynq connection options.
+// Package kv connects Parley to Redis: a real server by URL (one server,
+// a Sentinel-watched master, or a Redis Cluster), or an in-process
+// Redis-compatible server (miniredis) on loopback in embedded mode. It
+// hands out the go-redis client and the asynq connection options.
 package kv
 
 import (
@@ -8,6 +9,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -18,13 +20,55 @@ import (
 
 // KV is a Redis connection plus the key prefix of this deployment.
 type KV struct {
-	Client   *redis.Client
-	Prefix   string
+	Client redis.UniversalClient
+	Prefix string
+	// Exactly one of opts, sentinel and cluster is set, by the kind of
+	// deployment the URL names.
 	opts     *redis.Options
+	sentinel *redis.FailoverOptions
+	cluster  *redis.ClusterOptions
 	embedded *miniredis.Miniredis
-	breaker  *breaker
+	breaker  *breaker // nil for a cluster
 	stop     chan struct{}
 	once     sync.Once
+}
+
+// The URL schemes of a Sentinel-watched master and of a Redis Cluster; an
+// "s" after "redis" (rediss-sentinel://) asks for TLS, as in rediss://.
+const (
+	schemeSentinel = "-sentinel://"
+	schemeCluster  = "-cluster://"
+)
+
+// parseURL sets k's options from a Redis URL:
+//
+//	redis://[user:password@]host:port[/db]
+//	redis-sentinel://[user:password@]sentinel:port[/db]?addr=sentinel2:port&master_name=NAME
+//	redis-cluster://[user:password@]node:port?addr=node2:port&addr=node3:port
+//
+// with go-redis's query options (dial_timeout=…) on each.
+func (k *KV) parseURL(redisURL string) error {
+	scheme, rest, _ := strings.Cut(redisURL, "://")
+	var err error
+	switch {
+	case strings.HasSuffix(scheme+"://", schemeSentinel):
+		k.sentinel, err = redis.ParseFailoverURL(strings.TrimSuffix(scheme, "-sentinel") + "://" + rest)
+		if err == nil && k.sentinel.MasterName == "" {
+			err = fmt.Errorf("a Sentinel URL names its master: add ?master_name=…")
+		}
+		if err == nil {
+			// The sentinels' credentials are the URL's; the master's are
+			// the same unless told otherwise.
+			if k.sentinel.Password == "" {
+				k.sentinel.Username, k.sentinel.Password = k.sentinel.SentinelUsername, k.sentinel.SentinelPassword
+			}
+		}
+	case strings.HasSuffix(scheme+"://", schemeCluster):
+		k.cluster, err = redis.ParseClusterURL(strings.TrimSuffix(scheme, "-cluster") + "://" + rest)
+	default:
+		k.opts, err = redis.ParseURL(redisURL)
+	}
+	return err
 }
 
 // Open connects to redisURL, or starts an embedded server when it is empty.
@@ -44,23 +88,32 @@ func Open(ctx context.Context, redisURL, prefix string) (*KV, error) {
 		k.embedded = m
 		k.opts = &redis.Options{Addr: m.Addr(), Password: password}
 		go k.tick()
-	} else {
-		opts, err := redis.ParseURL(redisURL)
-		if err != nil {
-			return nil, fmt.Errorf("PARLEY_REDIS_URL: %w", err)
-		}
-		k.opts = opts
+	} else if err := k.parseURL(redisURL); err != nil {
+		return nil, fmt.Errorf("PARLEY_REDIS_URL: %w", err)
 	}
 	// Fail fast when Redis is down: the request paths that touch it (rate
 	// limits, publishes, enqueues) go on without it instead of waiting
-	// through long retries.
-	k.opts.MaxRetries = 1
-	k.opts.MaxRetryBackoff = 50 * time.Millisecond
-	k.opts.DialTimeout = 2 * time.Second
-	k.opts.ReadTimeout = 3 * time.Second
-	k.opts.WriteTimeout = 3 * time.Second
-	k.breaker = &breaker{probe: redis.NewClient(k.opts)}
-	go k.breaker.watch(k.stop, 500*time.Millisecond)
+	// through long retries (go-redis dials five times by default).
+	switch {
+	case k.opts != nil:
+		k.opts.MaxRetries, k.opts.MaxRetryBackoff, k.opts.DialerRetries = 1, 50*time.Millisecond, 1
+		k.opts.DialTimeout, k.opts.ReadTimeout, k.opts.WriteTimeout = 2*time.Second, 3*time.Second, 3*time.Second
+		k.breaker = &breaker{probe: redis.NewClient(k.opts)}
+	case k.sentinel != nil:
+		k.sentinel.MaxRetries, k.sentinel.MaxRetryBackoff, k.sentinel.DialerRetries = 1, 50*time.Millisecond, 1
+		k.sentinel.DialTimeout, k.sentinel.ReadTimeout, k.sentinel.WriteTimeout = 2*time.Second, 3*time.Second, 3*time.Second
+		k.breaker = &breaker{probe: redis.NewFailoverClient(k.sentinel)}
+	default:
+		// A cluster has no breaker: one master failing over must not
+		// stop the calls that go to the others, and go-redis routes
+		// around a failing node by itself. It may follow a moved slot a
+		// few times, but retries no more than a single server does.
+		k.cluster.MaxRetries, k.cluster.MaxRetryBackoff, k.cluster.DialerRetries = 1, 50*time.Millisecond, 1
+		k.cluster.DialTimeout, k.cluster.ReadTimeout, k.cluster.WriteTimeout = 2*time.Second, 3*time.Second, 3*time.Second
+	}
+	if k.breaker != nil {
+		go k.breaker.watch(k.stop, 500*time.Millisecond)
+	}
 	k.Client = k.NewClient()
 	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
@@ -106,20 +159,73 @@ func (k *KV) Key(parts ...string) string {
 	return s
 }
 
-// NewClient returns another client of the same server with the same
+// NewClient returns another client of the same deployment with the same
 // options and the same outage breaker (for a component that must not
 // share the main pool).
-func (k *KV) NewClient() *redis.Client {
-	c := redis.NewClient(k.opts)
+func (k *KV) NewClient() redis.UniversalClient {
+	var c redis.UniversalClient
+	switch {
+	case k.opts != nil:
+		c = redis.NewClient(k.opts)
+	case k.sentinel != nil:
+		c = redis.NewFailoverClient(k.sentinel)
+	default:
+		cc := redis.NewClusterClient(k.cluster)
+		cc.AddHook(reloader{cc})
+		return cc
+	}
 	c.AddHook(k.breaker)
 	return c
 }
 
-// Down reports whether Redis is known to be unreachable right now.
-func (k *KV) Down() bool { return k.breaker.down.Load() }
+// reloader has a cluster client reload its map of slots to masters when a
+// call fails on the network. go-redis reloads it on a MOVED answer and
+// every minute otherwise, so the slots of a master that died would point
+// at it, and their calls fail, for up to a minute after its replica took
+// over. Reloads run in the background and are coalesced by go-redis.
+type reloader struct{ c *redis.ClusterClient }
 
-// AsynqOpt returns the asynq connection options for the same server.
-func (k *KV) AsynqOpt() asynq.RedisClientOpt {
+func (r reloader) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (r reloader) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		err := next(ctx, cmd)
+		if err != nil && isNetErr(err) {
+			r.c.ReloadState(ctx)
+		}
+		return err
+	}
+}
+
+func (r reloader) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		err := next(ctx, cmds)
+		if err != nil && isNetErr(err) {
+			r.c.ReloadState(ctx)
+		}
+		return err
+	}
+}
+
+// Down reports whether Redis is known to be unreachable right now.
+func (k *KV) Down() bool { return k.breaker != nil && k.breaker.down.Load() }
+
+// Cluster reports whether Redis is a Redis Cluster.
+func (k *KV) Cluster() bool { return k.cluster != nil }
+
+// AsynqOpt returns the asynq connection options for the same deployment.
+func (k *KV) AsynqOpt() asynq.RedisConnOpt {
+	switch {
+	case k.sentinel != nil:
+		o := k.sentinel
+		return asynq.RedisFailoverClientOpt{MasterName: o.MasterName, SentinelAddrs: o.SentinelAddrs,
+			SentinelUsername: o.SentinelUsername, SentinelPassword: o.SentinelPassword,
+			Username: o.Username, Password: o.Password, DB: o.DB, TLSConfig: o.TLSConfig}
+	case k.cluster != nil:
+		o := k.cluster
+		return asynq.RedisClusterClientOpt{Addrs: o.Addrs, MaxRedirects: o.MaxRedirects,
+			Username: o.Username, Password: o.Password, TLSConfig: o.TLSConfig}
+	}
 	return asynq.RedisClientOpt{
 		Network:   k.opts.Network,
 		Addr:      k.opts.Addr,
@@ -147,4 +253,26 @@ func (k *KV) Close() {
 			k.embedded.Close()
 		}
 	})
+}
+
+// GetMany reads keys as MGET does (nil for a key that is not set), in one
+// pipeline of GETs: in a Redis Cluster keys of different slots cannot go
+// in one MGET, and a pipeline is split by node, one round trip to each.
+func GetMany(ctx context.Context, rdb redis.UniversalClient, keys ...string) ([]any, error) {
+	cmds, err := rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, k := range keys {
+			p.Get(ctx, k)
+		}
+		return nil
+	})
+	if err != nil && err != redis.Nil {
+		return nil, err
+	}
+	out := make([]any, len(cmds))
+	for i, c := range cmds {
+		if v, err := c.(*redis.StringCmd).Result(); err == nil {
+			out[i] = v
+		}
+	}
+	return out, nil
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
+	"github.com/hibiken/asynq"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -110,5 +111,47 @@ func TestSlowCommandDoesNotOpenTheBreaker(t *testing.T) {
 	_ = k.Client.Ping(ctx).Err() // finds the connection gone
 	if err := k.Client.Ping(ctx).Err(); !errors.Is(err, ErrDown) {
 		t.Fatalf("with Redis gone, a command answered %v, want ErrDown", err)
+	}
+}
+
+// TestRedisURLForms: PARLEY_REDIS_URL names one server, a Sentinel-watched
+// master or a Redis Cluster, and a URL that cannot work is refused with
+// what is wrong.
+func TestRedisURLForms(t *testing.T) {
+	var k KV
+	if err := k.parseURL("redis://:pw@10.0.0.1:6380/2"); err != nil || k.opts.Addr != "10.0.0.1:6380" || k.opts.DB != 2 || k.opts.Password != "pw" {
+		t.Fatalf("one server: %v %+v", err, k.opts)
+	}
+	k = KV{}
+	if err := k.parseURL("redis-sentinel://:pw@10.0.0.1:26379/1?addr=10.0.0.2:26379&master_name=parley"); err != nil {
+		t.Fatal(err)
+	}
+	s := k.sentinel
+	if s.MasterName != "parley" || strings.Join(s.SentinelAddrs, ",") != "10.0.0.1:26379,10.0.0.2:26379" || s.DB != 1 || s.Password != "pw" || s.SentinelPassword != "pw" {
+		t.Fatalf("sentinel: %+v", s)
+	}
+	if _, ok := k.AsynqOpt().(asynq.RedisFailoverClientOpt); !ok {
+		t.Fatalf("asynq options for sentinel: %T", k.AsynqOpt())
+	}
+	k = KV{}
+	if err := k.parseURL("rediss-cluster://u:pw@10.0.0.1:7000?addr=10.0.0.2:7000&addr=10.0.0.3:7000"); err != nil {
+		t.Fatal(err)
+	}
+	c := k.cluster
+	if strings.Join(c.Addrs, ",") != "10.0.0.1:7000,10.0.0.2:7000,10.0.0.3:7000" || c.Username != "u" || c.Password != "pw" || c.TLSConfig == nil {
+		t.Fatalf("cluster: %+v", c)
+	}
+	if o, ok := k.AsynqOpt().(asynq.RedisClusterClientOpt); !ok || len(o.Addrs) != 3 {
+		t.Fatalf("asynq options for the cluster: %#v", k.AsynqOpt())
+	}
+	for url, want := range map[string]string{
+		"redis-sentinel://10.0.0.1:26379":      "master_name",
+		"redis-cluster://10.0.0.1:7000?pool=3": "pool",
+		"memcached://10.0.0.1":                 "scheme",
+	} {
+		k = KV{}
+		if err := k.parseURL(url); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want an error naming %q", url, err, want)
+		}
 	}
 }

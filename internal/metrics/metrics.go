@@ -34,11 +34,17 @@ type Metrics struct {
 	WSRateLimited      prometheus.Counter
 	WSFloodClosed      prometheus.Counter
 	WSEphemeralDropped prometheus.Counter
-	MessagesSent       *prometheus.CounterVec
-	JobsProcessed      *prometheus.CounterVec
-	JobsEnqueued       *prometheus.CounterVec
-	PublishFailures    prometheus.Counter
-	MailsSent          *prometheus.CounterVec
+	// WSResyncClosed counts the sessions closed (1012) because live
+	// delivery from other nodes was interrupted (see Hub.resync);
+	// PublishRetries the publishes to other nodes that failed at first,
+	// by what became of them (delivered, dropped).
+	WSResyncClosed  prometheus.Counter
+	PublishRetries  *prometheus.CounterVec
+	MessagesSent    *prometheus.CounterVec
+	JobsProcessed   *prometheus.CounterVec
+	JobsEnqueued    *prometheus.CounterVec
+	PublishFailures prometheus.Counter
+	MailsSent       *prometheus.CounterVec
 	// Pusher channels: sockets and subscriptions on this node, events in
 	// (client frames) and out (frames published to channels) by app.
 	PusherConnections   prometheus.Gauge
@@ -84,6 +90,12 @@ func New() *Metrics {
 		WSEphemeralDropped: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "parley_ws_ephemeral_dropped_total", Help: "Ephemeral frames (typing, viewing, presence) dropped for a session that was behind.",
 		}),
+		WSResyncClosed: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "parley_ws_resync_closed_total", Help: "Sessions closed (1012) so that their clients catch up, because this node's subscription to Redis was lost and has come back.",
+		}),
+		PublishRetries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "parley_realtime_publish_retries_total", Help: "Publishes to other nodes that failed at first and were retried, by result (delivered: Redis took it later; dropped: given up after PublishRetryFor or for a full retry queue).",
+		}, []string{"result"}),
 		MessagesSent: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "parley_messages_sent_total", Help: "Messages stored, by conversation kind and message kind.",
 		}, []string{"conversation_kind", "kind"}),
@@ -104,11 +116,14 @@ func New() *Metrics {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.HTTPRequests, m.HTTPDuration, m.ConnsRefused, m.WSSessions, m.WSFrames, m.WSSlowClosed,
-		m.WSRateLimited, m.WSFloodClosed, m.WSEphemeralDropped,
+		m.WSRateLimited, m.WSFloodClosed, m.WSEphemeralDropped, m.WSResyncClosed, m.PublishRetries,
 		m.MessagesSent, m.JobsProcessed, m.JobsEnqueued, m.PublishFailures, m.MailsSent,
 	)
 	// Every label of the fixed sets is there from the start, at 0, so that
 	// a rate over it works before the first event.
+	for _, r := range []string{"delivered", "dropped"} {
+		m.PublishRetries.WithLabelValues(r)
+	}
 	for _, k := range MailKinds {
 		for _, r := range []string{"ok", "error"} {
 			m.MailsSent.WithLabelValues(k, r)

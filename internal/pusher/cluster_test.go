@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parley-chat/parley/internal/config"
 	"github.com/parley-chat/parley/internal/pusher"
 	"github.com/parley-chat/parley/internal/testkit"
 )
@@ -14,7 +15,20 @@ import (
 // presence members and counts, and a node that goes takes its members
 // with it.
 func TestChannelsAcrossTwoNodes(t *testing.T) {
-	nodes := testkit.StartCluster(t, 2)
+	channelsAcrossTwoNodes(t)
+}
+
+// TestChannelsAcrossTwoNodesOnRedisCluster: the same on a real Redis
+// Cluster of three masters (the registry's transactions and scripts run in
+// an app's slot).
+func TestChannelsAcrossTwoNodesOnRedisCluster(t *testing.T) {
+	testkit.NeedRedisServer(t)
+	rc := testkit.StartRedisCluster(t, 3, 0)
+	channelsAcrossTwoNodes(t, testkit.WithConfig(func(c *config.Config) { c.RedisURL = rc.URL() }))
+}
+
+func channelsAcrossTwoNodes(t *testing.T, opts ...testkit.Option) {
+	nodes := testkit.StartCluster(t, 2, opts...)
 	admin := nodes[0].Setup()
 	c := newSite(t, admin).Pusher
 	a, b := dial(t, nodes[0], c.Key), dial(t, nodes[1], c.Key)

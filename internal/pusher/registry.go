@@ -17,22 +17,32 @@ import (
 // keeps a liveness key; the sweeper removes what a node that stopped
 // beating left behind.
 type registry struct {
-	rdb  *redis.Client
+	rdb  redis.UniversalClient
 	key  func(parts ...string) string
 	node string
 	ttl  time.Duration
 }
 
 func (r *registry) nodeKey(node string) string { return r.key("pusher", "node", node) }
-func (r *registry) subsKey(app, ch string) string {
-	return r.key("pusher", "subs", app, ch)
+
+// An app's keys share one hash tag, {app}: in a Redis Cluster they sit in
+// one slot, so that the transactions and scripts below, which touch
+// several of them at once, run there.
+func appTag(app string) string { return "{" + app + "}" }
+
+func (r *registry) subsKey(app, ch string) string  { return r.key("pusher", "subs", appTag(app), ch) }
+func (r *registry) totalKey(app, ch string) string { return r.key("pusher", "total", appTag(app), ch) }
+func (r *registry) chansKey(app string) string     { return r.key("pusher", "chans", appTag(app)) }
+func (r *registry) membersKey(app, ch string) string {
+	return r.key("pusher", "members", appTag(app), ch)
 }
-func (r *registry) totalKey(app, ch string) string   { return r.key("pusher", "total", app, ch) }
-func (r *registry) chansKey(app string) string       { return r.key("pusher", "chans", app) }
-func (r *registry) membersKey(app, ch string) string { return r.key("pusher", "members", app, ch) }
-func (r *registry) countsKey(app, ch string) string  { return r.key("pusher", "mcount", app, ch) }
-func (r *registry) socketsKey(app, ch string) string { return r.key("pusher", "msock", app, ch) }
-func (r *registry) trackedKey() string               { return r.key("pusher", "tracked") }
+func (r *registry) countsKey(app, ch string) string {
+	return r.key("pusher", "mcount", appTag(app), ch)
+}
+func (r *registry) socketsKey(app, ch string) string {
+	return r.key("pusher", "msock", appTag(app), ch)
+}
+func (r *registry) trackedKey() string { return r.key("pusher", "tracked") }
 
 // beat refreshes this node's liveness.
 func (r *registry) beat(ctx context.Context) error {
@@ -43,18 +53,29 @@ func (r *registry) beat(ctx context.Context) error {
 func (r *registry) retire(ctx context.Context) { r.rdb.Del(ctx, r.nodeKey(r.node)) }
 
 // subscribe counts one more subscription of this node to a channel and
-// reports whether it is the channel's first across every node.
+// reports whether it is the channel's first across every node. The channel
+// is tracked for the sweeper first, outside the app's slot (tracked and
+// never counted, after a crash in between, is what the sweeper cleans
+// anyway), and again after a first subscription, in case a sweep dropped
+// it in between as empty.
 func (r *registry) subscribe(ctx context.Context, app, ch string) (bool, error) {
+	if err := r.rdb.SAdd(ctx, r.trackedKey(), app+"\n"+ch).Err(); err != nil {
+		return false, err
+	}
 	var total *redis.IntCmd
 	_, err := r.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.HIncrBy(ctx, r.subsKey(app, ch), r.node, 1)
 		total = p.Incr(ctx, r.totalKey(app, ch))
 		p.SAdd(ctx, r.chansKey(app), ch)
-		p.SAdd(ctx, r.trackedKey(), app+"\n"+ch)
 		return nil
 	})
 	if err != nil {
 		return false, err
+	}
+	if total.Val() == 1 {
+		if err := r.rdb.SAdd(ctx, r.trackedKey(), app+"\n"+ch).Err(); err != nil {
+			return true, err
+		}
 	}
 	return total.Val() == 1, nil
 }

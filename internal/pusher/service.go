@@ -64,7 +64,7 @@ type Service struct {
 // New builds the service. rdb holds the cross-node channel state, under
 // keys made by key; limiter bounds the HTTP API's requests per app; hooks
 // receives the channel events that webhooks tell.
-func New(st *store.Store, hub *realtime.Hub, rdb *redis.Client, key func(parts ...string) string, limiter Limiter, hooks Hooks, m *metrics.Metrics, cfg Config, log *slog.Logger) *Service {
+func New(st *store.Store, hub *realtime.Hub, rdb redis.UniversalClient, key func(parts ...string) string, limiter Limiter, hooks Hooks, m *metrics.Metrics, cfg Config, log *slog.Logger) *Service {
 	id := make([]byte, 8)
 	_, _ = rand.Read(id)
 	if cfg.Clock == nil {

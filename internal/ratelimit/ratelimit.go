@@ -31,7 +31,7 @@ type Limiter struct {
 }
 
 // New returns a limiter whose keys start with prefix.
-func New(rdb *redis.Client, prefix string) *Limiter {
+func New(rdb redis.UniversalClient, prefix string) *Limiter {
 	return &Limiter{rl: redis_rate.NewLimiter(rdb), prefix: prefix}
 }
 

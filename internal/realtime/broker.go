@@ -5,13 +5,21 @@ import "context"
 // DeliverFunc hands a published payload to the local sessions of key.
 type DeliverFunc func(key string, payload []byte)
 
+// Receiver is what a broker hands other nodes' payloads to: Deliver for
+// each payload, Lost when the broker may have missed some (its
+// subscription to Redis was lost and has just come back).
+type Receiver struct {
+	Deliver DeliverFunc
+	Lost    func()
+}
+
 // Broker carries published frames to the other nodes that hold a
 // recipient's sessions. The hub delivers to its own sessions itself, so a
 // broker only ever talks to other nodes. Publish must not block on slow
 // recipients.
 type Broker interface {
-	// Start makes the broker call deliver for payloads from other nodes.
-	Start(ctx context.Context, deliver DeliverFunc) error
+	// Start makes the broker hand payloads from other nodes to r.
+	Start(ctx context.Context, r Receiver) error
 	// Publish sends payload to every session of key on other nodes.
 	Publish(ctx context.Context, key string, payload []byte) error
 	// PublishMany sends one payload to the sessions of several keys on
@@ -37,7 +45,7 @@ var _ Broker = LocalBroker{}
 func NewLocalBroker() LocalBroker { return LocalBroker{} }
 
 // Start does nothing: no other node sends.
-func (LocalBroker) Start(context.Context, DeliverFunc) error { return nil }
+func (LocalBroker) Start(context.Context, Receiver) error { return nil }
 
 // Publish does nothing: the hub already delivered locally.
 func (LocalBroker) Publish(context.Context, string, []byte) error { return nil }

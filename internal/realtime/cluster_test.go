@@ -3,17 +3,40 @@ package realtime_test
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/parley-chat/parley/internal/config"
 	"github.com/parley-chat/parley/internal/testkit"
 )
 
 // TestNodesDeliverToEachOther: three nodes share a database and Redis;
-// direct and group messages, typing and presence cross between them.
+// direct and group messages, typing, presence and support conversations
+// cross between them, and a job one node decides is run.
 func TestNodesDeliverToEachOther(t *testing.T) {
-	nodes := testkit.StartCluster(t, 3)
+	deliverAcrossNodes(t)
+}
+
+// TestNodesDeliverToEachOtherOnRedisCluster: the same on a real Redis
+// Cluster of three masters, so that every key, script, pipeline, channel
+// and job queue Parley uses is shown to work across slots.
+func TestNodesDeliverToEachOtherOnRedisCluster(t *testing.T) {
+	testkit.NeedRedisServer(t)
+	rc := testkit.StartRedisCluster(t, 3, 0)
+	deliverAcrossNodes(t, testkit.WithConfig(func(c *config.Config) { c.RedisURL = rc.URL() }))
+}
+
+// TestNodesDeliverToEachOtherOnRedisSentinel: the same through Sentinel.
+func TestNodesDeliverToEachOtherOnRedisSentinel(t *testing.T) {
+	testkit.NeedRedisServer(t)
+	rs := testkit.StartRedisSentinel(t)
+	deliverAcrossNodes(t, testkit.WithConfig(func(c *config.Config) { c.RedisURL = rs.URL() }))
+}
+
+func deliverAcrossNodes(t *testing.T, opts ...testkit.Option) {
+	nodes := testkit.StartCluster(t, 3, opts...)
 	a, b, c := nodes[0], nodes[1], nodes[2]
 	admin := a.Setup()
 	alice := a.NewUser(admin, "alice")
@@ -110,6 +133,29 @@ func TestNodesDeliverToEachOther(t *testing.T) {
 		visitorWS.ReadType("message", 5*time.Second).Decode(t, &f)
 		if f.Message.Body == "answer from node A" {
 			break
+		}
+	}
+
+	// A job goes through the queue: a password-reset mail asked on node B.
+	mails := func() (n int) {
+		for _, node := range nodes {
+			n += strings.Count(node.Logs(), `"msg":"mail","to":["carol@example.com"]`)
+		}
+		return n
+	}
+	before := mails()
+	b.Client().Do("POST", "/api/v1/auth/password-reset", map[string]string{"email": "carol@example.com"}, http.StatusAccepted, nil)
+	deadline := time.Now().Add(20 * time.Second)
+	for mails() == before {
+		if time.Now().After(deadline) {
+			t.Fatal("the password-reset mail was not sent within 20 s")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// No call fell back for keys a Redis Cluster keeps in different slots.
+	for i, n := range nodes {
+		if strings.Contains(n.Logs(), "CROSSSLOT") {
+			t.Errorf("node %c: a Redis call touched keys of several slots at once", 'A'+rune(i))
 		}
 	}
 }

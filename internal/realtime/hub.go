@@ -226,7 +226,9 @@ const DefaultSendsPerSecond = 50
 func (h *Hub) SetBudgets(b Budgets) { h.budgets = b }
 
 // Start connects the hub to its broker.
-func (h *Hub) Start(ctx context.Context) error { return h.broker.Start(ctx, h.deliverLocal) }
+func (h *Hub) Start(ctx context.Context) error {
+	return h.broker.Start(ctx, Receiver{Deliver: h.deliverLocal, Lost: h.resync})
+}
 
 // SetCheckOrigin sets the Origin check of the upgrade.
 func (h *Hub) SetCheckOrigin(f func(r *http.Request) bool) { h.m.Upgrader.CheckOrigin = f }
@@ -662,6 +664,31 @@ func (h *Hub) Close(ctx context.Context) {
 	stop := context.AfterFunc(ctx, h.cancel)
 	defer stop()
 	msg := websocket.FormatCloseMessage(websocket.CloseServiceRestart, "server restarting")
+	h.closeAll(msg)
+	h.cancel()
+	// Let those sessions end before melody's hub stops: one that ends just
+	// as the hub stops waits for it forever and never reports its close.
+	for h.count() > 0 && ctx.Err() == nil {
+		time.Sleep(10 * time.Millisecond)
+	}
+	// Sessions still opening are not in the index yet.
+	_ = h.m.CloseWithMsg(msg)
+	_ = h.broker.Close()
+}
+
+// resync closes every session with 1012 when the broker may have missed
+// frames published by other nodes (its subscription was lost, for a Redis
+// restart or a failover, and has come back): clients reconnect at once and
+// catch up by history, as after a restart, instead of waiting unaware for
+// frames that will never come.
+func (h *Hub) resync() {
+	h.log.Warn("live delivery from other nodes was interrupted; closing sockets so that clients catch up")
+	h.metrics.WSResyncClosed.Add(float64(h.closeAll(websocket.FormatCloseMessage(websocket.CloseServiceRestart, "missed live frames; reconnect"))))
+}
+
+// closeAll closes every session with msg once the frame it is handling is
+// answered, and counts them.
+func (h *Hub) closeAll(msg []byte) int {
 	h.mu.RLock()
 	var all []*melody.Session
 	seen := map[*melody.Session]bool{}
@@ -681,15 +708,7 @@ func (h *Hub) Close(ctx context.Context) {
 		st.busy.Unlock()
 		_ = s.CloseWithMsg(msg)
 	}
-	h.cancel()
-	// Let those sessions end before melody's hub stops: one that ends just
-	// as the hub stops waits for it forever and never reports its close.
-	for h.count() > 0 && ctx.Err() == nil {
-		time.Sleep(10 * time.Millisecond)
-	}
-	// Sessions still opening are not in the index yet.
-	_ = h.m.CloseWithMsg(msg)
-	_ = h.broker.Close()
+	return len(all)
 }
 
 // hijackRecorder records the connection the WebSocket upgrade takes over,

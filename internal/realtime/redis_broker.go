@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/parley-chat/parley/internal/metrics"
 )
 
 // fanoutMin is the number of recipients from which a fan-out goes on the
@@ -38,16 +40,30 @@ const (
 // It also keeps, per recipient, the set of nodes holding a session
 // (a hash of node ids) next to a heartbeat key per node, which answers
 // "is this user connected anywhere?".
+//
+// Nothing published is lost to a short outage of Redis or a failover of a
+// Redis Cluster or Sentinel master: a publish that fails is retried in
+// order for up to PublishRetryFor, and a subscription that was lost tells
+// the hub once it is back (Receiver.Lost), since what was published
+// meanwhile never reached this node.
 type RedisBroker struct {
-	rdb    *redis.Client
-	prefix string
-	node   string
-	log    *slog.Logger
+	rdb     redis.UniversalClient
+	prefix  string
+	node    string
+	log     *slog.Logger
+	metrics *metrics.Metrics
 
-	mu      sync.Mutex
-	ps      *redis.PubSub
-	deliver DeliverFunc
-	keys    map[string]struct{} // recipients with a session on this node
+	mu       sync.Mutex
+	ps       *redis.PubSub
+	receiver Receiver
+	// started is set once the shared channel's subscription is first
+	// confirmed: every later confirmation follows a reconnection.
+	started bool
+	// retry holds the publishes waiting to be tried again, oldest first;
+	// retrying tells whether the goroutine that empties it runs.
+	retry    []failedPublish
+	retrying bool
+	keys     map[string]struct{} // recipients with a session on this node
 	// confirm holds, per Redis channel, the Subscribe calls waiting for
 	// Redis to confirm the subscription.
 	confirm map[string][]chan struct{}
@@ -57,11 +73,30 @@ type RedisBroker struct {
 
 var _ Broker = (*RedisBroker)(nil)
 
+// Publish retries: how long a failed publish is tried again (a Redis
+// Cluster elects a new master within its node timeout, 15 s by default;
+// Sentinel within its down-after time plus the election), and how many
+// may wait at once; past either they are dropped, and the clients they
+// were for see the gap with the next frame of their conversation or when
+// they reconnect.
+const (
+	PublishRetryFor  = 30 * time.Second
+	publishRetryMax  = 10000
+	publishRetryWait = 100 * time.Millisecond
+)
+
+// failedPublish is a publish waiting to be tried again.
+type failedPublish struct {
+	channel string
+	msg     []byte
+	at      time.Time
+}
+
 // NewRedisBroker builds a broker on rdb; keys and channels start with prefix.
-func NewRedisBroker(rdb *redis.Client, prefix string, log *slog.Logger) *RedisBroker {
+func NewRedisBroker(rdb redis.UniversalClient, prefix string, log *slog.Logger, m *metrics.Metrics) *RedisBroker {
 	id := make([]byte, 8)
 	_, _ = rand.Read(id)
-	return &RedisBroker{rdb: rdb, prefix: prefix, node: hex.EncodeToString(id), log: log, stop: make(chan struct{}), keys: map[string]struct{}{}, confirm: map[string][]chan struct{}{}}
+	return &RedisBroker{rdb: rdb, prefix: prefix, node: hex.EncodeToString(id), log: log, metrics: m, stop: make(chan struct{}), keys: map[string]struct{}{}, confirm: map[string][]chan struct{}{}}
 }
 
 // Node is this node's id.
@@ -75,9 +110,9 @@ func (b *RedisBroker) nodeKey(node string) string { return b.prefix + "parley:no
 // Start opens the subscription connection and the heartbeat. go-redis
 // reconnects the subscription by itself after Redis comes back and
 // re-subscribes every channel.
-func (b *RedisBroker) Start(ctx context.Context, deliver DeliverFunc) error {
+func (b *RedisBroker) Start(ctx context.Context, r Receiver) error {
 	b.mu.Lock()
-	b.deliver = deliver
+	b.receiver = r
 	b.ps = b.rdb.Subscribe(context.Background(), b.fanoutChannel())
 	ch := b.ps.ChannelWithSubscriptions(redis.WithChannelSize(4096))
 	b.mu.Unlock()
@@ -92,6 +127,9 @@ func (b *RedisBroker) Start(ctx context.Context, deliver DeliverFunc) error {
 			case *redis.Subscription:
 				if m.Kind == "subscribe" {
 					b.confirmed(m.Channel)
+					if m.Channel == b.fanoutChannel() {
+						b.resubscribed()
+					}
 				}
 			}
 		}
@@ -142,7 +180,7 @@ func (b *RedisBroker) receive(msg *redis.Message) {
 		return
 	}
 	b.mu.Lock()
-	d := b.deliver
+	d := b.receiver.Deliver
 	b.mu.Unlock()
 	if d == nil {
 		return
@@ -177,7 +215,7 @@ func (b *RedisBroker) Publish(ctx context.Context, key string, payload []byte) e
 	buf.WriteString(b.node)
 	buf.WriteByte('|')
 	buf.Write(payload)
-	return b.rdb.Publish(ctx, b.channel(key), buf.Bytes()).Err()
+	return b.publish(ctx, b.channel(key), buf.Bytes(), durable(payload))
 }
 
 // PublishMany sends payload to the channels of every key in one pipeline
@@ -203,17 +241,112 @@ func (b *RedisBroker) PublishMany(ctx context.Context, keys []string, payload []
 		}
 		buf.WriteByte('\n')
 		buf.Write(payload)
-		return b.rdb.Publish(ctx, b.fanoutChannel(), buf.Bytes()).Err()
+		return b.publish(ctx, b.fanoutChannel(), buf.Bytes(), durable(payload))
 	}
 	buf.Write(payload)
 	msg := buf.Bytes()
-	_, err := b.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+	cmds, err := b.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for _, k := range keys {
 			p.Publish(ctx, b.channel(k), msg)
 		}
 		return nil
 	})
+	if err != nil && durable(payload) {
+		for i, c := range cmds {
+			if c.Err() != nil {
+				b.later(b.channel(keys[i]), msg)
+			}
+		}
+	}
 	return err
+}
+
+// durable tells the payloads worth retrying: not the ephemeral frames
+// (typing, viewing, presence), stale by the time a retry would carry them.
+func durable(payload []byte) bool { return !bytes.HasPrefix(payload, ephemeralMarker) }
+
+// publish publishes msg on channel; when Redis does not take it, a durable
+// msg is queued to be tried again. The error is returned either way, for
+// the caller to count.
+func (b *RedisBroker) publish(ctx context.Context, channel string, msg []byte, retry bool) error {
+	err := b.rdb.Publish(ctx, channel, msg).Err()
+	if err != nil && retry {
+		b.later(channel, msg)
+	}
+	return err
+}
+
+// later queues a failed publish for the retry goroutine, which it starts
+// if it is not running. Retried publishes keep their order; clients place
+// a message by its seq wherever it arrives, and drop one they already
+// have.
+func (b *RedisBroker) later(channel string, msg []byte) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.retry) >= publishRetryMax {
+		b.metrics.PublishRetries.WithLabelValues("dropped").Inc()
+		return
+	}
+	b.retry = append(b.retry, failedPublish{channel: channel, msg: msg, at: time.Now()})
+	if !b.retrying {
+		b.retrying = true
+		b.done.Add(1)
+		go b.retryLoop()
+	}
+}
+
+// retryLoop tries the queued publishes again, oldest first, until the
+// queue is empty, waiting a little longer after each failure.
+func (b *RedisBroker) retryLoop() {
+	defer b.done.Done()
+	wait := publishRetryWait
+	for {
+		b.mu.Lock()
+		for len(b.retry) > 0 && time.Since(b.retry[0].at) > PublishRetryFor {
+			b.retry = b.retry[1:]
+			b.metrics.PublishRetries.WithLabelValues("dropped").Inc()
+		}
+		if len(b.retry) == 0 {
+			b.retry, b.retrying = nil, false
+			b.mu.Unlock()
+			return
+		}
+		next := b.retry[0]
+		b.mu.Unlock()
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		err := b.rdb.Publish(ctx, next.channel, next.msg).Err()
+		cancel()
+		if err == nil {
+			b.metrics.PublishRetries.WithLabelValues("delivered").Inc()
+			b.mu.Lock()
+			b.retry = b.retry[1:]
+			b.mu.Unlock()
+			wait = publishRetryWait
+			continue
+		}
+		select {
+		case <-b.stop:
+			return
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 2*time.Second)
+	}
+}
+
+// resubscribed is called for every confirmation of the shared channel's
+// subscription: after the first, the subscription was lost and go-redis
+// has just made it again, and whatever other nodes published meanwhile
+// never came here.
+func (b *RedisBroker) resubscribed() {
+	b.mu.Lock()
+	again := b.started
+	b.started = true
+	lost := b.receiver.Lost
+	b.mu.Unlock()
+	if again && lost != nil {
+		b.log.Warn("redis subscription came back after a loss")
+		go lost()
+	}
 }
 
 // confirmed wakes the Subscribe calls waiting for channel.

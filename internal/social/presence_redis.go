@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/parley-chat/parley/internal/kv"
 )
 
 // RedisPresence tracks presence for a deployment of several nodes: the
@@ -15,7 +17,7 @@ import (
 // sessions and asks the broker about the others (a crashed node stops
 // counting when its heartbeat expires).
 type RedisPresence struct {
-	rdb      *redis.Client
+	rdb      redis.UniversalClient
 	prefix   string
 	sessions func(userID int64) int
 }
@@ -23,7 +25,7 @@ type RedisPresence struct {
 var _ PresenceTracker = (*RedisPresence)(nil)
 
 // NewRedisPresence builds the tracker on rdb with keys under prefix.
-func NewRedisPresence(rdb *redis.Client, prefix string, sessions func(userID int64) int) *RedisPresence {
+func NewRedisPresence(rdb redis.UniversalClient, prefix string, sessions func(userID int64) int) *RedisPresence {
 	return &RedisPresence{rdb: rdb, prefix: prefix, sessions: sessions}
 }
 
@@ -93,7 +95,7 @@ func (p *RedisPresence) Statuses(ctx context.Context, ids []int64) map[int64]str
 	for i, id := range ids {
 		keys[i] = p.key(id)
 	}
-	vals, err := p.rdb.MGet(ctx, keys...).Result()
+	vals, err := kv.GetMany(ctx, p.rdb, keys...)
 	if err != nil {
 		return out
 	}

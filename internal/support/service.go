@@ -98,7 +98,7 @@ var _ chat.Kind = (*Rules)(nil)
 // conversation: in Redis, shared by every node, under keys made by Key; a
 // dead node's viewers go after TTL. A nil Redis turns it off.
 type Viewers struct {
-	Redis *redis.Client
+	Redis redis.UniversalClient
 	Key   func(parts ...string) string
 	TTL   time.Duration
 }

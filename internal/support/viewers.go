@@ -47,7 +47,7 @@ type viewerEntry struct {
 // while they live; when a node dies, any other node sweeps its entries out
 // once they expire.
 type viewerSet struct {
-	rdb  *redis.Client
+	rdb  redis.UniversalClient
 	key  func(parts ...string) string
 	node string
 	ttl  time.Duration
@@ -57,7 +57,7 @@ type viewerSet struct {
 	local map[string]map[int64]*viewerEntry // session → conversation → entry
 }
 
-func newViewerSet(rdb *redis.Client, key func(parts ...string) string, ttl time.Duration) *viewerSet {
+func newViewerSet(rdb redis.UniversalClient, key func(parts ...string) string, ttl time.Duration) *viewerSet {
 	b := make([]byte, 8)
 	_, _ = rand.Read(b)
 	return &viewerSet{rdb: rdb, key: key, node: hex.EncodeToString(b), ttl: ttl, now: time.Now,

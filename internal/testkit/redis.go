@@ -2,6 +2,8 @@ package testkit
 
 import (
 	"context"
+	"os"
+	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -31,4 +33,18 @@ func dropRedisPrefix(redisURL, prefix string) {
 		}
 	}
 	c.SRem(ctx, "asynq:queues", prefix+"critical", prefix+"default", prefix+"low")
+}
+
+// NeedRedisServer skips a test that starts Redis servers of its own (a
+// Redis Cluster, Sentinel) when redis-server is not installed, unless
+// PARLEY_TEST_REDIS_SERVER=required (CI sets it): then it fails the test.
+func NeedRedisServer(tb testing.TB) {
+	tb.Helper()
+	if HaveRedisServer() {
+		return
+	}
+	if os.Getenv("PARLEY_TEST_REDIS_SERVER") == "required" {
+		tb.Fatal("redis-server and redis-cli are not installed (PARLEY_TEST_REDIS_SERVER=required)")
+	}
+	tb.Skip("redis-server is not installed")
 }

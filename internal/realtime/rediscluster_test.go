@@ -1,0 +1,208 @@
+package realtime_test
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/parley-chat/parley/internal/config"
+	"github.com/parley-chat/parley/internal/testkit"
+)
+
+// TestRedisClusterFailoverWhileMessagesFlow: two nodes on a real Redis
+// Cluster (three masters, one replica each). Alice on node A sends to Bob
+// on node B, a message every 20 ms, and the master holding the slot of the
+// shared fan-out channel (where node B's subscription lives) is killed
+// mid-stream. Every acknowledged send is in history; Bob ends with every
+// one of them, live or caught up by history after the 1012 that tells him
+// he may have missed some; and once the replica has taken over, a message
+// reaches his socket live again.
+func TestRedisClusterFailoverWhileMessagesFlow(t *testing.T) {
+	testkit.NeedRedisServer(t)
+	rc := testkit.StartRedisCluster(t, 3, 1)
+	nodes := testkit.StartCluster(t, 2, testkit.WithConfig(func(c *config.Config) { c.RedisURL = rc.URL() }))
+	a, b := nodes[0], nodes[1]
+	admin := a.Setup()
+	alice := a.NewUser(admin, "alice")
+	bob := a.NewUser(admin, "bob").On(b)
+	a.MakeFriends(alice, bob)
+	dm := alice.OpenDirect(bob.UserID)
+
+	frames, closed := readAll(bob.Dial())
+	got := map[int64]bool{} // seqs Bob holds
+	receive := func(until time.Time, stop func() bool) {
+		t.Helper()
+		for !stop() && time.Now().Before(until) {
+			select {
+			case m := <-frames:
+				got[m.Seq] = true
+			case code := <-closed:
+				if code != websocket.CloseServiceRestart {
+					t.Fatalf("Bob's socket closed with %d, want 1012 (catch up)", code)
+				}
+				// As the console does: reconnect, then catch up by history.
+				frames, closed = readAll(dialRetry(t, bob, time.Now().Add(20*time.Second)))
+				for seq := range seqs(bob, dm.ID) {
+					got[seq] = true
+				}
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+	}
+
+	acked := map[int64]string{} // seq → client_msg_id of every acknowledged send
+	n := 0
+	send := func() {
+		t.Helper()
+		n++
+		id := fmt.Sprintf("fo-%d", n)
+		// A send that fails is retried with the same id, as clients do.
+		for try := 0; ; try++ {
+			r := alice.Raw("POST", fmt.Sprintf("/api/v1/conversations/%d/messages", dm.ID), map[string]string{"client_msg_id": id, "kind": "text", "body": id})
+			if r.Status == http.StatusCreated || r.Status == http.StatusOK {
+				var m testkit.Message
+				r.JSON(t, &m)
+				acked[m.Seq] = id
+				return
+			}
+			if try == 20 {
+				t.Fatalf("send %s: %d %s", id, r.Status, r.Body)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	pace := func(d time.Duration) {
+		t.Helper()
+		for end := time.Now().Add(d); time.Now().Before(end); {
+			send()
+			receive(time.Now().Add(20*time.Millisecond), func() bool { return false })
+		}
+	}
+
+	pace(time.Second)
+	before := n
+	fanout := a.Config().RedisPrefix + "parley:fanout"
+	old := rc.MasterFor(t, fanout)
+	rc.Kill(t, old)
+	killedAt := time.Now()
+	pace(500 * time.Millisecond)
+	rc.WaitFailover(t, fanout, old)
+	t.Logf("%d messages sent before the master was killed; a replica took over %.1f s after it, with %d more sent meanwhile",
+		before, time.Since(killedAt).Seconds(), n-before)
+	pace(time.Second)
+
+	// Every acknowledged message is stored, and Bob gets every one.
+	history := seqs(alice, dm.ID)
+	for seq, id := range acked {
+		if !history[seq] {
+			t.Errorf("acknowledged %s (seq %d) is not in history", id, seq)
+		}
+	}
+	all := func() bool {
+		for seq := range acked {
+			if !got[seq] {
+				return false
+			}
+		}
+		return true
+	}
+	receive(time.Now().Add(40*time.Second), all)
+	for seq, id := range acked {
+		if !got[seq] {
+			t.Errorf("Bob never got %s (seq %d), live or by history", id, seq)
+		}
+	}
+
+	// Live delivery has resumed: one more message reaches his socket.
+	last := alice.SendText(dm.ID, "after-failover", "after the failover")
+	receive(time.Now().Add(15*time.Second), func() bool { return got[last.Seq] })
+	if !got[last.Seq] {
+		t.Fatalf("a message sent after the failover did not reach Bob's socket live")
+	}
+	for i, n := range nodes {
+		if strings.Contains(n.Logs(), "CROSSSLOT") {
+			t.Errorf("node %c: a Redis call touched keys of several slots at once", 'A'+rune(i))
+		}
+	}
+	t.Logf("%d messages acknowledged, all stored and received", len(acked))
+}
+
+// seqs reads a conversation's whole history, a page at a time.
+func seqs(c *testkit.Client, conversationID int64) map[int64]bool {
+	out := map[int64]bool{}
+	var after int64
+	for {
+		page := c.History(conversationID, fmt.Sprintf("after_seq=%d&limit=50", after))
+		for _, m := range page.Items {
+			out[m.Seq] = true
+			after = max(after, m.Seq)
+		}
+		if len(page.Items) < 50 {
+			return out
+		}
+	}
+}
+
+// readAll reads the messages and the close code of a socket in the
+// background.
+func readAll(ws *testkit.WS) (<-chan testkit.Message, <-chan int) {
+	frames, closed := make(chan testkit.Message, 1024), make(chan int, 1)
+	go func() {
+		for {
+			_, b, err := ws.Conn.ReadMessage()
+			if err != nil {
+				code := -1
+				var ce *websocket.CloseError
+				if errors.As(err, &ce) {
+					code = ce.Code
+				}
+				closed <- code
+				return
+			}
+			var f struct {
+				Type    string          `json:"type"`
+				Message testkit.Message `json:"message"`
+			}
+			if json.Unmarshal(b, &f) == nil && f.Type == "message" {
+				frames <- f.Message
+			}
+		}
+	}()
+	return frames, closed
+}
+
+// dialRetry opens a socket for c, trying again while the ticket or the
+// upgrade fails (Redis may still be electing a master), until deadline.
+func dialRetry(t *testing.T, c *testkit.Client, deadline time.Time) *testkit.WS {
+	t.Helper()
+	for {
+		r := c.Raw("POST", "/api/v1/realtime/ticket", nil)
+		if r.Status == http.StatusOK {
+			var tk struct {
+				Ticket string `json:"ticket"`
+			}
+			r.JSON(t, &tk)
+			conn, _, err := c.DialRaw(tk.Ticket, nil)
+			if err == nil {
+				t.Cleanup(func() { conn.Close() })
+				ws := &testkit.WS{Conn: conn}
+				_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+				if _, hello, err := conn.ReadMessage(); err == nil && json.Valid(hello) {
+					_ = conn.SetReadDeadline(time.Time{})
+					return ws
+				}
+				conn.Close()
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("could not reconnect: ticket %d %s", r.Status, r.Body)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
