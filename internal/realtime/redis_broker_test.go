@@ -4,8 +4,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"net"
-	"sync"
 	"testing"
 	"time"
 
@@ -25,7 +23,7 @@ import (
 func TestBrokerRetriesFailedPublishesAndTellsOfLostSubscriptions(t *testing.T) {
 	ctx := context.Background()
 	m := miniredis.RunT(t)
-	linkA, linkB := newLink(t, m.Addr()), newLink(t, m.Addr())
+	linkA, linkB := newCutProxy(t, m.Addr()), newCutProxy(t, m.Addr())
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	metricsA := metrics.New()
 	a := realtime.NewRedisBroker(redis.NewClient(&redis.Options{Addr: linkA.addr, MaxRetries: -1}), "t:", log, metricsA)
@@ -49,7 +47,7 @@ func TestBrokerRetriesFailedPublishesAndTellsOfLostSubscriptions(t *testing.T) {
 	if err := a.Publish(ctx, "u:1", []byte(`{"type":"message","seq":7}`)); err == nil {
 		t.Fatal("a publish over a cut link reported success")
 	}
-	linkA.restore()
+	linkA.restore(t)
 	select {
 	case g := <-got:
 		if g != `u:1 {"type":"message","seq":7}` {
@@ -70,7 +68,7 @@ func TestBrokerRetriesFailedPublishesAndTellsOfLostSubscriptions(t *testing.T) {
 	}
 
 	linkB.cut()
-	linkB.restore()
+	linkB.restore(t)
 	select {
 	case <-lost:
 	case <-time.After(15 * time.Second):
@@ -93,75 +91,4 @@ func TestBrokerRetriesFailedPublishesAndTellsOfLostSubscriptions(t *testing.T) {
 			t.Fatal("B does not receive live again after re-subscribing")
 		}
 	}
-}
-
-// link is a TCP relay to a Redis server that can be cut (its listener
-// closed and every connection through it dropped) and restored on the
-// same address.
-type link struct {
-	t      *testing.T
-	addr   string
-	target string
-	mu     sync.Mutex
-	ln     net.Listener
-	conns  []net.Conn
-}
-
-func newLink(t *testing.T, target string) *link {
-	l := &link{t: t, target: target}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	l.addr = ln.Addr().String()
-	l.serve(ln)
-	t.Cleanup(l.cut)
-	return l
-}
-
-func (l *link) serve(ln net.Listener) {
-	l.mu.Lock()
-	l.ln = ln
-	l.mu.Unlock()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			up, err := net.Dial("tcp", l.target)
-			if err != nil {
-				c.Close()
-				continue
-			}
-			l.mu.Lock()
-			l.conns = append(l.conns, c, up)
-			l.mu.Unlock()
-			go func() { _, _ = io.Copy(up, c); up.Close() }()
-			go func() { _, _ = io.Copy(c, up); c.Close() }()
-		}
-	}()
-}
-
-// cut closes the listener and drops every connection: dials are refused.
-func (l *link) cut() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.ln != nil {
-		l.ln.Close()
-		l.ln = nil
-	}
-	for _, c := range l.conns {
-		c.Close()
-	}
-	l.conns = nil
-}
-
-// restore listens on the same address again.
-func (l *link) restore() {
-	ln, err := net.Listen("tcp", l.addr)
-	if err != nil {
-		l.t.Fatalf("restore the link on %s: %v", l.addr, err)
-	}
-	l.serve(ln)
 }
