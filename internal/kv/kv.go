@@ -259,19 +259,23 @@ func (k *KV) Close() {
 // pipeline of GETs: in a Redis Cluster keys of different slots cannot go
 // in one MGET, and a pipeline is split by node, one round trip to each.
 func GetMany(ctx context.Context, rdb redis.UniversalClient, keys ...string) ([]any, error) {
-	cmds, err := rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+	// Each GET's own error is what counts: the pipeline reports only the
+	// first, which may be a key that is merely not set while a later GET
+	// failed, and a failed read must not pass for an absent key.
+	cmds, _ := rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for _, k := range keys {
 			p.Get(ctx, k)
 		}
 		return nil
 	})
-	if err != nil && err != redis.Nil {
-		return nil, err
-	}
 	out := make([]any, len(cmds))
 	for i, c := range cmds {
-		if v, err := c.(*redis.StringCmd).Result(); err == nil {
+		v, err := c.(*redis.StringCmd).Result()
+		switch {
+		case err == nil:
 			out[i] = v
+		case err != redis.Nil:
+			return nil, err
 		}
 	}
 	return out, nil

@@ -155,3 +155,22 @@ func TestRedisURLForms(t *testing.T) {
 		}
 	}
 }
+
+// TestGetManyTellsAbsentFromFailed: keys that are not set come back nil;
+// a read that fails is an error, even when an earlier key was merely
+// absent (the account-state check falls back to the database on it).
+func TestGetManyTellsAbsentFromFailed(t *testing.T) {
+	ctx := context.Background()
+	m := miniredis.RunT(t)
+	rdb := redis.NewClient(&redis.Options{Addr: m.Addr()})
+	defer rdb.Close()
+	m.Set("b", "2")
+	vals, err := GetMany(ctx, rdb, "a", "b")
+	if err != nil || len(vals) != 2 || vals[0] != nil || vals[1] != "2" {
+		t.Fatalf("GetMany(a, b) = %#v, %v; want [nil 2]", vals, err)
+	}
+	m.HSet("h", "f", "v") // GET on a hash fails with WRONGTYPE
+	if vals, err := GetMany(ctx, rdb, "a", "h"); err == nil {
+		t.Fatalf("GetMany(absent, failing) = %#v, want the failure", vals)
+	}
+}

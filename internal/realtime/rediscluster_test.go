@@ -34,7 +34,7 @@ func TestRedisClusterFailoverWhileMessagesFlow(t *testing.T) {
 	a.MakeFriends(alice, bob)
 	dm := alice.OpenDirect(bob.UserID)
 
-	frames, closed := readAll(bob.Dial())
+	frames, closed := readAll(bob.Dial().Conn)
 	got := map[int64]bool{} // seqs Bob holds
 	receive := func(until time.Time, stop func() bool) {
 		t.Helper()
@@ -151,11 +151,11 @@ func seqs(c *testkit.Client, conversationID int64) map[int64]bool {
 
 // readAll reads the messages and the close code of a socket in the
 // background.
-func readAll(ws *testkit.WS) (<-chan testkit.Message, <-chan int) {
+func readAll(conn *websocket.Conn) (<-chan testkit.Message, <-chan int) {
 	frames, closed := make(chan testkit.Message, 1024), make(chan int, 1)
 	go func() {
 		for {
-			_, b, err := ws.Conn.ReadMessage()
+			_, b, err := conn.ReadMessage()
 			if err != nil {
 				code := -1
 				var ce *websocket.CloseError
@@ -179,7 +179,7 @@ func readAll(ws *testkit.WS) (<-chan testkit.Message, <-chan int) {
 
 // dialRetry opens a socket for c, trying again while the ticket or the
 // upgrade fails (Redis may still be electing a master), until deadline.
-func dialRetry(t *testing.T, c *testkit.Client, deadline time.Time) *testkit.WS {
+func dialRetry(t *testing.T, c *testkit.Client, deadline time.Time) *websocket.Conn {
 	t.Helper()
 	for {
 		r := c.Raw("POST", "/api/v1/realtime/ticket", nil)
@@ -191,11 +191,10 @@ func dialRetry(t *testing.T, c *testkit.Client, deadline time.Time) *testkit.WS 
 			conn, _, err := c.DialRaw(tk.Ticket, nil)
 			if err == nil {
 				t.Cleanup(func() { conn.Close() })
-				ws := &testkit.WS{Conn: conn}
 				_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
 				if _, hello, err := conn.ReadMessage(); err == nil && json.Valid(hello) {
 					_ = conn.SetReadDeadline(time.Time{})
-					return ws
+					return conn
 				}
 				conn.Close()
 			}
