@@ -68,7 +68,14 @@ func TestRedisOutageLosesNothingAndDeliveryResumes(t *testing.T) {
 		for !live {
 			got, err := bws.TryRead(500 * time.Millisecond)
 			if err != nil {
-				bws = bob.Dial() // closed (1012), or a read timeout spent the socket; open another
+				// Closed (1012: the node's subscription came back), or a
+				// read timeout spent the socket: open another, which the
+				// same 1012 may close before its hello.
+				for bws, err = bob.TryDial(); err != nil; bws, err = bob.TryDial() {
+					if time.Now().After(deadline) {
+						t.Fatalf("bob cannot reconnect after the outage: %v", err)
+					}
+				}
 				break
 			}
 			if got.Type() == "message" {

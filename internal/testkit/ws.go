@@ -2,6 +2,7 @@ package testkit
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -52,18 +53,38 @@ func (c *Client) Dial() *WS {
 // say).
 func (c *Client) DialWith(h http.Header) *WS {
 	c.tb.Helper()
+	w, err := c.dial(h)
+	if err != nil {
+		c.tb.Fatal(err)
+	}
+	return w
+}
+
+// TryDial is Dial for a socket the server may close before its hello
+// (a node closing every socket with 1012 at that moment, say): it tells
+// instead of failing the test.
+func (c *Client) TryDial() (*WS, error) {
+	c.tb.Helper()
+	return c.dial(nil)
+}
+
+func (c *Client) dial(h http.Header) (*WS, error) {
+	c.tb.Helper()
 	conn, resp, err := c.DialRaw(c.Ticket(), h)
 	if err != nil {
-		c.tb.Fatalf("dial: %v (%v)", err, resp)
+		return nil, fmt.Errorf("dial: %v (%v)", err, resp)
 	}
 	w := &WS{Conn: conn, tb: c.tb}
 	c.tb.Cleanup(func() { conn.Close() })
-	hello := w.Read(5 * time.Second)
+	hello, err := w.TryRead(5 * time.Second)
+	if err != nil {
+		return nil, fmt.Errorf("waiting for hello: %w", err)
+	}
 	if hello.Type() != "hello" {
-		c.tb.Fatalf("first frame %v, want hello", hello)
+		return nil, fmt.Errorf("first frame %v, want hello", hello)
 	}
 	w.Hello = hello
-	return w
+	return w, nil
 }
 
 // DialRaw dials /ws with a ticket and headers, returning what happened.
