@@ -76,29 +76,42 @@ func cpuTicks(pid int) (int64, error) {
 	return u + st, nil
 }
 
-// liveKB asks the server's profile endpoint for a heap profile after a
-// forced collection and returns HeapInuse + StackInuse from its MemStats
-// footer ("# HeapInuse = n", "# Stack = inuse / sys"), in kB: the memory live objects and goroutines hold.
-func liveKB(ctx context.Context, pprofURL string) (int64, error) {
+// liveMemory is what the server holds right after a forced collection, in
+// kB: Heap is the heap's spans in use (HeapInuse: the live objects and the
+// free room between them in spans that still hold one), Objects the live
+// objects alone (HeapAlloc), Stacks the goroutine stacks (StackInuse).
+type liveMemory struct {
+	Heap, Objects, Stacks int64
+}
+
+// Total is the heap in use plus the stacks: the memory the server keeps.
+func (m liveMemory) Total() int64 { return m.Heap + m.Stacks }
+
+// readLive asks the server's profile endpoint for a heap profile after a
+// forced collection and reads its MemStats footer ("# HeapInuse = n",
+// "# HeapAlloc = n", "# Stack = inuse / sys").
+func readLive(ctx context.Context, pprofURL string) (liveMemory, error) {
 	req, err := http.NewRequestWithContext(ctx, "GET", strings.TrimSuffix(pprofURL, "/")+"/debug/pprof/heap?gc=1&debug=1", nil)
 	if err != nil {
-		return 0, err
+		return liveMemory{}, err
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return 0, fmt.Errorf("read the server's heap profile: %w", err)
+		return liveMemory{}, fmt.Errorf("read the server's heap profile: %w", err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return 0, fmt.Errorf("read the server's heap profile: %s", resp.Status)
+		return liveMemory{}, fmt.Errorf("read the server's heap profile: %s", resp.Status)
 	}
-	var heap, stack int64 = -1, -1
+	var heap, objects, stack int64 = -1, -1, -1
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
 		line := sc.Text()
 		if v, ok := strings.CutPrefix(line, "# HeapInuse = "); ok {
 			heap, _ = strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		} else if v, ok := strings.CutPrefix(line, "# HeapAlloc = "); ok {
+			objects, _ = strconv.ParseInt(strings.TrimSpace(v), 10, 64)
 		} else if v, ok := strings.CutPrefix(line, "# Stack = "); ok {
 			// "# Stack = StackInuse / StackSys"
 			inuse, _, _ := strings.Cut(v, "/")
@@ -106,12 +119,12 @@ func liveKB(ctx context.Context, pprofURL string) (int64, error) {
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return 0, err
+		return liveMemory{}, err
 	}
-	if heap < 0 || stack < 0 {
-		return 0, fmt.Errorf("the heap profile at %s has no MemStats footer", pprofURL)
+	if heap < 0 || objects < 0 || stack < 0 {
+		return liveMemory{}, fmt.Errorf("the heap profile at %s has no MemStats footer", pprofURL)
 	}
-	return (heap + stack) / 1024, nil
+	return liveMemory{Heap: heap / 1024, Objects: objects / 1024, Stacks: stack / 1024}, nil
 }
 
 // cpuMeter measures the CPU time a process spends from its start on.

@@ -73,6 +73,7 @@ func (r *Report) WriteTable(out io.Writer) {
 		if w.LiveAfterKB > 0 {
 			kv(t, "server live heap+stacks before / after", fmt.Sprintf("%d kB / %d kB", w.LiveBeforeKB, w.LiveAfterKB))
 			kv(t, "server live heap+stacks per socket", fmt.Sprintf("%.2f kB", w.LivePerSocketKB))
+			kv(t, "of which stacks / live objects", fmt.Sprintf("%.2f kB / %.2f kB", w.StacksPerSocketKB, w.ObjectsPerSocketKB))
 		}
 		if w.IdleCPUPercent != nil {
 			kv(t, "server idle CPU", fmt.Sprintf("%.1f%% of one core over %.1fs", *w.IdleCPUPercent, w.IdleSeconds))

@@ -31,6 +31,10 @@ type W2Result struct {
 	LiveBeforeKB    int64   `json:"live_before_kb,omitempty"`
 	LiveAfterKB     int64   `json:"live_after_kb,omitempty"`
 	LivePerSocketKB float64 `json:"live_per_socket_kb,omitempty"`
+	// Of LivePerSocketKB: the goroutine stacks, and the heap's live
+	// objects (the rest is free room in spans that hold live objects).
+	StacksPerSocketKB  float64 `json:"stacks_per_socket_kb,omitempty"`
+	ObjectsPerSocketKB float64 `json:"objects_per_socket_kb,omitempty"`
 	Note            string  `json:"note,omitempty"`
 }
 
@@ -47,10 +51,12 @@ func runW2(ctx context.Context, e *env) (*W2Result, error) {
 	}
 	// The live figure first: reading it forces a collection, after which
 	// the garbage of creating the users can be returned to the system.
+	var liveBefore liveMemory
 	if o.PprofURL != "" {
-		if res.LiveBeforeKB, err = liveKB(ctx, o.PprofURL); err != nil {
+		if liveBefore, err = readLive(ctx, o.PprofURL); err != nil {
 			return res, err
 		}
+		res.LiveBeforeKB = liveBefore.Total()
 	}
 	measure := o.ServerPID > 0
 	if measure {
@@ -92,10 +98,17 @@ func runW2(ctx context.Context, e *env) (*W2Result, error) {
 		}
 	}
 	if o.PprofURL != "" {
-		if res.LiveAfterKB, err = liveKB(ctx, o.PprofURL); err != nil {
+		after, err := readLive(ctx, o.PprofURL)
+		if err != nil {
 			return res, err
 		}
-		res.LivePerSocketKB = math.Round(float64(res.LiveAfterKB-res.LiveBeforeKB)/float64(o.W2Sockets)*100) / 100
+		perSocket := func(after, before int64) float64 {
+			return math.Round(float64(after-before)/float64(o.W2Sockets)*100) / 100
+		}
+		res.LiveAfterKB = after.Total()
+		res.LivePerSocketKB = perSocket(res.LiveAfterKB, res.LiveBeforeKB)
+		res.StacksPerSocketKB = perSocket(after.Stacks, liveBefore.Stacks)
+		res.ObjectsPerSocketKB = perSocket(after.Objects, liveBefore.Objects)
 	}
 	if measure {
 		t0, err1 := cpuTicks(o.ServerPID)

@@ -18,7 +18,6 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/olahol/melody"
-	"golang.org/x/time/rate"
 
 	"github.com/parley-chat/parley/internal/i18n"
 	"github.com/parley-chat/parley/internal/metrics"
@@ -75,13 +74,15 @@ type state struct {
 	// pending counts the frames queued for the session and not yet
 	// written: melody does not tell the length of its queue.
 	pending atomic.Int32
-	// limits is the session's own frame budget and shared the one its
-	// identity has on this node (set once the session is registered);
-	// strikes is its tolerance of refused frames; closing is set once it
-	// is being closed for flooding.
-	limits  *limiterSet
-	shared  *limiterSet
-	strikes *rate.Limiter
+	// budgets are the frame budgets of the hub when the session opened;
+	// buckets is what the session spent of them and shared what its
+	// identity spent on this node (set once the session is registered);
+	// strikes (guarded by buckets.mu) is its tolerance of refused frames;
+	// closing is set once it is being closed for flooding.
+	budgets *budgetTable
+	buckets bucketSet
+	shared  *bucketSet
+	strikes bucket
 	closing atomic.Bool
 	// ctx ends when the socket closes or the hub does; frame work runs
 	// under it.
@@ -114,7 +115,9 @@ type Hub struct {
 	sessions   map[string]map[*melody.Session]*state // value: nil until hello is sent
 	nextID     uint64
 	subscribed map[string]bool // recipients the broker knows this node holds
-	budgets    Budgets
+	budgets    *budgetTable
+	// epoch starts the clock frame budgets are counted on.
+	epoch time.Time
 	// identities holds the budget each identity with a session here shares
 	// between its sessions.
 	identities map[string]*identityLimits
@@ -186,7 +189,7 @@ func NewHub(broker Broker, log *slog.Logger, m *metrics.Metrics) *Hub {
 	mel.Upgrader.WriteBufferSize = writeBufferSize
 	mel.Upgrader.WriteBufferPool = writeBuffers
 	h := &Hub{m: mel, broker: broker, log: log, metrics: m, sessions: map[string]map[*melody.Session]*state{},
-		budgets: DefaultBudgets(DefaultSendsPerSecond), identities: map[string]*identityLimits{}, subscribed: map[string]bool{}}
+		budgets: newBudgetTable(DefaultBudgets(DefaultSendsPerSecond)), epoch: time.Now(), identities: map[string]*identityLimits{}, subscribed: map[string]bool{}}
 	h.ctx, h.cancel = context.WithCancel(context.Background())
 	mel.HandleConnect(h.connected)
 	mel.HandleDisconnect(h.disconnected)
@@ -223,7 +226,11 @@ const DefaultSendsPerSecond = 50
 
 // SetBudgets sets the frame budgets of sessions opened from now on; call it
 // before serving.
-func (h *Hub) SetBudgets(b Budgets) { h.budgets = b }
+func (h *Hub) SetBudgets(b Budgets) { h.budgets = newBudgetTable(b) }
+
+// clock reads the monotonic clock frame budgets are counted on, in
+// nanoseconds.
+func (h *Hub) clock() int64 { return int64(time.Since(h.epoch)) }
 
 // Start connects the hub to its broker.
 func (h *Hub) Start(ctx context.Context) error {
@@ -259,7 +266,7 @@ func (h *Hub) ServeWith(w http.ResponseWriter, r *http.Request, id, recipient st
 	h.mu.Unlock()
 	upgraded := make(chan error, 1)
 	st := &state{id: id, recipient: recipient, identity: identity, upgraded: upgraded, hub: h, handler: handler,
-		limits: newLimiterSet(h.budgets, false), strikes: rate.NewLimiter(strikeRate, strikeBurst)}
+		budgets: h.budgets}
 	st.ctx, st.cancel = context.WithCancel(h.ctx)
 	go h.run(&hijackRecorder{ResponseWriter: w, state: st}, r, st)
 	return <-upgraded
@@ -353,11 +360,11 @@ func (h *Hub) connect(s *melody.Session, r string) {
 	set[s] = nil // counted at once, delivered to once hello is out
 	idl := h.identities[r]
 	if idl == nil {
-		idl = &identityLimits{limits: newLimiterSet(h.budgets, true)}
+		idl = &identityLimits{}
 		h.identities[r] = idl
 	}
 	idl.sessions++
-	(&Session{s}).state().shared = idl.limits
+	(&Session{s}).state().shared = &idl.buckets
 	h.mu.Unlock()
 	h.syncSubscription(r)
 	h.metrics.WSSessions.Inc()
