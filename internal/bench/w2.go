@@ -35,7 +35,7 @@ type W2Result struct {
 	// objects (the rest is free room in spans that hold live objects).
 	StacksPerSocketKB  float64 `json:"stacks_per_socket_kb,omitempty"`
 	ObjectsPerSocketKB float64 `json:"objects_per_socket_kb,omitempty"`
-	Note            string  `json:"note,omitempty"`
+	Note               string  `json:"note,omitempty"`
 }
 
 func runW2(ctx context.Context, e *env) (*W2Result, error) {
