@@ -16,17 +16,41 @@ import (
 )
 
 // TestRedisClusterFailoverWhileMessagesFlow: two nodes on a real Redis
-// Cluster (three masters, one replica each). Alice on node A sends to Bob
-// on node B, a message every 20 ms, and the master holding the slot of the
-// shared fan-out channel (where node B's subscription lives) is killed
-// mid-stream. Every acknowledged send is in history; Bob ends with every
-// one of them, live or caught up by history after the 1012 that tells him
-// he may have missed some; and once the replica has taken over, a message
-// reaches his socket live again.
+// Cluster (three masters, one replica each); the master holding the slot
+// of the shared fan-out channel (where node B's subscription lives) is
+// killed while messages flow (see failoverWhileMessagesFlow).
 func TestRedisClusterFailoverWhileMessagesFlow(t *testing.T) {
 	testkit.NeedRedisServer(t)
 	rc := testkit.StartRedisCluster(t, 3, 1)
-	nodes := testkit.StartCluster(t, 2, testkit.WithConfig(func(c *config.Config) { c.RedisURL = rc.URL() }))
+	var fanout, old string
+	failoverWhileMessagesFlow(t, rc.URL(), func(a *testkit.Server) {
+		fanout = a.Config().RedisPrefix + "parley:fanout"
+		old = rc.MasterFor(t, fanout)
+		rc.Kill(t, old)
+	}, func() { rc.WaitFailover(t, fanout, old) })
+}
+
+// TestRedisSentinelFailoverWhileMessagesFlow: two nodes on a real Redis
+// Sentinel set-up (a master, a replica, three sentinels); the master is
+// killed while messages flow and the sentinels promote the replica.
+func TestRedisSentinelFailoverWhileMessagesFlow(t *testing.T) {
+	testkit.NeedRedisServer(t)
+	rs := testkit.StartRedisSentinel(t)
+	var old string
+	failoverWhileMessagesFlow(t, rs.URL(), func(*testkit.Server) { old = rs.Kill(t) },
+		func() { rs.WaitFailover(t, old) })
+}
+
+// failoverWhileMessagesFlow runs two nodes on the Redis at redisURL. Alice
+// on node A sends to Bob on node B, a message every 20 ms, and kill takes
+// Redis's master away mid-stream; wait returns once a replica has taken
+// over. Every acknowledged send is in history; Bob ends with every one of
+// them, live or caught up by history after the 1012 that tells him he may
+// have missed some (which node B, whose subscription was on the killed
+// master, must send); and once the replica has taken over, a message
+// reaches his socket live again.
+func failoverWhileMessagesFlow(t *testing.T, redisURL string, kill func(a *testkit.Server), wait func()) {
+	nodes := testkit.StartCluster(t, 2, testkit.WithConfig(func(c *config.Config) { c.RedisURL = redisURL }))
 	a, b := nodes[0], nodes[1]
 	admin := a.Setup()
 	alice := a.NewUser(admin, "alice")
@@ -36,6 +60,7 @@ func TestRedisClusterFailoverWhileMessagesFlow(t *testing.T) {
 
 	frames, closed := readAll(bob.Dial().Conn)
 	got := map[int64]bool{} // seqs Bob holds
+	resyncs := 0            // 1012 closes Bob's sockets got
 	receive := func(until time.Time, stop func() bool) {
 		t.Helper()
 		for !stop() && time.Now().Before(until) {
@@ -46,6 +71,7 @@ func TestRedisClusterFailoverWhileMessagesFlow(t *testing.T) {
 				if code != websocket.CloseServiceRestart {
 					t.Fatalf("Bob's socket closed with %d, want 1012 (catch up)", code)
 				}
+				resyncs++
 				// As the console does: reconnect, then catch up by history.
 				frames, closed = readAll(dialRetry(t, bob, time.Now().Add(20*time.Second)))
 				for seq := range seqs(bob, dm.ID) {
@@ -87,12 +113,10 @@ func TestRedisClusterFailoverWhileMessagesFlow(t *testing.T) {
 
 	pace(time.Second)
 	before := n
-	fanout := a.Config().RedisPrefix + "parley:fanout"
-	old := rc.MasterFor(t, fanout)
-	rc.Kill(t, old)
+	kill(a)
 	killedAt := time.Now()
 	pace(500 * time.Millisecond)
-	rc.WaitFailover(t, fanout, old)
+	wait()
 	t.Logf("%d messages sent before the master was killed; a replica took over %.1f s after it, with %d more sent meanwhile",
 		before, time.Since(killedAt).Seconds(), n-before)
 	pace(time.Second)
@@ -117,6 +141,12 @@ func TestRedisClusterFailoverWhileMessagesFlow(t *testing.T) {
 		if !got[seq] {
 			t.Errorf("Bob never got %s (seq %d), live or by history", id, seq)
 		}
+	}
+
+	// Node B's subscription lived on the killed master: once it is back
+	// on the new one, B cannot know what it missed and says so.
+	if resyncs == 0 {
+		t.Errorf("Bob's socket on node B was never closed with 1012, though its subscription was cut")
 	}
 
 	// Live delivery has resumed: one more message reaches his socket.

@@ -664,6 +664,13 @@ func (s *RedisSentinel) Master(tb testing.TB) string {
 // is a master; it returns that master's address.
 func (s *RedisSentinel) KillMaster(tb testing.TB) string {
 	tb.Helper()
+	return s.WaitFailover(tb, s.Kill(tb))
+}
+
+// Kill kills the current master with SIGKILL and returns its address at
+// once, without waiting for the sentinels.
+func (s *RedisSentinel) Kill(tb testing.TB) string {
+	tb.Helper()
 	old := s.Master(tb)
 	p := findProcess(s.servers, old)
 	if p == nil {
@@ -672,6 +679,13 @@ func (s *RedisSentinel) KillMaster(tb testing.TB) string {
 	if err := p.kill(); err != nil {
 		tb.Fatal(err)
 	}
+	return old
+}
+
+// WaitFailover waits, up to 30 s, until all sentinels report a master
+// other than old that is alive and says it is a master, and returns it.
+func (s *RedisSentinel) WaitFailover(tb testing.TB, old string) string {
+	tb.Helper()
 	var master string
 	err := poll(30*time.Second, func(ctx context.Context) error {
 		var err error
