@@ -110,12 +110,18 @@ func (s *Store) QueueByID(ctx context.Context, id int64) (*Queue, error) {
 
 // LockQueue takes the queue's row lock until the transaction ends, so that
 // routing in one queue happens one decision at a time on every node.
+//
+// The lock is FOR NO KEY UPDATE: it excludes the other routing decisions
+// but not the key-share lock a row referencing the queue takes on insert,
+// so a conversation can be written into a queue while another is routed
+// in it, and the one that then routes takes the lock after its foreign
+// key's share without the two deadlocking.
 func (s *Store) LockQueue(ctx context.Context, id int64) error {
 	if s.dialect != Postgres {
 		return nil // SQLite transactions hold the write lock from the start
 	}
 	var q Queue
-	return translate(s.q(ctx).Clauses(clause.Locking{Strength: "UPDATE"}).First(&q, id).Error)
+	return translate(s.q(ctx).Clauses(clause.Locking{Strength: "NO KEY UPDATE"}).First(&q, id).Error)
 }
 
 // QueuesOfSite lists a site's queues, default first.

@@ -117,12 +117,11 @@ func (s *Visitors) Open(ctx context.Context, visitorID int64, in OpenInput) (*Co
 	var sc *store.SupportConversation
 	var events []routed
 	err = s.store.Tx(ctx, func(tx *store.Store) error {
-		// Lock the queue before anything references it: the foreign key of
-		// the insert below would otherwise take a share lock first, and two
-		// visitors upgrading theirs would deadlock.
-		if err := tx.LockQueue(ctx, queue.ID); err != nil {
-			return err
-		}
+		// The queue is locked only by the routing below: its lock does not
+		// wait on the foreign key's share of the queue row that the inserts
+		// take, so visitors opening chats at once write their rows side by
+		// side and queue up only for the routing decision itself.
+		//
 		// The visitor's lock makes the count and the insert one step.
 		if err := tx.LockVisitor(ctx, visitorID); err != nil {
 			return err
@@ -170,6 +169,9 @@ func (s *Visitors) Open(ctx context.Context, visitorID int64, in OpenInput) (*Co
 		}
 		r, err := s.rules.routeTx(ctx, tx, sc, 0, now)
 		if r != nil {
+			// Assigned at once, it never waited: nobody in the queue moved
+			// up, so the waiting visitors need no new positions.
+			r.queueID = 0
 			events = append(events, *r)
 		}
 		return err
