@@ -71,11 +71,7 @@ func TestRedisOutageLosesNothingAndDeliveryResumes(t *testing.T) {
 				// Closed (1012: the node's subscription came back), or a
 				// read timeout spent the socket: open another, which the
 				// same 1012 may close before its hello.
-				for bws, err = bob.TryDial(); err != nil; bws, err = bob.TryDial() {
-					if time.Now().After(deadline) {
-						t.Fatalf("bob cannot reconnect after the outage: %v", err)
-					}
-				}
+				bws = dialRetry(t, bob, deadline)
 				break
 			}
 			if got.Type() == "message" {

@@ -73,7 +73,7 @@ func failoverWhileMessagesFlow(t *testing.T, redisURL string, kill func(a *testk
 				}
 				resyncs++
 				// As the console does: reconnect, then catch up by history.
-				frames, closed = readAll(dialRetry(t, bob, time.Now().Add(20*time.Second)))
+				frames, closed = readAll(dialRetry(t, bob, time.Now().Add(20*time.Second)).Conn)
 				for seq := range seqs(bob, dm.ID) {
 					got[seq] = true
 				}
@@ -208,29 +208,18 @@ func readAll(conn *websocket.Conn) (<-chan testkit.Message, <-chan int) {
 }
 
 // dialRetry opens a socket for c, trying again while the ticket or the
-// upgrade fails (Redis may still be electing a master), until deadline.
-func dialRetry(t *testing.T, c *testkit.Client, deadline time.Time) *websocket.Conn {
+// upgrade fails or the socket closes before its hello (Redis may still be
+// electing a master, or the node closing its sockets with 1012), until
+// deadline.
+func dialRetry(t *testing.T, c *testkit.Client, deadline time.Time) *testkit.WS {
 	t.Helper()
 	for {
-		r := c.Raw("POST", "/api/v1/realtime/ticket", nil)
-		if r.Status == http.StatusOK {
-			var tk struct {
-				Ticket string `json:"ticket"`
-			}
-			r.JSON(t, &tk)
-			conn, _, err := c.DialRaw(tk.Ticket, nil)
-			if err == nil {
-				t.Cleanup(func() { conn.Close() })
-				_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
-				if _, hello, err := conn.ReadMessage(); err == nil && json.Valid(hello) {
-					_ = conn.SetReadDeadline(time.Time{})
-					return conn
-				}
-				conn.Close()
-			}
+		ws, err := c.TryDial()
+		if err == nil {
+			return ws
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("could not reconnect: ticket %d %s", r.Status, r.Body)
+			t.Fatalf("could not reconnect: %v", err)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}

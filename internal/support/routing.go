@@ -37,7 +37,8 @@ type routed struct {
 	staffOnly      bool // the visitor knows already (a conversation opened with a bot)
 }
 
-// routeTx assigns a waiting conversation to the best online agent of its
+// routeTx assigns a conversation entering its queue (new, transferred,
+// handed off by a bot or reopened) to the best online agent of the
 // queue with room: least busy first, then idle longest; preferred (the
 // visitor's previous agent) first when they qualify. With nobody free it
 // stays queued and nil is returned. The queue and the chosen agent are
@@ -53,7 +54,15 @@ func (s *Rules) routeTx(ctx context.Context, tx *store.Store, sc *store.SupportC
 	if err != nil || agent == 0 {
 		return nil, err
 	}
-	return s.assignTx(ctx, tx, sc, agent, now, "assigned")
+	r, err := s.assignTx(ctx, tx, sc, agent, now, "assigned")
+	if r != nil {
+		// Every caller routes a conversation that enters the queue in this
+		// transaction: assigned at once, it never waited, so nobody in
+		// line moved up and the waiting visitors need no new positions
+		// (with hundreds waiting, sending them all again held up the node).
+		r.queueID = 0
+	}
+	return r, err
 }
 
 // previousAgent is the agent of the visitor's last resolved conversation.

@@ -169,9 +169,6 @@ func (s *Visitors) Open(ctx context.Context, visitorID int64, in OpenInput) (*Co
 		}
 		r, err := s.rules.routeTx(ctx, tx, sc, 0, now)
 		if r != nil {
-			// Assigned at once, it never waited: nobody in the queue moved
-			// up, so the waiting visitors need no new positions.
-			r.queueID = 0
 			events = append(events, *r)
 		}
 		return err
