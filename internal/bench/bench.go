@@ -17,7 +17,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -33,6 +35,7 @@ type Options struct {
 	Prefix           string
 	ServerPID        int
 	PprofURL         string
+	CPUProfile       string
 	SetupConcurrency int
 	DialConcurrency  int
 	MaxDuration      time.Duration
@@ -104,6 +107,17 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 	if err != nil {
 		return err
 	}
+	if opts.CPUProfile != "" {
+		f, err := os.Create(opts.CPUProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	rep, err := Run(ctx, opts, stderr)
 	if rep != nil {
 		if opts.JSON {
@@ -134,6 +148,7 @@ func Parse(args []string, getenv func(string) string, stderr io.Writer) (Options
 	fs.StringVar(&o.Prefix, "prefix", "", "name prefix of everything this run creates (default: random)")
 	fs.IntVar(&o.ServerPID, "server-pid", 0, "PID of the server on this machine, to read its memory and CPU from /proc (W2)")
 	fs.StringVar(&o.PprofURL, "pprof-url", "", "the server's profile address (PARLEY_PPROF_ADDR, e.g. http://127.0.0.1:6060), to read its live heap and stacks after a forced GC (W2)")
+	fs.StringVar(&o.CPUProfile, "cpu-profile", "", "write the load generator's own CPU profile to this file (read it with go tool pprof)")
 	fs.IntVar(&o.SetupConcurrency, "setup-concurrency", 4, "users created and signed in at once (each costs the server a password hash)")
 	fs.IntVar(&o.DialConcurrency, "dial-concurrency", 32, "sockets opened at once")
 	fs.DurationVar(&o.MaxDuration, "max-duration", 60*time.Minute, "stop everything after this long")

@@ -138,7 +138,11 @@ type Hub struct {
 type Session struct{ s *melody.Session }
 
 // state is what Serve attached to the session.
-func (s *Session) state() *state { v, _ := s.s.Get(keyState); st, _ := v.(*state); return st }
+//
+// Melody's Keys map is filled before the session starts and never written
+// again (Parley never calls Set), so it is read here without melody's lock,
+// which every frame written would otherwise take.
+func (s *Session) state() *state { st, _ := s.s.Keys[keyState].(*state); return st }
 
 // ID is the session's id on this node.
 func (s *Session) ID() string { return s.state().id }
@@ -731,10 +735,12 @@ func (w *hijackRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		return nil, nil, errors.New("websocket: response does not support hijacking")
 	}
 	c, rw, err := hj.Hijack()
-	if err == nil {
-		w.state.conn = c
+	if err != nil {
+		return nil, nil, err
 	}
-	return c, rw, err
+	c = coarseDeadlines(c)
+	w.state.conn = c
+	return c, rw, nil
 }
 
 // drainOversize reads and drops what is left of an oversize frame before
