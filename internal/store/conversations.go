@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"time"
+
+	"gorm.io/gorm/clause"
 )
 
 // ConversationRow is a conversation as one member sees it.
@@ -19,6 +21,12 @@ func (s *Store) CreateConversation(ctx context.Context, c *Conversation) error {
 // AddMember inserts a membership; ErrConflict when it exists.
 func (s *Store) AddMember(ctx context.Context, m *Member) error {
 	return translate(s.q(ctx).Create(m).Error)
+}
+
+// EnsureMember adds m unless its user is a member of the conversation
+// already, in one statement; the membership there is left as it is.
+func (s *Store) EnsureMember(ctx context.Context, m *Member) error {
+	return translate(s.q(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(m).Error)
 }
 
 // ConversationByID returns one conversation or ErrNotFound.

@@ -44,11 +44,14 @@ type routed struct {
 // stays queued and nil is returned. The queue and the chosen agent are
 // locked, so no two nodes fill the same slot.
 func (s *Rules) routeTx(ctx context.Context, tx *store.Store, sc *store.SupportConversation, preferred int64, now time.Time) (*routed, error) {
-	if err := tx.LockQueue(ctx, sc.QueueID); err != nil {
-		return nil, err
-	}
+	// The visitor's previous agent is read before the queue's lock: it does
+	// not depend on it, and every statement under the lock holds up every
+	// other routing in the queue until commit.
 	if preferred == 0 {
 		preferred = s.previousAgent(ctx, tx, sc)
+	}
+	if err := tx.LockQueue(ctx, sc.QueueID); err != nil {
+		return nil, err
 	}
 	agent, err := s.pickFor(ctx, tx, sc, preferred, 0)
 	if err != nil || agent == 0 {
@@ -123,11 +126,7 @@ func (s *Rules) assignTx(ctx context.Context, tx *store.Store, sc *store.Support
 		Status: new(StatusAssigned), AssigneeID: store.SetTo(agentID), AssignedAt: store.SetTo(now)}); err != nil {
 		return nil, err
 	}
-	if _, err := tx.Member(ctx, sc.ConversationID, agentID); errors.Is(err, store.ErrNotFound) {
-		if err := tx.AddMember(ctx, &store.Member{ConversationID: sc.ConversationID, UserID: agentID, Role: "agent", JoinedAt: now}); err != nil {
-			return nil, err
-		}
-	} else if err != nil {
+	if err := tx.EnsureMember(ctx, &store.Member{ConversationID: sc.ConversationID, UserID: agentID, Role: "agent", JoinedAt: now}); err != nil {
 		return nil, err
 	}
 	if err := tx.MarkAssigned(ctx, agentID, now); err != nil {
