@@ -50,28 +50,11 @@ func (c *tcpConn) SetDeadline(t time.Time) error {
 	return c.TCPConn.SetDeadline(t)
 }
 
-// otherConn is any other connection with coarse write deadlines.
-type otherConn struct {
-	net.Conn
-	write writeDeadline
-}
-
-func (c *otherConn) SetWriteDeadline(t time.Time) error {
-	if c.write.keep(t) {
-		return nil
-	}
-	return c.Conn.SetWriteDeadline(t)
-}
-
-func (c *otherConn) SetDeadline(t time.Time) error {
-	c.write.t = t
-	return c.Conn.SetDeadline(t)
-}
-
-// coarseDeadlines wraps a hijacked connection for the session's WebSocket.
+// coarseDeadlines wraps a hijacked TCP connection for the session's
+// WebSocket; any other kind (none in production) is used as it is.
 func coarseDeadlines(c net.Conn) net.Conn {
 	if tc, ok := c.(*net.TCPConn); ok {
 		return &tcpConn{TCPConn: tc}
 	}
-	return &otherConn{Conn: c}
+	return c
 }
