@@ -36,11 +36,25 @@ func (f Frame) Decode(tb testing.TB, v any) {
 // Ticket fetches a realtime ticket.
 func (c *Client) Ticket() string {
 	c.tb.Helper()
+	t, err := c.tryTicket()
+	if err != nil {
+		c.tb.Fatal(err)
+	}
+	return t
+}
+
+// tryTicket asks for a ticket and tells when it is refused.
+func (c *Client) tryTicket() (string, error) {
+	c.tb.Helper()
+	r := c.Raw("POST", "/api/v1/realtime/ticket", nil)
+	if r.Status != http.StatusOK {
+		return "", fmt.Errorf("ticket: %d %s", r.Status, r.Body)
+	}
 	var t struct {
 		Ticket string `json:"ticket"`
 	}
-	c.Do("POST", "/api/v1/realtime/ticket", nil, http.StatusOK, &t)
-	return t.Ticket
+	r.JSON(c.tb, &t)
+	return t.Ticket, nil
 }
 
 // Dial opens a WebSocket for the client's user and reads the hello frame.
@@ -70,15 +84,11 @@ func (c *Client) TryDial() (*WS, error) {
 
 func (c *Client) dial(h http.Header) (*WS, error) {
 	c.tb.Helper()
-	r := c.Raw("POST", "/api/v1/realtime/ticket", nil)
-	if r.Status != http.StatusOK {
-		return nil, fmt.Errorf("ticket: %d %s", r.Status, r.Body)
+	ticket, err := c.tryTicket()
+	if err != nil {
+		return nil, err
 	}
-	var t struct {
-		Ticket string `json:"ticket"`
-	}
-	r.JSON(c.tb, &t)
-	conn, resp, err := c.DialRaw(t.Ticket, h)
+	conn, resp, err := c.DialRaw(ticket, h)
 	if err != nil {
 		return nil, fmt.Errorf("dial: %v (%v)", err, resp)
 	}
