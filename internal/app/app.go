@@ -119,6 +119,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 	if a.Store, err = store.Open(ctx, cfg.DatabaseURL, cfg.DataDir, log); err != nil {
 		return nil, err
 	}
+	a.Store.SetMaxConns(cfg.DatabaseMaxConns)
 	if err := a.prepareSchema(ctx); err != nil {
 		return nil, err
 	}

@@ -24,10 +24,12 @@ type Config struct {
 	PublicURL   string
 	DataDir     string
 	DatabaseURL string
-	RedisURL    string
-	RedisPrefix string
-	SMTPURL     string
-	Secret      string
+	// DatabaseMaxConns bounds this process's PostgreSQL connections.
+	DatabaseMaxConns int
+	RedisURL         string
+	RedisPrefix      string
+	SMTPURL          string
+	Secret           string
 	// SecretPrevious is the signing key before a rotation; what it
 	// signed still verifies.
 	SecretPrevious string
@@ -133,6 +135,7 @@ func Settings() []Setting {
 		{Env: "PARLEY_PUBLIC_URL", Flag: "public-url", Default: "", Help: "URL users reach Parley at (used in links and for the console Origin check); default http://localhost:PORT", set: str(func(c *Config) *string { return &c.PublicURL })},
 		{Env: "PARLEY_DATA_DIR", Flag: "data-dir", Default: "./data", Help: "directory for the SQLite database, the generated secret and uploads", set: str(func(c *Config) *string { return &c.DataDir })},
 		{Env: "PARLEY_DATABASE_URL", Flag: "database-url", Default: "", Help: "postgres://… for PostgreSQL; empty means SQLite at DATA_DIR/parley.db", Secret: true, set: str(func(c *Config) *string { return &c.DatabaseURL })},
+		{Env: "PARLEY_DATABASE_MAX_CONNS", Flag: "database-max-conns", Default: "10", Help: "PostgreSQL connections one process holds at most, shared by requests and background jobs; beyond a few per database core they only take CPU from each other (see Performance)", set: integer(func(c *Config) *int { return &c.DatabaseMaxConns }, 1)},
 		{Env: "PARLEY_REDIS_URL", Flag: "redis-url", Default: "", Help: "redis://… for one Redis server, redis-sentinel://…?master_name=… for a Sentinel-watched master, redis-cluster://…?addr=…&addr=… for a Redis Cluster (see Several nodes); empty means an in-process Redis-compatible server on loopback", Secret: true, set: str(func(c *Config) *string { return &c.RedisURL })},
 		{Env: "PARLEY_REDIS_PREFIX", Flag: "redis-prefix", Default: "", Help: "prefix for Parley's Redis keys and job queue names, to share one Redis between deployments", set: str(func(c *Config) *string { return &c.RedisPrefix })},
 		{Env: "PARLEY_SMTP_URL", Flag: "smtp-url", Default: "", Help: "smtp://user:pass@host:587?from=… (or smtps://); empty means mail is printed to the log", Secret: true, set: str(func(c *Config) *string { return &c.SMTPURL })},

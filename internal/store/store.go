@@ -46,6 +46,11 @@ type Store struct {
 	// afterCommit holds, inside Tx, what to run once the outermost
 	// transaction has committed; nil outside a transaction.
 	afterCommit *[]func()
+	// webhooks holds, inside Tx, each site's webhooks as this transaction
+	// read them: a change may tell them of several events, and one
+	// routing an open does so while every other one in its queue waits.
+	// A webhook written or a savepoint rolled back clears it.
+	webhooks map[int64][]Webhook
 	// diskFull is when a transaction last failed because the database
 	// could not write (UnixNano; 0 since one committed), shared by every
 	// Store of one handle.
@@ -96,18 +101,39 @@ func Open(ctx context.Context, databaseURL, dataDir string, log *slog.Logger) (*
 	if err != nil {
 		return nil, err
 	}
+	st := &Store{db: db, dialect: dialect, diskFull: new(atomic.Int64)}
 	if dialect == SQLite {
 		sqlDB.SetMaxOpenConns(8)
 	} else {
-		sqlDB.SetMaxOpenConns(40)
-		sqlDB.SetMaxIdleConns(20)
+		st.SetMaxConns(DefaultMaxConns)
 	}
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	if err := sqlDB.PingContext(ctx); err != nil {
 		sqlDB.Close()
 		return nil, fmt.Errorf("reach %s database: %w", dialect, err)
 	}
-	return &Store{db: db, dialect: dialect, diskFull: new(atomic.Int64)}, nil
+	return st, nil
+}
+
+// DefaultMaxConns is how many PostgreSQL connections a process holds at
+// most unless told otherwise (PARLEY_DATABASE_MAX_CONNS).
+const DefaultMaxConns = 10
+
+// SetMaxConns bounds the PostgreSQL connections this process holds, in
+// use and idle. Requests beyond it wait for one in Go, which costs
+// nothing, instead of running at once as database backends that take the
+// CPU from each other (and from the one holding a queue's lock). SQLite
+// keeps its own bound: it has one writer.
+func (s *Store) SetMaxConns(n int) {
+	if s.dialect != Postgres || n < 1 {
+		return
+	}
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return
+	}
+	sqlDB.SetMaxOpenConns(n)
+	sqlDB.SetMaxIdleConns(n)
 }
 
 // Dialect reports which database is in use.
@@ -141,14 +167,20 @@ func (s *Store) Gorm() *gorm.DB { return s.db }
 // otherwise. The Store passed to fn runs every query inside it.
 func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
 	if s.afterCommit != nil { // nested: the outer transaction runs the hooks
-		return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			return fn(&Store{db: tx, dialect: s.dialect, afterCommit: s.afterCommit, diskFull: s.diskFull})
+		err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			return fn(&Store{db: tx, dialect: s.dialect, afterCommit: s.afterCommit, webhooks: s.webhooks, diskFull: s.diskFull})
 		})
+		if err != nil {
+			clear(s.webhooks)
+		}
+		return err
 	}
 	var hooks []func()
+	webhooks := map[int64][]Webhook{}
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		hooks = hooks[:0] // a retried fn starts afresh
-		return fn(&Store{db: tx, dialect: s.dialect, afterCommit: &hooks, diskFull: s.diskFull})
+		clear(webhooks)
+		return fn(&Store{db: tx, dialect: s.dialect, afterCommit: &hooks, webhooks: webhooks, diskFull: s.diskFull})
 	})
 	switch {
 	case err == nil:

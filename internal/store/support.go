@@ -116,12 +116,19 @@ func (s *Store) QueueByID(ctx context.Context, id int64) (*Queue, error) {
 // so a conversation can be written into a queue while another is routed
 // in it, and the one that then routes takes the lock after its foreign
 // key's share without the two deadlocking.
-func (s *Store) LockQueue(ctx context.Context, id int64) error {
-	if s.dialect != Postgres {
-		return nil // SQLite transactions hold the write lock from the start
+//
+// It returns the queue as locked, so that a routing decision needs no
+// second read of it while every other one in the queue waits.
+func (s *Store) LockQueue(ctx context.Context, id int64) (*Queue, error) {
+	db := s.q(ctx)
+	if s.dialect == Postgres { // SQLite transactions hold the write lock from the start
+		db = db.Clauses(clause.Locking{Strength: "NO KEY UPDATE"})
 	}
 	var q Queue
-	return translate(s.q(ctx).Clauses(clause.Locking{Strength: "NO KEY UPDATE"}).First(&q, id).Error)
+	if err := db.First(&q, id).Error; err != nil {
+		return nil, translate(err)
+	}
+	return &q, nil
 }
 
 // QueuesOfSite lists a site's queues, default first.

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"slices"
 	"time"
 )
 
@@ -45,6 +46,7 @@ func webhookModels() []any { return []any{&Webhook{}, &WebhookDelivery{}} }
 
 // CreateWebhook inserts a webhook.
 func (s *Store) CreateWebhook(ctx context.Context, w *Webhook) error {
+	clear(s.webhooks)
 	return translate(s.q(ctx).Create(w).Error)
 }
 
@@ -57,15 +59,25 @@ func (s *Store) WebhookByID(ctx context.Context, id int64) (*Webhook, error) {
 	return &w, nil
 }
 
-// WebhooksOfSite lists a site's webhooks.
+// WebhooksOfSite lists a site's webhooks; inside a transaction, read
+// once.
 func (s *Store) WebhooksOfSite(ctx context.Context, siteID int64) ([]Webhook, error) {
+	if ws, ok := s.webhooks[siteID]; ok {
+		return slices.Clone(ws), nil
+	}
 	var out []Webhook
-	err := s.q(ctx).Where("site_id = ?", siteID).Order("id").Find(&out).Error
-	return out, err
+	if err := s.q(ctx).Where("site_id = ?", siteID).Order("id").Find(&out).Error; err != nil {
+		return nil, err
+	}
+	if s.webhooks != nil {
+		s.webhooks[siteID] = slices.Clone(out)
+	}
+	return out, nil
 }
 
 // DeleteWebhook removes a webhook and its delivery log.
 func (s *Store) DeleteWebhook(ctx context.Context, id int64) error {
+	clear(s.webhooks)
 	if err := s.q(ctx).Where("webhook_id = ?", id).Delete(&WebhookDelivery{}).Error; err != nil {
 		return err
 	}

@@ -42,7 +42,7 @@ func (s *Routing) Claim(ctx context.Context, actor auth.Identity, conversationID
 		if in.Takeover && !admin {
 			return errs.R(errs.Forbidden, "takeover_admin_only", "only admins take over a conversation another agent holds")
 		}
-		if err := tx.LockQueue(ctx, sc.QueueID); err != nil {
+		if _, err := tx.LockQueue(ctx, sc.QueueID); err != nil {
 			return err
 		}
 		// The agent's row serialises everything that fills their slots
@@ -192,7 +192,7 @@ func (s *Routing) Transfer(ctx context.Context, actor auth.Identity, conversatio
 		if err != nil || q.SiteID != sc.SiteID {
 			return errs.R(errs.NotFound, "queue_not_found", "this site has no such queue")
 		}
-		if err := tx.LockQueue(ctx, q.ID); err != nil {
+		if _, err := tx.LockQueue(ctx, q.ID); err != nil {
 			return err
 		}
 		if sys, err = s.chat.PostSystemTx(ctx, tx, conversationID, chat.Event{Type: chat.EventTransferredToQueue, Actor: by, Name: q.Name}); err != nil {
@@ -264,7 +264,7 @@ func (s *Routing) Resolve(ctx context.Context, actor auth.Identity, conversation
 		if sys, err = s.chat.PostSystemTx(ctx, tx, conversationID, chat.Event{Type: chat.EventConversationResolved, Actor: who(ctx, tx, actor.ID)}); err != nil {
 			return err
 		}
-		return s.rules.emitConversation(ctx, tx, conversationID, "conversation.resolved")
+		return s.rules.emitConversation(ctx, tx, sc, "conversation.resolved")
 	})
 	if err != nil {
 		return nil, asDomain(err, "resolve")

@@ -461,7 +461,7 @@ func (s *Bots) handoff(ctx context.Context, conversationID int64, ev chat.Event,
 		if err != nil {
 			return err
 		}
-		if err := tx.LockQueue(ctx, sc.QueueID); err != nil {
+		if _, err := tx.LockQueue(ctx, sc.QueueID); err != nil {
 			return err
 		}
 		now := s.now()

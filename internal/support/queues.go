@@ -172,7 +172,7 @@ func (s *Sites) DeleteQueue(ctx context.Context, actor auth.Identity, id int64) 
 		if err != nil {
 			return errs.Wrap(err, "load queue")
 		}
-		if err := tx.LockQueue(ctx, id); err != nil {
+		if _, err := tx.LockQueue(ctx, id); err != nil {
 			return errs.Wrap(err, "lock queue")
 		}
 		if q.IsDefault {

@@ -50,14 +50,15 @@ func (s *Rules) routeTx(ctx context.Context, tx *store.Store, sc *store.SupportC
 	if preferred == 0 {
 		preferred = s.previousAgent(ctx, tx, sc)
 	}
-	if err := tx.LockQueue(ctx, sc.QueueID); err != nil {
+	q, err := tx.LockQueue(ctx, sc.QueueID)
+	if err != nil {
 		return nil, err
 	}
 	agent, err := s.pickFor(ctx, tx, sc, preferred, 0)
 	if err != nil || agent == 0 {
 		return nil, err
 	}
-	r, err := s.assignTx(ctx, tx, sc, agent, now, "assigned")
+	r, err := s.assignRoutedTx(ctx, tx, q, sc, agent, now)
 	if r != nil {
 		// Every caller routes a conversation that enters the queue in this
 		// transaction: assigned at once, it never waited, so nobody in
@@ -136,15 +137,25 @@ func (s *Rules) assignTx(ctx context.Context, tx *store.Store, sc *store.Support
 		return nil, err
 	}
 	sc.Status, sc.AssigneeID, sc.AssignedAt = StatusAssigned, &agentID, &now
-	r := &routed{conversationID: sc.ConversationID, event: event, agentID: agentID, queueID: sc.QueueID}
-	if q, err := tx.QueueByID(ctx, sc.QueueID); err == nil && event == "assigned" && q.AssignTimeoutS > 0 && s.jobs != nil {
+	if err := s.emitConversation(ctx, tx, sc, "conversation.assigned"); err != nil {
+		return nil, err
+	}
+	return &routed{conversationID: sc.ConversationID, event: event, agentID: agentID, queueID: sc.QueueID}, nil
+}
+
+// assignRoutedTx gives sc to the agent routing chose in q (the queue as
+// LockQueue returned it) and schedules the queue's time-out for an
+// answer.
+func (s *Rules) assignRoutedTx(ctx context.Context, tx *store.Store, q *store.Queue, sc *store.SupportConversation, agentID int64, now time.Time) (*routed, error) {
+	r, err := s.assignTx(ctx, tx, sc, agentID, now, "assigned")
+	if err != nil {
+		return nil, err
+	}
+	if q.AssignTimeoutS > 0 && s.jobs != nil {
 		timeout := time.Duration(q.AssignTimeoutS) * time.Second
 		if err := s.jobs.EnqueueAssignTimeout(ctx, tx, sc.ConversationID, agentID, now.UnixNano(), timeout); err != nil {
 			return nil, err
 		}
-	}
-	if err := s.emitConversation(ctx, tx, sc.ConversationID, "conversation.assigned"); err != nil {
-		return nil, err
 	}
 	return r, nil
 }
@@ -186,7 +197,8 @@ func (s *Routing) drain(ctx context.Context, agentID int64) {
 			if best == nil {
 				return nil
 			}
-			if err := tx.LockQueue(ctx, best.QueueID); err != nil {
+			q, err := tx.LockQueue(ctx, best.QueueID)
+			if err != nil {
 				return err
 			}
 			if err := tx.LockAgent(ctx, agentID); err != nil {
@@ -203,7 +215,7 @@ func (s *Routing) drain(ctx context.Context, agentID int64) {
 			if err != nil || fresh.Status != StatusQueued {
 				return err // taken meanwhile: the loop looks again
 			}
-			r, err := s.rules.assignTx(ctx, tx, fresh, agentID, s.now(), "assigned")
+			r, err := s.rules.assignRoutedTx(ctx, tx, q, fresh, agentID, s.now())
 			if r != nil {
 				events = append(events, *r)
 			}
@@ -285,7 +297,8 @@ func (s *Routing) HandleAssignTimeout(ctx context.Context, conversationID, agent
 		if err != nil || answered {
 			return err
 		}
-		if err := tx.LockQueue(ctx, sc.QueueID); err != nil {
+		q, err := tx.LockQueue(ctx, sc.QueueID)
+		if err != nil {
 			return err
 		}
 		next, err := s.rules.pickFor(ctx, tx, sc, 0, agentID)
@@ -296,7 +309,7 @@ func (s *Routing) HandleAssignTimeout(ctx context.Context, conversationID, agent
 		if err != nil {
 			return err
 		}
-		r, err := s.rules.assignTx(ctx, tx, sc, next, s.now(), "assigned")
+		r, err := s.rules.assignRoutedTx(ctx, tx, q, sc, next, s.now())
 		if r != nil {
 			events = append(events, *r)
 		}

@@ -121,16 +121,18 @@ func NewRules(st *store.Store, views *chat.Views, pub chat.Publisher, viewers Vi
 
 // emitConversation tells the site's webhooks, in tx, about a change of a
 // conversation, which it shows as its agents will see it once tx commits.
-func (s *Rules) emitConversation(ctx context.Context, tx *store.Store, conversationID int64, event string) error {
+func (s *Rules) emitConversation(ctx context.Context, tx *store.Store, sc *store.SupportConversation, event string) error {
 	if s.events == nil {
 		return nil
 	}
-	sc, err := tx.SupportConversationByID(ctx, conversationID)
-	if err != nil {
-		return err
-	}
 	return s.events.Emit(ctx, tx, sc.SiteID, event, func() (any, error) {
-		v, err := s.hostView(ctx, tx, sc)
+		// Read as this transaction left it, and only when a webhook wants
+		// it (most sites have none).
+		now, err := tx.SupportConversationByID(ctx, sc.ConversationID)
+		if err != nil {
+			return nil, err
+		}
+		v, err := s.hostView(ctx, tx, now)
 		return map[string]any{"conversation": v}, err
 	})
 }

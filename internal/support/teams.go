@@ -445,7 +445,7 @@ func (s *Routing) transferToTeamTx(ctx context.Context, tx *store.Store, sc *sto
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := tx.LockQueue(ctx, sc.QueueID); err != nil {
+	if _, err := tx.LockQueue(ctx, sc.QueueID); err != nil {
 		return nil, nil, err
 	}
 	sys, err := s.chat.PostSystemTx(ctx, tx, sc.ConversationID, chat.Event{Type: chat.EventTransferredToTeam, Actor: who(ctx, tx, actor.ID), Name: t.Name})

@@ -155,7 +155,7 @@ func (s *Visitors) Open(ctx context.Context, visitorID int64, in OpenInput) (*Co
 			}
 		}
 		// Created goes to the webhooks before the assignment routing makes.
-		if err := s.rules.emitConversation(ctx, tx, sc.ConversationID, "conversation.created"); err != nil {
+		if err := s.rules.emitConversation(ctx, tx, sc, "conversation.created"); err != nil {
 			return err
 		}
 		if err := s.rules.trigger(ctx, tx, AutomationEvent{Trigger: "conversation_created", SiteID: sc.SiteID, ConversationID: sc.ConversationID,
@@ -272,7 +272,7 @@ func (s *Visitors) Rate(ctx context.Context, visitorID, conversationID int64, sc
 		if err := s.rules.logEvent(ctx, tx, sc, "rated", sc.AssigneeID, int64(score)); err != nil {
 			return err
 		}
-		return s.rules.emitConversation(ctx, tx, conversationID, "conversation.rated")
+		return s.rules.emitConversation(ctx, tx, sc, "conversation.rated")
 	})
 	if err != nil {
 		return nil, asDomain(err, "rate")
