@@ -2,9 +2,12 @@ package realtime
 
 import (
 	"context"
+	"errors"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"runtime"
 	"strconv"
 	"strings"
@@ -95,5 +98,51 @@ func TestSessionsWriteThroughCoarseDeadlines(t *testing.T) {
 		if f.Body != want {
 			t.Fatalf("frame %d has a body of %d bytes, want %d", i, len(f.Body), len(want))
 		}
+	}
+}
+
+// The upgrade's SetDeadline replaces the write deadline in force: a write
+// deadline asked just after it reaches the socket, though it is within the
+// slack of the one before. Without that, a cleared socket would keep no
+// deadline at all while the connection believed it had one.
+func TestSetDeadlineReplacesTheWriteDeadlineInForce(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		c, _ := ln.Accept()
+		accepted <- c
+	}()
+	raw, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	if peer := <-accepted; peer != nil {
+		defer peer.Close()
+	}
+	c := coarseDeadlines(raw)
+	write := func() error { _, err := c.Write([]byte("x")); return err }
+	past := time.Now().Add(-time.Minute)
+	if err := c.SetWriteDeadline(past); err != nil {
+		t.Fatal(err)
+	}
+	if err := write(); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("write past its deadline: %v", err)
+	}
+	if err := c.SetDeadline(time.Time{}); err != nil { // as the upgrade ends
+		t.Fatal(err)
+	}
+	if err := write(); err != nil {
+		t.Fatalf("write with no deadline: %v", err)
+	}
+	if err := c.SetWriteDeadline(past.Add(deadlineSlack / 2)); err != nil {
+		t.Fatal(err)
+	}
+	if err := write(); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("a write deadline asked after SetDeadline did not reach the socket: %v", err)
 	}
 }

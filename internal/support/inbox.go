@@ -223,11 +223,9 @@ func (s *Inbox) Note(ctx context.Context, actor auth.Identity, conversationID in
 	if _, err := supportFor(ctx, s.store, actor, conversationID); err != nil {
 		return nil, err
 	}
-	if _, err := s.store.Member(ctx, conversationID, actor.ID); err != nil {
-		// Notes come from agents of the site, assigned or not.
-		if err := s.store.AddMember(ctx, &store.Member{ConversationID: conversationID, UserID: actor.ID, Role: "agent", JoinedAt: s.now()}); err != nil && !errors.Is(err, store.ErrConflict) {
-			return nil, errs.Wrap(err, "join conversation")
-		}
+	// Notes come from agents of the site, assigned or not.
+	if err := s.store.EnsureMember(ctx, &store.Member{ConversationID: conversationID, UserID: actor.ID, Role: "agent", JoinedAt: s.now()}); err != nil {
+		return nil, errs.Wrap(err, "join conversation")
 	}
 	return s.chat.Send(ctx, actor.ID, chat.SendInput{ConversationID: conversationID, ClientMsgID: clientMsgID, Kind: store.MessageNote, Body: body})
 }
